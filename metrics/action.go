@@ -1,0 +1,135 @@
+package metrics
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Action values of the status label.
+const (
+	StatusOK    = "ok"
+	StatusError = "error"
+)
+
+type actionSeries struct {
+	ok, failed prometheus.Counter
+	duration   prometheus.Observer
+	size       prometheus.Counter
+}
+
+func (m *Metrics) actionSeries(name string) *actionSeries {
+	return m.actions.loadOrCreate(name, func(name string) *actionSeries {
+		// Label values must be valid UTF-8; a name that is not gets its
+		// invalid bytes replaced rather than a panic in client_golang.
+		v := strings.ToValidUTF8(name, "\uFFFD")
+		return &actionSeries{
+			ok:       m.actionCount.WithLabelValues(v, StatusOK),
+			failed:   m.actionCount.WithLabelValues(v, StatusError),
+			duration: m.actionDuration.WithLabelValues(v),
+			size:     m.actionSize.WithLabelValues(v),
+		}
+	})
+}
+
+// Action is one tracked run of a code section, the analogue of the tracker
+// that llm_common's action_tracking context manager yields. Make it with
+// [Track] and finish it with a deferred [Action.End]:
+//
+//	a := metrics.Track("refresh_task")
+//	defer a.End(&err)
+//
+// An Action is used by one goroutine and ended once.
+type Action struct {
+	series *actionSeries
+	start  time.Time
+	size   int64
+	failed bool
+}
+
+// Track starts tracking the action name in the default instance. It records
+// nothing when [Init] has not been called.
+func Track(name string) Action { return Default().Track(name) }
+
+// Track starts tracking the action name.
+func (m *Metrics) Track(name string) Action {
+	if m == nil {
+		return Action{}
+	}
+	return Action{series: m.actionSeries(name), start: time.Now()}
+}
+
+// Size adds n to the action's genapp_action_size_total when it ends: the
+// number of items, tokens or bytes the action handled. Negative n is ignored:
+// the family is a counter.
+func (a *Action) Size(n int) {
+	if n > 0 {
+		a.size += int64(n)
+	}
+}
+
+// Fail marks the action failed: it ends with status "error" even when no
+// error is returned.
+func (a *Action) Fail() { a.failed = true }
+
+// End records the action: its duration, its size, and its status: "error"
+// when *errp is non-nil, when [Action.Fail] was called or when the code
+// panics, "ok" otherwise. errp may be nil.
+//
+// End must be deferred directly (defer a.End(&err)) so that it sees a panic;
+// it records the panic and lets it continue unchanged. It never changes *errp.
+func (a *Action) End(errp *error) {
+	if a.series == nil {
+		return
+	}
+	if r := recover(); r != nil {
+		a.record(true)
+		panic(r)
+	}
+	a.record(a.failed || (errp != nil && *errp != nil))
+}
+
+func (a *Action) record(failed bool) {
+	s := a.series
+	a.series = nil // a second End records nothing
+	s.duration.Observe(time.Since(a.start).Seconds())
+	if a.size > 0 {
+		s.size.Add(float64(a.size))
+	}
+	if failed {
+		s.failed.Inc()
+	} else {
+		s.ok.Inc()
+	}
+}
+
+// Wrap returns fn tracked as the action name in the default instance, the
+// analogue of llm_common's action_tracking_decorator. The default is looked
+// up at each call, so functions may be wrapped before [Init] runs.
+func Wrap(name string, fn func(context.Context) error) func(context.Context) error {
+	return wrap(Default, name, fn)
+}
+
+// Wrap returns fn tracked as the action name.
+func (m *Metrics) Wrap(name string, fn func(context.Context) error) func(context.Context) error {
+	return wrap(func() *Metrics { return m }, name, fn)
+}
+
+func wrap(instance func() *Metrics, name string, fn func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) (err error) {
+		a := instance().Track(name)
+		defer a.End(&err)
+		return fn(ctx)
+	}
+}
+
+// WrapValue is [Wrap] for functions that return a value and an error.
+func WrapValue[T any](name string, fn func(context.Context) (T, error)) func(context.Context) (T, error) {
+	return func(ctx context.Context) (v T, err error) {
+		a := Track(name)
+		defer a.End(&err)
+		return fn(ctx)
+	}
+}

@@ -1,0 +1,23 @@
+// Package metrics is the Go port of the Python package llm_common.prometheus.
+//
+// It exports the six genapp_* metric families that existing Grafana dashboards
+// and alerts are built on, with exactly the names, help strings, label names
+// and buckets of llm_common 2.2.0:
+//
+//	genapp_http_requests_total        counter   method, status, resource, app_type, env, app
+//	genapp_http_request_duration_sec  histogram method, status, resource, app_type, env, app
+//	genapp_http_request_size_bytes    histogram resource, status, method, direction, app_type, env, app
+//	genapp_action_count_total         counter   name, status, env, app
+//	genapp_action_duration_sec        histogram name, env, app
+//	genapp_action_size_total          counter   name, env, app
+//
+// [Init] builds the families once per process and makes them the default used
+// by the package-level functions: [Track] and [Wrap] for any code section (the
+// analogues of llm_common's action_tracking context manager and decorator),
+// [Middleware] for net/http servers, [RecordHTTP] for one HTTP exchange seen by
+// other code, [Handler] for the /prometheus endpoint and [Serve] for an
+// embedded metrics server.
+//
+// Until Init is called (in unit tests, say) every one of these works and
+// records nothing: wrapped code behaves exactly as it would unwrapped.
+package metrics

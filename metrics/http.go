@@ -1,0 +1,114 @@
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Values of the app_type label used by this module. Callers may name others;
+// the convention is "<something>_api".
+const (
+	AppTypeAPI      = "app_api"      // incoming HTTP, recorded by Middleware
+	AppTypeLLM      = "llm"          // LLM provider APIs
+	AppTypeAuth     = "auth_api"     // authentication services
+	AppTypeTelegram = "telegram_api" // the Telegram Bot API
+)
+
+// Exchange is one finished HTTP exchange, as [RecordHTTP] records it.
+type Exchange struct {
+	AppType string
+	// Method is the request method. Methods other than the nine of RFC 9110
+	// and PATCH are recorded as "OTHER", so that clients cannot create
+	// series at will.
+	Method string
+	// Resource names what was called. It must be low-cardinality and free of
+	// secrets: a route pattern or the result of [CleanResource].
+	Resource string
+	// Status is the response status code, 0 when no response arrived.
+	Status       int
+	Duration     time.Duration
+	RequestSize  int64 // request body bytes sent ("in")
+	ResponseSize int64 // response body bytes received ("out")
+}
+
+// RecordHTTP records e in the default instance, the analogue of llm_common's
+// http_tracking. It records nothing when [Init] has not been called.
+func RecordHTTP(e Exchange) { Default().RecordHTTP(e) }
+
+// RecordHTTP records e: one count, its duration, and both body sizes.
+func (m *Metrics) RecordHTTP(e Exchange) {
+	if m == nil {
+		return
+	}
+	s := m.httpSeries(exchangeKey{appType: e.AppType, method: normalMethod(e.Method), resource: e.Resource, status: e.Status})
+	s.requests.Inc()
+	s.duration.Observe(e.Duration.Seconds())
+	s.in.Observe(float64(max(e.RequestSize, 0)))
+	s.out.Observe(float64(max(e.ResponseSize, 0)))
+}
+
+type exchangeKey struct {
+	appType, method, resource string
+	status                    int
+}
+
+type httpSeries struct {
+	requests          prometheus.Counter
+	duration, in, out prometheus.Observer
+}
+
+func (m *Metrics) httpSeries(k exchangeKey) *httpSeries {
+	return m.https.loadOrCreate(k, func(k exchangeKey) *httpSeries {
+		status := statusLabel(k.status)
+		resource := strings.ToValidUTF8(k.resource, "\uFFFD")
+		appType := strings.ToValidUTF8(k.appType, "\uFFFD")
+		return &httpSeries{
+			requests: m.httpRequests.WithLabelValues(k.method, status, resource, appType),
+			duration: m.httpDuration.WithLabelValues(k.method, status, resource, appType),
+			in:       m.httpSize.WithLabelValues(resource, status, k.method, "in", appType),
+			out:      m.httpSize.WithLabelValues(resource, status, k.method, "out", appType),
+		}
+	})
+}
+
+// statusLabel is the status code as a string; codes outside 100-999 mean that
+// no valid response arrived and are recorded as "0".
+func statusLabel(code int) string {
+	if code < 100 || code > 999 {
+		return "0"
+	}
+	return strconv.Itoa(code)
+}
+
+// normalMethod returns method if it is a standard one, else "OTHER". It
+// returns the package's own constant so that cached keys never hold on to a
+// request's memory.
+func normalMethod(method string) string {
+	switch method {
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodOptions:
+		return http.MethodOptions
+	case http.MethodConnect:
+		return http.MethodConnect
+	case http.MethodTrace:
+		return http.MethodTrace
+	case "":
+		return http.MethodGet // net/http's client sends GET for an empty method
+	}
+	return "OTHER"
+}

@@ -1,0 +1,142 @@
+package metrics
+
+import "strings"
+
+// Placeholders written by [CleanResource].
+const (
+	uuidPlaceholder  = "{uuid}"
+	intPlaceholder   = "{int}"
+	tokenPlaceholder = "{token}"
+	// UnknownResource is the resource of a request that matched no route.
+	UnknownResource = "/{unknown}"
+)
+
+// CleanResource turns a URL path into a low-cardinality resource label, as
+// llm_common does: UUIDs become {uuid}, a run of digits after "/" becomes
+// {int}, any other run of two or more digits becomes {int}, surrounding
+// slashes are stripped and an empty result is "/".
+//
+//	/users/123/orders/6f1c2a9e-8a4b-4f7e-9d3c-2b1a0e9f8c7d/  ->  users/{int}/orders/{uuid}
+//
+// One rule goes beyond llm_common because no label may carry a secret: a
+// Telegram bot token (digits, ":", 30 or more of [A-Za-z0-9_-]), which
+// webhook paths often contain, becomes {token}.
+func CleanResource(path string) string {
+	var b strings.Builder
+	changed := false
+	for i := 0; i < len(path); {
+		c := path[i]
+		if n := tokenLen(path[i:]); n > 0 {
+			changed = grow(&b, path[:i], changed)
+			b.WriteString(tokenPlaceholder)
+			i += n
+			continue
+		}
+		if n := uuidLen(path[i:]); n > 0 {
+			changed = grow(&b, path[:i], changed)
+			b.WriteString(uuidPlaceholder)
+			i += n
+			continue
+		}
+		if isDigit(c) {
+			n := 1
+			for i+n < len(path) && isDigit(path[i+n]) {
+				n++
+			}
+			if n >= 2 || (i > 0 && path[i-1] == '/') {
+				changed = grow(&b, path[:i], changed)
+				b.WriteString(intPlaceholder)
+			} else if changed {
+				b.WriteString(path[i : i+n])
+			}
+			i += n
+			continue
+		}
+		if changed {
+			b.WriteByte(c)
+		}
+		i++
+	}
+	out := path
+	if changed {
+		out = b.String()
+	}
+	out = strings.Trim(out, "/")
+	if out == "" {
+		return "/"
+	}
+	return out
+}
+
+// grow copies the unchanged prefix into b the first time the path changes,
+// so that paths with nothing to replace cost no allocation.
+func grow(b *strings.Builder, prefix string, changed bool) bool {
+	if !changed {
+		b.Grow(len(prefix) + 16)
+		b.WriteString(prefix)
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isHex(c byte) bool {
+	return isDigit(c) || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+// uuidLen returns 36 if s starts with a UUID in 8-4-4-4-12 hex form, else 0.
+func uuidLen(s string) int {
+	if len(s) < 36 {
+		return 0
+	}
+	for i := 0; i < 36; i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return 0
+			}
+		default:
+			if !isHex(s[i]) {
+				return 0
+			}
+		}
+	}
+	return 36
+}
+
+// tokenLen returns the length of the Telegram bot token s starts with, or 0.
+func tokenLen(s string) int {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	if i == 0 || i >= len(s) || s[i] != ':' {
+		return 0
+	}
+	j := i + 1
+	for j < len(s) && isTokenByte(s[j]) {
+		j++
+	}
+	if j-i-1 < 30 {
+		return 0
+	}
+	return j
+}
+
+func isTokenByte(c byte) bool {
+	return isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || c == '_' || c == '-'
+}
+
+// PatternResource turns a net/http ServeMux pattern (Request.Pattern) into a
+// resource label: the method and host are removed, then [CleanResource]
+// applies. "GET /users/{id}" becomes "users/{id}"; "/{$}" becomes "/".
+func PatternResource(pattern string) string {
+	if i := strings.IndexAny(pattern, " \t"); i >= 0 {
+		pattern = strings.TrimLeft(pattern[i:], " \t")
+	}
+	if i := strings.IndexByte(pattern, '/'); i > 0 {
+		pattern = pattern[i:]
+	}
+	pattern = strings.TrimSuffix(pattern, "{$}")
+	return CleanResource(pattern)
+}
