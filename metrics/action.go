@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,10 +15,14 @@ const (
 	StatusError = "error"
 )
 
+// actionSeries holds the children of one action name. The status and size
+// series are created on first use: like llm_common, a name that never failed
+// has no status="error" series and one that never reported a size has no
+// genapp_action_size_total series.
 type actionSeries struct {
-	ok, failed prometheus.Counter
 	duration   prometheus.Observer
-	size       prometheus.Counter
+	ok, failed lazyCounter
+	size       lazyCounter
 }
 
 func (m *Metrics) actionSeries(name string) *actionSeries {
@@ -26,12 +31,30 @@ func (m *Metrics) actionSeries(name string) *actionSeries {
 		// invalid bytes replaced rather than a panic in client_golang.
 		v := strings.ToValidUTF8(name, "\uFFFD")
 		return &actionSeries{
-			ok:       m.actionCount.WithLabelValues(v, StatusOK),
-			failed:   m.actionCount.WithLabelValues(v, StatusError),
 			duration: m.actionDuration.WithLabelValues(v),
-			size:     m.actionSize.WithLabelValues(v),
+			ok:       lazyCounter{vec: m.actionCount, labels: []string{v, StatusOK}},
+			failed:   lazyCounter{vec: m.actionCount, labels: []string{v, StatusError}},
+			size:     lazyCounter{vec: m.actionSize, labels: []string{v}},
 		}
 	})
+}
+
+// lazyCounter is a child of vec that is created on first use.
+type lazyCounter struct {
+	vec    *prometheus.CounterVec
+	labels []string
+	c      atomic.Pointer[prometheus.Counter]
+}
+
+func (l *lazyCounter) get() prometheus.Counter {
+	if c := l.c.Load(); c != nil {
+		return *c
+	}
+	// Concurrent first uses get the same child from the vec; the last store
+	// wins and all stores are equal.
+	c := l.vec.WithLabelValues(l.labels...)
+	l.c.Store(&c)
+	return c
 }
 
 // Action is one tracked run of a code section, the analogue of the tracker
@@ -96,12 +119,12 @@ func (a *Action) record(failed bool) {
 	a.series = nil // a second End records nothing
 	s.duration.Observe(time.Since(a.start).Seconds())
 	if a.size > 0 {
-		s.size.Add(float64(a.size))
+		s.size.get().Add(float64(a.size))
 	}
 	if failed {
-		s.failed.Inc()
+		s.failed.get().Inc()
 	} else {
-		s.ok.Inc()
+		s.ok.get().Inc()
 	}
 }
 

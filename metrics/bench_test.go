@@ -1,0 +1,167 @@
+package metrics
+
+import (
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// BenchmarkTrack is one tracked action on a known name: Track, Size, End.
+func BenchmarkTrack(b *testing.B) {
+	m := newBench(b)
+	var err error
+	track := func() {
+		a := m.Track("start_handler")
+		defer a.End(&err)
+		a.Size(3)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		track()
+	}
+}
+
+// BenchmarkTrackBaseline does the same work by hand with client_golang on
+// cached children: the cheapest way to record an action's count, duration
+// and size without this package.
+func BenchmarkTrackBaseline(b *testing.B) {
+	reg := prometheus.NewRegistry()
+	count := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "c"}, []string{"name", "status", "env", "app"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "d", Buckets: actionDurationBuckets}, []string{"name", "env", "app"})
+	size := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "s"}, []string{"name", "env", "app"})
+	reg.MustRegister(count, duration, size)
+	ok := count.WithLabelValues("start_handler", "ok", "dev", "demobot")
+	failed := count.WithLabelValues("start_handler", "error", "dev", "demobot")
+	observer := duration.WithLabelValues("start_handler", "dev", "demobot")
+	sizer := size.WithLabelValues("start_handler", "dev", "demobot")
+	var err error
+	track := func() {
+		start := time.Now()
+		defer func() {
+			observer.Observe(time.Since(start).Seconds())
+			sizer.Add(3)
+			if err != nil {
+				failed.Inc()
+			} else {
+				ok.Inc()
+			}
+		}()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		track()
+	}
+}
+
+func BenchmarkRecordHTTP(b *testing.B) {
+	m := newBench(b)
+	e := Exchange{AppType: AppTypeLLM, Method: "POST", Resource: "v1/chat/completions", Status: 200,
+		Duration: 300 * time.Millisecond, RequestSize: 512, ResponseSize: 2048}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.RecordHTTP(e)
+	}
+}
+
+// benchHandler reads the request body and writes a small answer, the same for
+// both middleware benchmarks.
+var benchHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	_, _ = w.Write(benchAnswer)
+})
+
+var benchAnswer = []byte(`{"ok":true}`)
+
+// BenchmarkMiddleware is one request through Middleware: count, duration and
+// both body sizes recorded, resource from the ServeMux pattern.
+func BenchmarkMiddleware(b *testing.B) {
+	m := newBench(b)
+	mux := http.NewServeMux()
+	mux.Handle("POST /users/{id}", benchHandler)
+	benchServe(b, m.Middleware(mux))
+}
+
+// BenchmarkBareMux is the same handler and mux with no instrumentation: what
+// both instrumented benchmarks add to. The mux's wildcard match costs one
+// allocation of its own.
+func BenchmarkBareMux(b *testing.B) {
+	mux := http.NewServeMux()
+	mux.Handle("POST /users/{id}", benchHandler)
+	benchServe(b, mux)
+}
+
+// BenchmarkPromhttpChain is the same handler behind promhttp's Counter,
+// Duration, RequestSize and ResponseSize instrumentation, the peer of
+// BenchmarkMiddleware.
+func BenchmarkPromhttpChain(b *testing.B) {
+	reg := prometheus.NewRegistry()
+	counter := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "requests_total"}, []string{"code", "method"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "duration", Buckets: httpDurationBuckets}, []string{"code", "method"})
+	reqSize := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "req_size", Buckets: httpSizeBuckets}, []string{"code", "method"})
+	respSize := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "resp_size", Buckets: httpSizeBuckets}, []string{"code", "method"})
+	reg.MustRegister(counter, duration, reqSize, respSize)
+	mux := http.NewServeMux()
+	mux.Handle("POST /users/{id}", benchHandler)
+	h := promhttp.InstrumentHandlerCounter(counter,
+		promhttp.InstrumentHandlerDuration(duration,
+			promhttp.InstrumentHandlerRequestSize(reqSize,
+				promhttp.InstrumentHandlerResponseSize(respSize, mux))))
+	benchServe(b, h)
+}
+
+func benchServe(b *testing.B, h http.Handler) {
+	w := &discardWriter{header: http.Header{}}
+	req, err := http.NewRequest("POST", "http://bot.example/users/42", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := &rewindReader{s: `{"name":"x"}`}
+	req.Body = body
+	req.ContentLength = int64(len(body.s))
+	b.ReportAllocs()
+	for b.Loop() {
+		body.i = 0
+		req.Body = body
+		req.Pattern = ""
+		h.ServeHTTP(w, req)
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps nothing and allocates nothing.
+type discardWriter struct {
+	header http.Header
+	code   int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.header }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(code int)        { w.code = code }
+
+type rewindReader struct {
+	s string
+	i int
+}
+
+func (r *rewindReader) Read(p []byte) (int, error) {
+	if r.i >= len(r.s) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.s[r.i:])
+	r.i += n
+	return n, nil
+}
+
+func (r *rewindReader) Close() error { return nil }
+
+func newBench(b *testing.B) *Metrics {
+	m, err := New("demobot", "dev", WithRegistry(prometheus.NewRegistry()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+

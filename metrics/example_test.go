@@ -1,0 +1,115 @@
+package metrics_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// printSeries prints the exposition lines of family, as a scrape shows them.
+func printSeries(m *metrics.Metrics, family string) {
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/prometheus", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if strings.HasPrefix(line, family+"{") {
+			fmt.Println(line)
+		}
+	}
+}
+
+func ExampleInit() {
+	// Once, in main: the project name becomes the app label, env must be
+	// dev, preprod or prod.
+	if _, err := metrics.Init("demobot", "staging"); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// metrics: env "staging" is not allowed: use one of dev, preprod, prod
+}
+
+func ExampleTrack() {
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+
+	summarise := func(texts []string) (err error) {
+		a := m.Track("summarise_llm_call") // metrics.Track uses the Init default
+		defer a.End(&err)
+		a.Size(len(texts))
+		if len(texts) == 0 {
+			return errors.New("nothing to summarise")
+		}
+		return nil
+	}
+	_ = summarise([]string{"a", "b"})
+	_ = summarise(nil)
+
+	printSeries(m, "genapp_action_count_total")
+	printSeries(m, "genapp_action_size_total")
+	// Output:
+	// genapp_action_count_total{app="demobot",env="dev",name="summarise_llm_call",status="error"} 1
+	// genapp_action_count_total{app="demobot",env="dev",name="summarise_llm_call",status="ok"} 1
+	// genapp_action_size_total{app="demobot",env="dev",name="summarise_llm_call"} 2
+}
+
+func ExampleWrap() {
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+
+	// metrics.Wrap does the same with the Init default; metrics.WrapValue
+	// wraps functions that also return a value.
+	cleanup := m.Wrap("cleanup_task", func(ctx context.Context) error {
+		return nil
+	})
+	for range 3 {
+		_ = cleanup(context.Background())
+	}
+	printSeries(m, "genapp_action_count_total")
+	// Output:
+	// genapp_action_count_total{app="demobot",env="dev",name="cleanup_task",status="ok"} 3
+}
+
+func ExampleMiddleware() {
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "hello "+r.PathValue("id"))
+	})
+	// metrics.Middleware(mux) does the same with the Init default. Wrap the
+	// mux, not the handlers, so the route pattern becomes the resource.
+	srv := httptest.NewServer(m.Middleware(mux))
+	defer srv.Close()
+
+	for _, path := range []string{"/users/1", "/users/2", "/nowhere"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	printSeries(m, "genapp_http_requests_total")
+	// Output:
+	// genapp_http_requests_total{app="demobot",app_type="app_api",env="dev",method="GET",resource="/{unknown}",status="404"} 1
+	// genapp_http_requests_total{app="demobot",app_type="app_api",env="dev",method="GET",resource="users/{id}",status="200"} 2
+}
+
+func ExampleServe() {
+	ctx, stop := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer stop()
+	// In main, usually with signal.NotifyContext: serves /prometheus and
+	// /health until ctx ends, then shuts down gracefully.
+	if err := metrics.Serve(ctx, "127.0.0.1:0"); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("stopped cleanly")
+	// Output:
+	// stopped cleanly
+}
