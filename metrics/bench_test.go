@@ -164,4 +164,3 @@ func newBench(b *testing.B) *Metrics {
 	}
 	return m
 }
-

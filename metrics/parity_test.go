@@ -127,4 +127,3 @@ func compareSample(t *testing.T, name string, labels promtest.Labels, ref, got *
 		t.Errorf("%s%v sum = %v, reference %v", name, labels, gh.GetSampleSum(), rh.GetSampleSum())
 	}
 }
-
