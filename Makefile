@@ -1,7 +1,9 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test bench lint
+FUZZTIME ?= 60s
+
+.PHONY: test bench lint fuzz
 
 # test: everything CI runs. Tests that need the Debian prometheus package skip
 # without it unless REQUIRE_PROMETHEUS=1 (set by .ci/run).
@@ -15,3 +17,13 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# fuzz: every Fuzz target in the module for FUZZTIME each (their seed corpora
+# run in make test already).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done

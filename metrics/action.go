@@ -26,17 +26,24 @@ type actionSeries struct {
 }
 
 func (m *Metrics) actionSeries(name string) *actionSeries {
-	return m.actions.loadOrCreate(name, func(name string) *actionSeries {
-		// Label values must be valid UTF-8; a name that is not gets its
-		// invalid bytes replaced rather than a panic in client_golang.
-		v := strings.ToValidUTF8(name, "\uFFFD")
-		return &actionSeries{
-			duration: m.actionDuration.WithLabelValues(v),
-			ok:       lazyCounter{vec: m.actionCount, labels: []string{v, StatusOK}},
-			failed:   lazyCounter{vec: m.actionCount, labels: []string{v, StatusError}},
-			size:     lazyCounter{vec: m.actionSize, labels: []string{v}},
-		}
-	})
+	s, ok := m.actions.loadOrCreate(name, m.maxKeys, m.newActionSeries)
+	if !ok {
+		m.fold(foldName)
+		s, _ = m.actions.loadOrCreate(OverflowValue, 0, m.newActionSeries)
+	}
+	return s
+}
+
+func (m *Metrics) newActionSeries(name string) *actionSeries {
+	// Label values must be valid UTF-8; a name that is not gets its
+	// invalid bytes replaced rather than a panic in client_golang.
+	v := strings.ToValidUTF8(name, "\uFFFD")
+	return &actionSeries{
+		duration: m.actionDuration.WithLabelValues(v),
+		ok:       lazyCounter{vec: m.actionCount, labels: []string{v, StatusOK}},
+		failed:   lazyCounter{vec: m.actionCount, labels: []string{v, StatusError}},
+		size:     lazyCounter{vec: m.actionSize, labels: []string{v}},
+	}
 }
 
 // lazyCounter is a child of vec that is created on first use.

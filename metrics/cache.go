@@ -28,24 +28,29 @@ func (c *seriesCache[K, V]) load(k K) (V, bool) {
 
 // loadOrCreate returns the value cached for k, creating and caching it with
 // create when missing. create runs under the write lock, at most once per key.
-func (c *seriesCache[K, V]) loadOrCreate(k K, create func(K) V) V {
+// When the cache already holds limit keys (limit > 0), a missing k is not
+// created and ok is false.
+func (c *seriesCache[K, V]) loadOrCreate(k K, limit int, create func(K) V) (v V, ok bool) {
 	if v, ok := c.load(k); ok {
-		return v
+		return v, true
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.m.Load()
 	if old != nil {
 		if v, ok := (*old)[k]; ok {
-			return v
+			return v, true
+		}
+		if limit > 0 && len(*old) >= limit {
+			return v, false
 		}
 	}
 	next := make(map[K]V)
 	if old != nil {
 		next = maps.Clone(*old)
 	}
-	v := create(k)
+	v = create(k)
 	next[k] = v
 	c.m.Store(&next)
-	return v
+	return v, true
 }

@@ -37,3 +37,8 @@ func scrape(t *testing.T, m *Metrics) *promtest.Exposition {
 }
 
 type L = promtest.Labels
+
+func promtestScrapeRegistry(t *testing.T, reg *prometheus.Registry) *promtest.Exposition {
+	t.Helper()
+	return promtest.Scrape(t, handlerFor(reg))
+}

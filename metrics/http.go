@@ -62,17 +62,25 @@ type httpSeries struct {
 }
 
 func (m *Metrics) httpSeries(k exchangeKey) *httpSeries {
-	return m.https.loadOrCreate(k, func(k exchangeKey) *httpSeries {
-		status := statusLabel(k.status)
-		resource := strings.ToValidUTF8(k.resource, "\uFFFD")
-		appType := strings.ToValidUTF8(k.appType, "\uFFFD")
-		return &httpSeries{
-			requests: m.httpRequests.WithLabelValues(k.method, status, resource, appType),
-			duration: m.httpDuration.WithLabelValues(k.method, status, resource, appType),
-			in:       m.httpSize.WithLabelValues(resource, status, k.method, "in", appType),
-			out:      m.httpSize.WithLabelValues(resource, status, k.method, "out", appType),
-		}
-	})
+	s, ok := m.https.loadOrCreate(k, m.maxKeys, m.newHTTPSeries)
+	if !ok {
+		m.fold(foldResource)
+		k.resource = OverflowValue
+		s, _ = m.https.loadOrCreate(k, 0, m.newHTTPSeries)
+	}
+	return s
+}
+
+func (m *Metrics) newHTTPSeries(k exchangeKey) *httpSeries {
+	status := statusLabel(k.status)
+	resource := strings.ToValidUTF8(k.resource, "\uFFFD")
+	appType := strings.ToValidUTF8(k.appType, "\uFFFD")
+	return &httpSeries{
+		requests: m.httpRequests.WithLabelValues(k.method, status, resource, appType),
+		duration: m.httpDuration.WithLabelValues(k.method, status, resource, appType),
+		in:       m.httpSize.WithLabelValues(resource, status, k.method, "in", appType),
+		out:      m.httpSize.WithLabelValues(resource, status, k.method, "out", appType),
+	}
 }
 
 // statusLabel is the status code as a string; codes outside 100-999 mean that

@@ -3,6 +3,7 @@ package metrics
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -22,16 +23,26 @@ var Envs = []string{"dev", "preprod", "prod"}
 type Metrics struct {
 	project, env string
 	handler      http.Handler
+	*families
+}
 
+// families is the one collector registered for an app and env: the seven
+// families with the caches of their children. Registering them as one
+// collector makes registration all or none, and lets a second Init on the
+// same registry find and share them (through AlreadyRegisteredError), so that
+// counts and series limits hold per family, not per instance.
+type families struct {
 	httpRequests   *prometheus.CounterVec
 	httpDuration   *prometheus.HistogramVec
 	httpSize       *prometheus.HistogramVec
 	actionCount    *prometheus.CounterVec
 	actionDuration *prometheus.HistogramVec
 	actionSize     *prometheus.CounterVec
+	overflow       *prometheus.CounterVec
 
 	actions seriesCache[string, *actionSeries]
 	https   seriesCache[exchangeKey, *httpSeries]
+	guard
 }
 
 // Option configures [New] and [Init].
@@ -40,6 +51,20 @@ type Option func(*config)
 type config struct {
 	registerer prometheus.Registerer
 	gatherer   prometheus.Gatherer
+	maxSeries  int
+	logger     *slog.Logger
+}
+
+// WithMaxSeries bounds every genapp_* family to at most n series (default
+// [DefaultMaxSeries]); see [OverflowValue]. n below 2 is raised to 2.
+func WithMaxSeries(n int) Option {
+	return func(c *config) { c.maxSeries = max(n, 2) }
+}
+
+// WithLogger sets where the one-time series limit warnings go (default
+// slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
 }
 
 // WithRegistry registers the families in reg and serves reg from
@@ -76,15 +101,27 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 	if err := validate(project, env); err != nil {
 		return nil, err
 	}
-	c := config{registerer: prometheus.DefaultRegisterer, gatherer: prometheus.DefaultGatherer}
+	c := config{registerer: prometheus.DefaultRegisterer, gatherer: prometheus.DefaultGatherer, maxSeries: DefaultMaxSeries}
 	for _, o := range opts {
 		o(&c)
 	}
-	m := &Metrics{project: project, env: env, handler: handlerFor(c.gatherer)}
-	if err := m.register(c.registerer); err != nil {
-		return nil, err
+	if c.logger == nil {
+		c.logger = slog.Default()
 	}
-	return m, nil
+	f := newFamilies(prometheus.Labels{"app": project, "env": env})
+	f.maxKeys, f.logger = c.maxSeries/2, c.logger
+	if err := c.registerer.Register(f); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		existing, ok := (*families)(nil), false
+		if errors.As(err, &are) {
+			existing, ok = are.ExistingCollector.(*families)
+		}
+		if !ok {
+			return nil, fmt.Errorf("metrics: registering genapp families: %w", err)
+		}
+		f = existing
+	}
+	return &Metrics{project: project, env: env, handler: handlerFor(c.gatherer), families: f}, nil
 }
 
 func validate(project, env string) error {
@@ -115,73 +152,55 @@ var (
 	actionDurationBuckets = []float64{0.01, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 600, 3600, 43200, 86400}
 )
 
-// register creates the six families with app and env as constant labels
-// (the exposition carries them like any label, and the hot path hashes two
-// label values fewer) and registers them all or none.
-func (m *Metrics) register(r prometheus.Registerer) error {
-	constLabels := prometheus.Labels{"app": m.project, "env": m.env}
-	m.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "genapp_http_requests_total", Help: "Total number of HTTP requests", ConstLabels: constLabels,
-	}, []string{"method", "status", "resource", "app_type"})
-	m.httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "genapp_http_request_duration_sec", Help: "HTTP request latency in seconds", ConstLabels: constLabels,
-		Buckets: httpDurationBuckets,
-	}, []string{"method", "status", "resource", "app_type"})
-	m.httpSize = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "genapp_http_request_size_bytes", Help: "HTTP request or response size in bytes", ConstLabels: constLabels,
-		Buckets: httpSizeBuckets,
-	}, []string{"resource", "status", "method", "direction", "app_type"})
-	m.actionCount = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "genapp_action_count_total", Help: "Total action requests", ConstLabels: constLabels,
-	}, []string{"name", "status"})
-	m.actionDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "genapp_action_duration_sec", Help: "Action request latency", ConstLabels: constLabels,
-		Buckets: actionDurationBuckets,
-	}, []string{"name"})
-	m.actionSize = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "genapp_action_size_total", Help: "Total event size", ConstLabels: constLabels,
-	}, []string{"name"})
-
-	g := registration{r: r}
-	reuse(&g, &m.httpRequests)
-	reuse(&g, &m.httpDuration)
-	reuse(&g, &m.httpSize)
-	reuse(&g, &m.actionCount)
-	reuse(&g, &m.actionDuration)
-	reuse(&g, &m.actionSize)
-	if g.err != nil {
-		for _, c := range g.added {
-			r.Unregister(c)
-		}
-		return g.err
+// newFamilies creates the families with app and env as constant labels: the
+// exposition carries them like any label, and the hot path hashes two label
+// values fewer.
+func newFamilies(constLabels prometheus.Labels) *families {
+	return &families{
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "genapp_http_requests_total", Help: "Total number of HTTP requests", ConstLabels: constLabels,
+		}, []string{"method", "status", "resource", "app_type"}),
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "genapp_http_request_duration_sec", Help: "HTTP request latency in seconds", ConstLabels: constLabels,
+			Buckets: httpDurationBuckets,
+		}, []string{"method", "status", "resource", "app_type"}),
+		httpSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "genapp_http_request_size_bytes", Help: "HTTP request or response size in bytes", ConstLabels: constLabels,
+			Buckets: httpSizeBuckets,
+		}, []string{"resource", "status", "method", "direction", "app_type"}),
+		actionCount: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "genapp_action_count_total", Help: "Total action requests", ConstLabels: constLabels,
+		}, []string{"name", "status"}),
+		actionDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "genapp_action_duration_sec", Help: "Action request latency", ConstLabels: constLabels,
+			Buckets: actionDurationBuckets,
+		}, []string{"name"}),
+		actionSize: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "genapp_action_size_total", Help: "Total event size", ConstLabels: constLabels,
+		}, []string{"name"}),
+		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "genapp_series_overflow_total",
+			Help: "Observations whose action name or HTTP resource was folded into " + OverflowValue +
+				" because its families reached their series limit",
+			ConstLabels: constLabels,
+		}, []string{"label"}),
 	}
-	return nil
 }
 
-// registration registers a group of collectors all or none.
-type registration struct {
-	r     prometheus.Registerer
-	added []prometheus.Collector
-	err   error
+func (f *families) collectors() []prometheus.Collector {
+	return []prometheus.Collector{f.httpRequests, f.httpDuration, f.httpSize, f.actionCount, f.actionDuration, f.actionSize, f.overflow}
 }
 
-// reuse registers *c, or when an identical family is already registered
-// (a second Init) replaces *c by the registered one.
-func reuse[C prometheus.Collector](g *registration, c *C) {
-	if g.err != nil {
-		return
+// Describe implements prometheus.Collector.
+func (f *families) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range f.collectors() {
+		c.Describe(ch)
 	}
-	err := g.r.Register(*c)
-	if err == nil {
-		g.added = append(g.added, *c)
-		return
+}
+
+// Collect implements prometheus.Collector.
+func (f *families) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range f.collectors() {
+		c.Collect(ch)
 	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			*c = existing
-			return
-		}
-	}
-	g.err = fmt.Errorf("metrics: registering genapp families: %w", err)
 }

@@ -111,7 +111,8 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // set r.Pattern.
 func requestResource(r *http.Request, status int) string {
 	if r.Pattern != "" {
-		return patternResources.loadOrCreate(r.Pattern, PatternResource)
+		resource, _ := patternResources.loadOrCreate(r.Pattern, 0, PatternResource)
+		return resource
 	}
 	if status == http.StatusNotFound {
 		return UnknownResource

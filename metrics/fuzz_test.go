@@ -1,0 +1,67 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func FuzzCleanResource(f *testing.F) {
+	for _, s := range []string{
+		"", "/", "/users/123/orders/5b3d1e2a-9c4f-4e8a-b7d6-0f1e2d3c4b5a/", "/v1/chat/completions",
+		"/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe", "/webhook/1:" + strings.Repeat("a", 30),
+		"/a1b/22/333", "//x//", "/Ω/99", "\xff\xfe/12",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		got := CleanResource(path)
+		if got == "" {
+			t.Fatalf("CleanResource(%q) is empty", path)
+		}
+		if got != "/" && (strings.HasPrefix(got, "/") || strings.HasSuffix(got, "/")) {
+			t.Fatalf("CleanResource(%q) = %q keeps surrounding slashes", path, got)
+		}
+		if hasDigitRun(got, 2) {
+			t.Fatalf("CleanResource(%q) = %q keeps a run of digits", path, got)
+		}
+		for i := range len(got) {
+			if tokenLen(got[i:]) > 0 {
+				t.Fatalf("CleanResource(%q) = %q keeps a bot token", path, got)
+			}
+		}
+		if utf8.ValidString(path) && !utf8.ValidString(got) {
+			t.Fatalf("CleanResource(%q) = %q broke UTF-8", path, got)
+		}
+		if again := CleanResource(got); again != got {
+			t.Fatalf("not idempotent: %q -> %q -> %q", path, got, again)
+		}
+	})
+}
+
+func FuzzPatternResource(f *testing.F) {
+	for _, s := range []string{"GET /users/{id}", "/{$}", "POST example.com/items/{id}/", "example.com/", " ", "GET  /x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, pattern string) {
+		got := PatternResource(pattern)
+		if got == "" || strings.ContainsAny(got, " \t") && !strings.ContainsAny(pattern, " \t") {
+			t.Fatalf("PatternResource(%q) = %q", pattern, got)
+		}
+	})
+}
+
+func hasDigitRun(s string, n int) bool {
+	run := 0
+	for i := range len(s) {
+		if isDigit(s[i]) {
+			run++
+			if run >= n {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
