@@ -3,7 +3,10 @@ BENCHTIME ?= 1s
 
 FUZZTIME ?= 60s
 
-.PHONY: test bench lint fuzz
+LOAD_DURATION ?= 30s
+LOAD_SCRAPERS ?= 16
+
+.PHONY: test bench lint fuzz load
 
 # test: everything CI runs. Tests that need the Debian prometheus package skip
 # without it unless REQUIRE_PROMETHEUS=1 (set by .ci/run).
@@ -27,3 +30,9 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+# load: concurrent scrapes of /prometheus while 100 goroutines track actions,
+# at full size (make test runs the same check for one second).
+load:
+	GENAPP_LOAD_DURATION=$(LOAD_DURATION) GENAPP_LOAD_SCRAPERS=$(LOAD_SCRAPERS) \
+	  $(GO) test -run '^TestLoad$$' -count=1 -v ./metrics/
