@@ -3,6 +3,7 @@ package metrics
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -163,4 +164,50 @@ func newBench(b *testing.B) *Metrics {
 		b.Fatal(err)
 	}
 	return m
+}
+
+// scrapeRegistry holds 10,000 genapp_* series: 2,500 resources, each with a
+// request counter, a duration histogram and two size histograms.
+func scrapeRegistry(b *testing.B) (*Metrics, *prometheus.Registry) {
+	reg := prometheus.NewRegistry()
+	m, err := Init("demobot", "dev", WithRegistry(reg), WithMaxSeries(10_000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { defaultMetrics.Store(nil) })
+	for i := range 2500 {
+		m.RecordHTTP(Exchange{AppType: AppTypeLLM, Method: "POST", Resource: "r" + strconv.Itoa(i), Status: 200, Duration: time.Second})
+	}
+	if n := len(*m.https.m.Load()); n != 2500 {
+		b.Fatalf("%d exchanges cached, want 2500", n)
+	}
+	return m, reg
+}
+
+// BenchmarkScrapeHandler is one scrape of 10,000 series through Handler.
+func BenchmarkScrapeHandler(b *testing.B) {
+	scrapeRegistry(b)
+	benchScrape(b, Handler())
+}
+
+// BenchmarkScrapePromhttp is the same scrape through promhttp.HandlerFor on
+// the same registry, the peer of BenchmarkScrapeHandler.
+func BenchmarkScrapePromhttp(b *testing.B) {
+	_, reg := scrapeRegistry(b)
+	benchScrape(b, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+}
+
+func benchScrape(b *testing.B, h http.Handler) {
+	req, err := http.NewRequest("GET", "http://bot.example/prometheus", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := &discardWriter{header: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+		if w.code != 0 && w.code != http.StatusOK {
+			b.Fatalf("status %d", w.code)
+		}
+	}
 }
