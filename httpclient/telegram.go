@@ -139,3 +139,6 @@ func validToken(s string) bool {
 	}
 	return true
 }
+
+// CloseIdleConnections passes the call on to the base transport.
+func (t *tokenTransport) CloseIdleConnections() { closeIdleConnections(t.base) }

@@ -133,3 +133,14 @@ func (x *exchange) rewind() (io.ReadCloser, error) {
 	x.in.Store(0)
 	return &requestBody{rc: rc, n: &x.in}, nil
 }
+
+// CloseIdleConnections closes the idle connections of the base transport when
+// it has the method, so that [http.Client.CloseIdleConnections] reaches it
+// through the instrumentation.
+func (t *transport) CloseIdleConnections() { closeIdleConnections(t.base) }
+
+func closeIdleConnections(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}

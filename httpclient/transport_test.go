@@ -635,3 +635,29 @@ func TestConcurrentCallers(t *testing.T) {
 	check(t, e, want{"http_api", "POST", "mode/eof", "200", callers, in, callers * 2000})
 	checkSeries(t, e, len(modes))
 }
+
+// idleCloser is a base transport that counts CloseIdleConnections calls.
+type idleCloser struct {
+	http.RoundTripper
+	calls int
+}
+
+func (c *idleCloser) CloseIdleConnections() { c.calls++ }
+
+func TestCloseIdleConnectionsReachesBase(t *testing.T) {
+	for name, client := range map[string]func(http.RoundTripper) *http.Client{
+		"New": func(b http.RoundTripper) *http.Client { return httpclient.New(httpclient.WithBase(b)) },
+		"NewTelegram": func(b http.RoundTripper) *http.Client {
+			return httpclient.NewTelegram(botToken, httpclient.WithBase(b))
+		},
+		"NewTransport": func(b http.RoundTripper) *http.Client {
+			return &http.Client{Transport: httpclient.NewTransport(b)}
+		},
+	} {
+		base := &idleCloser{RoundTripper: http.DefaultTransport}
+		client(base).CloseIdleConnections()
+		if base.calls != 1 {
+			t.Errorf("%s: the base transport got %d CloseIdleConnections calls, want 1", name, base.calls)
+		}
+	}
+}
