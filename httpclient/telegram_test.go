@@ -1,6 +1,7 @@
 package httpclient_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	tele "gopkg.in/telebot.v3"
@@ -272,4 +274,26 @@ func TestTelegramBadToken(t *testing.T) {
 		}
 		check(t, scrape(t, m), want{metrics.AppTypeTelegram, "POST", "getMe", "0", 1, 0, 0})
 	}
+}
+
+// TestTelegramTimeoutError: a Bot API that does not answer in time gives both
+// libraries an error that is context.DeadlineExceeded and holds no token.
+func TestTelegramTimeoutError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // the body was sent; reading it also lets the server see the client go
+		blockUntilDone(r)
+	}))
+	defer srv.Close()
+	m := newMetrics(t)
+	client := httpclient.NewTelegram(botToken, httpclient.WithMetrics(m), httpclient.WithTimeout(50*time.Millisecond))
+
+	_, errTelebot := tele.NewBot(tele.Settings{URL: srv.URL, Token: httpclient.TokenPlaceholder, Client: client})
+	_, errTgbotapi := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, srv.URL+"/bot%s/%s", client)
+	for _, err := range []error{errTelebot, errTgbotapi} {
+		if !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), botToken) {
+			t.Errorf("err = %v, want context.DeadlineExceeded without the token", err)
+		}
+	}
+	// telebot sends the JSON "null\n" (5 bytes), telegram-bot-api an empty form.
+	check(t, scrape(t, m), want{metrics.AppTypeTelegram, "POST", "getMe", "0", 2, 5, 0})
 }

@@ -122,8 +122,8 @@ func TestNoResponseIsStatusZero(t *testing.T) {
 		c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithTimeout(100*time.Millisecond))
 		_, err := c.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"model":"m"}`))
 		var netErr net.Error
-		if !errors.As(err, &netErr) || !netErr.Timeout() {
-			t.Fatalf("err = %v, want a timeout", err)
+		if !errors.As(err, &netErr) || !netErr.Timeout() || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want a timeout that is context.DeadlineExceeded", err)
 		}
 		e := scrape(t, m)
 		d := check(t, e, want{metrics.AppTypeLLM, "POST", "v1/chat/completions", "0", 1, 13, 0})
