@@ -25,7 +25,13 @@
 // an exchange whose body is neither is never recorded. Responses without a
 // body (HEAD, 204, 304, an empty body, http.NoBody) and 101 Switching
 // Protocols are recorded when the response is returned. A redirect followed
-// by http.Client is one exchange per hop, each with its own status.
+// by http.Client is one exchange per hop, each with its own status. A context
+// cancelled (or a client timeout hit) while the body streams ends the
+// exchange at the failing Read: the headers arrived, so it keeps the real
+// status, with the bytes read until then.
+//
+// The bot token of [NewTelegram] appears in no label and in no error the
+// client returns: see [TokenPlaceholder].
 //
 // The instance recorded into is [metrics.Default], looked up per request, so
 // a client built before [metrics.Init] records once Init has run; until then

@@ -117,7 +117,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u.RawPath = strings.Replace(u.RawPath, placeholderSegment, withToken, 1)
 	sent.URL = &u
 	resp, err := t.base.RoundTrip(sent)
-	if err != nil {
+	if err != nil || resp == nil {
 		return resp, redact(err, t.token)
 	}
 	// The caller sees its own request, placeholder and all.

@@ -66,7 +66,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	resp, err := t.base.RoundTrip(sent)
-	if err != nil {
+	if err != nil || resp == nil {
+		// No response: status 0. (A nil response without an error breaks the
+		// RoundTripper contract; http.Client reports it.)
 		x.finish()
 		return resp, err
 	}

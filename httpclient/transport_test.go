@@ -661,3 +661,22 @@ func TestCloseIdleConnectionsReachesBase(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenBaseNoPanic: a base transport that returns neither a response nor
+// an error gets http.Client's own error, counted with status 0.
+func TestBrokenBaseNoPanic(t *testing.T) {
+	m := newMetrics(t)
+	base := roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, nil })
+	for _, c := range []*http.Client{
+		httpclient.New(httpclient.WithMetrics(m), httpclient.WithBase(base)),
+		httpclient.NewTelegram(botToken, httpclient.WithMetrics(m), httpclient.WithBase(base), httpclient.WithAppType("http_api")),
+	} {
+		if _, err := c.Get("http://api.test/botTOKEN/getMe"); err == nil || !strings.Contains(err.Error(), "nil *Response with a nil error") {
+			t.Errorf("err = %v, want http.Client's complaint", err)
+		}
+	}
+	e := scrape(t, m)
+	check(t, e, want{"http_api", "GET", "botTOKEN/getMe", "0", 1, 0, 0})
+	check(t, e, want{"http_api", "GET", "getMe", "0", 1, 0, 0})
+	checkSeries(t, e, 2)
+}
