@@ -1,0 +1,140 @@
+package httpclient_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/genapp-go/genapp/httpclient"
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// printSamples prints the lines of m's exposition that start with one of
+// prefixes.
+func printSamples(m *metrics.Metrics, prefixes ...string) {
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/prometheus", nil))
+	for line := range strings.Lines(rec.Body.String()) {
+		for _, p := range prefixes {
+			if strings.HasPrefix(line, p) {
+				fmt.Print(line)
+			}
+		}
+	}
+}
+
+// A streamed LLM answer is recorded when the stream ends, with the bytes
+// read: a chat completion streamed as server-sent events.
+func ExampleNewLLM() {
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, token := range []string{"Hel", "lo", "!"} {
+			fmt.Fprintf(w, "data: %q\n\n", token)
+			w.(http.Flusher).Flush()
+			time.Sleep(10 * time.Millisecond)
+		}
+	}))
+	defer llm.Close()
+
+	// In a service: metrics.Init("demobot", "prod") once, then
+	// httpclient.NewLLM() records into that default instance.
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+	client := httpclient.NewLLM(httpclient.WithMetrics(m))
+
+	resp, err := client.Post(llm.URL+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"gpt-4o-mini","stream":true}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Printf("read %d bytes\n", len(answer))
+	printSamples(m, "genapp_http_requests_total", `genapp_http_request_size_bytes_sum`)
+	// Output:
+	// read 36 bytes
+	// genapp_http_request_size_bytes_sum{app="demobot",app_type="llm",direction="in",env="dev",method="POST",resource="v1/chat/completions",status="200"} 37
+	// genapp_http_request_size_bytes_sum{app="demobot",app_type="llm",direction="out",env="dev",method="POST",resource="v1/chat/completions",status="200"} 36
+	// genapp_http_requests_total{app="demobot",app_type="llm",env="dev",method="POST",resource="v1/chat/completions",status="200"} 1
+}
+
+// An auth call, and one that gets no answer: it is counted with status "0".
+func ExampleNewAuth() {
+	auth := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.FormValue("client_secret") != "s3cret" {
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, `{"access_token":"abc","expires_in":3600}`)
+	}))
+	defer auth.Close()
+
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+	client := httpclient.NewAuth(httpclient.WithMetrics(m), httpclient.WithTimeout(5*time.Second))
+
+	for _, secret := range []string{"s3cret", "wrong"} {
+		resp, err := client.PostForm(auth.URL+"/oauth/token", url.Values{"client_secret": {secret}})
+		if err != nil {
+			log.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, auth.URL+"/users/1234/roles", nil)
+	_, err := client.Do(req)
+	fmt.Println(err != nil)
+	printSamples(m, "genapp_http_requests_total")
+	// Output:
+	// true
+	// genapp_http_requests_total{app="demobot",app_type="auth_api",env="dev",method="GET",resource="users/{int}/roles",status="0"} 1
+	// genapp_http_requests_total{app="demobot",app_type="auth_api",env="dev",method="POST",resource="oauth/token",status="200"} 1
+	// genapp_http_requests_total{app="demobot",app_type="auth_api",env="dev",method="POST",resource="oauth/token",status="401"} 1
+}
+
+// Both bot libraries take the client; they are given TokenPlaceholder and the
+// client alone holds the token, so that no error they return quotes it.
+func ExampleNewTelegram() {
+	if _, err := metrics.Init("demobot", "prod"); err != nil {
+		log.Fatal(err)
+	}
+	client := httpclient.NewTelegram(os.Getenv("BOT_TOKEN"))
+
+	// gopkg.in/telebot.v3
+	bot, err := tele.NewBot(tele.Settings{
+		Token:  httpclient.TokenPlaceholder,
+		Client: client,
+		Poller: &tele.LongPoller{Timeout: 30 * time.Second},
+	})
+	if err != nil {
+		log.Fatal(err) // "telebot: Post \"https://api.telegram.org/botTOKEN/getMe\": ..."
+	}
+	go bot.Start()
+
+	// github.com/go-telegram-bot-api/telegram-bot-api/v5
+	api, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, tgbotapi.APIEndpoint, client)
+	if err != nil {
+		log.Fatal(err)
+	}
+	api.Send(tgbotapi.NewMessage(42, "hello"))
+}
+
+// Instrument the transport of a client that is configured already.
+func ExampleNewTransport() {
+	client := &http.Client{Timeout: 10 * time.Second}
+	client.Transport = httpclient.NewTransport(client.Transport,
+		httpclient.WithAppType("billing_api"),
+		httpclient.WithResource(func(r *http.Request) string { return "charge" }),
+	)
+	_ = client
+}

@@ -1,0 +1,144 @@
+package httpclient
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// TokenPlaceholder is the bot token to give a bot library that uses a client
+// from [NewTelegram]: the client puts the real token in its place on the way
+// out, so the library, its URLs, its errors and its logs never hold the real
+// one.
+const TokenPlaceholder = "TOKEN"
+
+// fileResource is the resource of every file download.
+const fileResource = "file"
+
+// NewTelegram returns a client for the Telegram Bot API (app_type
+// "telegram_api") whose resource label is the API method name
+// ([TelegramResource]). Give it to the bot library together with
+// [TokenPlaceholder] as the token:
+//
+//	client := httpclient.NewTelegram(os.Getenv("BOT_TOKEN"))
+//	bot, err := tele.NewBot(tele.Settings{Token: httpclient.TokenPlaceholder, Client: client})
+//	api, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, tgbotapi.APIEndpoint, client)
+//
+// The client replaces "/bot"+TokenPlaceholder+"/" in the URL path of each
+// request (also "/file/bot"+TokenPlaceholder+"/" of file downloads) with the
+// real token, on a copy of the request given to the base transport.
+//
+// Why: http.Client.Do wraps every transport error in a *url.Error that quotes
+// the request URL, outside the reach of any RoundTripper, and both telebot
+// and telegram-bot-api return that error as it is. A token that is only added
+// below http.Client cannot appear in it. An error from the base transport that
+// quotes the real token anyway is returned with the token replaced by
+// TokenPlaceholder in its text; errors.Is and errors.As see the original.
+//
+// A request that holds the placeholder fails, recorded with status "0", when
+// token is empty or has characters a bot token never has (other than ASCII
+// letters, digits, ':', '_' and '-'). Requests that hold a real token pass
+// through unchanged: they are recorded under the method name as well, but
+// their errors quote the token, as those of any http.Client do.
+func NewTelegram(token string, opts ...Option) *http.Client {
+	c := newConfig(metrics.AppTypeTelegram, TelegramResource, opts)
+	return newClient(c, func(base http.RoundTripper) http.RoundTripper {
+		return &tokenTransport{base: base, token: token}
+	})
+}
+
+// TelegramResource names a Bot API request by its method:
+// "/bot<token>/sendMessage" is "sendMessage" and every file download
+// "/file/bot<token>/<path>" is "file". Any other path is "/{unknown}": the
+// path itself, which holds the token, is never returned.
+func TelegramResource(r *http.Request) string {
+	p := r.URL.Path
+	if i := strings.Index(p, "/file/bot"); i >= 0 {
+		// token, "/", a non-empty file path
+		if _, file, ok := strings.Cut(p[i+len("/file/bot"):], "/"); ok && file != "" {
+			return fileResource
+		}
+		return metrics.UnknownResource
+	}
+	slash := strings.LastIndexByte(p, '/')
+	if slash < 0 {
+		return metrics.UnknownResource
+	}
+	method, dir := p[slash+1:], p[:slash]
+	if !strings.HasPrefix(dir[strings.LastIndexByte(dir, '/')+1:], "bot") || !isMethodName(method) {
+		return metrics.UnknownResource
+	}
+	return method
+}
+
+// isMethodName reports whether s can be a Bot API method name: the API's
+// names are camelCase ASCII letters.
+func isMethodName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+const placeholderSegment = "/bot" + TokenPlaceholder + "/"
+
+var errBadToken = errors.New("httpclient: the request URL holds httpclient.TokenPlaceholder, but NewTelegram was given an empty bot token or one with characters other than ASCII letters, digits, ':', '_' and '-'")
+
+// tokenTransport puts the bot token in place of TokenPlaceholder.
+type tokenTransport struct {
+	base  http.RoundTripper
+	token string
+}
+
+func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !strings.Contains(req.URL.Path, placeholderSegment) {
+		resp, err := t.base.RoundTrip(req)
+		return resp, redact(err, t.token)
+	}
+	if !validToken(t.token) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, errBadToken
+	}
+	withToken := "/bot" + t.token + "/"
+	sent := new(http.Request)
+	*sent = *req
+	u := *req.URL
+	u.Path = strings.Replace(u.Path, placeholderSegment, withToken, 1)
+	// The segment needs no escaping, so RawPath, when set, holds it verbatim.
+	u.RawPath = strings.Replace(u.RawPath, placeholderSegment, withToken, 1)
+	sent.URL = &u
+	resp, err := t.base.RoundTrip(sent)
+	if err != nil || resp == nil {
+		return resp, redact(err, t.token)
+	}
+	// The caller sees its own request, placeholder and all.
+	if resp.Request == sent {
+		resp.Request = req
+	}
+	return resp, nil
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == ':' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// CloseIdleConnections passes the call on to the base transport.
+func (t *tokenTransport) CloseIdleConnections() { closeIdleConnections(t.base) }

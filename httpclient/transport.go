@@ -1,0 +1,148 @@
+package httpclient
+
+import (
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// NewTransport returns base instrumented: every exchange it carries is
+// recorded once in genapp_http_requests_total,
+// genapp_http_request_duration_sec and genapp_http_request_size_bytes. A nil
+// base means [http.DefaultTransport].
+//
+// The request given to base is the caller's own when it has no body, else a
+// shallow copy whose Body (and GetBody) count the bytes read: the caller's
+// request is never modified. Errors from base are returned unchanged, so
+// errors.Is and errors.As see exactly what base returned.
+func NewTransport(base http.RoundTripper, opts ...TransportOption) http.RoundTripper {
+	all := make([]Option, len(opts))
+	for i, o := range opts {
+		all[i] = o
+	}
+	c := newConfig(defaultAppType, pathResource, all)
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return newTransport(base, c)
+}
+
+type transport struct {
+	base     http.RoundTripper
+	appType  string
+	resource func(*http.Request) string
+	metrics  *metrics.Metrics
+	fixed    bool
+}
+
+func newTransport(base http.RoundTripper, c *config) *transport {
+	return &transport{base: base, appType: c.appType, resource: c.resource, metrics: c.metrics, fixed: c.fixed}
+}
+
+// pathResource is the default resource: the SPEC cleanup of the URL path.
+func pathResource(r *http.Request) string { return metrics.CleanResource(r.URL.Path) }
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	m := t.metrics
+	if !t.fixed {
+		m = metrics.Default()
+	}
+	if m == nil {
+		return t.base.RoundTrip(req)
+	}
+	x := &exchange{m: m, start: time.Now(), appType: t.appType, method: req.Method, resource: t.resource(req)}
+	sent := req
+	if req.Body != nil && req.Body != http.NoBody {
+		sent = new(http.Request)
+		*sent = *req
+		x.reqBody = requestBody{rc: req.Body, n: &x.in}
+		sent.Body = &x.reqBody
+		if req.GetBody != nil {
+			x.getBody = req.GetBody
+			sent.GetBody = x.rewind
+		}
+	}
+	resp, err := t.base.RoundTrip(sent)
+	if err != nil || resp == nil {
+		// No response: status 0. (A nil response without an error breaks the
+		// RoundTripper contract; http.Client reports it.)
+		x.finish()
+		return resp, err
+	}
+	if resp.Request == sent {
+		resp.Request = req
+	}
+	x.status = resp.StatusCode
+	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols {
+		// Nothing to read, or (101) a connection that is no longer HTTP and
+		// whose io.ReadWriteCloser body must reach the caller unwrapped.
+		x.finish()
+		return resp, nil
+	}
+	x.respBody = resp.Body
+	resp.Body = x.wrap()
+	return resp, nil
+}
+
+// exchange is the state of one recorded exchange. One allocation holds
+// everything the hot path needs: the request body counter, the response body
+// wrapper's state and the once flag.
+type exchange struct {
+	m                         *metrics.Metrics
+	start                     time.Time
+	appType, method, resource string
+	status                    int // 0 until a response arrived
+
+	reqBody requestBody
+	getBody func() (io.ReadCloser, error)
+	in      atomic.Int64 // request body bytes read by the transport
+
+	respBody io.ReadCloser
+	out      atomic.Int64 // response body bytes read by the caller
+
+	done atomic.Bool
+}
+
+// finish records the exchange the first time it is called: on an error from
+// the base transport, or when the response body reaches EOF, fails or is
+// closed, whichever comes first.
+func (x *exchange) finish() {
+	if !x.done.CompareAndSwap(false, true) {
+		return
+	}
+	x.m.RecordHTTP(metrics.Exchange{
+		AppType:      x.appType,
+		Method:       x.method,
+		Resource:     x.resource,
+		Status:       x.status,
+		Duration:     time.Since(x.start),
+		RequestSize:  x.in.Load(),
+		ResponseSize: x.out.Load(),
+	})
+}
+
+// rewind is the GetBody of the request given to the base transport, which
+// calls it to send the body again on a new connection: the bytes of the new
+// body replace those counted so far.
+func (x *exchange) rewind() (io.ReadCloser, error) {
+	rc, err := x.getBody()
+	if err != nil {
+		return nil, err
+	}
+	x.in.Store(0)
+	return &requestBody{rc: rc, n: &x.in}, nil
+}
+
+// CloseIdleConnections closes the idle connections of the base transport when
+// it has the method, so that [http.Client.CloseIdleConnections] reaches it
+// through the instrumentation.
+func (t *transport) CloseIdleConnections() { closeIdleConnections(t.base) }
+
+func closeIdleConnections(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
