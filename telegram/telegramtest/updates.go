@@ -151,7 +151,8 @@ func (s *Server) newMessageID() int {
 // getUpdates implements long polling as the real API does:
 //   - offset confirms every update with a lower id, which is then never
 //     returned again; a negative offset keeps only the last -offset updates;
-//   - limit (1-100, default 100) bounds how many updates one call returns;
+//   - limit (default 100, clamped to 1-100 like the real API does) bounds
+//     how many updates one call returns;
 //   - timeout is how many seconds to wait when there is nothing to return
 //     (capped by WithLongPollMax); the call returns as soon as updates
 //     arrive, and [] when the wait ends or the server closes;
