@@ -123,8 +123,11 @@ func WithBotUsername(username string) Option {
 }
 
 // WithLongPollMax caps how long getUpdates waits for updates, whatever
-// timeout the client asks for; the default is 2s. The cap keeps tests fast
-// for clients that can only stop between polls (tgbotapi).
+// timeout the client asks for; the default is 1s. An empty answer only
+// makes a client poll again, and the cap bounds how long a bot takes to
+// stop when its library waits out a poll in flight: tgbotapi's
+// StopReceivingUpdates always does, and telebot's Stop can start one more
+// poll it cannot cancel.
 func WithLongPollMax(d time.Duration) Option {
 	return func(c *config) { c.longPollMax = d }
 }
@@ -145,7 +148,7 @@ var tokenRx = regexp.MustCompile(`^([0-9]{1,20}):([A-Za-z0-9_-]+)$`)
 // NewServer starts and returns a new Server on 127.0.0.1 and a random port.
 // The caller should call Close when finished, to shut it down.
 func NewServer(opts ...Option) *Server {
-	c := config{username: "test_bot", longPollMax: 2 * time.Second}
+	c := config{username: "test_bot", longPollMax: time.Second}
 	for _, o := range opts {
 		o(&c)
 	}
