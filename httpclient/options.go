@@ -7,9 +7,6 @@ import (
 	"github.com/genapp-go/genapp/metrics"
 )
 
-// defaultAppType is the app_type of [New] without [WithAppType].
-const defaultAppType = "http_api"
-
 // config is what the options set. The zero value is not used: see newConfig.
 type config struct {
 	appType  string

@@ -13,7 +13,7 @@ import (
 // otherwise. Redirects are followed as by any http.Client, one recorded
 // exchange per hop.
 func New(opts ...Option) *http.Client {
-	return newClient(newConfig(defaultAppType, pathResource, opts), nil)
+	return newClient(newConfig(metrics.AppTypeHTTP, pathResource, opts), nil)
 }
 
 // NewLLM returns a client for LLM provider APIs (app_type "llm"), the

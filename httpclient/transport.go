@@ -23,7 +23,7 @@ func NewTransport(base http.RoundTripper, opts ...TransportOption) http.RoundTri
 	for i, o := range opts {
 		all[i] = o
 	}
-	c := newConfig(defaultAppType, pathResource, all)
+	c := newConfig(metrics.AppTypeHTTP, pathResource, all)
 	if base == nil {
 		base = http.DefaultTransport
 	}

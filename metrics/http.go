@@ -16,6 +16,7 @@ const (
 	AppTypeLLM      = "llm"          // LLM provider APIs
 	AppTypeAuth     = "auth_api"     // authentication services
 	AppTypeTelegram = "telegram_api" // the Telegram Bot API
+	AppTypeHTTP     = "http_api"     // other outbound HTTP
 )
 
 // Exchange is one finished HTTP exchange, as [RecordHTTP] records it.

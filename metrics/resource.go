@@ -26,6 +26,13 @@ func CleanResource(path string) string {
 	changed := false
 	for i := 0; i < len(path); {
 		c := path[i]
+		if !isHex(c) {
+			if changed {
+				b.WriteByte(c)
+			}
+			i++
+			continue
+		}
 		if n := tokenLen(path[i:]); n > 0 {
 			changed = grow(&b, path[:i], changed)
 			b.WriteString(tokenPlaceholder)
@@ -86,7 +93,7 @@ func isHex(c byte) bool {
 
 // uuidLen returns 36 if s starts with a UUID in 8-4-4-4-12 hex form, else 0.
 func uuidLen(s string) int {
-	if len(s) < 36 {
+	if len(s) < 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return 0
 	}
 	for i := 0; i < 36; i++ {
