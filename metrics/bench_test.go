@@ -211,3 +211,14 @@ func benchScrape(b *testing.B, h http.Handler) {
 		}
 	}
 }
+
+func BenchmarkCleanResource(b *testing.B) {
+	for _, path := range []string{"/v1/chat/completions", "/users/123/orders/5b3d1e2a-9c4f-4e8a-b7d6-0f1e2d3c4b5a"} {
+		b.Run(path, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = CleanResource(path)
+			}
+		})
+	}
+}

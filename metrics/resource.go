@@ -23,66 +23,65 @@ const (
 // webhook paths often contain, becomes {token}.
 func CleanResource(path string) string {
 	var b strings.Builder
-	changed := false
+	changed := false // until a placeholder is written, b stays empty: no allocation
 	for i := 0; i < len(path); {
-		c := path[i]
-		if !isHex(c) {
-			if changed {
-				b.WriteByte(c)
+		n, placeholder := match(path, i)
+		switch {
+		case placeholder != "":
+			if !changed {
+				b.Grow(len(path) + 16)
+				b.WriteString(path[:i])
+				changed = true
 			}
-			i++
-			continue
+			b.WriteString(placeholder)
+		case changed:
+			b.WriteString(path[i : i+n])
 		}
-		if n := tokenLen(path[i:]); n > 0 {
-			changed = grow(&b, path[:i], changed)
-			b.WriteString(tokenPlaceholder)
-			i += n
-			continue
-		}
-		if n := uuidLen(path[i:]); n > 0 {
-			changed = grow(&b, path[:i], changed)
-			b.WriteString(uuidPlaceholder)
-			i += n
-			continue
-		}
-		if isDigit(c) {
-			n := 1
-			for i+n < len(path) && isDigit(path[i+n]) {
-				n++
-			}
-			if n >= 2 || (i > 0 && path[i-1] == '/') {
-				changed = grow(&b, path[:i], changed)
-				b.WriteString(intPlaceholder)
-			} else if changed {
-				b.WriteString(path[i : i+n])
-			}
-			i += n
-			continue
-		}
-		if changed {
-			b.WriteByte(c)
-		}
-		i++
+		i += n
 	}
 	out := path
 	if changed {
 		out = b.String()
 	}
-	out = strings.Trim(out, "/")
+	for len(out) > 0 && out[0] == '/' {
+		out = out[1:]
+	}
+	for len(out) > 0 && out[len(out)-1] == '/' {
+		out = out[:len(out)-1]
+	}
 	if out == "" {
 		return "/"
 	}
 	return out
 }
 
-// grow copies the unchanged prefix into b the first time the path changes,
-// so that paths with nothing to replace cost no allocation.
-func grow(b *strings.Builder, prefix string, changed bool) bool {
-	if !changed {
-		b.Grow(len(prefix) + 16)
-		b.WriteString(prefix)
+// match returns the length of what starts at path[i] and the placeholder
+// that replaces it, "" to keep it.
+func match(path string, i int) (n int, placeholder string) {
+	c := path[i]
+	if !isHex(c) {
+		return 1, ""
 	}
-	return true
+	if isDigit(c) {
+		if n := tokenLen(path[i:]); n > 0 {
+			return n, tokenPlaceholder
+		}
+	}
+	// The dash test first: most hex characters start no UUID.
+	if i+36 <= len(path) && path[i+8] == '-' && uuidLen(path[i:]) > 0 {
+		return 36, uuidPlaceholder
+	}
+	if !isDigit(c) {
+		return 1, ""
+	}
+	n = 1
+	for i+n < len(path) && isDigit(path[i+n]) {
+		n++
+	}
+	if n >= 2 || (i > 0 && path[i-1] == '/') {
+		return n, intPlaceholder
+	}
+	return n, ""
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
