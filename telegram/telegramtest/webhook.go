@@ -1,0 +1,201 @@
+package telegramtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// webhookState is what setWebhook registered.
+type webhookState struct {
+	url            string
+	secret         string
+	maxConnections int
+	customCert     bool
+	lastErrorDate  int64
+	lastErrorMsg   string
+}
+
+// setWebhook registers a webhook URL. Unlike the real API it accepts plain
+// http and any port, so a test can listen on loopback; an empty url
+// deletes the webhook, as in the real API.
+func (s *Server) setWebhook(p map[string]string) response {
+	raw := p["url"]
+	if raw == "" {
+		return s.deleteWebhook(p)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return badRequest("bad webhook: invalid URL")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p["drop_pending_updates"] == "true" {
+		s.updates = nil
+	}
+	s.webhook = webhookState{
+		url:            raw,
+		secret:         p["secret_token"],
+		maxConnections: 40,
+		customCert:     p["certificate"] != "",
+	}
+	if n, err := strconv.Atoi(p["max_connections"]); err == nil && n > 0 {
+		s.webhook.maxConnections = n
+	}
+	s.notify() // waiting long polls now fail with a conflict
+	r := ok(true)
+	r.description = "Webhook was set"
+	return r
+}
+
+// deleteWebhook removes the webhook, dropping pending updates if asked.
+func (s *Server) deleteWebhook(p map[string]string) response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := ok(true)
+	r.description = "Webhook was deleted"
+	if s.webhook.url == "" {
+		r.description = "Webhook is already deleted"
+	}
+	if p["drop_pending_updates"] == "true" {
+		s.updates = nil
+	}
+	s.webhook = webhookState{}
+	s.notify()
+	return r
+}
+
+// getWebhookInfo reports the webhook and the pending updates.
+func (s *Server) getWebhookInfo() response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	info := map[string]any{
+		"url":                    s.webhook.url,
+		"has_custom_certificate": s.webhook.customCert,
+		"pending_update_count":   len(s.updates),
+	}
+	if s.webhook.url != "" {
+		info["max_connections"] = s.webhook.maxConnections
+	}
+	if s.webhook.lastErrorDate != 0 {
+		info["last_error_date"] = s.webhook.lastErrorDate
+		info["last_error_message"] = s.webhook.lastErrorMsg
+	}
+	return ok(info)
+}
+
+// WebhookURL returns the URL setWebhook registered, or "" if no webhook is
+// set.
+func (s *Server) WebhookURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.webhook.url
+}
+
+// Deliver POSTs the pending updates, one at a time and in order, to the
+// registered webhook, as JSON with the X-Telegram-Bot-Api-Secret-Token
+// header when setWebhook set a secret_token. Delivery is explicit (the
+// server never delivers on its own) so tests decide when updates arrive.
+//
+// A 2xx answer confirms the update. If the answer's body is a Bot API call
+// (a JSON or form body with a "method" parameter, as tgbotapi's
+// WriteToHTTPResponse writes), the server runs it as the real API does.
+// Any other answer, or a transport error, stops delivery: the update stays
+// pending, getWebhookInfo reports the error, and Deliver returns it.
+// Deliver returns an error if no webhook is set; it delivers at most the
+// updates pending when it was called.
+func (s *Server) Deliver(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
+
+	s.mu.Lock()
+	n := len(s.updates)
+	hook := s.webhook
+	s.mu.Unlock()
+	if hook.url == "" {
+		return errors.New("telegramtest: Deliver: no webhook is set")
+	}
+	for range n {
+		s.mu.Lock()
+		if len(s.updates) == 0 || s.webhook.url != hook.url {
+			s.mu.Unlock()
+			return nil
+		}
+		u := s.updates[0]
+		s.mu.Unlock()
+
+		err := s.post(ctx, hook, u)
+
+		s.mu.Lock()
+		if err != nil {
+			s.webhook.lastErrorDate = time.Now().Unix()
+			s.webhook.lastErrorMsg = err.Error()
+			s.mu.Unlock()
+			return fmt.Errorf("telegramtest: delivering update %d: %w", u.id, err)
+		}
+		if len(s.updates) > 0 && s.updates[0].id == u.id {
+			s.updates = s.updates[1:]
+		}
+		s.notify()
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// maxReply bounds a webhook's answer.
+const maxReply = 1 << 20
+
+// post delivers one update to the webhook and runs the Bot API call in the
+// answer, if there is one.
+func (s *Server) post(ctx context.Context, hook webhookState, u pendingUpdate) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.url, bytes.NewReader(u.raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if hook.secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", hook.secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("wrong response from the webhook: %s", resp.Status)
+	}
+	params := make(map[string]string)
+	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	switch mediaType {
+	case "application/json":
+		if jsonParams(body, params) != nil {
+			return nil // not a call: an answer the API ignores
+		}
+	case "application/x-www-form-urlencoded":
+		values, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil
+		}
+		for k, v := range values {
+			params[k] = v[0]
+		}
+	}
+	if method := strings.TrimSpace(params["method"]); method != "" {
+		delete(params, "method")
+		s.call(ctx, method, params)
+	}
+	return nil
+}
