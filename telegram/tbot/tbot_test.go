@@ -13,12 +13,8 @@ import (
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/tbot"
-)
-
-const (
-	countFamily    = "genapp_action_count_total"
-	durationFamily = "genapp_action_duration_sec"
 )
 
 func newMetrics(t testing.TB) *metrics.Metrics {
@@ -59,20 +55,6 @@ func photo() tele.Update {
 	return tele.Update{ID: 1, Message: &tele.Message{ID: 1, Photo: &tele.Photo{File: tele.File{FileID: "f"}}, Chat: &tele.Chat{ID: 7}}}
 }
 
-// wantAction asserts the exact count of name per status and that the
-// duration histogram holds one observation per run.
-func wantAction(t *testing.T, e *promtest.Exposition, name string, ok, failed int) {
-	t.Helper()
-	gotOK := e.Counter(t, countFamily, promtest.Labels{"name": name, "status": "ok"})
-	gotErr := e.Counter(t, countFamily, promtest.Labels{"name": name, "status": "error"})
-	if gotOK != float64(ok) || gotErr != float64(failed) {
-		t.Errorf("%s: ok=%v error=%v, want ok=%d error=%d", name, gotOK, gotErr, ok, failed)
-	}
-	if n, _ := e.Histogram(t, durationFamily, promtest.Labels{"name": name}); n != uint64(ok+failed) {
-		t.Errorf("%s: %d durations observed, want %d", name, n, ok+failed)
-	}
-}
-
 func TestRoutesAreNamedFromRegistration(t *testing.T) {
 	m := newMetrics(t)
 	bot, errs := newBot(t)
@@ -103,16 +85,16 @@ func TestRoutesAreNamedFromRegistration(t *testing.T) {
 	}
 
 	e := promtest.Scrape(t, m.Handler())
-	wantAction(t, e, "start_handler", 2, 0)
-	wantAction(t, e, "menu_callback_handler", 2, 0)
-	wantAction(t, e, "main_menu_callback_handler", 1, 0)
-	wantAction(t, e, "help_me_button_handler", 1, 0)
-	wantAction(t, e, "text_handler", 1, 0)
-	wantAction(t, e, "unknown_command_handler", 2, 0)
-	wantAction(t, e, "callback_handler", 2, 0)
-	wantAction(t, e, "photo_handler", 1, 0)
-	if got := e.Series(countFamily); got != 16 {
-		t.Errorf("%d series of %s, want 16 (8 names x 2 statuses):\n%s", got, countFamily, e.Text)
+	actiontest.Want(t, e, "start_handler", 2, 0)
+	actiontest.Want(t, e, "menu_callback_handler", 2, 0)
+	actiontest.Want(t, e, "main_menu_callback_handler", 1, 0)
+	actiontest.Want(t, e, "help_me_button_handler", 1, 0)
+	actiontest.Want(t, e, "text_handler", 1, 0)
+	actiontest.Want(t, e, "unknown_command_handler", 2, 0)
+	actiontest.Want(t, e, "callback_handler", 2, 0)
+	actiontest.Want(t, e, "photo_handler", 1, 0)
+	if got := e.Series(actiontest.Count); got != 16 {
+		t.Errorf("%d series of %s, want 16 (8 names x 2 statuses):\n%s", got, actiontest.Count, e.Text)
 	}
 	if fmt.Sprint(payloads) != "[42 ]" {
 		t.Errorf("menu handler saw payloads %q, want [42 \"\"]", payloads)
@@ -134,7 +116,7 @@ func TestErrorIsRecordedAndReachesOnError(t *testing.T) {
 
 	bot.ProcessUpdate(message("/fail"))
 
-	wantAction(t, promtest.Scrape(t, m.Handler()), "fail_handler", 0, 1)
+	actiontest.Want(t, promtest.Scrape(t, m.Handler()), "fail_handler", 0, 1)
 	if globalSaw != boom {
 		t.Errorf("global middleware saw %v, want %v", globalSaw, boom)
 	}
@@ -155,8 +137,8 @@ func TestPanicWithRecoverMiddleware(t *testing.T) {
 	bot.ProcessUpdate(message("/start"))
 
 	e := promtest.Scrape(t, m.Handler())
-	wantAction(t, e, "boom_handler", 0, 1)
-	wantAction(t, e, "start_handler", 1, 0)
+	actiontest.Want(t, e, "boom_handler", 0, 1)
+	actiontest.Want(t, e, "start_handler", 1, 0)
 	if len(*errs) != 1 || (*errs)[0].Error() != "kaboom" {
 		t.Errorf("OnError got %v, want the recovered panic kaboom", *errs)
 	}
@@ -177,7 +159,7 @@ func TestPanicWithoutRecoverContinues(t *testing.T) {
 	if got != (value{42}) {
 		t.Errorf("recovered %#v, want the handler's own panic value", got)
 	}
-	wantAction(t, promtest.Scrape(t, m.Handler()), "boom_handler", 0, 1)
+	actiontest.Want(t, promtest.Scrape(t, m.Handler()), "boom_handler", 0, 1)
 }
 
 // TestTrackingSitsBetweenUseAndRouteMiddleware proves the order telebot
@@ -188,7 +170,7 @@ func TestTrackingSitsBetweenUseAndRouteMiddleware(t *testing.T) {
 	m := newMetrics(t)
 	bot, _ := newBot(t)
 	recorded := func() bool {
-		ms := promtest.Scrape(t, m.Handler()).Find(durationFamily, promtest.Labels{"name": "start_handler"})
+		ms := promtest.Scrape(t, m.Handler()).Find(actiontest.Duration, promtest.Labels{"name": "start_handler"})
 		return len(ms) == 1 && ms[0].GetHistogram().GetSampleCount() == 1
 	}
 	var order []string
@@ -219,7 +201,7 @@ func TestTrackingSitsBetweenUseAndRouteMiddleware(t *testing.T) {
 	if got := strings.Join(order, "|"); got != want {
 		t.Errorf("order\n got %s\nwant %s", got, want)
 	}
-	n, sum := promtest.Scrape(t, m.Handler()).Histogram(t, durationFamily, promtest.Labels{"name": "start_handler"})
+	n, sum := promtest.Scrape(t, m.Handler()).Histogram(t, actiontest.Duration, promtest.Labels{"name": "start_handler"})
 	if n != 1 || sum < routeDelay.Seconds() {
 		t.Errorf("duration count=%d sum=%vs, want 1 observation including the route middleware's %v", n, sum, routeDelay)
 	}
@@ -233,7 +215,7 @@ func TestGlobalFilterMeansNoRun(t *testing.T) {
 
 	bot.ProcessUpdate(message("/start"))
 
-	if got := promtest.Scrape(t, m.Handler()).Series(countFamily); got != 0 {
+	if got := promtest.Scrape(t, m.Handler()).Series(actiontest.Count); got != 0 {
 		t.Errorf("%d series recorded for an update a global filter dropped, want 0", got)
 	}
 }
@@ -265,9 +247,9 @@ func TestHandleAs(t *testing.T) {
 	bot.ProcessUpdate(message("/hello")) // not registered: OnText, an unknown command
 
 	e := promtest.Scrape(t, m.Handler())
-	wantAction(t, e, "greet_handler", 1, 0)
-	wantAction(t, e, "chat_handler", 1, 0)
-	wantAction(t, e, "unknown_command_handler", 1, 0)
+	actiontest.Want(t, e, "greet_handler", 1, 0)
+	actiontest.Want(t, e, "chat_handler", 1, 0)
+	actiontest.Want(t, e, "unknown_command_handler", 1, 0)
 	if ran != 3 {
 		t.Errorf("handlers ran %d times, want 3", ran)
 	}
@@ -316,17 +298,17 @@ func TestCardinality(t *testing.T) {
 	}
 
 	e := promtest.Scrape(t, m.Handler())
-	wantAction(t, e, "unknown_command_handler", n, 0)
-	wantAction(t, e, "menu_callback_handler", n, 0)
-	wantAction(t, e, "callback_handler", n, 0)
+	actiontest.Want(t, e, "unknown_command_handler", n, 0)
+	actiontest.Want(t, e, "menu_callback_handler", n, 0)
+	actiontest.Want(t, e, "callback_handler", n, 0)
 	// Three names, two statuses each; one histogram and one size series per name.
-	if got := e.Series(countFamily); got != 6 {
-		t.Errorf("%s has %d series, want 6", countFamily, got)
+	if got := e.Series(actiontest.Count); got != 6 {
+		t.Errorf("%s has %d series, want 6", actiontest.Count, got)
 	}
-	if got := e.Series(durationFamily); got != 3 {
-		t.Errorf("%s has %d series, want 3", durationFamily, got)
+	if got := e.Series(actiontest.Duration); got != 3 {
+		t.Errorf("%s has %d series, want 3", actiontest.Duration, got)
 	}
-	if got := fmt.Sprint(e.LabelValues(countFamily, "name")); got != "[callback_handler menu_callback_handler unknown_command_handler]" {
+	if got := fmt.Sprint(e.LabelValues(actiontest.Count, "name")); got != "[callback_handler menu_callback_handler unknown_command_handler]" {
 		t.Errorf("names %s", got)
 	}
 }

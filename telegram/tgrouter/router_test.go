@@ -16,12 +16,8 @@ import (
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/tgrouter"
-)
-
-const (
-	countFamily    = "genapp_action_count_total"
-	durationFamily = "genapp_action_duration_sec"
 )
 
 func newMetrics(t testing.TB) *metrics.Metrics {
@@ -64,18 +60,6 @@ func text(id int, s string) tgbotapi.Update { return message(id, &tgbotapi.Messa
 
 func callback(id int, data string) tgbotapi.Update {
 	return tgbotapi.Update{UpdateID: id, CallbackQuery: &tgbotapi.CallbackQuery{ID: fmt.Sprint(id), Data: data}}
-}
-
-func wantAction(t *testing.T, e *promtest.Exposition, name string, ok, failed int) {
-	t.Helper()
-	gotOK := e.Counter(t, countFamily, promtest.Labels{"name": name, "status": "ok"})
-	gotErr := e.Counter(t, countFamily, promtest.Labels{"name": name, "status": "error"})
-	if gotOK != float64(ok) || gotErr != float64(failed) {
-		t.Errorf("%s: ok=%v error=%v, want ok=%d error=%d", name, gotOK, gotErr, ok, failed)
-	}
-	if n, _ := e.Histogram(t, durationFamily, promtest.Labels{"name": name}); n != uint64(ok+failed) {
-		t.Errorf("%s: %d durations observed, want %d", name, n, ok+failed)
-	}
 }
 
 // recorder is a handler that remembers what it was given.
@@ -146,10 +130,10 @@ func TestRouting(t *testing.T) {
 		{"text_handler", 2}, {"unknown_command_handler", 2}, {"photo_handler", 1}, {"message_handler", 1},
 		{"edited_message_handler", 1}, {"inline_query_handler", 1},
 	} {
-		wantAction(t, e, a.name, a.n, 0)
+		actiontest.Want(t, e, a.name, a.n, 0)
 	}
-	if got := e.Series(countFamily); got != 24 {
-		t.Errorf("%s has %d series, want 24 (12 names x 2 statuses)", countFamily, got)
+	if got := e.Series(actiontest.Count); got != 24 {
+		t.Errorf("%s has %d series, want 24 (12 names x 2 statuses)", actiontest.Count, got)
 	}
 }
 
@@ -184,12 +168,12 @@ func TestUnknownCommand(t *testing.T) {
 			t.Errorf("routes %v: %q ran, want %q", tc.kinds, ran, tc.want)
 		}
 		if tc.name == "" {
-			if n := e.Series(countFamily); n != 0 {
+			if n := e.Series(actiontest.Count); n != 0 {
 				t.Errorf("routes %v: %d series, want none", tc.kinds, n)
 			}
 			continue
 		}
-		wantAction(t, e, tc.name, 1, 0)
+		actiontest.Want(t, e, tc.name, 1, 0)
 	}
 }
 
@@ -250,9 +234,9 @@ func TestHandlerErrorAndPanic(t *testing.T) {
 	}
 
 	e := promtest.Scrape(t, m.Handler())
-	wantAction(t, e, "fail_handler", 0, 1)
-	wantAction(t, e, "boom_handler", 0, 1)
-	wantAction(t, e, "start_handler", 1, 0)
+	actiontest.Want(t, e, "fail_handler", 0, 1)
+	actiontest.Want(t, e, "boom_handler", 0, 1)
+	actiontest.Want(t, e, "start_handler", 1, 0)
 	// HandleUpdate leaves errors to its caller; it logs a panic once, with
 	// the stack down to the function that panicked.
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
@@ -286,14 +270,14 @@ func TestCardinality(t *testing.T) {
 		}
 	}
 	e := promtest.Scrape(t, m.Handler())
-	wantAction(t, e, "unknown_command_handler", n, 0)
-	wantAction(t, e, "menu_callback_handler", n, 0)
-	wantAction(t, e, "callback_handler", n, 0)
-	if got := e.Series(countFamily); got != 6 {
-		t.Errorf("%s has %d series, want 6", countFamily, got)
+	actiontest.Want(t, e, "unknown_command_handler", n, 0)
+	actiontest.Want(t, e, "menu_callback_handler", n, 0)
+	actiontest.Want(t, e, "callback_handler", n, 0)
+	if got := e.Series(actiontest.Count); got != 6 {
+		t.Errorf("%s has %d series, want 6", actiontest.Count, got)
 	}
-	if got := e.Series(durationFamily); got != 3 {
-		t.Errorf("%s has %d series, want 3", durationFamily, got)
+	if got := e.Series(actiontest.Duration); got != 3 {
+		t.Errorf("%s has %d series, want 3", actiontest.Duration, got)
 	}
 }
 

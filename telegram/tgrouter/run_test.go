@@ -17,6 +17,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/tgrouter"
 )
 
@@ -75,11 +76,11 @@ func TestRunCountsExactly(t *testing.T) {
 
 	e := promtest.Scrape(t, m.Handler())
 	const each = updates / 5
-	wantAction(t, e, "start_handler", each, 0)
-	wantAction(t, e, "fail_handler", 0, each)
-	wantAction(t, e, "boom_handler", 0, each)
-	wantAction(t, e, "menu_callback_handler", each, 0)
-	wantAction(t, e, "text_handler", each, 0)
+	actiontest.Want(t, e, "start_handler", each, 0)
+	actiontest.Want(t, e, "fail_handler", 0, each)
+	actiontest.Want(t, e, "boom_handler", 0, each)
+	actiontest.Want(t, e, "menu_callback_handler", each, 0)
+	actiontest.Want(t, e, "text_handler", each, 0)
 	if p := peak.Load(); p > workers {
 		t.Errorf("%d handlers ran at once, want at most %d", p, workers)
 	}
@@ -168,16 +169,9 @@ func TestRunShutdown(t *testing.T) {
 		t.Errorf("abandoned handlers saw %v, want their contexts cancelled", stuckSaw)
 	}
 	// The abandoned runs are recorded just after their handlers return.
-	var e *promtest.Exposition
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		e = promtest.Scrape(t, m.Handler())
-		if len(e.Find(countFamily, promtest.Labels{"name": "stuck_handler", "status": "error"})) == 1 &&
-			e.Counter(t, countFamily, promtest.Labels{"name": "stuck_handler", "status": "error"}) == 2 {
-			break
-		}
-	}
-	wantAction(t, e, "fast_handler", 3, 0)
-	wantAction(t, e, "stuck_handler", 0, 2)
+	e := actiontest.Wait(t, m.Handler(), 5, 2*time.Second)
+	actiontest.Want(t, e, "fast_handler", 3, 0)
+	actiontest.Want(t, e, "stuck_handler", 0, 2)
 }
 
 // TestRunReturnsWhenChannelCloses: a closed channel is a normal end; Run
@@ -193,7 +187,7 @@ func TestRunReturnsWhenChannelCloses(t *testing.T) {
 	if err := r.Run(context.Background(), ch, 2); err != nil {
 		t.Fatal(err)
 	}
-	wantAction(t, promtest.Scrape(t, m.Handler()), "slow_handler", 2, 0)
+	actiontest.Want(t, promtest.Scrape(t, m.Handler()), "slow_handler", 2, 0)
 }
 
 // TestTokenNeverLeaks: a real tgbotapi client calls a Bot API that is not
@@ -245,6 +239,6 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if strings.Contains(e.Text, token) || strings.Contains(e.Text, strings.Split(token, ":")[1]) {
 		t.Error("the exposition contains the token")
 	}
-	wantAction(t, e, "send_handler", 0, 2)
-	wantAction(t, e, "panic_handler", 0, 2)
+	actiontest.Want(t, e, "send_handler", 0, 2)
+	actiontest.Want(t, e, "panic_handler", 0, 2)
 }
