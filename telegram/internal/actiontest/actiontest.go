@@ -40,15 +40,23 @@ func Runs(e *promtest.Exposition) int {
 }
 
 // Wait scrapes h until it shows at least runs runs, for handlers that run on
-// goroutines the test does not control, and returns that scrape. It gives up
-// after timeout and returns the last scrape, which the caller's assertions
-// then fail on.
+// goroutines the test does not control, then returns one more scrape. It
+// gives up after timeout and returns the last scrape, which the caller's
+// assertions then fail on.
+//
+// The scrape that shows the runs is not the one returned: a scrape reads the
+// families one after another, so it can show a run in the counter but not
+// yet in the histogram. An action observes its duration before it counts,
+// so once every run is counted, the next scrape shows all of them in both.
 func Wait(t testing.TB, h http.Handler, runs int, timeout time.Duration) *promtest.Exposition {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		e := promtest.Scrape(t, h)
-		if Runs(e) >= runs || time.Now().After(deadline) {
+		if Runs(e) >= runs {
+			return promtest.Scrape(t, h)
+		}
+		if time.Now().After(deadline) {
 			return e
 		}
 		time.Sleep(5 * time.Millisecond)
