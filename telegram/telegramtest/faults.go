@@ -101,3 +101,14 @@ func (s *Server) applyFault(ctx context.Context, f *Fault) (resp response, fault
 	}
 	return response{status: status, description: desc, retryAfter: f.RetryAfter}, true
 }
+
+// sleep waits for d, or until ctx is done or the server closes.
+func (s *Server) sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case <-s.ctx.Done():
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -22,46 +23,78 @@ type apiResult struct {
 	} `json:"parameters"`
 }
 
-// call posts params as JSON to method and decodes the answer; the HTTP
-// status must equal error_code (or 200 on success).
+// call posts params as JSON to method and decodes the answer.
 func call(t *testing.T, srv *telegramtest.Server, method string, params map[string]any) apiResult {
 	t.Helper()
-	body, err := json.Marshal(params)
+	r, err := post(srv, method, params)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return r
+}
+
+// callAsync is call for another goroutine: it delivers the answer on the
+// returned channel, and fails the test from the test's goroutine.
+func callAsync(t *testing.T, srv *telegramtest.Server, method string, params map[string]any) func() apiResult {
+	type answer struct {
+		r   apiResult
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		r, err := post(srv, method, params)
+		ch <- answer{r, err}
+	}()
+	return func() apiResult {
+		t.Helper()
+		a := <-ch
+		if a.err != nil {
+			t.Fatal(a.err)
+		}
+		return a.r
+	}
+}
+
+// post posts params as JSON to method and decodes the answer; the HTTP
+// status must equal error_code (or be 200 on success) and the answer must
+// be JSON.
+func post(srv *telegramtest.Server, method string, params map[string]any) (apiResult, error) {
+	body, err := json.Marshal(params)
+	if err != nil {
+		return apiResult{}, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/bot"+srv.Token+"/"+method, bytes.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return apiResult{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	return do(t, req)
+	return do(req)
 }
 
-func do(t *testing.T, req *http.Request) apiResult {
-	t.Helper()
+// do sends req and decodes the Bot API answer.
+func do(req *http.Request) (apiResult, error) {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return apiResult{}, err
 	}
 	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type = %q, want application/json", ct)
-	}
 	var r apiResult
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		return r, fmt.Errorf("Content-Type = %q, want application/json", ct)
+	}
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatal(err)
+		return r, err
 	}
 	want := http.StatusOK
 	if !r.OK {
 		want = r.ErrorCode
 	}
 	if resp.StatusCode != want {
-		t.Errorf("HTTP status %d, error_code %d", resp.StatusCode, r.ErrorCode)
+		return r, fmt.Errorf("HTTP status %d, error_code %d", resp.StatusCode, r.ErrorCode)
 	}
-	return r
+	return r, nil
 }
 
 // updateIDs decodes a getUpdates result into its update ids.

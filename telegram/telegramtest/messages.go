@@ -1,6 +1,7 @@
 package telegramtest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -132,7 +133,7 @@ func (s *Server) sendMessage(method string, p map[string]string) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.newBotMessage(chat, text, p["caption"], p["reply_markup"])
-	s.record(method, chat, m.MessageID, text+p["caption"], p["reply_markup"])
+	s.record(method, chat, m.MessageID, cmp.Or(text, p["caption"]), p["reply_markup"])
 	return ok(*m)
 }
 
@@ -187,7 +188,7 @@ func (s *Server) editMessage(method string, p map[string]string) response {
 	if p["inline_message_id"] != "" {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.record(method, 0, 0, text+caption, markup)
+		s.record(method, 0, 0, cmp.Or(text, caption), markup)
 		return ok(true)
 	}
 	chat, bad := chatParam(p)
@@ -221,7 +222,7 @@ func (s *Server) editMessage(method string, p map[string]string) response {
 	}
 	edited.EditDate = time.Now().Unix()
 	*m = edited
-	s.record(method, chat, id, edited.Text+edited.Caption, markup)
+	s.record(method, chat, id, cmp.Or(edited.Text, edited.Caption), markup)
 	return ok(edited)
 }
 

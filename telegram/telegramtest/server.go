@@ -12,18 +12,30 @@
 // The server accepts requests at both endpoint conventions the libraries use,
 // which are the same on the wire: URL + "/bot" + token + "/" + method, with the
 // parameters in the query string or in a JSON, form-urlencoded or multipart
-// body. Method names are case-insensitive, as in the real API.
+// body. Method names are case-insensitive, as in the real API. A wrong token
+// gets 401 Unauthorized; any other path 404 Not Found.
 //
-// What it implements (everything else answers {"ok":true,"result":true}):
+// What it implements (every other method answers {"ok":true,"result":true}):
 //   - getMe: the bot's own [User] (see [Server.Bot]);
-//   - getUpdates: long polling with offset, limit and timeout (see updates.go);
+//   - getUpdates: long polling as in the real API. offset confirms every
+//     update with a lower id, which is then never returned again; a negative
+//     offset keeps only the last -offset updates. limit (default 100) is
+//     clamped to 1-100. timeout is how many seconds to wait when there is
+//     nothing to return, capped by [WithLongPollMax]; the call returns as soon
+//     as updates arrive, and [] when the wait ends or the server closes. A
+//     newer getUpdates ends a waiting one with 409 Conflict, as when two bot
+//     instances run, and getUpdates fails with 409 Conflict while a webhook
+//     is set. allowed_updates is accepted and ignored;
 //   - sendMessage and the other send* methods, forwardMessage, copyMessage,
-//     sendMediaGroup, editMessage*: recorded in [Server.Sent], answered with
-//     a message as the real API does;
+//     sendMediaGroup, editMessage*: recorded in [Server.Sent] and answered
+//     with a message as the real API does. Like the real API, an edit of a
+//     message the bot did not send, or one that changes nothing, fails with
+//     400 Bad Request;
 //   - answerCallbackQuery: recorded in [Server.Answered];
-//   - setWebhook, deleteWebhook, getWebhookInfo, and delivery with
+//   - setWebhook, deleteWebhook and getWebhookInfo, with delivery by
 //     [Server.Deliver];
-//   - getFile and file downloads at /file/bot<token>/<path>.
+//   - getFile, and downloads at /file/bot<token>/<file_path> whose content
+//     is the text "telegramtest file <file_path>".
 //
 // The bot token is a secret even in tests: the server never writes it to its
 // log, to [Server.Calls], or to any error description.
@@ -123,8 +135,11 @@ func WithBotUsername(username string) Option {
 }
 
 // WithLongPollMax caps how long getUpdates waits for updates, whatever
-// timeout the client asks for; the default is 2s. The cap keeps tests fast
-// for clients that can only stop between polls (tgbotapi).
+// timeout the client asks for; the default is 1s. An empty answer only
+// makes a client poll again, and the cap bounds how long a bot takes to
+// stop when its library waits out a poll in flight: tgbotapi's
+// StopReceivingUpdates always does, and telebot's Stop can start one more
+// poll it cannot cancel.
 func WithLongPollMax(d time.Duration) Option {
 	return func(c *config) { c.longPollMax = d }
 }
@@ -145,7 +160,7 @@ var tokenRx = regexp.MustCompile(`^([0-9]{1,20}):([A-Za-z0-9_-]+)$`)
 // NewServer starts and returns a new Server on 127.0.0.1 and a random port.
 // The caller should call Close when finished, to shut it down.
 func NewServer(opts ...Option) *Server {
-	c := config{username: "test_bot", longPollMax: 2 * time.Second}
+	c := config{username: "test_bot", longPollMax: time.Second}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -281,7 +296,6 @@ func (s *Server) call(ctx context.Context, method string, params map[string]stri
 	idx := len(s.calls)
 	s.calls = append(s.calls, Call{Method: method, Params: params})
 	f := s.takeFault(method)
-	s.notify()
 	s.mu.Unlock()
 
 	resp, faulted := s.applyFault(ctx, f)
@@ -291,7 +305,6 @@ func (s *Server) call(ctx context.Context, method string, params map[string]stri
 
 	s.mu.Lock()
 	s.calls[idx].Status = resp.status
-	s.notify()
 	s.mu.Unlock()
 	if resp.status == http.StatusOK {
 		s.log("%s -> %d", method, resp.status)
@@ -455,17 +468,6 @@ func (lw logWriter) Write(p []byte) (int, error) {
 		lw.s.logf("%s", msg)
 	}
 	return len(p), nil
-}
-
-// sleep waits for d, or until ctx is done or the server closes.
-func (s *Server) sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	case <-s.ctx.Done():
-	}
 }
 
 // errClosed is returned by waits cut short by Close.

@@ -17,6 +17,10 @@ import (
 // test ends. Handler errors fail the test, except those while the bot
 // stops: the server records a message before the bot has read the answer,
 // so a test may stop the bot while a handler finishes its last call.
+//
+// The test's deferred srv.Close runs before this cleanup stops the bot: a
+// poll telebot starts while stopping (Stop cannot cancel it) then fails at
+// once instead of waiting out the long-poll cap.
 func startTelebot(t *testing.T, srv *telegramtest.Server, setup func(*tele.Bot)) *tele.Bot {
 	t.Helper()
 	var stopping atomic.Bool

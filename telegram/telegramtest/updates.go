@@ -105,8 +105,8 @@ func (s *Server) PressButton(chatID int64, data string) int {
 
 // SendUpdate queues any update, such as a photo message or a
 // chosen_inline_result, and returns the update_id the server assigned to
-// it. u is the update without update_id, encoded as JSON. SendUpdate
-// panics if u cannot be encoded.
+// it (replacing any update_id in u). u is encoded as JSON; SendUpdate
+// panics if it cannot be.
 func (s *Server) SendUpdate(u map[string]any) int {
 	return s.enqueue(func() map[string]any {
 		c := make(map[string]any, len(u)+1)
@@ -148,17 +148,8 @@ func (s *Server) newMessageID() int {
 	return s.nextMessageID
 }
 
-// getUpdates implements long polling as the real API does:
-//   - offset confirms every update with a lower id, which is then never
-//     returned again; a negative offset keeps only the last -offset updates;
-//   - limit (1-100, default 100) bounds how many updates one call returns;
-//   - timeout is how many seconds to wait when there is nothing to return
-//     (capped by WithLongPollMax); the call returns as soon as updates
-//     arrive, and [] when the wait ends or the server closes;
-//   - a newer getUpdates ends a waiting one with 409 Conflict, and while a
-//     webhook is set getUpdates fails with 409 Conflict.
-//
-// allowed_updates is accepted and ignored.
+// getUpdates implements long polling; the package documentation states
+// its semantics.
 func (s *Server) getUpdates(ctx context.Context, p map[string]string) response {
 	offset, err1 := intParam(p, "offset", 0)
 	limit, err2 := intParam(p, "limit", 100)

@@ -140,6 +140,7 @@ func (s *Server) Deliver(ctx context.Context) error {
 			s.webhook.lastErrorDate = time.Now().Unix()
 			s.webhook.lastErrorMsg = err.Error()
 			s.mu.Unlock()
+			s.log("webhook delivery of update %d failed: %v", u.id, err)
 			return fmt.Errorf("telegramtest: delivering update %d: %w", u.id, err)
 		}
 		if len(s.updates) > 0 && s.updates[0].id == u.id {
@@ -147,6 +148,7 @@ func (s *Server) Deliver(ctx context.Context) error {
 		}
 		s.notify()
 		s.mu.Unlock()
+		s.log("webhook delivery of update %d -> ok", u.id)
 	}
 	return nil
 }

@@ -1,0 +1,142 @@
+package telegramtest_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/genapp-go/genapp/telegram/telegramtest"
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	tele "gopkg.in/telebot.v3"
+)
+
+// TestWebhookTgbotapi runs tgbotapi in webhook mode: it registers a
+// loopback endpoint with setWebhook, getUpdates then conflicts, Deliver
+// POSTs the pending updates to the endpoint where HandleUpdate decodes
+// them, a reply written into the webhook answer (WriteToHTTPResponse) is
+// run as an API call, and a failing endpoint keeps the update pending.
+func TestWebhookTgbotapi(t *testing.T) {
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	bot := newTgbotapi(t, srv)
+
+	received := make(chan tgbotapi.Update, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		upd, err := bot.HandleUpdate(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		received <- *upd
+		switch upd.Message.Text {
+		case "fail":
+			http.Error(w, "boom", http.StatusInternalServerError)
+		case "ping":
+			_ = tgbotapi.WriteToHTTPResponse(w, tgbotapi.NewMessage(upd.Message.Chat.ID, "pong"))
+		}
+	}))
+	defer hook.Close()
+
+	ctx := waitCtx(t)
+	if err := srv.Deliver(ctx); err == nil {
+		t.Error("Deliver without a webhook succeeded")
+	}
+	wh, err := tgbotapi.NewWebhook(hook.URL + "/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bot.Request(wh); err != nil {
+		t.Fatalf("setWebhook: %v", err)
+	}
+	if got := srv.WebhookURL(); got != hook.URL+"/hook" {
+		t.Errorf("WebhookURL() = %q", got)
+	}
+	if r := call(t, srv, "getUpdates", nil); r.ErrorCode != http.StatusConflict ||
+		!strings.HasPrefix(r.Description, "Conflict: can't use getUpdates method while webhook is active") {
+		t.Errorf("getUpdates with a webhook = %+v, want 409", r)
+	}
+
+	first := srv.SendText(300, "hello")
+	srv.SendText(300, "ping")
+	if info, err := bot.GetWebhookInfo(); err != nil || info.URL != hook.URL+"/hook" || info.PendingUpdateCount != 2 {
+		t.Errorf("getWebhookInfo = %+v, %v", info, err)
+	}
+	if err := srv.Deliver(ctx); err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
+	for i, want := range []string{"hello", "ping"} {
+		if upd := <-received; upd.UpdateID != first+i || upd.Message.Text != want {
+			t.Errorf("delivered update %d = %d %q, want %d %q", i, upd.UpdateID, upd.Message.Text, first+i, want)
+		}
+	}
+	if sent := srv.Sent(); len(sent) != 1 || sent[0].Text != "pong" || sent[0].ChatID != 300 {
+		t.Errorf("Sent() = %+v, want the pong from the webhook answer", sent)
+	}
+	if p := srv.Pending(); p != 0 {
+		t.Errorf("Pending() after delivery = %d", p)
+	}
+
+	srv.SendText(300, "fail")
+	if err := srv.Deliver(ctx); err == nil || !strings.Contains(err.Error(), "500") {
+		t.Errorf("Deliver to a failing endpoint: err = %v, want the 500", err)
+	}
+	<-received
+	if info, err := bot.GetWebhookInfo(); err != nil || info.PendingUpdateCount != 1 || info.LastErrorDate == 0 ||
+		!strings.Contains(info.LastErrorMessage, "500") {
+		t.Errorf("getWebhookInfo after a failure = %+v, %v", info, err)
+	}
+
+	if _, err := bot.Request(tgbotapi.DeleteWebhookConfig{DropPendingUpdates: true}); err != nil {
+		t.Fatalf("deleteWebhook: %v", err)
+	}
+	if srv.WebhookURL() != "" || srv.Pending() != 0 {
+		t.Errorf("after deleteWebhook: URL %q, %d pending", srv.WebhookURL(), srv.Pending())
+	}
+	if r := call(t, srv, "getUpdates", nil); !r.OK {
+		t.Errorf("getUpdates after deleteWebhook: %+v", r)
+	}
+}
+
+// TestWebhookTelebot feeds telebot through a webhook with a secret token.
+// telebot's own Webhook poller panics on Bot.Stop in v3.3.8 (it closes the
+// stop channel twice, tucnak/telebot#783), so the endpoint decodes the
+// update and calls ProcessUpdate, the documented way to feed a bot.
+func TestWebhookTelebot(t *testing.T) {
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	b, err := tele.NewBot(tele.Settings{URL: srv.URL, Token: srv.Token, Offline: true, Synchronous: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Handle("/start", func(c tele.Context) error { return c.Send("welcome") })
+
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Telegram-Bot-Api-Secret-Token") != "s3cret" {
+			http.Error(w, "wrong secret", http.StatusForbidden)
+			return
+		}
+		var upd tele.Update
+		if err := json.NewDecoder(r.Body).Decode(&upd); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		b.ProcessUpdate(upd)
+	}))
+	defer hook.Close()
+
+	if err := b.SetWebhook(&tele.Webhook{SecretToken: "s3cret", Endpoint: &tele.WebhookEndpoint{PublicURL: hook.URL}}); err != nil {
+		t.Fatalf("SetWebhook: %v", err)
+	}
+	srv.SendText(400, "/start")
+	if err := srv.Deliver(waitCtx(t)); err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
+	if sent := srv.Sent(); len(sent) != 1 || sent[0].Text != "welcome" || sent[0].ChatID != 400 {
+		t.Errorf("Sent() = %+v", sent)
+	}
+	if err := b.RemoveWebhook(); err != nil || srv.WebhookURL() != "" {
+		t.Errorf("RemoveWebhook: %v, URL %q", err, srv.WebhookURL())
+	}
+}
