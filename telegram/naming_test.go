@@ -1,0 +1,74 @@
+package telegram
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestActionName(t *testing.T) {
+	for _, tc := range []struct{ route, want string }{
+		{"/start", "start_handler"},
+		{"/Start", "start_handler"},
+		{"/start@MyBot", "start_handler"},
+		{"/my-cmd", "my_cmd_handler"},
+		{"/my__cmd_", "my_cmd_handler"},
+		{"/", "command_handler"},
+		{"\fmenu", "menu_callback_handler"},
+		{"\fMain-Menu", "main_menu_callback_handler"},
+		{"\f", "callback_handler"},
+		{"\atext", "text_handler"},
+		{"\aphoto", "photo_handler"},
+		{"\acallback", UnroutedCallback},
+		{"\aunknown_command", UnknownCommand},
+		{"\aedited_message", "edited_message_handler"},
+		{"Help me", "help_me_button_handler"},
+		{"⚙ Settings", "settings_button_handler"},
+		{"🎲", "button_handler"},
+		{"", "button_handler"},
+		{"/\xff\xfeRun", "run_handler"},
+	} {
+		got := ActionName(tc.route)
+		if got != tc.want {
+			t.Errorf("ActionName(%q) = %q, want %q", tc.route, got, tc.want)
+		}
+		if err := CheckName(got); err != nil {
+			t.Errorf("ActionName(%q) = %q is not a valid name: %v", tc.route, got, err)
+		}
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	for _, ok := range []string{"greet_handler", "a", "x1_2", strings.Repeat("a", MaxNameLen)} {
+		if err := CheckName(ok); err != nil {
+			t.Errorf("CheckName(%q) = %v, want nil", ok, err)
+		}
+	}
+	for _, tc := range []struct{ name, msg string }{
+		{"", "want 1 to 100 characters of [a-z0-9_]"},
+		{strings.Repeat("a", MaxNameLen+1), "want 1 to 100 characters of [a-z0-9_]"},
+		{"Greet", `character 'G' at 0 is not allowed; want only [a-z0-9_]`},
+		{"greet-handler", `character '-' at 5 is not allowed`},
+		{"greet handler", `character ' ' at 5 is not allowed`},
+	} {
+		err := CheckName(tc.name)
+		if err == nil || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("CheckName(%q) = %v, want an error containing %q", tc.name, err, tc.msg)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+	for _, tc := range []struct{ in, want string }{
+		{`Post "http://127.0.0.1:4242/bot` + token + `/sendMessage": dial tcp: connection refused`,
+			`Post "http://127.0.0.1:4242/bot{token}/sendMessage": dial tcp: connection refused`},
+		{`Post "http://127.0.0.1:1/botTEST-token/getMe": EOF`, `Post "http://127.0.0.1:1/bot{token}/getMe": EOF`},
+		{"/file/bot" + token + "/photos/1.jpg", "/file/bot{token}/photos/1.jpg"},
+		{"token is " + token + ".", "token is {token}."},
+		{"chat 12345:hello stays", "chat 12345:hello stays"},
+	} {
+		if got := Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}

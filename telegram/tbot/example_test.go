@@ -1,0 +1,89 @@
+package tbot_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	tele "gopkg.in/telebot.v3"
+	"gopkg.in/telebot.v3/middleware"
+
+	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/tbot"
+	"github.com/genapp-go/genapp/telegram/telegramtest"
+)
+
+// A telebot bot whose handlers are registered through a Tracker, run
+// against the fake Bot API of package telegramtest. In a real bot, call
+// metrics.Init once and leave out WithMetrics and the fake server.
+func Example() {
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	m, err := metrics.New("demo", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	bot, err := tele.NewBot(tele.Settings{URL: srv.URL, Token: srv.Token, Poller: &tele.LongPoller{Timeout: time.Second}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	bot.Use(middleware.Recover()) // a panicking handler must not end the bot
+
+	tr := tbot.New(bot, tbot.WithMetrics(m))
+	markup := &tele.ReplyMarkup{}
+	menu := markup.Data("Menu", "menu")
+	markup.Inline(markup.Row(menu))
+	tr.Handle("/start", func(c tele.Context) error { return c.Send("Hello!", markup) })
+	tr.Handle(&menu, func(c tele.Context) error { return c.Respond(&tele.CallbackResponse{Text: "item " + c.Data()}) })
+	if err := tr.HandleAs("chat_handler", tele.OnText, func(c tele.Context) error { return c.Send("You said: " + c.Text()) }); err != nil {
+		log.Fatal(err)
+	}
+
+	go bot.Start()
+	defer bot.Stop()
+
+	// Play the user: a command, then the button with payload 42.
+	srv.SendText(42, "/start")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sent, err := srv.WaitSent(ctx, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("bot:", sent[0].Text)
+	srv.PressButton(42, "\fmenu|42")
+	srv.SendText(42, "hi")
+	if _, err := srv.WaitSent(ctx, 2); err != nil {
+		log.Fatal(err)
+	}
+
+	printActions(m, 3)
+	// Output:
+	// bot: Hello!
+	// genapp_action_count_total{app="demo",env="dev",name="chat_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",name="menu_callback_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",name="start_handler",status="ok"} 1
+}
+
+// printActions prints m's non-zero action counts once it has recorded runs
+// runs: telebot runs handlers on goroutines of its own, which record a
+// moment after their reply has reached the server.
+func printActions(m *metrics.Metrics, runs int) {
+	var lines []string
+	for deadline := time.Now().Add(5 * time.Second); len(lines) < runs && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/prometheus", nil))
+		lines = lines[:0]
+		for line := range strings.Lines(rec.Body.String()) {
+			if strings.HasPrefix(line, "genapp_action_count_total{") && !strings.HasSuffix(line, " 0\n") {
+				lines = append(lines, line)
+			}
+		}
+	}
+	fmt.Print(strings.Join(lines, ""))
+}

@@ -1,0 +1,166 @@
+// Package tbot tracks the handlers of a gopkg.in/telebot.v3 bot as actions:
+// each run of a handler counts in genapp_action_count_total with status "ok"
+// or "error" and its duration goes to genapp_action_duration_sec, under the
+// name [telegram.ActionName] derives from the endpoint it was registered for.
+//
+// Register handlers through a [Tracker] instead of the bot or group:
+//
+//	tr := tbot.New(bot)
+//	tr.Handle("/start", onStart)      // start_handler
+//	tr.Handle(&btnMenu, onMenu)       // menu_callback_handler (btnMenu.Unique == "menu")
+//	tr.Handle(tele.OnText, onText)    // text_handler, and unknown_command_handler
+//	tr.Handle(tele.OnCallback, onCb)  // callback_handler
+//
+// # Where tracking sits
+//
+// Telebot builds a route's chain at Handle time as: the middleware installed
+// with Use on the bot, then on the group, then the middleware passed to
+// Handle, then the handler. The tracker adds itself as the first middleware
+// passed to Handle, so:
+//
+//   - middleware given to Handle runs inside the tracked action: its time
+//     counts, and an update it rejects is still a run of the route;
+//   - middleware installed with Use runs outside it, as without tbot: a
+//     global filter that drops an update means no handler ran and nothing is
+//     recorded, and a recover middleware installed with Use (such as
+//     telebot's middleware.Recover) sees the handler's panic after the
+//     tracker has recorded it.
+//
+// # Outcomes
+//
+// A returned error is recorded as "error" and returned unchanged, so it
+// still reaches the middleware installed with Use and then the bot's
+// OnError. A panic is recorded as "error" and continues unchanged: with a
+// recover middleware installed with Use it is recovered there; without one
+// it ends the process, as it would without tbot, because telebot runs
+// handlers on their own goroutines.
+//
+// # Unknown commands and callbacks
+//
+// Telebot hands a command that has no route to the OnText handler, and a
+// callback whose button has no route to the OnCallback handler. A run of the
+// OnText handler for a message that is a command (telebot's own syntax,
+// "/word" or "/word@bot" followed by a space or the end) is recorded as
+// unknown_command_handler, any other as text_handler (or the name given to
+// HandleAs). Without an OnText handler telebot drops unknown commands and
+// nothing is recorded. Callbacks without a route are recorded under the
+// OnCallback handler's name, callback_handler by default.
+//
+// # The bot token
+//
+// tbot writes no log lines and makes no errors of its own. Errors from
+// telebot's HTTP calls quote the request URL, which contains the token;
+// give the bot an *http.Client from this module's httpclient package (its
+// Telegram preset removes the token from errors) to keep it out of OnError.
+package tbot
+
+import (
+	"fmt"
+	"regexp"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
+)
+
+// Endpoints is what registers telebot handlers: *tele.Bot and *tele.Group.
+type Endpoints interface {
+	Handle(endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareFunc)
+}
+
+// Tracker registers telebot handlers as tracked actions.
+type Tracker struct {
+	e       Endpoints
+	metrics func() *metrics.Metrics
+}
+
+// Option configures a Tracker.
+type Option func(*Tracker)
+
+// WithMetrics records in m instead of [metrics.Default]. A nil m records
+// nothing.
+func WithMetrics(m *metrics.Metrics) Option {
+	return func(t *Tracker) { t.metrics = func() *metrics.Metrics { return m } }
+}
+
+// New returns a Tracker that registers on e, a *tele.Bot or a *tele.Group.
+// Unless [WithMetrics] says otherwise it records in [metrics.Default],
+// looked up at each run, so handlers may be registered before
+// [metrics.Init].
+func New(e Endpoints, opts ...Option) *Tracker {
+	t := &Tracker{e: e, metrics: metrics.Default}
+	for _, o := range opts {
+		o(t)
+	}
+	return t
+}
+
+// Handle registers h for endpoint, exactly as the bot's or group's Handle
+// does, with h and m tracked as the action [telegram.ActionName] gives the
+// endpoint. Endpoints are those telebot accepts: a command ("/start"), a
+// tele.On* event, an exact text, or a tele.CallbackEndpoint (*tele.Btn,
+// *tele.InlineButton, *tele.ReplyButton). Any other endpoint goes to
+// telebot untouched, which panics as it does without tbot.
+func (t *Tracker) Handle(endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareFunc) {
+	route, ok := routeOf(endpoint)
+	if !ok {
+		t.e.Handle(endpoint, h, m...)
+		return
+	}
+	t.handle(telegram.ActionName(route), route, endpoint, h, m)
+}
+
+// HandleAs is [Tracker.Handle] with the action named name instead of the
+// derived name. It returns an error and registers nothing when name is not
+// valid (see [telegram.CheckName]) or when telebot would not accept
+// endpoint.
+func (t *Tracker) HandleAs(name string, endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareFunc) error {
+	if err := telegram.CheckName(name); err != nil {
+		return err
+	}
+	route, ok := routeOf(endpoint)
+	if !ok {
+		return fmt.Errorf("tbot: unsupported endpoint %#v: want a non-empty string (command, tele.On* event or text) or a tele.CallbackEndpoint", endpoint)
+	}
+	t.handle(name, route, endpoint, h, m)
+	return nil
+}
+
+func (t *Tracker) handle(name, route string, endpoint any, h tele.HandlerFunc, m []tele.MiddlewareFunc) {
+	track := t.track(name, route == tele.OnText)
+	t.e.Handle(endpoint, h, append([]tele.MiddlewareFunc{track}, m...)...)
+}
+
+// track returns the middleware that records one run of the chain it wraps.
+// On the OnText route a message that is a command is an unknown command.
+func (t *Tracker) track(name string, onText bool) tele.MiddlewareFunc {
+	return func(next tele.HandlerFunc) tele.HandlerFunc {
+		return func(c tele.Context) (err error) {
+			n := name
+			if onText && commandRx.MatchString(c.Text()) {
+				n = telegram.UnknownCommand
+			}
+			a := t.metrics().Track(n)
+			defer a.End(&err)
+			return next(c)
+		}
+	}
+}
+
+// commandRx is the command syntax of telebot v3 (its cmdRx): a message that
+// matches it and still reaches OnText is a command without a route.
+var commandRx = regexp.MustCompile(`^/\w+(@\w+)?(\s|$)`)
+
+// routeOf returns the handler key telebot files endpoint under, as its
+// extractEndpoint does, and false when telebot would reject endpoint.
+func routeOf(endpoint any) (string, bool) {
+	var route string
+	switch e := endpoint.(type) {
+	case string:
+		route = e
+	case tele.CallbackEndpoint:
+		route = e.CallbackUnique()
+	}
+	return route, route != ""
+}

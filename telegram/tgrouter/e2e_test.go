@@ -1,0 +1,205 @@
+package tgrouter_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/telegram/internal/actiontest"
+	"github.com/genapp-go/genapp/telegram/telegramtest"
+	"github.com/genapp-go/genapp/telegram/tgrouter"
+)
+
+// syncBuffer is a log destination safe for the router's workers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestEndToEnd runs a real tgbotapi bot, long polling the fake Bot API over
+// HTTP, through Run with every kind of route the issue names, and asserts
+// the exact samples and the replies the server received.
+func TestEndToEnd(t *testing.T) {
+	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(200 * time.Millisecond))
+	defer srv.Close()
+	bot, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), &http.Client{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMetrics(t)
+	var log syncBuffer
+
+	reply := func(u tgbotapi.Update, text string) error {
+		_, err := bot.Send(tgbotapi.NewMessage(u.FromChat().ID, text))
+		return err
+	}
+	answer := func(u tgbotapi.Update) error {
+		_, err := bot.Request(tgbotapi.NewCallback(u.CallbackQuery.ID, ""))
+		return err
+	}
+	r := newRouter(t, tgrouter.WithMetrics(m), tgrouter.WithLogger(slog.New(slog.NewTextHandler(&log, nil))),
+		tgrouter.Command("start", func(_ context.Context, u tgbotapi.Update) error {
+			msg := tgbotapi.NewMessage(u.Message.Chat.ID, "hello")
+			msg.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+				tgbotapi.NewInlineKeyboardButtonData("Menu", "menu:42")))
+			_, err := bot.Send(msg)
+			return err
+		}),
+		tgrouter.Callback("menu", func(_ context.Context, u tgbotapi.Update) error {
+			if err := answer(u); err != nil {
+				return err
+			}
+			return reply(u, "menu "+strings.TrimPrefix(u.CallbackQuery.Data, "menu:"))
+		}),
+		tgrouter.On(tgrouter.KindText, func(_ context.Context, u tgbotapi.Update) error {
+			return reply(u, "echo "+u.Message.Text)
+		}),
+		tgrouter.On(tgrouter.KindCallback, func(_ context.Context, u tgbotapi.Update) error { return answer(u) }),
+		tgrouter.Command("fail", func(_ context.Context, u tgbotapi.Update) error {
+			if err := reply(u, "failing"); err != nil {
+				return err
+			}
+			return errors.New("fail handler failed")
+		}),
+		tgrouter.Command("boom", func(_ context.Context, u tgbotapi.Update) error {
+			if err := reply(u, "panicking"); err != nil {
+				return err
+			}
+			panic("boom handler panicked")
+		}),
+		tgrouter.On(tgrouter.KindUnknownCommand, func(_ context.Context, u tgbotapi.Update) error {
+			return reply(u, "unknown "+u.Message.Command())
+		}),
+	)
+
+	cfg := tgbotapi.NewUpdate(0)
+	cfg.Timeout = 1
+	updates := bot.GetUpdatesChan(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- r.Run(ctx, updates, 4) }()
+
+	srv.SendText(100, "/start@test_bot")
+	srv.PressButton(100, "menu:42")
+	srv.SendText(100, "hello")
+	unrouted := srv.PressButton(100, "ghost:7")
+	srv.SendText(100, "/fail")
+	srv.SendText(100, "/boom")
+	srv.SendText(100, "/nope arg")
+
+	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer wcancel()
+	sent, err := srv.WaitSent(wctx, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := actiontest.Wait(t, m.Handler(), 7, 5*time.Second)
+
+	bot.StopReceivingUpdates()
+	cancel()
+	if err := <-ran; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+
+	actiontest.Want(t, e, "start_handler", 1, 0)
+	actiontest.Want(t, e, "menu_callback_handler", 1, 0)
+	actiontest.Want(t, e, "text_handler", 1, 0)
+	actiontest.Want(t, e, "callback_handler", 1, 0)
+	actiontest.Want(t, e, "fail_handler", 0, 1)
+	actiontest.Want(t, e, "boom_handler", 0, 1)
+	actiontest.Want(t, e, "unknown_command_handler", 1, 0)
+	if got := e.Series(actiontest.Count); got != 14 {
+		t.Errorf("%d series of %s, want 14 (7 names x 2 statuses)", got, actiontest.Count)
+	}
+
+	var texts []string
+	for _, s := range sent {
+		texts = append(texts, s.Text)
+	}
+	slices.Sort(texts) // four workers: replies arrive in any order
+	if got := strings.Join(texts, "|"); got != "echo hello|failing|hello|menu 42|panicking|unknown nope" {
+		t.Errorf("replies %s", got)
+	}
+	if answered := srv.Answered(); len(answered) != 2 || !slices.Contains(answered, strconv.Itoa(unrouted)) {
+		t.Errorf("answered callbacks %v, want the menu one and %d", answered, unrouted)
+	}
+	l := log.String()
+	if !strings.Contains(l, `msg="telegram handler failed" action=fail_handler`) || !strings.Contains(l, `error="fail handler failed"`) ||
+		!strings.Contains(l, `msg="telegram handler panicked" action=boom_handler`) || strings.Count(l, "\n") != 2 {
+		t.Errorf("log, want one line for the error and one for the panic:\n%s", l)
+	}
+}
+
+// TestTokenNeverLeaks: with the Bot API gone, a real tgbotapi client's
+// errors quote the URL with the token. The router's log, the errors it
+// makes and the exposition never contain the token.
+func TestTokenNeverLeaks(t *testing.T) {
+	srv := telegramtest.NewServer()
+	bot, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), &http.Client{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close() // unreachable from now on
+	token := srv.Token
+
+	m := newMetrics(t)
+	var log syncBuffer
+	send := func(context.Context, tgbotapi.Update) error {
+		_, err := bot.Send(tgbotapi.NewMessage(7, "hi"))
+		return err
+	}
+	r := newRouter(t, tgrouter.WithMetrics(m), tgrouter.WithLogger(slog.New(slog.NewTextHandler(&log, nil))),
+		tgrouter.Command("send", send),
+		tgrouter.Command("panic", func(ctx context.Context, u tgbotapi.Update) error { panic(send(ctx, u)) }),
+	)
+
+	// The handler's error is tgbotapi's, returned unchanged: it has the token.
+	if err := r.HandleUpdate(context.Background(), command(1, "/send")); err == nil || !strings.Contains(err.Error(), token) {
+		t.Fatalf("the handler's own error: %v; this test needs one that quotes the token", err)
+	}
+	var pe *tgrouter.PanicError
+	if err := r.HandleUpdate(context.Background(), command(2, "/panic")); !errors.As(err, &pe) || strings.Contains(err.Error(), token) ||
+		!strings.Contains(err.Error(), "/bot{token}/sendMessage") {
+		t.Errorf("PanicError text %q: want the URL with {token} in place of the token", err)
+	}
+	ch := make(chan tgbotapi.Update, 2)
+	ch <- command(3, "/send")
+	ch <- command(4, "/panic")
+	close(ch)
+	if err := r.Run(context.Background(), ch, 2); err != nil {
+		t.Fatal(err)
+	}
+
+	if l := log.String(); strings.Contains(l, token) || strings.Count(l, "/bot{token}/sendMessage") < 3 {
+		t.Errorf("log must quote the URL (2 panics with stacks, 1 error) only with {token}:\n%s", l)
+	}
+	e := promtest.Scrape(t, m.Handler())
+	if strings.Contains(e.Text, token) || strings.Contains(e.Text, strings.SplitN(token, ":", 2)[1]) {
+		t.Error("the exposition contains the token")
+	}
+	actiontest.Want(t, e, "send_handler", 0, 2)
+	actiontest.Want(t, e, "panic_handler", 0, 2)
+}

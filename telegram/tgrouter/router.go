@@ -1,0 +1,399 @@
+// Package tgrouter is a small router for
+// github.com/go-telegram-bot-api/telegram-bot-api/v5, whose maintainers
+// declined to add one, with every route tracked as an action: each run of a
+// handler counts in genapp_action_count_total with status "ok" or "error"
+// and its duration goes to genapp_action_duration_sec, under the name
+// [telegram.ActionName] derives from the route.
+//
+//	r, err := tgrouter.New(
+//		tgrouter.Command("start", onStart),            // start_handler
+//		tgrouter.Callback("menu", onMenu),             // menu_callback_handler
+//		tgrouter.On(tgrouter.KindText, onText),        // text_handler
+//		tgrouter.On(tgrouter.KindUnknownCommand, onUnknown), // unknown_command_handler
+//	)
+//	...
+//	err = r.Run(ctx, bot.GetUpdatesChan(cfg), 8)
+//
+// Routes are declared once, in [New], which reports every mistake in them as
+// an error. Handlers capture the *tgbotapi.BotAPI they reply with; the
+// router itself never calls the Bot API.
+//
+// # Which route takes an update
+//
+//   - A message whose first entity is a bot command goes to the [Command]
+//     route of that command, "@botname" removed (Message.Command). A command
+//     without a route goes to the [KindUnknownCommand] route, else to the
+//     [KindText] route, else to the [KindMessage] route, and is recorded as
+//     unknown_command_handler unless the KindUnknownCommand route was given
+//     another name.
+//   - Any other message goes to the route of its kind (text, photo, ...) or,
+//     when there is none, to the [KindMessage] route.
+//   - A callback query goes to the [Callback] route whose unique is its data
+//     up to the first ":" or "|" (telebot's leading "\f" is ignored), else to
+//     the [KindCallback] route (callback_handler).
+//   - Other updates go to the route of their kind.
+//
+// An update no route takes is ignored and recorded nowhere.
+//
+// # Errors, panics and the bot token
+//
+// [Router.HandleUpdate] returns the handler's error unchanged; [Router.Run]
+// logs it. A panic is recorded as "error", logged with its stack and turned
+// into a [*PanicError]: it never stops the router. Every error text, panic
+// value and stack the router logs passes through [telegram.Redact], so the
+// bot token, which tgbotapi's errors quote in the request URL, never reaches
+// the log.
+package tgrouter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
+)
+
+// Handler handles one update. Its error is recorded as status "error".
+type Handler func(ctx context.Context, u tgbotapi.Update) error
+
+// Kind is a kind of update, or of message, that [On] routes.
+type Kind string
+
+// Kinds [On] accepts. Their names are those of the Bot API fields; a route's
+// action name is the kind followed by "_handler".
+const (
+	// Messages, by content. A message that is a command goes to its
+	// Command route instead, or, without one, to KindUnknownCommand.
+	KindText           Kind = "text"
+	KindPhoto          Kind = "photo"
+	KindVoice          Kind = "voice"
+	KindAudio          Kind = "audio"
+	KindAnimation      Kind = "animation"
+	KindDocument       Kind = "document"
+	KindSticker        Kind = "sticker"
+	KindVideo          Kind = "video"
+	KindVideoNote      Kind = "video_note"
+	KindContact        Kind = "contact"
+	KindLocation       Kind = "location"
+	KindMessage        Kind = "message" // any message no other route takes
+	KindUnknownCommand Kind = "unknown_command"
+
+	// Updates other than messages. KindCallback takes the callback queries
+	// that no Callback route takes.
+	KindCallback           Kind = "callback"
+	KindEditedMessage      Kind = "edited_message"
+	KindChannelPost        Kind = "channel_post"
+	KindEditedChannelPost  Kind = "edited_channel_post"
+	KindInlineQuery        Kind = "inline_query"
+	KindChosenInlineResult Kind = "chosen_inline_result"
+	KindShippingQuery      Kind = "shipping_query"
+	KindPreCheckoutQuery   Kind = "pre_checkout_query"
+	KindPoll               Kind = "poll"
+	KindPollAnswer         Kind = "poll_answer"
+	KindMyChatMember       Kind = "my_chat_member"
+	KindChatMember         Kind = "chat_member"
+	KindChatJoinRequest    Kind = "chat_join_request"
+)
+
+var kinds = []Kind{
+	KindText, KindPhoto, KindVoice, KindAudio, KindAnimation, KindDocument, KindSticker, KindVideo,
+	KindVideoNote, KindContact, KindLocation, KindMessage, KindUnknownCommand,
+	KindCallback, KindEditedMessage, KindChannelPost, KindEditedChannelPost, KindInlineQuery,
+	KindChosenInlineResult, KindShippingQuery, KindPreCheckoutQuery, KindPoll, KindPollAnswer,
+	KindMyChatMember, KindChatMember, KindChatJoinRequest,
+}
+
+// DefaultShutdownTimeout is how long [Router.Run] waits for the handlers in
+// flight once its context ends, unless [WithShutdownTimeout] says otherwise.
+const DefaultShutdownTimeout = 5 * time.Second
+
+// Router dispatches updates to handlers and tracks every run. It is safe
+// for concurrent use; its routes are fixed by [New].
+type Router struct {
+	commands  map[string]route
+	callbacks map[string]route
+	kinds     map[Kind]route
+	metrics   func() *metrics.Metrics
+	log       *slog.Logger
+	grace     time.Duration
+}
+
+type route struct {
+	h    Handler
+	name string
+}
+
+// Option configures a Router: a route, or a setting.
+type Option func(*Router) error
+
+// RouteOption configures one route.
+type RouteOption struct{ name string }
+
+// Name records the route's runs as the action name instead of the derived
+// name. It must be 1 to 100 characters of [a-z0-9_]; see
+// [telegram.CheckName].
+func Name(name string) RouteOption { return RouteOption{name: name} }
+
+// New returns a router with the routes and settings opts give. It returns
+// an error naming the first mistake: an invalid command, button unique,
+// kind or name, a nil handler, or a route declared twice.
+func New(opts ...Option) (*Router, error) {
+	r := &Router{
+		commands:  map[string]route{},
+		callbacks: map[string]route{},
+		kinds:     map[Kind]route{},
+		metrics:   metrics.Default,
+		log:       slog.Default(),
+		grace:     DefaultShutdownTimeout,
+	}
+	for _, o := range opts {
+		if err := o(r); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// WithMetrics records in m instead of [metrics.Default], which is otherwise
+// looked up at each run. A nil m records nothing.
+func WithMetrics(m *metrics.Metrics) Option {
+	return func(r *Router) error { r.metrics = func() *metrics.Metrics { return m }; return nil }
+}
+
+// WithLogger logs handler errors and panics to l instead of slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(r *Router) error {
+		if l == nil {
+			return errors.New("tgrouter: WithLogger(nil): want a logger")
+		}
+		r.log = l
+		return nil
+	}
+}
+
+// WithShutdownTimeout sets how long [Router.Run] waits for the handlers in
+// flight once its context ends; d must be positive.
+func WithShutdownTimeout(d time.Duration) Option {
+	return func(r *Router) error {
+		if d <= 0 {
+			return fmt.Errorf("tgrouter: shutdown timeout %v: want a positive duration", d)
+		}
+		r.grace = d
+		return nil
+	}
+}
+
+// Command routes the bot command command ("start" or "/start": 1 to 32
+// characters of [A-Za-z0-9_], as Telegram allows) to h, matched exactly,
+// with or without an "@botname" suffix. It is tracked as <command>_handler,
+// lower-cased.
+func Command(command string, h Handler, opts ...RouteOption) Option {
+	return func(r *Router) error {
+		command = strings.TrimPrefix(command, "/")
+		if !validWord(command, 32, false) {
+			return fmt.Errorf("tgrouter: command %q: want 1 to 32 characters of [A-Za-z0-9_]", command)
+		}
+		return add(r.commands, command, "command "+command, "/"+command, h, opts)
+	}
+}
+
+// Callback routes the callback queries whose data is unique, or starts with
+// unique followed by ":" or "|" (menu, menu:42, menu|42), to h. unique is 1
+// to 64 characters of [A-Za-z0-9_-]. It is tracked as
+// <unique>_callback_handler; the payload never is part of the name.
+func Callback(unique string, h Handler, opts ...RouteOption) Option {
+	return func(r *Router) error {
+		if !validWord(unique, 64, true) {
+			return fmt.Errorf("tgrouter: callback unique %q: want 1 to 64 characters of [A-Za-z0-9_-]", unique)
+		}
+		return add(r.callbacks, unique, "callback "+unique, "\f"+unique, h, opts)
+	}
+}
+
+// On routes the updates or messages of kind to h, tracked as
+// <kind>_handler (KindCallback as callback_handler).
+func On(kind Kind, h Handler, opts ...RouteOption) Option {
+	return func(r *Router) error {
+		for _, k := range kinds {
+			if k == kind {
+				return add(r.kinds, kind, "kind "+string(kind), "\a"+string(kind), h, opts)
+			}
+		}
+		return fmt.Errorf("tgrouter: unknown kind %q: want one of %v", kind, kinds)
+	}
+}
+
+func add[K comparable](routes map[K]route, key K, what, path string, h Handler, opts []RouteOption) error {
+	if h == nil {
+		return fmt.Errorf("tgrouter: %s: nil handler", what)
+	}
+	if _, dup := routes[key]; dup {
+		return fmt.Errorf("tgrouter: %s: registered twice", what)
+	}
+	rt := route{h: h, name: telegram.ActionName(path)}
+	for _, o := range opts {
+		if err := telegram.CheckName(o.name); err != nil {
+			return fmt.Errorf("tgrouter: %s: %w", what, err)
+		}
+		rt.name = o.name
+	}
+	routes[key] = rt
+	return nil
+}
+
+func validWord(s string, maxLen int, dash bool) bool {
+	if s == "" || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z') && !('A' <= c && c <= 'Z') && !('0' <= c && c <= '9') && c != '_' && !(dash && c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// HandleUpdate runs the handler of the route that takes u, for webhooks and
+// other callers that receive updates one at a time, and returns its error
+// unchanged, or a [*PanicError] when it panicked. An update no route takes
+// returns nil.
+func (r *Router) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
+	rt, ok := r.route(u)
+	if !ok {
+		return nil
+	}
+	return r.run(ctx, rt, u)
+}
+
+// run runs rt as one tracked action. The deferred End records a panic and
+// re-panics; the recover deferred before it then turns the panic into a
+// *PanicError, after logging it with the stack where it happened.
+func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.ErrorContext(ctx, "telegram handler panicked",
+				"action", rt.name, "update_id", u.UpdateID,
+				"panic", telegram.Redact(fmt.Sprint(p)), "stack", telegram.Redact(string(debug.Stack())))
+			err = &PanicError{Action: rt.name, UpdateID: u.UpdateID, Value: p}
+		}
+	}()
+	a := r.metrics().Track(rt.name)
+	defer a.End(&err)
+	return rt.h(ctx, u)
+}
+
+// route returns the route that takes u; see the package documentation.
+func (r *Router) route(u tgbotapi.Update) (route, bool) {
+	switch {
+	case u.Message != nil:
+		return r.message(u.Message)
+	case u.CallbackQuery != nil:
+		data := strings.TrimPrefix(u.CallbackQuery.Data, "\f")
+		if i := strings.IndexAny(data, ":|"); i >= 0 {
+			data = data[:i]
+		}
+		if rt, ok := r.callbacks[data]; ok {
+			return rt, true
+		}
+		return r.kind(KindCallback)
+	case u.EditedMessage != nil:
+		return r.kind(KindEditedMessage)
+	case u.ChannelPost != nil:
+		return r.kind(KindChannelPost)
+	case u.EditedChannelPost != nil:
+		return r.kind(KindEditedChannelPost)
+	case u.InlineQuery != nil:
+		return r.kind(KindInlineQuery)
+	case u.ChosenInlineResult != nil:
+		return r.kind(KindChosenInlineResult)
+	case u.ShippingQuery != nil:
+		return r.kind(KindShippingQuery)
+	case u.PreCheckoutQuery != nil:
+		return r.kind(KindPreCheckoutQuery)
+	case u.Poll != nil:
+		return r.kind(KindPoll)
+	case u.PollAnswer != nil:
+		return r.kind(KindPollAnswer)
+	case u.MyChatMember != nil:
+		return r.kind(KindMyChatMember)
+	case u.ChatMember != nil:
+		return r.kind(KindChatMember)
+	case u.ChatJoinRequest != nil:
+		return r.kind(KindChatJoinRequest)
+	}
+	return route{}, false
+}
+
+func (r *Router) message(m *tgbotapi.Message) (route, bool) {
+	if m.IsCommand() {
+		if rt, ok := r.commands[m.Command()]; ok {
+			return rt, true
+		}
+		if rt, ok := r.kinds[KindUnknownCommand]; ok {
+			return rt, true
+		}
+		rt, ok := r.kind(KindText, KindMessage)
+		rt.name = telegram.UnknownCommand
+		return rt, ok
+	}
+	switch {
+	case m.Text != "":
+		return r.kind(KindText, KindMessage)
+	case m.Photo != nil:
+		return r.kind(KindPhoto, KindMessage)
+	case m.Voice != nil:
+		return r.kind(KindVoice, KindMessage)
+	case m.Audio != nil:
+		return r.kind(KindAudio, KindMessage)
+	case m.Animation != nil: // before Document: animations carry both
+		return r.kind(KindAnimation, KindMessage)
+	case m.Document != nil:
+		return r.kind(KindDocument, KindMessage)
+	case m.Sticker != nil:
+		return r.kind(KindSticker, KindMessage)
+	case m.Video != nil:
+		return r.kind(KindVideo, KindMessage)
+	case m.VideoNote != nil:
+		return r.kind(KindVideoNote, KindMessage)
+	case m.Contact != nil:
+		return r.kind(KindContact, KindMessage)
+	case m.Location != nil:
+		return r.kind(KindLocation, KindMessage)
+	}
+	return r.kind(KindMessage)
+}
+
+// kind returns the route of the first of ks that has one.
+func (r *Router) kind(ks ...Kind) (route, bool) {
+	for _, k := range ks {
+		if rt, ok := r.kinds[k]; ok {
+			return rt, true
+		}
+	}
+	return route{}, false
+}
+
+// PanicError is the error of a handler that panicked.
+type PanicError struct {
+	Action   string // the action name of the route
+	UpdateID int
+	Value    any // what the handler panicked with
+}
+
+func (e *PanicError) Error() string {
+	return telegram.Redact(fmt.Sprintf("tgrouter: %s panicked on update %d: %v", e.Action, e.UpdateID, e.Value))
+}
+
+// Unwrap returns the panic value when it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}

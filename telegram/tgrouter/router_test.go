@@ -1,0 +1,294 @@
+package tgrouter_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/internal/actiontest"
+	"github.com/genapp-go/genapp/telegram/tgrouter"
+)
+
+func newMetrics(t testing.TB) *metrics.Metrics {
+	t.Helper()
+	m, err := metrics.New("bot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func newRouter(t testing.TB, opts ...tgrouter.Option) *tgrouter.Router {
+	t.Helper()
+	r, err := tgrouter.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// discard is a logger for tests that do not look at the log.
+var discard = tgrouter.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+func message(id int, m *tgbotapi.Message) tgbotapi.Update {
+	m.MessageID, m.Chat = id, &tgbotapi.Chat{ID: 7}
+	return tgbotapi.Update{UpdateID: id, Message: m}
+}
+
+// command is a message as Telegram sends a command: a bot_command entity
+// over its first word.
+func command(id int, text string) tgbotapi.Update {
+	n := len(text)
+	if i := strings.IndexByte(text, ' '); i >= 0 {
+		n = i
+	}
+	return message(id, &tgbotapi.Message{Text: text, Entities: []tgbotapi.MessageEntity{{Type: "bot_command", Length: n}}})
+}
+
+func text(id int, s string) tgbotapi.Update { return message(id, &tgbotapi.Message{Text: s}) }
+
+func callback(id int, data string) tgbotapi.Update {
+	return tgbotapi.Update{UpdateID: id, CallbackQuery: &tgbotapi.CallbackQuery{ID: fmt.Sprint(id), Data: data}}
+}
+
+// recorder is a handler that remembers what it was given.
+type recorder struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (rec *recorder) handler(label string) tgrouter.Handler {
+	return func(_ context.Context, u tgbotapi.Update) error {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		rec.seen = append(rec.seen, fmt.Sprintf("%s:%d", label, u.UpdateID))
+		return nil
+	}
+}
+
+func TestRouting(t *testing.T) {
+	m := newMetrics(t)
+	var rec recorder
+	r := newRouter(t, tgrouter.WithMetrics(m),
+		tgrouter.Command("start", rec.handler("start")),
+		tgrouter.Command("/Help", rec.handler("help")),
+		tgrouter.Command("hello", rec.handler("hello"), tgrouter.Name("greet_handler")),
+		tgrouter.Callback("menu", rec.handler("menu")),
+		tgrouter.Callback("main-menu", rec.handler("main-menu")),
+		tgrouter.On(tgrouter.KindText, rec.handler("text")),
+		tgrouter.On(tgrouter.KindUnknownCommand, rec.handler("unknown")),
+		tgrouter.On(tgrouter.KindCallback, rec.handler("callback")),
+		tgrouter.On(tgrouter.KindPhoto, rec.handler("photo")),
+		tgrouter.On(tgrouter.KindMessage, rec.handler("message")),
+		tgrouter.On(tgrouter.KindEditedMessage, rec.handler("edited")),
+		tgrouter.On(tgrouter.KindInlineQuery, rec.handler("inline")),
+	)
+	ctx := context.Background()
+	for _, u := range []tgbotapi.Update{
+		command(1, "/start"), command(2, "/start@my_bot with args"),
+		command(3, "/Help"), command(4, "/hello"),
+		callback(5, "menu"), callback(6, "menu:42"), callback(7, "menu|42"), callback(8, "\fmenu|42"),
+		callback(9, "main-menu:x:y"),
+		callback(10, "menux"), callback(11, "other:1"), callback(12, ""),
+		text(13, "hello there"), text(14, "/start without an entity is text"),
+		command(15, "/nope"), command(16, "/nope@my_bot"),
+		message(17, &tgbotapi.Message{Photo: []tgbotapi.PhotoSize{{FileID: "p"}}}),
+		message(18, &tgbotapi.Message{Document: &tgbotapi.Document{FileID: "d"}}), // no document route
+		{UpdateID: 19, EditedMessage: &tgbotapi.Message{Text: "edit"}},
+		{UpdateID: 20, InlineQuery: &tgbotapi.InlineQuery{Query: "q"}},
+		{UpdateID: 21, PollAnswer: &tgbotapi.PollAnswer{}}, // no route: ignored
+		{UpdateID: 22},
+	} {
+		if err := r.HandleUpdate(ctx, u); err != nil {
+			t.Fatalf("update %d: %v", u.UpdateID, err)
+		}
+	}
+
+	want := "start:1 start:2 help:3 hello:4 menu:5 menu:6 menu:7 menu:8 main-menu:9 callback:10 callback:11 callback:12 " +
+		"text:13 text:14 unknown:15 unknown:16 photo:17 message:18 edited:19 inline:20"
+	if got := strings.Join(rec.seen, " "); got != want {
+		t.Errorf("handlers ran\n got %s\nwant %s", got, want)
+	}
+	e := promtest.Scrape(t, m.Handler())
+	for _, a := range []struct {
+		name string
+		n    int
+	}{
+		{"start_handler", 2}, {"help_handler", 1}, {"greet_handler", 1},
+		{"menu_callback_handler", 4}, {"main_menu_callback_handler", 1}, {"callback_handler", 3},
+		{"text_handler", 2}, {"unknown_command_handler", 2}, {"photo_handler", 1}, {"message_handler", 1},
+		{"edited_message_handler", 1}, {"inline_query_handler", 1},
+	} {
+		actiontest.Want(t, e, a.name, a.n, 0)
+	}
+	if got := e.Series(actiontest.Count); got != 24 {
+		t.Errorf("%s has %d series, want 24 (12 names x 2 statuses)", actiontest.Count, got)
+	}
+}
+
+// TestUnknownCommand: without a KindUnknownCommand route, the text (or else
+// the message) route takes an unknown command, which is still recorded as
+// unknown_command_handler.
+func TestUnknownCommand(t *testing.T) {
+	for _, tc := range []struct {
+		kinds []tgrouter.Kind
+		want  string // which handler ran; "" for none
+		name  string
+	}{
+		{[]tgrouter.Kind{tgrouter.KindUnknownCommand, tgrouter.KindText}, "unknown_command", "unknown_command_handler"},
+		{[]tgrouter.Kind{tgrouter.KindText, tgrouter.KindMessage}, "text", "unknown_command_handler"},
+		{[]tgrouter.Kind{tgrouter.KindMessage}, "message", "unknown_command_handler"},
+		{[]tgrouter.Kind{tgrouter.KindPhoto}, "", ""},
+	} {
+		m := newMetrics(t)
+		ran := ""
+		opts := []tgrouter.Option{tgrouter.WithMetrics(m)}
+		for _, k := range tc.kinds {
+			opts = append(opts, tgrouter.On(k, func(context.Context, tgbotapi.Update) error {
+				ran = string(k)
+				return nil
+			}))
+		}
+		if err := newRouter(t, opts...).HandleUpdate(context.Background(), command(1, "/nope")); err != nil {
+			t.Fatal(err)
+		}
+		e := promtest.Scrape(t, m.Handler())
+		if ran != tc.want {
+			t.Errorf("routes %v: %q ran, want %q", tc.kinds, ran, tc.want)
+		}
+		if tc.name == "" {
+			if n := e.Series(actiontest.Count); n != 0 {
+				t.Errorf("routes %v: %d series, want none", tc.kinds, n)
+			}
+			continue
+		}
+		actiontest.Want(t, e, tc.name, 1, 0)
+	}
+}
+
+func TestNewReportsMistakes(t *testing.T) {
+	h := func(context.Context, tgbotapi.Update) error { return nil }
+	for _, tc := range []struct {
+		opts []tgrouter.Option
+		want string
+	}{
+		{[]tgrouter.Option{tgrouter.Command("", h)}, `command "": want 1 to 32 characters of [A-Za-z0-9_]`},
+		{[]tgrouter.Option{tgrouter.Command("my-cmd", h)}, `command "my-cmd": want 1 to 32 characters of [A-Za-z0-9_]`},
+		{[]tgrouter.Option{tgrouter.Command(strings.Repeat("a", 33), h)}, `want 1 to 32 characters`},
+		{[]tgrouter.Option{tgrouter.Command("start", nil)}, `command start: nil handler`},
+		{[]tgrouter.Option{tgrouter.Command("start", h), tgrouter.Command("/start", h)}, `command start: registered twice`},
+		{[]tgrouter.Option{tgrouter.Command("start", h, tgrouter.Name("Start!"))}, `command start: telegram: action name "Start!": character 'S' at 0 is not allowed; want only [a-z0-9_]`},
+		{[]tgrouter.Option{tgrouter.Callback("menu:1", h)}, `callback unique "menu:1": want 1 to 64 characters of [A-Za-z0-9_-]`},
+		{[]tgrouter.Option{tgrouter.Callback("menu", h), tgrouter.Callback("menu", h)}, `callback menu: registered twice`},
+		{[]tgrouter.Option{tgrouter.On("photos", h)}, `unknown kind "photos": want one of [text photo`},
+		{[]tgrouter.Option{tgrouter.On(tgrouter.KindText, h, tgrouter.Name(""))}, `kind text: telegram: action name "": want 1 to 100 characters of [a-z0-9_]`},
+		{[]tgrouter.Option{tgrouter.WithShutdownTimeout(0)}, `shutdown timeout 0s: want a positive duration`},
+		{[]tgrouter.Option{tgrouter.WithLogger(nil)}, `WithLogger(nil)`},
+	} {
+		r, err := tgrouter.New(tc.opts...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || r != nil {
+			t.Errorf("New: %v, %v; want nil and an error containing %q", r, err, tc.want)
+		}
+	}
+	if err := newRouter(t).Run(context.Background(), nil, 0); err == nil || !strings.Contains(err.Error(), "0 workers: want 1 or more") {
+		t.Errorf("Run with 0 workers: %v", err)
+	}
+}
+
+func TestHandlerErrorAndPanic(t *testing.T) {
+	m := newMetrics(t)
+	var log bytes.Buffer
+	boom := errors.New("boom")
+	type value struct{ n int }
+	r := newRouter(t, tgrouter.WithMetrics(m), tgrouter.WithLogger(slog.New(slog.NewTextHandler(&log, nil))),
+		tgrouter.Command("fail", func(context.Context, tgbotapi.Update) error { return boom }),
+		tgrouter.Command("boom", func(context.Context, tgbotapi.Update) error { panicInHandler(value{42}); return nil }),
+		tgrouter.Command("start", func(context.Context, tgbotapi.Update) error { return nil }),
+	)
+	ctx := context.Background()
+
+	if err := r.HandleUpdate(ctx, command(1, "/fail")); err != boom {
+		t.Errorf("HandleUpdate returned %v, want the handler's own error", err)
+	}
+	err := r.HandleUpdate(ctx, command(2, "/boom"))
+	var pe *tgrouter.PanicError
+	if !errors.As(err, &pe) || pe.Value != (value{42}) || pe.Action != "boom_handler" || pe.UpdateID != 2 {
+		t.Fatalf("HandleUpdate after a panic returned %#v, want a *PanicError with the panic value", err)
+	}
+	if err.Error() != "tgrouter: boom_handler panicked on update 2: {42}" {
+		t.Errorf("PanicError text %q", err)
+	}
+	if err := r.HandleUpdate(ctx, command(3, "/start")); err != nil {
+		t.Errorf("the router after a panic: %v", err)
+	}
+
+	e := promtest.Scrape(t, m.Handler())
+	actiontest.Want(t, e, "fail_handler", 0, 1)
+	actiontest.Want(t, e, "boom_handler", 0, 1)
+	actiontest.Want(t, e, "start_handler", 1, 0)
+	// HandleUpdate leaves errors to its caller; it logs a panic once, with
+	// the stack down to the function that panicked.
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `msg="telegram handler panicked" action=boom_handler update_id=2 panic={42} stack=`) ||
+		!strings.Contains(lines[0], "tgrouter_test.panicInHandler") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+//go:noinline
+func panicInHandler(v any) { panic(v) }
+
+// TestCardinality: what users send never becomes a label value.
+func TestCardinality(t *testing.T) {
+	m := newMetrics(t)
+	ok := func(context.Context, tgbotapi.Update) error { return nil }
+	r := newRouter(t, tgrouter.WithMetrics(m),
+		tgrouter.Command("start", ok), tgrouter.Callback("menu", ok),
+		tgrouter.On(tgrouter.KindText, ok), tgrouter.On(tgrouter.KindCallback, ok))
+	ctx := context.Background()
+	const n = 1000
+	for i := range n {
+		for _, u := range []tgbotapi.Update{
+			command(i, fmt.Sprintf("/cmd%d_%x arg%d", i, i*7919, i)),
+			callback(i, fmt.Sprintf("menu:%d-%x", i, i*104729)),
+			callback(i, fmt.Sprintf("btn%d|%d", i, i)),
+		} {
+			if err := r.HandleUpdate(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	e := promtest.Scrape(t, m.Handler())
+	actiontest.Want(t, e, "unknown_command_handler", n, 0)
+	actiontest.Want(t, e, "menu_callback_handler", n, 0)
+	actiontest.Want(t, e, "callback_handler", n, 0)
+	if got := e.Series(actiontest.Count); got != 6 {
+		t.Errorf("%s has %d series, want 6", actiontest.Count, got)
+	}
+	if got := e.Series(actiontest.Duration); got != 3 {
+		t.Errorf("%s has %d series, want 3", actiontest.Duration, got)
+	}
+}
+
+// TestNoMetricsRecordsNothing: before metrics.Init, handlers run unchanged.
+func TestNoMetricsRecordsNothing(t *testing.T) {
+	if metrics.Default() != nil {
+		t.Skip("metrics.Init was called in this process")
+	}
+	boom := errors.New("boom")
+	r := newRouter(t, tgrouter.Command("fail", func(context.Context, tgbotapi.Update) error { return boom }))
+	if err := r.HandleUpdate(context.Background(), command(1, "/fail")); err != boom {
+		t.Errorf("HandleUpdate: %v, want %v", err, boom)
+	}
+}
