@@ -150,3 +150,14 @@ func (e *Exposition) describe(name string) string {
 	}
 	return b.String()
 }
+
+// Sum returns the sum of the counter series of family name matching labels:
+// 0 when there is none, as for a status that never happened (series are
+// created on first use).
+func (e *Exposition) Sum(name string, labels Labels) float64 {
+	sum := 0.0
+	for _, m := range e.Find(name, labels) {
+		sum += m.GetCounter().GetValue()
+	}
+	return sum
+}

@@ -93,8 +93,8 @@ func TestRoutesAreNamedFromRegistration(t *testing.T) {
 	actiontest.Want(t, e, "unknown_command_handler", 2, 0)
 	actiontest.Want(t, e, "callback_handler", 2, 0)
 	actiontest.Want(t, e, "photo_handler", 1, 0)
-	if got := e.Series(actiontest.Count); got != 16 {
-		t.Errorf("%d series of %s, want 16 (8 names x 2 statuses):\n%s", got, actiontest.Count, e.Text)
+	if got := e.Series(actiontest.Count); got != 8 {
+		t.Errorf("%d series of %s, want 8 (8 names, all ok):\n%s", got, actiontest.Count, e.Text)
 	}
 	if fmt.Sprint(payloads) != "[42 ]" {
 		t.Errorf("menu handler saw payloads %q, want [42 \"\"]", payloads)
@@ -301,9 +301,9 @@ func TestCardinality(t *testing.T) {
 	actiontest.Want(t, e, "unknown_command_handler", n, 0)
 	actiontest.Want(t, e, "menu_callback_handler", n, 0)
 	actiontest.Want(t, e, "callback_handler", n, 0)
-	// Three names, two statuses each; one histogram and one size series per name.
-	if got := e.Series(actiontest.Count); got != 6 {
-		t.Errorf("%s has %d series, want 6", actiontest.Count, got)
+	// Three names, all ok: one count and one histogram series per name.
+	if got := e.Series(actiontest.Count); got != 3 {
+		t.Errorf("%s has %d series, want 3", actiontest.Count, got)
 	}
 	if got := e.Series(actiontest.Duration); got != 3 {
 		t.Errorf("%s has %d series, want 3", actiontest.Duration, got)

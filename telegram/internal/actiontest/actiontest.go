@@ -20,8 +20,8 @@ const (
 // failed with status "error", and one duration observation per run.
 func Want(t testing.TB, e *promtest.Exposition, name string, ok, failed int) {
 	t.Helper()
-	gotOK := e.Counter(t, Count, promtest.Labels{"name": name, "status": "ok"})
-	gotErr := e.Counter(t, Count, promtest.Labels{"name": name, "status": "error"})
+	gotOK := e.Sum(Count, promtest.Labels{"name": name, "status": "ok"})
+	gotErr := e.Sum(Count, promtest.Labels{"name": name, "status": "error"})
 	if gotOK != float64(ok) || gotErr != float64(failed) {
 		t.Errorf("%s: ok=%v error=%v, want ok=%d error=%d", name, gotOK, gotErr, ok, failed)
 	}
