@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/genapp-go/genapp/internal/bottoken"
 )
 
 func FuzzCleanResource(f *testing.F) {
@@ -26,7 +28,7 @@ func FuzzCleanResource(f *testing.F) {
 			t.Fatalf("CleanResource(%q) = %q keeps a run of digits", path, got)
 		}
 		for i := range len(got) {
-			if tokenLen(got[i:]) > 0 {
+			if bottoken.Len(got[i:]) > 0 {
 				t.Fatalf("CleanResource(%q) = %q keeps a bot token", path, got)
 			}
 		}

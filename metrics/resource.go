@@ -1,12 +1,15 @@
 package metrics
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/genapp-go/genapp/internal/bottoken"
+)
 
 // Placeholders written by [CleanResource].
 const (
-	uuidPlaceholder  = "{uuid}"
-	intPlaceholder   = "{int}"
-	tokenPlaceholder = "{token}"
+	uuidPlaceholder = "{uuid}"
+	intPlaceholder  = "{int}"
 	// UnknownResource is the resource of a request that matched no route.
 	UnknownResource = "/{unknown}"
 )
@@ -63,8 +66,8 @@ func match(path string, i int) (n int, placeholder string) {
 		return 1, ""
 	}
 	if isDigit(c) {
-		if n := tokenLen(path[i:]); n > 0 {
-			return n, tokenPlaceholder
+		if n := bottoken.Len(path[i:]); n > 0 {
+			return n, bottoken.Placeholder
 		}
 	}
 	// The dash test first: most hex characters start no UUID.
@@ -108,29 +111,6 @@ func uuidLen(s string) int {
 		}
 	}
 	return 36
-}
-
-// tokenLen returns the length of the Telegram bot token s starts with, or 0.
-func tokenLen(s string) int {
-	i := 0
-	for i < len(s) && isDigit(s[i]) {
-		i++
-	}
-	if i == 0 || i >= len(s) || s[i] != ':' {
-		return 0
-	}
-	j := i + 1
-	for j < len(s) && isTokenByte(s[j]) {
-		j++
-	}
-	if j-i-1 < 30 {
-		return 0
-	}
-	return j
-}
-
-func isTokenByte(c byte) bool {
-	return isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || c == '_' || c == '-'
 }
 
 // PatternResource turns a net/http ServeMux pattern (Request.Pattern) into a

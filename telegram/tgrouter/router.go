@@ -40,7 +40,7 @@
 // [Router.HandleUpdate] returns the handler's error unchanged; [Router.Run]
 // logs it. A panic is recorded as "error", logged with its stack and turned
 // into a [*PanicError]: it never stops the router. Every error text, panic
-// value and stack the router logs passes through [telegram.Redact], so the
+// value and stack the router logs passes through bottoken.Redact, so the
 // bot token, which tgbotapi's errors quote in the request URL, never reaches
 // the log.
 package tgrouter
@@ -56,6 +56,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
 )
@@ -281,7 +282,7 @@ func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err erro
 		if p := recover(); p != nil {
 			r.log.ErrorContext(ctx, "telegram handler panicked",
 				"action", rt.name, "update_id", u.UpdateID,
-				"panic", telegram.Redact(fmt.Sprint(p)), "stack", telegram.Redact(string(debug.Stack())))
+				"panic", bottoken.Redact(fmt.Sprint(p)), "stack", bottoken.Redact(string(debug.Stack())))
 			err = &PanicError{Action: rt.name, UpdateID: u.UpdateID, Value: p}
 		}
 	}()
@@ -389,7 +390,7 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string {
-	return telegram.Redact(fmt.Sprintf("tgrouter: %s panicked on update %d: %v", e.Action, e.UpdateID, e.Value))
+	return bottoken.Redact(fmt.Sprintf("tgrouter: %s panicked on update %d: %v", e.Action, e.UpdateID, e.Value))
 }
 
 // Unwrap returns the panic value when it is an error.

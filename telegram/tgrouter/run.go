@@ -11,7 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/internal/bottoken"
 )
 
 // Run handles the updates from updates, at most workers at a time, until
@@ -84,7 +84,7 @@ func (r *Router) work(stop, hctx context.Context, updates <-chan tgbotapi.Update
 		flight.remove(id)
 		if _, panicked := err.(*PanicError); err != nil && !panicked { // panics are logged by run
 			r.log.ErrorContext(hctx, "telegram handler failed",
-				"action", rt.name, "update_id", u.UpdateID, "error", telegram.Redact(err.Error()))
+				"action", rt.name, "update_id", u.UpdateID, "error", bottoken.Redact(err.Error()))
 		}
 	}
 }

@@ -1,0 +1,32 @@
+package bottoken
+
+import "testing"
+
+func TestRedact(t *testing.T) {
+	const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+	for _, tc := range []struct{ in, want string }{
+		{`Post "http://127.0.0.1:4242/bot` + token + `/sendMessage": dial tcp: connection refused`,
+			`Post "http://127.0.0.1:4242/bot{token}/sendMessage": dial tcp: connection refused`},
+		{`Post "http://127.0.0.1:1/botTEST-token/getMe": EOF`, `Post "http://127.0.0.1:1/bot{token}/getMe": EOF`},
+		{"/file/bot" + token + "/photos/1.jpg", "/file/bot{token}/photos/1.jpg"},
+		{"token is " + token + ".", "token is {token}."},
+		{"chat 12345:hello stays", "chat 12345:hello stays"},
+	} {
+		if got := Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLen(t *testing.T) {
+	for in, want := range map[string]int{
+		"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/x": 44,
+		"1:" + "abcdefghij0123456789ABCDEFGHIJ":          32,
+		"1:" + "abcdefghij0123456789ABCDEFGHI":           0, // 29: too short
+		"12:30":                                          0, ":abc": 0, "abc": 0, "": 0, "123": 0,
+	} {
+		if got := Len(in); got != want {
+			t.Errorf("Len(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
