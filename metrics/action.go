@@ -74,7 +74,7 @@ func (l *lazyCounter) get() prometheus.Counter {
 // An Action is used by one goroutine and ended once.
 type Action struct {
 	series *actionSeries
-	start  time.Time
+	start  time.Duration // on the monotonic clock
 	size   int64
 	failed bool
 }
@@ -88,7 +88,7 @@ func (m *Metrics) Track(name string) Action {
 	if m == nil {
 		return Action{}
 	}
-	return Action{series: m.actionSeries(name), start: time.Now()}
+	return Action{series: m.actionSeries(name), start: now()}
 }
 
 // Size adds n to the action's genapp_action_size_total when it ends: the
@@ -124,7 +124,7 @@ func (a *Action) End(errp *error) {
 func (a *Action) record(failed bool) {
 	s := a.series
 	a.series = nil // a second End records nothing
-	s.duration.Observe(time.Since(a.start).Seconds())
+	s.duration.Observe((now() - a.start).Seconds())
 	if a.size > 0 {
 		s.size.get().Add(float64(a.size))
 	}

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"net/http"
-	"time"
 )
 
 // DefaultExcludedPaths are the paths [Middleware] does not record, as in
@@ -73,7 +72,7 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		mw.next.ServeHTTP(w, r)
 		return
 	}
-	start := time.Now()
+	start := now()
 	d := &delegator{ResponseWriter: w}
 	body := r.Body
 	if body != nil && body != http.NoBody {
@@ -96,7 +95,7 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Method:       r.Method,
 			Resource:     requestResource(r, status),
 			Status:       status,
-			Duration:     time.Since(start),
+			Duration:     now() - start,
 			RequestSize:  d.body.n,
 			ResponseSize: d.written,
 		})
