@@ -38,6 +38,9 @@ type Job struct {
 	// CAFile is the PEM file of the CA that signed the targets' certificates,
 	// for Scheme https.
 	CAFile string
+	// HonorLabels keeps the job and instance labels of scraped series, as a
+	// Pushgateway's scrape job must.
+	HonorLabels bool
 }
 
 // BasicAuth is a user name and password for scrapes.
@@ -206,6 +209,7 @@ func configText(cfg Config) ([]byte, error) {
 		JobName       string         `json:"job_name"`
 		MetricsPath   string         `json:"metrics_path,omitempty"`
 		Scheme        string         `json:"scheme,omitempty"`
+		HonorLabels   bool           `json:"honor_labels,omitempty"`
 		BasicAuth     *basicAuth     `json:"basic_auth,omitempty"`
 		TLSConfig     *tlsConfig     `json:"tls_config,omitempty"`
 		StaticConfigs []staticConfig `json:"static_configs"`
@@ -242,6 +246,7 @@ func configText(cfg Config) ([]byte, error) {
 			JobName:       j.Name,
 			MetricsPath:   j.MetricsPath,
 			Scheme:        j.Scheme,
+			HonorLabels:   j.HonorLabels,
 			StaticConfigs: []staticConfig{{Targets: j.Targets}},
 		}
 		if j.BasicAuth != nil {
