@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -46,15 +47,17 @@ func TestExpressionsReturnData(t *testing.T) {
 	// The target: for now a synthetic bot with the real metrics package;
 	// the demo bot (cmd/demobot) takes its place when it exists.
 	target := startSyntheticBot(t)
-	gateway := toolstest.StartServer(t, "prometheus-pushgateway", func(addr string) []string {
-		return []string{"--web.listen-address=" + addr}
-	}, "/-/ready")
+	gateway := toolstest.StartPushgateway(t)
 	pushTaskRun(t, gateway, target)
+	gatewayURL, err := url.Parse(gateway)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	srv := promserver.Start(t, promserver.Config{
 		Jobs: []promserver.Job{
 			{Name: "genapp", Targets: []string{target.Addr}, MetricsPath: target.MetricsPath},
-			{Name: "pushgateway", Targets: []string{strings.TrimPrefix(gateway, "http://")}, HonorLabels: true},
+			{Name: "pushgateway", Targets: []string{gatewayURL.Host}, MetricsPath: gatewayURL.Path + "/metrics", HonorLabels: true},
 		},
 		RuleFiles: []string{rulesFile},
 	})

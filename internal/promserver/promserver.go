@@ -57,7 +57,8 @@ type Config struct {
 
 // Server is a running Prometheus.
 type Server struct {
-	// URL is the base URL of its HTTP API, such as http://127.0.0.1:40123.
+	// URL is the base URL of its HTTP API, such as
+	// http://127.0.0.1:40123/3f9c0a1b2d4e5f60 (see toolstest.StartServer).
 	URL string
 }
 
@@ -77,12 +78,13 @@ func Start(t testing.TB, cfg Config) *Server {
 		t.Fatalf("promserver: %v", err)
 	}
 	run := 0
-	base := toolstest.StartServer(t, "prometheus", func(addr string) []string {
+	base := toolstest.StartServer(t, "prometheus", func(addr, routePrefix string) []string {
 		run++ // a retried start gets a fresh data directory
 		return []string{
 			"--config.file=" + configFile,
 			"--storage.tsdb.path=" + filepath.Join(dir, fmt.Sprintf("data%d", run)),
 			"--web.listen-address=" + addr,
+			"--web.route-prefix=" + routePrefix,
 		}
 	}, "/-/ready")
 	return &Server{URL: base}

@@ -2,6 +2,7 @@ package toolstest
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -21,11 +22,15 @@ const (
 )
 
 // StartServer runs the program name (see Require) as a server on a free
-// loopback port and returns its base URL, such as http://127.0.0.1:40123,
-// once GET readyPath answers 200. args gives the command line for the
-// address (host:port) the program must listen on. The program is stopped
-// when the test ends, and its output logged if the test failed.
-func StartServer(t testing.TB, name string, args func(addr string) []string, readyPath string) string {
+// loopback port and returns its base URL, such as
+// http://127.0.0.1:40123/3f9c0a1b2d4e5f60, once GET base URL + readyPath
+// answers 200. args gives the command line for the address (host:port) the
+// program must listen on and the route prefix it must serve under
+// (--web.route-prefix of Prometheus servers): a random prefix, so that a
+// server of another test that took the same port cannot pass for this one.
+// The program is stopped when the test ends, and its output logged if the
+// test failed.
+func StartServer(t testing.TB, name string, args func(addr, routePrefix string) []string, readyPath string) string {
 	t.Helper()
 	bin := Require(t, name)
 	// The port is picked by the system and released before the program binds
@@ -44,13 +49,14 @@ func StartServer(t testing.TB, name string, args func(addr string) []string, rea
 
 // startServer runs bin once. retry reports whether err was a port taken by
 // someone else.
-func startServer(t testing.TB, bin string, args func(addr string) []string, readyPath string) (url string, retry bool, err error) {
+func startServer(t testing.TB, bin string, args func(addr, routePrefix string) []string, readyPath string) (url string, retry bool, err error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return "", false, err
 	}
+	prefix := "/" + rand.Text()
 	out := &syncBuffer{}
-	cmd := exec.Command(bin, args(addr)...)
+	cmd := exec.Command(bin, args(addr, prefix)...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return "", false, err
@@ -66,7 +72,7 @@ func startServer(t testing.TB, bin string, args func(addr string) []string, read
 			<-exited
 		}
 	}
-	url = "http://" + addr
+	url = "http://" + addr + prefix
 	if err := waitReady(url+readyPath, exited); err != nil {
 		stop()
 		log := out.String()
@@ -130,4 +136,14 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// StartPushgateway runs a Pushgateway (see StartServer) that keeps metrics
+// in memory only: the Debian package's default --persistence.file would
+// share pushed metrics between tests and runs.
+func StartPushgateway(t testing.TB) string {
+	t.Helper()
+	return StartServer(t, "prometheus-pushgateway", func(addr, routePrefix string) []string {
+		return []string{"--web.listen-address=" + addr, "--web.route-prefix=" + routePrefix, "--persistence.file="}
+	}, "/-/ready")
 }

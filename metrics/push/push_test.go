@@ -17,15 +17,6 @@ import (
 	"github.com/genapp-go/genapp/metrics/push"
 )
 
-// startPushgateway runs a real Pushgateway (no persistence file) on a free
-// loopback port and returns its base URL.
-func startPushgateway(t *testing.T) string {
-	t.Helper()
-	return toolstest.StartServer(t, "prometheus-pushgateway", func(addr string) []string {
-		return []string{"--web.listen-address=" + addr}
-	}, "/-/ready")
-}
-
 // taskRun is one run of a task process: a fresh registry, one tracked run
 // of report_task that fails when fail is set.
 func taskRun(t *testing.T, fail bool) (*metrics.Metrics, *prometheus.Registry) {
@@ -46,7 +37,7 @@ func taskRun(t *testing.T, fail bool) (*metrics.Metrics, *prometheus.Registry) {
 }
 
 func TestPushToPushgateway(t *testing.T) {
-	gw := startPushgateway(t)
+	gw := toolstest.StartPushgateway(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	group := promtest.Labels{"job": "reportbot_report", "app": "reportbot", "env": "prod", "instance": "host-1"}
