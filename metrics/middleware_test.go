@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // serve runs h behind m.Middleware on a real loopback server.
@@ -291,6 +292,13 @@ func TestMiddlewareHijackOnRealServer(t *testing.T) {
 	got, _ := io.ReadAll(conn)
 	if !bytes.HasSuffix(got, []byte("hello")) {
 		t.Fatalf("hijacked response = %q", got)
+	}
+	// The client sees EOF when the handler closes the connection, just
+	// before the middleware records: wait for the record, boundedly.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if len(scrape(t, m).Find("genapp_http_requests_total", L{"resource": "ws"})) > 0 {
+			break
+		}
 	}
 	scrape(t, m).One(t, "genapp_http_requests_total", L{"resource": "ws", "status": "101"})
 }
