@@ -323,8 +323,7 @@ func startSyntheticBot(t *testing.T) scrapeTarget {
 // app to the Pushgateway, as a cron job would.
 func pushTaskRun(t *testing.T, gateway string, target scrapeTarget) {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	m, err := metrics.New(target.App, target.Env, metrics.WithRegistry(reg))
+	m, err := metrics.New(target.App, target.Env, metrics.WithRegistry(prometheus.NewRegistry()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +331,7 @@ func pushTaskRun(t *testing.T, gateway string, target scrapeTarget) {
 	a.End(nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := push.Push(ctx, gateway, target.App+"_report", m, reg, push.WithInstance("cron-1")); err != nil {
+	if err := push.Push(ctx, gateway, target.App+"_report", m, push.WithInstance("cron-1")); err != nil {
 		t.Fatal(err)
 	}
 }

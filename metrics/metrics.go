@@ -22,6 +22,7 @@ var Envs = []string{"dev", "preprod", "prod"}
 // nothing, which is what the package-level functions use before [Init].
 type Metrics struct {
 	project, env string
+	gatherer     prometheus.Gatherer
 	handler      http.Handler
 	*families
 }
@@ -121,7 +122,7 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 		}
 		f = existing
 	}
-	return &Metrics{project: project, env: env, handler: handlerFor(c.gatherer), families: f}, nil
+	return &Metrics{project: project, env: env, gatherer: c.gatherer, handler: handlerFor(c.gatherer), families: f}, nil
 }
 
 func validate(project, env string) error {
@@ -144,6 +145,10 @@ func (m *Metrics) Project() string { return m.project }
 
 // Env returns the value of the env label.
 func (m *Metrics) Env() string { return m.env }
+
+// Gatherer returns the registry the families are registered in: the one
+// given to [WithRegistry], else the process-wide default.
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.gatherer }
 
 // Buckets of the histograms, as in llm_common 2.2.0.
 var (

@@ -11,7 +11,7 @@
 //	a := m.Track("report_task")
 //	err = report(ctx)
 //	a.End(&err)
-//	if perr := push.Push(ctx, "http://pushgateway:9091", "reportbot_report", m, reg); perr != nil {
+//	if perr := push.Push(ctx, "http://pushgateway:9091", "reportbot_report", m); perr != nil {
 //		log.Print(perr)
 //	}
 //
@@ -65,17 +65,16 @@ func WithBasicAuth(user, password string) Option {
 	return func(c *config) { c.user, c.password = user, password }
 }
 
-// Push sends everything g gathers to the Pushgateway at url (such as
-// http://pushgateway:9091) as the group job, app and env of m, and
-// instance, replacing what that group held (HTTP PUT). g is the registry m
-// was made with (metrics.WithRegistry).
+// Push sends everything m's registry holds ([metrics.Metrics.Gatherer]) to
+// the Pushgateway at url (such as http://pushgateway:9091) as the group job,
+// app and env of m, and instance, replacing what that group held (HTTP PUT).
 //
 // The genapp_* series carry app and env themselves, and the Pushgateway
 // protocol forbids pushing a label of the grouping key; Push removes them
 // from the pushed series and the Pushgateway puts them back from the key,
 // with the same values. A series whose app or env differs from m's is an
 // error: it belongs to another group.
-func Push(ctx context.Context, url, job string, m *metrics.Metrics, g prometheus.Gatherer, opts ...Option) error {
+func Push(ctx context.Context, url, job string, m *metrics.Metrics, opts ...Option) error {
 	switch {
 	case url == "":
 		return errors.New("push: empty Pushgateway URL")
@@ -83,8 +82,6 @@ func Push(ctx context.Context, url, job string, m *metrics.Metrics, g prometheus
 		return errors.New("push: empty job name")
 	case m == nil:
 		return errors.New("push: nil *metrics.Metrics: make it with metrics.New or metrics.Init")
-	case g == nil:
-		return errors.New("push: nil Gatherer: pass the registry given to metrics.WithRegistry")
 	}
 	c := config{client: http.DefaultClient}
 	for _, o := range opts {
@@ -99,7 +96,7 @@ func Push(ctx context.Context, url, job string, m *metrics.Metrics, g prometheus
 	}
 	grouping := map[string]string{"app": m.Project(), "env": m.Env()}
 	p := push.New(url, job).
-		Gatherer(withoutLabels(g, grouping)).
+		Gatherer(withoutLabels(m.Gatherer(), grouping)).
 		Grouping("app", m.Project()).
 		Grouping("env", m.Env()).
 		Grouping("instance", c.instance).

@@ -20,10 +20,9 @@ import (
 
 // taskRun is one run of a task process: a fresh registry, one tracked run
 // of report_task that fails when fail is set.
-func taskRun(t *testing.T, fail bool) (*metrics.Metrics, *prometheus.Registry) {
+func taskRun(t *testing.T, fail bool) *metrics.Metrics {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	m, err := metrics.New("reportbot", "prod", metrics.WithRegistry(reg))
+	m, err := metrics.New("reportbot", "prod", metrics.WithRegistry(prometheus.NewRegistry()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +33,7 @@ func taskRun(t *testing.T, fail bool) (*metrics.Metrics, *prometheus.Registry) {
 	a := m.Track("report_task")
 	a.Size(7)
 	a.End(&runErr)
-	return m, reg
+	return m
 }
 
 func TestPushToPushgateway(t *testing.T) {
@@ -54,8 +53,8 @@ func TestPushToPushgateway(t *testing.T) {
 	}
 
 	// A successful run: its series come back with the group's labels.
-	m, reg := taskRun(t, false)
-	if err := push.Push(ctx, gw, "reportbot_report", m, reg, push.WithInstance("host-1")); err != nil {
+	m := taskRun(t, false)
+	if err := push.Push(ctx, gw, "reportbot_report", m, push.WithInstance("host-1")); err != nil {
 		t.Fatal(err)
 	}
 	e := promtest.ScrapeURL(t, gw+"/metrics")
@@ -74,8 +73,8 @@ func TestPushToPushgateway(t *testing.T) {
 
 	// The next run fails: its push replaces the group, so the ok count of
 	// the earlier run is gone, which the pushed-task alert relies on.
-	m, reg = taskRun(t, true)
-	if err := push.Push(ctx, gw, "reportbot_report", m, reg, push.WithInstance("host-1")); err != nil {
+	m = taskRun(t, true)
+	if err := push.Push(ctx, gw, "reportbot_report", m, push.WithInstance("host-1")); err != nil {
 		t.Fatal(err)
 	}
 	e = promtest.ScrapeURL(t, gw+"/metrics")
@@ -89,7 +88,7 @@ func TestPushToPushgateway(t *testing.T) {
 	}
 
 	// Another instance is another group.
-	if err := push.Push(ctx, gw, "reportbot_report", m, reg, push.WithInstance("host-2")); err != nil {
+	if err := push.Push(ctx, gw, "reportbot_report", m, push.WithInstance("host-2")); err != nil {
 		t.Fatal(err)
 	}
 	e = promtest.ScrapeURL(t, gw+"/metrics")
@@ -101,7 +100,7 @@ func TestPushToPushgateway(t *testing.T) {
 func TestPushErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	m, reg := taskRun(t, false)
+	m := taskRun(t, false)
 
 	// The Pushgateway's answer to a bad push is in the error.
 	rejecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -111,9 +110,14 @@ func TestPushErrors(t *testing.T) {
 	// A listener that is closed: nothing answers.
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	// Series of another app pushed in reportbot's group.
-	foreign := prometheus.NewRegistry()
-	om, err := metrics.New("otherbot", "prod", metrics.WithRegistry(foreign))
+	// A registry that also holds another app's series: they do not belong
+	// in reportbot's group.
+	shared := prometheus.NewRegistry()
+	sm, err := metrics.New("reportbot", "prod", metrics.WithRegistry(shared))
+	if err != nil {
+		t.Fatal(err)
+	}
+	om, err := metrics.New("otherbot", "prod", metrics.WithRegistry(shared))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,18 +127,16 @@ func TestPushErrors(t *testing.T) {
 	for _, c := range []struct {
 		name, url, job string
 		m              *metrics.Metrics
-		g              prometheus.Gatherer
 		want           string
 	}{
-		{"empty url", "", "j", m, reg, "empty Pushgateway URL"},
-		{"empty job", rejecting.URL, "", m, reg, "empty job"},
-		{"nil metrics", rejecting.URL, "j", nil, reg, "metrics.New"},
-		{"nil gatherer", rejecting.URL, "j", m, nil, "nil Gatherer"},
-		{"rejected", rejecting.URL, "j", m, reg, "nope"},
-		{"unreachable", closed.URL, "j", m, reg, "connect"},
-		{"another app's series", rejecting.URL, "j", m, foreign, `app="otherbot"`},
+		{"empty url", "", "j", m, "empty Pushgateway URL"},
+		{"empty job", rejecting.URL, "", m, "empty job"},
+		{"nil metrics", rejecting.URL, "j", nil, "metrics.New"},
+		{"rejected", rejecting.URL, "j", m, "nope"},
+		{"unreachable", closed.URL, "j", m, "connect"},
+		{"another app's series", rejecting.URL, "j", sm, `app="otherbot"`},
 	} {
-		err := push.Push(ctx, c.url, c.job, c.m, c.g, push.WithInstance("h"))
+		err := push.Push(ctx, c.url, c.job, c.m, push.WithInstance("h"))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want it to contain %q", c.name, err, c.want)
 		}
@@ -156,9 +158,9 @@ func TestPushRequest(t *testing.T) {
 		user, password, _ = r.BasicAuth()
 	}))
 	defer gw.Close()
-	m, reg := taskRun(t, false)
+	m := taskRun(t, false)
 	transport := &countingTransport{}
-	err := push.Push(context.Background(), gw.URL, "reportbot_report", m, reg,
+	err := push.Push(context.Background(), gw.URL, "reportbot_report", m,
 		push.WithInstance("host-1"), push.WithBasicAuth("pusher", "pw"),
 		push.WithClient(&http.Client{Transport: transport}))
 	if err != nil {
