@@ -93,31 +93,23 @@ func statusLabel(code int) string {
 	return strconv.Itoa(code)
 }
 
+// standardMethods are the methods recorded as they are.
+var standardMethods = [...]string{
+	http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch,
+	http.MethodHead, http.MethodOptions, http.MethodConnect, http.MethodTrace,
+}
+
 // normalMethod returns method if it is a standard one, else "OTHER". It
-// returns the package's own constant so that cached keys never hold on to a
-// request's memory.
+// returns the package's own string so that cached keys never hold on to a
+// request's memory. An empty method is GET, as net/http's client sends it.
 func normalMethod(method string) string {
-	switch method {
-	case http.MethodGet:
+	if method == "" {
 		return http.MethodGet
-	case http.MethodPost:
-		return http.MethodPost
-	case http.MethodPut:
-		return http.MethodPut
-	case http.MethodDelete:
-		return http.MethodDelete
-	case http.MethodPatch:
-		return http.MethodPatch
-	case http.MethodHead:
-		return http.MethodHead
-	case http.MethodOptions:
-		return http.MethodOptions
-	case http.MethodConnect:
-		return http.MethodConnect
-	case http.MethodTrace:
-		return http.MethodTrace
-	case "":
-		return http.MethodGet // net/http's client sends GET for an empty method
+	}
+	for _, m := range standardMethods {
+		if method == m {
+			return m
+		}
 	}
 	return "OTHER"
 }

@@ -5,6 +5,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/tbot"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkTelebot(b *testing.B) {
 		register func(*tele.Bot)
 	}{
 		{"untracked", func(bot *tele.Bot) { bot.Handle("/start", h) }},
-		{"tracked", func(bot *tele.Bot) { tbot.New(bot, tbot.WithMetrics(newMetrics(b))).Handle("/start", h) }},
+		{"tracked", func(bot *tele.Bot) { tbot.New(bot, tbot.WithMetrics(actiontest.NewMetrics(b))).Handle("/start", h) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			bot, _ := newBot(b)

@@ -26,7 +26,7 @@ import (
 func TestEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer()
 	defer srv.Close()
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 
 	var mu sync.Mutex
 	var onError []string
@@ -135,7 +135,7 @@ func TestEndToEnd(t *testing.T) {
 // holds the token. tbot itself logs nothing and makes no errors.
 func TestTokenNeverInExposition(t *testing.T) {
 	srv := telegramtest.NewServer()
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	var got []error
 	bot, err := tele.NewBot(tele.Settings{
 		URL: srv.URL, Token: srv.Token, Offline: true, Synchronous: true,

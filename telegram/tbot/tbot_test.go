@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	tele "gopkg.in/telebot.v3"
 	"gopkg.in/telebot.v3/middleware"
 
@@ -16,15 +15,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/tbot"
 )
-
-func newMetrics(t testing.TB) *metrics.Metrics {
-	t.Helper()
-	m, err := metrics.New("bot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
 
 // newBot returns an offline bot whose ProcessUpdate runs the handler before
 // it returns, and the errors its OnError received.
@@ -56,7 +46,7 @@ func photo() tele.Update {
 }
 
 func TestRoutesAreNamedFromRegistration(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	bot, errs := newBot(t)
 	tr := tbot.New(bot, tbot.WithMetrics(m))
 
@@ -105,7 +95,7 @@ func TestRoutesAreNamedFromRegistration(t *testing.T) {
 }
 
 func TestErrorIsRecordedAndReachesOnError(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	bot, errs := newBot(t)
 	boom := errors.New("boom")
 	var globalSaw error
@@ -126,7 +116,7 @@ func TestErrorIsRecordedAndReachesOnError(t *testing.T) {
 }
 
 func TestPanicWithRecoverMiddleware(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	bot, errs := newBot(t)
 	bot.Use(middleware.Recover())
 	tr := tbot.New(bot, tbot.WithMetrics(m))
@@ -145,7 +135,7 @@ func TestPanicWithRecoverMiddleware(t *testing.T) {
 }
 
 func TestPanicWithoutRecoverContinues(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	bot, _ := newBot(t)
 	type value struct{ n int }
 	tbot.New(bot, tbot.WithMetrics(m)).Handle("/boom", func(tele.Context) error { panic(value{42}) })
@@ -167,7 +157,7 @@ func TestPanicWithoutRecoverContinues(t *testing.T) {
 // middleware looks, after the chain below it returned, at whether the run
 // has already been recorded.
 func TestTrackingSitsBetweenUseAndRouteMiddleware(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	bot, _ := newBot(t)
 	recorded := func() bool {
 		ms := promtest.Scrape(t, m.Handler()).Find(actiontest.Duration, promtest.Labels{"name": "start_handler"})
@@ -208,7 +198,7 @@ func TestTrackingSitsBetweenUseAndRouteMiddleware(t *testing.T) {
 }
 
 func TestGlobalFilterMeansNoRun(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	bot, _ := newBot(t)
 	bot.Use(middleware.Whitelist(1)) // the sender of every test update is 7
 	tbot.New(bot, tbot.WithMetrics(m)).Handle("/start", func(tele.Context) error { return nil })
@@ -221,7 +211,7 @@ func TestGlobalFilterMeansNoRun(t *testing.T) {
 }
 
 func TestHandleAs(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	bot, _ := newBot(t)
 	tr := tbot.New(bot, tbot.WithMetrics(m))
 	ran := 0
@@ -281,7 +271,7 @@ func TestNoMetricsRecordsNothing(t *testing.T) {
 
 // TestCardinality: what users send never becomes a label value.
 func TestCardinality(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	bot, _ := newBot(t)
 	tr := tbot.New(bot, tbot.WithMetrics(m))
 	ok := func(tele.Context) error { return nil }

@@ -8,6 +8,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/tgrouter"
 )
 
@@ -36,7 +37,7 @@ func BenchmarkRouter(b *testing.B) {
 			m    *metrics.Metrics
 		}{
 			{"untracked", nil},
-			{"tracked", newMetrics(b)},
+			{"tracked", actiontest.NewMetrics(b)},
 		} {
 			b.Run(hc.name+"/"+bc.name, func(b *testing.B) {
 				r := newRouter(b, tgrouter.WithMetrics(bc.m), tgrouter.Command("start", hc.h))

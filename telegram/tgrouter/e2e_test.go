@@ -49,7 +49,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	var log syncBuffer
 
 	reply := func(u tgbotapi.Update, text string) error {
@@ -165,7 +165,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	srv.Close() // unreachable from now on
 	token := srv.Token
 
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	var log syncBuffer
 	send := func(context.Context, tgbotapi.Update) error {
 		_, err := bot.Send(tgbotapi.NewMessage(7, "hi"))

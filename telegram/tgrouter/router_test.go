@@ -12,22 +12,12 @@ import (
 	"testing"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/tgrouter"
 )
-
-func newMetrics(t testing.TB) *metrics.Metrics {
-	t.Helper()
-	m, err := metrics.New("bot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
 
 func newRouter(t testing.TB, opts ...tgrouter.Option) *tgrouter.Router {
 	t.Helper()
@@ -78,7 +68,7 @@ func (rec *recorder) handler(label string) tgrouter.Handler {
 }
 
 func TestRouting(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	var rec recorder
 	r := newRouter(t, tgrouter.WithMetrics(m),
 		tgrouter.Command("start", rec.handler("start")),
@@ -151,7 +141,7 @@ func TestUnknownCommand(t *testing.T) {
 		{[]tgrouter.Kind{tgrouter.KindMessage}, "message", "unknown_command_handler"},
 		{[]tgrouter.Kind{tgrouter.KindPhoto}, "", ""},
 	} {
-		m := newMetrics(t)
+		m := actiontest.NewMetrics(t)
 		ran := ""
 		opts := []tgrouter.Option{tgrouter.WithMetrics(m)}
 		for _, k := range tc.kinds {
@@ -207,7 +197,7 @@ func TestNewReportsMistakes(t *testing.T) {
 }
 
 func TestHandlerErrorAndPanic(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	var log bytes.Buffer
 	boom := errors.New("boom")
 	type value struct{ n int }
@@ -251,7 +241,7 @@ func panicInHandler(v any) { panic(v) }
 
 // TestCardinality: what users send never becomes a label value.
 func TestCardinality(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	ok := func(context.Context, tgbotapi.Update) error { return nil }
 	r := newRouter(t, tgrouter.WithMetrics(m),
 		tgrouter.Command("start", ok), tgrouter.Callback("menu", ok),

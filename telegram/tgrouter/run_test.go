@@ -22,7 +22,7 @@ import (
 // handlers ever run at once.
 func TestRunCountsExactly(t *testing.T) {
 	const updates, workers = 10_000, 16
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	var running, peak atomic.Int32
 	tracked := func(err error) tgrouter.Handler {
 		return func(context.Context, tgbotapi.Update) error {
@@ -90,7 +90,7 @@ func TestRunShutdown(t *testing.T) {
 		grace = 300 * time.Millisecond
 		work  = 100 * time.Millisecond // fast handlers finish well within grace
 	)
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	var started, finished sync.WaitGroup
 	started.Add(5)
 	finished.Add(5)
@@ -173,7 +173,7 @@ func TestRunShutdown(t *testing.T) {
 // TestRunReturnsWhenChannelCloses: a closed channel is a normal end; Run
 // waits for the handlers in flight however long they take.
 func TestRunReturnsWhenChannelCloses(t *testing.T) {
-	m := newMetrics(t)
+	m := actiontest.NewMetrics(t)
 	r := newRouter(t, tgrouter.WithMetrics(m), discard, tgrouter.WithShutdownTimeout(time.Millisecond),
 		tgrouter.Command("slow", func(context.Context, tgbotapi.Update) error { time.Sleep(50 * time.Millisecond); return nil }))
 	ch := make(chan tgbotapi.Update, 2)

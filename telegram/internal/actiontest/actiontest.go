@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/metrics"
 )
 
 // Families of a tracked action.
@@ -15,6 +18,17 @@ const (
 	Count    = "genapp_action_count_total"
 	Duration = "genapp_action_duration_sec"
 )
+
+// NewMetrics returns an instance (app "bot", env "dev") on a registry of its
+// own, so that tests share no series.
+func NewMetrics(t testing.TB) *metrics.Metrics {
+	t.Helper()
+	m, err := metrics.New("bot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
 
 // Want asserts that action name has exactly ok runs with status "ok",
 // failed with status "error", and one duration observation per run.
