@@ -1,0 +1,338 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/genapp-go/genapp/internal/promserver"
+	"github.com/genapp-go/genapp/internal/toolstest"
+	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/push"
+)
+
+const dashboardFile = "grafana/genapp-bot.json"
+
+// scrapeTarget is the instrumented process the live test scrapes.
+type scrapeTarget struct {
+	Addr        string // host:port
+	MetricsPath string
+	App, Env    string // its app and env labels
+}
+
+// TestExpressionsReturnData has a real Prometheus scrape an instrumented
+// target, scrape a Pushgateway holding one pushed task run, and evaluate
+// the rules; then every PromQL expression of the dashboard (panels and
+// template variables) and of rules.yml (recording rules, their recorded
+// series, and the query of each alert without its threshold) must return
+// at least one sample that is not NaN: a panel or rule that shows nothing
+// fails the test.
+func TestExpressionsReturnData(t *testing.T) {
+	exprs := dashboardExprs(t)
+	exprs = append(exprs, ruleExprs(t)...)
+
+	// The target: for now a synthetic bot with the real metrics package;
+	// the demo bot (cmd/demobot) takes its place when it exists.
+	target := startSyntheticBot(t)
+	gateway := toolstest.StartPushgateway(t)
+	pushTaskRun(t, gateway, target)
+	gatewayURL, err := url.Parse(gateway)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	srv := promserver.Start(t, promserver.Config{
+		Jobs: []promserver.Job{
+			{Name: "genapp", Targets: []string{target.Addr}, MetricsPath: target.MetricsPath},
+			{Name: "pushgateway", Targets: []string{gatewayURL.Host}, MetricsPath: gatewayURL.Path + "/metrics", HonorLabels: true},
+		},
+		RuleFiles: []string{rulesFile},
+	})
+	srv.WaitVector(t, `up{job="genapp"} == 1`, 20*time.Second)
+
+	vars := map[string]string{
+		"$app":             target.App,
+		"$env":             target.Env,
+		"$__rate_interval": "15s",
+		"$__range":         "1h",
+		"$__interval":      "1s",
+	}
+	// Rules and scrapes need a few seconds to produce every series, so each
+	// expression is retried, within a total budget, after which the rest are
+	// queried once: a broken query costs its own time, not everyone's.
+	deadline := time.Now().Add(40 * time.Second)
+	for _, e := range exprs {
+		q, err := substitute(e.expr, vars)
+		if err != nil {
+			t.Errorf("%s: %v", e.source, err)
+			continue
+		}
+		wait := min(10*time.Second, max(0, time.Until(deadline)))
+		if err := waitForData(srv, q, wait); err != nil {
+			t.Errorf("%s: %v\n  query: %s", e.source, err, q)
+		}
+	}
+	if !t.Failed() {
+		t.Logf("all %d expressions returned data", len(exprs))
+	}
+}
+
+// expression is a PromQL expression and where it comes from.
+type expression struct {
+	source, expr string
+}
+
+// dashboardExprs returns the query of every panel target and of every
+// query template variable of the dashboard (label_values(m, l) becomes
+// group by (l) (m)). It fails the test when a panel has no query.
+func dashboardExprs(t *testing.T) []expression {
+	t.Helper()
+	raw, err := os.ReadFile(dashboardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type panel struct {
+		Title   string `json:"title"`
+		Type    string `json:"type"`
+		Targets []struct {
+			RefID string `json:"refId"`
+			Expr  string `json:"expr"`
+		} `json:"targets"`
+		Panels []json.RawMessage `json:"panels"`
+	}
+	var d struct {
+		Panels     []json.RawMessage `json:"panels"`
+		Templating struct {
+			List []struct {
+				Name       string `json:"name"`
+				Type       string `json:"type"`
+				Definition string `json:"definition"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatalf("%s: %v", dashboardFile, err)
+	}
+	var out []expression
+	labelValues := regexp.MustCompile(`^label_values\((.+),\s*(\w+)\)$`)
+	for _, v := range d.Templating.List {
+		if v.Type != "query" {
+			continue
+		}
+		m := labelValues.FindStringSubmatch(v.Definition)
+		if m == nil {
+			t.Errorf("variable %s: query %q is not label_values(metric, label)", v.Name, v.Definition)
+			continue
+		}
+		out = append(out, expression{"variable " + v.Name, fmt.Sprintf("group by (%s) (%s)", m[2], m[1])})
+	}
+	var walk func(raws []json.RawMessage)
+	walk = func(raws []json.RawMessage) {
+		for _, r := range raws {
+			var p panel
+			if err := json.Unmarshal(r, &p); err != nil {
+				t.Fatalf("%s: %v", dashboardFile, err)
+			}
+			walk(p.Panels)
+			if p.Type == "row" {
+				continue
+			}
+			if len(p.Targets) == 0 {
+				t.Errorf("panel %q has no query", p.Title)
+			}
+			for _, tg := range p.Targets {
+				out = append(out, expression{fmt.Sprintf("panel %q query %s", p.Title, tg.RefID), tg.Expr})
+			}
+		}
+	}
+	walk(d.Panels)
+	return out
+}
+
+// threshold matches the comparison with a number that ends an alert
+// expression.
+var threshold = regexp.MustCompile(`(?s)^(.*\S)\s*(>|<|==|!=|>=|<=)\s*[0-9.]+\s*$`)
+
+// ruleExprs returns the expression of every recording rule and the series
+// it records, and the query of every alert with its final threshold
+// removed: the query must find data, whether or not the alert fires.
+func ruleExprs(t *testing.T) []expression {
+	t.Helper()
+	raw, err := os.ReadFile(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Groups []struct {
+			Name  string `yaml:"name"`
+			Rules []struct {
+				Record string `yaml:"record"`
+				Alert  string `yaml:"alert"`
+				Expr   string `yaml:"expr"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(raw, &f); err != nil {
+		t.Fatalf("%s: %v", rulesFile, err)
+	}
+	var out []expression
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			switch {
+			case r.Record != "":
+				out = append(out,
+					expression{"recording rule " + r.Record, r.Expr},
+					expression{"recorded series " + r.Record, r.Record})
+			case r.Alert != "":
+				m := threshold.FindStringSubmatch(strings.TrimSpace(r.Expr))
+				if m == nil {
+					t.Errorf("alert %s: expression does not end in a comparison with a number: %s", r.Alert, r.Expr)
+					continue
+				}
+				out = append(out, expression{"alert " + r.Alert + " (query without its threshold)", m[1]})
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s: no rules found", rulesFile)
+	}
+	return out
+}
+
+// substitute replaces Grafana variables, longest name first, and rejects
+// an expression that still names one.
+func substitute(expr string, vars map[string]string) (string, error) {
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	for len(names) > 0 {
+		longest := 0
+		for i, n := range names {
+			if len(n) > len(names[longest]) {
+				longest = i
+			}
+		}
+		expr = strings.ReplaceAll(expr, names[longest], vars[names[longest]])
+		names = append(names[:longest], names[longest+1:]...)
+	}
+	if i := strings.Index(expr, "$"); i >= 0 {
+		return "", fmt.Errorf("unknown variable at %q", expr[i:])
+	}
+	return expr, nil
+}
+
+// waitForData queries expr every second until it returns a sample that is
+// not NaN, at least once and for at most wait.
+func waitForData(srv *promserver.Server, expr string, wait time.Duration) error {
+	end := time.Now().Add(wait)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		vec, err := srv.Query(ctx, expr)
+		cancel()
+		if err == nil {
+			for _, s := range vec {
+				if !math.IsNaN(float64(s.Value)) {
+					return nil
+				}
+			}
+			err = fmt.Errorf("no data: %d samples, none a number", len(vec))
+		}
+		if time.Now().Add(promserver.Interval).After(end) {
+			return err
+		}
+		time.Sleep(promserver.Interval)
+	}
+}
+
+// startSyntheticBot serves the real metrics package with the traffic of a
+// small Telegram bot, recorded every 100ms until the test ends: handlers
+// that succeed and fail, a periodic task, calls to the Bot API (some
+// answered 429), an LLM and an auth service, with body sizes.
+func startSyntheticBot(t *testing.T) scrapeTarget {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New("demobot", "dev", metrics.WithRegistry(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(metrics.MetricsPath, m.Handler())
+	srv := httptest.NewServer(mux)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		srv.Close()
+	})
+
+	errFailed := errors.New("synthetic failure")
+	action := func(name string, fail bool) {
+		a := m.Track(name)
+		var err error
+		if fail {
+			err = errFailed
+		}
+		a.End(&err)
+	}
+	call := func(appType, method, resource string, status int, d time.Duration, in, out int64) {
+		m.RecordHTTP(metrics.Exchange{AppType: appType, Method: method, Resource: resource, Status: status,
+			Duration: d, RequestSize: in, ResponseSize: out})
+	}
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		// Bounded: a test lasting longer than this has failed anyway.
+		for i := 0; i < 3000; i++ {
+			action("start_handler", false)
+			action("text_handler", i%3 == 0)
+			action("menu_callback_handler", false)
+			action("refresh_task", false)
+			call(metrics.AppTypeTelegram, http.MethodPost, "sendMessage", http.StatusOK, 40*time.Millisecond, 120, 300)
+			if i%5 == 0 {
+				call(metrics.AppTypeTelegram, http.MethodPost, "sendMessage", http.StatusTooManyRequests, 20*time.Millisecond, 120, 80)
+			}
+			call(metrics.AppTypeLLM, http.MethodPost, "v1/chat/completions", http.StatusOK, 800*time.Millisecond, 2000, 6000)
+			call(metrics.AppTypeAuth, http.MethodGet, "/", http.StatusOK, 10*time.Millisecond, 0, 50)
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return scrapeTarget{Addr: strings.TrimPrefix(srv.URL, "http://"), MetricsPath: metrics.MetricsPath, App: m.Project(), Env: m.Env()}
+}
+
+// pushTaskRun pushes one successful run of a task process of the target's
+// app to the Pushgateway, as a cron job would.
+func pushTaskRun(t *testing.T, gateway string, target scrapeTarget) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(target.App, target.Env, metrics.WithRegistry(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.Track("report_task")
+	a.End(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := push.Push(ctx, gateway, target.App+"_report", m, reg, push.WithInstance("cron-1")); err != nil {
+		t.Fatal(err)
+	}
+}

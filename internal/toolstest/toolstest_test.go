@@ -1,0 +1,59 @@
+package toolstest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// recorder is a testing.TB that records Skipf and Fatalf instead of stopping
+// the goroutine, so that Require's decision can be inspected.
+type recorder struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Skipf(format string, args ...any) {
+	r.skipped = fmt.Sprintf(format, args...)
+}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.failed = fmt.Sprintf(format, args...)
+}
+
+func TestRequire(t *testing.T) {
+	dir := t.TempDir()
+	tool := filepath.Join(dir, "promtool")
+	if err := os.WriteFile(tool, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("found", func(t *testing.T) {
+		t.Setenv("PATH", dir)
+		t.Setenv(RequireEnv, "1")
+		r := &recorder{TB: t}
+		if got := Require(r, "promtool"); got != tool || r.skipped != "" || r.failed != "" {
+			t.Fatalf("Require = %q, skipped %q, failed %q; want %q and neither", got, r.skipped, r.failed, tool)
+		}
+	})
+	t.Run("missing skips", func(t *testing.T) {
+		t.Setenv("PATH", t.TempDir())
+		t.Setenv(RequireEnv, "")
+		r := &recorder{TB: t}
+		Require(r, "prometheus-pushgateway")
+		if r.failed != "" || !strings.Contains(r.skipped, "apt-get install prometheus-pushgateway") {
+			t.Fatalf("skipped %q, failed %q; want a skip naming the package", r.skipped, r.failed)
+		}
+	})
+	t.Run("missing fails when required", func(t *testing.T) {
+		t.Setenv("PATH", t.TempDir())
+		t.Setenv(RequireEnv, "1")
+		r := &recorder{TB: t}
+		Require(r, "promtool")
+		if r.skipped != "" || !strings.Contains(r.failed, "apt-get install prometheus ") {
+			t.Fatalf("skipped %q, failed %q; want a failure naming the package", r.skipped, r.failed)
+		}
+	})
+}
