@@ -95,7 +95,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		name := envVars[f.Name]
 		if v := getenv(name); v != "" && !set[f.Name] {
 			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("environment variable %s: %w", name, err))
+				errs = append(errs, fmt.Errorf("environment variable %s=%q: invalid value for -%s: %w", name, v, f.Name, err)) // string flags, the token among them, never fail
 			}
 		}
 	})
