@@ -3,6 +3,7 @@ package push_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -163,8 +164,15 @@ func TestPushRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if method != http.MethodPut || path != "/metrics/job/reportbot_report/app/reportbot/env/prod/instance/host-1" {
-		t.Errorf("request %s %s, want PUT of the job/app/env/instance group", method, path)
+	// The path is /metrics/job/<job> then label/value pairs in any order.
+	group := map[string]string{}
+	parts := strings.Split(strings.TrimPrefix(path, "/metrics/"), "/")
+	for i := 0; i+1 < len(parts); i += 2 {
+		group[parts[i]] = parts[i+1]
+	}
+	want := map[string]string{"job": "reportbot_report", "app": "reportbot", "env": "prod", "instance": "host-1"}
+	if method != http.MethodPut || len(parts)%2 != 0 || !maps.Equal(group, want) {
+		t.Errorf("request %s %s, want PUT of the group %v", method, path, want)
 	}
 	if user != "pusher" || password != "pw" {
 		t.Errorf("basic auth %q:%q, want pusher:pw", user, password)
