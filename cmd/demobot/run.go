@@ -106,6 +106,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	// shuts down can still be scraped.
 	metricsCtx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopMetrics()
+	// Everything else stops when serve returns, early on an error too.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	wg.Go(func() {
 		if err := metrics.ServeListener(metricsCtx, metricsLn); err != nil {
 			log.Error("metrics server failed", "error", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -283,4 +284,64 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// TestStartFailures: when the bot cannot start, the demo says why, without
+// the token, exits with status 1 at once, and leaves nothing running.
+func TestStartFailures(t *testing.T) {
+	t.Parallel()
+	inProcess.Lock()
+	defer inProcess.Unlock()
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+
+	for _, tc := range []struct {
+		name  string
+		fault func(srv *telegramtest.Server)
+		args  []string
+		want  string
+	}{
+		{"Bot API down", func(srv *telegramtest.Server) { srv.Close() }, nil, "getMe"},
+		{"setWebhook refused", func(srv *telegramtest.Server) { srv.Inject("setWebhook", telegramtest.Fault{Status: 500}) },
+			[]string{"-mode", "webhook", "-webhook-url", "https://bot.example/hook", "-webhook-listen", "127.0.0.1:0"}, "setWebhook"},
+		{"metrics address taken", func(*telegramtest.Server) {}, []string{"-listen", held.Addr().String()}, "address already in use (choose another address with -listen"},
+	} {
+		for _, framework := range frameworks {
+			t.Run(tc.name+"/"+framework, func(t *testing.T) {
+				srv := telegramtest.NewServer()
+				defer srv.Close()
+				tc.fault(srv)
+				var stdout, stderr syncBuffer
+				args := append([]string{"-framework", framework, "-token", srv.Token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, tc.args...)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				done := make(chan int, 1)
+				go func() { done <- run(ctx, args, envOf(nil), &stdout, &stderr) }()
+				select {
+				case code := <-done:
+					if code != 1 {
+						t.Errorf("exit status %d, want 1", code)
+					}
+				case <-time.After(2 * time.Second):
+					cancel()
+					<-done
+					t.Fatalf("still running 2 s after the failure; stderr:\n%s", stderr.String())
+				}
+				if !strings.Contains(stderr.String(), tc.want) {
+					t.Errorf("stderr lacks %q:\n%s", tc.want, stderr.String())
+				}
+				if m := metricsLine.FindStringSubmatch(stdout.String()); m != nil {
+					if resp, err := http.Get(m[1]); err == nil {
+						resp.Body.Close()
+						t.Errorf("the metrics server still answers after run returned")
+					}
+				}
+				noToken(t, "stdout", stdout.String(), srv.Token)
+				noToken(t, "stderr", stderr.String(), srv.Token)
+			})
+		}
+	}
 }

@@ -120,7 +120,13 @@ func (t *telebotBot) callbackData(payload string) string {
 // telebotChat is a chat on a telebot update.
 type telebotChat struct{ c tele.Context }
 
-func (t telebotChat) ChatID() int64   { return t.c.Chat().ID }
+func (t telebotChat) ChatID() int64 {
+	if chat := t.c.Chat(); chat != nil {
+		return chat.ID
+	}
+	return 0 // a button on an inline message: the demo sends none
+}
+
 func (t telebotChat) Text() string    { return t.c.Text() }
 func (t telebotChat) Payload() string { return t.c.Data() }
 func (t telebotChat) Respond(text string) error {

@@ -113,7 +113,12 @@ type tgbotapiChat struct {
 	u   tgbotapi.Update
 }
 
-func (t tgbotapiChat) ChatID() int64 { return t.u.FromChat().ID }
+func (t tgbotapiChat) ChatID() int64 {
+	if chat := t.u.FromChat(); chat != nil {
+		return chat.ID
+	}
+	return 0 // a button on an inline message: the demo sends none
+}
 
 func (t tgbotapiChat) Text() string {
 	if t.u.Message == nil {
