@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/genapp-go/genapp/internal/promserver"
+	"github.com/genapp-go/genapp/internal/toolstest"
 )
 
 // TestPrometheus scrapes two demo processes, telebot with long polling and
@@ -24,6 +25,7 @@ import (
 // prometheus), and fails instead when REQUIRE_PROMETHEUS=1, as in CI.
 func TestPrometheus(t *testing.T) {
 	t.Parallel()
+	toolstest.Require(t, "prometheus") // before starting anything
 	polling := startProcess(t, "-framework", frameworkTelebot, "-mode", modePolling, "-project", "demobot_polling", "-listen", "127.0.0.1:0")
 	webhook := startProcess(t, "-framework", frameworkTgbotapi, "-mode", modeWebhook, "-project", "demobot_webhook", "-listen", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0")
 	prom := promserver.Start(t, promserver.Config{Jobs: []promserver.Job{{
