@@ -66,8 +66,9 @@ func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 
 // poll runs telebot's LongPoller and handles each update on a goroutine of
 // its own, as Bot.Start does, until ctx ends. Updates fetched but not yet
-// handled then are dropped: they were not confirmed to the Bot API (the next
-// getUpdates would have), which sends them again to the next run.
+// handled then are dropped: only the offset of a later getUpdates confirms
+// them, so the Bot API sends them again to the next run (with the last batch
+// handled, as it does after Bot.Stop).
 func (t *telebotBot) poll(ctx context.Context) error {
 	updates := make(chan tele.Update)
 	stop, stopped := make(chan struct{}), make(chan struct{})
