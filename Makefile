@@ -6,7 +6,16 @@ FUZZTIME ?= 60s
 LOAD_DURATION ?= 30s
 LOAD_SCRAPERS ?= 16
 
-.PHONY: test bench lint fuzz load
+.PHONY: test bench lint fuzz load demo
+
+# demo: the demo bot, offline (fake Bot API, simulated users) unless
+# TELEGRAM_BOT_TOKEN is set; its metrics at http://127.0.0.1:9464/prometheus.
+# Flags go in DEMO_ARGS, e.g. make demo DEMO_ARGS="-framework tgbotapi -mode webhook".
+# Built, then run (not go run, which exits 1 on Ctrl-C whatever the bot does).
+DEMO_ARGS ?=
+demo:
+	$(GO) build -o bin/demobot ./cmd/demobot
+	./bin/demobot $(DEMO_ARGS)
 
 # test: everything CI runs. Tests that need the Debian prometheus package skip
 # without it unless REQUIRE_PROMETHEUS=1 (set by .ci/run).

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+)
+
+// Values of -framework and -mode.
+const (
+	frameworkTelebot  = "telebot"
+	frameworkTgbotapi = "tgbotapi"
+
+	modePolling = "polling"
+	modeWebhook = "webhook"
+)
+
+var (
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi}
+	modes      = []string{modePolling, modeWebhook}
+)
+
+// config is the command line, after environment variables have filled in
+// the flags it does not set.
+type config struct {
+	token     string // "" runs offline
+	apiURL    string // Bot API server, with a token
+	framework string
+	mode      string
+	env       string
+	project   string
+	listen    string        // metrics server address
+	duration  time.Duration // 0: until SIGINT or SIGTERM
+
+	webhookURL    string // public URL Telegram posts updates to; offline, derived from webhookListen
+	webhookListen string
+}
+
+// offline reports whether the bot runs against the in-process fake Bot API.
+func (c config) offline() bool { return c.token == "" }
+
+// envVars names the environment variable that sets each flag when the
+// command line does not. The flag wins over the variable.
+var envVars = map[string]string{
+	"token":          "TELEGRAM_BOT_TOKEN",
+	"api-url":        "TELEGRAM_API_URL",
+	"framework":      "BOT_FRAMEWORK",
+	"mode":           "BOT_MODE",
+	"env":            "APP_ENV",
+	"project":        "APP_NAME",
+	"listen":         "METRICS_ADDR",
+	"duration":       "DEMO_DURATION",
+	"webhook-url":    "WEBHOOK_URL",
+	"webhook-listen": "WEBHOOK_ADDR",
+}
+
+// parseConfig parses args, then takes the flags args does not set from
+// getenv. Help goes to out. The error names the flag (and variable) at fault
+// and the values allowed; flag.ErrHelp means help was asked for.
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("demobot", flag.ContinueOnError)
+	fs.SetOutput(out)
+	// The token has no default on purpose: -help prints defaults, and the
+	// token is read from the environment only after parsing.
+	fs.StringVar(&c.token, "token", "", "Telegram bot token; without one the bot runs offline against a fake Bot API with simulated users")
+	fs.StringVar(&c.apiURL, "api-url", tele.DefaultApiURL, "Bot API server used with -token, such as a local telegram-bot-api server")
+	fs.StringVar(&c.framework, "framework", frameworkTelebot, "bot library: "+strings.Join(frameworks, " or "))
+	fs.StringVar(&c.mode, "mode", modePolling, "how updates arrive: "+strings.Join(modes, " or "))
+	fs.StringVar(&c.env, "env", "dev", "env label of every genapp_* series: dev, preprod or prod")
+	fs.StringVar(&c.project, "project", "demobot", "app label of every genapp_* series")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:9464", "address of the metrics server (GET /prometheus, /health)")
+	fs.DurationVar(&c.duration, "duration", 0, "stop cleanly after this long, such as 30s; 0 runs until SIGINT or SIGTERM")
+	fs.StringVar(&c.webhookURL, "webhook-url", "", "webhook mode: public HTTPS URL Telegram posts updates to (required with -token); its path is served on -webhook-listen")
+	fs.StringVar(&c.webhookListen, "webhook-listen", "127.0.0.1:8443", "webhook mode: address the webhook server listens on")
+	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envVars[f.Name] + ")" })
+
+	if err := fs.Parse(args); err != nil {
+		return c, err // the flag package has printed the error and the usage
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q: demobot takes flags only (see -help)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envVars[f.Name]
+		if v := getenv(name); v != "" && !set[f.Name] {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("environment variable %s=%q: invalid value for -%s: %w", name, v, f.Name, err)) // string flags, the token among them, never fail
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+// validate checks what the flag package cannot. The env and project labels
+// are checked by metrics.Init, which knows the allowed values.
+func (c config) validate() error {
+	if !slices.Contains(frameworks, c.framework) {
+		return fmt.Errorf("-framework %q is not supported: use %s", c.framework, strings.Join(frameworks, " or "))
+	}
+	if !slices.Contains(modes, c.mode) {
+		return fmt.Errorf("-mode %q is not supported: use %s", c.mode, strings.Join(modes, " or "))
+	}
+	if c.duration < 0 {
+		return fmt.Errorf("-duration %v is negative: use 0 to run until SIGINT or SIGTERM", c.duration)
+	}
+	if err := checkURL("-api-url", c.apiURL); err != nil {
+		return err
+	}
+	if c.webhookURL != "" {
+		if err := checkURL("-webhook-url", c.webhookURL); err != nil {
+			return err
+		}
+	}
+	if c.mode == modeWebhook && !c.offline() && c.webhookURL == "" {
+		return errors.New("-mode webhook with a token needs -webhook-url: the public HTTPS URL Telegram posts updates to")
+	}
+	return nil
+}
+
+// checkURL reports whether s is an absolute http or https URL.
+func checkURL(flagName, s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s %q is not an absolute http or https URL", flagName, s)
+	}
+	return nil
+}

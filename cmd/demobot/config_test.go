@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestBadCommandLine: every bad flag or variable exits with status 2 and a
+// message naming what is wrong and what is allowed, before any network
+// activity: the Bot API (a server counting requests) is never called and
+// the metrics address (held by the test) is never listened on, which would
+// fail with status 1.
+func TestBadCommandLine(t *testing.T) {
+	var calls atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
+	defer api.Close()
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	online := []string{"-token", "123456:" + strings.Repeat("x", 35), "-api-url", api.URL, "-listen", held.Addr().String()}
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string // in the message
+	}{
+		{"env flag", []string{"-env", "staging"}, nil, []string{`env "staging" is not allowed`, "dev, preprod, prod", "-env"}},
+		{"env variable", nil, map[string]string{"APP_ENV": "production"}, []string{`env "production" is not allowed`, "dev, preprod, prod", "APP_ENV"}},
+		{"empty project", []string{"-project", " "}, nil, []string{"project name is empty", "-project"}},
+		{"framework", []string{"-framework", "aiogram"}, nil, []string{`-framework "aiogram"`, "telebot or tgbotapi"}},
+		{"mode", []string{"-mode", "push"}, nil, []string{`-mode "push"`, "polling or webhook"}},
+		{"negative duration", []string{"-duration", "-1s"}, nil, []string{"-duration -1s is negative"}},
+		{"duration variable", nil, map[string]string{"DEMO_DURATION": "soon"}, []string{"environment variable DEMO_DURATION", `"soon"`}},
+		{"api url", []string{"-api-url", "api.telegram.org"}, nil, []string{`-api-url "api.telegram.org" is not an absolute http or https URL`}},
+		{"webhook without public URL", []string{"-mode", "webhook"}, nil, []string{"-mode webhook with a token needs -webhook-url"}},
+		{"argument", []string{"start"}, nil, []string{`unexpected argument "start"`}},
+		{"unknown flag", []string{"-verbose"}, nil, []string{"flag provided but not defined: -verbose"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			code := run(context.Background(), append(append([]string{}, online...), tc.args...), envOf(tc.env), &stdout, &stderr)
+			if code != 2 {
+				t.Errorf("exit status %d, want 2; stderr:\n%s", code, stderr.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+			if stdout.String() != "" {
+				t.Errorf("stdout %q, want nothing", stdout.String())
+			}
+			noToken(t, "stderr", stderr.String(), online[1])
+		})
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("the Bot API got %d requests", n)
+	}
+}
+
+// TestHelp: -help lists every flag with its environment variable, exits 0,
+// and never shows the token, even when it is set.
+func TestHelp(t *testing.T) {
+	var stdout, stderr syncBuffer
+	token := "123456:" + strings.Repeat("y", 35)
+	if code := run(context.Background(), []string{"-help"}, envOf(map[string]string{"TELEGRAM_BOT_TOKEN": token}), &stdout, &stderr); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	for flag, env := range envVars {
+		if !strings.Contains(stderr.String(), "-"+flag) || !strings.Contains(stderr.String(), "(env "+env+")") {
+			t.Errorf("help lacks -%s or %s:\n%s", flag, env, stderr.String())
+		}
+	}
+	noToken(t, "help", stderr.String(), token)
+}
+
+// TestFlagsOverEnvironment: a flag wins over its variable, a variable over
+// the default.
+func TestFlagsOverEnvironment(t *testing.T) {
+	cfg, err := parseConfig([]string{"-framework", "telebot"},
+		envOf(map[string]string{"BOT_FRAMEWORK": "tgbotapi", "METRICS_ADDR": "127.0.0.1:1234", "DEMO_DURATION": "90s"}), &syncBuffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.framework != "telebot" || cfg.listen != "127.0.0.1:1234" || cfg.duration != 90*time.Second || cfg.env != "dev" {
+		t.Errorf("got %+v", cfg)
+	}
+}

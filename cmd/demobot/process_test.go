@@ -1,0 +1,163 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/genapp-go/genapp/telegram/telegramtest"
+)
+
+// binDir holds the demobot binary that the tests of the real process share.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// demobotBinary builds demobot once for the tests that run it as a process.
+func demobotBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "demobot-test"); buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "demobot")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// process is demobot running as a process of its own.
+type process struct {
+	cmd            *exec.Cmd
+	stdout, stderr *syncBuffer
+	metricsURL     string
+	exited         chan struct{}
+}
+
+// startProcess runs demobot with args, with none of its environment
+// variables set, and returns once it has printed where its metrics are.
+// It is killed when the test ends, if still running.
+func startProcess(t *testing.T, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(demobotBinary(t), args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !isDemoVar(name) {
+			p.cmd.Env = append(p.cmd.Env, kv)
+		}
+	}
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.exited
+		if t.Failed() {
+			t.Logf("demobot %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), p.stdout, p.stderr)
+		}
+	})
+	p.metricsURL = waitMatch(t, p.stdout.String, metricsLine, 10*time.Second)
+	return p
+}
+
+func isDemoVar(name string) bool {
+	for _, v := range envVars {
+		if v == name {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSignals sends SIGINT or SIGTERM to the demo, in each mode with each
+// library, once handlers are busy (/slow takes up to 1.5 s), and checks that
+// it stops cleanly, with status 0, within 5 s. With a token, the Bot API is
+// one that holds long polls for as long as the bot asks (2 s), as Telegram
+// does, and a /slow is in flight when the signal arrives.
+func TestSignals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		framework, mode string
+		token           bool
+		signal          syscall.Signal
+	}{
+		{frameworkTelebot, modePolling, false, syscall.SIGINT},
+		{frameworkTgbotapi, modePolling, false, syscall.SIGTERM},
+		{frameworkTelebot, modeWebhook, false, syscall.SIGTERM},
+		{frameworkTgbotapi, modeWebhook, false, syscall.SIGINT},
+		{frameworkTelebot, modePolling, true, syscall.SIGTERM},
+		{frameworkTgbotapi, modePolling, true, syscall.SIGINT},
+	} {
+		name := fmt.Sprintf("%s/%s/%v", tc.framework, tc.mode, tc.signal)
+		if tc.token {
+			name += "/token"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"-framework", tc.framework, "-mode", tc.mode, "-listen", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0"}
+			var srv *telegramtest.Server
+			if tc.token {
+				srv = telegramtest.NewServer(telegramtest.WithLongPollMax(time.Minute))
+				defer srv.Close()
+				args = append(args, "-token", srv.Token, "-api-url", srv.URL)
+			}
+			p := startProcess(t, args...)
+			time.Sleep(time.Second)
+			if srv != nil {
+				srv.SendText(42, "/slow")
+				for deadline := time.Now().Add(5 * time.Second); srv.Pending() > 0; time.Sleep(10 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatal("the bot did not fetch the update within 5 s")
+					}
+				}
+			}
+			time.Sleep(500 * time.Millisecond)
+			start := time.Now()
+			if err := p.cmd.Process.Signal(tc.signal); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-p.exited:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("still running 10 s after %v", tc.signal)
+			}
+			took := time.Since(start)
+			t.Logf("stopped %v after %v", took, tc.signal)
+			if code := p.cmd.ProcessState.ExitCode(); code != 0 || took > 5*time.Second {
+				t.Errorf("exit status %d after %v, want 0 within 5 s", code, took)
+			}
+			if out := p.stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
+				t.Errorf("stdout does not end with the stop line:\n%s", out)
+			}
+			if strings.Contains(p.stderr.String(), "still running at shutdown") {
+				t.Errorf("shutdown gave up on something:\n%s", p.stderr)
+			}
+		})
+	}
+}

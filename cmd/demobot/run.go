@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/genapp-go/genapp/httpclient"
+	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/telegramtest"
+)
+
+// Timing of the bot's life cycle. Shutdown must end within 5 s of SIGINT:
+// the long poll in flight (pollTimeout) and the handlers in flight
+// (shutdownGrace) are waited for at the same time.
+const (
+	// pollTimeout is the getUpdates long-poll timeout: short, so that
+	// stopping never waits long for the poll in flight. The fake Bot API
+	// caps it at 1 s.
+	pollTimeout = 2 * time.Second
+	// shutdownGrace is how long handlers and webhook requests in flight may
+	// take to finish once shutdown starts.
+	shutdownGrace = 2 * time.Second
+	// apiTimeout bounds every Bot API call, long polls included.
+	apiTimeout = pollTimeout + 10*time.Second
+)
+
+// run is the whole program: it parses args (with getenv for the
+// environment variables), runs the bot until ctx ends or -duration passes,
+// and returns the exit status: 0 after a clean stop, 1 when the bot could
+// not run, 2 for a bad command line (before any network activity).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err == nil {
+		_, err = metrics.Init(cfg.project, cfg.env)
+		if err != nil {
+			err = fmt.Errorf("%w (flags -env and -project, or APP_ENV and APP_NAME)", err)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "demobot: %s\n", cfg.redact(err.Error()))
+		return 2
+	}
+	if cfg.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
+		defer cancel()
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := serve(ctx, cfg, stdout, log); err != nil {
+		fmt.Fprintf(stderr, "demobot: %s\n", cfg.redact(err.Error()))
+		return 1
+	}
+	fmt.Fprintln(stdout, "demobot: stopped")
+	return 0
+}
+
+// redact replaces the bot token in s. The Bot API clients never see the
+// token (see httpclient.TokenPlaceholder), but a webhook URL may hold it.
+func (c config) redact(s string) string {
+	if c.token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.token, "{token}")
+}
+
+// bot is what the demo needs from a bot library, with the demo's handlers
+// registered: telebot.go and tgbotapi.go implement it.
+type bot interface {
+	// poll handles the updates from getUpdates until ctx ends, then waits
+	// for the handlers in flight, at most shutdownGrace.
+	poll(ctx context.Context) error
+	// handleWebhook handles the update in a webhook request; its error means
+	// the request held no update. Handler errors are logged, not returned:
+	// Telegram would only deliver the update again.
+	handleWebhook(r *http.Request) error
+	setWebhook(publicURL, secret string) error
+	deleteWebhook() error
+	// callbackData is the data of the menu button with payload, for the
+	// simulated users.
+	callbackData(payload string) string
+}
+
+// serve runs the demo until ctx ends and everything it started has stopped.
+func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) error {
+	metricsLn, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("metrics server: %w (choose another address with -listen or METRICS_ADDR)", err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	// The metrics server stops last, so that what the bot records while it
+	// shuts down can still be scraped.
+	metricsCtx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopMetrics()
+	// Everything else stops when serve returns, early on an error too.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Go(func() {
+		if err := metrics.ServeListener(metricsCtx, metricsLn); err != nil {
+			log.Error("metrics server failed", "error", err)
+		}
+	})
+	fmt.Fprintf(stdout, "metrics: http://%s%s\n", metricsLn.Addr(), metrics.MetricsPath)
+
+	apiURL, token := cfg.apiURL, cfg.token
+	var fake *telegramtest.Server
+	if cfg.offline() {
+		fake = telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"))
+		defer fake.Close()
+		apiURL, token = fake.URL, fake.Token
+	}
+	d := newDemo()
+	client := httpclient.NewTelegram(token, httpclient.WithTimeout(apiTimeout))
+	var b bot
+	switch cfg.framework {
+	case frameworkTelebot:
+		b, err = newTelebot(apiURL, client, d, log)
+	case frameworkTgbotapi:
+		b, err = newTgbotapi(apiURL, client, d, log)
+	}
+	if err != nil {
+		return fmt.Errorf("%s bot: %w", cfg.framework, err)
+	}
+	authURL, err := startFakeAuth(ctx, &wg, log)
+	if err != nil {
+		return err
+	}
+	wg.Go(func() { d.runTasks(ctx, authURL, log) })
+
+	where := "talking to the Bot API at " + apiURL
+	if fake != nil {
+		where = "offline: simulated users chat with a fake Bot API at " + fake.URL
+	}
+	fmt.Fprintf(stdout, "demobot: %s bot, %s mode, %s (app=%q env=%q)\n", cfg.framework, cfg.mode, where, cfg.project, cfg.env)
+	if cfg.mode == modeWebhook {
+		return runWebhook(ctx, cfg, b, fake, stdout, log)
+	}
+	return runPolling(ctx, b, fake, log)
+}
+
+// runPolling runs the bot with long polling until ctx ends.
+func runPolling(ctx context.Context, b bot, fake *telegramtest.Server, log *slog.Logger) error {
+	// getUpdates fails while a webhook is set: a bot that ran in webhook
+	// mode before must drop it.
+	if err := b.deleteWebhook(); err != nil {
+		return fmt.Errorf("deleteWebhook: %w", err)
+	}
+	var users sync.WaitGroup
+	defer users.Wait()
+	if fake != nil {
+		users.Go(func() { simulateUsers(ctx, fake, b.callbackData, false, log) })
+	}
+	return b.poll(ctx)
+}
+
+// webhookPath is the path the webhook is served on offline, or when
+// -webhook-url has none.
+const webhookPath = "/telegram/webhook"
+
+// runWebhook serves the webhook on -webhook-listen until ctx ends. It
+// registers the public URL with the Bot API, with a random secret token that
+// every update request must carry.
+func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Server, stdout io.Writer, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", cfg.webhookListen)
+	if err != nil {
+		return fmt.Errorf("webhook server: %w (choose another address with -webhook-listen or WEBHOOK_ADDR)", err)
+	}
+	publicURL := cfg.webhookURL
+	if publicURL == "" { // offline: the fake Bot API posts to the listener
+		publicURL = "http://" + ln.Addr().String() + webhookPath
+	}
+	path := webhookPath
+	if u, err := url.Parse(publicURL); err == nil && u.Path != "" {
+		path = u.Path
+	}
+	secret := rand.Text()
+	srv := &http.Server{
+		Handler:           metrics.Middleware(webhookHandler(path, secret, b)),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "webhook: http://%s%s (public URL %s)\n", ln.Addr(), cfg.redact(path), cfg.redact(publicURL))
+
+	var users sync.WaitGroup
+	if err = b.setWebhook(publicURL, secret); err != nil {
+		err = fmt.Errorf("setWebhook: %w", err)
+	} else {
+		if fake != nil {
+			users.Go(func() { simulateUsers(ctx, fake, b.callbackData, true, log) })
+		}
+		<-ctx.Done()
+	}
+	// Shutdown lets the update requests in flight finish, then refuses
+	// more: the fake Bot API stops delivering, as the real one would.
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if shutdownErr := srv.Shutdown(shutdown); shutdownErr != nil {
+		log.Warn("webhook requests still running at shutdown", "error", shutdownErr)
+		srv.Close()
+	}
+	users.Wait()
+	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, fmt.Errorf("webhook server: %w", serveErr))
+	}
+	return err
+}
+
+// waitFor waits until done is closed, at most timeout, and logs when it
+// gives up.
+func waitFor(done <-chan struct{}, timeout time.Duration, log *slog.Logger) {
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		log.Warn("still running at shutdown, not waiting any longer", "waited", timeout)
+	}
+}
+
+// wgDone returns a channel closed once wg is done.
+func wgDone(wg *sync.WaitGroup) <-chan struct{} {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	return done
+}

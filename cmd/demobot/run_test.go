@@ -1,0 +1,347 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/telegram/telegramtest"
+)
+
+// inProcess serializes the tests that run the demo in the test process:
+// metrics.Init sets the process-wide default instance. They run in parallel
+// with the tests that run it as a process.
+var inProcess sync.Mutex
+
+// series is one series a test expects on the page.
+type series struct {
+	family string
+	labels promtest.Labels
+}
+
+func (s series) String() string { return fmt.Sprintf("%s%v", s.family, s.labels) }
+
+const (
+	actionCount = "genapp_action_count_total"
+	httpCount   = "genapp_http_requests_total"
+)
+
+func action(name, status string) series {
+	return series{actionCount, promtest.Labels{"name": name, "status": status}}
+}
+
+func botAPI(method string) series {
+	return series{httpCount, promtest.Labels{"app_type": "telegram_api", "resource": method, "method": "POST", "status": "200"}}
+}
+
+// handlerNames are every action name the demo's handlers can record.
+var handlerNames = []string{
+	"start_handler", "menu_handler", "slow_handler", "fail_handler", "panic_handler",
+	"menu_callback_handler", "text_handler", "unknown_command_handler",
+}
+
+// offlineSeries is what the offline demo must show within seconds, in both
+// modes and with both libraries: each handler with the outcome it has, both
+// outcomes of the menu buttons, the task, the Bot API methods, the auth
+// service, the latency and size histograms, and the Go runtime.
+var offlineSeries = []series{
+	action("start_handler", "ok"), action("menu_handler", "ok"), action("slow_handler", "ok"),
+	action("text_handler", "ok"), action("unknown_command_handler", "ok"),
+	action("fail_handler", "error"), action("panic_handler", "error"),
+	action("menu_callback_handler", "ok"), action("menu_callback_handler", "error"),
+	action("cleanup_task", "ok"),
+	{"genapp_action_duration_sec", promtest.Labels{"name": "slow_handler"}},
+	{"genapp_action_size_total", promtest.Labels{"name": "cleanup_task"}},
+	botAPI("getMe"), botAPI("sendMessage"), botAPI("answerCallbackQuery"), botAPI("editMessageText"),
+	{"genapp_http_request_duration_sec", promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage"}},
+	{"genapp_http_request_size_bytes", promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage", "direction": "in"}},
+	{"genapp_http_request_size_bytes", promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage", "direction": "out"}},
+	{httpCount, promtest.Labels{"app_type": "auth_api", "resource": "oauth/token", "method": "POST", "status": "200"}},
+	{"go_goroutines", nil}, {"go_memstats_heap_alloc_bytes", nil}, {"process_cpu_seconds_total", nil},
+}
+
+// Series of one mode only.
+var (
+	pollingSeries = []series{botAPI("getUpdates"), botAPI("deleteWebhook")}
+	webhookSeries = []series{
+		botAPI("setWebhook"),
+		{httpCount, promtest.Labels{"app_type": "app_api", "resource": "telegram/webhook", "method": "POST", "status": "200"}},
+	}
+)
+
+// missing returns the series of want that e lacks. genapp_* series must
+// carry app=project and env=dev.
+func missing(e *promtest.Exposition, project string, want []series) []string {
+	var out []string
+	for _, s := range want {
+		labels := promtest.Labels{}
+		for k, v := range s.labels {
+			labels[k] = v
+		}
+		if strings.HasPrefix(s.family, "genapp_") {
+			labels["app"], labels["env"] = project, "dev"
+		}
+		if len(e.Find(s.family, labels)) == 0 {
+			out = append(out, s.String())
+		}
+	}
+	return out
+}
+
+// waitSeries scrapes url until it shows every series of want, at most
+// timeout, and returns the last page.
+func waitSeries(t *testing.T, url, project string, want []series, timeout time.Duration) *promtest.Exposition {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(100 * time.Millisecond) {
+		e := promtest.ScrapeURL(t, url)
+		m := missing(e, project, want)
+		if len(m) == 0 {
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v, %s lacks:\n%s", timeout, url, strings.Join(m, "\n"))
+		}
+	}
+}
+
+// actionNames returns the names of project's actions on the page.
+func actionNames(e *promtest.Exposition, project string) []string {
+	var names []string
+	for _, m := range e.Find(actionCount, promtest.Labels{"app": project}) {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "name" && !slices.Contains(names, l.GetValue()) {
+				names = append(names, l.GetValue())
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// TestOffline runs the offline demo in every mode with both libraries, and
+// checks that its page shows, within seconds, every series the issue lists
+// (handlers with both outcomes, the task, each Bot API method, the auth
+// service, the runtime), that only route names become action names, that
+// no token leaks, and that it stops cleanly within 5 s.
+func TestOffline(t *testing.T) {
+	t.Parallel()
+	inProcess.Lock()
+	defer inProcess.Unlock()
+	for _, framework := range frameworks {
+		for _, mode := range modes {
+			t.Run(framework+"/"+mode, func(t *testing.T) {
+				project := "demobot_" + framework + "_" + mode
+				r := startRun(t, nil, "-framework", framework, "-mode", mode, "-project", project,
+					"-listen", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0")
+				want := append(slices.Clone(offlineSeries), pollingSeries...)
+				other := webhookSeries
+				if mode == modeWebhook {
+					want = append(slices.Clone(offlineSeries), webhookSeries...)
+					other = pollingSeries
+				}
+				e := waitSeries(t, r.metricsURL, project, want, 8*time.Second)
+
+				if got := missing(e, project, other[:1]); len(got) == 0 {
+					t.Errorf("%s mode called %v", mode, other[0])
+				}
+				for _, name := range actionNames(e, project) {
+					if name != cleanupTask && !slices.Contains(handlerNames, name) {
+						t.Errorf("action name %q is not one of the routes'", name)
+					}
+				}
+				if count, sum := e.Histogram(t, "genapp_action_duration_sec", promtest.Labels{"app": project, "name": "slow_handler"}); sum < 0.2*float64(count) {
+					t.Errorf("slow_handler: %d runs in %.3fs, want at least 0.2 s each", count, sum)
+				}
+
+				code, took := r.stop(t)
+				t.Logf("page complete, stopped in %v", took)
+				if code != 0 || took > 5*time.Second {
+					t.Errorf("stopped with status %d after %v, want 0 within 5 s; stderr:\n%s", code, took, r.stderr)
+				}
+				out := r.stdout.String()
+				if !strings.Contains(out, "demobot: "+framework+" bot, "+mode+" mode, offline") || !strings.HasSuffix(out, "demobot: stopped\n") {
+					t.Errorf("stdout:\n%s", out)
+				}
+				noToken(t, "stdout", out, "")
+				noToken(t, "stderr", r.stderr.String(), "")
+				noToken(t, "the metrics page", e.Text, "")
+			})
+		}
+	}
+}
+
+// TestWithToken runs the demo as with a real bot token, against a fake Bot
+// API the test controls (-api-url), as a user of each library in each mode:
+// the handlers answer, a Bot API failure is an error of the handler, and the
+// token shows up nowhere, not even when the webhook URL holds it.
+func TestWithToken(t *testing.T) {
+	t.Parallel()
+	inProcess.Lock()
+	defer inProcess.Unlock()
+	for _, framework := range frameworks {
+		for _, mode := range modes {
+			t.Run(framework+"/"+mode, func(t *testing.T) {
+				srv := telegramtest.NewServer()
+				defer srv.Close()
+				project := "demobot_token_" + framework + "_" + mode
+				args := []string{"-framework", framework, "-mode", mode, "-project", project, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}
+				deliver := func() {}
+				if mode == modeWebhook {
+					// A URL with the token in its path, as many bots use.
+					addr := freeAddr(t)
+					args = append(args, "-webhook-listen", addr, "-webhook-url", "http://"+addr+"/bot"+srv.Token+"/updates")
+					deliver = func() {
+						if err := srv.Deliver(t.Context()); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				r := startRun(t, map[string]string{"TELEGRAM_BOT_TOKEN": srv.Token}, args...)
+				if mode == modeWebhook {
+					waitMatch(t, r.stdout.String, webhookLine, 5*time.Second)
+					for deadline := time.Now().Add(5 * time.Second); srv.WebhookURL() == ""; time.Sleep(10 * time.Millisecond) {
+						if time.Now().After(deadline) {
+							t.Fatal("no webhook set within 5 s")
+						}
+					}
+				}
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+				defer cancel()
+
+				srv.SendText(42, "/start")
+				deliver()
+				sent, err := srv.WaitSent(ctx, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv.PressButton(42, firstButton(t, sent[0]))
+				deliver()
+				if _, err := srv.WaitSent(ctx, 2); err != nil { // the edit
+					t.Fatal(err)
+				}
+				srv.Inject("sendMessage", telegramtest.Fault{Status: 502})
+				srv.SendText(42, "/menu")
+				deliver()
+
+				e := waitSeries(t, r.metricsURL, project, []series{
+					action("start_handler", "ok"), action("menu_callback_handler", "ok"), action("menu_handler", "error"),
+					{httpCount, promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage", "status": "502"}},
+				}, 5*time.Second)
+				if mode == modeWebhook {
+					if m := missing(e, project, []series{{httpCount, promtest.Labels{"app_type": "app_api", "resource": "bot{token}/updates", "status": "200"}}}); m != nil {
+						t.Errorf("webhook requests not recorded under a redacted resource: %v", m)
+					}
+				}
+				if len(srv.Answered()) != 1 {
+					t.Errorf("answered callbacks %v, want 1", srv.Answered())
+				}
+				if !strings.Contains(r.stdout.String(), "talking to the Bot API at "+srv.URL) {
+					t.Errorf("stdout does not say which Bot API it talks to:\n%s", r.stdout)
+				}
+				if code, took := r.stop(t); code != 0 || took > 5*time.Second {
+					t.Errorf("stopped with status %d after %v, want 0 within 5 s", code, took)
+				}
+				if !strings.Contains(r.stderr.String(), "Bad Gateway") {
+					t.Errorf("the failed sendMessage is not logged; stderr:\n%s", r.stderr)
+				}
+				noToken(t, "stdout", r.stdout.String(), srv.Token)
+				noToken(t, "stderr", r.stderr.String(), srv.Token)
+				noToken(t, "the metrics page", e.Text, srv.Token)
+			})
+		}
+	}
+}
+
+// firstButton returns the callback data of the first inline button of m.
+func firstButton(t *testing.T, m telegramtest.Message) string {
+	t.Helper()
+	var markup struct {
+		InlineKeyboard [][]struct {
+			CallbackData string `json:"callback_data"`
+		} `json:"inline_keyboard"`
+	}
+	if err := json.Unmarshal([]byte(m.ReplyMarkup), &markup); err != nil || len(markup.InlineKeyboard) == 0 || len(markup.InlineKeyboard[0]) == 0 {
+		t.Fatalf("message %q has no inline keyboard: %q (%v)", m.Text, m.ReplyMarkup, err)
+	}
+	return markup.InlineKeyboard[0][0].CallbackData
+}
+
+// freeAddr returns a loopback address no one listens on, for a flag that
+// must be known before the demo listens on it.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestStartFailures: when the bot cannot start, the demo says why, without
+// the token, exits with status 1 at once, and leaves nothing running.
+func TestStartFailures(t *testing.T) {
+	t.Parallel()
+	inProcess.Lock()
+	defer inProcess.Unlock()
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+
+	for _, tc := range []struct {
+		name  string
+		fault func(srv *telegramtest.Server)
+		args  []string
+		want  string
+	}{
+		{"Bot API down", func(srv *telegramtest.Server) { srv.Close() }, nil, "getMe"},
+		{"setWebhook refused", func(srv *telegramtest.Server) { srv.Inject("setWebhook", telegramtest.Fault{Status: 500}) },
+			[]string{"-mode", "webhook", "-webhook-url", "https://bot.example/hook", "-webhook-listen", "127.0.0.1:0"}, "setWebhook"},
+		{"metrics address taken", func(*telegramtest.Server) {}, []string{"-listen", held.Addr().String()}, "address already in use (choose another address with -listen"},
+	} {
+		for _, framework := range frameworks {
+			t.Run(tc.name+"/"+framework, func(t *testing.T) {
+				srv := telegramtest.NewServer()
+				defer srv.Close()
+				tc.fault(srv)
+				var stdout, stderr syncBuffer
+				args := append([]string{"-framework", framework, "-token", srv.Token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, tc.args...)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				done := make(chan int, 1)
+				go func() { done <- run(ctx, args, envOf(nil), &stdout, &stderr) }()
+				select {
+				case code := <-done:
+					if code != 1 {
+						t.Errorf("exit status %d, want 1", code)
+					}
+				case <-time.After(2 * time.Second):
+					cancel()
+					<-done
+					t.Fatalf("still running 2 s after the failure; stderr:\n%s", stderr.String())
+				}
+				if !strings.Contains(stderr.String(), tc.want) {
+					t.Errorf("stderr lacks %q:\n%s", tc.want, stderr.String())
+				}
+				if m := metricsLine.FindStringSubmatch(stdout.String()); m != nil {
+					if resp, err := http.Get(m[1]); err == nil {
+						resp.Body.Close()
+						t.Errorf("the metrics server still answers after run returned")
+					}
+				}
+				noToken(t, "stdout", stdout.String(), srv.Token)
+				noToken(t, "stderr", stderr.String(), srv.Token)
+			})
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/genapp-go/genapp/httpclient"
+	"github.com/genapp-go/genapp/telegram/tgrouter"
+)
+
+// workers is how many updates the tgbotapi bot handles at a time when
+// polling.
+const workers = 8
+
+// tgbotapiBot runs the demo on github.com/go-telegram-bot-api/telegram-bot-api/v5
+// with its handlers routed and tracked by a tgrouter.Router.
+type tgbotapiBot struct {
+	api    *tgbotapi.BotAPI
+	router *tgrouter.Router
+	log    *slog.Logger
+}
+
+func newTgbotapi(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*tgbotapiBot, error) {
+	// The client adds the real token in place of the placeholder.
+	api, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, apiURL+"/bot%s/%s", client)
+	if err != nil {
+		return nil, err
+	}
+	opts := []tgrouter.Option{tgrouter.WithLogger(log), tgrouter.WithShutdownTimeout(shutdownGrace)}
+	for _, rt := range d.routes() {
+		h := func(ctx context.Context, u tgbotapi.Update) error {
+			return d.handle(ctx, rt, tgbotapiChat{api, u})
+		}
+		switch rt.kind {
+		case commandRoute:
+			opts = append(opts, tgrouter.Command(rt.key, h))
+		case buttonRoute:
+			opts = append(opts, tgrouter.Callback(rt.key, h))
+		case textRoute: // also takes the commands no route takes
+			opts = append(opts, tgrouter.On(tgrouter.KindText, h))
+		}
+	}
+	router, err := tgrouter.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &tgbotapiBot{api: api, router: router, log: log}, nil
+}
+
+// poll routes the updates of tgbotapi's GetUpdatesChan until ctx ends; the
+// router then waits for the handlers in flight. Updates fetched but not yet
+// handled are dropped: the Bot API sends them again to the next run.
+func (t *tgbotapiBot) poll(ctx context.Context) error {
+	cfg := tgbotapi.NewUpdate(0)
+	cfg.Timeout = int(pollTimeout.Seconds())
+	updates := t.api.GetUpdatesChan(cfg)
+	context.AfterFunc(ctx, t.api.StopReceivingUpdates)
+	err := t.router.Run(ctx, updates, workers)
+	var abandoned *tgrouter.AbandonedError
+	if errors.As(err, &abandoned) {
+		t.log.Warn("still running at shutdown, not waiting any longer", "error", err)
+		err = nil
+	}
+	// The channel closes once the poll in flight has ended.
+	drained := make(chan struct{})
+	go func() {
+		for range updates {
+		}
+		close(drained)
+	}()
+	waitFor(drained, pollTimeout, t.log)
+	return err
+}
+
+func (t *tgbotapiBot) handleWebhook(r *http.Request) error {
+	u, err := t.api.HandleUpdate(r)
+	if err != nil {
+		return err
+	}
+	err = t.router.HandleUpdate(r.Context(), *u)
+	var panicked *tgrouter.PanicError
+	if err != nil && !errors.As(err, &panicked) { // the router logs panics itself
+		t.log.Error("telegram handler failed", "update_id", u.UpdateID, "error", err)
+	}
+	return nil
+}
+
+// setWebhook calls setWebhook directly: tgbotapi's WebhookConfig has no
+// secret_token.
+func (t *tgbotapiBot) setWebhook(publicURL, secret string) error {
+	_, err := t.api.MakeRequest("setWebhook", tgbotapi.Params{"url": publicURL, "secret_token": secret})
+	return err
+}
+
+func (t *tgbotapiBot) deleteWebhook() error {
+	_, err := t.api.Request(tgbotapi.DeleteWebhookConfig{})
+	return err
+}
+
+// callbackData is the data of the menu button with payload: "menu:<payload>".
+func (t *tgbotapiBot) callbackData(payload string) string { return tgbotapiData(payload) }
+
+func tgbotapiData(payload string) string { return menuButton + ":" + payload }
+
+// tgbotapiChat is a chat on a tgbotapi update.
+type tgbotapiChat struct {
+	api *tgbotapi.BotAPI
+	u   tgbotapi.Update
+}
+
+func (t tgbotapiChat) ChatID() int64 {
+	if chat := t.u.FromChat(); chat != nil {
+		return chat.ID
+	}
+	return 0 // a button on an inline message: the demo sends none
+}
+
+func (t tgbotapiChat) Text() string {
+	if t.u.Message == nil {
+		return ""
+	}
+	return t.u.Message.Text
+}
+
+func (t tgbotapiChat) Payload() string {
+	if t.u.CallbackQuery == nil {
+		return ""
+	}
+	_, payload, _ := strings.Cut(t.u.CallbackQuery.Data, ":")
+	return payload
+}
+
+func (t tgbotapiChat) Send(text string, menu bool) error {
+	msg := tgbotapi.NewMessage(t.ChatID(), text)
+	if menu {
+		msg.ReplyMarkup = tgbotapiMenu()
+	}
+	_, err := t.api.Send(msg)
+	return err
+}
+
+func (t tgbotapiChat) Respond(text string) error {
+	_, err := t.api.Request(tgbotapi.NewCallback(t.u.CallbackQuery.ID, text))
+	return err
+}
+
+func (t tgbotapiChat) Edit(text string) error {
+	m := t.u.CallbackQuery.Message
+	if m == nil {
+		return errors.New("the pressed button is on an inline message: the demo sends none")
+	}
+	_, err := t.api.Send(tgbotapi.NewEditMessageTextAndMarkup(m.Chat.ID, m.MessageID, text, tgbotapiMenu()))
+	return err
+}
+
+// tgbotapiMenu is the inline keyboard of menuItems.
+func tgbotapiMenu() tgbotapi.InlineKeyboardMarkup {
+	var row []tgbotapi.InlineKeyboardButton
+	for _, item := range menuItems {
+		row = append(row, tgbotapi.NewInlineKeyboardButtonData(item.title, tgbotapiData(item.payload)))
+	}
+	return tgbotapi.NewInlineKeyboardMarkup(row)
+}

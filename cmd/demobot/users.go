@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/genapp-go/genapp/telegram/telegramtest"
+)
+
+// step is one thing a simulated user does: send text, or press the menu
+// button with a payload.
+type step struct{ text, press string }
+
+// script is what every simulated user does, in a loop, each from its own
+// starting point (user i starts at i*len(script)/len(userChats)). The
+// starting points are chosen so that the first three steps of the three
+// users run every route, with each outcome it has: the page is complete
+// about two seconds after the start.
+var script = []step{
+	{text: "/start"}, {press: "weather"}, {text: "/fail"}, {text: "hello bot"},
+	{text: "/menu"}, {press: "news"}, {text: "/slow"}, {text: "how are you?"},
+	{text: "/menu"}, {press: "offer"}, {text: "/panic"}, {text: "/slow"},
+	{press: "weather"}, {text: "nice weather"}, {text: "/start"}, {press: "news"},
+	{text: "/help"}, {text: "what's new?"}, {text: "/slow"}, {text: "/menu"},
+	{press: "weather"}, {text: "thanks"}, {text: "/slow"}, {text: "good bot"},
+}
+
+// userChats are the chat ids of the simulated users.
+var userChats = []int64{1001, 1002, 1003}
+
+// Pace of each simulated user: one step every stepMin to stepMax.
+const (
+	stepMin = 200 * time.Millisecond
+	stepMax = 600 * time.Millisecond
+)
+
+// simulateUsers plays the users against the fake Bot API until ctx ends.
+// callbackData gives the data of a menu button, which depends on the bot
+// library. With webhook, it also delivers the updates to the bot's webhook,
+// as Telegram would, one at a time.
+func simulateUsers(ctx context.Context, fake *telegramtest.Server, callbackData func(payload string) string, webhook bool, log *slog.Logger) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i, chatID := range userChats {
+		rng := rand.New(rand.NewPCG(uint64(chatID), 0)) // the same pace on every run
+		wg.Go(func() {
+			for n := i * len(script) / len(userChats); ; n++ {
+				s := script[n%len(script)]
+				if s.press != "" {
+					fake.PressButton(chatID, callbackData(s.press))
+				} else {
+					fake.SendText(chatID, s.text)
+				}
+				if !sleep(ctx, stepMin+time.Duration(rng.Int64N(int64(stepMax-stepMin)))) {
+					return
+				}
+			}
+		})
+	}
+	if webhook {
+		wg.Go(func() { deliver(ctx, fake, log) })
+	}
+}
+
+// deliverEvery is how often pending updates are delivered to the webhook.
+const deliverEvery = 50 * time.Millisecond
+
+// deliver POSTs the pending updates to the webhook until ctx ends. Like
+// Telegram, it does not hang up on a request in flight when the bot starts
+// shutting down: the webhook server lets that request finish, then refuses
+// the next one, which ends Deliver.
+func deliver(ctx context.Context, fake *telegramtest.Server, log *slog.Logger) {
+	for sleep(ctx, deliverEvery) {
+		if fake.Pending() == 0 {
+			continue
+		}
+		if err := fake.Deliver(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
+			log.Warn("webhook delivery failed", "error", err)
+		}
+	}
+}
+
+// sleep waits for d and reports whether ctx is still alive.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
