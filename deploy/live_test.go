@@ -1,15 +1,16 @@
 package deploy
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -33,8 +34,7 @@ type scrapeTarget struct {
 	App, Env    string // its app and env labels
 }
 
-// TestExpressionsReturnData has a real Prometheus scrape an instrumented
-// target, scrape a Pushgateway holding one pushed task run, and evaluate
+// TestExpressionsReturnData has a real Prometheus scrape the demo bot, scrape a Pushgateway holding one pushed task run, and evaluate
 // the rules; then every PromQL expression of the dashboard (panels and
 // template variables) and of rules.yml (recording rules, their recorded
 // series, and the query of each alert without its threshold) must return
@@ -44,9 +44,7 @@ func TestExpressionsReturnData(t *testing.T) {
 	exprs := dashboardExprs(t)
 	exprs = append(exprs, ruleExprs(t)...)
 
-	// The target: for now a synthetic bot with the real metrics package;
-	// the demo bot (cmd/demobot) takes its place when it exists.
-	target := startSyntheticBot(t)
+	target := startDemoBot(t)
 	gateway := toolstest.StartPushgateway(t)
 	pushTaskRun(t, gateway, target)
 	gatewayURL, err := url.Parse(gateway)
@@ -258,65 +256,49 @@ func waitForData(srv *promserver.Server, expr string, wait time.Duration) error 
 	}
 }
 
-// startSyntheticBot serves the real metrics package with the traffic of a
-// small Telegram bot, recorded every 100ms until the test ends: handlers
-// that succeed and fail, a periodic task, calls to the Bot API (some
-// answered 429), an LLM and an auth service, with body sizes.
-func startSyntheticBot(t *testing.T) scrapeTarget {
+// startDemoBot builds cmd/demobot and runs it offline (fake Bot API,
+// simulated users, a periodic task, auth calls, flood control) with its
+// metrics server on a free loopback port, until the test ends.
+func startDemoBot(t *testing.T) scrapeTarget {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	m, err := metrics.New("demobot", "dev", metrics.WithRegistry(reg))
+	bin := filepath.Join(t.TempDir(), "demobot")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/demobot")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/demobot: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev")
+	// Only what the bot needs: no TELEGRAM_BOT_TOKEN from the caller's
+	// environment may take it online.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(metrics.MetricsPath, m.Handler())
-	srv := httptest.NewServer(mux)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
-		cancel()
-		<-done
-		srv.Close()
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("demobot stderr:\n%s", stderr.String())
+		}
 	})
-
-	errFailed := errors.New("synthetic failure")
-	action := func(name string, fail bool) {
-		a := m.Track(name)
-		var err error
-		if fail {
-			err = errFailed
-		}
-		a.End(&err)
-	}
-	call := func(appType, method, resource string, status int, d time.Duration, in, out int64) {
-		m.RecordHTTP(metrics.Exchange{AppType: appType, Method: method, Resource: resource, Status: status,
-			Duration: d, RequestSize: in, ResponseSize: out})
-	}
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		// Bounded: a test lasting longer than this has failed anyway.
-		for i := 0; i < 3000; i++ {
-			action("start_handler", false)
-			action("text_handler", i%3 == 0)
-			action("menu_callback_handler", false)
-			action("refresh_task", false)
-			call(metrics.AppTypeTelegram, http.MethodPost, "sendMessage", http.StatusOK, 40*time.Millisecond, 120, 300)
-			if i%5 == 0 {
-				call(metrics.AppTypeTelegram, http.MethodPost, "sendMessage", http.StatusTooManyRequests, 20*time.Millisecond, 120, 80)
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if u, ok := strings.CutPrefix(lines.Text(), "metrics: "); ok {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			parsed, err := url.Parse(u)
+			if err != nil {
+				t.Fatal(err)
 			}
-			call(metrics.AppTypeLLM, http.MethodPost, "v1/chat/completions", http.StatusOK, 800*time.Millisecond, 2000, 6000)
-			call(metrics.AppTypeAuth, http.MethodGet, "/", http.StatusOK, 10*time.Millisecond, 0, 50)
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
+			return scrapeTarget{Addr: parsed.Host, MetricsPath: parsed.Path, App: "demobot", Env: "dev"}
 		}
-	}()
-	return scrapeTarget{Addr: strings.TrimPrefix(srv.URL, "http://"), MetricsPath: metrics.MetricsPath, App: m.Project(), Env: m.Env()}
+	}
+	t.Fatalf("demobot printed no metrics address; stderr:\n%s", stderr.String())
+	return scrapeTarget{}
 }
 
 // pushTaskRun pushes one successful run of a task process of the target's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 
@@ -60,8 +61,22 @@ func simulateUsers(ctx context.Context, fake *telegramtest.Server, callbackData 
 			}
 		})
 	}
+	wg.Go(func() { floodControl(ctx, fake) })
 	if webhook {
 		wg.Go(func() { deliver(ctx, fake, log) })
+	}
+}
+
+// floodEvery is how often the fake Bot API answers an edit with 429.
+const floodEvery = 4 * time.Second
+
+// floodControl makes the fake Bot API answer one editMessageText call every
+// floodEvery with 429 Too Many Requests, as Telegram does to a bot that
+// edits too fast, so that the 429 panel and alert of deploy/ have data. The
+// menu button whose edit fails records an error.
+func floodControl(ctx context.Context, fake *telegramtest.Server) {
+	for sleep(ctx, floodEvery) {
+		fake.Inject("editMessageText", telegramtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1})
 	}
 }
 
