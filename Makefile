@@ -1,5 +1,6 @@
 GO ?= go
 BENCHTIME ?= 1s
+BENCHCOUNT ?= 1
 
 FUZZTIME ?= 60s
 
@@ -23,7 +24,7 @@ test: lint
 	$(GO) test -race -count=1 ./...
 
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

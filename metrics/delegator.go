@@ -9,7 +9,7 @@ import (
 
 // delegator wraps a ResponseWriter to learn the status code and the number of
 // body bytes written, and holds the counting wrapper of the request body, so
-// that one allocation per request serves both.
+// that one pooled object per request serves both.
 type delegator struct {
 	http.ResponseWriter
 	status  int

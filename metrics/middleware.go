@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync"
 )
 
 // DefaultExcludedPaths are the paths [Middleware] does not record, as in
@@ -73,7 +74,8 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := now()
-	d := &delegator{ResponseWriter: w}
+	d := delegators.Get().(*delegator)
+	*d = delegator{ResponseWriter: w}
 	body := r.Body
 	if body != nil && body != http.NoBody {
 		d.body.ReadCloser = body
@@ -100,11 +102,18 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ResponseSize: d.written,
 		})
 		if p != nil {
-			panic(p)
+			panic(p) // d is not reused: whoever recovers may still hold it
 		}
+		*d = delegator{}
+		delegators.Put(d)
 	}()
 	mw.next.ServeHTTP(d.wrap(), r)
 }
+
+// delegators recycles the one object a request needs. net/http forbids
+// using a ResponseWriter or reading a request body after the handler
+// returns, so once next.ServeHTTP has returned nobody holds d any more.
+var delegators = sync.Pool{New: func() any { return new(delegator) }}
 
 // requestResource is read after the handler ran, when a ServeMux inside it has
 // set r.Pattern.
