@@ -37,8 +37,9 @@ const (
 // The variable part is lower-cased, every run of characters outside
 // [a-z0-9] becomes one "_", and a leading or trailing "_" is dropped; when
 // nothing is left (an emoji-only button, say) the kind alone is the name:
-// command_handler, callback_handler, button_handler. The result always
-// matches [a-z0-9_]+ and ends in "_handler" (SPEC §3).
+// command_handler, callback_handler, button_handler. A variable part too
+// long for [MaxNameLen] is cut. The result always matches [a-z0-9_]+, ends
+// in "_handler" (SPEC §3) and passes [CheckName].
 func ActionName(route string) string {
 	var word, suffix string
 	switch {
@@ -54,15 +55,18 @@ func ActionName(route string) string {
 	default:
 		word, suffix = route, "button"
 	}
-	word = sanitize(word)
-	switch {
-	case word == "":
-		return suffix + "_handler"
-	case suffix == "command" || suffix == "event":
-		return word + "_handler"
-	default:
-		return word + "_" + suffix + "_handler"
+	end := "_handler"
+	if suffix != "command" && suffix != "event" {
+		end = "_" + suffix + end
 	}
+	word = sanitize(word)
+	if word == "" {
+		return suffix + "_handler"
+	}
+	if room := MaxNameLen - len(end); len(word) > room {
+		word = strings.TrimSuffix(word[:room], "_")
+	}
+	return word + end
 }
 
 // sanitize lower-cases s and keeps only [a-z0-9] runs joined by single "_".

@@ -291,17 +291,23 @@ func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err erro
 	return rt.h(ctx, u)
 }
 
+// callbackUnique returns the unique of a button's callback data: the data
+// up to the first ":" or "|", without the "\f" telebot puts in front.
+func callbackUnique(data string) string {
+	data = strings.TrimPrefix(data, "\f")
+	if i := strings.IndexAny(data, ":|"); i >= 0 {
+		data = data[:i]
+	}
+	return data
+}
+
 // route returns the route that takes u; see the package documentation.
 func (r *Router) route(u tgbotapi.Update) (route, bool) {
 	switch {
 	case u.Message != nil:
 		return r.message(u.Message)
 	case u.CallbackQuery != nil:
-		data := strings.TrimPrefix(u.CallbackQuery.Data, "\f")
-		if i := strings.IndexAny(data, ":|"); i >= 0 {
-			data = data[:i]
-		}
-		if rt, ok := r.callbacks[data]; ok {
+		if rt, ok := r.callbacks[callbackUnique(u.CallbackQuery.Data)]; ok {
 			return rt, true
 		}
 		return r.kind(KindCallback)
