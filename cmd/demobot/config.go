@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -41,6 +42,8 @@ type config struct {
 
 	webhookURL    string // public URL Telegram posts updates to; offline, derived from webhookListen
 	webhookListen string
+
+	webConfigFile string // Prometheus web configuration of the metrics server; "" serves plain HTTP
 }
 
 // offline reports whether the bot runs against the in-process fake Bot API.
@@ -59,6 +62,8 @@ var envVars = map[string]string{
 	"duration":       "DEMO_DURATION",
 	"webhook-url":    "WEBHOOK_URL",
 	"webhook-listen": "WEBHOOK_ADDR",
+
+	"web.config.file": "WEB_CONFIG_FILE",
 }
 
 // parseConfig parses args, then takes the flags args does not set from
@@ -80,6 +85,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.DurationVar(&c.duration, "duration", 0, "stop cleanly after this long, such as 30s; 0 runs until SIGINT or SIGTERM")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "webhook mode: public HTTPS URL Telegram posts updates to (required with -token); its path is served on -webhook-listen")
 	fs.StringVar(&c.webhookListen, "webhook-listen", "127.0.0.1:8443", "webhook mode: address the webhook server listens on")
+	fs.StringVar(&c.webConfigFile, "web.config.file", "", "Prometheus web configuration file (TLS, client certificates, basic auth) securing the metrics server, as exporters take it")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envVars[f.Name] + ")" })
 
 	if err := fs.Parse(args); err != nil {
@@ -123,6 +129,11 @@ func (c config) validate() error {
 	if c.webhookURL != "" {
 		if err := checkURL("-webhook-url", c.webhookURL); err != nil {
 			return err
+		}
+	}
+	if c.webConfigFile != "" {
+		if _, err := os.Stat(c.webConfigFile); err != nil {
+			return fmt.Errorf("-web.config.file: %w", err)
 		}
 	}
 	if c.mode == modeWebhook && !c.offline() && c.webhookURL == "" {

@@ -44,6 +44,7 @@ func TestBadCommandLine(t *testing.T) {
 		{"webhook without public URL", []string{"-mode", "webhook"}, nil, []string{"-mode webhook with a token needs -webhook-url"}},
 		{"argument", []string{"start"}, nil, []string{`unexpected argument "start"`}},
 		{"unknown flag", []string{"-verbose"}, nil, []string{"flag provided but not defined: -verbose"}},
+		{"missing web config", []string{"-web.config.file", "/nonexistent/web.yml"}, nil, []string{"-web.config.file", "/nonexistent/web.yml", "no such file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr syncBuffer

@@ -30,7 +30,7 @@ func (b *syncBuffer) String() string {
 
 // Lines demobot prints on start.
 var (
-	metricsLine = regexp.MustCompile(`(?m)^metrics: (http://\S+/prometheus)$`)
+	metricsLine = regexp.MustCompile(`(?m)^metrics: (http://\S+/prometheus)( \(secured by \S+\))?$`)
 	webhookLine = regexp.MustCompile(`(?m)^webhook: (http://\S+) \(public URL `)
 )
 

@@ -95,13 +95,19 @@ type bot interface {
 }
 
 // serve runs the demo until ctx ends and everything it started has stopped.
-func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) (err error) {
 	metricsLn, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("metrics server: %w (choose another address with -listen or METRICS_ADDR)", err)
 	}
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	var metricsErr error // written before wg.Done, read after wg.Wait
+	defer func() {
+		wg.Wait()
+		if err == nil && metricsErr != nil {
+			err = fmt.Errorf("metrics server: %w", metricsErr)
+		}
+	}()
 	// The metrics server stops last, so that what the bot records while it
 	// shuts down can still be scraped.
 	metricsCtx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
@@ -110,11 +116,17 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wg.Go(func() {
-		if err := metrics.ServeListener(metricsCtx, metricsLn); err != nil {
-			log.Error("metrics server failed", "error", err)
+		// A metrics server that fails (a bad -web.config.file, say) stops
+		// the demo: a bot nobody can scrape shows nothing.
+		if metricsErr = metrics.ServeListener(metricsCtx, metricsLn, metrics.WithWebConfigFile(cfg.webConfigFile)); metricsErr != nil {
+			cancel()
 		}
 	})
-	fmt.Fprintf(stdout, "metrics: http://%s%s\n", metricsLn.Addr(), metrics.MetricsPath)
+	secured := ""
+	if cfg.webConfigFile != "" {
+		secured = " (secured by " + cfg.webConfigFile + ")"
+	}
+	fmt.Fprintf(stdout, "metrics: http://%s%s%s\n", metricsLn.Addr(), metrics.MetricsPath, secured)
 
 	apiURL, token := cfg.apiURL, cfg.token
 	var fake *telegramtest.Server
