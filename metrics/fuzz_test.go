@@ -28,7 +28,9 @@ func FuzzCleanResource(f *testing.F) {
 			t.Fatalf("CleanResource(%q) = %q keeps a run of digits", path, got)
 		}
 		for i := range len(got) {
-			if bottoken.Len(got[i:]) > 0 {
+			// A token starts a run of digits; checking only there keeps
+			// the check linear.
+			if (i == 0 || !isDigit(got[i-1])) && bottoken.Len(got[i:]) > 0 {
 				t.Fatalf("CleanResource(%q) = %q keeps a bot token", path, got)
 			}
 		}
