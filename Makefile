@@ -1,6 +1,7 @@
+SHELL := /bin/bash
 GO ?= go
 BENCHTIME ?= 1s
-BENCHCOUNT ?= 1
+BENCHCOUNT ?= 8
 
 FUZZTIME ?= 60s
 
@@ -23,8 +24,16 @@ demo:
 test: lint
 	$(GO) test -race -count=1 ./...
 
+# bench: every benchmark, peers side by side, BENCHCOUNT rounds. Each round
+# is a whole pass (not -count, which repeats one benchmark before the next),
+# so that a noisy moment of a shared machine hits both sides of a pair.
+# The output goes to bench.out too, and ends with the ratio of each
+# benchmark to its peer (median of the per-round ratios).
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) ./...
+	@set -o pipefail; for i in $$(seq $(BENCHCOUNT)); do \
+	  $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=1 ./... || exit 1; \
+	done | tee bench.out
+	@$(GO) run ./internal/benchratio bench.out
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

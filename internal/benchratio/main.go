@@ -1,0 +1,105 @@
+// Command benchratio reads the output of rounds of go test -bench (make
+// bench) and prints, for each benchmark and the peer it is measured
+// against, the median of the per-round time ratios and the allocations of
+// both. Pairing by round keeps a noisy moment of a shared machine, which
+// slows both sides of a round alike, out of the ratio.
+//
+//	go run ./internal/benchratio bench.out
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+)
+
+// pairs are each benchmark and its peer, with the target of the ratio.
+var pairs = []struct{ ours, peer, target string }{
+	{"Track", "TrackBaseline", "<= 1.5x, 0 allocs"},
+	{"Middleware", "PromhttpChain", "<= 0.5x, <= 1 alloc"},
+	{"Transport", "PromhttpRoundTripper", "<= 1x, fewer allocs"},
+	{"Telebot/tracked", "Telebot/untracked", "<= 1.3x"},
+	{"Router/noop/tracked", "Router/noop/untracked", "<= 1.3x"},
+	{"Router/reply/tracked", "Router/reply/untracked", "<= 1.3x"},
+	{"Scrape/handler", "Scrape/promhttp", "<= 1.1x"},
+}
+
+var line = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ B/op\s+(\d+) allocs/op)?`)
+
+type result struct {
+	ns     []float64
+	allocs string
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchratio FILE (the output of make bench)")
+		os.Exit(2)
+	}
+	f, err := os.Open(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(1)
+	}
+	defer f.Close()
+	results := map[string]*result{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		ns, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			continue
+		}
+		r := results[m[1]]
+		if r == nil {
+			r = &result{}
+			results[m[1]] = r
+		}
+		r.ns = append(r.ns, ns)
+		r.allocs = m[3]
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("| ours | peer | rounds | median ns/op ours / peer | median ratio (min-max) | allocs/op ours / peer | target |\n|---|---|---|---|---|---|---|\n")
+	for _, p := range pairs {
+		a, b := results[p.ours], results[p.peer]
+		if a == nil || b == nil {
+			fmt.Printf("| %s | %s | 0 | | missing | | %s |\n", p.ours, p.peer, p.target)
+			continue
+		}
+		n := min(len(a.ns), len(b.ns))
+		ratios := make([]float64, n)
+		for i := range n {
+			ratios[i] = a.ns[i] / b.ns[i]
+		}
+		fmt.Printf("| %s | %s | %d | %s / %s | %.2fx (%.2f-%.2f) | %s / %s | %s |\n", p.ours, p.peer, n,
+			human(median(a.ns)), human(median(b.ns)), median(ratios), slices.Min(ratios), slices.Max(ratios),
+			a.allocs, b.allocs, p.target)
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func human(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.1f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
