@@ -129,6 +129,14 @@ func (t *Tracker) HandleAs(name string, endpoint any, h tele.HandlerFunc, m ...t
 
 func (t *Tracker) handle(name, route string, endpoint any, h tele.HandlerFunc, m []tele.MiddlewareFunc) {
 	track := t.track(name, route == tele.OnText)
+	if len(m) == 0 {
+		// Telebot applies route middleware to the handler on every update,
+		// which costs an allocation per middleware; the tracker alone is
+		// applied once, here, with the same order: Use middleware, tracker,
+		// handler.
+		t.e.Handle(endpoint, track(h))
+		return
+	}
 	t.e.Handle(endpoint, h, append([]tele.MiddlewareFunc{track}, m...)...)
 }
 
