@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/genapp-go/genapp/internal/syncbuf"
 )
 
 // TestBadCommandLine: every bad flag or variable exits with status 2 and a
@@ -47,7 +49,7 @@ func TestBadCommandLine(t *testing.T) {
 		{"missing web config", []string{"-web.config.file", "/nonexistent/web.yml"}, nil, []string{"-web.config.file", "/nonexistent/web.yml", "no such file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
+			var stdout, stderr syncbuf.Buffer
 			code := run(context.Background(), append(append([]string{}, online...), tc.args...), envOf(tc.env), &stdout, &stderr)
 			if code != 2 {
 				t.Errorf("exit status %d, want 2; stderr:\n%s", code, stderr.String())
@@ -71,7 +73,7 @@ func TestBadCommandLine(t *testing.T) {
 // TestHelp: -help lists every flag with its environment variable, exits 0,
 // and never shows the token, even when it is set.
 func TestHelp(t *testing.T) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	token := "123456:" + strings.Repeat("y", 35)
 	if code := run(context.Background(), []string{"-help"}, envOf(map[string]string{"TELEGRAM_BOT_TOKEN": token}), &stdout, &stderr); code != 0 {
 		t.Errorf("exit status %d, want 0", code)
@@ -88,7 +90,7 @@ func TestHelp(t *testing.T) {
 // the default.
 func TestFlagsOverEnvironment(t *testing.T) {
 	cfg, err := parseConfig([]string{"-framework", "telebot"},
-		envOf(map[string]string{"BOT_FRAMEWORK": "tgbotapi", "METRICS_ADDR": "127.0.0.1:1234", "DEMO_DURATION": "90s"}), &syncBuffer{})
+		envOf(map[string]string{"BOT_FRAMEWORK": "tgbotapi", "METRICS_ADDR": "127.0.0.1:1234", "DEMO_DURATION": "90s"}), &syncbuf.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}

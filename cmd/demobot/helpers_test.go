@@ -1,32 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/genapp-go/genapp/internal/syncbuf"
 )
-
-// syncBuffer is an io.Writer that tests read while run writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // Lines demobot prints on start.
 var (
@@ -51,7 +33,7 @@ func waitMatch(t testing.TB, text func() string, re *regexp.Regexp, timeout time
 // demoRun is a run of the demo in the test process.
 type demoRun struct {
 	metricsURL     string
-	stdout, stderr *syncBuffer
+	stdout, stderr *syncbuf.Buffer
 	cancel         context.CancelFunc
 	code           chan int
 }
@@ -68,7 +50,7 @@ func envOf(env map[string]string) func(string) string {
 func startRun(t *testing.T, env map[string]string, args ...string) *demoRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &demoRun{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, code: make(chan int, 1)}
+	r := &demoRun{stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, cancel: cancel, code: make(chan int, 1)}
 	go func() { r.code <- run(ctx, args, envOf(env), r.stdout, r.stderr) }()
 	t.Cleanup(func() {
 		cancel()

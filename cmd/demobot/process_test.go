@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/genapp-go/genapp/telegram/telegramtest"
+
+	"github.com/genapp-go/genapp/internal/syncbuf"
 )
 
 // binDir holds the demobot binary that the tests of the real process share.
@@ -53,7 +55,7 @@ func demobotBinary(t *testing.T) string {
 // process is demobot running as a process of its own.
 type process struct {
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *syncbuf.Buffer
 	metricsURL     string
 	exited         chan struct{}
 }
@@ -63,7 +65,7 @@ type process struct {
 // It is killed when the test ends, if still running.
 func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(demobotBinary(t), args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &process{cmd: exec.Command(demobotBinary(t), args...), stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		if !isDemoVar(name) {

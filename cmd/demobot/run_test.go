@@ -14,6 +14,8 @@ import (
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
+
+	"github.com/genapp-go/genapp/internal/syncbuf"
 )
 
 // inProcess serializes the tests that run the demo in the test process:
@@ -314,7 +316,7 @@ func TestStartFailures(t *testing.T) {
 				srv := telegramtest.NewServer()
 				defer srv.Close()
 				tc.fault(srv)
-				var stdout, stderr syncBuffer
+				var stdout, stderr syncbuf.Buffer
 				args := append([]string{"-framework", framework, "-token", srv.Token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, tc.args...)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()

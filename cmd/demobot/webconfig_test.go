@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/genapp-go/genapp/internal/syncbuf"
 )
 
 // TestWebConfigFile: -web.config.file secures the metrics server with basic
@@ -62,7 +64,7 @@ func TestWebConfigFile(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("tls_server_config: [not, a, map]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(t.Context(), []string{"-listen", "127.0.0.1:0", "-project", "demobot_bad_web", "-web.config.file", bad},

@@ -1,7 +1,6 @@
 package toolstest
 
 import (
-	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -9,10 +8,11 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/genapp-go/genapp/internal/syncbuf"
 )
 
 // Timeouts of StartServer.
@@ -55,7 +55,7 @@ func startServer(t testing.TB, bin string, args func(addr, routePrefix string) [
 		return "", false, err
 	}
 	prefix := "/" + rand.Text()
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd := exec.Command(bin, args(addr, prefix)...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -117,25 +117,6 @@ func freeAddr() (string, error) {
 	}
 	addr := ln.Addr().String()
 	return addr, ln.Close()
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a process's
-// stdout and stderr and a reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // StartPushgateway runs a Pushgateway (see StartServer) that keeps metrics

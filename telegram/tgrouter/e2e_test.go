@@ -1,7 +1,6 @@
 package tgrouter_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,25 +17,9 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 	"github.com/genapp-go/genapp/telegram/tgrouter"
+
+	"github.com/genapp-go/genapp/internal/syncbuf"
 )
-
-// syncBuffer is a log destination safe for the router's workers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestEndToEnd runs a real tgbotapi bot, long polling the fake Bot API over
 // HTTP, through Run with every kind of route the issue names, and asserts
@@ -50,7 +32,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := actiontest.NewMetrics(t)
-	var log syncBuffer
+	var log syncbuf.Buffer
 
 	reply := func(u tgbotapi.Update, text string) error {
 		_, err := bot.Send(tgbotapi.NewMessage(u.FromChat().ID, text))
@@ -166,7 +148,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	token := srv.Token
 
 	m := actiontest.NewMetrics(t)
-	var log syncBuffer
+	var log syncbuf.Buffer
 	send := func(context.Context, tgbotapi.Update) error {
 		_, err := bot.Send(tgbotapi.NewMessage(7, "hi"))
 		return err
