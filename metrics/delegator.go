@@ -5,16 +5,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 )
 
 // delegator wraps a ResponseWriter to learn the status code and the number of
-// body bytes written, and holds the counting wrapper of the request body, so
-// that one pooled object per request serves both.
+// body bytes written.
 type delegator struct {
 	http.ResponseWriter
 	status  int
 	written int64
-	body    countingBody
 }
 
 func (d *delegator) WriteHeader(code int) {
@@ -117,14 +116,15 @@ func (d *delegator) wrap() http.ResponseWriter {
 	return d
 }
 
-// countingBody counts the request body bytes the handler reads.
+// countingBody counts the request body bytes the handler reads; atomically,
+// since a late reader may still read while the exchange is recorded.
 type countingBody struct {
 	io.ReadCloser
-	n int64
+	n atomic.Int64
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	b.n += int64(n)
+	b.n.Add(int64(n))
 	return n, err
 }

@@ -34,7 +34,8 @@ func ExcludePaths(paths ...string) MiddlewareOption {
 // The resource is the route pattern when an http.ServeMux routed the request
 // ("GET /users/{id}" -> "users/{id}"), "/{unknown}" for a 404 no route
 // matched, and [CleanResource] of the path otherwise. Sizes are the request
-// body bytes the handler read and the response body bytes it wrote. A handler
+// body's Content-Length (for a chunked body, the bytes the handler read) and
+// the response body bytes the handler wrote. A handler
 // that panics is recorded with status 500 and the panic goes on.
 //
 // Put Middleware outside the ServeMux, as in Middleware(mux), so that the mux
@@ -76,14 +77,21 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := now()
 	d := delegators.Get().(*delegator)
 	*d = delegator{ResponseWriter: w}
+	// A body with a Content-Length is that long on the wire. A chunked one
+	// is counted as the handler reads it, through a wrapper of its own: a
+	// copy of the request (http.TimeoutHandler makes one) may outlive this
+	// call and read it late.
 	body := r.Body
-	if body != nil && body != http.NoBody {
-		d.body.ReadCloser = body
-		r.Body = &d.body
+	var chunked *countingBody
+	if r.ContentLength < 0 && body != nil && body != http.NoBody {
+		chunked = &countingBody{ReadCloser: body}
+		r.Body = chunked
 	}
 	defer func() {
-		if body != nil {
+		in := max(r.ContentLength, 0)
+		if chunked != nil {
 			r.Body = body
+			in = chunked.n.Load()
 		}
 		status := d.status
 		p := recover()
@@ -98,7 +106,7 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Resource:     requestResource(r, status),
 			Status:       status,
 			Duration:     now() - start,
-			RequestSize:  d.body.n,
+			RequestSize:  in,
 			ResponseSize: d.written,
 		})
 		if p != nil {
@@ -110,9 +118,10 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	mw.next.ServeHTTP(d.wrap(), r)
 }
 
-// delegators recycles the one object a request needs. net/http forbids
-// using a ResponseWriter or reading a request body after the handler
-// returns, so once next.ServeHTTP has returned nobody holds d any more.
+// delegators recycles the ResponseWriter wrapper. net/http forbids using a
+// ResponseWriter after the handler returns, and the wrappers a handler hands
+// on (http.TimeoutHandler's, say) are their own, so once next.ServeHTTP has
+// returned nobody writes to d any more.
 var delegators = sync.Pool{New: func() any { return new(delegator) }}
 
 // requestResource is read after the handler ran, when a ServeMux inside it has

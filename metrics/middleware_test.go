@@ -357,3 +357,51 @@ func TestHandlerNegotiation(t *testing.T) {
 		}
 	}
 }
+
+// TestMiddlewareLateBodyRead: http.TimeoutHandler returns on timeout while
+// its handler goes on with a copy of the request. A late read of the body
+// must neither race with the next request through the middleware nor see
+// its data (run with -race).
+func TestMiddlewareLateBodyRead(t *testing.T) {
+	m := newTest(t)
+	late := make(chan string, 4)
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(100 * time.Millisecond)
+			b, _ := io.ReadAll(r.Body)
+			late <- string(b)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+	})
+	srv := serve(t, m, http.TimeoutHandler(slow, 20*time.Millisecond, "timeout"))
+	for _, chunked := range []bool{false, true} {
+		body := func(s string) io.Reader {
+			if chunked {
+				return io.MultiReader(strings.NewReader(s)) // no length: sent chunked
+			}
+			return strings.NewReader(s)
+		}
+		if code, _ := do(t, "POST", srv.URL+"/slow", body("first request")); code != http.StatusServiceUnavailable {
+			t.Fatalf("chunked=%v: /slow answered %d, want 503 from the timeout", chunked, code)
+		}
+		for range 5 {
+			do(t, "POST", srv.URL+"/fast", body("SECRET OF ANOTHER REQUEST"))
+		}
+		select {
+		case got := <-late:
+			if strings.Contains(got, "SECRET") {
+				t.Fatalf("chunked=%v: a late read saw another request's body: %q", chunked, got)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the slow handler never read its body")
+		}
+	}
+	e := scrape(t, m)
+	if got := e.Counter(t, "genapp_http_requests_total", L{"resource": "fast", "status": "200"}); got != 10 {
+		t.Errorf("fast requests = %v, want 10", got)
+	}
+	if _, sum := e.Histogram(t, "genapp_http_request_size_bytes", L{"resource": "fast", "direction": "in"}); sum != 10*25 {
+		t.Errorf("fast request bytes = %v, want %d", sum, 10*25)
+	}
+}
