@@ -100,22 +100,31 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return fmt.Errorf("metrics server: %w (choose another address with -listen or METRICS_ADDR)", err)
 	}
-	var wg sync.WaitGroup
-	var metricsErr error // written before wg.Done, read after wg.Wait
+	// Shutdown runs in this order: the bot and everything else stop (ctx is
+	// cancelled and their goroutines, wg, return), then the fake Bot API
+	// closes, and the metrics server stops last, so that what the bot
+	// records while it shuts down can still be scraped.
+	var metricsServer sync.WaitGroup
+	var metricsErr error // written before metricsServer.Done, read after Wait
+	metricsCtx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
 	defer func() {
-		wg.Wait()
+		stopMetrics()
+		metricsServer.Wait()
 		if err == nil && metricsErr != nil {
 			err = fmt.Errorf("metrics server: %w", metricsErr)
 		}
 	}()
-	// The metrics server stops last, so that what the bot records while it
-	// shuts down can still be scraped.
-	metricsCtx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopMetrics()
-	// Everything else stops when serve returns, early on an error too.
+	var wg sync.WaitGroup
+	var fake *telegramtest.Server
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	wg.Go(func() {
+	defer func() {
+		cancel()
+		wg.Wait()
+		if fake != nil {
+			fake.Close()
+		}
+	}()
+	metricsServer.Go(func() {
 		// A metrics server that fails (a bad -web.config.file, say) stops
 		// the demo: a bot nobody can scrape shows nothing.
 		if metricsErr = metrics.ServeListener(metricsCtx, metricsLn, metrics.WithWebConfigFile(cfg.webConfigFile)); metricsErr != nil {
@@ -129,10 +138,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	fmt.Fprintf(stdout, "metrics: http://%s%s%s\n", metricsLn.Addr(), metrics.MetricsPath, secured)
 
 	apiURL, token := cfg.apiURL, cfg.token
-	var fake *telegramtest.Server
 	if cfg.offline() {
 		fake = telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"))
-		defer fake.Close()
 		apiURL, token = fake.URL, fake.Token
 	}
 	d := newDemo()

@@ -54,7 +54,11 @@ func newTgbotapi(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 
 // poll routes the updates of tgbotapi's GetUpdatesChan until ctx ends; the
 // router then waits for the handlers in flight. Updates fetched but not yet
-// handled are dropped: the Bot API sends them again to the next run.
+// handled are dropped. The Bot API sends the last batch again to the next
+// run, but tgbotapi confirms a batch as soon as it polls again, so updates
+// of earlier batches still buffered in its channel are lost: a demo can
+// afford that, a production bot stops its producer first and lets Run
+// drain the closed channel.
 func (t *tgbotapiBot) poll(ctx context.Context) error {
 	cfg := tgbotapi.NewUpdate(0)
 	cfg.Timeout = int(pollTimeout.Seconds())

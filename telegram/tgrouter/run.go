@@ -18,7 +18,9 @@ import (
 // updates is closed and every handler has returned, or until ctx ends.
 //
 // When ctx ends Run stops taking updates (those still in the channel stay
-// there) and waits for the handlers in flight, at most the shutdown timeout
+// there; a worker that was at that very moment picking one from a ready
+// channel runs it as a handler in flight) and waits for the handlers in
+// flight, at most the shutdown timeout
 // ([WithShutdownTimeout], [DefaultShutdownTimeout] by default). Handlers
 // run with a context that carries ctx's values but is cancelled only when
 // that timeout passes, so that they can finish what they started. Run
