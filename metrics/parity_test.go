@@ -13,7 +13,7 @@ import (
 	"github.com/genapp-go/genapp/internal/promtest"
 )
 
-const referenceFile = "../../shared/reference/llm_common-2.2.0.prom"
+const referenceFile = "testdata/llm_common-2.2.0.prom"
 
 // TestExpositionParity replays what the reference file's header lists and
 // compares the six families with the reference: names, types, help strings,
@@ -22,7 +22,7 @@ const referenceFile = "../../shared/reference/llm_common-2.2.0.prom"
 func TestExpositionParity(t *testing.T) {
 	refText, err := os.ReadFile(referenceFile)
 	if err != nil {
-		t.Fatalf("reference exposition: %v (the shared/ folder must sit beside the repository)", err)
+		t.Fatalf("reference exposition: %v ", err)
 	}
 	ref := promtest.Parse(t, string(refText))
 
