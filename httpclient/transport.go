@@ -42,7 +42,7 @@ func newTransport(base http.RoundTripper, c *config) *transport {
 	return &transport{base: base, appType: c.appType, resource: c.resource, metrics: c.metrics, fixed: c.fixed}
 }
 
-// pathResource is the default resource: the SPEC cleanup of the URL path.
+// pathResource is the default resource: [metrics.CleanResource] of the URL path.
 func pathResource(r *http.Request) string { return metrics.CleanResource(r.URL.Path) }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -22,9 +22,9 @@ const (
 // Exchange is one finished HTTP exchange, as [RecordHTTP] records it.
 type Exchange struct {
 	AppType string
-	// Method is the request method. Methods other than the nine of RFC 9110
-	// and PATCH are recorded as "OTHER", so that clients cannot create
-	// series at will.
+	// Method is the request method. Methods other than the standard nine
+	// (GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE) are
+	// recorded as "OTHER", so that clients cannot create series at will.
 	Method string
 	// Resource names what was called. It must be low-cardinality and free of
 	// secrets: a route pattern or the result of [CleanResource].

@@ -39,7 +39,8 @@ const (
 // nothing is left (an emoji-only button, say) the kind alone is the name:
 // command_handler, callback_handler, button_handler. A variable part too
 // long for [MaxNameLen] is cut. The result always matches [a-z0-9_]+, ends
-// in "_handler" (SPEC §3) and passes [CheckName].
+// in "_handler", the suffix llm_common's conventions give Telegram handlers,
+// and passes [CheckName].
 func ActionName(route string) string {
 	var word, suffix string
 	switch {

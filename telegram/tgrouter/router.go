@@ -39,10 +39,10 @@
 //
 // [Router.HandleUpdate] returns the handler's error unchanged; [Router.Run]
 // logs it. A panic is recorded as "error", logged with its stack and turned
-// into a [*PanicError]: it never stops the router. Every error text, panic
-// value and stack the router logs passes through bottoken.Redact, so the
-// bot token, which tgbotapi's errors quote in the request URL, never reaches
-// the log.
+// into a [*PanicError]: it never stops the router. Every bot token in the
+// error texts, panic values and stacks the router logs is replaced by
+// "{token}", so the token, which tgbotapi's errors quote in the request URL,
+// never reaches the log.
 package tgrouter
 
 import (
