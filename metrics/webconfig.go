@@ -59,7 +59,7 @@ func AllowUnsecuredWebConfig() WebConfigOption {
 // LoadWebConfig reads the web configuration file at path and checks it as
 // exporters do (known keys only, bcrypt hashes, allowed headers, readable
 // certificate and key files), and that it configures TLS or basic auth
-// unless [AllowUnsecuredWebConfig] is given. The error names the file and
+// unless [AllowUnsecuredWebConfig] is given ([ErrUnsecuredWebConfig]). The error names the file and
 // what is wrong with it. Commands call it while they check their flags, so
 // that a bad file stops them before they open any socket.
 func LoadWebConfig(path string, opts ...WebConfigOption) (*WebConfig, error) {
@@ -104,6 +104,10 @@ type webSettings struct {
 // maxPassed bounds the credentials remembered per version of the file.
 const maxPassed = 100
 
+// ErrUnsecuredWebConfig is the error of [LoadWebConfig] for a file that
+// configures neither TLS nor basic auth, without [AllowUnsecuredWebConfig].
+var ErrUnsecuredWebConfig = errors.New("it configures neither TLS (tls_server_config) nor basic auth (basic_auth_users): a server it secured would be open to anyone")
+
 // errChanged is the error of a file that changed while it was checked.
 var errChanged = errors.New("the file changed while it was being checked")
 
@@ -130,7 +134,7 @@ func (c *WebConfig) check(raw []byte) (*webSettings, error) {
 	}
 	s.config.TLSConfig.SetDirectory(filepath.Dir(c.path))
 	if !s.config.TLSConfig.IsEnabled() && len(s.config.Users) == 0 && !c.allowUnsecured {
-		return nil, errors.New("it configures neither TLS (tls_server_config) nor basic auth (basic_auth_users): a server it secured would be open to anyone")
+		return nil, ErrUnsecuredWebConfig
 	}
 	if rl := s.config.RateLimiterConfig; rl.Interval != 0 {
 		s.limiter = rate.NewLimiter(rate.Every(rl.Interval), rl.Burst)
