@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -43,18 +44,19 @@ type skip struct {
 
 // summary accumulates the stream.
 type summary struct {
-	out    *bufio.Writer
-	held   string // the line last printed, held back so that it stays last
-	output map[testKey][]string
-	skips  []skip
-	pkgs   map[string]bool
-	failed bool
+	out      *bufio.Writer
+	held     string               // the line last printed, held back so that it stays last
+	output   map[testKey][]string // of the tests running
+	failures map[string][]string  // of the failed tests, by package
+	skips    []skip
+	pkgs     map[string]bool
+	failed   bool
 }
 
 // summarize copies the summary of the go test -json stream in to out and
 // returns the exit status.
 func summarize(in io.Reader, out io.Writer) int {
-	s := &summary{out: bufio.NewWriter(out), output: map[testKey][]string{}, pkgs: map[string]bool{}}
+	s := &summary{out: bufio.NewWriter(out), output: map[testKey][]string{}, failures: map[string][]string{}, pkgs: map[string]bool{}}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	for sc.Scan() {
@@ -68,6 +70,9 @@ func summarize(in io.Reader, out io.Writer) int {
 	if err := sc.Err(); err != nil {
 		s.print(fmt.Sprintf("testsummary: reading go test -json: %v\n", err))
 		s.failed = true
+	}
+	for _, pkg := range slices.Sorted(maps.Keys(s.failures)) { // a stream cut short
+		s.printFailures(pkg)
 	}
 	last := s.held
 	s.held = ""
@@ -102,18 +107,22 @@ func (s *summary) add(e event) {
 	case e.Action == "build-output":
 		s.print(e.Output)
 	case e.Action == "output" && e.Test == "":
+		s.printFailures(e.Package)
 		if e.Output != "PASS\n" { // go test without -v prints only the ok line
 			s.print(e.Output)
 		}
 	case e.Action == "output":
 		s.output[k] = append(s.output[k], e.Output)
+	case e.Action == "fail" && e.Test == "":
+		s.failed = true
+		s.printFailures(e.Package)
 	case e.Action == "fail":
 		s.failed = true
 		// The result line first, then what the test logged, as without -json.
 		for _, result := range []bool{true, false} {
 			for _, line := range s.output[k] {
 				if strings.HasPrefix(line, "--- ") == result && !strings.HasPrefix(line, "=== ") {
-					s.print(line)
+					s.failures[e.Package] = append(s.failures[e.Package], line)
 				}
 			}
 		}
@@ -124,6 +133,16 @@ func (s *summary) add(e event) {
 	case e.Action == "pass", e.Action == "skip":
 		delete(s.output, k)
 	}
+}
+
+// printFailures prints the output of the failed tests of pkg. The events
+// of packages tested at the same time interleave: the output of a failed
+// test waits for the result lines of its package, as without -json.
+func (s *summary) printFailures(pkg string) {
+	for _, line := range s.failures[pkg] {
+		s.print(line)
+	}
+	delete(s.failures, pkg)
 }
 
 // logPrefix is the file:line: go test puts before a logged line.

@@ -135,3 +135,29 @@ func TestSummarizeOtherLines(t *testing.T) {
 		t.Errorf("output %q, want %q", out.String(), want)
 	}
 }
+
+// TestSummarizeInterleaved: the output of a failed test comes with the
+// result lines of its package, even when events of another package came
+// in between.
+func TestSummarizeInterleaved(t *testing.T) {
+	in := strings.Join([]string{
+		`{"Action":"run","Package":"m/a","Test":"TestA"}`,
+		`{"Action":"output","Package":"m/a","Test":"TestA","Output":"=== RUN   TestA\n"}`,
+		`{"Action":"output","Package":"m/a","Test":"TestA","Output":"    a_test.go:3: boom\n"}`,
+		`{"Action":"output","Package":"m/a","Test":"TestA","Output":"--- FAIL: TestA (0.00s)\n"}`,
+		`{"Action":"fail","Package":"m/a","Test":"TestA"}`,
+		`{"Action":"output","Package":"m/b","Output":"ok  \tm/b\t0.1s\n"}`,
+		`{"Action":"pass","Package":"m/b"}`,
+		`{"Action":"output","Package":"m/a","Output":"FAIL\n"}`,
+		`{"Action":"output","Package":"m/a","Output":"FAIL\tm/a\t0.1s\n"}`,
+		`{"Action":"fail","Package":"m/a"}`,
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	if code := summarize(strings.NewReader(in), &out); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	want := "ok  \tm/b\t0.1s\n--- FAIL: TestA (0.00s)\n    a_test.go:3: boom\nFAIL\nFAIL\tm/a\t0.1s\n"
+	if out.String() != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
