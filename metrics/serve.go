@@ -16,7 +16,7 @@ const (
 )
 
 // ShutdownTimeout bounds how long [Serve] waits for scrapes in flight once
-// its context ends.
+// its context ends; it then closes their connections.
 const ShutdownTimeout = 5 * time.Second
 
 // Timeouts of the server. A scrape is a GET without a body, sent at once;
@@ -49,8 +49,8 @@ func WithWebConfig(c *WebConfig) ServeOption {
 }
 
 // WithWebConfigFile is [WithWebConfig] with the file at path, loaded by
-// [LoadWebConfig] when the server starts: its error is then the error of
-// [ServeListener]. An empty path leaves the server plain HTTP without
+// [LoadWebConfig] when the server starts, logging to [log/slog.Default]: its
+// error is then the error of [ServeListener]. An empty path leaves the server plain HTTP without
 // authentication, so that a -web.config.file flag can default to "".
 func WithWebConfigFile(path string) ServeOption {
 	return func(sc *serveConfig) {

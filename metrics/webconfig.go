@@ -30,18 +30,18 @@ import (
 // never lapses while the server runs: a version of the file that fails the
 // checks of LoadWebConfig (a file truncated, half written or mistyped, or
 // one that would secure nothing), or that turns TLS on or off (which takes
-// a restart), is logged through [slog.Default] and ignored; the last valid
-// version stays in force. A certificate or key file that cannot be read any
+// a restart), is logged and ignored; the last valid version stays in force. A certificate or key file that cannot be read any
 // more fails the TLS handshakes until it can.
 type WebConfig struct {
 	path           string
 	allowUnsecured bool
 	tls            bool // set by the first version
+	log            *slog.Logger
 
 	mu       sync.Mutex
-	settings *webSettings // the version in force
-	seen     [sha256.Size]byte
-	lastErr  string // the error last logged
+	settings *webSettings      // the version in force
+	seen     [sha256.Size]byte // of the version last checked
+	readErr  string            // the error last logged for a file that cannot be read
 }
 
 // WebConfigOption configures [LoadWebConfig].
@@ -56,6 +56,12 @@ func AllowUnsecuredWebConfig() WebConfigOption {
 	return func(c *WebConfig) { c.allowUnsecured = true }
 }
 
+// WithWebConfigLogger logs the versions of the file taken up and rejected
+// while a server runs to l instead of [slog.Default].
+func WithWebConfigLogger(l *slog.Logger) WebConfigOption {
+	return func(c *WebConfig) { c.log = l }
+}
+
 // LoadWebConfig reads the web configuration file at path and checks it as
 // exporters do (known keys only, bcrypt hashes, allowed headers, readable
 // certificate and key files), and that it configures TLS or basic auth
@@ -63,7 +69,7 @@ func AllowUnsecuredWebConfig() WebConfigOption {
 // what is wrong with it. Commands call it while they check their flags, so
 // that a bad file stops them before they open any socket.
 func LoadWebConfig(path string, opts ...WebConfigOption) (*WebConfig, error) {
-	c := &WebConfig{path: path}
+	c := &WebConfig{path: path, log: slog.Default()}
 	for _, o := range opts {
 		o(c)
 	}
@@ -143,34 +149,44 @@ func (c *WebConfig) check(raw []byte) (*webSettings, error) {
 }
 
 // current returns the settings in force, after taking up the file if it
-// holds a new valid version.
+// holds a new valid version. Each version is checked and logged once; a
+// file that cannot be read is logged again only when the error changes.
 func (c *WebConfig) current() *webSettings {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	raw, err := os.ReadFile(c.path)
-	if err == nil {
-		sum := sha256.Sum256(raw)
-		if sum == c.seen {
-			return c.settings
+	if err != nil {
+		if msg := err.Error(); msg != c.readErr {
+			c.readErr = msg
+			c.reject(err)
 		}
-		var s *webSettings
-		if s, err = c.check(raw); err == nil && s.config.TLSConfig.IsEnabled() != c.tls {
-			err = errors.New("it turns TLS on or off, which takes a restart")
-		}
-		if !errors.Is(err, errChanged) {
-			c.seen = sum
-		}
-		if err == nil {
-			c.settings, c.lastErr = s, ""
-			slog.Info("web config file reloaded", "file", c.path)
-			return s
-		}
+		return c.settings
 	}
-	if msg := err.Error(); msg != c.lastErr {
-		c.lastErr = msg
-		slog.Error("web config file rejected: the last valid version stays in force", "file", c.path, "error", msg)
+	c.readErr = ""
+	sum := sha256.Sum256(raw)
+	if sum == c.seen {
+		return c.settings
 	}
-	return c.settings
+	s, err := c.check(raw)
+	if err == nil && s.config.TLSConfig.IsEnabled() != c.tls {
+		err = errors.New("it turns TLS on or off, which takes a restart")
+	}
+	if errors.Is(err, errChanged) {
+		return c.settings // checked again on the next request
+	}
+	c.seen = sum
+	if err != nil {
+		c.reject(err)
+		return c.settings
+	}
+	c.settings = s
+	c.log.Info("web config file reloaded", "file", c.path)
+	return s
+}
+
+// reject logs why the file is not taken up.
+func (c *WebConfig) reject(err error) {
+	c.log.Error("web config file rejected: the last valid version stays in force", "file", c.path, "error", err.Error())
 }
 
 // handler applies the settings in force to every request to next: rate

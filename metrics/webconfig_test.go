@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/genapp-go/genapp/internal/syncbuf"
 	"github.com/genapp-go/genapp/metrics"
 )
 
@@ -60,7 +62,8 @@ func writeFile(t *testing.T, path, text string) {
 // in force: the server never serves without authentication.
 func TestWebConfigChangedWhileServing(t *testing.T) {
 	path := basicAuthConfig(t, "prometheus", "s3cret")
-	wc, err := metrics.LoadWebConfig(path)
+	var log syncbuf.Buffer
+	wc, err := metrics.LoadWebConfig(path, metrics.WithWebConfigLogger(slog.New(slog.NewTextHandler(&log, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +109,17 @@ func TestWebConfigChangedWhileServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect("file removed", "rotated")
+
+	text := log.String()
+	if n := strings.Count(text, "web config file rejected"); n != 8 {
+		t.Errorf("%d rejections logged, want 8 (one per version):\n%s", n, text)
+	}
+	if !strings.Contains(text, "web config file reloaded") {
+		t.Errorf("the rotation was not logged:\n%s", text)
+	}
+	if strings.Contains(text, string(hash)) || strings.Contains(text, "rotated") {
+		t.Errorf("the log holds a password or its hash:\n%s", text)
+	}
 }
 
 // TestWebConfigTLSChangedWhileServing: a TLS server keeps serving HTTPS,

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -46,7 +47,7 @@ type config struct {
 
 	webConfigFile           string // Prometheus web configuration of the metrics server; "" serves plain HTTP
 	webConfigAllowUnsecured bool
-	webConfig               *metrics.WebConfig // loaded from webConfigFile by parseConfig; nil serves plain HTTP
+	webConfig               *metrics.WebConfig // loaded from webConfigFile by run; nil serves plain HTTP
 }
 
 // offline reports whether the bot runs against the in-process fake Bot API.
@@ -113,22 +114,18 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
-	if err := c.validate(); err != nil {
-		return c, err
-	}
-	wc, err := c.loadWebConfig()
-	c.webConfig = wc
-	return c, err
+	return c, c.validate()
 }
 
-// loadWebConfig loads -web.config.file, if set: the file is checked with the
-// flags, so that a file that cannot secure the metrics server stops the demo
-// before it opens a socket or calls the Bot API.
-func (c config) loadWebConfig() (*metrics.WebConfig, error) {
+// loadWebConfig loads -web.config.file, if set, logging its changes to log.
+// run loads it with the flags, so that a file that cannot secure the
+// metrics server stops the demo before it opens a socket or calls the Bot
+// API.
+func (c config) loadWebConfig(log *slog.Logger) (*metrics.WebConfig, error) {
 	if c.webConfigFile == "" {
 		return nil, nil
 	}
-	var opts []metrics.WebConfigOption
+	opts := []metrics.WebConfigOption{metrics.WithWebConfigLogger(log)}
 	if c.webConfigAllowUnsecured {
 		opts = append(opts, metrics.AllowUnsecuredWebConfig())
 	}

@@ -44,6 +44,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err == nil {
+		cfg.webConfig, err = cfg.loadWebConfig(log)
+	}
 	if err == nil {
 		_, err = metrics.Init(cfg.project, cfg.env)
 		if err != nil {
@@ -59,7 +63,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
 		defer cancel()
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if err := serve(ctx, cfg, stdout, log); err != nil {
 		fmt.Fprintf(stderr, "demobot: %s\n", cfg.redact(err.Error()))
 		return 1
