@@ -73,7 +73,7 @@ func LoadWebConfig(path string, opts ...WebConfigOption) (*WebConfig, error) {
 	for _, o := range opts {
 		o(c)
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := readWebConfig(path)
 	if err == nil {
 		c.settings, err = c.check(raw)
 	}
@@ -124,7 +124,7 @@ func (c *WebConfig) check(raw []byte) (*webSettings, error) {
 	if err := web.Validate(c.path); err != nil {
 		return nil, err
 	}
-	if again, err := os.ReadFile(c.path); err != nil || !bytes.Equal(again, raw) {
+	if again, err := readWebConfig(c.path); err != nil || !bytes.Equal(again, raw) {
 		return nil, errChanged
 	}
 	// The defaults of the toolkit.
@@ -148,13 +148,33 @@ func (c *WebConfig) check(raw []byte) (*webSettings, error) {
 	return s, nil
 }
 
+// maxWebConfigSize bounds the size of a web configuration file, far above
+// that of any real one.
+const maxWebConfigSize = 1 << 20
+
+// readWebConfig reads the web configuration file at path, which must be a
+// regular file of at most maxWebConfigSize bytes: not a directory, nor a
+// pipe or device whose reading would never end.
+func readWebConfig(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, err
+	case !fi.Mode().IsRegular():
+		return nil, errors.New("not a regular file")
+	case fi.Size() > maxWebConfigSize:
+		return nil, fmt.Errorf("larger than %d bytes", maxWebConfigSize)
+	}
+	return os.ReadFile(path)
+}
+
 // current returns the settings in force, after taking up the file if it
 // holds a new valid version. Each version is checked and logged once; a
 // file that cannot be read is logged again only when the error changes.
 func (c *WebConfig) current() *webSettings {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	raw, err := os.ReadFile(c.path)
+	raw, err := readWebConfig(c.path)
 	if err != nil {
 		if msg := err.Error(); msg != c.readErr {
 			c.readErr = msg
