@@ -49,9 +49,10 @@ func WithWebConfig(c *WebConfig) ServeOption {
 }
 
 // WithWebConfigFile is [WithWebConfig] with the file at path, loaded by
-// [LoadWebConfig] when the server starts, logging to [log/slog.Default]: its
-// error is then the error of [ServeListener]. An empty path leaves the server plain HTTP without
-// authentication, so that a -web.config.file flag can default to "".
+// [LoadWebConfig] when the server starts, logging to [log/slog.Default]:
+// its error is then the error of [ServeListener]. An empty path leaves the
+// server plain HTTP without authentication, so that a -web.config.file flag
+// can default to "".
 func WithWebConfigFile(path string) ServeOption {
 	return func(sc *serveConfig) {
 		sc.webConfig = nil

@@ -30,8 +30,9 @@ import (
 // never lapses while the server runs: a version of the file that fails the
 // checks of LoadWebConfig (a file truncated, half written or mistyped, or
 // one that would secure nothing), or that turns TLS on or off (which takes
-// a restart), is logged and ignored; the last valid version stays in force. A certificate or key file that cannot be read any
-// more fails the TLS handshakes until it can.
+// a restart), is logged and ignored; the last valid version stays in
+// force. A certificate or key file that cannot be read any more fails the
+// TLS handshakes until it can.
 type WebConfig struct {
 	path           string
 	allowUnsecured bool
@@ -65,9 +66,10 @@ func WithWebConfigLogger(l *slog.Logger) WebConfigOption {
 // LoadWebConfig reads the web configuration file at path and checks it as
 // exporters do (known keys only, bcrypt hashes, allowed headers, readable
 // certificate and key files), and that it configures TLS or basic auth
-// unless [AllowUnsecuredWebConfig] is given ([ErrUnsecuredWebConfig]). The error names the file and
-// what is wrong with it. Commands call it while they check their flags, so
-// that a bad file stops them before they open any socket.
+// unless [AllowUnsecuredWebConfig] is given ([ErrUnsecuredWebConfig]). The
+// error names the file and what is wrong with it. Commands call it while
+// they check their flags, so that a bad file stops them before they open
+// any socket.
 func LoadWebConfig(path string, opts ...WebConfigOption) (*WebConfig, error) {
 	c := &WebConfig{path: path, log: slog.Default()}
 	for _, o := range opts {
@@ -112,7 +114,7 @@ const maxPassed = 100
 
 // ErrUnsecuredWebConfig is the error of [LoadWebConfig] for a file that
 // configures neither TLS nor basic auth, without [AllowUnsecuredWebConfig].
-var ErrUnsecuredWebConfig = errors.New("it configures neither TLS (tls_server_config) nor basic auth (basic_auth_users): a server it secured would be open to anyone")
+var ErrUnsecuredWebConfig = errors.New("configures neither TLS (tls_server_config) nor basic auth (basic_auth_users): a server it secured would be open to anyone")
 
 // errChanged is the error of a file that changed while it was checked.
 var errChanged = errors.New("the file changed while it was being checked")
@@ -189,7 +191,7 @@ func (c *WebConfig) current() *webSettings {
 	}
 	s, err := c.check(raw)
 	if err == nil && s.config.TLSConfig.IsEnabled() != c.tls {
-		err = errors.New("it turns TLS on or off, which takes a restart")
+		err = errors.New("turns TLS on or off, which takes a restart")
 	}
 	if errors.Is(err, errChanged) {
 		return c.settings // checked again on the next request

@@ -129,7 +129,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	}()
 	metricsServer.Go(func() {
 		// A metrics server that fails stops the demo: a bot nobody can
-		// scrape shows nothing. (-web.config.file was checked with the flags.)
+		// scrape shows nothing. (-web.config.file was loaded by run.)
 		if metricsErr = metrics.ServeListener(metricsCtx, metricsLn, metrics.WithWebConfig(cfg.webConfig)); metricsErr != nil {
 			cancel()
 		}
