@@ -21,7 +21,8 @@ const ioGuard = 5 * time.Second
 
 // slowBody opens a connection to addr and sends a request for path that
 // announces a body of 100000 bytes, and 10 of them: the rest never comes.
-func slowBody(t *testing.T, addr, path string) (net.Conn, *bufio.Reader) {
+// It returns the reader of the answer.
+func slowBody(t *testing.T, addr, path string) *bufio.Reader {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -34,11 +35,11 @@ func slowBody(t *testing.T, addr, path string) (net.Conn, *bufio.Reader) {
 	if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n\r\n0123456789", path, addr); err != nil {
 		t.Fatal(err)
 	}
-	return conn, bufio.NewReader(conn)
+	return bufio.NewReader(conn)
 }
 
-// answered reads the answer to the request sent on conn, and reports its
-// status and whether the server then closed the connection.
+// answered reads the answer from r, and reports its status and whether the
+// server then closed the connection.
 func answered(t *testing.T, r *bufio.Reader) (status int, closed bool) {
 	t.Helper()
 	resp, err := http.ReadResponse(r, nil)
@@ -63,7 +64,7 @@ func TestServeSlowBodies(t *testing.T) {
 	}{{"plain", plain, http.StatusMethodNotAllowed}, {"secured", secured, http.StatusUnauthorized}} {
 		readers := make([]*bufio.Reader, 100)
 		for i := range readers {
-			_, readers[i] = slowBody(t, c.addr, metrics.MetricsPath)
+			readers[i] = slowBody(t, c.addr, metrics.MetricsPath)
 		}
 		for i, r := range readers {
 			if status, closed := answered(t, r); status != c.want || !closed {
