@@ -19,10 +19,13 @@ demo:
 	$(GO) build -o bin/demobot ./cmd/demobot
 	./bin/demobot $(DEMO_ARGS)
 
-# test: everything CI runs. Tests that need the Debian prometheus package skip
-# without it unless REQUIRE_PROMETHEUS=1 (set by .ci/run).
+# test: everything CI runs. Tests that need prometheus, promtool or the
+# Pushgateway skip without them unless REQUIRE_PROMETHEUS=1 (set by .ci/run);
+# internal/testsummary prints go test's usual output and names the skipped
+# tests, and why, above its last line.
 test: lint
-	$(GO) test -race -count=1 ./...
+	@$(GO) build -o bin/testsummary ./internal/testsummary
+	set -o pipefail; $(GO) test -json -race -count=1 ./... | bin/testsummary
 
 # bench: every benchmark, peers side by side, BENCHCOUNT rounds. Each round
 # is a whole pass (not -count, which repeats one benchmark before the next),

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/prometheus/exporter-toolkit/web"
 )
 
 // Paths served by [Serve].
@@ -19,29 +16,50 @@ const (
 )
 
 // ShutdownTimeout bounds how long [Serve] waits for scrapes in flight once
-// its context ends.
+// its context ends; it then closes their connections.
 const ShutdownTimeout = 5 * time.Second
+
+// Timeouts of the server. A scrape is a GET without a body, sent at once;
+// Prometheus waits for the answer at most its scrape_timeout (10 s by
+// default) and reuses the connection for the next scrape, one scrape
+// interval later (1 min by default).
+const (
+	readTimeout  = 10 * time.Second // the whole request, headers included
+	writeTimeout = time.Minute      // from the end of the request to the end of the answer
+	idleTimeout  = 2 * time.Minute  // between two requests on a connection
+)
 
 // ServeOption configures [Serve] and [ServeListener].
 type ServeOption func(*serveConfig)
 
 type serveConfig struct {
-	webConfigFile string
+	webConfig func() (*WebConfig, error) // nil: plain HTTP without authentication
 }
 
-// WithWebConfigFile secures the server with the Prometheus web configuration
-// file at path, the file exporters take as --web.config.file: TLS, client
-// certificates, basic auth with bcrypt-hashed passwords, rate limiting and
-// response headers (https://prometheus.io/docs/prometheus/latest/configuration/https/),
-// applied by github.com/prometheus/exporter-toolkit/web. The file is checked
-// before the server starts and read again on every request and TLS
-// handshake, so credentials and certificates can be rotated without a
-// restart. Its settings cover every path, /health included. An empty path
-// leaves the server plain HTTP without authentication, so that a
-// -web.config.file flag can default to "". The server then logs through
-// [slog.Default].
+// WithWebConfig secures the server with c: TLS, basic auth and the other
+// settings of the file, which cover every path, /health included. A nil c
+// leaves the server plain HTTP without authentication.
+func WithWebConfig(c *WebConfig) ServeOption {
+	return func(sc *serveConfig) {
+		sc.webConfig = nil
+		if c != nil {
+			sc.webConfig = func() (*WebConfig, error) { return c, nil }
+		}
+	}
+}
+
+// WithWebConfigFile is [WithWebConfig] with the file at path, loaded by
+// [LoadWebConfig] when the server starts, logging to [log/slog.Default]:
+// its error is then the error of [ServeListener]. An empty path leaves the
+// server plain HTTP without authentication, so that a -web.config.file flag
+// can default to "".
 func WithWebConfigFile(path string) ServeOption {
-	return func(c *serveConfig) { c.webConfigFile = path }
+	return func(sc *serveConfig) {
+		sc.webConfig = nil
+		if path != "" {
+			sc.webConfig = func() (*WebConfig, error) { return LoadWebConfig(path) }
+		}
+	}
 }
 
 // Serve runs the embedded metrics server on addr (host:port): GET /prometheus
@@ -59,21 +77,38 @@ func Serve(ctx context.Context, addr string, opts ...ServeOption) error {
 
 // ServeListener is [Serve] on a listener the caller opened, such as one on
 // 127.0.0.1:0 whose port is chosen by the system. It closes ln.
+//
+// A client cannot hold the server: a request must arrive within 10 s, its
+// answer be read within 1 min, and a connection idle for 2 min is closed. A
+// request with a body, which no path reads, is answered and its connection
+// closed at once. Once ctx ends, the connections still busy ShutdownTimeout
+// later are cut off, and the stop is still a clean one.
 func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) error {
 	var c serveConfig
 	for _, o := range opts {
 		o(&c)
 	}
-	srv := &http.Server{Handler: serveMux(), ReadHeaderTimeout: 10 * time.Second}
-	serve := func() error { return srv.Serve(ln) }
-	if path := c.webConfigFile; path != "" {
-		if err := web.Validate(path); err != nil {
-			_ = ln.Close()
-			return fmt.Errorf("metrics: web config file %s: %w", path, err)
-		}
-		flags := &web.FlagConfig{WebConfigFile: &path}
-		serve = func() error { return web.Serve(ln, srv, flags, slog.Default()) }
+	srv := &http.Server{
+		Handler:           serveMux(),
+		ReadHeaderTimeout: readTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
 	}
+	serve := func() error { return srv.Serve(ln) }
+	if c.webConfig != nil {
+		wc, err := c.webConfig()
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("metrics: %w", err)
+		}
+		srv.Handler = wc.handler(srv.Handler)
+		if wc.tls {
+			srv.TLSConfig = wc.tlsConfig()
+			serve = func() error { return srv.ServeTLS(ln, "", "") }
+		}
+	}
+	srv.Handler = refuseBodies(srv.Handler)
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
 	select {
@@ -83,11 +118,26 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
 	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
-	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
-		err = serveErr
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
 	}
-	return err
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// refuseBodies closes the connection of a request with a body as soon as
+// it is answered. net/http would otherwise read what is left of the body,
+// at the pace of the client, before the connection can serve again or close.
+func refuseBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 {
+			w.Header().Set("Connection", "close")
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // serveMux returns the routes of the embedded server.

@@ -125,6 +125,8 @@ func TestServeWebConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct{ name, path string }{
 		{"missing file", filepath.Join(dir, "absent.yml")},
+		{"directory", dir},
+		{"device", os.DevNull},
 		{"not a bcrypt hash", webConfig(t, "basic_auth_users:\n  prometheus: plaintext\n")},
 		{"unknown key", webConfig(t, "basic_auth:\n  prometheus: x\n")},
 		{"certificate file missing", webConfig(t, "tls_server_config:\n  cert_file: "+filepath.Join(dir, "no.crt")+"\n  key_file: "+filepath.Join(dir, "no.key")+"\n")},

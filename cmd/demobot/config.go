@@ -5,13 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
+
+	"github.com/genapp-go/genapp/metrics"
 )
 
 // Values of -framework and -mode.
@@ -43,7 +45,9 @@ type config struct {
 	webhookURL    string // public URL Telegram posts updates to; offline, derived from webhookListen
 	webhookListen string
 
-	webConfigFile string // Prometheus web configuration of the metrics server; "" serves plain HTTP
+	webConfigFile           string // Prometheus web configuration of the metrics server; "" serves plain HTTP
+	webConfigAllowUnsecured bool
+	webConfig               *metrics.WebConfig // loaded from webConfigFile by run; nil serves plain HTTP
 }
 
 // offline reports whether the bot runs against the in-process fake Bot API.
@@ -63,7 +67,8 @@ var envVars = map[string]string{
 	"webhook-url":    "WEBHOOK_URL",
 	"webhook-listen": "WEBHOOK_ADDR",
 
-	"web.config.file": "WEB_CONFIG_FILE",
+	"web.config.file":            "WEB_CONFIG_FILE",
+	"web.config.allow-unsecured": "WEB_CONFIG_ALLOW_UNSECURED",
 }
 
 // parseConfig parses args, then takes the flags args does not set from
@@ -86,6 +91,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "webhook mode: public HTTPS URL Telegram posts updates to (required with -token); its path is served on -webhook-listen")
 	fs.StringVar(&c.webhookListen, "webhook-listen", "127.0.0.1:8443", "webhook mode: address the webhook server listens on")
 	fs.StringVar(&c.webConfigFile, "web.config.file", "", "Prometheus web configuration file (TLS, client certificates, basic auth) securing the metrics server, as exporters take it")
+	fs.BoolVar(&c.webConfigAllowUnsecured, "web.config.allow-unsecured", false, "accept a -web.config.file that configures neither TLS nor basic auth, leaving the metrics server open to anyone")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envVars[f.Name] + ")" })
 
 	if err := fs.Parse(args); err != nil {
@@ -111,6 +117,28 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	return c, c.validate()
 }
 
+// loadWebConfig loads -web.config.file, if set, logging its changes to log.
+// run loads it with the flags, so that a file that cannot secure the
+// metrics server stops the demo before it opens a socket or calls the Bot
+// API.
+func (c config) loadWebConfig(log *slog.Logger) (*metrics.WebConfig, error) {
+	if c.webConfigFile == "" {
+		return nil, nil
+	}
+	opts := []metrics.WebConfigOption{metrics.WithWebConfigLogger(log)}
+	if c.webConfigAllowUnsecured {
+		opts = append(opts, metrics.AllowUnsecuredWebConfig())
+	}
+	wc, err := metrics.LoadWebConfig(c.webConfigFile, opts...)
+	if errors.Is(err, metrics.ErrUnsecuredWebConfig) {
+		return nil, fmt.Errorf("-web.config.file: %w (-web.config.allow-unsecured accepts it)", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("-web.config.file: %w", err)
+	}
+	return wc, nil
+}
+
 // validate checks what the flag package cannot. The env and project labels
 // are checked by metrics.Init, which knows the allowed values.
 func (c config) validate() error {
@@ -129,11 +157,6 @@ func (c config) validate() error {
 	if c.webhookURL != "" {
 		if err := checkURL("-webhook-url", c.webhookURL); err != nil {
 			return err
-		}
-	}
-	if c.webConfigFile != "" {
-		if _, err := os.Stat(c.webConfigFile); err != nil {
-			return fmt.Errorf("-web.config.file: %w", err)
 		}
 	}
 	if c.mode == modeWebhook && !c.offline() && c.webhookURL == "" {

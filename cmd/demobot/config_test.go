@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -27,6 +29,10 @@ func TestBadCommandLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Close()
+	emptyFile := filepath.Join(t.TempDir(), "web.yml")
+	if err := os.WriteFile(emptyFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	online := []string{"-token", "123456:" + strings.Repeat("x", 35), "-api-url", api.URL, "-listen", held.Addr().String()}
 
 	for _, tc := range []struct {
@@ -47,6 +53,7 @@ func TestBadCommandLine(t *testing.T) {
 		{"argument", []string{"start"}, nil, []string{`unexpected argument "start"`}},
 		{"unknown flag", []string{"-verbose"}, nil, []string{"flag provided but not defined: -verbose"}},
 		{"missing web config", []string{"-web.config.file", "/nonexistent/web.yml"}, nil, []string{"-web.config.file", "/nonexistent/web.yml", "no such file"}},
+		{"empty web config", []string{"-web.config.file", emptyFile}, nil, []string{"-web.config.file", emptyFile, "neither TLS", "-web.config.allow-unsecured"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr syncbuf.Buffer

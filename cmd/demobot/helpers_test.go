@@ -12,7 +12,7 @@ import (
 
 // Lines demobot prints on start.
 var (
-	metricsLine = regexp.MustCompile(`(?m)^metrics: (http://\S+/prometheus)( \(secured by \S+\))?$`)
+	metricsLine = regexp.MustCompile(`(?m)^metrics: (https?://\S+/prometheus)( \(.+\))?$`)
 	webhookLine = regexp.MustCompile(`(?m)^webhook: (http://\S+) \(public URL `)
 )
 

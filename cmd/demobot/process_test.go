@@ -66,12 +66,7 @@ type process struct {
 func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
 	p := &process{cmd: exec.Command(demobotBinary(t), args...), stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, exited: make(chan struct{})}
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if !isDemoVar(name) {
-			p.cmd.Env = append(p.cmd.Env, kv)
-		}
-	}
+	p.cmd.Env = demoFreeEnv()
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -86,6 +81,34 @@ func startProcess(t *testing.T, args ...string) *process {
 	})
 	p.metricsURL = waitMatch(t, p.stdout.String, metricsLine, 10*time.Second)
 	return p
+}
+
+// demoFreeEnv is the environment of the test without demobot's variables.
+func demoFreeEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !isDemoVar(name) {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// signal sends sig to the process and returns its exit status; the test
+// fails if it is still running 10 s later.
+func (p *process) signal(t *testing.T, sig syscall.Signal) int {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.exited:
+		return p.cmd.ProcessState.ExitCode()
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10 s after %v", sig)
+		return 0
+	}
 }
 
 func isDemoVar(name string) bool {

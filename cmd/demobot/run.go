@@ -44,6 +44,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err == nil {
+		cfg.webConfig, err = cfg.loadWebConfig(log)
+	}
 	if err == nil {
 		_, err = metrics.Init(cfg.project, cfg.env)
 		if err != nil {
@@ -59,7 +63,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
 		defer cancel()
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if err := serve(ctx, cfg, stdout, log); err != nil {
 		fmt.Fprintf(stderr, "demobot: %s\n", cfg.redact(err.Error()))
 		return 1
@@ -125,17 +128,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 		}
 	}()
 	metricsServer.Go(func() {
-		// A metrics server that fails (a bad -web.config.file, say) stops
-		// the demo: a bot nobody can scrape shows nothing.
-		if metricsErr = metrics.ServeListener(metricsCtx, metricsLn, metrics.WithWebConfigFile(cfg.webConfigFile)); metricsErr != nil {
+		// A metrics server that fails stops the demo: a bot nobody can
+		// scrape shows nothing. (-web.config.file was loaded by run.)
+		if metricsErr = metrics.ServeListener(metricsCtx, metricsLn, metrics.WithWebConfig(cfg.webConfig)); metricsErr != nil {
 			cancel()
 		}
 	})
-	secured := ""
-	if cfg.webConfigFile != "" {
-		secured = " (secured by " + cfg.webConfigFile + ")"
-	}
-	fmt.Fprintf(stdout, "metrics: http://%s%s%s\n", metricsLn.Addr(), metrics.MetricsPath, secured)
+	fmt.Fprintf(stdout, "metrics: %s\n", cfg.metricsURL(metricsLn.Addr()))
 
 	apiURL, token := cfg.apiURL, cfg.token
 	if cfg.offline() {
@@ -207,10 +206,7 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 		path = u.Path
 	}
 	secret := rand.Text()
-	srv := &http.Server{
-		Handler:           metrics.Middleware(webhookHandler(path, secret, b)),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	srv := newWebhookServer(metrics.Middleware(webhookHandler(path, secret, b)))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "webhook: http://%s%s (public URL %s)\n", ln.Addr(), cfg.redact(path), cfg.redact(publicURL))

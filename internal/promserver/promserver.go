@@ -27,6 +27,10 @@ import (
 // runs: short, so that tests see data within seconds.
 const Interval = time.Second
 
+// queryTimeout bounds each API request: far longer than a loopback
+// Prometheus takes, even on a loaded machine.
+const queryTimeout = 10 * time.Second
+
 // Job is one scrape job of static targets.
 type Job struct {
 	Name        string   // job label
@@ -175,22 +179,26 @@ func (s *Server) WaitVector(t testing.TB, expr string, timeout time.Duration) mo
 
 // Eventually is WaitVector returning an error instead of failing the test,
 // for tests that check many expressions and report every one that fails.
+// Each query has queryTimeout of its own, whatever is left of timeout, so
+// that the error reports what Prometheus last answered (such as "empty
+// result"), not a query cut short by a busy machine.
 func (s *Server) Eventually(expr string, timeout time.Duration) (model.Vector, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
+	deadline := time.Now().Add(timeout)
 	for {
+		ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
 		vec, err := s.Query(ctx, expr)
+		cancel()
 		if err == nil && len(vec) > 0 {
 			return vec, nil
 		}
 		if err == nil {
 			err = errors.New("empty result")
 		}
-		select {
-		case <-ctx.Done():
+		left := time.Until(deadline)
+		if left <= 0 {
 			return nil, fmt.Errorf("%w (still after %v)", err, timeout)
-		case <-time.After(Interval):
 		}
+		time.Sleep(min(Interval, left))
 	}
 }
 

@@ -2,7 +2,7 @@ package promserver
 
 import (
 	"context"
-
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -46,6 +46,22 @@ func TestStartScrapeQuery(t *testing.T) {
 	}
 	if _, err := srv.Eventually(`absent_metric_name`, time.Second); err == nil || !strings.Contains(err.Error(), "empty result") {
 		t.Fatalf("Eventually of a missing series: err = %v, want empty result", err)
+	}
+}
+
+// TestEventuallySlowAnswer: an answer that takes longer than the wait, as
+// on a loaded machine, still decides the error: "empty result", not a
+// deadline.
+func TestEventuallySlowAnswer(t *testing.T) {
+	const wait = 100 * time.Millisecond
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * wait)
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
+	}))
+	defer api.Close()
+	srv := &Server{URL: api.URL}
+	if _, err := srv.Eventually(`absent_metric_name`, wait); err == nil || !strings.Contains(err.Error(), "empty result") {
+		t.Fatalf("Eventually: err = %v, want empty result", err)
 	}
 }
 

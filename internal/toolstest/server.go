@@ -124,7 +124,7 @@ func freeAddr() (string, error) {
 // share pushed metrics between tests and runs.
 func StartPushgateway(t testing.TB) string {
 	t.Helper()
-	return StartServer(t, "prometheus-pushgateway", func(addr, routePrefix string) []string {
+	return StartServer(t, "pushgateway", func(addr, routePrefix string) []string {
 		return []string{"--web.listen-address=" + addr, "--web.route-prefix=" + routePrefix, "--persistence.file="}
 	}, "/-/ready")
 }

@@ -1,0 +1,287 @@
+package metrics
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/prometheus/exporter-toolkit/web"
+	"go.yaml.in/yaml/v2"
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
+)
+
+// WebConfig is a Prometheus web configuration file, the file exporters take
+// as --web.config.file (https://prometheus.io/docs/prometheus/latest/configuration/https/):
+// TLS, client certificates, basic auth with bcrypt-hashed passwords, rate
+// limiting and response headers, checked by
+// github.com/prometheus/exporter-toolkit/web. [LoadWebConfig] loads one,
+// [WithWebConfig] secures a server with it.
+//
+// The file is read again on every request and TLS handshake, so that
+// passwords and certificates can be rotated without a restart. Security
+// never lapses while the server runs: a version of the file that fails the
+// checks of LoadWebConfig (a file truncated, half written or mistyped, or
+// one that would secure nothing), or that turns TLS on or off (which takes
+// a restart), is logged and ignored; the last valid version stays in
+// force. A certificate or key file that cannot be read any more fails the
+// TLS handshakes until it can.
+type WebConfig struct {
+	path           string
+	allowUnsecured bool
+	tls            bool // set by the first version
+	log            *slog.Logger
+
+	mu       sync.Mutex
+	settings *webSettings      // the version in force
+	seen     [sha256.Size]byte // of the version last checked
+	readErr  string            // the error last logged for a file that cannot be read
+}
+
+// WebConfigOption configures [LoadWebConfig].
+type WebConfigOption func(*WebConfig)
+
+// AllowUnsecuredWebConfig accepts a file that configures neither TLS nor
+// basic auth (only headers or a rate limit, say): a server it secures is
+// open to anyone. Without it such a file is an error, as is an empty one,
+// since a file meant to secure a server that secures nothing is more likely
+// a mistake than a choice.
+func AllowUnsecuredWebConfig() WebConfigOption {
+	return func(c *WebConfig) { c.allowUnsecured = true }
+}
+
+// WithWebConfigLogger logs the versions of the file taken up and rejected
+// while a server runs to l instead of [slog.Default].
+func WithWebConfigLogger(l *slog.Logger) WebConfigOption {
+	return func(c *WebConfig) { c.log = l }
+}
+
+// LoadWebConfig reads the web configuration file at path and checks it as
+// exporters do (known keys only, bcrypt hashes, allowed headers, readable
+// certificate and key files), and that it configures TLS or basic auth
+// unless [AllowUnsecuredWebConfig] is given ([ErrUnsecuredWebConfig]). The
+// error names the file and what is wrong with it. Commands call it while
+// they check their flags, so that a bad file stops them before they open
+// any socket.
+func LoadWebConfig(path string, opts ...WebConfigOption) (*WebConfig, error) {
+	c := &WebConfig{path: path, log: slog.Default()}
+	for _, o := range opts {
+		o(c)
+	}
+	raw, err := readWebConfig(path)
+	if err == nil {
+		c.settings, err = c.check(raw)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web config file %s: %w", path, err)
+	}
+	c.seen = sha256.Sum256(raw)
+	c.tls = c.settings.config.TLSConfig.IsEnabled()
+	return c, nil
+}
+
+// Scheme is the scheme of the URLs of a server c secures: "https" when the
+// file configures TLS, "http" otherwise.
+func (c *WebConfig) Scheme() string {
+	if c.tls {
+		return "https"
+	}
+	return "http"
+}
+
+// webSettings is one valid version of the file.
+type webSettings struct {
+	config  web.Config
+	limiter *rate.Limiter // nil without rate_limit
+
+	// bcrypt takes tens of milliseconds of CPU by design: comparisons run
+	// one at a time, and the credentials that passed one are remembered
+	// (as a hash) so that a scraper with the right password pays it once.
+	bcryptMu sync.Mutex
+	passedMu sync.Mutex
+	passed   map[[sha256.Size]byte]bool
+}
+
+// maxPassed bounds the credentials remembered per version of the file.
+const maxPassed = 100
+
+// ErrUnsecuredWebConfig is the error of [LoadWebConfig] for a file that
+// configures neither TLS nor basic auth, without [AllowUnsecuredWebConfig].
+var ErrUnsecuredWebConfig = errors.New("configures neither TLS (tls_server_config) nor basic auth (basic_auth_users): a server it secured would be open to anyone")
+
+// errChanged is the error of a file that changed while it was checked.
+var errChanged = errors.New("the file changed while it was being checked")
+
+// check parses raw, the content of the file, into settings if it is valid.
+func (c *WebConfig) check(raw []byte) (*webSettings, error) {
+	// The toolkit's checks read the file themselves: what they checked is
+	// raw only if the file still holds raw afterwards.
+	if err := web.Validate(c.path); err != nil {
+		return nil, err
+	}
+	if again, err := readWebConfig(c.path); err != nil || !bytes.Equal(again, raw) {
+		return nil, errChanged
+	}
+	// The defaults of the toolkit.
+	s := &webSettings{
+		config: web.Config{
+			TLSConfig:  web.TLSConfig{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13},
+			HTTPConfig: web.HTTPConfig{HTTP2: true},
+		},
+		passed: map[[sha256.Size]byte]bool{},
+	}
+	if err := yaml.UnmarshalStrict(raw, &s.config); err != nil {
+		return nil, err
+	}
+	s.config.TLSConfig.SetDirectory(filepath.Dir(c.path))
+	if !s.config.TLSConfig.IsEnabled() && len(s.config.Users) == 0 && !c.allowUnsecured {
+		return nil, ErrUnsecuredWebConfig
+	}
+	if rl := s.config.RateLimiterConfig; rl.Interval != 0 {
+		s.limiter = rate.NewLimiter(rate.Every(rl.Interval), rl.Burst)
+	}
+	return s, nil
+}
+
+// maxWebConfigSize bounds the size of a web configuration file, far above
+// that of any real one.
+const maxWebConfigSize = 1 << 20
+
+// readWebConfig reads the web configuration file at path, which must be a
+// regular file of at most maxWebConfigSize bytes: not a directory, nor a
+// pipe or device whose reading would never end.
+func readWebConfig(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, err
+	case !fi.Mode().IsRegular():
+		return nil, errors.New("not a regular file")
+	case fi.Size() > maxWebConfigSize:
+		return nil, fmt.Errorf("larger than %d bytes", maxWebConfigSize)
+	}
+	return os.ReadFile(path)
+}
+
+// current returns the settings in force, after taking up the file if it
+// holds a new valid version. Each version is checked and logged once; a
+// file that cannot be read is logged again only when the error changes.
+func (c *WebConfig) current() *webSettings {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	raw, err := readWebConfig(c.path)
+	if err != nil {
+		if msg := err.Error(); msg != c.readErr {
+			c.readErr = msg
+			c.reject(err)
+		}
+		return c.settings
+	}
+	c.readErr = ""
+	sum := sha256.Sum256(raw)
+	if sum == c.seen {
+		return c.settings
+	}
+	s, err := c.check(raw)
+	if err == nil && s.config.TLSConfig.IsEnabled() != c.tls {
+		err = errors.New("turns TLS on or off, which takes a restart")
+	}
+	if errors.Is(err, errChanged) {
+		return c.settings // checked again on the next request
+	}
+	c.seen = sum
+	if err != nil {
+		c.reject(err)
+		return c.settings
+	}
+	c.settings = s
+	c.log.Info("web config file reloaded", "file", c.path)
+	return s
+}
+
+// reject logs why the file is not taken up.
+func (c *WebConfig) reject(err error) {
+	c.log.Error("web config file rejected: the last valid version stays in force", "file", c.path, "error", err.Error())
+}
+
+// handler applies the settings in force to every request to next: rate
+// limit, headers, basic auth.
+func (c *WebConfig) handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := c.current()
+		if s.limiter != nil && !s.limiter.Allow() {
+			http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
+			return
+		}
+		for k, v := range s.config.HTTPConfig.Header {
+			w.Header().Set(k, v)
+		}
+		if len(s.config.Users) > 0 && !s.authorized(r) {
+			w.Header().Set("WWW-Authenticate", "Basic")
+			http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// unknownUserHash (of "fakepassword", cost 10, the toolkit's) is compared
+// with the password of an unknown user, so that an unknown user takes as
+// long as a wrong password.
+const unknownUserHash = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi"
+
+// authorized reports whether r carries the password of a user of s.
+func (s *webSettings) authorized(r *http.Request) bool {
+	user, password, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	key := sha256.Sum256([]byte(user + ":" + password)) // a user name has no colon
+	s.passedMu.Lock()
+	passed := s.passed[key]
+	s.passedMu.Unlock()
+	if passed {
+		return true
+	}
+	hash, known := s.config.Users[user]
+	if !known {
+		hash = unknownUserHash
+	}
+	s.bcryptMu.Lock()
+	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+	s.bcryptMu.Unlock()
+	if err != nil || !known {
+		return false
+	}
+	s.passedMu.Lock()
+	if len(s.passed) >= maxPassed {
+		clear(s.passed)
+	}
+	s.passed[key] = true
+	s.passedMu.Unlock()
+	return true
+}
+
+// tlsConfig is the TLS configuration of a server c secures: the settings
+// in force, with certificates read again, on every handshake.
+func (c *WebConfig) tlsConfig() *tls.Config {
+	return &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		s := c.current()
+		cfg, err := web.ConfigToTLSConfig(&s.config.TLSConfig)
+		if err != nil {
+			return nil, err
+		}
+		cfg.NextProtos = []string{"http/1.1"}
+		if s.config.HTTPConfig.HTTP2 {
+			cfg.NextProtos = []string{"h2", "http/1.1"}
+		}
+		return cfg, nil
+	}}
+}
