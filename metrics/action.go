@@ -2,7 +2,7 @@ package metrics
 
 import (
 	"context"
-	"strings"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -26,23 +26,25 @@ type actionSeries struct {
 }
 
 func (m *Metrics) actionSeries(name string) *actionSeries {
-	s, ok := m.actions.loadOrCreate(name, m.maxKeys, m.newActionSeries)
-	if !ok {
-		m.fold(foldName)
-		s, _ = m.actions.loadOrCreate(OverflowValue, 0, m.newActionSeries)
+	reason := fit(name, true)
+	if reason < 0 {
+		s, ok := m.f.actions.loadOrCreate(name, m.f.maxKeys, m.newActionSeries)
+		if ok {
+			return s
+		}
+		reason = limitReached
 	}
-	return s
+	m.f.fold(foldName, reason, len(name))
+	return m.f.actions.overflow(OverflowValue, m.newActionSeries)
 }
 
 func (m *Metrics) newActionSeries(name string) *actionSeries {
-	// Label values must be valid UTF-8; a name that is not gets its
-	// invalid bytes replaced rather than a panic in client_golang.
-	v := strings.ToValidUTF8(name, "\uFFFD")
+	v := labelValue(name)
 	return &actionSeries{
-		duration: m.actionDuration.WithLabelValues(v),
-		ok:       lazyCounter{vec: m.actionCount, labels: []string{v, StatusOK}},
-		failed:   lazyCounter{vec: m.actionCount, labels: []string{v, StatusError}},
-		size:     lazyCounter{vec: m.actionSize, labels: []string{v}},
+		duration: m.f.actionDuration.WithLabelValues(v),
+		ok:       lazyCounter{vec: m.f.actionCount, labels: []string{v, StatusOK}},
+		failed:   lazyCounter{vec: m.f.actionCount, labels: []string{v, StatusError}},
+		size:     lazyCounter{vec: m.f.actionSize, labels: []string{v}},
 	}
 }
 
@@ -93,10 +95,10 @@ func (m *Metrics) Track(name string) Action {
 
 // Size adds n to the action's genapp_action_size_total when it ends: the
 // number of items, tokens or bytes the action handled. Negative n is ignored:
-// the family is a counter.
+// the family is a counter. A total past the largest int64 stays there.
 func (a *Action) Size(n int) {
 	if n > 0 {
-		a.size += int64(n)
+		a.size += min(int64(n), math.MaxInt64-a.size)
 	}
 }
 

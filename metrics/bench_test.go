@@ -181,8 +181,8 @@ func BenchmarkScrape(b *testing.B) {
 	for i := range 2500 {
 		m.RecordHTTP(Exchange{AppType: AppTypeLLM, Method: "POST", Resource: "r" + strconv.Itoa(i), Status: 200, Duration: time.Second})
 	}
-	if n := len(*m.https.m.Load()); n != 2500 {
-		b.Fatalf("%d exchanges cached, want 2500", n)
+	if n := promtestScrapeRegistry(b, reg).Series("genapp_http_requests_total"); n != 2500 {
+		b.Fatalf("%d exchanges recorded, want 2500", n)
 	}
 	b.Run("handler", func(b *testing.B) { benchScrape(b, Handler()) })
 	b.Run("promhttp", func(b *testing.B) { benchScrape(b, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})) })

@@ -3,7 +3,6 @@ package metrics
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,9 +44,9 @@ func (m *Metrics) RecordHTTP(e Exchange) {
 	if m == nil {
 		return
 	}
-	s := m.httpSeries(exchangeKey{appType: e.AppType, method: normalMethod(e.Method), resource: e.Resource, status: e.Status})
+	s := m.httpSeries(exchangeKey{appType: e.AppType, method: normalMethod(e.Method), resource: e.Resource, status: normalStatus(e.Status)})
 	s.requests.Inc()
-	s.duration.Observe(e.Duration.Seconds())
+	s.duration.Observe(max(e.Duration, 0).Seconds())
 	s.in.Observe(float64(max(e.RequestSize, 0)))
 	s.out.Observe(float64(max(e.ResponseSize, 0)))
 }
@@ -62,33 +61,54 @@ type httpSeries struct {
 	duration, in, out prometheus.Observer
 }
 
+// overflowExchange is the exchange that those refused by the series limit
+// are folded into.
+var overflowExchange = exchangeKey{appType: OverflowValue, method: OverflowValue, resource: OverflowValue, status: overflowStatus}
+
+// overflowStatus is the status of overflowExchange, recorded as OverflowValue.
+const overflowStatus = -1
+
 func (m *Metrics) httpSeries(k exchangeKey) *httpSeries {
-	s, ok := m.https.loadOrCreate(k, m.maxKeys, m.newHTTPSeries)
-	if !ok {
-		m.fold(foldResource)
+	if reason := fit(k.resource, false); reason >= 0 {
+		m.f.fold(foldResource, reason, len(k.resource))
 		k.resource = OverflowValue
-		s, _ = m.https.loadOrCreate(k, 0, m.newHTTPSeries)
 	}
-	return s
+	if reason := fit(k.appType, false); reason >= 0 {
+		m.f.fold(foldAppType, reason, len(k.appType))
+		k.appType = OverflowValue
+	}
+	if s, ok := m.f.https.loadOrCreate(k, m.f.maxKeys, m.newHTTPSeries); ok {
+		return s
+	}
+	m.f.fold(foldResource, limitReached, len(k.resource))
+	return m.f.https.overflow(overflowExchange, m.newHTTPSeries)
 }
 
 func (m *Metrics) newHTTPSeries(k exchangeKey) *httpSeries {
 	status := statusLabel(k.status)
-	resource := strings.ToValidUTF8(k.resource, "\uFFFD")
-	appType := strings.ToValidUTF8(k.appType, "\uFFFD")
+	resource := labelValue(k.resource)
+	appType := labelValue(k.appType)
 	return &httpSeries{
-		requests: m.httpRequests.WithLabelValues(k.method, status, resource, appType),
-		duration: m.httpDuration.WithLabelValues(k.method, status, resource, appType),
-		in:       m.httpSize.WithLabelValues(resource, status, k.method, "in", appType),
-		out:      m.httpSize.WithLabelValues(resource, status, k.method, "out", appType),
+		requests: m.f.httpRequests.WithLabelValues(k.method, status, resource, appType),
+		duration: m.f.httpDuration.WithLabelValues(k.method, status, resource, appType),
+		in:       m.f.httpSize.WithLabelValues(resource, status, k.method, "in", appType),
+		out:      m.f.httpSize.WithLabelValues(resource, status, k.method, "out", appType),
 	}
 }
 
-// statusLabel is the status code as a string; codes outside 100-999 mean that
-// no valid response arrived and are recorded as "0".
-func statusLabel(code int) string {
+// normalStatus returns code, or 0 when it is outside 100-999: then no valid
+// response arrived.
+func normalStatus(code int) int {
 	if code < 100 || code > 999 {
-		return "0"
+		return 0
+	}
+	return code
+}
+
+// statusLabel is the status code of a key as a string.
+func statusLabel(code int) string {
+	if code == overflowStatus {
+		return OverflowValue
 	}
 	return strconv.Itoa(code)
 }
