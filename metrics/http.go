@@ -26,9 +26,12 @@ type Exchange struct {
 	// series at will.
 	Method string
 	// Resource names what was called. It must be low-cardinality and free of
-	// secrets: a route pattern or the result of [CleanResource].
+	// secrets: a route pattern or the result of [CleanResource]. Like
+	// AppType, it is folded into [OverflowValue] when longer than
+	// [MaxLabelLen].
 	Resource string
-	// Status is the response status code, 0 when no response arrived.
+	// Status is the response status code, 0 when no response arrived; a
+	// code outside 100-999 is recorded as 0.
 	Status       int
 	Duration     time.Duration
 	RequestSize  int64 // request body bytes sent ("in")
@@ -40,6 +43,7 @@ type Exchange struct {
 func RecordHTTP(e Exchange) { Default().RecordHTTP(e) }
 
 // RecordHTTP records e: one count, its duration, and both body sizes.
+// Negative durations and sizes are recorded as 0.
 func (m *Metrics) RecordHTTP(e Exchange) {
 	if m == nil {
 		return
