@@ -43,14 +43,19 @@ const OverflowValue = "{overflow}"
 type guard struct {
 	maxSeries, maxKeys int
 	logger             *slog.Logger
+	folded             [len(foldLabels)]lazyCounter // genapp_series_overflow_total by label
 	warned             [len(foldLabels)][len(foldReasons)]atomic.Bool
 }
 
 // minSeries is the smallest limit: room for one value and the overflow.
 const minSeries = 4
 
-func newGuard(maxSeries int, logger *slog.Logger) guard {
-	return guard{maxSeries: maxSeries, maxKeys: (maxSeries - 2) / 2, logger: logger}
+// initGuard sets the limits of f's guard and where it counts and warns.
+func (f *families) initGuard(maxSeries int, logger *slog.Logger) {
+	f.maxSeries, f.maxKeys, f.logger = maxSeries, (maxSeries-2)/2, logger
+	for i, label := range foldLabels {
+		f.folded[i] = lazyCounter{vec: f.overflow, labels: []string{label}}
+	}
 }
 
 // The labels that fold, as genapp_series_overflow_total names them.
@@ -87,9 +92,9 @@ func fit(v string, emptyFolds bool) int {
 }
 
 // fold counts one observation folded into OverflowValue and warns once per
-// label and reason. It takes no lock: CounterVec caches the three children.
+// label and reason.
 func (f *families) fold(label, reason, valueLen int) {
-	f.overflow.WithLabelValues(foldLabels[label]).Inc()
+	f.folded[label].get().Inc()
 	if f.warned[label][reason].CompareAndSwap(false, true) {
 		f.logger.Warn("metrics: "+foldReasons[reason]+", values are folded into "+OverflowValue,
 			"label", foldLabels[label], "value_bytes", valueLen,

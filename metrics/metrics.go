@@ -143,7 +143,7 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 		c.logger = slog.Default()
 	}
 	f := newFamilies(prometheus.Labels{"app": project, "env": env})
-	f.guard = newGuard(c.maxSeries, c.logger)
+	f.initGuard(c.maxSeries, c.logger)
 	if err := c.registerer.Register(f); err != nil {
 		var are prometheus.AlreadyRegisteredError
 		existing, ok := (*families)(nil), false
