@@ -239,15 +239,17 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 	return err
 }
 
-// describeWebhook says where the webhook is served. A path from -webhook-url is
-// not shown: it may hold the bot token or another secret.
+// describeWebhook says where the webhook is served. Of the public URL it
+// shows the scheme and host, and the path only when it is webhookPath: a
+// path, query or user from -webhook-url may hold the bot token or another
+// secret.
 func describeWebhook(addr net.Addr, path, publicURL string) string {
-	if path == webhookPath {
-		return fmt.Sprintf("http://%s%s (public URL %s)", addr, path, publicURL)
-	}
 	origin := "(not a URL)"
 	if u, err := url.Parse(publicURL); err == nil {
 		origin = u.Scheme + "://" + u.Host
+	}
+	if path == webhookPath {
+		return fmt.Sprintf("http://%s%s (public URL %s%s)", addr, path, origin, path)
 	}
 	return fmt.Sprintf("http://%s (public URL %s; its path, from -webhook-url, is not shown: it may hold a secret)", addr, origin)
 }

@@ -61,7 +61,7 @@ func TestDescribeWebhook(t *testing.T) {
 	if want := "http://127.0.0.1:8443 (public URL https://bot.example; its path, from -webhook-url, is not shown: it may hold a secret)"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
-	if got, want := describeWebhook(addr, webhookPath, "http://127.0.0.1:8443"+webhookPath), "http://127.0.0.1:8443/telegram/webhook (public URL http://127.0.0.1:8443/telegram/webhook)"; got != want {
+	if got, want := describeWebhook(addr, webhookPath, "https://u:pw@bot.example"+webhookPath+"?key=s3cret"), "http://127.0.0.1:8443/telegram/webhook (public URL https://bot.example/telegram/webhook)"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
