@@ -346,3 +346,20 @@ func TestCarelessCallers(t *testing.T) {
 		t.Errorf("%d count series, want 3: big ok and error, overflow error", n)
 	}
 }
+
+// TestFoldCountedOnce: an exchange with several labels that do not fit is
+// one folded observation.
+func TestFoldCountedOnce(t *testing.T) {
+	m := quietTest(t, WithMaxSeries(4))
+	long := strings.Repeat("x", MaxLabelLen+1)
+	m.RecordHTTP(Exchange{AppType: "a", Method: "GET", Resource: "r", Status: 200})   // kept: the one exchange
+	m.RecordHTTP(Exchange{AppType: long, Method: "GET", Resource: long, Status: 200}) // too long, then over the limit
+	m.RecordHTTP(Exchange{AppType: long, Method: "GET", Resource: "r", Status: 200})  // too long, then over the limit
+	e := scrape(t, m)
+	if got := e.Sum("genapp_series_overflow_total", nil); got != 2 {
+		t.Errorf("%v folds counted, want 2", got)
+	}
+	if got := e.Counter(t, "genapp_http_requests_total", L{"status": OverflowValue}); got != 2 {
+		t.Errorf("%v exchanges under the overflow series, want 2", got)
+	}
+}

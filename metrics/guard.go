@@ -29,10 +29,11 @@ const MaxLabelLen = 128
 //     app_type under "{overflow}" in all four labels: statuses, methods and
 //     app_type values are as bounded as resources.
 //
-// genapp_series_overflow_total counts the folded observations by the label
-// that did not fit: label="name" for actions, label="app_type" for app_type
-// values too long, label="resource" for the other HTTP exchanges. A warning
-// is logged the first time each label folds for each reason.
+// genapp_series_overflow_total counts each folded observation once, by the
+// label that did not fit: label="name" for actions; for HTTP exchanges
+// label="resource" when the resource was too long or the series limit was
+// reached, else label="app_type". A warning is logged the first time each
+// label folds for each reason.
 const OverflowValue = "{overflow}"
 
 // guard bounds the caches of action names and HTTP exchanges. A name can take
@@ -91,10 +92,15 @@ func fit(v string, emptyFolds bool) int {
 	return -1
 }
 
-// fold counts one observation folded into OverflowValue and warns once per
-// label and reason.
+// fold counts one observation folded into OverflowValue under label, and
+// warns once per label and reason.
 func (f *families) fold(label, reason, valueLen int) {
 	f.folded[label].get().Inc()
+	f.warn(label, reason, valueLen)
+}
+
+// warn logs the first fold of label for reason.
+func (f *families) warn(label, reason, valueLen int) {
 	if f.warned[label][reason].CompareAndSwap(false, true) {
 		f.logger.Warn("metrics: "+foldReasons[reason]+", values are folded into "+OverflowValue,
 			"label", foldLabels[label], "value_bytes", valueLen,

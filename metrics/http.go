@@ -73,19 +73,27 @@ var overflowExchange = exchangeKey{appType: OverflowValue, method: OverflowValue
 const overflowStatus = -1
 
 func (m *Metrics) httpSeries(k exchangeKey) *httpSeries {
+	counted := -1 // the label this observation is counted under as folded
 	if reason := fit(k.resource, false); reason >= 0 {
-		m.f.fold(foldResource, reason, len(k.resource))
-		k.resource = OverflowValue
+		m.f.warn(foldResource, reason, len(k.resource))
+		k.resource, counted = OverflowValue, foldResource
 	}
 	if reason := fit(k.appType, false); reason >= 0 {
-		m.f.fold(foldAppType, reason, len(k.appType))
+		m.f.warn(foldAppType, reason, len(k.appType))
 		k.appType = OverflowValue
+		if counted < 0 {
+			counted = foldAppType
+		}
 	}
-	if s, ok := m.f.https.loadOrCreate(k, m.f.maxKeys, m.newHTTPSeries); ok {
-		return s
+	s, ok := m.f.https.loadOrCreate(k, m.f.maxKeys, m.newHTTPSeries)
+	if !ok {
+		m.f.warn(foldResource, limitReached, len(k.resource))
+		s, counted = m.f.https.overflow(overflowExchange, m.newHTTPSeries), foldResource
 	}
-	m.f.fold(foldResource, limitReached, len(k.resource))
-	return m.f.https.overflow(overflowExchange, m.newHTTPSeries)
+	if counted >= 0 {
+		m.f.folded[counted].get().Inc()
+	}
+	return s
 }
 
 func (m *Metrics) newHTTPSeries(k exchangeKey) *httpSeries {

@@ -23,7 +23,9 @@ var envs = []string{"dev", "preprod", "prod"}
 // Metrics holds the six genapp_* families of one project and environment.
 //
 // All methods are safe for concurrent use. A nil *Metrics is valid and records
-// nothing, which is what the package-level functions use before [Init].
+// nothing, which is what the package-level functions use before [Init]. Each
+// package-level function has a method of the same name recording in the
+// instance, except the generic [WrapValue], whose counterpart is [WrapValueIn].
 //
 // A *Metrics is not a prometheus.Collector: its families are registered by
 // [New] in the registry of [WithRegistry] (or the default one), and [Metrics.Handler]
