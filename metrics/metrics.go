@@ -23,9 +23,11 @@ var envs = []string{"dev", "preprod", "prod"}
 // Metrics holds the six genapp_* families of one project and environment.
 //
 // All methods are safe for concurrent use. A nil *Metrics is valid and records
-// nothing, which is what the package-level functions use before [Init]. Each
-// package-level function has a method of the same name recording in the
-// instance, except the generic [WrapValue], whose counterpart is [WrapValueIn].
+// nothing, which is what the package-level functions use before [Init].
+// [Track], [Wrap], [RecordHTTP], [Middleware] and [Handler] use the default
+// instance; the methods of the same name use m. The counterpart of the
+// generic [WrapValue] is [WrapValueIn], as methods cannot have type
+// parameters.
 //
 // A *Metrics is not a prometheus.Collector: its families are registered by
 // [New] in the registry of [WithRegistry] (or the default one), and [Metrics.Handler]
