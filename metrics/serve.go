@@ -29,7 +29,9 @@ const (
 	idleTimeout  = 2 * time.Minute  // between two requests on a connection
 )
 
-// ServeOption configures [Serve] and [ServeListener].
+// ServeOption configures [Serve] and [ServeListener]: [WithWebConfig] and
+// [WithWebConfigFile]. The instance served is the default one, made by
+// [Init] with its [Option]s.
 type ServeOption func(*serveConfig)
 
 type serveConfig struct {
