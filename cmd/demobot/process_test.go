@@ -163,3 +163,61 @@ func TestSignals(t *testing.T) {
 		})
 	}
 }
+
+// TestSignalsDuringStartup sends SIGTERM or SIGINT while a startup call
+// (getMe, deleteWebhook, setWebhook) hangs: the demo stops, with status 0,
+// within 5 s, instead of waiting for the Bot API.
+func TestSignalsDuringStartup(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		framework, mode, method string
+		signal                  syscall.Signal
+	}{
+		{frameworkTelebot, modePolling, "getMe", syscall.SIGTERM},
+		{frameworkTgbotapi, modePolling, "getMe", syscall.SIGINT},
+		{frameworkTelebot, modePolling, "deleteWebhook", syscall.SIGINT},
+		{frameworkTgbotapi, modePolling, "deleteWebhook", syscall.SIGTERM},
+		{frameworkTelebot, modeWebhook, "setWebhook", syscall.SIGTERM},
+		{frameworkTgbotapi, modeWebhook, "setWebhook", syscall.SIGINT},
+	} {
+		t.Run(fmt.Sprintf("%s/%s/%v", tc.framework, tc.method, tc.signal), func(t *testing.T) {
+			t.Parallel()
+			srv := telegramtest.NewServer()
+			defer srv.Close()
+			srv.Inject(tc.method, telegramtest.Fault{Delay: time.Minute, Times: -1})
+			p := startProcess(t, "-framework", tc.framework, "-mode", tc.mode, "-listen", "127.0.0.1:0",
+				"-webhook-listen", "127.0.0.1:0", "-webhook-url", "https://bot.example/hook", "-token", srv.Token, "-api-url", srv.URL)
+			for deadline := time.Now().Add(10 * time.Second); !hanging(srv, tc.method); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no %s call within 10 s", tc.method)
+				}
+			}
+			start := time.Now()
+			if err := p.cmd.Process.Signal(tc.signal); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-p.exited:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("still running 10 s after %v", tc.signal)
+			}
+			took := time.Since(start)
+			if code := p.cmd.ProcessState.ExitCode(); code != 0 || took > 5*time.Second {
+				t.Errorf("exit status %d after %v, want 0 within 5 s", code, took)
+			}
+			if out := p.stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
+				t.Errorf("stdout does not end with the stop line:\n%s", out)
+			}
+		})
+	}
+}
+
+// hanging reports whether srv has a call of method in progress.
+func hanging(srv *telegramtest.Server, method string) bool {
+	for _, c := range srv.Calls() {
+		if c.Method == method && c.Status == 0 {
+			return true
+		}
+	}
+	return false
+}

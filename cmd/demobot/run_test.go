@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -355,5 +357,31 @@ func TestStartFailures(t *testing.T) {
 				noToken(t, "stderr", stderr.String(), srv.Token)
 			})
 		}
+	}
+}
+
+// TestMalformedAnswerAtStartup: a 429 whose retry_after is a string makes
+// telebot v3.3.8 panic in getMe; the demo says so and exits 1, and does
+// not crash.
+func TestMalformedAnswerAtStartup(t *testing.T) {
+	t.Parallel()
+	inProcess.Lock()
+	defer inProcess.Unlock()
+	const token = "7012345678:AAHfakeTokenForTests_0123456789-abcd"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5","parameters":{"retry_after":"5"}}`)
+	}))
+	defer srv.Close()
+	for framework, want := range map[string]string{
+		frameworkTelebot:  "the bot library panicked: interface conversion",
+		frameworkTgbotapi: "cannot unmarshal string",
+	} {
+		var stdout, stderr syncbuf.Buffer
+		code := run(t.Context(), []string{"-framework", framework, "-token", token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, envOf(nil), &stdout, &stderr)
+		if code != 1 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s: exit status %d, stderr:\n%s\nwant 1 and %q", framework, code, stderr.String(), want)
+		}
+		noToken(t, "stderr", stderr.String(), token)
 	}
 }
