@@ -62,7 +62,9 @@ func readAll(t *testing.T, b io.Reader, sizes []byte) ([]byte, error) {
 	return nil, nil
 }
 
-func masked(s string) string { return bottoken.MaskString(s, scanToken) }
+var scanMasker = bottoken.NewMasker(scanToken)
+
+func masked(s string) string { return scanMasker.MaskString(s) }
 
 func FuzzScanBody(f *testing.F) {
 	for _, s := range []string{"", scanToken, "x" + scanToken + scanToken + "y", "123:short-secre", "123:123:short-secret", strings.Repeat("1", 40)} {
@@ -73,7 +75,7 @@ func FuzzScanBody(f *testing.F) {
 		for i := range reads {
 			reads[i] = max(reads[i]%40, 1) // a zero-length Read only returns 0, nil
 		}
-		b := newScanBody(&chunkReader{data: []byte(body), sizes: chunks, err: io.EOF}, tokenMask(scanToken), len(scanToken)-1)
+		b := newScanBody(&chunkReader{data: []byte(body), sizes: chunks, err: io.EOF}, tokenMask{scanMasker}, scanMasker.MaxPartial())
 		got, err := readAll(t, b, reads)
 		if err != io.EOF {
 			t.Fatalf("err = %v, want io.EOF", err)
@@ -89,7 +91,7 @@ func FuzzScanBody(f *testing.F) {
 
 func TestScanBodyIsAReader(t *testing.T) {
 	body := strings.Repeat("abc "+scanToken+" 123:short", 50)
-	b := newScanBody(io.NopCloser(strings.NewReader(body)), tokenMask(scanToken), len(scanToken)-1)
+	b := newScanBody(io.NopCloser(strings.NewReader(body)), tokenMask{scanMasker}, scanMasker.MaxPartial())
 	if err := iotest.TestReader(b, []byte(masked(body))); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +101,7 @@ func TestScanBodyIsAReader(t *testing.T) {
 // reach the caller at once, without a Read that waits for more.
 func TestScanBodyHoldsBackOnlyAPossibleToken(t *testing.T) {
 	r := &chunkReader{data: []byte(`{"ok":true}` + "123:sh" + "ort-secret!"), sizes: []byte{11, 6, 11}, err: io.EOF}
-	b := newScanBody(r, tokenMask(scanToken), len(scanToken)-1)
+	b := newScanBody(r, tokenMask{scanMasker}, scanMasker.MaxPartial())
 	p := make([]byte, 64)
 	if n, err := b.Read(p); string(p[:n]) != `{"ok":true}` || err != nil {
 		t.Fatalf("first Read = %q, %v", p[:n], err)
@@ -118,7 +120,7 @@ func TestScanBodyError(t *testing.T) {
 	boom := errors.New("boom")
 	for _, size := range []byte{1, 3, 64} {
 		r := &chunkReader{data: []byte("ab123:short"), sizes: []byte{2, 9}, err: boom}
-		got, err := readAll(t, newScanBody(r, tokenMask(scanToken), len(scanToken)-1), []byte{size})
+		got, err := readAll(t, newScanBody(r, tokenMask{scanMasker}, scanMasker.MaxPartial()), []byte{size})
 		if string(got) != "ab123:short" || err != boom {
 			t.Errorf("reads of %d: got %q, %v; want every byte, then boom", size, got, err)
 		}
@@ -134,7 +136,7 @@ func (c *closeCounter) Close() error { c.closed++; return nil }
 
 func TestScanBodyClose(t *testing.T) {
 	rc := &closeCounter{Reader: strings.NewReader("x123:short")}
-	b := newScanBody(rc, tokenMask(scanToken), len(scanToken)-1)
+	b := newScanBody(rc, tokenMask{scanMasker}, scanMasker.MaxPartial())
 	p := make([]byte, 64)
 	if n, _ := b.Read(p); string(p[:n]) != "x" {
 		t.Fatalf("Read = %q, want the byte before a possible token", p[:n])

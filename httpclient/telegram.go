@@ -56,18 +56,21 @@ const fileResource = "file"
 // Nothing that comes back carries the token either: in the response's
 // header values and in its body, as the body streams, the secret of every
 // occurrence of the token (what follows its ':') is overwritten with '*'
-// bytes, whatever its length. The bot ID before the ':' stays, and so does
-// the length of the body, so Content-Length and the size recorded remain
-// those of the bytes received. An endpoint that echoes the token in an error
-// description, or a proxy whose Location quotes it, cannot make the bot
-// library put it in an error or a log line. To find a token split across
-// two reads, up to len(token)-1 bytes that could begin one are held back
-// until the next bytes arrive or the body ends; the body is never buffered
-// whole, and its io.WriterTo, if it had one, is not offered.
+// bytes, whatever its length; a secret of 16 characters or more, as real
+// ones are, is also found on its own (after an escaped ':', say). The bot
+// ID before the ':' stays, and so does the length of the body, so
+// Content-Length and the size recorded remain those of the bytes received.
+// An endpoint that echoes the token in an error description, or a proxy
+// whose Location quotes it, cannot make the bot library put it in an error
+// or a log line. To find a token split across two reads, the bytes at the
+// end of a read that could begin one (fewer than the token has) are held
+// back until the next bytes arrive or the body ends; the body is never
+// buffered whole, and its io.WriterTo, if it had one, is not offered.
 func NewTelegram(token string, opts ...Option) *http.Client {
 	c := newConfig(metrics.AppTypeTelegram, TelegramResource, opts)
 	return newClient(c, func(base http.RoundTripper) http.RoundTripper {
-		return &tokenTransport{base: base, token: token, scanner: tokenMask(token)}
+		m := bottoken.NewMasker(token)
+		return &tokenTransport{base: base, token: token, masker: m, scanner: tokenMask{m}}
 	})
 }
 
@@ -117,7 +120,8 @@ var errBadToken = errors.New("httpclient: the request URL holds httpclient.Token
 type tokenTransport struct {
 	base    http.RoundTripper
 	token   string
-	scanner bodyScanner // tokenMask(token), boxed once
+	masker  bottoken.Masker
+	scanner bodyScanner // tokenMask{masker}, boxed once
 }
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -164,27 +168,22 @@ func (t *tokenTransport) mask(resp *http.Response) *http.Response {
 	}
 	for _, vs := range resp.Header {
 		for i, v := range vs {
-			vs[i] = bottoken.MaskString(v, t.token)
+			vs[i] = t.masker.MaskString(v)
 		}
 	}
 	if resp.Body != nil && resp.Body != http.NoBody {
-		resp.Body = newScanBody(resp.Body, t.scanner, len(t.token)-1)
+		resp.Body = newScanBody(resp.Body, t.scanner, t.masker.MaxPartial())
 	}
 	return resp
 }
 
 // tokenMask is the bodyScanner that masks a bot token. It holds back the
-// longest end of the bytes that begins the token.
-type tokenMask string
+// longest end of the bytes that could begin a match.
+type tokenMask struct{ m bottoken.Masker }
 
 func (t tokenMask) scan(p []byte) (hold int) {
-	bottoken.Mask(p, string(t))
-	for k := min(len(p), len(t)-1); k > 0; k-- {
-		if string(p[len(p)-k:]) == string(t[:k]) {
-			return k
-		}
-	}
-	return 0
+	t.m.Mask(p)
+	return t.m.Partial(p)
 }
 
 func validToken(s string) bool {

@@ -158,6 +158,7 @@ func TestTelegramMasksHeaders(t *testing.T) {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("X-Echo", "a "+r.URL.Path)
 		w.Header().Add("X-Echo", botToken+botToken)
+		w.Header().Add("X-Echo", strings.Replace(botToken, ":", "%3A", 1))
 		io.WriteString(w, body)
 	}))
 	defer api.Close()
@@ -174,7 +175,8 @@ func TestTelegramMasksHeaders(t *testing.T) {
 	if want := strings.ReplaceAll(body, botToken, masked); string(got) != want || resp.ContentLength != int64(len(want)) {
 		t.Errorf("body = %q (Content-Length %d), want %q", got, resp.ContentLength, want)
 	}
-	if echo := resp.Header.Values("X-Echo"); len(echo) != 2 || echo[0] != "a /bot"+masked+"/getMe" || echo[1] != masked+masked {
+	if echo := resp.Header.Values("X-Echo"); len(echo) != 3 || echo[0] != "a /bot"+masked+"/getMe" || echo[1] != masked+masked ||
+		echo[2] != strings.Replace(masked, ":", "%3A", 1) {
 		t.Errorf("X-Echo = %q, want the token masked", echo)
 	}
 }

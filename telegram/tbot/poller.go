@@ -301,10 +301,11 @@ func parseUpdate(raw []byte) (u tele.Update, err error) {
 // fail returns a PollError whose texts hold no bot token: b.Token may be
 // the real one.
 func (p *Poller) fail(b *tele.Bot, code int, description string, err error) *PollError {
+	m := bottoken.NewMasker(b.Token)
 	if err != nil {
-		err = maskedError{err, bottoken.Redact(bottoken.MaskString(err.Error(), b.Token))}
+		err = maskedError{err, bottoken.Redact(m.MaskString(err.Error()))}
 	}
-	return &PollError{Code: code, Description: bottoken.Redact(bottoken.MaskString(description, b.Token)), err: err}
+	return &PollError{Code: code, Description: bottoken.Redact(m.MaskString(description)), err: err}
 }
 
 // maskedError is an error with its text masked, unwrapping to the
