@@ -252,3 +252,38 @@ func TestMalformedCommandEntity(t *testing.T) {
 		t.Errorf("%d runs recorded, want the 3 of text_handler", n)
 	}
 }
+
+// TestPollingFailingAPI is the check of issue #12 for this adapter:
+// tgbotapi's own poller (GetUpdatesChan), which Run reads from, does not
+// hammer a Bot API whose getUpdates fails. It waits 3 s after each failure
+// and logs it, so it sends one request in the window where telebot v3's
+// LongPoller sends thousands (see tbot.Poller). It does not stop on 401 or
+// 409 and waits 3 s whatever a 429's retry_after says.
+func TestPollingFailingAPI(t *testing.T) {
+	for _, status := range []int{409, 401, 429, 502} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			srv := telegramtest.NewServer()
+			defer srv.Close()
+			srv.Inject("getUpdates", telegramtest.Fault{Status: status, RetryAfter: 30, Times: -1})
+			bot, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), &http.Client{Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := tgbotapi.NewUpdate(0)
+			cfg.Timeout = 1
+			bot.GetUpdatesChan(cfg)
+			time.Sleep(1500 * time.Millisecond) // the window the requests are counted in
+			bot.StopReceivingUpdates()
+			n := 0
+			for _, c := range srv.Calls() {
+				if c.Method == "getUpdates" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d getUpdates in 1.5 s, want 1", n)
+			}
+		})
+	}
+}
