@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -97,8 +97,12 @@ func (t *telebotBot) poll(ctx context.Context) error {
 }
 
 func (t *telebotBot) handleWebhook(r *http.Request) error {
-	var u tele.Update
-	if err := json.NewDecoder(r.Body).Decode(&u); err != nil {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	u, err := tbot.ParseUpdate(data) // json.Unmarshal panics on some updates
+	if err != nil {
 		return err
 	}
 	t.bot.ProcessUpdate(u)

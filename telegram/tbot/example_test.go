@@ -121,3 +121,15 @@ func printActions(m *metrics.Metrics, runs int) {
 	}
 	fmt.Print(strings.Join(lines, ""))
 }
+
+// ParseUpdate parses what a webhook request or getUpdates carries; an
+// update that makes telebot panic is an error instead.
+func ExampleParseUpdate() {
+	_, err := tbot.ParseUpdate([]byte(`{"update_id":1,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"photo":[]}}`))
+	fmt.Println(err)
+	u, err := tbot.ParseUpdate([]byte(`{"update_id":2,"message":{"message_id":2,"date":0,"chat":{"id":1,"type":"private"},"text":"hi"}}`))
+	fmt.Println(u.ID, u.Message.Text, err)
+	// Output:
+	// tbot: telebot cannot parse the update: it panicked: runtime error: index out of range [-1]
+	// 2 hi <nil>
+}

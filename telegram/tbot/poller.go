@@ -276,7 +276,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 	updates := make([]tele.Update, 0, len(a.Result))
 	for i, raw := range a.Result {
 		p.lastUpdateID = max(p.lastUpdateID, ids[i])
-		u, err := parseUpdate(raw)
+		u, err := ParseUpdate(raw)
 		if err != nil {
 			b.OnError(p.fail(b, resp.StatusCode, fmt.Sprintf("update %d skipped: telebot cannot parse it", ids[i]), err), nil)
 			continue
@@ -286,15 +286,18 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 	return updates, nil
 }
 
-// parseUpdate parses an update as telebot does, with telebot's panics
-// (such as that of Photo.UnmarshalJSON on "photo":[]) turned into errors.
-func parseUpdate(raw []byte) (u tele.Update, err error) {
+// ParseUpdate parses an update, as the Bot API sends it to getUpdates and
+// to webhooks, into telebot's type, with telebot's panics turned into
+// errors: telebot v3.3.8's Photo.UnmarshalJSON takes the last of the sizes
+// of "photo":[] and panics, which json.Unmarshal passes on. The Poller
+// parses updates with it; use it for webhook requests too.
+func ParseUpdate(data []byte) (u tele.Update, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("telebot panicked: %v", r)
+			u, err = tele.Update{}, fmt.Errorf("tbot: telebot cannot parse the update: it panicked: %v", r)
 		}
 	}()
-	err = json.Unmarshal(raw, &u)
+	err = json.Unmarshal(data, &u)
 	return u, err
 }
 
