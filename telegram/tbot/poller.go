@@ -38,7 +38,8 @@ const maxAnswer = 64 << 20
 // or another instance polls), 429 or 502 gets thousands of requests a
 // second. Poller instead
 //
-//   - waits after each failure, with exponential backoff and jitter
+//   - waits after each failure (an empty answer that came back within a
+//     quarter of the poll timeout included), with exponential backoff and jitter
 //     ([MinBackoff] to [MaxBackoff]), or the retry_after of a 429 (a number
 //     or a numeric string, at most [MaxRetryAfter]);
 //   - stops on 401 and 409, which waiting does not cure: Poll returns and
@@ -72,11 +73,11 @@ type Poller struct {
 // PollerOption configures a [Poller].
 type PollerOption func(*Poller)
 
-// WithPollTimeout sets the long-poll timeout of getUpdates, whole seconds
-// (the Bot API's unit), 0 for short polling. The default is 10 s. The
-// client's own timeout must be longer.
+// WithPollTimeout sets the long-poll timeout of getUpdates, in whole
+// seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
+// The default is 10 s. The client's own timeout must be longer.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) { p.timeout = max(d, 0) }
+	return func(p *Poller) { p.timeout = max(d.Truncate(time.Second), time.Second) }
 }
 
 // WithAllowedUpdates sets the allowed_updates of getUpdates: the update
@@ -233,6 +234,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 		return nil, p.fail(b, 0, "bad bot URL", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	start := time.Now()
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return nil, p.fail(b, 0, "no answer", err)
@@ -260,6 +262,10 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 			e.RetryAfter = retryAfter(a.Parameters.RetryAfter)
 		}
 		return nil, e
+	}
+	if len(a.Result) == 0 && time.Since(start) < p.timeout/4 {
+		// Polling again at once would be a busy loop.
+		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answered at once with no updates, though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", p.timeout), nil)
 	}
 	// Every update needs its ID, for the offset that confirms it, before
 	// any is taken.

@@ -314,3 +314,24 @@ func TestPollerKeepsTheTokenSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestPollerEmptyAnswersAtOnce: a Bot API (or a proxy) that does not hold
+// the long poll, and answers at once with no updates, gets a handful of
+// requests, not a busy loop.
+func TestPollerEmptyAnswersAtOnce(t *testing.T) {
+	for name, poller := range map[string]tele.Poller{
+		"Poller":     tbot.NewPoller(nil, tbot.WithPollTimeout(10*time.Second)),
+		"LongPoller": &tele.LongPoller{Timeout: 10 * time.Second}, // the control
+	} {
+		srv, calls := hostileAPI(t, http.StatusOK, `{"ok":true,"result":[]}`)
+		bot := newPollerBot(t, srv.URL, "TOKEN")
+		pollFor(t, poller, bot.Bot, 400*time.Millisecond)
+		n := calls.Load()
+		switch {
+		case name == "Poller" && (n != 1 || len(bot.onError()) != 1):
+			t.Errorf("Poller: %d getUpdates in 400ms and %d errors reported, want 1 and 1", n, len(bot.onError()))
+		case name == "LongPoller" && n < 20:
+			t.Errorf("LongPoller: %d getUpdates in 400ms, expected it to hammer the API", n)
+		}
+	}
+}
