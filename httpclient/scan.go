@@ -9,6 +9,12 @@ import "io"
 // bounded state of its own; a scanner that rewrites (the bot token mask)
 // holds back the bytes that could begin a match, so that a match split
 // across two reads is rewritten whole before any of it reaches the caller.
+//
+// Scanners plug in by wrapping a body in a scanBody: the Telegram client
+// masks its bot token with one; a reader of values (LLM token usage, say)
+// is a scanner that returns 0, keeps at most a bounded capture of its
+// own, and is read by whoever records the exchange once the body ended.
+// Two scanners on one body are two scanBody layers.
 type bodyScanner interface {
 	// scan is given the next bytes of the body: the ones it held back
 	// last time, followed by those just received. It may change bytes of
