@@ -59,8 +59,9 @@ const maxAnswer = 64 << 20
 // the bot's URL with the bot's token; the token never appears in its
 // errors.
 //
-// A Poller polls for one bot at a time; it is not reused after Poll
-// returns on its own.
+// A Poller runs one Poll at a time. Polling again after stop was closed
+// goes on from the offset reached; a Poller that stopped on its own
+// (401, 409) is not reused.
 type Poller struct {
 	client  *http.Client
 	timeout time.Duration

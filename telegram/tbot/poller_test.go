@@ -257,9 +257,10 @@ func TestPollerPoisonUpdate(t *testing.T) {
 	}
 
 	bot := newPollerBot(t, srv.URL, srv.Token)
+	p := tbot.NewPoller(nil, tbot.WithPollTimeout(time.Second))
 	var got []tele.Update
 	for range 10 { // until the good update arrives, at most 10 windows
-		updates, _ := pollFor(t, tbot.NewPoller(nil, tbot.WithPollTimeout(time.Second)), bot.Bot, 300*time.Millisecond)
+		updates, _ := pollFor(t, p, bot.Bot, 300*time.Millisecond)
 		got = append(got, updates...)
 		if len(got) > 0 {
 			break
