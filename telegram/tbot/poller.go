@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,18 +14,19 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
+	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
 // Backoff of a [Poller] after a failed getUpdates: the first wait is
 // between MinBackoff/2 and MinBackoff, each further one in a row twice as
 // long, at most MaxBackoff.
 const (
-	MinBackoff = time.Second
-	MaxBackoff = 30 * time.Second
+	MinBackoff = polling.MinBackoff
+	MaxBackoff = polling.MaxBackoff
 )
 
 // MaxRetryAfter caps the retry_after of a 429 that a [Poller] waits.
-const MaxRetryAfter = time.Hour
+const MaxRetryAfter = polling.MaxRetryAfter
 
 // maxAnswer caps the getUpdates answer a Poller reads: 100 updates of the
 // largest kind are far below it.
@@ -136,10 +136,9 @@ func (e *PollError) Error() string {
 		b.WriteString(e.err.Error())
 	}
 	switch {
-	case e.Code == http.StatusUnauthorized && e.Stopped:
-		b.WriteString("; polling stopped: the Bot API does not accept the token (revoked or wrong)")
-	case e.Code == http.StatusConflict && e.Stopped:
-		b.WriteString("; polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls")
+	case e.Stopped:
+		b.WriteString("; ")
+		b.WriteString(polling.StopReason(e.Code))
 	case e.RetryAfter > 0:
 		fmt.Fprintf(&b, "; retrying after %v, as asked", e.RetryAfter)
 	}
@@ -176,15 +175,10 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 			}
 			wait := err.RetryAfter
 			if wait == 0 {
-				wait = backoff(failures)
+				wait = polling.Backoff(failures)
 			}
 			failures++
-			timer := time.NewTimer(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				timer.Stop()
-			}
+			polling.Sleep(ctx.Done(), wait)
 			continue
 		}
 		failures = 0
@@ -198,22 +192,13 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 	}
 }
 
-// backoff is the wait after failures failures in a row, and one more.
-func backoff(failures int) time.Duration {
-	d := MaxBackoff
-	if failures < 6 { // 1 s << 5 = 32 s > MaxBackoff
-		d = min(MinBackoff<<failures, MaxBackoff)
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
 // answer is the Bot API's envelope, tolerant of a malformed error: any
 // retry_after is kept raw and parsed by retryAfter.
 type answer struct {
-	OK          bool              `json:"ok"`
-	Code        int               `json:"error_code"`
-	Description string            `json:"description"`
-	Result      []json.RawMessage `json:"result"`
+	OK          bool            `json:"ok"`
+	Code        int             `json:"error_code"`
+	Description string          `json:"description"`
+	Result      json.RawMessage `json:"result"`
 	Parameters  struct {
 		RetryAfter json.RawMessage `json:"retry_after"`
 	} `json:"parameters"`
@@ -258,30 +243,21 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 			code = resp.StatusCode
 		}
 		e := p.fail(b, code, a.Description, nil)
-		e.Stopped = code == http.StatusUnauthorized || code == http.StatusConflict
+		e.Stopped = polling.StopReason(code) != ""
 		if code == http.StatusTooManyRequests {
 			e.RetryAfter = retryAfter(a.Parameters.RetryAfter)
 		}
 		return nil, e
 	}
-	if len(a.Result) == 0 && time.Since(start) < p.timeout/4 {
-		// Polling again at once would be a busy loop.
+	raws, ids, err := polling.Split(a.Result)
+	if err != nil {
+		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer", err)
+	}
+	if polling.EarlyEmpty(len(raws), time.Since(start), p.timeout) {
 		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answered at once with no updates, though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", p.timeout), nil)
 	}
-	// Every update needs its ID, for the offset that confirms it, before
-	// any is taken.
-	ids := make([]int, len(a.Result))
-	for i, raw := range a.Result {
-		var id struct {
-			ID *int `json:"update_id"`
-		}
-		if err := json.Unmarshal(raw, &id); err != nil || id.ID == nil {
-			return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("update %d of %d has no numeric update_id", i+1, len(a.Result)), err)
-		}
-		ids[i] = *id.ID
-	}
-	updates := make([]tele.Update, 0, len(a.Result))
-	for i, raw := range a.Result {
+	updates := make([]tele.Update, 0, len(raws))
+	for i, raw := range raws {
 		p.lastUpdateID = max(p.lastUpdateID, ids[i])
 		u, err := ParseUpdate(raw)
 		if err != nil {
@@ -331,15 +307,11 @@ func (e maskedError) Unwrap() error { return e.err }
 // retryAfter parses the retry_after of a 429: a number of seconds, or,
 // from a broken API, a string holding one. Anything else is 0.
 func retryAfter(raw json.RawMessage) time.Duration {
-	s := strings.Trim(string(raw), `"`)
-	secs, err := strconv.ParseFloat(s, 64)
-	switch {
-	case err != nil || !(secs > 0): // NaN too
+	secs, err := strconv.ParseFloat(strings.Trim(string(raw), `"`), 64)
+	if err != nil {
 		return 0
-	case secs >= MaxRetryAfter.Seconds():
-		return MaxRetryAfter
 	}
-	return time.Duration(secs * float64(time.Second))
+	return polling.RetryAfter(secs)
 }
 
 var _ tele.Poller = (*Poller)(nil)
