@@ -258,7 +258,8 @@ func TestMalformedCommandEntity(t *testing.T) {
 // hammer a Bot API whose getUpdates fails. It waits 3 s after each failure
 // and logs it, so it sends one request in the window where telebot v3's
 // LongPoller sends thousands (see tbot.Poller). It does not stop on 401 or
-// 409 and waits 3 s whatever a 429's retry_after says.
+// 409 and waits 3 s whatever a 429's retry_after says: Router.Poll does
+// (TestPollFailingAPI).
 func TestPollingFailingAPI(t *testing.T) {
 	for _, status := range []int{409, 401, 429, 502} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {

@@ -12,8 +12,11 @@
 //		tgrouter.On(tgrouter.KindUnknownCommand, onUnknown), // unknown_command_handler
 //	)
 //	...
-//	err = r.Run(ctx, bot.GetUpdatesChan(cfg), 8)
+//	err = r.Poll(ctx, bot, cfg, 8) // or r.Run(ctx, bot.GetUpdatesChan(cfg), 8)
 //
+// [Router.Poll] polls getUpdates itself, so that a failing Bot API gets
+// backoff, retry_after and a clear stop on 401 and 409 instead of
+// GetUpdatesChan's retry every 3 s for ever.
 // Routes are declared once, in [New], which reports every mistake in them as
 // an error. Handlers capture the *tgbotapi.BotAPI they reply with; the
 // router itself never calls the Bot API.
