@@ -2,11 +2,16 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -183,6 +188,123 @@ func TestSignals(t *testing.T) {
 			if strings.Contains(p.stderr.String(), "still running at shutdown") {
 				t.Errorf("shutdown gave up on something:\n%s", p.stderr)
 			}
+		})
+	}
+}
+
+// TestSignalsDuringStartup sends SIGTERM or SIGINT while a startup call
+// (getMe, deleteWebhook, setWebhook) hangs: the demo stops, with status 0,
+// within 5 s, instead of waiting for the Bot API.
+func TestSignalsDuringStartup(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		framework, mode, method string
+		signal                  syscall.Signal
+	}{
+		{frameworkTelebot, modePolling, "getMe", syscall.SIGTERM},
+		{frameworkTgbotapi, modePolling, "getMe", syscall.SIGINT},
+		{frameworkTelebot, modePolling, "deleteWebhook", syscall.SIGINT},
+		{frameworkTgbotapi, modePolling, "deleteWebhook", syscall.SIGTERM},
+		{frameworkTelebot, modeWebhook, "setWebhook", syscall.SIGTERM},
+		{frameworkTgbotapi, modeWebhook, "setWebhook", syscall.SIGINT},
+	} {
+		t.Run(fmt.Sprintf("%s/%s/%v", tc.framework, tc.method, tc.signal), func(t *testing.T) {
+			t.Parallel()
+			srv := telegramtest.NewServer()
+			defer srv.Close()
+			srv.Inject(tc.method, telegramtest.Fault{Delay: time.Minute, Times: -1})
+			p := startProcess(t, "-framework", tc.framework, "-mode", tc.mode, "-listen", "127.0.0.1:0",
+				"-webhook-listen", "127.0.0.1:0", "-webhook-url", "https://bot.example/hook", "-token", srv.Token, "-api-url", srv.URL)
+			for deadline := time.Now().Add(10 * time.Second); !hanging(srv, tc.method); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no %s call within 10 s", tc.method)
+				}
+			}
+			start := time.Now()
+			if err := p.cmd.Process.Signal(tc.signal); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-p.exited:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("still running 10 s after %v", tc.signal)
+			}
+			took := time.Since(start)
+			if code := p.cmd.ProcessState.ExitCode(); code != 0 || took > 5*time.Second {
+				t.Errorf("exit status %d after %v, want 0 within 5 s", code, took)
+			}
+			if out := p.stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
+				t.Errorf("stdout does not end with the stop line:\n%s", out)
+			}
+		})
+	}
+}
+
+// hanging reports whether srv has a call of method in progress.
+func hanging(srv *telegramtest.Server, method string) bool {
+	for _, c := range srv.Calls() {
+		if c.Method == method && c.Status == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// TestHostileBotAPI runs the demo behind a proxy that attacks it: every
+// other getUpdates is redirected to https with the token in the Location
+// (as an http-to-https proxy does), and sendMessage is refused with the
+// request path, token and all, echoed in the description and a header. The
+// demo logs the failures, and its output holds the token nowhere: neither
+// in its own log lines nor in those of the bot libraries.
+func TestHostileBotAPI(t *testing.T) {
+	t.Parallel()
+	for _, framework := range frameworks {
+		t.Run(framework, func(t *testing.T) {
+			t.Parallel()
+			srv := telegramtest.NewServer(telegramtest.WithToken("7012345678:AAHfakeTokenForTests_0123456789-abcd"))
+			defer srv.Close()
+			target, err := url.Parse(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forward := httputil.NewSingleHostReverseProxy(target)
+			var polls, refused atomic.Int64
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case strings.HasSuffix(r.URL.Path, "/getUpdates") && polls.Add(1)%2 == 1:
+					http.Redirect(w, r, "https://"+r.Host+r.URL.Path, http.StatusPermanentRedirect)
+				case strings.HasSuffix(r.URL.Path, "/sendMessage"):
+					refused.Add(1)
+					w.Header().Set("X-Debug", r.URL.Path)
+					w.WriteHeader(http.StatusBadRequest)
+					fmt.Fprintf(w, `{"ok":false,"error_code":400,"description":"Bad Request: no such path %s"}`, r.URL.Path)
+				default:
+					forward.ServeHTTP(w, r)
+				}
+			}))
+			defer proxy.Close()
+
+			p := startProcess(t, "-framework", framework, "-listen", "127.0.0.1:0", "-token", srv.Token, "-api-url", proxy.URL)
+			srv.SendText(42, "/start")
+			for deadline := time.Now().Add(15 * time.Second); refused.Load() == 0 || polls.Load() < 3; time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("within 15 s: %d getUpdates, %d sendMessage", polls.Load(), refused.Load())
+				}
+			}
+			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			<-p.exited
+			stderr := p.stderr.String()
+			// The description arrives masked ("/bot7012345678:***"); tgrouter
+			// redacts what it logs once more ("/bot{token}/").
+			for _, want := range []string{"a NewTelegram client follows none", "no such path /bot"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			noToken(t, "stdout", p.stdout.String(), srv.Token)
+			noToken(t, "stderr", stderr, srv.Token)
 		})
 	}
 }

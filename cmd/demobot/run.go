@@ -144,14 +144,20 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	d := newDemo()
 	client := httpclient.NewTelegram(token, httpclient.WithTimeout(apiTimeout))
 	var b bot
-	switch cfg.framework {
-	case frameworkTelebot:
-		b, err = newTelebot(apiURL, client, d, log)
-	case frameworkTgbotapi:
-		b, err = newTgbotapi(apiURL, client, d, log)
-	}
+	started, err := startup(ctx, func() (err error) { // getMe
+		switch cfg.framework {
+		case frameworkTelebot:
+			b, err = newTelebot(apiURL, client, d, log)
+		case frameworkTgbotapi:
+			b, err = newTgbotapi(apiURL, client, d, log)
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("%s bot: %w", cfg.framework, err)
+	}
+	if !started {
+		return nil
 	}
 	authURL, err := startFakeAuth(ctx, &wg, log)
 	if err != nil {
@@ -174,8 +180,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 func runPolling(ctx context.Context, b bot, fake *telegramtest.Server, log *slog.Logger) error {
 	// getUpdates fails while a webhook is set: a bot that ran in webhook
 	// mode before must drop it.
-	if err := b.deleteWebhook(); err != nil {
+	started, err := startup(ctx, b.deleteWebhook)
+	if err != nil {
 		return fmt.Errorf("deleteWebhook: %w", err)
+	}
+	if !started {
+		return nil
 	}
 	var users sync.WaitGroup
 	defer users.Wait()
@@ -212,9 +222,10 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 	fmt.Fprintf(stdout, "webhook: %s\n", describeWebhook(ln.Addr(), path, publicURL))
 
 	var users sync.WaitGroup
-	if err = b.setWebhook(publicURL, secret); err != nil {
+	started, err := startup(ctx, func() error { return b.setWebhook(publicURL, secret) })
+	if err != nil {
 		err = fmt.Errorf("setWebhook: %w", err)
-	} else {
+	} else if started {
 		if fake != nil {
 			users.Go(func() { simulateUsers(ctx, fake, b.callbackData, true, log) })
 		}
@@ -248,6 +259,32 @@ func describeWebhook(addr net.Addr, path, publicURL string) string {
 		return fmt.Sprintf("http://%s%s (public URL %s%s)", addr, path, origin, path)
 	}
 	return fmt.Sprintf("http://%s (public URL %s; its path, from -webhook-url, is not shown: it may hold a secret)", addr, origin)
+}
+
+// startup runs call, a Bot API call made while the bot starts (getMe,
+// deleteWebhook, setWebhook), on a goroutine of its own, and returns true
+// with its error, or false as soon as ctx ends. Neither library takes a
+// context for these calls: without startup, SIGINT or SIGTERM would wait
+// for a hanging Bot API until apiTimeout and end in an error. An
+// abandoned call ends at apiTimeout, unless the process has exited
+// before. A panic in call (telebot's, on a malformed answer) is returned
+// as an error: a hostile Bot API does not crash the demo.
+func startup(ctx context.Context, call func() error) (done bool, err error) {
+	result := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				result <- fmt.Errorf("the bot library panicked: %v", p)
+			}
+		}()
+		result <- call()
+	}()
+	select {
+	case err := <-result:
+		return true, err
+	case <-ctx.Done():
+		return false, nil
+	}
 }
 
 // waitFor waits until done is closed, at most timeout, and logs when it

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -313,6 +315,12 @@ func TestStartFailures(t *testing.T) {
 		{"setWebhook refused", func(srv *telegramtest.Server) { srv.Inject("setWebhook", telegramtest.Fault{Status: 500}) },
 			[]string{"-mode", "webhook", "-webhook-url", "https://bot.example/hook", "-webhook-listen", "127.0.0.1:0"}, "setWebhook"},
 		{"metrics address taken", func(*telegramtest.Server) {}, []string{"-listen", held.Addr().String()}, "address already in use (choose another address with -listen"},
+		{"getUpdates conflict", func(srv *telegramtest.Server) {
+			srv.Inject("getUpdates", telegramtest.Fault{Status: 409, Times: -1, Description: "Conflict: terminated by other getUpdates request"})
+		}, nil, "polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls"},
+		{"token revoked", func(srv *telegramtest.Server) {
+			srv.Inject("getUpdates", telegramtest.Fault{Status: 401, Times: -1, Description: "Unauthorized"})
+		}, nil, "polling stopped: the Bot API does not accept the token"},
 	} {
 		for _, framework := range frameworks {
 			t.Run(tc.name+"/"+framework, func(t *testing.T) {
@@ -348,5 +356,31 @@ func TestStartFailures(t *testing.T) {
 				noToken(t, "stderr", stderr.String(), srv.Token)
 			})
 		}
+	}
+}
+
+// TestMalformedAnswerAtStartup: a 429 whose retry_after is a string makes
+// telebot v3.3.8 panic in getMe; the demo says so and exits 1, and does
+// not crash.
+func TestMalformedAnswerAtStartup(t *testing.T) {
+	t.Parallel()
+	inProcess.Lock()
+	defer inProcess.Unlock()
+	const token = "7012345678:AAHfakeTokenForTests_0123456789-abcd"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5","parameters":{"retry_after":"5"}}`)
+	}))
+	defer srv.Close()
+	for framework, want := range map[string]string{
+		frameworkTelebot:  "the bot library panicked: interface conversion",
+		frameworkTgbotapi: "cannot unmarshal string",
+	} {
+		var stdout, stderr syncbuf.Buffer
+		code := run(t.Context(), []string{"-framework", framework, "-token", token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, envOf(nil), &stdout, &stderr)
+		if code != 1 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s: exit status %d, stderr:\n%s\nwant 1 and %q", framework, code, stderr.String(), want)
+		}
+		noToken(t, "stderr", stderr.String(), token)
 	}
 }

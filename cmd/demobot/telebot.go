@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -21,8 +21,9 @@ import (
 // so that poll can wait for the handlers in flight, which Bot.Start/Stop
 // cannot, and a webhook request lasts as long as its handler.
 type telebotBot struct {
-	bot *tele.Bot
-	log *slog.Logger
+	bot    *tele.Bot
+	client *http.Client
+	log    *slog.Logger
 }
 
 func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*telebotBot, error) {
@@ -32,11 +33,11 @@ func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 		Client:      client,
 		Synchronous: true,
 		OnError: func(err error, c tele.Context) {
-			args := []any{"error", err}
-			if c != nil {
-				args = append(args, "update_id", c.Update().ID)
+			if c == nil { // the poller's: a failed getUpdates
+				log.Error("telegram polling failed", "error", err)
+				return
 			}
-			log.Error("telegram handler failed", args...)
+			log.Error("telegram handler failed", "update_id", c.Update().ID, "error", err)
 		},
 	})
 	if err != nil {
@@ -61,37 +62,33 @@ func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 			tr.Handle(tele.OnText, h)
 		}
 	}
-	return &telebotBot{bot: b, log: log}, nil
+	return &telebotBot{bot: b, client: client, log: log}, nil
 }
 
-// poll runs telebot's LongPoller and handles each update on a goroutine of
-// its own, as Bot.Start does, until ctx ends. Updates fetched but not yet
-// handled then are dropped: only the offset of a later getUpdates confirms
-// them, so the Bot API sends them again to the next run (with the last batch
-// handled, as it does after Bot.Stop).
+// poll runs a tbot.Poller (telebot's LongPoller hammers a failing Bot API)
+// and handles each update on a goroutine of its own, as Bot.Start does,
+// until ctx ends or the Poller stops on a 401 or 409. Updates fetched but
+// not yet handled then are dropped: only the offset of a later getUpdates
+// confirms them, so the Bot API sends them again to the next run (with the
+// last batch handled, as it does after Bot.Stop).
 func (t *telebotBot) poll(ctx context.Context) error {
+	poller := tbot.NewPoller(t.client, tbot.WithPollTimeout(pollTimeout))
 	updates := make(chan tele.Update)
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
-		(&tele.LongPoller{Timeout: pollTimeout}).Poll(t.bot, updates, stop)
+		poller.Poll(t.bot, updates, stop)
 	}()
 	var handlers sync.WaitGroup
 	for {
 		select {
 		case u := <-updates:
 			handlers.Go(func() { t.bot.ProcessUpdate(u) })
+		case <-stopped: // a 401 or a 409, already logged by OnError
+			waitFor(wgDone(&handlers), shutdownGrace, t.log)
+			return poller.Err()
 		case <-ctx.Done():
-			close(stop)
-			go func() { // until the poll in flight has ended
-				for {
-					select {
-					case <-updates:
-					case <-stopped:
-						return
-					}
-				}
-			}()
+			close(stop) // cancels the poll in flight
 			waitFor(wgDone(&handlers), shutdownGrace, t.log)
 			waitFor(stopped, pollTimeout, t.log)
 			return nil
@@ -100,8 +97,12 @@ func (t *telebotBot) poll(ctx context.Context) error {
 }
 
 func (t *telebotBot) handleWebhook(r *http.Request) error {
-	var u tele.Update
-	if err := json.NewDecoder(r.Body).Decode(&u); err != nil {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	u, err := tbot.ParseUpdate(data) // json.Unmarshal panics on some updates
+	if err != nil {
 		return err
 	}
 	t.bot.ProcessUpdate(u)

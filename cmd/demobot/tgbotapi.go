@@ -52,32 +52,23 @@ func newTgbotapi(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 	return &tgbotapiBot{api: api, router: router, log: log}, nil
 }
 
-// poll routes the updates of tgbotapi's GetUpdatesChan until ctx ends; the
-// router then waits for the handlers in flight. Updates fetched but not yet
-// handled are dropped. The Bot API sends the last batch again to the next
-// run, but tgbotapi confirms a batch as soon as it polls again, so updates
-// of earlier batches still buffered in its channel are lost: a demo can
-// afford that, a production bot stops its producer first and lets Run
-// drain the closed channel.
+// poll routes the updates of getUpdates with Router.Poll (tgbotapi's
+// GetUpdatesChan retries a failing Bot API every 3 s for ever) until ctx
+// ends, then waits for the handlers in flight, or until the Bot API
+// answers 401 or 409, which ends the demo with that error. The getUpdates
+// in flight at the end is not waited for: its updates are dropped
+// unconfirmed, and the Bot API sends them again to the next run.
 func (t *tgbotapiBot) poll(ctx context.Context) error {
 	cfg := tgbotapi.NewUpdate(0)
 	cfg.Timeout = int(pollTimeout.Seconds())
-	updates := t.api.GetUpdatesChan(cfg)
-	context.AfterFunc(ctx, t.api.StopReceivingUpdates)
-	err := t.router.Run(ctx, updates, workers)
+	err := t.router.Poll(ctx, t.api, cfg, workers)
 	var abandoned *tgrouter.AbandonedError
 	if errors.As(err, &abandoned) {
-		t.log.Warn("still running at shutdown, not waiting any longer", "error", err)
-		err = nil
-	}
-	// The channel closes once the poll in flight has ended.
-	drained := make(chan struct{})
-	go func() {
-		for range updates {
+		t.log.Warn("still running at shutdown, not waiting any longer", "error", abandoned)
+		if err == error(abandoned) {
+			return nil
 		}
-		close(drained)
-	}()
-	waitFor(drained, pollTimeout, t.log)
+	}
 	return err
 }
 

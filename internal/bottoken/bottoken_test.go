@@ -1,6 +1,9 @@
 package bottoken
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRedact(t *testing.T) {
 	const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -28,5 +31,44 @@ func TestLen(t *testing.T) {
 		if got := Len(in); got != want {
 			t.Errorf("Len(%q) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+func TestMasker(t *testing.T) {
+	const long = "7012345678:AAHfakeTokenForTests_0123456789-abcd"
+	stars := strings.Repeat("*", len(long)-len("7012345678:"))
+	for _, tc := range []struct{ token, in, want string }{
+		{"123:short-secret", "no such path /bot123:short-secret/getMe", "no such path /bot123:************/getMe"},
+		{"123:short-secret", "123:short-secret123:short-secret", "123:************123:************"},
+		{"123:short-secret", "123:short-secre", "123:short-secre"},
+		{"123:short-secret", "1123:short-secret!", "1123:************!"},
+		{"123:short-secret", "short-secret alone", "short-secret alone"},
+		{"123:short-secret", "", ""},
+		{long, "/bot" + long + "/getMe", "/bot7012345678:" + stars + "/getMe"},
+		{long, "/bot7012345678%3A" + long[11:] + "/getMe", "/bot7012345678%3A" + stars + "/getMe"},
+		{"nocolon-token", "nocolon-token!", "*************!"},
+		{"", "abc", "abc"},
+	} {
+		m := NewMasker(tc.token)
+		b := []byte(tc.in)
+		found := m.Mask(b)
+		if string(b) != tc.want || found != (tc.in != tc.want) {
+			t.Errorf("%q: Mask(%q) = %q, %v; want %q", tc.token, tc.in, b, found, tc.want)
+		}
+		if got := m.MaskString(tc.in); got != tc.want {
+			t.Errorf("%q: MaskString(%q) = %q, want %q", tc.token, tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestMaskerPartial(t *testing.T) {
+	m := NewMasker("123:short-secret")
+	for in, want := range map[string]int{"": 0, "x": 0, "x1": 1, "x123:sh": 6, "123:short-secre": 15, "123:short-secret": 0, "12x": 0} {
+		if got := m.Partial([]byte(in)); got != want {
+			t.Errorf("Partial(%q) = %d, want %d", in, got, want)
+		}
+	}
+	if m.MaxPartial() != 15 || NewMasker("").MaxPartial() != 0 {
+		t.Errorf("MaxPartial = %d, %d; want 15, 0", m.MaxPartial(), NewMasker("").MaxPartial())
 	}
 }

@@ -2,8 +2,10 @@ package tbot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
@@ -28,7 +30,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	bot, err := tele.NewBot(tele.Settings{URL: srv.URL, Token: srv.Token, Poller: &tele.LongPoller{Timeout: time.Second}})
+	bot, err := tele.NewBot(tele.Settings{URL: srv.URL, Token: srv.Token, Poller: tbot.NewPoller(nil, tbot.WithPollTimeout(time.Second))})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -70,6 +72,38 @@ func Example() {
 	// genapp_action_count_total{app="demo",env="dev",name="start_handler",status="ok"} 1
 }
 
+// A Poller stops on a 409 (a webhook is set, or another instance polls)
+// and a 401 (the token was revoked); telebot's Bot.Start does not notice,
+// so OnError stops the bot. Every other failure is retried with backoff
+// and reported to OnError as well.
+func ExampleNewPoller() {
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	srv.Inject("getUpdates", telegramtest.Fault{Status: 409, Description: "Conflict: terminated by other getUpdates request"})
+
+	client := &http.Client{Timeout: 15 * time.Second} // longer than the poll timeout
+	stopped := make(chan error, 1)
+	bot, err := tele.NewBot(tele.Settings{
+		URL:    srv.URL,
+		Token:  srv.Token,
+		Client: client,
+		Poller: tbot.NewPoller(client, tbot.WithPollTimeout(10*time.Second)),
+		OnError: func(err error, _ tele.Context) {
+			if pe := (*tbot.PollError)(nil); errors.As(err, &pe) && pe.Stopped {
+				stopped <- err
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	go bot.Start()
+	fmt.Println(<-stopped)
+	bot.Stop()
+	// Output:
+	// tbot: getUpdates failed (409): Conflict: terminated by other getUpdates request; polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls
+}
+
 // printActions prints m's non-zero action counts once it has recorded runs
 // runs: telebot runs handlers on goroutines of its own, which record a
 // moment after their reply has reached the server.
@@ -86,4 +120,16 @@ func printActions(m *metrics.Metrics, runs int) {
 		}
 	}
 	fmt.Print(strings.Join(lines, ""))
+}
+
+// ParseUpdate parses what a webhook request or getUpdates carries; an
+// update that makes telebot panic is an error instead.
+func ExampleParseUpdate() {
+	_, err := tbot.ParseUpdate([]byte(`{"update_id":1,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"photo":[]}}`))
+	fmt.Println(err)
+	u, err := tbot.ParseUpdate([]byte(`{"update_id":2,"message":{"message_id":2,"date":0,"chat":{"id":1,"type":"private"},"text":"hi"}}`))
+	fmt.Println(u.ID, u.Message.Text, err)
+	// Output:
+	// tbot: telebot cannot parse the update: it panicked: runtime error: index out of range [-1]
+	// 2 hi <nil>
 }

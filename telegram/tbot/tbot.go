@@ -46,6 +46,13 @@
 // nothing is recorded. Callbacks without a route are recorded under the
 // OnCallback handler's name, callback_handler by default.
 //
+// # Polling
+//
+// Give the bot a [Poller] instead of telebot's LongPoller, which retries a
+// failing getUpdates at once, thousands of times a second, and silently:
+// the Poller backs off, honours retry_after, stops on 401 and 409, reports
+// every failure to OnError, and survives answers that make telebot panic.
+//
 // # The bot token
 //
 // tbot writes no log lines and makes no errors of its own. Errors from

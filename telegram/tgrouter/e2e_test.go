@@ -185,3 +185,106 @@ func TestTokenNeverLeaks(t *testing.T) {
 	actiontest.Want(t, e, "send_handler", 0, 2)
 	actiontest.Want(t, e, "panic_handler", 0, 2)
 }
+
+// TestMalformedCommandEntity: updates whose bot_command entity does not fit
+// the text, which make tgbotapi's Message.Command panic, reach Run over
+// HTTP: they are routed as text, and the updates after them are handled.
+func TestMalformedCommandEntity(t *testing.T) {
+	// The control: tgbotapi itself panics on such a message.
+	if p := func() (p any) {
+		defer func() { p = recover() }()
+		(&tgbotapi.Message{Text: "/x", Entities: []tgbotapi.MessageEntity{{Type: "bot_command", Length: 99}}}).Command()
+		return nil
+	}(); p == nil {
+		t.Error("Message.Command did not panic: the defence may be unneeded now")
+	}
+
+	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(200 * time.Millisecond))
+	defer srv.Close()
+	bot, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), &http.Client{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := actiontest.NewMetrics(t)
+	r := newRouter(t, tgrouter.WithMetrics(m), discard,
+		tgrouter.Command("start", func(context.Context, tgbotapi.Update) error { return nil }),
+		tgrouter.On(tgrouter.KindText, func(_ context.Context, u tgbotapi.Update) error {
+			_, err := bot.Send(tgbotapi.NewMessage(u.Message.Chat.ID, "text "+u.Message.Text))
+			return err
+		}),
+	)
+	for _, length := range []int{99, 0} {
+		srv.SendUpdate(map[string]any{"message": map[string]any{
+			"message_id": length + 1, "date": 0, "chat": map[string]any{"id": 1, "type": "private"},
+			"text": "/start", "entities": []map[string]any{{"type": "bot_command", "offset": 0, "length": length}},
+		}})
+	}
+	srv.SendText(1, "after")
+
+	cfg := tgbotapi.NewUpdate(0)
+	cfg.Timeout = 1
+	updates := bot.GetUpdatesChan(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, updates, 2) }()
+	waitCtx, waitCancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer waitCancel()
+	sent, err := srv.WaitSent(waitCtx, 3)
+	cancel()
+	bot.StopReceivingUpdates()
+	if runErr := <-done; runErr != nil {
+		t.Errorf("Run = %v", runErr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, s := range sent {
+		texts = append(texts, s.Text)
+	}
+	slices.Sort(texts)
+	if want := []string{"text /start", "text /start", "text after"}; !slices.Equal(texts, want) {
+		t.Errorf("replies %q, want %q", texts, want)
+	}
+	e := actiontest.Wait(t, m.Handler(), 3, 5*time.Second)
+	actiontest.Want(t, e, "text_handler", 3, 0)
+	if n := actiontest.Runs(e); n != 3 {
+		t.Errorf("%d runs recorded, want the 3 of text_handler", n)
+	}
+}
+
+// TestPollingFailingAPI is the check of issue #12 for this adapter:
+// tgbotapi's own poller (GetUpdatesChan), which Run reads from, does not
+// hammer a Bot API whose getUpdates fails. It waits 3 s after each failure
+// and logs it, so it sends one request in the window where telebot v3's
+// LongPoller sends thousands (see tbot.Poller). It does not stop on 401 or
+// 409 and waits 3 s whatever a 429's retry_after says: Router.Poll does
+// (TestPollFailingAPI).
+func TestPollingFailingAPI(t *testing.T) {
+	for _, status := range []int{409, 401, 429, 502} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			srv := telegramtest.NewServer()
+			defer srv.Close()
+			srv.Inject("getUpdates", telegramtest.Fault{Status: status, RetryAfter: 30, Times: -1})
+			bot, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), &http.Client{Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := tgbotapi.NewUpdate(0)
+			cfg.Timeout = 1
+			bot.GetUpdatesChan(cfg)
+			time.Sleep(1500 * time.Millisecond) // the window the requests are counted in
+			bot.StopReceivingUpdates()
+			n := 0
+			for _, c := range srv.Calls() {
+				if c.Method == "getUpdates" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d getUpdates in 1.5 s, want 1", n)
+			}
+		})
+	}
+}

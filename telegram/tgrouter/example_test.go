@@ -158,3 +158,26 @@ func printActions(m *metrics.Metrics) {
 		}
 	}
 }
+
+// Poll is Run with polling that a failing Bot API cannot turn into a busy
+// loop or a silent retry for ever: here the Bot API answers 409 (a webhook
+// is set), which tgbotapi's GetUpdatesChan would retry every 3 s.
+func ExampleRouter_Poll() {
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	srv.Inject("getUpdates", telegramtest.Fault{Status: 409, Description: "Conflict: can't use getUpdates method while webhook is active"})
+	api, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), &http.Client{Timeout: 15 * time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := tgrouter.New(tgrouter.WithLogger(slog.New(slog.DiscardHandler)),
+		tgrouter.Command("start", func(context.Context, tgbotapi.Update) error { return nil }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg := tgbotapi.NewUpdate(0)
+	cfg.Timeout = 10 // seconds, less than the client's timeout
+	fmt.Println(r.Poll(context.Background(), api, cfg, 8))
+	// Output:
+	// tgrouter: getUpdates failed (409): Conflict: can't use getUpdates method while webhook is active; polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls
+}

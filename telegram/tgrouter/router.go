@@ -12,8 +12,11 @@
 //		tgrouter.On(tgrouter.KindUnknownCommand, onUnknown), // unknown_command_handler
 //	)
 //	...
-//	err = r.Run(ctx, bot.GetUpdatesChan(cfg), 8)
+//	err = r.Poll(ctx, bot, cfg, 8) // or r.Run(ctx, bot.GetUpdatesChan(cfg), 8)
 //
+// [Router.Poll] polls getUpdates itself, so that a failing Bot API gets
+// backoff, retry_after and a clear stop on 401 and 409 instead of
+// GetUpdatesChan's retry every 3 s for ever.
 // Routes are declared once, in [New], which reports every mistake in them as
 // an error. Handlers capture the *tgbotapi.BotAPI they reply with; the
 // router itself never calls the Bot API.
@@ -21,7 +24,10 @@
 // # Which route takes an update
 //
 //   - A message whose first entity is a bot command goes to the [Command]
-//     route of that command, "@botname" removed (Message.Command). A command
+//     route of that command, "@botname" removed (Message.Command). An
+//     entity that does not fit the text (length 0, or longer than the
+//     text), which makes Message.Command panic, makes no command: the
+//     message is routed by its content. A command
 //     without a route goes to the [KindUnknownCommand] route, else to the
 //     [KindText] route, else to the [KindMessage] route, and is recorded as
 //     unknown_command_handler unless the KindUnknownCommand route was given
@@ -340,8 +346,8 @@ func (r *Router) route(u tgbotapi.Update) (route, bool) {
 }
 
 func (r *Router) message(m *tgbotapi.Message) (route, bool) {
-	if m.IsCommand() {
-		if rt, ok := r.commands[m.Command()]; ok {
+	if cmd, ok := command(m); ok {
+		if rt, ok := r.commands[cmd]; ok {
 			return rt, true
 		}
 		if rt, ok := r.kinds[KindUnknownCommand]; ok {
@@ -376,6 +382,21 @@ func (r *Router) message(m *tgbotapi.Message) (route, bool) {
 		return r.kind(KindLocation, KindMessage)
 	}
 	return r.kind(KindMessage)
+}
+
+// command returns what Message.Command does for a message that starts with
+// a bot_command entity, and false for any other message. Message.Command
+// (tgbotapi v5.5.1) slices the text by the entity's length unchecked, and
+// panics on an entity of length 0 or longer than the text: such a message
+// is no command here, and is routed by its content.
+func command(m *tgbotapi.Message) (string, bool) {
+	if !m.IsCommand() {
+		return "", false
+	}
+	if n := m.Entities[0].Length; n < 1 || n > len(m.Text) {
+		return "", false
+	}
+	return m.Command(), true
 }
 
 // kind returns the route of the first of ks that has one.

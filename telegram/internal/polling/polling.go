@@ -1,0 +1,94 @@
+// Package polling is what the getUpdates pollers of tbot and tgrouter
+// share: when to wait, how long, and when to stop.
+package polling
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+)
+
+// Backoff after a failed getUpdates: the first wait is between MinBackoff/2
+// and MinBackoff, each further one in a row twice as long, at most
+// MaxBackoff.
+const (
+	MinBackoff = time.Second
+	MaxBackoff = 30 * time.Second
+)
+
+// MaxRetryAfter caps the retry_after of a 429 that a poller waits.
+const MaxRetryAfter = time.Hour
+
+// Backoff is the wait after failures failures in a row, and one more.
+func Backoff(failures int) time.Duration {
+	d := MaxBackoff
+	if failures < 6 { // 1 s << 5 = 32 s > MaxBackoff
+		d = min(MinBackoff<<failures, MaxBackoff)
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// RetryAfter is the wait a retry_after of secs seconds asks for, at most
+// MaxRetryAfter; 0 when secs is not a positive number.
+func RetryAfter(secs float64) time.Duration {
+	switch {
+	case !(secs > 0): // NaN too
+		return 0
+	case secs >= MaxRetryAfter.Seconds():
+		return MaxRetryAfter
+	}
+	return time.Duration(secs * float64(time.Second))
+}
+
+// StopReason says why polling stops after a getUpdates that failed with
+// code, or is "" when waiting may cure the failure: a 401 (the token was
+// revoked) or a 409 (a webhook is set, or another instance polls) will not
+// go away by itself.
+func StopReason(code int) string {
+	switch code {
+	case http.StatusUnauthorized:
+		return "polling stopped: the Bot API does not accept the token (revoked or wrong)"
+	case http.StatusConflict:
+		return "polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls"
+	}
+	return ""
+}
+
+// EarlyEmpty reports whether an answer with no updates came back too soon
+// for a long poll of timeout: polling again at once would be a busy loop.
+// It is one that came back within a quarter of the timeout.
+func EarlyEmpty(updates int, took, timeout time.Duration) bool {
+	return updates == 0 && took < timeout/4
+}
+
+// Split returns the updates of a getUpdates result, raw, with their IDs.
+// Every update must have one, for the offset that confirms it, before any
+// is taken: an error names the first that has none.
+func Split(result []byte) (raws []json.RawMessage, ids []int, err error) {
+	if err := json.Unmarshal(result, &raws); err != nil {
+		return nil, nil, fmt.Errorf("the result is not a list of updates: %w", err)
+	}
+	ids = make([]int, len(raws))
+	for i, raw := range raws {
+		var id struct {
+			ID *int `json:"update_id"`
+		}
+		if err := json.Unmarshal(raw, &id); err != nil || id.ID == nil {
+			return nil, nil, fmt.Errorf("update %d of %d has no numeric update_id", i+1, len(raws))
+		}
+		ids[i] = *id.ID
+	}
+	return raws, ids, nil
+}
+
+// Sleep waits d, or less when done is closed first.
+func Sleep(done <-chan struct{}, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-done:
+	}
+}

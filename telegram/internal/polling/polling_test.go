@@ -1,0 +1,41 @@
+package polling
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestBackoff(t *testing.T) {
+	for failures, want := range map[int]time.Duration{0: time.Second, 1: 2 * time.Second, 4: 16 * time.Second, 5: MaxBackoff, 6: MaxBackoff, 1000: MaxBackoff} {
+		for range 100 {
+			if d := Backoff(failures); d < want/2 || d > want {
+				t.Fatalf("Backoff(%d) = %v, want %v to %v", failures, d, want/2, want)
+			}
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	for secs, want := range map[float64]time.Duration{5: 5 * time.Second, 0.5: 500 * time.Millisecond, 0: 0, -3: 0, math.NaN(): 0,
+		math.Inf(1): MaxRetryAfter, 1e300: MaxRetryAfter, 3600: MaxRetryAfter} {
+		if got := RetryAfter(secs); got != want {
+			t.Errorf("RetryAfter(%v) = %v, want %v", secs, got, want)
+		}
+	}
+}
+
+func TestSplit(t *testing.T) {
+	raws, ids, err := Split([]byte(`[{"update_id":3,"message":{}},{"update_id":7}]`))
+	if err != nil || len(raws) != 2 || ids[0] != 3 || ids[1] != 7 {
+		t.Errorf("Split = %q, %v, %v", raws, ids, err)
+	}
+	if raws, _, err := Split([]byte(`null`)); err != nil || len(raws) != 0 {
+		t.Errorf("Split(null) = %q, %v; want no updates", raws, err)
+	}
+	for _, bad := range []string{`{}`, `[{"message":{}}]`, `[{"update_id":"3"}]`, `[1]`, ``} {
+		if _, _, err := Split([]byte(bad)); err == nil {
+			t.Errorf("Split(%s): no error", bad)
+		}
+	}
+}

@@ -1,0 +1,317 @@
+package tbot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/genapp-go/genapp/internal/bottoken"
+	"github.com/genapp-go/genapp/telegram/internal/polling"
+)
+
+// Backoff of a [Poller] after a failed getUpdates: the first wait is
+// between MinBackoff/2 and MinBackoff, each further one in a row twice as
+// long, at most MaxBackoff.
+const (
+	MinBackoff = polling.MinBackoff
+	MaxBackoff = polling.MaxBackoff
+)
+
+// MaxRetryAfter caps the retry_after of a 429 that a [Poller] waits.
+const MaxRetryAfter = polling.MaxRetryAfter
+
+// maxAnswer caps the getUpdates answer a Poller reads: 100 updates of the
+// largest kind are far below it.
+const maxAnswer = 64 << 20
+
+// Poller is a telebot Poller (getUpdates long polling) for a Bot API that
+// fails. telebot v3's LongPoller retries a failed getUpdates at once and
+// silently: a Bot API answering 401 (token revoked), 409 (a webhook is set,
+// or another instance polls), 429 or 502 gets thousands of requests a
+// second. Poller instead
+//
+//   - waits after each failure (an empty answer that came back within a
+//     quarter of the poll timeout included), with exponential backoff and jitter
+//     ([MinBackoff] to [MaxBackoff]), or the retry_after of a 429 (a number
+//     or a numeric string, at most [MaxRetryAfter]);
+//   - stops on 401 and 409, which waiting does not cure: Poll returns and
+//     [Poller.Err] tells why;
+//   - hands every failure to the bot's OnError as a [*PollError];
+//   - survives what the Bot API sends. It parses the answer itself:
+//     telebot v3.3.8 panics, on the poller's goroutine, on an error answer
+//     whose retry_after is not a number (extractOk in its api.go asserts
+//     retryAfter.(float64); see also tucnak/telebot#517), and on an update
+//     with "photo":[] (Photo.UnmarshalJSON takes the last of no sizes).
+//     Here the first is a 429 like any other, and an update telebot cannot
+//     parse is reported and skipped, so that it neither ends the process
+//     nor blocks the updates after it.
+//
+// A request in flight is cancelled when stop is closed. Poller sends
+// getUpdates itself, with the client it is given (give it the bot's), to
+// the bot's URL with the bot's token; the token never appears in its
+// errors.
+//
+// A Poller runs one Poll at a time. Polling again after stop was closed
+// goes on from the offset reached; a Poller that stopped on its own
+// (401, 409) is not reused.
+type Poller struct {
+	client  *http.Client
+	timeout time.Duration
+	allowed []string
+
+	lastUpdateID int
+	err          error
+}
+
+// PollerOption configures a [Poller].
+type PollerOption func(*Poller)
+
+// WithPollTimeout sets the long-poll timeout of getUpdates, in whole
+// seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
+// The default is 10 s. The client's own timeout must be longer.
+func WithPollTimeout(d time.Duration) PollerOption {
+	return func(p *Poller) { p.timeout = max(d.Truncate(time.Second), time.Second) }
+}
+
+// WithAllowedUpdates sets the allowed_updates of getUpdates: the update
+// kinds to receive ("message", "callback_query", ...). The default, none,
+// means those the Bot API sends by default.
+func WithAllowedUpdates(kinds ...string) PollerOption {
+	return func(p *Poller) { p.allowed = kinds }
+}
+
+// NewPoller returns a Poller that sends getUpdates with client, the one
+// the bot was given in tele.Settings.Client (nil means
+// [http.DefaultClient], as for telebot).
+func NewPoller(client *http.Client, opts ...PollerOption) *Poller {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	p := &Poller{client: client, timeout: 10 * time.Second}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+// Err returns why Poll returned on its own: a [*PollError] with Stopped
+// set; nil when Poll returned because stop was closed. Call it once Poll
+// has returned.
+func (p *Poller) Err() error { return p.err }
+
+// PollError is a failed getUpdates, as a [Poller] hands it to OnError.
+type PollError struct {
+	// Code is the Bot API's error_code, else the HTTP status; 0 when no
+	// answer came.
+	Code int
+	// Description is the Bot API's description of the error, the bot
+	// token masked, or what was wrong with the answer.
+	Description string
+	// RetryAfter is the wait a 429 asked for, as the Poller waits it.
+	RetryAfter time.Duration
+	// Stopped is set on a 401 or a 409: the Poller stopped polling.
+	Stopped bool
+
+	err error
+}
+
+func (e *PollError) Error() string {
+	var b strings.Builder
+	b.WriteString("tbot: getUpdates failed")
+	if e.Code != 0 {
+		fmt.Fprintf(&b, " (%d)", e.Code)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Description)
+	if e.err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.err.Error())
+	}
+	switch {
+	case e.Stopped:
+		b.WriteString("; ")
+		b.WriteString(polling.StopReason(e.Code))
+	case e.RetryAfter > 0:
+		fmt.Fprintf(&b, "; retrying after %v, as asked", e.RetryAfter)
+	}
+	return b.String()
+}
+
+// Unwrap returns the error of the HTTP call or of the parsing of the
+// answer, if that is what failed.
+func (e *PollError) Unwrap() error { return e.err }
+
+// Poll implements tele.Poller: it sends the updates of b to dest until stop
+// is closed or the Bot API answers 401 or 409.
+func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	failures := 0
+	for ctx.Err() == nil {
+		updates, err := p.getUpdates(ctx, b)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			b.OnError(err, nil)
+			if err.Stopped {
+				p.err = err
+				return
+			}
+			wait := err.RetryAfter
+			if wait == 0 {
+				wait = polling.Backoff(failures)
+			}
+			failures++
+			polling.Sleep(ctx.Done(), wait)
+			continue
+		}
+		failures = 0
+		for _, u := range updates {
+			select {
+			case dest <- u:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// answer is the Bot API's envelope, tolerant of a malformed error: any
+// retry_after is kept raw and parsed by retryAfter.
+type answer struct {
+	OK          bool            `json:"ok"`
+	Code        int             `json:"error_code"`
+	Description string          `json:"description"`
+	Result      json.RawMessage `json:"result"`
+	Parameters  struct {
+		RetryAfter json.RawMessage `json:"retry_after"`
+	} `json:"parameters"`
+}
+
+// getUpdates sends one getUpdates and returns its updates, with the ones
+// that cannot be parsed reported to b.OnError and skipped.
+func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *PollError) {
+	params := map[string]any{"offset": p.lastUpdateID + 1, "timeout": int(p.timeout / time.Second)}
+	if p.allowed != nil {
+		params["allowed_updates"] = p.allowed
+	}
+	body, err := json.Marshal(params)
+	if err != nil {
+		return nil, p.fail(b, 0, "cannot encode the request", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.URL+"/bot"+b.Token+"/getUpdates", bytes.NewReader(body))
+	if err != nil {
+		return nil, p.fail(b, 0, "bad bot URL", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	start := time.Now()
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, p.fail(b, 0, "no answer", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	if err != nil {
+		return nil, p.fail(b, resp.StatusCode, "answer cut short", err)
+	}
+	if len(data) > maxAnswer {
+		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answer longer than %d bytes", maxAnswer), nil)
+	}
+	var a answer
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer (want JSON with \"ok\")", err)
+	}
+	if !a.OK {
+		code := a.Code
+		if code == 0 {
+			code = resp.StatusCode
+		}
+		e := p.fail(b, code, a.Description, nil)
+		e.Stopped = polling.StopReason(code) != ""
+		if code == http.StatusTooManyRequests {
+			e.RetryAfter = retryAfter(a.Parameters.RetryAfter)
+		}
+		return nil, e
+	}
+	raws, ids, err := polling.Split(a.Result)
+	if err != nil {
+		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer", err)
+	}
+	if polling.EarlyEmpty(len(raws), time.Since(start), p.timeout) {
+		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answered at once with no updates, though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", p.timeout), nil)
+	}
+	updates := make([]tele.Update, 0, len(raws))
+	for i, raw := range raws {
+		p.lastUpdateID = max(p.lastUpdateID, ids[i])
+		u, err := ParseUpdate(raw)
+		if err != nil {
+			b.OnError(p.fail(b, resp.StatusCode, fmt.Sprintf("update %d skipped: telebot cannot parse it", ids[i]), err), nil)
+			continue
+		}
+		updates = append(updates, u)
+	}
+	return updates, nil
+}
+
+// ParseUpdate parses an update, as the Bot API sends it to getUpdates and
+// to webhooks, into telebot's type, with telebot's panics turned into
+// errors: telebot v3.3.8's Photo.UnmarshalJSON takes the last of the sizes
+// of "photo":[] and panics, which json.Unmarshal passes on. The Poller
+// parses updates with it; use it for webhook requests too.
+func ParseUpdate(data []byte) (u tele.Update, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			u, err = tele.Update{}, fmt.Errorf("tbot: telebot cannot parse the update: it panicked: %v", r)
+		}
+	}()
+	err = json.Unmarshal(data, &u)
+	return u, err
+}
+
+// fail returns a PollError whose texts hold no bot token: b.Token may be
+// the real one.
+func (p *Poller) fail(b *tele.Bot, code int, description string, err error) *PollError {
+	m := bottoken.NewMasker(b.Token)
+	if err != nil {
+		err = maskedError{err, bottoken.Redact(m.MaskString(err.Error()))}
+	}
+	return &PollError{Code: code, Description: bottoken.Redact(m.MaskString(description)), err: err}
+}
+
+// maskedError is an error with its text masked, unwrapping to the
+// original for errors.Is and errors.As.
+type maskedError struct {
+	err  error
+	text string
+}
+
+func (e maskedError) Error() string { return e.text }
+func (e maskedError) Unwrap() error { return e.err }
+
+// retryAfter parses the retry_after of a 429: a number of seconds, or,
+// from a broken API, a string holding one. Anything else is 0.
+func retryAfter(raw json.RawMessage) time.Duration {
+	secs, err := strconv.ParseFloat(strings.Trim(string(raw), `"`), 64)
+	if err != nil {
+		return 0
+	}
+	return polling.RetryAfter(secs)
+}
+
+var _ tele.Poller = (*Poller)(nil)
