@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"log"
 	"os"
@@ -35,14 +36,23 @@ func main() {
 	served := make(chan error, 1)
 	go func() { served <- metrics.Serve(ctx, *metricsAddr); stop() }()
 
+	// The library holds the placeholder; the client puts the real token in
+	// each request and counts it as genapp_http_*{app_type="telegram_api"}.
+	client := httpclient.NewTelegram(os.Getenv("TELEGRAM_BOT_TOKEN"))
+	// Unlike tele.LongPoller, it backs off when the Bot API fails.
+	poller := tbot.NewPoller(client, tbot.WithPollTimeout(10*time.Second))
 	bot, err := tele.NewBot(tele.Settings{
-		URL: os.Getenv("TELEGRAM_API_URL"), // "": https://api.telegram.org
-		// The library holds the placeholder; the client puts the real token
-		// in each request and counts it as genapp_http_*{app_type="telegram_api"}.
-		Token:   httpclient.TokenPlaceholder,
-		Client:  httpclient.NewTelegram(os.Getenv("TELEGRAM_BOT_TOKEN")),
-		Poller:  &tele.LongPoller{Timeout: 10 * time.Second},
-		OnError: func(err error, c tele.Context) { log.Print(err) },
+		URL:    os.Getenv("TELEGRAM_API_URL"), // "": https://api.telegram.org
+		Token:  httpclient.TokenPlaceholder,
+		Client: client,
+		Poller: poller,
+		OnError: func(err error, c tele.Context) {
+			log.Print(err)
+			var pe *tbot.PollError
+			if errors.As(err, &pe) && pe.Stopped {
+				stop() // 401 or 409: polling again would not help
+			}
+		},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -70,7 +80,7 @@ func main() {
 	go bot.Start()
 	<-ctx.Done()
 	bot.Stop() // cancels the poll in flight
-	if err := <-served; err != nil {
+	if err := errors.Join(<-served, poller.Err()); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -74,13 +75,12 @@ func main() {
 		log.Fatal(err)
 	}
 
-	updates := bot.GetUpdatesChan(tgbotapi.UpdateConfig{Timeout: 10})
-	context.AfterFunc(ctx, bot.StopReceivingUpdates)
-	// 8 handlers at a time until ctx ends, then the ones in flight finish.
-	if err := r.Run(ctx, updates, 8); err != nil {
-		log.Print(err)
-	}
-	if err := <-served; err != nil {
+	// Long polling, 8 handlers at a time, until ctx ends (then the handlers in
+	// flight finish) or the Bot API answers 401 or 409. Unlike GetUpdatesChan,
+	// it backs off when the Bot API fails.
+	err = r.Poll(ctx, bot, tgbotapi.UpdateConfig{Timeout: 10}, 8)
+	stop()
+	if err := errors.Join(err, <-served); err != nil {
 		log.Fatal(err)
 	}
 }
