@@ -130,7 +130,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	l := log.String()
 	if !strings.Contains(l, `msg="telegram handler failed" action=fail_handler`) || !strings.Contains(l, `error="fail handler failed"`) ||
-		!strings.Contains(l, `msg="telegram handler panicked" action=boom_handler`) || strings.Count(l, "\n") != 2 {
+		!strings.Contains(l, `msg="telegram handler failed" action=boom_handler update_id=6 error="tgrouter: boom_handler panicked on update 6: boom handler panicked" stack=`) || strings.Count(l, "\n") != 2 {
 		t.Errorf("log, want one line for the error and one for the panic:\n%s", l)
 	}
 }

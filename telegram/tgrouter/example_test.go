@@ -142,7 +142,7 @@ func ExampleRouter_HandleUpdate() {
 	}
 	printActions(m)
 	// Output:
-	// level=ERROR msg="telegram handler panicked" action=boom_handler update_id=2 panic="out of cheese"
+	// level=ERROR msg="telegram handler failed" action=boom_handler update_id=2 error="tgrouter: boom_handler panicked on update 2: out of cheese"
 	// handler: tgrouter: boom_handler panicked on update 2: out of cheese
 	// genapp_action_count_total{app="demo",env="dev",name="boom_handler",status="error"} 1
 	// genapp_action_count_total{app="demo",env="dev",name="start_handler",status="ok"} 1

@@ -44,7 +44,8 @@
 // # Errors, panics and the bot token
 //
 // [Router.HandleUpdate] returns the handler's error unchanged; [Router.Run]
-// logs it. A panic is recorded as "error", logged with its stack and turned
+// logs it. A panic is recorded as "error", logged as an error (with its
+// stack the first time a handler panics at that place in the code) and turned
 // into a [*PanicError]: it never stops the router. Every bot token in the
 // error texts, panic values and stacks the router logs is replaced by
 // "{token}", so the token, which tgbotapi's errors quote in the request URL,
@@ -56,8 +57,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
+	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -130,6 +135,8 @@ type Router struct {
 	metrics   func() *metrics.Metrics
 	log       *slog.Logger
 	grace     time.Duration
+
+	panicSites sync.Map // uintptr: where handlers have panicked
 }
 
 type route struct {
@@ -282,19 +289,53 @@ func (r *Router) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 
 // run runs rt as one tracked action. The deferred End records a panic and
 // re-panics; the recover deferred before it then turns the panic into a
-// *PanicError, after logging it with the stack where it happened.
+// *PanicError and logs it as Run logs a handler's error, with the stack
+// the first time a handler panics at that place in the code: a handler
+// that panics on every update does not fill the log with one stack.
 func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.log.ErrorContext(ctx, "telegram handler panicked",
-				"action", rt.name, "update_id", u.UpdateID,
-				"panic", bottoken.Redact(fmt.Sprint(p)), "stack", bottoken.Redact(string(debug.Stack())))
-			err = &PanicError{Action: rt.name, UpdateID: u.UpdateID, Value: p}
+			pe := &PanicError{Action: rt.name, UpdateID: u.UpdateID, Value: p}
+			args := []any{"action", rt.name, "update_id", u.UpdateID, "error", pe.Error()}
+			if _, seen := r.panicSites.LoadOrStore(panicSite(), true); !seen {
+				args = append(args, "stack", bottoken.Redact(string(debug.Stack())))
+			}
+			r.log.ErrorContext(ctx, "telegram handler failed", args...)
+			err = pe
 		}
 	}()
 	a := r.metrics().Track(rt.name)
 	defer a.End(&err)
 	return rt.h(ctx, u)
+}
+
+// notPanicSites are the packages whose frames stand between a recover in
+// run and the function that panicked: the runtime, this package and
+// package metrics, whose Action.End re-panics.
+var notPanicSites = []string{"runtime.", funcPackage(New), funcPackage((*metrics.Action).End)}
+
+// panicSite returns the program counter of the function that panicked,
+// called from the function that recovered.
+func panicSite() uintptr {
+	var pcs [64]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if !slices.ContainsFunc(notPanicSites, func(pkg string) bool { return strings.HasPrefix(f.Function, pkg) }) {
+			return f.PC
+		}
+		if !more {
+			return 0
+		}
+	}
+}
+
+// funcPackage returns the package of fn as the prefix of its functions'
+// names: "example.com/mod/pkg.".
+func funcPackage(fn any) string {
+	name := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
+	slash := strings.LastIndexByte(name, '/') + 1
+	return name[:slash+strings.IndexByte(name[slash:], '.')+1]
 }
 
 // callbackUnique returns the unique of a button's callback data: the data

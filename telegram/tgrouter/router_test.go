@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -230,9 +231,41 @@ func TestHandlerErrorAndPanic(t *testing.T) {
 	// HandleUpdate leaves errors to its caller; it logs a panic once, with
 	// the stack down to the function that panicked.
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
-	if len(lines) != 1 || !strings.Contains(lines[0], `msg="telegram handler panicked" action=boom_handler update_id=2 panic={42} stack=`) ||
+	if len(lines) != 1 || !strings.Contains(lines[0], `msg="telegram handler failed" action=boom_handler update_id=2 error="tgrouter: boom_handler panicked on update 2: {42}" stack=`) ||
 		!strings.Contains(lines[0], "tgrouter_test.panicInHandler") {
 		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+// TestPanicStackOncePerSite: a handler that panics on every update logs its
+// stack once; a panic at another place in the code logs its own.
+func TestPanicStackOncePerSite(t *testing.T) {
+	var log bytes.Buffer
+	r := newRouter(t, tgrouter.WithMetrics(actiontest.NewMetrics(t)), tgrouter.WithLogger(slog.New(slog.NewTextHandler(&log, nil))),
+		tgrouter.Command("boom", func(context.Context, tgbotapi.Update) error { panicInHandler("boom"); return nil }),
+		tgrouter.Command("other", func(_ context.Context, u tgbotapi.Update) error {
+			var m map[string]int
+			m[u.Message.Text] = 1 // a nil map: a runtime panic
+			return nil
+		}),
+	)
+	for i, text := range []string{"/boom", "/boom", "/other", "/boom", "/other"} {
+		if err := r.HandleUpdate(context.Background(), command(i+1, text)); err == nil {
+			t.Fatalf("%s: no error", text)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	var stacks []int
+	for i, l := range lines {
+		if !strings.Contains(l, `msg="telegram handler failed"`) {
+			t.Errorf("line %d is not a handler failure: %s", i, l)
+		}
+		if strings.Contains(l, " stack=") {
+			stacks = append(stacks, i+1)
+		}
+	}
+	if len(lines) != 5 || !slices.Equal(stacks, []int{1, 3}) {
+		t.Errorf("stacks on updates %v of %d, want on updates 1 and 3 of 5:\n%s", stacks, len(lines), log.String())
 	}
 }
 
