@@ -24,15 +24,16 @@ const OverflowValue = "{overflow}"
 type guard struct {
 	maxKeys int
 	logger  *slog.Logger
-	warned  [2]atomic.Bool
+	warned  [len(foldLabels)]atomic.Bool
 }
 
 const (
 	foldName = iota
 	foldResource
+	foldLLM
 )
 
-var foldLabels = [...]string{foldName: "name", foldResource: "resource"}
+var foldLabels = [...]string{foldName: "name", foldResource: "resource", foldLLM: "llm"}
 
 // fold counts one observation folded into OverflowValue and warns once per
 // label.

@@ -28,7 +28,7 @@ type Metrics struct {
 }
 
 // families is the one collector registered for an app and env: the seven
-// families with the caches of their children. Registering them as one
+// families (and the genapp_llm_* ones) with the caches of their children. Registering them as one
 // collector makes registration all or none, and lets a second Init on the
 // same registry find and share them (through AlreadyRegisteredError), so that
 // counts and series limits hold per family, not per instance.
@@ -40,6 +40,7 @@ type families struct {
 	actionDuration *prometheus.HistogramVec
 	actionSize     *prometheus.CounterVec
 	overflow       *prometheus.CounterVec
+	llm            llmFamilies
 
 	actions seriesCache[string, *actionSeries]
 	https   seriesCache[exchangeKey, *httpSeries]
@@ -189,11 +190,13 @@ func newFamilies(constLabels prometheus.Labels) *families {
 				" because its families reached their series limit",
 			ConstLabels: constLabels,
 		}, []string{"label"}),
+		llm: newLLMFamilies(constLabels),
 	}
 }
 
 func (f *families) collectors() []prometheus.Collector {
-	return []prometheus.Collector{f.httpRequests, f.httpDuration, f.httpSize, f.actionCount, f.actionDuration, f.actionSize, f.overflow}
+	return append([]prometheus.Collector{f.httpRequests, f.httpDuration, f.httpSize, f.actionCount, f.actionDuration, f.actionSize, f.overflow},
+		f.llm.collectors()...)
 }
 
 // Describe implements prometheus.Collector.
