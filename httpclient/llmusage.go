@@ -1,0 +1,438 @@
+package httpclient
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// usageReader reads the model and the token usage out of an LLM provider's
+// answer as its bytes stream past, in pieces of any size: a JSON body or a
+// server-sent event stream of OpenAI's Chat Completions and Responses APIs,
+// Anthropic's Messages API or Gemini's generateContent and
+// streamGenerateContent. It never changes, holds back or buffers the body:
+// its memory is its own fields, bounded whatever the body and its lines.
+//
+// It looks for the keys it knows ("usage", "usageMetadata", "model",
+// "modelVersion", and for the first output "delta" and "candidates"), as a
+// JSON key: a quoted name after '{', ',' or white space and before ':'. In
+// valid JSON such a sequence is never inside a string, so the text of an
+// answer cannot fake one. It then captures the value after the key, at most
+// maxUsageLen bytes of object or maxModelLen of string; a longer value is
+// skipped. Keys are not matched by depth: a tool's JSON arguments that use
+// these names could be taken for the provider's own, which every format
+// sends after them, so that usage counts merge by maximum (they are
+// cumulative in every stream) and "modelVersion" (Gemini's, sent last)
+// replaces a "model" seen before it.
+type usageReader struct {
+	sse bool // a server-sent event stream: a line break ends any capture
+
+	state   readState
+	kind    keyKind
+	prev    byte // the byte before the ones being scanned
+	key     [maxKeyLen]byte
+	keyLen  int
+	capture []byte // the value being captured
+	depth   int    // of the object being captured
+	inStr   bool   // in a string of the object being captured
+	escaped bool   // after a backslash in a string being captured
+
+	model        string
+	modelVersion bool // model came from "modelVersion"
+	usage        rawUsage
+	sawUsage     bool
+	sawOutput    bool // a "delta" or "candidates" key: the answer's first output
+}
+
+type readState uint8
+
+const (
+	idle     readState = iota // searching for a key
+	inKey                     // after the opening quote of a possible key
+	afterKey                  // after its closing quote, before ':'
+	atValue                   // after ':', before the value
+	inString                  // capturing a string value
+	inObject                  // capturing an object value
+)
+
+type keyKind uint8
+
+const (
+	keyOther keyKind = iota
+	keyUsage
+	keyModel
+	keyModelVersion
+	keyOutput
+)
+
+const (
+	maxKeyLen   = len("usageMetadata")
+	maxUsageLen = 2048 // the largest usage object of the four formats is some 500 bytes
+	maxModelLen = 256  // longer than any label value: metrics folds those past its cap
+)
+
+// anchors are the beginnings of the keys usageReader looks for.
+var anchors = [...][]byte{
+	anchorUsage:      []byte(`"usage`),
+	anchorModel:      []byte(`"model`),
+	anchorDelta:      []byte(`"delta"`),
+	anchorCandidates: []byte(`"candidates"`),
+}
+
+const (
+	anchorUsage = iota
+	anchorModel
+	anchorDelta
+	anchorCandidates
+)
+
+// maxAnchorLen is the longest anchor: at the end of a piece, a quote among
+// the last maxAnchorLen-1 bytes may begin one that the next piece completes.
+const maxAnchorLen = len(`"candidates"`)
+
+func newUsageReader(sse bool) *usageReader { return &usageReader{sse: sse, usage: newRawUsage()} }
+
+// scan reads the next bytes of the body. It holds none back and never
+// changes them.
+func (r *usageReader) scan(p []byte) (hold int) {
+	for len(p) > 0 {
+		if r.state == idle {
+			p = r.search(p)
+			continue
+		}
+		n := r.step(p)
+		r.prev = p[n-1]
+		p = p[n:]
+	}
+	return 0
+}
+
+// search finds the next anchor in p, enters inKey after its quote and
+// returns the bytes after the anchor; at the end of p without an anchor, it
+// enters inKey if the last bytes may begin one, and returns nothing.
+func (r *usageReader) search(p []byte) []byte {
+	for {
+		at, anchor := -1, []byte(nil)
+		for i, a := range anchors {
+			if !r.wanted(i) {
+				continue
+			}
+			if j := bytes.Index(p, a); j >= 0 && (at < 0 || j < at) {
+				at, anchor = j, a
+			}
+		}
+		if at < 0 {
+			r.searchTail(p)
+			return nil
+		}
+		prev := r.prev
+		if at > 0 {
+			prev = p[at-1]
+		}
+		end := at + len(anchor)
+		if !beforeKey(prev) {
+			r.prev = p[at]
+			p = p[at+1:]
+			continue
+		}
+		r.state = inKey
+		r.keyLen = copy(r.key[:], anchor[1:])
+		if anchor[len(anchor)-1] == '"' { // the whole key: "delta" or "candidates"
+			r.keyLen--
+			r.state = afterKey
+			r.classify()
+		}
+		r.prev = p[end-1]
+		return p[end:]
+	}
+}
+
+// searchTail enters inKey when the end of p is a quote and the beginning
+// of a wanted anchor.
+func (r *usageReader) searchTail(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	defer func() { r.prev = p[len(p)-1] }()
+	from := max(len(p)-(maxAnchorLen-1), 0)
+	q := bytes.LastIndexByte(p[from:], '"')
+	if q < 0 {
+		return
+	}
+	q += from
+	prev := r.prev
+	if q > 0 {
+		prev = p[q-1]
+	}
+	tail := p[q:]
+	for i, a := range anchors {
+		if r.wanted(i) && bytes.HasPrefix(a, tail) && beforeKey(prev) {
+			r.state = inKey
+			r.keyLen = copy(r.key[:], tail[1:])
+			return
+		}
+	}
+}
+
+// wanted tells whether anchor i can still tell something new.
+func (r *usageReader) wanted(i int) bool {
+	switch i {
+	case anchorModel:
+		return !r.modelVersion
+	case anchorDelta, anchorCandidates:
+		return r.sse && !r.sawOutput
+	}
+	return true
+}
+
+// beforeKey tells whether b can precede the opening quote of a key.
+func beforeKey(b byte) bool {
+	return b == '{' || b == ',' || isSpace(b) || b == 0
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// step advances a state other than idle by at least one byte of p and
+// returns how many it consumed.
+func (r *usageReader) step(p []byte) int {
+	switch r.state {
+	case inKey:
+		for i, b := range p {
+			if b == '"' {
+				r.state = afterKey
+				r.classify()
+				return i + 1
+			}
+			if r.keyLen == maxKeyLen || b == '\\' || b == '\n' {
+				r.state = idle
+				return i + 1
+			}
+			r.key[r.keyLen] = b
+			r.keyLen++
+		}
+		return len(p)
+	case afterKey, atValue:
+		for i, b := range p {
+			if isSpace(b) && !(r.sse && b == '\n') {
+				continue
+			}
+			r.value(b)
+			return i + 1
+		}
+		return len(p)
+	case inString:
+		return r.captureString(p)
+	default:
+		return r.captureObject(p)
+	}
+}
+
+func (r *usageReader) classify() {
+	switch string(r.key[:r.keyLen]) {
+	case "usage", "usageMetadata":
+		r.kind = keyUsage
+	case "model":
+		r.kind = keyModel
+	case "modelVersion":
+		r.kind = keyModelVersion
+	case "delta", "candidates":
+		r.kind = keyOutput
+		if !r.wanted(anchorDelta) {
+			r.state = idle
+		}
+	default:
+		r.state = idle
+	}
+}
+
+// value takes b, the first byte after the key that is not white space.
+func (r *usageReader) value(b byte) {
+	if r.state == afterKey {
+		r.state = idle
+		if b == ':' {
+			r.state = atValue
+			if r.kind == keyOutput {
+				r.sawOutput = true
+				r.state = idle
+			}
+		}
+		return
+	}
+	r.state = idle
+	r.capture = r.capture[:0]
+	switch {
+	case b == '{' && r.kind == keyUsage:
+		r.state, r.depth, r.inStr, r.escaped = inObject, 1, false, false
+		r.capture = append(r.capture, b)
+	case b == '"' && (r.kind == keyModel && r.model == "" || r.kind == keyModelVersion):
+		r.state, r.escaped = inString, false
+	}
+}
+
+func (r *usageReader) captureString(p []byte) int {
+	for i, b := range p {
+		switch {
+		case r.escaped:
+			r.escaped = false
+		case b == '\\':
+			r.escaped = true
+		case b == '"':
+			r.capture = append(r.capture, p[:i]...)
+			r.setModel()
+			r.state = idle
+			return i + 1
+		case b == '\n' && r.sse:
+			r.state = idle
+			return i + 1
+		}
+		if len(r.capture)+i >= maxModelLen {
+			r.state = idle
+			return i + 1
+		}
+	}
+	r.capture = append(r.capture, p...)
+	return len(p)
+}
+
+func (r *usageReader) captureObject(p []byte) int {
+	for i, b := range p {
+		switch {
+		case r.inStr && r.escaped:
+			r.escaped = false
+		case r.inStr && b == '\\':
+			r.escaped = true
+		case b == '"':
+			r.inStr = !r.inStr
+		case r.inStr:
+		case b == '{' || b == '[':
+			r.depth++
+		case b == '}' || b == ']':
+			r.depth--
+			if r.depth == 0 {
+				r.capture = append(r.capture, p[:i+1]...)
+				r.setUsage()
+				r.state = idle
+				return i + 1
+			}
+		}
+		if (b == '\n' && r.sse) || len(r.capture)+i >= maxUsageLen {
+			r.state = idle
+			return i + 1
+		}
+	}
+	r.capture = append(r.capture, p...)
+	return len(p)
+}
+
+func (r *usageReader) setModel() {
+	var s string
+	if bytes.IndexByte(r.capture, '\\') < 0 {
+		if string(r.capture) == r.model {
+			return // the same model again, as in every chunk of a stream: no allocation
+		}
+		s = string(r.capture)
+	} else if json.Unmarshal(append([]byte{'"'}, append(r.capture, '"')...), &s) != nil {
+		return
+	}
+	r.model = s
+	r.modelVersion = r.kind == keyModelVersion
+}
+
+func (r *usageReader) setUsage() {
+	u := newRawUsage()
+	if json.Unmarshal(r.capture, &u) != nil || !u.valid() {
+		return
+	}
+	r.usage.merge(&u)
+	r.sawUsage = true
+}
+
+// rawUsage is the union of the usage objects of the four formats; -1 marks
+// a count absent.
+type rawUsage struct {
+	// OpenAI Chat Completions
+	PromptTokens        int64 `json:"prompt_tokens"`
+	CompletionTokens    int64 `json:"completion_tokens"`
+	PromptTokensDetails struct {
+		CachedTokens int64 `json:"cached_tokens"`
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails struct {
+		ReasoningTokens int64 `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
+	// OpenAI Responses and Anthropic Messages
+	InputTokens        int64 `json:"input_tokens"`
+	OutputTokens       int64 `json:"output_tokens"`
+	InputTokensDetails struct {
+		CachedTokens int64 `json:"cached_tokens"`
+	} `json:"input_tokens_details"`
+	OutputTokensDetails struct {
+		ReasoningTokens int64 `json:"reasoning_tokens"`
+	} `json:"output_tokens_details"`
+	// Anthropic: input_tokens leaves these out.
+	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
+	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
+	// Gemini usageMetadata: candidatesTokenCount leaves thoughts out.
+	PromptTokenCount        int64 `json:"promptTokenCount"`
+	ToolUsePromptTokenCount int64 `json:"toolUsePromptTokenCount"`
+	CandidatesTokenCount    int64 `json:"candidatesTokenCount"`
+	CachedContentTokenCount int64 `json:"cachedContentTokenCount"`
+	ThoughtsTokenCount      int64 `json:"thoughtsTokenCount"`
+}
+
+func newRawUsage() rawUsage {
+	var u rawUsage
+	for _, p := range u.fields() {
+		*p = -1
+	}
+	return u
+}
+
+func (u *rawUsage) fields() []*int64 {
+	return []*int64{
+		&u.PromptTokens, &u.CompletionTokens, &u.PromptTokensDetails.CachedTokens, &u.CompletionTokensDetails.ReasoningTokens,
+		&u.InputTokens, &u.OutputTokens, &u.InputTokensDetails.CachedTokens, &u.OutputTokensDetails.ReasoningTokens,
+		&u.CacheReadInputTokens, &u.CacheCreationInputTokens,
+		&u.PromptTokenCount, &u.ToolUsePromptTokenCount, &u.CandidatesTokenCount, &u.CachedContentTokenCount, &u.ThoughtsTokenCount,
+	}
+}
+
+// valid tells whether u has a count of input or output tokens.
+func (u *rawUsage) valid() bool {
+	return max(u.PromptTokens, u.CompletionTokens, u.InputTokens, u.OutputTokens, u.PromptTokenCount, u.CandidatesTokenCount) >= 0
+}
+
+// merge keeps the larger of each count: streams report cumulative counts,
+// some of them in more than one event (Anthropic's message_start and
+// message_delta, every chunk of Gemini's).
+func (u *rawUsage) merge(v *rawUsage) {
+	dst, src := u.fields(), v.fields()
+	for i := range dst {
+		*dst[i] = max(*dst[i], *src[i])
+	}
+}
+
+// tokens returns the usage as the genapp_llm_* families count it: input and
+// output whole, cached input and reasoning as parts of them.
+func (u *rawUsage) tokens() metrics.LLMUsage {
+	n := func(v int64) int64 { return max(v, 0) }
+	switch {
+	case u.PromptTokens >= 0 || u.CompletionTokens >= 0: // OpenAI Chat Completions and compatible servers
+		return metrics.LLMUsage{
+			Input: n(u.PromptTokens), Output: n(u.CompletionTokens),
+			CachedInput: n(u.PromptTokensDetails.CachedTokens), Reasoning: n(u.CompletionTokensDetails.ReasoningTokens),
+		}
+	case u.PromptTokenCount >= 0 || u.CandidatesTokenCount >= 0: // Gemini
+		return metrics.LLMUsage{
+			Input: n(u.PromptTokenCount) + n(u.ToolUsePromptTokenCount), Output: n(u.CandidatesTokenCount) + n(u.ThoughtsTokenCount),
+			CachedInput: n(u.CachedContentTokenCount), Reasoning: n(u.ThoughtsTokenCount),
+		}
+	default: // OpenAI Responses, Anthropic Messages (whose input_tokens leaves the cache out)
+		return metrics.LLMUsage{
+			Input:       n(u.InputTokens) + n(u.CacheReadInputTokens) + n(u.CacheCreationInputTokens),
+			Output:      n(u.OutputTokens),
+			CachedInput: n(u.InputTokensDetails.CachedTokens) + n(u.CacheReadInputTokens),
+			Reasoning:   n(u.OutputTokensDetails.ReasoningTokens),
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package httpclient
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// llmAnswer is an answer of a provider in testdata/llm and what it reports.
+type llmAnswer struct {
+	file   string
+	model  string
+	usage  metrics.LLMUsage
+	output bool // a stream whose first output the reader sees
+}
+
+var llmAnswers = []llmAnswer{
+	{"openai_chat.json", "gpt-4o-2024-08-06", metrics.LLMUsage{Input: 1117, Output: 46, CachedInput: 1024}, false},
+	{"openai_chat_stream.sse", "gpt-4o-mini-2024-07-18", metrics.LLMUsage{Input: 19, Output: 10}, true},
+	{"openai_responses.json", "o4-mini-2025-04-16", metrics.LLMUsage{Input: 36, Output: 87, CachedInput: 16, Reasoning: 64}, false},
+	{"openai_responses_stream.sse", "gpt-4.1-2025-04-14", metrics.LLMUsage{Input: 37, Output: 11}, true},
+	{"anthropic.json", "claude-sonnet-4-5-20250929", metrics.LLMUsage{Input: 3895, Output: 503, CachedInput: 1800}, false},
+	{"anthropic_stream.sse", "claude-haiku-4-5-20251001", metrics.LLMUsage{Input: 622, Output: 89, CachedInput: 50}, true},
+	{"gemini.json", "gemini-2.5-flash", metrics.LLMUsage{Input: 12, Output: 88, CachedInput: 4, Reasoning: 58}, false},
+	{"gemini_stream.sse", "gemini-2.0-flash", metrics.LLMUsage{Input: 9, Output: 12}, true},
+	{"gemini_stream_array.json", "gemini-2.0-flash-lite", metrics.LLMUsage{Input: 9, Output: 3}, false},
+}
+
+func readAnswer(t testing.TB, file string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "llm", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// feed gives body to a new reader in pieces of the sizes next returns.
+func feed(body []byte, sse bool, next func() int) *usageReader {
+	r := newUsageReader(sse)
+	for len(body) > 0 {
+		n := min(max(next(), 1), len(body))
+		if hold := r.scan(body[:n]); hold != 0 {
+			panic("the usage reader held bytes back")
+		}
+		body = body[n:]
+	}
+	return r
+}
+
+// TestUsageReader: every format, cut in pieces of every size from 1 byte
+// to the whole body and at random places, gives the same model and usage.
+func TestUsageReader(t *testing.T) {
+	for _, a := range llmAnswers {
+		t.Run(a.file, func(t *testing.T) {
+			body := readAnswer(t, a.file)
+			sse := strings.HasSuffix(a.file, ".sse")
+			rnd := rand.New(rand.NewPCG(1, uint64(len(body))))
+			splits := map[string]func() int{"random": func() int { return 1 + rnd.IntN(40) }}
+			for _, size := range []int{1, 2, 3, 5, 7, 11, 13, 64, len(body)} {
+				splits[strconv.Itoa(size)] = func() int { return size }
+			}
+			for name, next := range splits {
+				r := feed(body, sse, next)
+				if r.model != a.model {
+					t.Errorf("pieces %s: model %q, want %q", name, r.model, a.model)
+				}
+				if !r.sawUsage || r.usage.tokens() != a.usage {
+					t.Errorf("pieces %s: usage %+v (seen %v), want %+v", name, r.usage.tokens(), r.sawUsage, a.usage)
+				}
+				if r.sawOutput != a.output {
+					t.Errorf("pieces %s: first output seen %v, want %v", name, r.sawOutput, a.output)
+				}
+			}
+		})
+	}
+}
