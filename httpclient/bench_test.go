@@ -28,7 +28,11 @@ func (memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func benchRoundTrips(b *testing.B, rt http.RoundTripper) {
-	req, err := http.NewRequest(http.MethodGet, "http://llm.test/v1/chat/completions", nil)
+	benchRoundTripsTo(b, rt, "http://llm.test/v1/chat/completions")
+}
+
+func benchRoundTripsTo(b *testing.B, rt http.RoundTripper, url string) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,6 +55,14 @@ func BenchmarkBase(b *testing.B) { benchRoundTrips(b, memTransport{}) }
 
 func BenchmarkTransport(b *testing.B) {
 	benchRoundTrips(b, httpclient.NewTransport(memTransport{}, httpclient.WithMetrics(newMetrics(b))))
+}
+
+// BenchmarkTelegram is the transport of NewTelegram on the same base: the
+// token put into the path, its masking in the header and body of the answer.
+func BenchmarkTelegram(b *testing.B) {
+	client := httpclient.NewTelegram("7012345678:AAHfakeTokenForTests_0123456789-abcd",
+		httpclient.WithBase(memTransport{}), httpclient.WithMetrics(newMetrics(b)))
+	benchRoundTripsTo(b, client.Transport, "http://api.test/botTOKEN/sendMessage")
 }
 
 // BenchmarkPromhttpRoundTripper is client_golang's own client instrumentation,

@@ -30,8 +30,9 @@
 // exchange at the failing Read: the headers arrived, so it keeps the real
 // status, with the bytes read until then.
 //
-// The bot token of [NewTelegram] appears in no label and in no error the
-// client returns: see [TokenPlaceholder].
+// The bot token of [NewTelegram] appears in no label, in no error the
+// client returns and in no header or body the Bot API sends back, and goes
+// to no host a redirect names: see [TokenPlaceholder] and [NewTelegram].
 //
 // The instance recorded into is [metrics.Default], looked up per request, so
 // a client built before [metrics.Init] records once Init has run; until then

@@ -2,9 +2,11 @@ package httpclient
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/metrics"
 )
 
@@ -42,10 +44,30 @@ const fileResource = "file"
 // letters, digits, ':', '_' and '-'). Requests that hold a real token pass
 // through unchanged: they are recorded under the method name as well, but
 // their errors quote the token, as those of any http.Client do.
+//
+// # A hostile or broken Bot API
+//
+// The token goes only to the host the bot library addresses. The Bot API
+// never redirects, so the client follows no redirect: a request made to
+// follow one (http.Request.Response is set) fails before it leaves, and the
+// client returns an error that quotes the redirect's masked Location. No
+// token, real or placeholder, reaches the host a redirect names.
+//
+// Nothing that comes back carries the token either: in the response's
+// header values and in its body, as the body streams, the secret of every
+// occurrence of the token (what follows its ':') is overwritten with '*'
+// bytes, whatever its length. The bot ID before the ':' stays, and so does
+// the length of the body, so Content-Length and the size recorded remain
+// those of the bytes received. An endpoint that echoes the token in an error
+// description, or a proxy whose Location quotes it, cannot make the bot
+// library put it in an error or a log line. To find a token split across
+// two reads, up to len(token)-1 bytes that could begin one are held back
+// until the next bytes arrive or the body ends; the body is never buffered
+// whole, and its io.WriterTo, if it had one, is not offered.
 func NewTelegram(token string, opts ...Option) *http.Client {
 	c := newConfig(metrics.AppTypeTelegram, TelegramResource, opts)
 	return newClient(c, func(base http.RoundTripper) http.RoundTripper {
-		return &tokenTransport{base: base, token: token}
+		return &tokenTransport{base: base, token: token, scanner: tokenMask(token)}
 	})
 }
 
@@ -93,14 +115,21 @@ var errBadToken = errors.New("httpclient: the request URL holds httpclient.Token
 
 // tokenTransport puts the bot token in place of TokenPlaceholder.
 type tokenTransport struct {
-	base  http.RoundTripper
-	token string
+	base    http.RoundTripper
+	token   string
+	scanner bodyScanner // tokenMask(token), boxed once
 }
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Response != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("httpclient: the Bot API answered %d with a redirect; a NewTelegram client follows none (the Bot API never redirects), so that the bot token goes to no other host", req.Response.StatusCode)
+	}
 	if !strings.Contains(req.URL.Path, placeholderSegment) {
 		resp, err := t.base.RoundTrip(req)
-		return resp, redact(err, t.token)
+		return t.mask(resp), redact(err, t.token)
 	}
 	if !validToken(t.token) {
 		if req.Body != nil {
@@ -124,7 +153,38 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.Request == sent {
 		resp.Request = req
 	}
-	return resp, nil
+	return t.mask(resp), nil
+}
+
+// mask masks the token in the header values of resp and, as it streams, in
+// its body.
+func (t *tokenTransport) mask(resp *http.Response) *http.Response {
+	if resp == nil || t.token == "" {
+		return resp
+	}
+	for _, vs := range resp.Header {
+		for i, v := range vs {
+			vs[i] = bottoken.MaskString(v, t.token)
+		}
+	}
+	if resp.Body != nil && resp.Body != http.NoBody {
+		resp.Body = newScanBody(resp.Body, t.scanner, len(t.token)-1)
+	}
+	return resp
+}
+
+// tokenMask is the bodyScanner that masks a bot token. It holds back the
+// longest end of the bytes that begins the token.
+type tokenMask string
+
+func (t tokenMask) scan(p []byte) (hold int) {
+	bottoken.Mask(p, string(t))
+	for k := min(len(p), len(t)-1); k > 0; k-- {
+		if string(p[len(p)-k:]) == string(t[:k]) {
+			return k
+		}
+	}
+	return 0
 }
 
 func validToken(s string) bool {

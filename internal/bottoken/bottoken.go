@@ -3,6 +3,7 @@
 package bottoken
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 )
@@ -63,4 +64,47 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func isSecretByte(c byte) bool {
 	return isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || c == '_' || c == '-'
+}
+
+// MaskByte is what [Mask] writes over a token's secret. A bot token never
+// holds it, so a masked token is never a token again.
+const MaskByte = '*'
+
+// Mask overwrites, in p, the secret of every occurrence of token (what
+// follows its first ':', or all of it when it has none) with [MaskByte],
+// and reports whether it found one. The bot ID before the ':' is the bot's
+// public user ID and stays readable. Mask never changes the length of p, so
+// a masked HTTP body keeps its Content-Length. Unlike [Redact] it finds the
+// real token whatever its shape, however short its secret.
+func Mask(p []byte, token string) bool {
+	if token == "" {
+		return false
+	}
+	secret := strings.IndexByte(token, ':') + 1
+	found := false
+	for i := 0; i+len(token) <= len(p); i++ {
+		j := bytes.IndexByte(p[i:len(p)-len(token)+1], token[0])
+		if j < 0 {
+			break
+		}
+		i += j
+		if string(p[i:i+len(token)]) == token { // compared without a copy
+			found = true
+			for k := i + secret; k < i+len(token); k++ {
+				p[k] = MaskByte
+			}
+			i += len(token) - 1
+		}
+	}
+	return found
+}
+
+// MaskString is [Mask] for a string: s itself when it does not hold token.
+func MaskString(s, token string) string {
+	if token == "" || !strings.Contains(s, token) {
+		return s
+	}
+	b := []byte(s)
+	Mask(b, token)
+	return string(b)
 }

@@ -30,3 +30,29 @@ func TestLen(t *testing.T) {
 		}
 	}
 }
+
+func TestMask(t *testing.T) {
+	const token = "123:short-secret"
+	for _, tc := range []struct{ in, want string }{
+		{"no such path /bot" + token + "/getMe", "no such path /bot123:************/getMe"},
+		{token + token, "123:************123:************"},
+		{"123:short-secre", "123:short-secre"},
+		{"1123:short-secret!", "1123:************!"},
+		{"", ""},
+	} {
+		b := []byte(tc.in)
+		found := Mask(b, token)
+		if string(b) != tc.want || found != (tc.in != tc.want) {
+			t.Errorf("Mask(%q) = %q, %v; want %q", tc.in, b, found, tc.want)
+		}
+		if got := MaskString(tc.in, token); got != tc.want {
+			t.Errorf("MaskString(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if b := []byte("abc"); Mask(b, "") || string(b) != "abc" {
+		t.Errorf("Mask with an empty token changed %q", b)
+	}
+	if got := MaskString("nocolon-token!", "nocolon-token"); got != "*************!" {
+		t.Errorf("a token without ':' is masked whole: got %q", got)
+	}
+}
