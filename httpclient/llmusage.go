@@ -91,7 +91,7 @@ const (
 // the last maxAnchorLen-1 bytes may begin one that the next piece completes.
 const maxAnchorLen = len(`"candidates"`)
 
-func newUsageReader(sse bool) *usageReader { return &usageReader{sse: sse, usage: newRawUsage()} }
+func newUsageReader(sse bool) usageReader { return usageReader{sse: sse, usage: newRawUsage()} }
 
 // scan reads the next bytes of the body. It holds none back and never
 // changes them.

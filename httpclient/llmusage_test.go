@@ -11,27 +11,37 @@ import (
 	"github.com/genapp-go/genapp/metrics"
 )
 
-// llmAnswer is an answer of a provider in testdata/llm and what it reports.
-type llmAnswer struct {
-	file   string
-	model  string
-	usage  metrics.LLMUsage
-	output bool // a stream whose first output the reader sees
+// ProviderAnswer is an answer of a provider in testdata/llm, the path it
+// answers and what it reports. (Exported for the tests of package
+// httpclient_test.)
+type ProviderAnswer struct {
+	File   string
+	Path   string // of the request, query string included
+	Model  string
+	Usage  metrics.LLMUsage
+	Output bool // a stream whose first output the reader sees
 }
 
-var llmAnswers = []llmAnswer{
-	{"openai_chat.json", "gpt-4o-2024-08-06", metrics.LLMUsage{Input: 1117, Output: 46, CachedInput: 1024}, false},
-	{"openai_chat_stream.sse", "gpt-4o-mini-2024-07-18", metrics.LLMUsage{Input: 19, Output: 10}, true},
-	{"openai_responses.json", "o4-mini-2025-04-16", metrics.LLMUsage{Input: 36, Output: 87, CachedInput: 16, Reasoning: 64}, false},
-	{"openai_responses_stream.sse", "gpt-4.1-2025-04-14", metrics.LLMUsage{Input: 37, Output: 11}, true},
-	{"anthropic.json", "claude-sonnet-4-5-20250929", metrics.LLMUsage{Input: 3895, Output: 503, CachedInput: 1800}, false},
-	{"anthropic_stream.sse", "claude-haiku-4-5-20251001", metrics.LLMUsage{Input: 622, Output: 89, CachedInput: 50}, true},
-	{"gemini.json", "gemini-2.5-flash", metrics.LLMUsage{Input: 12, Output: 88, CachedInput: 4, Reasoning: 58}, false},
-	{"gemini_stream.sse", "gemini-2.0-flash", metrics.LLMUsage{Input: 9, Output: 12}, true},
-	{"gemini_stream_array.json", "gemini-2.0-flash-lite", metrics.LLMUsage{Input: 9, Output: 3}, false},
+// GeminiKey is the API key of the Gemini paths, which no label may hold.
+const GeminiKey = "AIzaSyFAKE-gemini-key-0123456789abcdefg"
+
+var ProviderAnswers = []ProviderAnswer{
+	{"openai_chat.json", "/v1/chat/completions", "gpt-4o-2024-08-06", metrics.LLMUsage{Input: 1117, Output: 46, CachedInput: 1024}, false},
+	{"openai_chat_stream.sse", "/v1/chat/completions", "gpt-4o-mini-2024-07-18", metrics.LLMUsage{Input: 19, Output: 10}, true},
+	{"openai_responses.json", "/v1/responses", "o4-mini-2025-04-16", metrics.LLMUsage{Input: 36, Output: 87, CachedInput: 16, Reasoning: 64}, false},
+	{"openai_responses_stream.sse", "/v1/responses", "gpt-4.1-2025-04-14", metrics.LLMUsage{Input: 37, Output: 11}, true},
+	{"anthropic.json", "/v1/messages", "claude-sonnet-4-5-20250929", metrics.LLMUsage{Input: 3895, Output: 503, CachedInput: 1800}, false},
+	{"anthropic_stream.sse", "/v1/messages", "claude-haiku-4-5-20251001", metrics.LLMUsage{Input: 622, Output: 89, CachedInput: 50}, true},
+	{"gemini.json", "/v1beta/models/gemini-2.5-flash:generateContent?key=" + GeminiKey, "gemini-2.5-flash",
+		metrics.LLMUsage{Input: 12, Output: 88, CachedInput: 4, Reasoning: 58}, false},
+	{"gemini_stream.sse", "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse&key=" + GeminiKey, "gemini-2.0-flash",
+		metrics.LLMUsage{Input: 9, Output: 12}, true},
+	{"gemini_stream_array.json", "/v1beta/models/gemini-2.0-flash-lite:streamGenerateContent?key=" + GeminiKey, "gemini-2.0-flash-lite",
+		metrics.LLMUsage{Input: 9, Output: 3}, false},
 }
 
-func readAnswer(t testing.TB, file string) []byte {
+// ReadAnswer returns the body of a file of testdata/llm.
+func ReadAnswer(t testing.TB, file string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "llm", file))
 	if err != nil {
@@ -50,16 +60,16 @@ func feed(body []byte, sse bool, next func() int) *usageReader {
 		}
 		body = body[n:]
 	}
-	return r
+	return &r
 }
 
 // TestUsageReader: every format, cut in pieces of every size from 1 byte
 // to the whole body and at random places, gives the same model and usage.
 func TestUsageReader(t *testing.T) {
-	for _, a := range llmAnswers {
-		t.Run(a.file, func(t *testing.T) {
-			body := readAnswer(t, a.file)
-			sse := strings.HasSuffix(a.file, ".sse")
+	for _, a := range ProviderAnswers {
+		t.Run(a.File, func(t *testing.T) {
+			body := ReadAnswer(t, a.File)
+			sse := strings.HasSuffix(a.File, ".sse")
 			rnd := rand.New(rand.NewPCG(1, uint64(len(body))))
 			splits := map[string]func() int{"random": func() int { return 1 + rnd.IntN(40) }}
 			for _, size := range []int{1, 2, 3, 5, 7, 11, 13, 64, len(body)} {
@@ -67,14 +77,14 @@ func TestUsageReader(t *testing.T) {
 			}
 			for name, next := range splits {
 				r := feed(body, sse, next)
-				if r.model != a.model {
-					t.Errorf("pieces %s: model %q, want %q", name, r.model, a.model)
+				if r.model != a.Model {
+					t.Errorf("pieces %s: model %q, want %q", name, r.model, a.Model)
 				}
-				if !r.sawUsage || r.usage.tokens() != a.usage {
-					t.Errorf("pieces %s: usage %+v (seen %v), want %+v", name, r.usage.tokens(), r.sawUsage, a.usage)
+				if !r.sawUsage || r.usage.tokens() != a.Usage {
+					t.Errorf("pieces %s: usage %+v (seen %v), want %+v", name, r.usage.tokens(), r.sawUsage, a.Usage)
 				}
-				if r.sawOutput != a.output {
-					t.Errorf("pieces %s: first output seen %v, want %v", name, r.sawOutput, a.output)
+				if r.sawOutput != a.Output {
+					t.Errorf("pieces %s: first output seen %v, want %v", name, r.sawOutput, a.Output)
 				}
 			}
 		})

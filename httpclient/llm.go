@@ -1,0 +1,171 @@
+package httpclient
+
+import (
+	"context"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// WithLLMProvider names the provider_name of the genapp_llm_* series of
+// answers from hosts this package does not know (a vLLM or Ollama server, a
+// company gateway). Known hosts keep their own name (see [NewLLM]); without
+// this option an unknown host is named by its host name.
+func WithLLMProvider(name string) TransportOption {
+	return transportOption(func(c *config) { c.llmProvider = name })
+}
+
+// WithLLMUsage turns reading token usage out of the answers on or off. It is
+// on for [NewLLM] and any transport whose app_type is metrics.AppTypeLLM,
+// off for the others.
+func WithLLMUsage(on bool) TransportOption {
+	return transportOption(func(c *config) { c.llmUsage = &on })
+}
+
+// readsUsage tells whether the transport of c reads LLM usage.
+func (c *config) readsUsage() bool {
+	if c.llmUsage != nil {
+		return *c.llmUsage
+	}
+	return c.appType == metrics.AppTypeLLM
+}
+
+// llmAnswer follows one answer of an LLM provider: the bodyScanner that
+// feeds its usageReader, and what its genapp_llm_* labels are made of. Its
+// lock keeps the scanning Read and a Close from another goroutine, which
+// records, apart.
+type llmAnswer struct {
+	mu     sync.Mutex
+	reader usageReader
+	start  time.Time
+	ttft   time.Duration // 0 until the first output was scanned
+
+	ctx                          context.Context
+	scheme, host, hostname, path string
+	provider                     string // WithLLMProvider's
+	recorded                     bool
+}
+
+// newLLMAnswer returns the answer of req to follow, or nil when resp is not
+// one that can carry usage (not a success).
+func newLLMAnswer(req *http.Request, resp *http.Response, start time.Time, provider string) *llmAnswer {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil
+	}
+	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	a := &llmAnswer{
+		start: start, ctx: req.Context(), provider: provider,
+		scheme: req.URL.Scheme, host: req.URL.Host, hostname: req.URL.Hostname(), path: req.URL.Path,
+	}
+	a.reader = newUsageReader(mediaType == "text/event-stream")
+	return a
+}
+
+// scan implements bodyScanner: it reads and holds nothing back.
+func (a *llmAnswer) scan(p []byte) (hold int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reader.scan(p)
+	if a.ttft == 0 && a.reader.sawOutput {
+		a.ttft = max(time.Since(a.start), time.Nanosecond)
+	}
+	return 0
+}
+
+// record records the answer in m once: a request when the answer named its
+// model or reported usage, its tokens when it reported usage, and its time
+// to first output when it was a stream. An answer in a format the reader
+// does not know records nothing.
+func (a *llmAnswer) record(m *metrics.Metrics) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := &a.reader
+	if a.recorded || (r.model == "" && !r.sawUsage) {
+		return
+	}
+	a.recorded = true
+	call := metrics.LLMCall{Model: r.model, Provider: llmProvider(a.hostname, a.provider), BaseURL: a.baseURL()}
+	if call.Model == "" {
+		call.Model = requestedModel(a.path)
+	}
+	m.RecordLLMRequest(a.ctx, call)
+	if r.sawUsage {
+		m.RecordLLMUsage(a.ctx, call, r.usage.tokens())
+	}
+	if a.ttft > 0 {
+		m.RecordLLMTimeToFirstToken(a.ctx, call, a.ttft)
+	}
+}
+
+// knownProviders name the providers by their API host, which may also be
+// the end of a host name (the resource of Azure, the region of Vertex AI).
+var knownProviders = []struct{ host, name string }{
+	{"api.openai.com", "openai"},
+	{"openai.azure.com", "azure_openai"},
+	{"api.anthropic.com", "anthropic"},
+	{"generativelanguage.googleapis.com", "gemini"},
+	{"aiplatform.googleapis.com", "vertex_ai"},
+	{"openrouter.ai", "openrouter"},
+	{"api.deepseek.com", "deepseek"},
+	{"api.mistral.ai", "mistral"},
+	{"api.groq.com", "groq"},
+	{"api.together.xyz", "together"},
+	{"api.fireworks.ai", "fireworks"},
+	{"api.x.ai", "xai"},
+}
+
+// llmProvider is the provider_name of an answer from hostname: the known
+// provider's name, else fallback, else hostname.
+func llmProvider(hostname, fallback string) string {
+	name := strings.ToLower(strings.TrimSuffix(hostname, "."))
+	for _, p := range knownProviders {
+		if rest, ok := strings.CutSuffix(name, p.host); ok && (rest == "" || strings.HasSuffix(rest, ".") || strings.HasSuffix(rest, "-")) {
+			return p.name
+		}
+	}
+	if fallback != "" {
+		return fallback
+	}
+	return hostname
+}
+
+// apiEndpoints end the paths of the calls whose prefix is the base URL.
+var apiEndpoints = []string{"/chat/completions", "/completions", "/responses", "/messages", "/embeddings"}
+
+// baseURL is scheme, host and the API's path prefix: the path up to the
+// endpoint ("/v1" of "/v1/chat/completions", "/v1beta" of
+// "/v1beta/models/gemini-2.0-flash:generateContent"). It has no query
+// string (where Gemini's key may be), fragment or user info by
+// construction; an unknown path contributes nothing.
+func (a *llmAnswer) baseURL() string {
+	prefix := ""
+	if i := strings.LastIndex(a.path, "/models/"); i >= 0 && strings.Contains(a.path[i:], ":") {
+		prefix = a.path[:i]
+	} else {
+		for _, e := range apiEndpoints {
+			if strings.HasSuffix(a.path, e) {
+				prefix = strings.TrimSuffix(a.path, e)
+				break
+			}
+		}
+	}
+	return a.scheme + "://" + a.host + prefix
+}
+
+// requestedModel is the model a Gemini path names
+// (".../models/gemini-2.0-flash:generateContent"), for answers that do not.
+func requestedModel(path string) string {
+	i := strings.LastIndex(path, "/models/")
+	if i < 0 {
+		return ""
+	}
+	model, _, ok := strings.Cut(path[i+len("/models/"):], ":")
+	if !ok {
+		return ""
+	}
+	return model
+}
