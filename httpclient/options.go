@@ -31,13 +31,21 @@ func newConfig(appType string, resource func(*http.Request) string, opts []Optio
 }
 
 // Option configures [New] and the presets [NewLLM], [NewAuth] and
-// [NewTelegram].
+// [NewTelegram]: [WithBase], [WithTimeout], [WithInsecureSkipVerify], and
+// every [TransportOption]. Where the exchanges are recorded (registry, series
+// limit) is set on the instance, with metrics.New's options, and the instance
+// is given here with [WithMetrics]:
+//
+//	m, err := metrics.New("bot", "prod", metrics.WithRegistry(reg), metrics.WithMaxSeries(500))
+//	...
+//	client := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithTimeout(time.Minute))
 type Option interface {
 	apply(*config)
 }
 
-// TransportOption configures what is recorded. It is accepted by
-// [NewTransport] as well as by [New] and the presets; options that configure
+// TransportOption configures what is recorded: [WithAppType], [WithResource]
+// and [WithMetrics]. It is accepted by [NewTransport] as well as by [New] and
+// the presets; options that configure
 // the client itself ([WithBase], [WithTimeout], [WithInsecureSkipVerify]) are
 // plain Options, so that passing them to NewTransport does not compile.
 type TransportOption interface {

@@ -2,7 +2,7 @@ package metrics
 
 import (
 	"context"
-	"strings"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -26,23 +26,25 @@ type actionSeries struct {
 }
 
 func (m *Metrics) actionSeries(name string) *actionSeries {
-	s, ok := m.actions.loadOrCreate(name, m.maxKeys, m.newActionSeries)
-	if !ok {
-		m.fold(foldName)
-		s, _ = m.actions.loadOrCreate(OverflowValue, 0, m.newActionSeries)
+	reason := fit(name, true)
+	if reason < 0 {
+		s, ok := m.f.actions.loadOrCreate(name, m.f.maxKeys, m.newActionSeries)
+		if ok {
+			return s
+		}
+		reason = limitReached
 	}
-	return s
+	m.f.fold(foldName, reason, len(name))
+	return m.f.actions.overflow(OverflowValue, m.newActionSeries)
 }
 
 func (m *Metrics) newActionSeries(name string) *actionSeries {
-	// Label values must be valid UTF-8; a name that is not gets its
-	// invalid bytes replaced rather than a panic in client_golang.
-	v := strings.ToValidUTF8(name, "\uFFFD")
+	v := labelValue(name)
 	return &actionSeries{
-		duration: m.actionDuration.WithLabelValues(v),
-		ok:       lazyCounter{vec: m.actionCount, labels: []string{v, StatusOK}},
-		failed:   lazyCounter{vec: m.actionCount, labels: []string{v, StatusError}},
-		size:     lazyCounter{vec: m.actionSize, labels: []string{v}},
+		duration: m.f.actionDuration.WithLabelValues(v),
+		ok:       lazyCounter{vec: m.f.actionCount, labels: []string{v, StatusOK}},
+		failed:   lazyCounter{vec: m.f.actionCount, labels: []string{v, StatusError}},
+		size:     lazyCounter{vec: m.f.actionSize, labels: []string{v}},
 	}
 }
 
@@ -66,12 +68,18 @@ func (l *lazyCounter) get() prometheus.Counter {
 
 // Action is one tracked run of a code section, the analogue of the tracker
 // that llm_common's action_tracking context manager yields. Make it with
-// [Track] and finish it with a deferred [Action.End]:
+// [Track] and finish it with a deferred [Action.End], in two lines:
 //
-//	a := metrics.Track("refresh_task")
-//	defer a.End(&err)
+//	func refresh(ctx context.Context) (err error) {
+//		a := metrics.Track("refresh_task")
+//		defer a.End(&err)
+//		...
+//	}
 //
-// An Action is used by one goroutine and ended once.
+// (defer metrics.Track("refresh_task").End(&err) does not compile: an
+// Action is a value, so that tracking allocates nothing, and its methods
+// need its address.) For a whole function, [Wrap] and [WrapValue] do both
+// lines. An Action is used by one goroutine and ended once.
 type Action struct {
 	series *actionSeries
 	start  time.Duration // on the monotonic clock
@@ -79,11 +87,13 @@ type Action struct {
 	failed bool
 }
 
-// Track starts tracking the action name in the default instance. It records
-// nothing when [Init] has not been called.
+// Track starts tracking the action name in the default instance; see
+// [Action] for its use. It records nothing when [Init] has not been called.
+// name must be 1 to [MaxLabelLen] bytes, else the action is recorded under
+// [OverflowValue].
 func Track(name string) Action { return Default().Track(name) }
 
-// Track starts tracking the action name.
+// Track starts tracking the action name in m; see the package-level [Track].
 func (m *Metrics) Track(name string) Action {
 	if m == nil {
 		return Action{}
@@ -93,10 +103,10 @@ func (m *Metrics) Track(name string) Action {
 
 // Size adds n to the action's genapp_action_size_total when it ends: the
 // number of items, tokens or bytes the action handled. Negative n is ignored:
-// the family is a counter.
+// the family is a counter. A total past the largest int64 stays there.
 func (a *Action) Size(n int) {
 	if n > 0 {
-		a.size += int64(n)
+		a.size += min(int64(n), math.MaxInt64-a.size)
 	}
 }
 
@@ -110,6 +120,10 @@ func (a *Action) Fail() { a.failed = true }
 //
 // End must be deferred directly (defer a.End(&err)) so that it sees a panic;
 // it records the panic and lets it continue unchanged. It never changes *errp.
+// Called from a deferred closure instead (defer func() { a.End(&err) }()),
+// End cannot see a panic, which Go shows only to the deferred function
+// itself, and records it by *errp and [Action.Fail] alone: "ok" unless the
+// closure sets one of them.
 func (a *Action) End(errp *error) {
 	if a.series == nil {
 		return
@@ -142,23 +156,33 @@ func Wrap(name string, fn func(context.Context) error) func(context.Context) err
 	return wrap(Default, name, fn)
 }
 
-// Wrap returns fn tracked as the action name.
+// Wrap returns fn tracked as the action name in m.
 func (m *Metrics) Wrap(name string, fn func(context.Context) error) func(context.Context) error {
 	return wrap(func() *Metrics { return m }, name, fn)
 }
 
+// WrapValue is [Wrap] for functions that return a value and an error.
+func WrapValue[T any](name string, fn func(context.Context) (T, error)) func(context.Context) (T, error) {
+	return wrapValue(Default, name, fn)
+}
+
+// WrapValueIn is [WrapValue] recording in m: the counterpart of
+// [Metrics.Wrap], since a method cannot have type parameters.
+func WrapValueIn[T any](m *Metrics, name string, fn func(context.Context) (T, error)) func(context.Context) (T, error) {
+	return wrapValue(func() *Metrics { return m }, name, fn)
+}
+
 func wrap(instance func() *Metrics, name string, fn func(context.Context) error) func(context.Context) error {
-	return func(ctx context.Context) (err error) {
-		a := instance().Track(name)
-		defer a.End(&err)
-		return fn(ctx)
+	tracked := wrapValue(instance, name, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
+	return func(ctx context.Context) error {
+		_, err := tracked(ctx)
+		return err
 	}
 }
 
-// WrapValue is [Wrap] for functions that return a value and an error.
-func WrapValue[T any](name string, fn func(context.Context) (T, error)) func(context.Context) (T, error) {
+func wrapValue[T any](instance func() *Metrics, name string, fn func(context.Context) (T, error)) func(context.Context) (T, error) {
 	return func(ctx context.Context) (v T, err error) {
-		a := Track(name)
+		a := instance().Track(name)
 		defer a.End(&err)
 		return fn(ctx)
 	}

@@ -3,8 +3,10 @@ package metrics
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var errBoom = errors.New("boom")
@@ -150,6 +152,20 @@ func TestNotInitialisedIsNoOp(t *testing.T) {
 	RecordHTTP(Exchange{Method: "GET", Status: 200})
 	if v, err := WrapValue("x", func(context.Context) (string, error) { return "v", nil })(context.Background()); v != "v" || err != nil {
 		t.Fatalf("got %q, %v", v, err)
+	}
+	if v, err := WrapValueIn(nil, "x", func(context.Context) (string, error) { return "v", errBoom })(context.Background()); v != "v" || err != errBoom {
+		t.Fatalf("got %q, %v", v, err)
+	}
+}
+
+// TestInvalidUTF8LabelBounded: the replacement characters of invalid bytes
+// do not take a label value past MaxLabelLen.
+func TestInvalidUTF8LabelBounded(t *testing.T) {
+	m := newTest(t)
+	_ = run(m, strings.Repeat("\xff", MaxLabelLen), func(*Action) error { return nil })
+	name := scrape(t, m).LabelValues("genapp_action_count_total", "name")
+	if len(name) != 1 || len(name[0]) > MaxLabelLen || !utf8.ValidString(name[0]) {
+		t.Fatalf("name %q: %d bytes", name, len(name[0]))
 	}
 }
 

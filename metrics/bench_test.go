@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -181,8 +183,8 @@ func BenchmarkScrape(b *testing.B) {
 	for i := range 2500 {
 		m.RecordHTTP(Exchange{AppType: AppTypeLLM, Method: "POST", Resource: "r" + strconv.Itoa(i), Status: 200, Duration: time.Second})
 	}
-	if n := len(*m.https.m.Load()); n != 2500 {
-		b.Fatalf("%d exchanges cached, want 2500", n)
+	if n := promtestScrapeRegistry(b, reg).Series("genapp_http_requests_total"); n != 2500 {
+		b.Fatalf("%d exchanges recorded, want 2500", n)
 	}
 	b.Run("handler", func(b *testing.B) { benchScrape(b, Handler()) })
 	b.Run("promhttp", func(b *testing.B) { benchScrape(b, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})) })
@@ -210,6 +212,49 @@ func BenchmarkCleanResource(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				_ = CleanResource(path)
+			}
+		})
+	}
+}
+
+// BenchmarkGuard is the cost of one observation as the number of distinct
+// label values already recorded grows, side by side: "known" records an
+// exchange that has its series, "new" one with an app_type never seen (the
+// attack of a caller or upstream that makes values up), folded since the
+// cache is full. Both must stay flat from 10 to 100,000 existing keys. (The
+// 100,000 exchanges hold about 500 MB of client_golang children.)
+func BenchmarkGuard(b *testing.B) {
+	for _, keys := range []int{10, 1000, 100_000} {
+		m, err := New("demobot", "dev", WithRegistry(prometheus.NewRegistry()), WithMaxSeries(2*keys+2),
+			WithLogger(slog.New(slog.DiscardHandler)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := Exchange{AppType: AppTypeHTTP, Method: "GET", Resource: "v1", Status: 200}
+		appTypes := make([]string, keys)
+		for i := range appTypes {
+			appTypes[i] = "t" + strconv.Itoa(i)
+			e.AppType = appTypes[i]
+			m.RecordHTTP(e)
+		}
+		b.Run(fmt.Sprintf("keys=%d/known", keys), func(b *testing.B) {
+			b.ReportAllocs()
+			e.AppType = appTypes[keys/2]
+			for b.Loop() {
+				m.RecordHTTP(e)
+			}
+		})
+		fresh := make([]string, 1<<16)
+		for i := range fresh {
+			fresh[i] = "n" + strconv.Itoa(i)
+		}
+		b.Run(fmt.Sprintf("keys=%d/new", keys), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				e.AppType = fresh[i%len(fresh)]
+				m.RecordHTTP(e)
+				i++
 			}
 		})
 	}

@@ -20,4 +20,15 @@
 //
 // Until Init is called (in unit tests, say) every one of these works and
 // records nothing: wrapped code behaves exactly as it would unwrapped.
+//
+// Whatever clients, upstream servers or callers send, the exposition stays
+// bounded: no label value is longer than [MaxLabelLen] bytes and no family
+// holds more series than [WithMaxSeries] allows; what does not fit is folded
+// into [OverflowValue] and counted. [Middleware] never records the path a
+// client sent, and records the request body bytes that arrived, not those a
+// header claims.
+//
+// Options come in one type per function family, so that an option given to
+// the wrong function does not compile: [Option] for [New] and [Init],
+// [MiddlewareOption] for [Middleware], [ServeOption] for [Serve].
 package metrics

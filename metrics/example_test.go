@@ -64,7 +64,7 @@ func ExampleWrap() {
 	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
 
 	// metrics.Wrap does the same with the Init default; metrics.WrapValue
-	// wraps functions that also return a value.
+	// and metrics.WrapValueIn wrap functions that also return a value.
 	cleanup := m.Wrap("cleanup_task", func(ctx context.Context) error {
 		return nil
 	})
@@ -74,6 +74,21 @@ func ExampleWrap() {
 	printSeries(m, "genapp_action_count_total")
 	// Output:
 	// genapp_action_count_total{app="demobot",env="dev",name="cleanup_task",status="ok"} 3
+}
+
+func ExampleWrapValueIn() {
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+
+	// metrics.WrapValue does the same with the Init default.
+	count := metrics.WrapValueIn(m, "count_users_task", func(ctx context.Context) (int, error) {
+		return 42, nil
+	})
+	n, err := count(context.Background())
+	fmt.Println(n, err)
+	printSeries(m, "genapp_action_count_total")
+	// Output:
+	// 42 <nil>
+	// genapp_action_count_total{app="demobot",env="dev",name="count_users_task",status="ok"} 1
 }
 
 func ExampleMiddleware() {

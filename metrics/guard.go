@@ -2,45 +2,124 @@ package metrics
 
 import (
 	"log/slog"
+	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // DefaultMaxSeries is the default limit of series per genapp_* family.
 const DefaultMaxSeries = 2000
 
-// OverflowValue is the action name or HTTP resource that new values are
-// folded into once their families hold the maximum number of series: a bug
-// or hostile input that makes names or paths up at will then costs one
-// series, not one per value. genapp_series_overflow_total{label="name"} and
-// {label="resource"} count the folded observations, and a warning is logged
-// the first time each label folds.
+// MaxLabelLen bounds the length in bytes of every label value this package
+// records, whoever supplies it: action names, HTTP resources and app_type
+// values longer than this (and empty action names) are folded into
+// [OverflowValue]. It leaves room for any route pattern or action name
+// written by hand (telegram.MaxNameLen is 100) and keeps a full scrape small.
+const MaxLabelLen = 128
+
+// OverflowValue is the label value that observations are folded into when
+// recording them as they are would let whoever supplies the values make
+// series at will:
+//
+//   - an action name or HTTP resource or app_type longer than [MaxLabelLen],
+//     or an empty action name, is recorded with that one label folded;
+//   - once a family holds the most series [WithMaxSeries] allows, an action
+//     with a new name is recorded under name="{overflow}", and an HTTP
+//     exchange with a new combination of method, status, resource and
+//     app_type under "{overflow}" in all four labels: statuses, methods and
+//     app_type values are as bounded as resources.
+//
+// genapp_series_overflow_total counts each folded observation once, by the
+// label that did not fit: label="name" for actions; for HTTP exchanges
+// label="resource" when the resource was too long or the series limit was
+// reached, else label="app_type". A warning is logged the first time each
+// label folds for each reason.
 const OverflowValue = "{overflow}"
 
-// guard bounds the caches of action names and HTTP exchanges. A new name can
-// create two series in genapp_action_count_total (ok and error) and a new
-// exchange two in genapp_http_request_size_bytes (in and out), so each cache
-// admits maxSeries/2 keys: then no family holds more than maxSeries series,
-// plus those of the overflow value.
+// guard bounds the caches of action names and HTTP exchanges. A name can take
+// two series in genapp_action_count_total (ok and error) and an exchange two
+// in genapp_http_request_size_bytes (in and out), and so can the overflow
+// name and exchange: with maxKeys = (maxSeries-2)/2, no family holds more
+// than maxSeries series.
 type guard struct {
-	maxKeys int
-	logger  *slog.Logger
-	warned  [len(foldLabels)]atomic.Bool
+	maxSeries, maxKeys int
+	logger             *slog.Logger
+	folded             [len(foldLabels)]lazyCounter // genapp_series_overflow_total by label
+	warned             [len(foldLabels)][len(foldReasons)]atomic.Bool
 }
 
+// minSeries is the smallest limit: room for one value and the overflow.
+const minSeries = 4
+
+// initGuard sets the limits of f's guard and where it counts and warns.
+func (f *families) initGuard(maxSeries int, logger *slog.Logger) {
+	f.maxSeries, f.maxKeys, f.logger = maxSeries, (maxSeries-2)/2, logger
+	for i, label := range foldLabels {
+		f.folded[i] = lazyCounter{vec: f.overflow, labels: []string{label}}
+	}
+}
+
+// The labels that fold, as genapp_series_overflow_total names them.
 const (
 	foldName = iota
 	foldResource
+	foldAppType
 	foldLLM
 )
 
-var foldLabels = [...]string{foldName: "name", foldResource: "resource", foldLLM: "llm"}
+var foldLabels = [...]string{foldName: "name", foldResource: "resource", foldAppType: "app_type", foldLLM: "llm"}
 
-// fold counts one observation folded into OverflowValue and warns once per
-// label.
-func (f *families) fold(label int) {
-	f.overflow.WithLabelValues(foldLabels[label]).Inc()
-	if f.warned[label].CompareAndSwap(false, true) {
-		f.logger.Warn("metrics: series limit reached, new values are folded into "+OverflowValue,
-			"label", foldLabels[label], "max_series_per_family", 2*f.maxKeys)
+// Why a value folds, as the warning says it.
+const (
+	limitReached = iota
+	valueTooLong
+	valueEmpty
+)
+
+var foldReasons = [...]string{
+	limitReached: "series limit reached",
+	valueTooLong: "label value longer than MaxLabelLen",
+	valueEmpty:   "empty label value",
+}
+
+// fit returns the reason v cannot be recorded as it is, or -1.
+func fit(v string, emptyFolds bool) int {
+	switch {
+	case len(v) > MaxLabelLen:
+		return valueTooLong
+	case v == "" && emptyFolds:
+		return valueEmpty
 	}
+	return -1
+}
+
+// fold counts one observation folded into OverflowValue under label, and
+// warns once per label and reason.
+func (f *families) fold(label, reason, valueLen int) {
+	f.folded[label].get().Inc()
+	f.warn(label, reason, valueLen)
+}
+
+// warn logs the first fold of label for reason.
+func (f *families) warn(label, reason, valueLen int) {
+	if f.warned[label][reason].CompareAndSwap(false, true) {
+		f.logger.Warn("metrics: "+foldReasons[reason]+", values are folded into "+OverflowValue,
+			"label", foldLabels[label], "value_bytes", valueLen,
+			"max_label_bytes", MaxLabelLen, "max_series_per_family", f.maxSeries)
+	}
+}
+
+// labelValue is v as a label value: valid UTF-8 (client_golang panics on
+// anything else), with invalid bytes replaced, and at most MaxLabelLen bytes
+// even when the replacements made it longer.
+func labelValue(v string) string {
+	v = strings.ToValidUTF8(v, "\uFFFD")
+	if len(v) <= MaxLabelLen {
+		return v
+	}
+	n := MaxLabelLen
+	for n > 0 && !utf8.RuneStart(v[n]) {
+		n--
+	}
+	return v[:n]
 }

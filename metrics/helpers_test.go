@@ -38,7 +38,7 @@ func scrape(t *testing.T, m *Metrics) *promtest.Exposition {
 
 type L = promtest.Labels
 
-func promtestScrapeRegistry(t *testing.T, reg *prometheus.Registry) *promtest.Exposition {
+func promtestScrapeRegistry(t testing.TB, reg *prometheus.Registry) *promtest.Exposition {
 	t.Helper()
 	return promtest.Scrape(t, handlerFor(reg))
 }

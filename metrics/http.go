@@ -3,7 +3,6 @@ package metrics
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,9 +26,12 @@ type Exchange struct {
 	// recorded as "OTHER", so that clients cannot create series at will.
 	Method string
 	// Resource names what was called. It must be low-cardinality and free of
-	// secrets: a route pattern or the result of [CleanResource].
+	// secrets: a route pattern or the result of [CleanResource]. Like
+	// AppType, it is folded into [OverflowValue] when longer than
+	// [MaxLabelLen].
 	Resource string
-	// Status is the response status code, 0 when no response arrived.
+	// Status is the response status code, 0 when no response arrived; a
+	// code outside 100-999 is recorded as 0.
 	Status       int
 	Duration     time.Duration
 	RequestSize  int64 // request body bytes sent ("in")
@@ -41,13 +43,14 @@ type Exchange struct {
 func RecordHTTP(e Exchange) { Default().RecordHTTP(e) }
 
 // RecordHTTP records e: one count, its duration, and both body sizes.
+// Negative durations and sizes are recorded as 0.
 func (m *Metrics) RecordHTTP(e Exchange) {
 	if m == nil {
 		return
 	}
-	s := m.httpSeries(exchangeKey{appType: e.AppType, method: normalMethod(e.Method), resource: e.Resource, status: e.Status})
+	s := m.httpSeries(exchangeKey{appType: e.AppType, method: normalMethod(e.Method), resource: e.Resource, status: normalStatus(e.Status)})
 	s.requests.Inc()
-	s.duration.Observe(e.Duration.Seconds())
+	s.duration.Observe(max(e.Duration, 0).Seconds())
 	s.in.Observe(float64(max(e.RequestSize, 0)))
 	s.out.Observe(float64(max(e.ResponseSize, 0)))
 }
@@ -62,33 +65,62 @@ type httpSeries struct {
 	duration, in, out prometheus.Observer
 }
 
+// overflowExchange is the exchange that those refused by the series limit
+// are folded into.
+var overflowExchange = exchangeKey{appType: OverflowValue, method: OverflowValue, resource: OverflowValue, status: overflowStatus}
+
+// overflowStatus is the status of overflowExchange, recorded as OverflowValue.
+const overflowStatus = -1
+
 func (m *Metrics) httpSeries(k exchangeKey) *httpSeries {
-	s, ok := m.https.loadOrCreate(k, m.maxKeys, m.newHTTPSeries)
+	counted := -1 // the label this observation is counted under as folded
+	if reason := fit(k.resource, false); reason >= 0 {
+		m.f.warn(foldResource, reason, len(k.resource))
+		k.resource, counted = OverflowValue, foldResource
+	}
+	if reason := fit(k.appType, false); reason >= 0 {
+		m.f.warn(foldAppType, reason, len(k.appType))
+		k.appType = OverflowValue
+		if counted < 0 {
+			counted = foldAppType
+		}
+	}
+	s, ok := m.f.https.loadOrCreate(k, m.f.maxKeys, m.newHTTPSeries)
 	if !ok {
-		m.fold(foldResource)
-		k.resource = OverflowValue
-		s, _ = m.https.loadOrCreate(k, 0, m.newHTTPSeries)
+		m.f.warn(foldResource, limitReached, len(k.resource))
+		s, counted = m.f.https.overflow(overflowExchange, m.newHTTPSeries), foldResource
+	}
+	if counted >= 0 {
+		m.f.folded[counted].get().Inc()
 	}
 	return s
 }
 
 func (m *Metrics) newHTTPSeries(k exchangeKey) *httpSeries {
 	status := statusLabel(k.status)
-	resource := strings.ToValidUTF8(k.resource, "\uFFFD")
-	appType := strings.ToValidUTF8(k.appType, "\uFFFD")
+	resource := labelValue(k.resource)
+	appType := labelValue(k.appType)
 	return &httpSeries{
-		requests: m.httpRequests.WithLabelValues(k.method, status, resource, appType),
-		duration: m.httpDuration.WithLabelValues(k.method, status, resource, appType),
-		in:       m.httpSize.WithLabelValues(resource, status, k.method, "in", appType),
-		out:      m.httpSize.WithLabelValues(resource, status, k.method, "out", appType),
+		requests: m.f.httpRequests.WithLabelValues(k.method, status, resource, appType),
+		duration: m.f.httpDuration.WithLabelValues(k.method, status, resource, appType),
+		in:       m.f.httpSize.WithLabelValues(resource, status, k.method, "in", appType),
+		out:      m.f.httpSize.WithLabelValues(resource, status, k.method, "out", appType),
 	}
 }
 
-// statusLabel is the status code as a string; codes outside 100-999 mean that
-// no valid response arrived and are recorded as "0".
-func statusLabel(code int) string {
+// normalStatus returns code, or 0 when it is outside 100-999: then no valid
+// response arrived.
+func normalStatus(code int) int {
 	if code < 100 || code > 999 {
-		return "0"
+		return 0
+	}
+	return code
+}
+
+// statusLabel is the status code of a key as a string.
+func statusLabel(code int) string {
+	if code == overflowStatus {
+		return OverflowValue
 	}
 	return strconv.Itoa(code)
 }

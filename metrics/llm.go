@@ -48,7 +48,7 @@ func (m *Metrics) RecordLLMRequest(ctx context.Context, call LLMCall) {
 	if m == nil {
 		return
 	}
-	m.llmSeries(ctx, call).requests.get().Inc()
+	m.f.llmSeries(ctx, call).requests.get().Inc()
 }
 
 // RecordLLMUsage records the tokens of one answer in the default instance,
@@ -68,7 +68,7 @@ func (m *Metrics) RecordLLMUsage(ctx context.Context, call LLMCall, u LLMUsage) 
 	if m == nil {
 		return
 	}
-	s := m.llmSeries(ctx, call)
+	s := m.f.llmSeries(ctx, call)
 	counts := [...]int64{max(u.Input, 0), max(u.Output, 0), max(u.CachedInput, 0), max(u.Reasoning, 0)}
 	for i, n := range counts {
 		if n == 0 && i >= tokenCachedInput {
@@ -95,7 +95,7 @@ func (m *Metrics) RecordLLMError(ctx context.Context, call LLMCall, name string)
 	if m == nil {
 		return
 	}
-	m.llmErrorCounter(ctx, call, name).Inc()
+	m.f.llmErrorCounter(ctx, call, name).Inc()
 }
 
 // RecordLLMTimeToFirstToken records in genapp_llm_time_to_first_token_sec
@@ -112,7 +112,7 @@ func (m *Metrics) RecordLLMTimeToFirstToken(ctx context.Context, call LLMCall, d
 	if m == nil {
 		return
 	}
-	m.llmSeries(ctx, call).ttft.get().Observe(max(d, 0).Seconds())
+	m.f.llmSeries(ctx, call).ttft.get().Observe(max(d, 0).Seconds())
 }
 
 // llmContext is what the context helpers store: one value for the three

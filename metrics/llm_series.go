@@ -2,7 +2,7 @@ package metrics
 
 import (
 	"context"
-	"strings"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,15 +19,9 @@ const (
 
 var tokenTypeNames = [tokenTypes]string{TokenInput, TokenOutput, TokenCachedInput, TokenReasoning}
 
-// maxLLMLabelLen bounds the length in bytes of the label values of the
-// genapp_llm_* families: a longer value (a model name made up by a hostile
-// server, a base URL with a long path) is recorded as [OverflowValue].
-const maxLLMLabelLen = 128
-
 // llmKey is the shared label values of one set of genapp_llm_* series.
 type llmKey struct {
-	agent, model, provider, tool, baseURL string
-	fallback                              bool
+	agent, model, provider, tool, baseURL, fallback string
 }
 
 // llmErrorKey selects a genapp_llm_errors_total series.
@@ -69,10 +63,10 @@ func lazyWith[T any](with func(...string) T, labels ...string) lazyChild[T] {
 }
 
 // newLLMKey returns the key of call, with the context's agent, tool and
-// fallback where call leaves them unset, and every value bounded: valid
-// UTF-8, and OverflowValue in place of a value longer than maxLLMLabelLen.
-// folded tells whether a value was too long.
-func newLLMKey(ctx context.Context, call LLMCall) (k llmKey, folded bool) {
+// fallback where call leaves them unset. Every value is valid UTF-8, and
+// one longer than MaxLabelLen is OverflowValue; folded tells whether one
+// was.
+func (f *families) newLLMKey(ctx context.Context, call LLMCall) (k llmKey, folded bool) {
 	c := llmContextOf(ctx)
 	if call.Agent == "" {
 		call.Agent = c.agent
@@ -80,50 +74,49 @@ func newLLMKey(ctx context.Context, call LLMCall) (k llmKey, folded bool) {
 	if call.Tool == "" {
 		call.Tool = c.tool
 	}
-	k = llmKey{call.Agent, call.Model, call.Provider, call.Tool, call.BaseURL, call.Fallback || c.fallback}
+	k = llmKey{call.Agent, call.Model, call.Provider, call.Tool, call.BaseURL, strconv.FormatBool(call.Fallback || c.fallback)}
 	for _, v := range [...]*string{&k.agent, &k.model, &k.provider, &k.tool, &k.baseURL} {
-		var long bool
-		*v, long = llmLabelValue(*v)
-		folded = folded || long
+		folded = f.fitLLM(v) || folded
 	}
 	return k, folded
 }
 
-func llmLabelValue(v string) (string, bool) {
-	if len(v) > maxLLMLabelLen {
-		return OverflowValue, true
+// fitLLM makes *v a label value: OverflowValue when it is too long, with
+// its invalid UTF-8 replaced otherwise. It reports whether *v was folded.
+func (f *families) fitLLM(v *string) bool {
+	if reason := fit(*v, false); reason >= 0 {
+		f.warn(foldLLM, reason, len(*v))
+		*v = OverflowValue
+		return true
 	}
-	return strings.ToValidUTF8(v, "\uFFFD"), false
+	*v = labelValue(*v)
+	return false
 }
 
-// overflowLLMKey is the key that new keys are folded into once the cache is
-// full. It keeps is_fallback, which has two values.
-func overflowLLMKey(fallback bool) llmKey {
-	return llmKey{OverflowValue, OverflowValue, OverflowValue, OverflowValue, OverflowValue, fallback}
-}
+// overflowLLM is the key that new keys are folded into once the cache is
+// full: every label, is_fallback included, is OverflowValue.
+var overflowLLM = llmKey{OverflowValue, OverflowValue, OverflowValue, OverflowValue, OverflowValue, OverflowValue}
 
 func (k llmKey) labels(extra ...string) []string {
-	fallback := "false"
-	if k.fallback {
-		fallback = "true"
-	}
-	return append([]string{k.agent, k.model, k.provider, k.tool, k.baseURL, fallback}, extra...)
+	return append([]string{k.agent, k.model, k.provider, k.tool, k.baseURL, k.fallback}, extra...)
 }
 
-// llmKeyLimit is how many keys the LLM caches admit. A key can make a series
-// for each token type in genapp_llm_tokens_total and
-// genapp_llm_request_tokens, hence a quarter of the series limit.
-func (f *families) llmKeyLimit() int { return max(f.maxKeys/2, 1) }
+// llmKeyLimit is how many keys the cache of the series of calls admits. A
+// key, and the overflow key, can make a series for each token type in
+// genapp_llm_tokens_total and genapp_llm_request_tokens.
+func (f *families) llmKeyLimit() int { return (f.maxSeries - tokenTypes) / tokenTypes }
 
+// llmSeries returns the series of call. An observation with a label folded
+// counts once in genapp_series_overflow_total{label="llm"}.
 func (f *families) llmSeries(ctx context.Context, call LLMCall) *llmSeries {
-	k, long := newLLMKey(ctx, call)
-	if long {
-		f.fold(foldLLM)
-	}
+	k, folded := f.newLLMKey(ctx, call)
 	s, ok := f.llm.calls.loadOrCreate(k, f.llmKeyLimit(), f.newLLMSeries)
 	if !ok {
-		f.fold(foldLLM)
-		s, _ = f.llm.calls.loadOrCreate(overflowLLMKey(k.fallback), 0, f.newLLMSeries)
+		f.warn(foldLLM, limitReached, 0)
+		s, folded = f.llm.calls.overflow(overflowLLM, f.newLLMSeries), true
+	}
+	if folded {
+		f.folded[foldLLM].get().Inc()
 	}
 	return s
 }
@@ -142,18 +135,18 @@ func (f *families) newLLMSeries(k llmKey) *llmSeries {
 	return s
 }
 
+// llmErrorCounter returns the genapp_llm_errors_total series of call and
+// name, each series one key of its cache.
 func (f *families) llmErrorCounter(ctx context.Context, call LLMCall, name string) prometheus.Counter {
-	k, long := newLLMKey(ctx, call)
-	name, longName := llmLabelValue(name)
-	if long || longName {
-		f.fold(foldLLM)
-	}
-	ek := llmErrorKey{k, name}
-	c, ok := f.llm.errors.loadOrCreate(ek, f.llmKeyLimit(), f.newLLMErrorCounter)
+	k, folded := f.newLLMKey(ctx, call)
+	folded = f.fitLLM(&name) || folded
+	c, ok := f.llm.errors.loadOrCreate(llmErrorKey{k, name}, f.maxSeries-1, f.newLLMErrorCounter)
 	if !ok {
-		f.fold(foldLLM)
-		ek = llmErrorKey{overflowLLMKey(k.fallback), OverflowValue}
-		c, _ = f.llm.errors.loadOrCreate(ek, 0, f.newLLMErrorCounter)
+		f.warn(foldLLM, limitReached, 0)
+		c, folded = f.llm.errors.overflow(llmErrorKey{overflowLLM, OverflowValue}, f.newLLMErrorCounter), true
+	}
+	if folded {
+		f.folded[foldLLM].get().Inc()
 	}
 	return c
 }

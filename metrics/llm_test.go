@@ -158,12 +158,12 @@ func TestLLMLabelBounds(t *testing.T) {
 	}
 	ctx := context.Background()
 	long := gpt
-	long.Model = strings.Repeat("m", maxLLMLabelLen+1)
+	long.Model = strings.Repeat("m", MaxLabelLen+1)
 	m.RecordLLMRequest(ctx, long)
 	bad := gpt
 	bad.Model = "gpt\xff-4o"
 	m.RecordLLMRequest(ctx, bad)
-	m.RecordLLMError(ctx, gpt, strings.Repeat("e", maxLLMLabelLen+1))
+	m.RecordLLMError(ctx, gpt, strings.Repeat("e", MaxLabelLen+1))
 
 	var wg sync.WaitGroup
 	const workers = 4
@@ -183,15 +183,15 @@ func TestLLMLabelBounds(t *testing.T) {
 	e := scrape(t, m)
 	for _, family := range []string{"genapp_llm_requests_total", "genapp_llm_tokens_total", "genapp_llm_request_all_tokens",
 		"genapp_llm_request_tokens", "genapp_llm_errors_total"} {
-		if n := e.Series(family); n > limit+tokenTypes {
-			t.Errorf("%s: %d series, want at most %d + %d overflow", family, n, limit, tokenTypes)
+		if n := e.Series(family); n > limit {
+			t.Errorf("%s: %d series, want at most %d", family, n, limit)
 		}
 	}
 	if got := e.Counter(t, "genapp_llm_requests_total", llmLabelsOf(bad, "model_name", "gpt\uFFFD-4o")); got != 1 {
 		t.Errorf("invalid UTF-8 model: %v requests, want 1", got)
 	}
 	overflow := llmLabelsOf(gpt, "model_name", OverflowValue, "provider_name", OverflowValue, "base_url", OverflowValue,
-		"agent_name", OverflowValue, "tool_name", OverflowValue)
+		"agent_name", OverflowValue, "tool_name", OverflowValue, "is_fallback", OverflowValue)
 	var requests float64
 	for _, s := range e.Families["genapp_llm_requests_total"].GetMetric() {
 		requests += s.GetCounter().GetValue()
@@ -206,11 +206,13 @@ func TestLLMLabelBounds(t *testing.T) {
 	if input != 3*distinct {
 		t.Errorf("input tokens summed over series = %v, want %d", input, 3*distinct)
 	}
-	// Requests and usage of the models beyond the limit fold, and so do
-	// their errors.
-	folded := e.Counter(t, "genapp_series_overflow_total", L{"label": "llm"})
-	if min := float64(3 * (distinct - limit/4)); folded < min {
-		t.Errorf("folded %v observations, want at least %v", folded, min)
+	// Each folded observation counts once: the over-long model and error
+	// name, the requests and usage of the models beyond the keys the
+	// first two calls left, their errors beyond the first error's key.
+	keptCalls, keptErrors := m.f.llmKeyLimit()-2, limit-1-1
+	want := 2 + 2*(distinct-keptCalls) + (distinct - keptErrors)
+	if folded := e.Counter(t, "genapp_series_overflow_total", L{"label": "llm"}); folded != float64(want) {
+		t.Errorf("folded %v observations, want %d", folded, want)
 	}
 	if n := len(e.Find("genapp_llm_requests_total", overflow)); n != 1 {
 		t.Errorf("%d overflow series in genapp_llm_requests_total, want 1", n)
@@ -218,8 +220,8 @@ func TestLLMLabelBounds(t *testing.T) {
 	if got := e.LabelValues("genapp_llm_errors_total", "name"); !slices.Contains(got, OverflowValue) {
 		t.Errorf("error names %v: the over-long one is not folded", got)
 	}
-	if n := strings.Count(logs.String(), "label=llm"); n != 1 {
-		t.Errorf("%d warnings for llm, want one:\n%s", n, logs.String())
+	if n := strings.Count(logs.String(), "label=llm"); n != 2 {
+		t.Errorf("%d warnings for llm, want one for the length and one for the limit:\n%s", n, logs.String())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
@@ -12,19 +13,30 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Envs lists the values allowed for the env label, in the order they are
-// named in error messages.
-var Envs = []string{"dev", "preprod", "prod"}
+// Envs returns the values allowed for the env label, in the order error
+// messages name them. The slice is the caller's: changing it changes nothing
+// here.
+func Envs() []string { return slices.Clone(envs) }
+
+var envs = []string{"dev", "preprod", "prod"}
 
 // Metrics holds the six genapp_* families of one project and environment.
 //
 // All methods are safe for concurrent use. A nil *Metrics is valid and records
 // nothing, which is what the package-level functions use before [Init].
+// [Track], [Wrap], [RecordHTTP], [Middleware] and [Handler] use the default
+// instance; the methods of the same name use m. The counterpart of the
+// generic [WrapValue] is [WrapValueIn], as methods cannot have type
+// parameters.
+//
+// A *Metrics is not a prometheus.Collector: its families are registered by
+// [New] in the registry of [WithRegistry] (or the default one), and [Metrics.Handler]
+// serves that registry.
 type Metrics struct {
 	project, env string
 	gatherer     prometheus.Gatherer
 	handler      http.Handler
-	*families
+	f            *families
 }
 
 // families is the one collector registered for an app and env: the seven
@@ -47,7 +59,12 @@ type families struct {
 	guard
 }
 
-// Option configures [New] and [Init].
+// Option configures [New] and [Init]: [WithRegistry], [WithMaxSeries] and
+// [WithLogger]. The other functions of this package that take options have
+// option types of their own, so that an option given to the wrong function
+// does not compile: [MiddlewareOption] for [Middleware], [ServeOption] for
+// [Serve]. The outbound clients of package httpclient take an instance with
+// httpclient.WithMetrics.
 type Option func(*config)
 
 type config struct {
@@ -55,24 +72,41 @@ type config struct {
 	gatherer   prometheus.Gatherer
 	maxSeries  int
 	logger     *slog.Logger
+	errs       []error // what the options found wrong, returned by New
 }
 
 // WithMaxSeries bounds every genapp_* family to at most n series (default
-// [DefaultMaxSeries]); see [OverflowValue]. n below 2 is raised to 2.
+// [DefaultMaxSeries]), those of [OverflowValue] included. An action name or an
+// HTTP exchange may take two series in one family (status ok and error,
+// direction in and out), so (n-2)/2 names and (n-2)/2 exchanges are kept
+// as they are: WithMaxSeries(2000) keeps 999 of each. n must be at least 4.
 func WithMaxSeries(n int) Option {
-	return func(c *config) { c.maxSeries = max(n, 2) }
+	return func(c *config) {
+		if n < minSeries {
+			c.errs = append(c.errs, fmt.Errorf("metrics: WithMaxSeries(%d): the limit must be at least %d, room for one value and the overflow in each family", n, minSeries))
+			return
+		}
+		c.maxSeries = n
+	}
 }
 
-// WithLogger sets where the one-time series limit warnings go (default
-// slog.Default()).
+// WithLogger sets where the one-time warnings about folded values go
+// (default, and when l is nil, slog.Default()).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
 
 // WithRegistry registers the families in reg and serves reg from
-// [Metrics.Handler], instead of the process-wide default registry.
+// [Metrics.Handler], instead of the process-wide default registry. reg must
+// not be nil.
 func WithRegistry(reg *prometheus.Registry) Option {
-	return func(c *config) { c.registerer, c.gatherer = reg, reg }
+	return func(c *config) {
+		if reg == nil {
+			c.errs = append(c.errs, errors.New("metrics: WithRegistry(nil): give a *prometheus.Registry, or leave the option out to use the process-wide default registry"))
+			return
+		}
+		c.registerer, c.gatherer = reg, reg
+	}
 }
 
 var defaultMetrics atomic.Pointer[Metrics]
@@ -107,11 +141,14 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 	for _, o := range opts {
 		o(&c)
 	}
+	if err := errors.Join(c.errs...); err != nil {
+		return nil, err
+	}
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
 	f := newFamilies(prometheus.Labels{"app": project, "env": env})
-	f.maxKeys, f.logger = c.maxSeries/2, c.logger
+	f.initGuard(c.maxSeries, c.logger)
 	if err := c.registerer.Register(f); err != nil {
 		var are prometheus.AlreadyRegisteredError
 		existing, ok := (*families)(nil), false
@@ -123,7 +160,7 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 		}
 		f = existing
 	}
-	return &Metrics{project: project, env: env, gatherer: c.gatherer, handler: handlerFor(c.gatherer), families: f}, nil
+	return &Metrics{project: project, env: env, gatherer: c.gatherer, handler: handlerFor(c.gatherer), f: f}, nil
 }
 
 func validate(project, env string) error {
@@ -133,12 +170,13 @@ func validate(project, env string) error {
 	if !utf8.ValidString(project) {
 		return fmt.Errorf("metrics: project name %q is not valid UTF-8", project)
 	}
-	for _, e := range Envs {
-		if env == e {
-			return nil
-		}
+	if !slices.Contains(envs, env) {
+		return fmt.Errorf("metrics: env %q is not allowed: use one of %s", env, strings.Join(envs, ", "))
 	}
-	return fmt.Errorf("metrics: env %q is not allowed: use one of %s", env, strings.Join(Envs, ", "))
+	if len(project) > MaxLabelLen {
+		return fmt.Errorf("metrics: project name of %d bytes: it becomes the app label, at most MaxLabelLen (%d) bytes", len(project), MaxLabelLen)
+	}
+	return nil
 }
 
 // Project returns the value of the app label.
@@ -186,8 +224,8 @@ func newFamilies(constLabels prometheus.Labels) *families {
 		}, []string{"name"}),
 		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "genapp_series_overflow_total",
-			Help: "Observations whose action name or HTTP resource was folded into " + OverflowValue +
-				" because its families reached their series limit",
+			Help: "Observations whose action name or HTTP labels were folded into " + OverflowValue +
+				" because they were too long or their families reached their series limit",
 			ConstLabels: constLabels,
 		}, []string{"label"}),
 		llm: newLLMFamilies(constLabels),

@@ -29,7 +29,7 @@ func TestInitValidation(t *testing.T) {
 			t.Errorf("Init(%q, %q) registered %d families despite the error", c.project, c.env, len(fams))
 		}
 	}
-	for _, env := range Envs {
+	for _, env := range Envs() {
 		if _, err := New("bot", env, WithRegistry(prometheus.NewRegistry())); err != nil {
 			t.Errorf("env %q: %v", env, err)
 		}

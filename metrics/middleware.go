@@ -2,21 +2,28 @@ package metrics
 
 import (
 	"net/http"
+	"slices"
 	"sync"
 )
 
-// DefaultExcludedPaths are the paths [Middleware] does not record, as in
-// llm_common: documentation, health checks, the metrics endpoint itself.
-var DefaultExcludedPaths = []string{
+// DefaultExcludedPaths returns the paths [Middleware] does not record, as in
+// llm_common: documentation, health checks, the metrics endpoint itself. The
+// slice is the caller's: changing it changes nothing here.
+func DefaultExcludedPaths() []string { return slices.Clone(defaultExcludedPaths) }
+
+var defaultExcludedPaths = []string{
 	"/docs", "/openapi.json", "/health", "/prometheus",
 	"/manage/health", "/manage/prometheus", "/favicon.ico",
 }
 
-// MiddlewareOption configures [Middleware].
+// MiddlewareOption configures [Middleware] and [Metrics.Middleware]:
+// [ExcludePaths].
 type MiddlewareOption func(*middleware)
 
 // ExcludePaths replaces [DefaultExcludedPaths]: requests whose URL path is one
-// of paths pass through unrecorded.
+// of paths pass through unrecorded. To add to the defaults:
+//
+//	metrics.ExcludePaths(append(metrics.DefaultExcludedPaths(), "/ping")...)
 func ExcludePaths(paths ...string) MiddlewareOption {
 	return func(mw *middleware) {
 		mw.excluded = make(map[string]struct{}, len(paths))
@@ -32,11 +39,18 @@ func ExcludePaths(paths ...string) MiddlewareOption {
 // [Init], requests reach next untouched.
 //
 // The resource is the route pattern when an http.ServeMux routed the request
-// ("GET /users/{id}" -> "users/{id}"), "/{unknown}" for a 404 no route
-// matched, and [CleanResource] of the path otherwise. Sizes are the request
-// body's Content-Length (for a chunked body, the bytes the handler read) and
-// the response body bytes the handler wrote. A handler
-// that panics is recorded with status 500 and the panic goes on.
+// ("GET /users/{id}" -> "users/{id}", see [PatternResource]), [UnknownResource]
+// for a 404 no route matched, and [UnroutedResource] for any other answer
+// given without a route: the ServeMux's own redirects, or an authentication
+// or catch-all handler that answers before routing. The path a client sent
+// is never recorded, so that clients cannot make series or put secrets in
+// the exposition. A handler that routes by itself names its route by setting
+// r.Pattern, as a ServeMux does.
+//
+// Sizes are the request body bytes the handler read (never what the
+// Content-Length header claims: a client may lie, and a refused body is not
+// read) and the response body bytes the handler wrote. A handler that panics
+// is recorded with status 500 and the panic goes on.
 //
 // Put Middleware outside the ServeMux, as in Middleware(mux), so that the mux
 // sets the pattern on the request the middleware sees.
@@ -57,7 +71,7 @@ type middleware struct {
 
 func newMiddleware(instance func() *Metrics, next http.Handler, opts []MiddlewareOption) *middleware {
 	mw := &middleware{instance: instance, next: next}
-	ExcludePaths(DefaultExcludedPaths...)(mw)
+	ExcludePaths(defaultExcludedPaths...)(mw)
 	for _, o := range opts {
 		o(mw)
 	}
@@ -77,21 +91,21 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := now()
 	d := delegators.Get().(*delegator)
 	*d = delegator{ResponseWriter: w}
-	// A body with a Content-Length is that long on the wire. A chunked one
-	// is counted as the handler reads it, through a wrapper of its own: a
-	// copy of the request (http.TimeoutHandler makes one) may outlive this
-	// call and read it late.
+	// The body is counted as the handler reads it: Content-Length is only
+	// the client's claim. The counting wrapper is the request's own, never
+	// pooled: a copy of the request (http.TimeoutHandler makes one) may
+	// outlive this call and read it late.
 	body := r.Body
-	var chunked *countingBody
-	if r.ContentLength < 0 && body != nil && body != http.NoBody {
-		chunked = &countingBody{ReadCloser: body}
-		r.Body = chunked
+	var counted *countingBody
+	if body != nil && body != http.NoBody {
+		counted = &countingBody{ReadCloser: body}
+		r.Body = counted
 	}
 	defer func() {
-		in := max(r.ContentLength, 0)
-		if chunked != nil {
+		var in int64
+		if counted != nil {
 			r.Body = body
-			in = chunked.n.Load()
+			in = counted.n.Load()
 		}
 		status := d.status
 		p := recover()
@@ -128,14 +142,21 @@ var delegators = sync.Pool{New: func() any { return new(delegator) }}
 // set r.Pattern.
 func requestResource(r *http.Request, status int) string {
 	if r.Pattern != "" {
-		resource, _ := patternResources.loadOrCreate(r.Pattern, 0, PatternResource)
-		return resource
+		if resource, ok := patternResources.loadOrCreate(r.Pattern, maxPatterns, PatternResource); ok {
+			return resource
+		}
+		return PatternResource(r.Pattern)
 	}
 	if status == http.StatusNotFound {
 		return UnknownResource
 	}
-	return CleanResource(r.URL.Path)
+	return UnroutedResource
 }
 
-// patternResources caches PatternResource: patterns are few and fixed.
+// patternResources caches PatternResource: patterns are fixed by the code
+// that registers them, and few.
 var patternResources seriesCache[string, string]
+
+// maxPatterns bounds patternResources; the patterns past it are cleaned on
+// every request.
+const maxPatterns = 10_000

@@ -73,21 +73,35 @@ func TestMiddlewareResources(t *testing.T) {
 	}
 }
 
-func TestMiddlewareFallbackCleanup(t *testing.T) {
+// TestMiddlewareUnrouted: without a route pattern, the path a client sent is
+// never recorded, neither cleaned nor as it is.
+func TestMiddlewareUnrouted(t *testing.T) {
 	m := newTest(t)
 	srv := serve(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	do(t, "GET", srv.URL+"/users/123/orders/5b3d1e2a-9c4f-4e8a-b7d6-0f1e2d3c4b5a", nil)
+	do(t, "GET", srv.URL+"/other", nil)
 	do(t, "PURGE", srv.URL+"/cache", nil)
 	e := scrape(t, m)
-	e.One(t, "genapp_http_requests_total", L{"method": "GET", "resource": "users/{int}/orders/{uuid}", "status": "200"})
-	e.One(t, "genapp_http_requests_total", L{"method": "OTHER", "resource": "cache"})
+	if got := e.Counter(t, "genapp_http_requests_total", L{"method": "GET", "resource": UnroutedResource, "status": "200"}); got != 2 {
+		t.Errorf("GET = %v, want 2", got)
+	}
+	e.One(t, "genapp_http_requests_total", L{"method": "OTHER", "resource": UnroutedResource})
+}
+
+// routes returns a ServeMux that serves h on each of patterns.
+func routes(h http.HandlerFunc, patterns ...string) *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, p := range patterns {
+		mux.Handle(p, h)
+	}
+	return mux
 }
 
 func TestMiddlewareExcludedPaths(t *testing.T) {
 	m := newTest(t)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	srv := serve(t, m, h)
-	for _, p := range DefaultExcludedPaths {
+	for _, p := range DefaultExcludedPaths() {
 		do(t, "GET", srv.URL+p, nil)
 	}
 	if n := scrape(t, m).Series("genapp_http_requests_total"); n != 0 {
@@ -101,7 +115,7 @@ func TestMiddlewareExcludedPaths(t *testing.T) {
 	if n := e.Series("genapp_http_requests_total"); n != 1 {
 		t.Fatalf("%d series, want only health", n)
 	}
-	e.One(t, "genapp_http_requests_total", L{"resource": "health"})
+	e.One(t, "genapp_http_requests_total", L{"resource": UnroutedResource})
 }
 
 func TestMiddlewareSizes(t *testing.T) {
@@ -157,10 +171,10 @@ func TestMiddlewareSizes(t *testing.T) {
 
 func TestMiddlewarePanic(t *testing.T) {
 	m := newTest(t)
-	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := m.Middleware(routes(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		panic(http.ErrAbortHandler)
-	}))
+	}, "/boom"))
 	var recovered any
 	func() {
 		defer func() { recovered = recover() }()
@@ -182,7 +196,7 @@ func TestMiddlewarePanic(t *testing.T) {
 // responses do not count, and no WriteHeader means 200.
 func TestMiddlewareStatusCodes(t *testing.T) {
 	m := newTest(t)
-	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := m.Middleware(routes(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/early-hints":
 			w.WriteHeader(http.StatusEarlyHints)
@@ -192,7 +206,7 @@ func TestMiddlewareStatusCodes(t *testing.T) {
 			w.WriteHeader(http.StatusTeapot)
 			w.WriteHeader(http.StatusOK) // superfluous, ignored by net/http too
 		}
-	}))
+	}, "/early-hints", "/nothing", "/twice"))
 	for _, p := range []string{"/early-hints", "/nothing", "/twice"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
 	}
@@ -273,7 +287,7 @@ func is[I any](w http.ResponseWriter) bool { _, ok := w.(I); return ok }
 // middleware works and is recorded as 101.
 func TestMiddlewareHijackOnRealServer(t *testing.T) {
 	m := newTest(t)
-	srv := serve(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := serve(t, m, routes(func(w http.ResponseWriter, r *http.Request) {
 		conn, rw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			t.Error(err)
@@ -282,7 +296,7 @@ func TestMiddlewareHijackOnRealServer(t *testing.T) {
 		defer conn.Close()
 		_, _ = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\nhello")
 		_ = rw.Flush()
-	}))
+	}, "/ws"))
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -374,7 +388,10 @@ func TestMiddlewareLateBodyRead(t *testing.T) {
 		}
 		_, _ = io.Copy(io.Discard, r.Body)
 	})
-	srv := serve(t, m, http.TimeoutHandler(slow, 20*time.Millisecond, "timeout"))
+	// The mux outside TimeoutHandler: the pattern a mux sets on the copy
+	// TimeoutHandler makes never reaches the middleware.
+	timeout := http.TimeoutHandler(slow, 20*time.Millisecond, "timeout")
+	srv := serve(t, m, routes(timeout.ServeHTTP, "/slow", "/fast"))
 	for _, chunked := range []bool{false, true} {
 		body := func(s string) io.Reader {
 			if chunked {

@@ -10,8 +10,13 @@ import (
 const (
 	uuidPlaceholder = "{uuid}"
 	intPlaceholder  = "{int}"
-	// UnknownResource is the resource of a request that matched no route.
+	// UnknownResource is the resource of a request that matched no route
+	// and was answered 404.
 	UnknownResource = "/{unknown}"
+	// UnroutedResource is the resource of a request that matched no route
+	// and was answered otherwise: a redirect of the ServeMux, or an answer
+	// given before routing, such as a 401 of an authentication handler.
+	UnroutedResource = "/{unrouted}"
 )
 
 // CleanResource turns a URL path into a low-cardinality resource label, as

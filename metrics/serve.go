@@ -22,7 +22,8 @@ const (
 // its context ends.
 const ShutdownTimeout = 5 * time.Second
 
-// ServeOption configures [Serve] and [ServeListener].
+// ServeOption configures [Serve] and [ServeListener]: [WithWebConfigFile].
+// The instance served is the default one, made by [Init] with its [Option]s.
 type ServeOption func(*serveConfig)
 
 type serveConfig struct {

@@ -213,7 +213,7 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "webhook: http://%s%s (public URL %s)\n", ln.Addr(), cfg.redact(path), cfg.redact(publicURL))
+	fmt.Fprintf(stdout, "webhook: %s\n", describeWebhook(ln.Addr(), path, publicURL))
 
 	var users sync.WaitGroup
 	if err = b.setWebhook(publicURL, secret); err != nil {
@@ -237,6 +237,21 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 		err = errors.Join(err, fmt.Errorf("webhook server: %w", serveErr))
 	}
 	return err
+}
+
+// describeWebhook says where the webhook is served. Of the public URL it
+// shows the scheme and host, and the path only when it is webhookPath: a
+// path, query or user from -webhook-url may hold the bot token or another
+// secret.
+func describeWebhook(addr net.Addr, path, publicURL string) string {
+	origin := "(not a URL)"
+	if u, err := url.Parse(publicURL); err == nil {
+		origin = u.Scheme + "://" + u.Host
+	}
+	if path == webhookPath {
+		return fmt.Sprintf("http://%s%s (public URL %s%s)", addr, path, origin, path)
+	}
+	return fmt.Sprintf("http://%s (public URL %s; its path, from -webhook-url, is not shown: it may hold a secret)", addr, origin)
 }
 
 // waitFor waits until done is closed, at most timeout, and logs when it

@@ -238,8 +238,11 @@ func TestWithToken(t *testing.T) {
 					{httpCount, promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage", "status": "502"}},
 				}, 5*time.Second)
 				if mode == modeWebhook {
-					if m := missing(e, project, []series{{httpCount, promtest.Labels{"app_type": "app_api", "resource": "bot{token}/updates", "status": "200"}}}); m != nil {
-						t.Errorf("webhook requests not recorded under a redacted resource: %v", m)
+					if m := missing(e, project, []series{{httpCount, promtest.Labels{"app_type": "app_api", "resource": "telegram/webhook", "status": "200"}}}); m != nil {
+						t.Errorf("webhook requests not recorded under the fixed resource: %v", m)
+					}
+					if out := r.stdout.String() + e.Text; strings.Contains(out, "/updates") {
+						t.Errorf("the webhook path of -webhook-url was printed or recorded:\n%s", out)
 					}
 				}
 				if len(srv.Answered()) != 1 {

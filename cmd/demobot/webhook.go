@@ -17,12 +17,18 @@ const maxUpdateSize = 1 << 20
 // the URL could post fake updates otherwise. Handler errors still answer 200,
 // as Telegram would deliver the update again, and again.
 //
-// metrics.Middleware around it records each request with app_type="app_api"
-// and resource = the cleaned path ("telegram/webhook"); another path is a 404,
-// recorded as "/{unknown}". (A ServeMux is not used: the path comes from
-// -webhook-url and could be an invalid pattern.)
+// metrics.Middleware around it records each request to path with
+// app_type="app_api" and resource "telegram/webhook", whatever path is: a
+// path from -webhook-url may hold the bot token or another secret, and must
+// not reach /prometheus. Another path is a 404, recorded as "/{unknown}".
+// (A ServeMux is not used: the path comes from -webhook-url and could be an
+// invalid pattern. The handler names its route as a ServeMux would, in
+// r.Pattern.)
 func webhookHandler(path, secret string, b bot) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path {
+			r.Pattern = webhookPath
+		}
 		switch {
 		case r.URL.Path != path:
 			http.NotFound(w, r)
