@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DefaultMaxSeries is the default limit of series per genapp_* family.
@@ -44,7 +46,7 @@ const OverflowValue = "{overflow}"
 type guard struct {
 	maxSeries, maxKeys int
 	logger             *slog.Logger
-	folded             [len(foldLabels)]lazyCounter // genapp_series_overflow_total by label
+	folded             [len(foldLabels)]lazyChild[prometheus.Counter] // genapp_series_overflow_total by label
 	warned             [len(foldLabels)][len(foldReasons)]atomic.Bool
 }
 
@@ -55,7 +57,7 @@ const minSeries = 4
 func (f *families) initGuard(maxSeries int, logger *slog.Logger) {
 	f.maxSeries, f.maxKeys, f.logger = maxSeries, (maxSeries-2)/2, logger
 	for i, label := range foldLabels {
-		f.folded[i] = lazyCounter{vec: f.overflow, labels: []string{label}}
+		f.folded[i] = lazyWith(f.overflow.WithLabelValues, label)
 	}
 }
 

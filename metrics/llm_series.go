@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -39,27 +38,6 @@ type llmSeries struct {
 	ttft       lazyChild[prometheus.Observer]
 	tokens     [tokenTypes]lazyChild[prometheus.Counter]
 	typeTokens [tokenTypes]lazyChild[prometheus.Observer]
-}
-
-// lazyChild is a child of a family, created by create on first use.
-type lazyChild[T any] struct {
-	create func() T
-	p      atomic.Pointer[T]
-}
-
-func (l *lazyChild[T]) get() T {
-	if p := l.p.Load(); p != nil {
-		return *p
-	}
-	// Concurrent first uses get the same child from the vec; the last store
-	// wins and all stores are equal.
-	v := l.create()
-	l.p.Store(&v)
-	return v
-}
-
-func lazyWith[T any](with func(...string) T, labels ...string) lazyChild[T] {
-	return lazyChild[T]{create: func() T { return with(labels...) }}
 }
 
 // newLLMKey returns the key of call, with the context's agent, tool and
