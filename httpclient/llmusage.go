@@ -23,14 +23,17 @@ import (
 // skipped. Keys are not matched by depth: a tool's JSON arguments that use
 // these names could be taken for the provider's own, which every format
 // sends after them, so that usage counts merge by maximum (they are
-// cumulative in every stream) and "modelVersion" (Gemini's, sent last)
-// replaces a "model" seen before it.
+// cumulative in every stream), the first "model" is kept (OpenAI and
+// Anthropic send it before any content) and Gemini's "modelVersion", sent
+// after its usageMetadata, replaces it. Once the model is known, the
+// "model" key of every later chunk of a stream is not looked at.
 type usageReader struct {
 	sse bool // a server-sent event stream: a line break ends any capture
 
 	state   readState
 	kind    keyKind
-	prev    byte // the byte before the ones being scanned
+	prev    byte // the last byte of the previous piece
+	prev2   byte // the byte before it
 	key     [maxKeyLen]byte
 	keyLen  int
 	capture []byte // the value being captured
@@ -40,6 +43,7 @@ type usageReader struct {
 
 	model        string
 	modelVersion bool // model came from "modelVersion"
+	gemini       bool // a "usageMetadata" key was seen: a "modelVersion" may follow
 	usage        rawUsage
 	sawUsage     bool
 	sawOutput    bool // a "delta" or "candidates" key: the answer's first output
@@ -69,7 +73,7 @@ const (
 const (
 	maxKeyLen   = len("usageMetadata")
 	maxUsageLen = 2048 // the largest usage object of the four formats is some 500 bytes
-	maxModelLen = 256  // longer than any label value: metrics folds those past its cap
+	maxModelLen = 256  // longer than any label value: a longer name is recorded as metrics.OverflowValue
 )
 
 // anchors are the beginnings of the keys usageReader looks for.
@@ -96,81 +100,85 @@ func newUsageReader(sse bool) usageReader { return usageReader{sse: sse, usage: 
 // scan reads the next bytes of the body. It holds none back and never
 // changes them.
 func (r *usageReader) scan(p []byte) (hold int) {
-	for len(p) > 0 {
+	for i := 0; i < len(p); {
 		if r.state == idle {
-			p = r.search(p)
-			continue
+			i = r.search(p, i)
+		} else {
+			i += r.step(p[i:])
 		}
-		n := r.step(p)
-		r.prev = p[n-1]
-		p = p[n:]
+	}
+	if len(p) >= 2 {
+		r.prev2, r.prev = p[len(p)-2], p[len(p)-1]
+	} else if len(p) == 1 {
+		r.prev2, r.prev = r.prev, p[0]
 	}
 	return 0
 }
 
-// search finds the next anchor in p, enters inKey after its quote and
-// returns the bytes after the anchor; at the end of p without an anchor, it
-// enters inKey if the last bytes may begin one, and returns nothing.
-func (r *usageReader) search(p []byte) []byte {
+// at returns p[i], or for i of -1 and -2 the last bytes before p.
+func (r *usageReader) at(p []byte, i int) byte {
+	switch {
+	case i >= 0:
+		return p[i]
+	case i == -1:
+		return r.prev
+	}
+	return r.prev2
+}
+
+// search finds the next wanted key name in p[from:] and returns the index
+// after it, in state inKey (or afterKey for a name that ends with its
+// quote); at the end of p without one, it enters inKey if the last bytes
+// may begin one, and returns len(p). A name counts when a quote is before
+// it and a byte that may precede a key before the quote. It searches for
+// names, not quotes: a quote is in every few bytes of JSON, the first
+// letter of a name far more seldom.
+func (r *usageReader) search(p []byte, from int) int {
 	for {
 		at, anchor := -1, []byte(nil)
 		for i, a := range anchors {
 			if !r.wanted(i) {
 				continue
 			}
-			if j := bytes.Index(p, a); j >= 0 && (at < 0 || j < at) {
-				at, anchor = j, a
+			if j := bytes.Index(p[from:], a[1:]); j >= 0 && (at < 0 || from+j < at) {
+				at, anchor = from+j, a
 			}
 		}
 		if at < 0 {
-			r.searchTail(p)
-			return nil
+			r.searchTail(p, from)
+			return len(p)
 		}
-		prev := r.prev
-		if at > 0 {
-			prev = p[at-1]
-		}
-		end := at + len(anchor)
-		if !beforeKey(prev) {
-			r.prev = p[at]
-			p = p[at+1:]
+		if r.at(p, at-1) != '"' || !beforeKey(r.at(p, at-2)) {
+			from = at + 1
 			continue
 		}
+		name := anchor[1:]
 		r.state = inKey
-		r.keyLen = copy(r.key[:], anchor[1:])
-		if anchor[len(anchor)-1] == '"' { // the whole key: "delta" or "candidates"
+		r.keyLen = copy(r.key[:], name)
+		if name[len(name)-1] == '"' { // the whole key: "delta" or "candidates"
 			r.keyLen--
 			r.state = afterKey
 			r.classify()
 		}
-		r.prev = p[end-1]
-		return p[end:]
+		return at + len(name)
 	}
 }
 
-// searchTail enters inKey when the end of p is a quote and the beginning
-// of a wanted anchor.
-func (r *usageReader) searchTail(p []byte) {
-	if len(p) == 0 {
-		return
-	}
-	defer func() { r.prev = p[len(p)-1] }()
-	from := max(len(p)-(maxAnchorLen-1), 0)
-	q := bytes.LastIndexByte(p[from:], '"')
-	if q < 0 {
-		return
-	}
-	q += from
-	prev := r.prev
-	if q > 0 {
-		prev = p[q-1]
-	}
-	tail := p[q:]
-	for i, a := range anchors {
-		if r.wanted(i) && bytes.HasPrefix(a, tail) && beforeKey(prev) {
-			r.state = inKey
-			r.keyLen = copy(r.key[:], tail[1:])
-			return
+// searchTail enters inKey when p[from:] ends with the beginning of a
+// wanted name after a quote, which may be the byte before from (a quote
+// that closed the value before, as search allows) or before p.
+func (r *usageReader) searchTail(p []byte, from int) {
+	for q := max(from-1, len(p)-maxAnchorLen+1, -1); q < len(p); q++ {
+		if r.at(p, q) != '"' || !beforeKey(r.at(p, q-1)) {
+			continue
+		}
+		name := p[q+1:]
+		for i, a := range anchors {
+			if r.wanted(i) && bytes.HasPrefix(a[1:], name) {
+				r.state = inKey
+				r.keyLen = copy(r.key[:], name)
+				return
+			}
 		}
 	}
 }
@@ -179,7 +187,7 @@ func (r *usageReader) searchTail(p []byte) {
 func (r *usageReader) wanted(i int) bool {
 	switch i {
 	case anchorModel:
-		return !r.modelVersion
+		return r.model == "" || r.gemini && !r.modelVersion
 	case anchorDelta, anchorCandidates:
 		return r.sse && !r.sawOutput
 	}
@@ -190,6 +198,8 @@ func (r *usageReader) wanted(i int) bool {
 func beforeKey(b byte) bool {
 	return b == '{' || b == ',' || isSpace(b) || b == 0
 }
+
+func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }
 
 func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
 
@@ -204,9 +214,11 @@ func (r *usageReader) step(p []byte) int {
 				r.classify()
 				return i + 1
 			}
-			if r.keyLen == maxKeyLen || b == '\\' || b == '\n' {
+			if r.keyLen == maxKeyLen || !isLetter(b) {
+				// Not a key of ours: search again from b, which may be the
+				// quote or the first letter of one.
 				r.state = idle
-				return i + 1
+				return i
 			}
 			r.key[r.keyLen] = b
 			r.keyLen++
@@ -229,9 +241,10 @@ func (r *usageReader) step(p []byte) int {
 }
 
 func (r *usageReader) classify() {
-	switch string(r.key[:r.keyLen]) {
+	switch key := string(r.key[:r.keyLen]); key {
 	case "usage", "usageMetadata":
 		r.kind = keyUsage
+		r.gemini = r.gemini || key == "usageMetadata"
 	case "model":
 		r.kind = keyModel
 	case "modelVersion":
@@ -287,6 +300,9 @@ func (r *usageReader) captureString(p []byte) int {
 			return i + 1
 		}
 		if len(r.capture)+i >= maxModelLen {
+			// A made-up name of any length costs one label value.
+			r.capture = append(r.capture[:0], metrics.OverflowValue...)
+			r.setModel()
 			r.state = idle
 			return i + 1
 		}
@@ -388,8 +404,8 @@ func newRawUsage() rawUsage {
 	return u
 }
 
-func (u *rawUsage) fields() []*int64 {
-	return []*int64{
+func (u *rawUsage) fields() [15]*int64 {
+	return [...]*int64{
 		&u.PromptTokens, &u.CompletionTokens, &u.PromptTokensDetails.CachedTokens, &u.CompletionTokensDetails.ReasoningTokens,
 		&u.InputTokens, &u.OutputTokens, &u.InputTokensDetails.CachedTokens, &u.OutputTokensDetails.ReasoningTokens,
 		&u.CacheReadInputTokens, &u.CacheCreationInputTokens,
