@@ -140,7 +140,11 @@ var apiEndpoints = []string{"/chat/completions", "/completions", "/responses", "
 // endpoint ("/v1" of "/v1/chat/completions", "/v1beta" of
 // "/v1beta/models/gemini-2.0-flash:generateContent"). It has no query
 // string (where Gemini's key may be), fragment or user info by
-// construction; an unknown path contributes nothing.
+// construction; an unknown path contributes nothing. The prefix is cleaned
+// as a resource is ([metrics.CleanResource]: ids become {int} or {uuid}, a
+// bot token {token}), and a segment that looks like a key (24 bytes or
+// more, letters and digits mixed) becomes {key}: gateways put account ids
+// and keys in paths.
 func (a *llmAnswer) baseURL() string {
 	prefix := ""
 	if i := strings.LastIndex(a.path, "/models/"); i >= 0 && strings.Contains(a.path[i:], ":") {
@@ -153,7 +157,35 @@ func (a *llmAnswer) baseURL() string {
 			}
 		}
 	}
-	return a.scheme + "://" + a.host + prefix
+	base := a.scheme + "://" + a.host
+	if prefix = metrics.CleanResource(prefix); prefix == "/" {
+		return base
+	}
+	segments := strings.Split(prefix, "/")
+	for i, seg := range segments {
+		if looksLikeKey(seg) {
+			segments[i] = "{key}"
+		}
+	}
+	return base + "/" + strings.Join(segments, "/")
+}
+
+// looksLikeKey tells whether a path segment may be a secret: long, with
+// letters and digits (a placeholder of CleanResource counts as digits).
+func looksLikeKey(seg string) bool {
+	if len(seg) < 24 {
+		return false
+	}
+	letters, digits := false, false
+	for _, c := range seg {
+		switch {
+		case c >= '0' && c <= '9' || c == '{':
+			digits = true
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letters = true
+		}
+	}
+	return letters && digits
 }
 
 // requestedModel is the model a Gemini path names
