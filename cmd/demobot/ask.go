@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openai/openai-go/v3"
@@ -31,6 +33,7 @@ const (
 	llmAgent      = "demo_agent"
 	llmWordPause  = 30 * time.Millisecond
 	llmEditPeriod = 300 * time.Millisecond // at most ~3 edits a second, as Telegram tolerates
+	truncateEvery = 4                      // every 4th streamed answer hits the (fake) token limit
 )
 
 // startFakeLLM serves the fake LLM on a free loopback port until ctx ends
@@ -40,8 +43,11 @@ func startFakeLLM(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger) (st
 	if err != nil {
 		return "", fmt.Errorf("fake LLM: %w", err)
 	}
+	var streamed atomic.Int64
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", fakeCompletion)
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		fakeCompletion(w, r, &streamed)
+	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	wg.Go(func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -52,9 +58,11 @@ func startFakeLLM(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger) (st
 	return "http://" + ln.Addr().String() + "/v1", nil
 }
 
-// fakeCompletion answers a chat completion, streamed as server-sent events
-// when asked, with the usage chunk when stream_options.include_usage is set.
-func fakeCompletion(w http.ResponseWriter, r *http.Request) {
+// fakeCompletion answers a chat completion streamed as server-sent events,
+// with the usage chunk when stream_options.include_usage is set.
+// Every truncateEvery-th stream (counted by streamed) stops half-way with
+// finish_reason "length", as a model that hits max_tokens does.
+func fakeCompletion(w http.ResponseWriter, r *http.Request, streamed *atomic.Int64) {
 	var req struct {
 		Messages []struct {
 			Content string `json:"content"`
@@ -71,14 +79,13 @@ func fakeCompletion(w http.ResponseWriter, r *http.Request) {
 	question := req.Messages[len(req.Messages)-1].Content
 	words := strings.Fields(fmt.Sprintf("You asked: %q. A bot that calls a model through httpclient.NewLLM "+
 		"has every call's tokens, model and time to first token on /prometheus, read from the stream itself.", question))
-	usage := fmt.Sprintf(`{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d}`,
-		12+len(strings.Fields(question)), len(words), 12+len(strings.Fields(question))+len(words))
 	if !req.Stream {
-		w.Header().Set("Content-Type", "application/json")
-		content, _ := json.Marshal(strings.Join(words, " "))
-		fmt.Fprintf(w, `{"id":"chatcmpl-demo","object":"chat.completion","model":%q,"choices":[{"index":0,`+
-			`"message":{"role":"assistant","content":%s},"finish_reason":"stop"}],"usage":%s}`, llmVersion, content, usage)
+		http.Error(w, `{"error":{"message":"the demo LLM only streams: set stream"}}`, http.StatusBadRequest)
 		return
+	}
+	finish := "stop"
+	if streamed.Add(1)%truncateEvery == 0 {
+		words, finish = words[:len(words)/2], "length"
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	flusher, _ := w.(http.Flusher)
@@ -101,9 +108,10 @@ func fakeCompletion(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	chunk(`{"index":0,"delta":{},"finish_reason":"stop"}`, "null")
+	chunk(fmt.Sprintf(`{"index":0,"delta":{},"finish_reason":%q}`, finish), "null")
 	if req.StreamOptions.IncludeUsage {
-		chunk("", usage)
+		prompt := 12 + len(strings.Fields(question))
+		chunk("", fmt.Sprintf(`{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d}`, prompt, len(words), prompt+len(words)))
 	}
 	fmt.Fprint(w, "data: [DONE]\n\n")
 }
@@ -111,14 +119,18 @@ func fakeCompletion(w http.ResponseWriter, r *http.Request) {
 // asker asks the LLM at baseURL through openai-go, whose calls go through
 // httpclient.NewLLM: each is recorded in genapp_http_* and, from the
 // answer's own usage, in genapp_llm_*.
-type asker struct{ client openai.Client }
+// Its calls, and the domain errors of their answers, are recorded in m.
+type asker struct {
+	client  openai.Client
+	baseURL string
+	metrics *metrics.Metrics
+}
 
-func newAsker(baseURL string, opts ...httpclient.Option) *asker {
-	opts = append([]httpclient.Option{httpclient.WithLLMProvider(llmProvider)}, opts...)
-	return &asker{client: openai.NewClient(
+func newAsker(baseURL string, m *metrics.Metrics) *asker {
+	return &asker{baseURL: baseURL, metrics: m, client: openai.NewClient(
 		option.WithBaseURL(baseURL+"/"),
 		option.WithAPIKey("demo-key"), // the fake LLM takes any key
-		option.WithHTTPClient(httpclient.NewLLM(opts...)),
+		option.WithHTTPClient(httpclient.NewLLM(httpclient.WithLLMProvider(llmProvider), httpclient.WithMetrics(m))),
 		option.WithMaxRetries(0),
 	)}
 }
@@ -126,7 +138,9 @@ func newAsker(baseURL string, opts ...httpclient.Option) *asker {
 // ask streams the fake LLM's answer to the question after /ask into the
 // chat, as LLM bots do: a placeholder message, edited as the words arrive
 // (at most every llmEditPeriod; an edit refused by flood control is
-// skipped), then once more with the whole answer.
+// skipped), then once more with the whole answer. An answer cut short by
+// the token limit is a domain error, which the transport cannot know: it
+// is counted with metrics.RecordLLMError under the labels of the call.
 func (d *demo) ask(ctx context.Context, c chat) error {
 	_, question, _ := strings.Cut(c.Text(), " ")
 	if question = strings.TrimSpace(question); question == "" {
@@ -136,17 +150,22 @@ func (d *demo) ask(ctx context.Context, c chat) error {
 	if err != nil {
 		return err
 	}
-	stream := d.llm.client.Chat.Completions.NewStreaming(metrics.WithLLMAgent(ctx, llmAgent), openai.ChatCompletionNewParams{
+	ctx = metrics.WithLLMAgent(ctx, llmAgent)
+	stream := d.llm.client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
 		Model:         llmModel,
 		Messages:      []openai.ChatCompletionMessageParamUnion{openai.UserMessage(question)},
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 	})
 	defer stream.Close()
 	var answer strings.Builder
+	var model, finish string
 	lastEdit := time.Now()
 	for stream.Next() {
-		if ch := stream.Current().Choices; len(ch) > 0 {
-			answer.WriteString(ch[0].Delta.Content)
+		chunk := stream.Current()
+		model = chunk.Model
+		if len(chunk.Choices) > 0 {
+			answer.WriteString(chunk.Choices[0].Delta.Content)
+			finish = cmp.Or(chunk.Choices[0].FinishReason, finish)
 		}
 		if time.Since(lastEdit) >= llmEditPeriod && answer.Len() > 0 {
 			_ = edit(answer.String() + " …")
@@ -155,6 +174,10 @@ func (d *demo) ask(ctx context.Context, c chat) error {
 	}
 	if err := stream.Err(); err != nil {
 		return fmt.Errorf("asking the LLM: %w", err)
+	}
+	if finish == "length" {
+		d.llm.metrics.RecordLLMError(ctx, metrics.LLMCall{Model: model, Provider: llmProvider, BaseURL: d.llm.baseURL}, "truncated")
+		answer.WriteString(" … (cut short by the token limit)")
 	}
 	return edit(answer.String())
 }

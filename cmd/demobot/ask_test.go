@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
 )
@@ -53,21 +52,29 @@ func TestAsk(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newDemo()
-	d.llm = newAsker(url, httpclient.WithMetrics(m))
+	d.llm = newAsker(url, m)
 
-	c := &askChat{text: "/ask what does the bot cost?"}
-	if err := d.ask(ctx, c); err != nil {
-		t.Fatal(err)
-	}
 	want := `You asked: "what does the bot cost?". A bot that calls a model through httpclient.NewLLM has every ` +
 		`call's tokens, model and time to first token on /prometheus, read from the stream itself.`
-	if len(c.sent) != 1 || len(c.edits) < 2 || c.edits[len(c.edits)-1] != want {
-		t.Fatalf("sent %q, then %d edits ending with %q; want a placeholder, the answer growing, then %q",
-			c.sent, len(c.edits), c.edits[len(c.edits)-1], want)
-	}
-	for _, e := range c.edits[:len(c.edits)-1] {
-		if !strings.HasPrefix(want, strings.TrimSuffix(e, " …")) {
-			t.Errorf("an intermediate edit %q is not a beginning of the answer", e)
+	words := strings.Fields(want)
+	cut := strings.Join(words[:len(words)/2], " ") + " … (cut short by the token limit)"
+	for i := range truncateEvery {
+		c := &askChat{text: "/ask what does the bot cost?"}
+		if err := d.ask(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		final := want
+		if i == truncateEvery-1 {
+			final = cut
+		}
+		if len(c.sent) != 1 || len(c.edits) < 2 || c.edits[len(c.edits)-1] != final {
+			t.Fatalf("answer %d: sent %q, then %d edits ending with %q; want a placeholder, the answer growing, then %q",
+				i, c.sent, len(c.edits), c.edits[len(c.edits)-1], final)
+		}
+		for _, e := range c.edits[:len(c.edits)-1] {
+			if !strings.HasPrefix(want, strings.TrimSuffix(e, " …")) {
+				t.Errorf("an intermediate edit %q is not a beginning of the answer", e)
+			}
 		}
 	}
 
@@ -81,20 +88,27 @@ func TestAsk(t *testing.T) {
 		}
 		return out
 	}
-	if got := e.Counter(t, "genapp_llm_requests_total", l); got != 1 {
-		t.Errorf("requests %v, want 1", got)
+	if got := e.Counter(t, "genapp_llm_requests_total", l); got != truncateEvery {
+		t.Errorf("requests %v, want %d", got, truncateEvery)
 	}
-	if got := e.Counter(t, "genapp_llm_tokens_total", with("input")); got != 12+5 {
-		t.Errorf("input tokens %v, want 17", got)
+	if got := e.Counter(t, "genapp_llm_tokens_total", with("input")); got != truncateEvery*(12+5) {
+		t.Errorf("input tokens %v, want %d", got, truncateEvery*(12+5))
 	}
-	if got := e.Counter(t, "genapp_llm_tokens_total", with("output")); got != float64(len(strings.Fields(want))) {
-		t.Errorf("output tokens %v, want %d", got, len(strings.Fields(want)))
+	if got, n := e.Counter(t, "genapp_llm_tokens_total", with("output")), (truncateEvery-1)*len(words)+len(words)/2; got != float64(n) {
+		t.Errorf("output tokens %v, want %d", got, n)
 	}
-	if count, _ := e.Histogram(t, "genapp_llm_time_to_first_token_sec", l); count != 1 {
-		t.Errorf("time to first token: %d observations, want 1", count)
+	if count, _ := e.Histogram(t, "genapp_llm_time_to_first_token_sec", l); count != truncateEvery {
+		t.Errorf("time to first token: %d observations, want %d", count, truncateEvery)
+	}
+	errLabels := promtest.Labels{"name": "truncated"}
+	for k, v := range l {
+		errLabels[k] = v
+	}
+	if got := e.Counter(t, "genapp_llm_errors_total", errLabels); got != 1 {
+		t.Errorf("truncated answers %v, want 1", got)
 	}
 
-	c = &askChat{text: "/ask"}
+	c := &askChat{text: "/ask"}
 	if err := d.ask(ctx, c); err != nil || len(c.sent) != 1 || !strings.HasPrefix(c.sent[0], "Ask me something") {
 		t.Errorf("/ask without a question: %v, sent %q", err, c.sent)
 	}

@@ -163,7 +163,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
-	d.llm = newAsker(llmURL)
+	d.llm = newAsker(llmURL, metrics.Default())
 
 	where := "talking to the Bot API at " + apiURL
 	if fake != nil {
