@@ -29,6 +29,20 @@ func openAIStream(size int) [][]byte {
 		[]byte("data: [DONE]\n\n"))
 }
 
+// geminiStream is a streamGenerateContent answer (alt=sse) of about size
+// bytes, with usageMetadata in every chunk, as Gemini sends it.
+func geminiStream(size int) [][]byte {
+	var events [][]byte
+	for n, total := 0, 0; total < size; n++ {
+		ev := fmt.Appendf(nil, `data: {"candidates": [{"content": {"parts": [{"text": "tok%d "}],"role": "model"},"index": 0}],`+
+			`"usageMetadata": {"promptTokenCount": 9,"candidatesTokenCount": %d,"totalTokenCount": %d},"modelVersion": "gemini-2.0-flash"}`+"\r\n\r\n",
+			n, n+1, n+10)
+		events = append(events, ev)
+		total += len(ev)
+	}
+	return events
+}
+
 // streamServer writes events as a provider streams them: each one flushed.
 func streamServer(tb testing.TB, events [][]byte) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

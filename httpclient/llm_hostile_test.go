@@ -308,27 +308,30 @@ func TestLLMManyModels(t *testing.T) {
 }
 
 // TestLLMAllocationsFlat: reading usage allocates per answer the same for a
-// 20 KB and a 200 KB stream.
+// 20 KB and a 200 KB stream, of OpenAI (usage once) and of Gemini (usage in
+// every chunk).
 func TestLLMAllocationsFlat(t *testing.T) {
 	m := newMetrics(t)
-	allocs := map[int]float64{}
-	for _, size := range []int{20 << 10, 200 << 10} {
-		events := openAIStream(size)
-		c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithBase(roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"text/event-stream"}},
-				Body: &eventsBody{events: events}, Request: r}, nil
-		})))
-		buf := make([]byte, 32<<10)
-		allocs[size] = testing.AllocsPerRun(20, func() {
-			resp, err := c.Get("http://llm.test/v1/chat/completions")
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.CopyBuffer(io.Discard, resp.Body, buf)
-			resp.Body.Close()
-		})
-	}
-	if allocs[20<<10] != allocs[200<<10] {
-		t.Errorf("allocations per answer: %v for 20 KB, %v for 200 KB", allocs[20<<10], allocs[200<<10])
+	for name, stream := range map[string]func(int) [][]byte{"openai": openAIStream, "gemini": geminiStream} {
+		allocs := map[int]float64{}
+		for _, size := range []int{20 << 10, 200 << 10} {
+			events := stream(size)
+			c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithBase(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"text/event-stream"}},
+					Body: &eventsBody{events: events}, Request: r}, nil
+			})))
+			buf := make([]byte, 32<<10)
+			allocs[size] = testing.AllocsPerRun(20, func() {
+				resp, err := c.Get("http://llm.test/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse")
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.CopyBuffer(io.Discard, resp.Body, buf)
+				resp.Body.Close()
+			})
+		}
+		if allocs[20<<10] != allocs[200<<10] {
+			t.Errorf("%s: allocations per answer: %v for 20 KB, %v for 200 KB", name, allocs[20<<10], allocs[200<<10])
+		}
 	}
 }

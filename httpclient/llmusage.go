@@ -357,43 +357,43 @@ func (r *usageReader) setModel() {
 
 func (r *usageReader) setUsage() {
 	u := newRawUsage()
-	if json.Unmarshal(r.capture, &u) != nil || !u.valid() {
+	if !parseUsage(r.capture, &u) || !u.valid() {
 		return
 	}
 	r.usage.merge(&u)
 	r.sawUsage = true
 }
 
-// rawUsage is the union of the usage objects of the four formats; -1 marks
-// a count absent.
+// rawUsage is the union of the counts of the usage objects of the four
+// formats, named as they are; -1 marks a count absent.
 type rawUsage struct {
 	// OpenAI Chat Completions
-	PromptTokens        int64 `json:"prompt_tokens"`
-	CompletionTokens    int64 `json:"completion_tokens"`
+	PromptTokens        int64
+	CompletionTokens    int64
 	PromptTokensDetails struct {
-		CachedTokens int64 `json:"cached_tokens"`
-	} `json:"prompt_tokens_details"`
+		CachedTokens int64
+	}
 	CompletionTokensDetails struct {
-		ReasoningTokens int64 `json:"reasoning_tokens"`
-	} `json:"completion_tokens_details"`
+		ReasoningTokens int64
+	}
 	// OpenAI Responses and Anthropic Messages
-	InputTokens        int64 `json:"input_tokens"`
-	OutputTokens       int64 `json:"output_tokens"`
+	InputTokens        int64
+	OutputTokens       int64
 	InputTokensDetails struct {
-		CachedTokens int64 `json:"cached_tokens"`
-	} `json:"input_tokens_details"`
+		CachedTokens int64
+	}
 	OutputTokensDetails struct {
-		ReasoningTokens int64 `json:"reasoning_tokens"`
-	} `json:"output_tokens_details"`
+		ReasoningTokens int64
+	}
 	// Anthropic: input_tokens leaves these out.
-	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
-	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int64
+	CacheCreationInputTokens int64
 	// Gemini usageMetadata: candidatesTokenCount leaves thoughts out.
-	PromptTokenCount        int64 `json:"promptTokenCount"`
-	ToolUsePromptTokenCount int64 `json:"toolUsePromptTokenCount"`
-	CandidatesTokenCount    int64 `json:"candidatesTokenCount"`
-	CachedContentTokenCount int64 `json:"cachedContentTokenCount"`
-	ThoughtsTokenCount      int64 `json:"thoughtsTokenCount"`
+	PromptTokenCount        int64
+	ToolUsePromptTokenCount int64
+	CandidatesTokenCount    int64
+	CachedContentTokenCount int64
+	ThoughtsTokenCount      int64
 }
 
 func newRawUsage() rawUsage {
@@ -431,24 +431,33 @@ func (u *rawUsage) merge(v *rawUsage) {
 // tokens returns the usage as the genapp_llm_* families count it: input and
 // output whole, cached input and reasoning as parts of them.
 func (u *rawUsage) tokens() metrics.LLMUsage {
-	n := func(v int64) int64 { return max(v, 0) }
 	switch {
 	case u.PromptTokens >= 0 || u.CompletionTokens >= 0: // OpenAI Chat Completions and compatible servers
 		return metrics.LLMUsage{
-			Input: n(u.PromptTokens), Output: n(u.CompletionTokens),
-			CachedInput: n(u.PromptTokensDetails.CachedTokens), Reasoning: n(u.CompletionTokensDetails.ReasoningTokens),
+			Input: sum(u.PromptTokens), Output: sum(u.CompletionTokens),
+			CachedInput: sum(u.PromptTokensDetails.CachedTokens), Reasoning: sum(u.CompletionTokensDetails.ReasoningTokens),
 		}
 	case u.PromptTokenCount >= 0 || u.CandidatesTokenCount >= 0: // Gemini
 		return metrics.LLMUsage{
-			Input: n(u.PromptTokenCount) + n(u.ToolUsePromptTokenCount), Output: n(u.CandidatesTokenCount) + n(u.ThoughtsTokenCount),
-			CachedInput: n(u.CachedContentTokenCount), Reasoning: n(u.ThoughtsTokenCount),
+			Input: sum(u.PromptTokenCount, u.ToolUsePromptTokenCount), Output: sum(u.CandidatesTokenCount, u.ThoughtsTokenCount),
+			CachedInput: sum(u.CachedContentTokenCount), Reasoning: sum(u.ThoughtsTokenCount),
 		}
 	default: // OpenAI Responses, Anthropic Messages (whose input_tokens leaves the cache out)
 		return metrics.LLMUsage{
-			Input:       n(u.InputTokens) + n(u.CacheReadInputTokens) + n(u.CacheCreationInputTokens),
-			Output:      n(u.OutputTokens),
-			CachedInput: n(u.InputTokensDetails.CachedTokens) + n(u.CacheReadInputTokens),
-			Reasoning:   n(u.OutputTokensDetails.ReasoningTokens),
+			Input:       sum(u.InputTokens, u.CacheReadInputTokens, u.CacheCreationInputTokens),
+			Output:      sum(u.OutputTokens),
+			CachedInput: sum(u.InputTokensDetails.CachedTokens, u.CacheReadInputTokens),
+			Reasoning:   sum(u.OutputTokensDetails.ReasoningTokens),
 		}
 	}
+}
+
+// sum adds the counts present (not negative). A count has at most 18
+// digits (parseCount), so a sum of three cannot overflow.
+func sum(counts ...int64) int64 {
+	var total int64
+	for _, n := range counts {
+		total += max(n, 0)
+	}
+	return total
 }

@@ -90,3 +90,44 @@ func TestUsageReader(t *testing.T) {
 		})
 	}
 }
+
+// TestParseUsage: the counts of a usage object, by path; anything that is
+// not an integer where a count is expected voids the object.
+func TestParseUsage(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		ok   bool
+		want func(u *rawUsage) bool
+	}{
+		{`{"prompt_tokens":5,"completion_tokens":7,"prompt_tokens_details":{"cached_tokens":3,"audio_tokens":1},"completion_tokens_details":{"reasoning_tokens":2}}`, true,
+			func(u *rawUsage) bool {
+				return u.PromptTokens == 5 && u.CompletionTokens == 7 && u.PromptTokensDetails.CachedTokens == 3 && u.CompletionTokensDetails.ReasoningTokens == 2
+			}},
+		{`{ "promptTokenCount" : 9 , "promptTokensDetails" : [ { "modality" : "TEXT" , "tokenCount" : 99 } ] , "thoughtsTokenCount" : 4 }`, true,
+			func(u *rawUsage) bool {
+				return u.PromptTokenCount == 9 && u.ThoughtsTokenCount == 4 && u.CandidatesTokenCount == -1
+			}},
+		{`{"input_tokens":1,"cache_creation":{"ephemeral_5m_input_tokens":0},"server_tool_use":{"web_search_requests":0},"service_tier":"standard","output_tokens":null}`, true,
+			func(u *rawUsage) bool { return u.InputTokens == 1 && u.OutputTokens == -1 }},
+		{`{"Completion_tokens":10}`, true, func(u *rawUsage) bool { return u.CompletionTokens == -1 }}, // names are exact
+		{`{"cached_tokens":3,"x":{"cached_tokens":4}}`, true, func(u *rawUsage) bool { return u.PromptTokensDetails.CachedTokens == -1 }},
+		{`{"input_tokens":-5}`, true, func(u *rawUsage) bool { return u.InputTokens == -5 }},
+		{`{"prompt_tokens":"5"}`, false, nil},
+		{`{"prompt_tokens":1.5}`, false, nil},
+		{`{"prompt_tokens":1e3}`, false, nil},
+		{`{"prompt_tokens":true}`, false, nil},
+		{`{"prompt_tokens":{"a":1}}`, false, nil},
+		{`{"prompt_tokens":1234567890123456789}`, false, nil},
+		{`{"prompt_tokens":5`, false, nil},
+		{`{"a":"unterminated}`, false, nil},
+		{`{"a":1}}`, false, nil},
+		{`{"a":1} `, false, nil},
+		{`{"a":tru}`, false, nil},
+	} {
+		u := newRawUsage()
+		ok := parseUsage([]byte(tc.in), &u)
+		if ok != tc.ok || ok && !tc.want(&u) {
+			t.Errorf("parseUsage(%s) = %v, %+v", tc.in, ok, u)
+		}
+	}
+}

@@ -77,7 +77,7 @@ func (m *Metrics) RecordLLMUsage(ctx context.Context, call LLMCall, u LLMUsage) 
 		s.tokens[i].get().Add(float64(n))
 		s.typeTokens[i].get().Observe(float64(n))
 	}
-	s.allTokens.get().Observe(float64(counts[tokenInput] + counts[tokenOutput]))
+	s.allTokens.get().Observe(float64(counts[tokenInput]) + float64(counts[tokenOutput])) // no int64 overflow
 }
 
 // RecordLLMError counts one domain error of a call in

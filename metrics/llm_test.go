@@ -117,6 +117,12 @@ func TestLLMUsageOptionalTypes(t *testing.T) {
 	if n := e.Series("genapp_llm_requests_total"); n != 0 {
 		t.Errorf("RecordLLMUsage counted a request: %d series", n)
 	}
+
+	// The largest counts do not wrap around when summed.
+	m.RecordLLMUsage(context.Background(), gpt, LLMUsage{Input: math.MaxInt64, Output: math.MaxInt64})
+	if _, sum := scrape(t, m).Histogram(t, "genapp_llm_request_all_tokens", llmLabelsOf(gpt)); sum != 7+2*float64(math.MaxInt64) {
+		t.Errorf("all tokens sum %v, want %v", sum, 7+2*float64(math.MaxInt64))
+	}
 }
 
 func TestLLMContext(t *testing.T) {
