@@ -47,7 +47,6 @@ type llmAnswer struct {
 	ctx                          context.Context
 	scheme, host, hostname, path string
 	provider                     string // WithLLMProvider's
-	recorded                     bool
 }
 
 // newLLMAnswer returns the answer of req to follow, or nil when resp is not
@@ -76,18 +75,17 @@ func (a *llmAnswer) scan(p []byte) (hold int) {
 	return 0
 }
 
-// record records the answer in m once: a request when the answer named its
-// model or reported usage, its tokens when it reported usage, and its time
-// to first output when it was a stream. An answer in a format the reader
-// does not know records nothing.
+// record records the answer in m (the exchange calls it once, when it
+// ends): a request when the answer named its model or reported usage, its
+// tokens when it reported usage, and its time to first output when it was a
+// stream. An answer in a format the reader does not know records nothing.
 func (a *llmAnswer) record(m *metrics.Metrics) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := &a.reader
-	if a.recorded || (r.model == "" && !r.sawUsage) {
+	if r.model == "" && !r.sawUsage {
 		return
 	}
-	a.recorded = true
 	call := metrics.LLMCall{Model: r.model, Provider: llmProvider(a.hostname, a.provider), BaseURL: a.baseURL()}
 	if call.Model == "" {
 		call.Model = requestedModel(a.path)

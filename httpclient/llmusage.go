@@ -245,10 +245,14 @@ func (r *usageReader) classify() {
 	case "usage", "usageMetadata":
 		r.kind = keyUsage
 		r.gemini = r.gemini || key == "usageMetadata"
-	case "model":
+	case "model", "modelVersion":
 		r.kind = keyModel
-	case "modelVersion":
-		r.kind = keyModelVersion
+		if key == "modelVersion" {
+			r.kind = keyModelVersion
+		}
+		if !r.wanted(anchorModel) {
+			r.state = idle // as search would not have found it
+		}
 	case "delta", "candidates":
 		r.kind = keyOutput
 		if !r.wanted(anchorDelta) {
@@ -342,6 +346,9 @@ func (r *usageReader) captureObject(p []byte) int {
 }
 
 func (r *usageReader) setModel() {
+	if len(r.capture) == 0 {
+		return // an empty name tells nothing
+	}
 	var s string
 	if bytes.IndexByte(r.capture, '\\') < 0 {
 		if string(r.capture) == r.model {
