@@ -127,7 +127,8 @@ func TestLLMUsageOverHTTP(t *testing.T) {
 }
 
 // TestLLMLabelsFromContext: agent, tool and fallback of the request's
-// context; known providers named by host; base_url without user info.
+// context; known providers named by host, others by WithLLMProvider;
+// base_url without user info, query string, ids or a key in the path.
 func TestLLMLabelsFromContext(t *testing.T) {
 	body := httpclient.ReadAnswer(t, "openai_chat.json")
 	srv := fakeProvider(t, "application/json", body)
@@ -143,6 +144,7 @@ func TestLLMLabelsFromContext(t *testing.T) {
 	for _, url := range []string{
 		"https://user:pass@api.openai.com/v1/chat/completions",
 		"https://my-res.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21",
+		"https://gateway.test/v1/users/42/sk-proj-Abc123def456GHI789jkl0/chat/completions",
 	} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(`{}`))
 		resp, err := c.Do(req)
@@ -156,12 +158,13 @@ func TestLLMLabelsFromContext(t *testing.T) {
 	for provider, baseURL := range map[string]string{
 		"openai":       "https://api.openai.com/v1",
 		"azure_openai": "https://my-res.openai.azure.com/openai/deployments/gpt4o",
+		"unused":       "https://gateway.test/v1/users/{int}/{key}", // a key in the path is not a label
 	} {
 		l := llmLabels("gpt-4o-2024-08-06", provider, baseURL)
 		l["agent_name"], l["tool_name"], l["is_fallback"] = "support_agent", "search_tool", "true"
 		checkUsage(t, e, l, metrics.LLMUsage{Input: 1117, Output: 46, CachedInput: 1024}, false)
 	}
-	if strings.Contains(e.Text, "pass") || strings.Contains(e.Text, "api-version") {
+	if strings.Contains(e.Text, "pass") || strings.Contains(e.Text, "api-version") || strings.Contains(e.Text, "Abc123") {
 		t.Errorf("user info or query string in the exposition:\n%s", e.Text)
 	}
 }
