@@ -90,6 +90,7 @@ func attackPaths(t *testing.T, url string, n, size int) map[int]int {
 		resp.Body.Close()
 		codes[resp.StatusCode]++
 	}
+	client.CloseIdleConnections()
 	return codes
 }
 
@@ -102,10 +103,12 @@ func TestAttackLongPathsRedirect(t *testing.T) {
 	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {})
 	srv := serve(t, m, mux)
 
+	before := heapInUse()
 	codes := attackPaths(t, srv.URL, 1200, 8<<10)
+	grown := int64(heapInUse()) - int64(before)
 	do(t, "GET", srv.URL+"/users/1", nil)
 	st := measureScrape(t, m)
-	t.Logf("after 1,200 GETs of 8 KB paths (statuses %v): %v", codes, st)
+	t.Logf("after 1,200 GETs of 8 KB paths (statuses %v): %v; heap in use %+d KiB", codes, st, grown>>10)
 
 	e := scrape(t, m)
 	e.One(t, "genapp_http_requests_total", L{"resource": "users/{id}", "status": "200"})

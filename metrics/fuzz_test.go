@@ -3,6 +3,7 @@ package metrics
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
@@ -68,4 +69,38 @@ func hasDigitRun(s string, n int) bool {
 		}
 	}
 	return false
+}
+
+// FuzzLabelBounds: whatever a caller or a client supplies, every recorded
+// label value is valid UTF-8 of at most MaxLabelLen bytes, and every
+// observation is recorded exactly once.
+func FuzzLabelBounds(f *testing.F) {
+	f.Add("start_handler", "llm", "GET", "v1/chat", 200, int64(10))
+	f.Add("", "", "", "", 0, int64(-1))
+	f.Add(strings.Repeat("\xff", MaxLabelLen), strings.Repeat("é", MaxLabelLen), "PURGE", strings.Repeat("r", MaxLabelLen+1), 1000, int64(1)<<62)
+	f.Fuzz(func(t *testing.T, name, appType, method, resource string, status int, size int64) {
+		m := quietTest(t, WithMaxSeries(4))
+		for range 2 { // the second time on existing series
+			a := m.Track(name)
+			a.Size(int(size))
+			a.End(nil)
+			m.RecordHTTP(Exchange{AppType: appType, Method: method, Resource: resource, Status: status, RequestSize: size, Duration: time.Duration(size)})
+		}
+		e := scrape(t, m)
+		for _, fam := range e.Families {
+			for _, s := range fam.GetMetric() {
+				for _, lp := range s.GetLabel() {
+					if v := lp.GetValue(); len(v) > MaxLabelLen || !utf8.ValidString(v) {
+						t.Fatalf("%s: label %s = %q", fam.GetName(), lp.GetName(), v)
+					}
+				}
+			}
+		}
+		if got := e.Sum("genapp_http_requests_total", nil); got != 2 {
+			t.Fatalf("%v exchanges recorded, want 2", got)
+		}
+		if got := e.Sum("genapp_action_count_total", nil); got != 2 {
+			t.Fatalf("%v actions recorded, want 2", got)
+		}
+	})
 }

@@ -52,8 +52,11 @@ func ExcludePaths(paths ...string) MiddlewareOption {
 // read) and the response body bytes the handler wrote. A handler that panics
 // is recorded with status 500 and the panic goes on.
 //
-// Put Middleware outside the ServeMux, as in Middleware(mux), so that the mux
-// sets the pattern on the request the middleware sees.
+// Put Middleware directly outside the ServeMux, as in Middleware(mux), so
+// that the mux sets the pattern on the request the middleware sees. A
+// wrapper in between that hands on a copy of the request (http.StripPrefix,
+// http.TimeoutHandler) hides the pattern, and every request is recorded as
+// unrouted: put such wrappers inside the mux's routes instead.
 func Middleware(next http.Handler, opts ...MiddlewareOption) http.Handler {
 	return newMiddleware(Default, next, opts)
 }
