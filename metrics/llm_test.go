@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -266,4 +267,45 @@ func TestLLMDefault(t *testing.T) {
 	if count, _ := e.Histogram(t, "genapp_llm_time_to_first_token_sec", llmLabelsOf(gpt)); count != 1 {
 		t.Errorf("ttft count = %v", count)
 	}
+}
+
+// FuzzLLMLabelBounds: whatever the label values of LLM calls, every label
+// value of the exposition is valid UTF-8 of at most MaxLabelLen bytes, the
+// families stay within the series limit, and nothing is lost.
+func FuzzLLMLabelBounds(f *testing.F) {
+	f.Add("support_agent", "gpt-4o", "openai", "search_tool", "https://api.openai.com/v1", "validation", true)
+	f.Add("", "", "", "", "", "", false)
+	f.Add(strings.Repeat("\xff", MaxLabelLen), strings.Repeat("é", MaxLabelLen), OverflowValue, "\x00",
+		strings.Repeat("u", MaxLabelLen+1), strings.Repeat("\xfe", 3*MaxLabelLen), false)
+	f.Fuzz(func(t *testing.T, agent, model, provider, tool, baseURL, errName string, fallback bool) {
+		m := quietTest(t, WithMaxSeries(8)) // a key of each call, then the overflow
+		ctx := context.Background()
+		for i := range 2 {
+			call := LLMCall{Agent: agent, Model: model + strconv.Itoa(i), Provider: provider, Tool: tool, BaseURL: baseURL, Fallback: fallback}
+			m.RecordLLMRequest(ctx, call)
+			m.RecordLLMUsage(ctx, call, LLMUsage{Input: 3, Output: 2, CachedInput: 1, Reasoning: 1})
+			m.RecordLLMError(ctx, call, errName)
+		}
+		e := scrape(t, m)
+		for _, fam := range e.Families {
+			if n := len(fam.GetMetric()); strings.HasPrefix(fam.GetName(), "genapp_llm_") && n > 8 {
+				t.Fatalf("%s: %d series, limit 8", fam.GetName(), n)
+			}
+			for _, s := range fam.GetMetric() {
+				for _, lp := range s.GetLabel() {
+					if v := lp.GetValue(); len(v) > MaxLabelLen || !utf8.ValidString(v) {
+						t.Fatalf("%s: label %s = %q", fam.GetName(), lp.GetName(), v)
+					}
+				}
+			}
+		}
+		for family, want := range map[string]float64{"genapp_llm_requests_total": 2, "genapp_llm_errors_total": 2} {
+			if got := e.Sum(family, nil); got != want {
+				t.Fatalf("%s: %v, want %v", family, got, want)
+			}
+		}
+		if got := e.Sum("genapp_llm_tokens_total", L{"token_type": TokenInput}); got != 6 {
+			t.Fatalf("input tokens %v, want 6", got)
+		}
+	})
 }
