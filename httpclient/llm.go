@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"context"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -46,7 +47,8 @@ type llmAnswer struct {
 
 	ctx                          context.Context
 	scheme, host, hostname, path string
-	provider                     string // WithLLMProvider's
+	getBody                      func() (io.ReadCloser, error) // of the request, nil when it has none
+	provider                     string                        // WithLLMProvider's
 }
 
 // newLLMAnswer returns the answer of req to follow, or nil when resp is not
@@ -58,7 +60,7 @@ func newLLMAnswer(req *http.Request, resp *http.Response, start time.Time, provi
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	a := &llmAnswer{
 		start: start, ctx: req.Context(), provider: provider,
-		scheme: req.URL.Scheme, host: req.URL.Host, hostname: req.URL.Hostname(), path: req.URL.Path,
+		scheme: req.URL.Scheme, host: req.URL.Host, hostname: req.URL.Hostname(), path: req.URL.Path, getBody: req.GetBody,
 	}
 	a.reader = newUsageReader(mediaType == "text/event-stream")
 	return a
@@ -88,7 +90,7 @@ func (a *llmAnswer) record(m *metrics.Metrics) {
 	}
 	call := metrics.LLMCall{Model: r.model, Provider: llmProvider(a.hostname, a.provider), BaseURL: a.baseURL()}
 	if call.Model == "" {
-		call.Model = requestedModel(a.path)
+		call.Model = a.requestedModel()
 	}
 	m.RecordLLMRequest(a.ctx, call)
 	if r.sawUsage {
@@ -186,16 +188,37 @@ func looksLikeKey(seg string) bool {
 	return letters && digits
 }
 
-// requestedModel is the model a Gemini path names
-// (".../models/gemini-2.0-flash:generateContent"), for answers that do not.
-func requestedModel(path string) string {
-	i := strings.LastIndex(path, "/models/")
-	if i < 0 {
+// maxRequestScan bounds the bytes of a request body read for its model.
+const maxRequestScan = 1 << 20
+
+// requestedModel is the model the request named, for answers that name
+// none: the one of a Gemini path (".../models/gemini-2.0-flash:generateContent"),
+// else the "model" of the request body, read from a copy that GetBody makes
+// (SDKs send in-memory bodies, which have one), at most maxRequestScan
+// bytes of it. The caller's request and body are not touched.
+func (a *llmAnswer) requestedModel() string {
+	if i := strings.LastIndex(a.path, "/models/"); i >= 0 {
+		if model, _, ok := strings.Cut(a.path[i+len("/models/"):], ":"); ok {
+			return model
+		}
+	}
+	if a.getBody == nil {
 		return ""
 	}
-	model, _, ok := strings.Cut(path[i+len("/models/"):], ":")
-	if !ok {
+	body, err := a.getBody()
+	if err != nil || body == nil {
 		return ""
 	}
-	return model
+	defer body.Close()
+	r := newUsageReader(false)
+	buf := make([]byte, 4<<10)
+	rest := io.LimitReader(body, maxRequestScan)
+	for reads := 0; r.model == "" && reads < maxRequestScan/len(buf); reads++ { // bounded even if Read returns 0, nil
+		n, err := rest.Read(buf)
+		r.scan(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return r.model
 }

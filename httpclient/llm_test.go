@@ -257,3 +257,28 @@ func TestLLMCloseMidStream(t *testing.T) {
 		t.Errorf("time to first token recorded before any output")
 	}
 }
+
+// TestLLMRequestedModel: an answer that names no model (some compatible
+// servers) is recorded under the model its request named, read from a
+// copy of the request body; a body without GetBody leaves it empty.
+func TestLLMRequestedModel(t *testing.T) {
+	srv := fakeProvider(t, "application/json", []byte(`{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":1}}`))
+	m := newMetrics(t)
+	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+	const body = `{"messages":[{"role":"user","content":"say \"model\": \"fake\""}],"tools":[{"parameters":{"model":{"type":"string"}}}],"model":"qwen2.5-7b"}`
+	for _, r := range []io.Reader{strings.NewReader(body), opaqueReader{strings.NewReader(body)}} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions", r)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	e := scrape(t, m)
+	for _, model := range []string{"qwen2.5-7b", ""} {
+		if got := e.Counter(t, "genapp_llm_requests_total", llmLabels(model, "fake", srv.URL+"/v1")); got != 1 {
+			t.Errorf("model %q: %v requests, want 1", model, got)
+		}
+	}
+}
