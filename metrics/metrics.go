@@ -224,7 +224,7 @@ func newFamilies(constLabels prometheus.Labels) *families {
 		}, []string{"name"}),
 		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "genapp_series_overflow_total",
-			Help: "Observations whose action name or HTTP labels were folded into " + OverflowValue +
+			Help: "Observations whose action name, HTTP labels or LLM labels were folded into " + OverflowValue +
 				" because they were too long or their families reached their series limit",
 			ConstLabels: constLabels,
 		}, []string{"label"}),
