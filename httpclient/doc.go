@@ -30,6 +30,9 @@
 // exchange at the failing Read: the headers arrived, so it keeps the real
 // status, with the bytes read until then.
 //
+// [NewLLM] also records the model and token usage its answers report in the
+// genapp_llm_* families of package metrics.
+//
 // The bot token of [NewTelegram] appears in no label, in no error the
 // client returns and in no header or body the Bot API sends back, and goes
 // to no host a redirect names: see [TokenPlaceholder] and [NewTelegram].

@@ -14,6 +14,9 @@ type config struct {
 	metrics  *metrics.Metrics
 	fixed    bool // metrics was set by WithMetrics: do not look up the default
 
+	llmProvider string
+	llmUsage    *bool // nil: read usage when appType is metrics.AppTypeLLM
+
 	base     http.RoundTripper
 	timeout  time.Duration
 	insecure bool

@@ -19,6 +19,23 @@ func New(opts ...Option) *http.Client {
 // NewLLM returns a client for LLM provider APIs (app_type "llm"), the
 // counterpart of llm_common's LLMHttpClient. Hand it to an SDK that accepts
 // an *http.Client; streamed answers are recorded when the stream ends.
+//
+// It also reads the model and the token usage out of the answers of
+// OpenAI's Chat Completions and Responses APIs (and OpenAI-compatible
+// servers), Anthropic's Messages API and Gemini's generateContent, JSON or
+// streamed, as they pass to the caller, and records them in the
+// genapp_llm_* families: see [metrics.RecordLLMUsage] for the families,
+// [WithLLMProvider] and [WithLLMUsage] for the options, and
+// [metrics.WithLLMAgent] for the labels that come from the request's
+// context. provider_name is the known provider of the host (openai,
+// azure_openai, anthropic, gemini, vertex_ai, openrouter, deepseek,
+// mistral, groq, together, fireworks, xai), else WithLLMProvider's name,
+// else the host name; base_url is scheme, host and the API's path prefix,
+// never a query string (where Gemini's key often is), user info or key.
+// The reading never changes, delays or holds back a byte the caller reads,
+// never returns an error, and keeps a few hundred bytes of state however
+// long the body and its lines; an answer in a format it does not know
+// records nothing in genapp_llm_*.
 func NewLLM(opts ...Option) *http.Client {
 	return newClient(newConfig(metrics.AppTypeLLM, pathResource, opts), nil)
 }

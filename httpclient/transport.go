@@ -36,10 +36,14 @@ type transport struct {
 	resource func(*http.Request) string
 	metrics  *metrics.Metrics
 	fixed    bool
+
+	readUsage   bool
+	llmProvider string
 }
 
 func newTransport(base http.RoundTripper, c *config) *transport {
-	return &transport{base: base, appType: c.appType, resource: c.resource, metrics: c.metrics, fixed: c.fixed}
+	return &transport{base: base, appType: c.appType, resource: c.resource, metrics: c.metrics, fixed: c.fixed,
+		readUsage: c.readsUsage(), llmProvider: c.llmProvider}
 }
 
 // pathResource is the default resource: [metrics.CleanResource] of the URL path.
@@ -83,6 +87,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	x.respBody = resp.Body
+	if t.readUsage {
+		if x.llm = newLLMAnswer(req, resp, x.start, t.llmProvider); x.llm != nil {
+			x.respBody = newScanBody(resp.Body, x.llm, 0)
+		}
+	}
 	resp.Body = x.wrap()
 	return resp, nil
 }
@@ -103,6 +112,8 @@ type exchange struct {
 	respBody io.ReadCloser
 	out      atomic.Int64 // response body bytes read by the caller
 
+	llm *llmAnswer // nil unless the LLM usage of the answer is read
+
 	done atomic.Bool
 }
 
@@ -122,6 +133,9 @@ func (x *exchange) finish() {
 		RequestSize:  x.in.Load(),
 		ResponseSize: x.out.Load(),
 	})
+	if x.llm != nil {
+		x.llm.record(x.m)
+	}
 }
 
 // rewind is the GetBody of the request given to the base transport, which

@@ -21,8 +21,8 @@ const (
 // genapp_action_size_total series.
 type actionSeries struct {
 	duration   prometheus.Observer
-	ok, failed lazyCounter
-	size       lazyCounter
+	ok, failed lazyChild[prometheus.Counter]
+	size       lazyChild[prometheus.Counter]
 }
 
 func (m *Metrics) actionSeries(name string) *actionSeries {
@@ -42,28 +42,31 @@ func (m *Metrics) newActionSeries(name string) *actionSeries {
 	v := labelValue(name)
 	return &actionSeries{
 		duration: m.f.actionDuration.WithLabelValues(v),
-		ok:       lazyCounter{vec: m.f.actionCount, labels: []string{v, StatusOK}},
-		failed:   lazyCounter{vec: m.f.actionCount, labels: []string{v, StatusError}},
-		size:     lazyCounter{vec: m.f.actionSize, labels: []string{v}},
+		ok:       lazyWith(m.f.actionCount.WithLabelValues, v, StatusOK),
+		failed:   lazyWith(m.f.actionCount.WithLabelValues, v, StatusError),
+		size:     lazyWith(m.f.actionSize.WithLabelValues, v),
 	}
 }
 
-// lazyCounter is a child of vec that is created on first use.
-type lazyCounter struct {
-	vec    *prometheus.CounterVec
-	labels []string
-	c      atomic.Pointer[prometheus.Counter]
+// lazyChild is a child of a family, created by create on first use.
+type lazyChild[T any] struct {
+	create func() T
+	p      atomic.Pointer[T]
 }
 
-func (l *lazyCounter) get() prometheus.Counter {
-	if c := l.c.Load(); c != nil {
-		return *c
+func (l *lazyChild[T]) get() T {
+	if p := l.p.Load(); p != nil {
+		return *p
 	}
 	// Concurrent first uses get the same child from the vec; the last store
 	// wins and all stores are equal.
-	c := l.vec.WithLabelValues(l.labels...)
-	l.c.Store(&c)
-	return c
+	v := l.create()
+	l.p.Store(&v)
+	return v
+}
+
+func lazyWith[T any](with func(...string) T, labels ...string) lazyChild[T] {
+	return lazyChild[T]{create: func() T { return with(labels...) }}
 }
 
 // Action is one tracked run of a code section, the analogue of the tracker

@@ -18,6 +18,15 @@
 // other code, [Handler] for the /prometheus endpoint and [Serve] for an
 // embedded metrics server.
 //
+// For LLM calls it exports llm_common 2.6's genapp_llm_* families (requests,
+// tokens by type, tokens per request, domain errors) and this module's
+// genapp_llm_time_to_first_token_sec. The transport of
+// [github.com/genapp-go/genapp/httpclient.NewLLM] fills them from the
+// providers' answers; [RecordLLMRequest], [RecordLLMUsage], [RecordLLMError]
+// and [RecordLLMTimeToFirstToken] record what no transport sees, with
+// [WithLLMAgent], [WithLLMTool] and [WithLLMFallback] carrying labels in the
+// context.
+//
 // Until Init is called (in unit tests, say) every one of these works and
 // records nothing: wrapped code behaves exactly as it would unwrapped.
 //

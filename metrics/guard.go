@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DefaultMaxSeries is the default limit of series per genapp_* family.
@@ -27,13 +29,18 @@ const MaxLabelLen = 128
 //     with a new name is recorded under name="{overflow}", and an HTTP
 //     exchange with a new combination of method, status, resource and
 //     app_type under "{overflow}" in all four labels: statuses, methods and
-//     app_type values are as bounded as resources.
+//     app_type values are as bounded as resources;
+//   - an LLM call (see [LLMCall]) with a label value longer than
+//     [MaxLabelLen] is recorded with that label folded, and once the
+//     genapp_llm_* families are full, a call with a new combination of
+//     labels under "{overflow}" in all six shared labels (a new error name
+//     of genapp_llm_errors_total, in those and name).
 //
 // genapp_series_overflow_total counts each folded observation once, by the
 // label that did not fit: label="name" for actions; for HTTP exchanges
 // label="resource" when the resource was too long or the series limit was
-// reached, else label="app_type". A warning is logged the first time each
-// label folds for each reason.
+// reached, else label="app_type"; label="llm" for LLM calls. A warning is
+// logged the first time each label folds for each reason.
 const OverflowValue = "{overflow}"
 
 // guard bounds the caches of action names and HTTP exchanges. A name can take
@@ -44,7 +51,7 @@ const OverflowValue = "{overflow}"
 type guard struct {
 	maxSeries, maxKeys int
 	logger             *slog.Logger
-	folded             [len(foldLabels)]lazyCounter // genapp_series_overflow_total by label
+	folded             [len(foldLabels)]lazyChild[prometheus.Counter] // genapp_series_overflow_total by label
 	warned             [len(foldLabels)][len(foldReasons)]atomic.Bool
 }
 
@@ -55,7 +62,7 @@ const minSeries = 4
 func (f *families) initGuard(maxSeries int, logger *slog.Logger) {
 	f.maxSeries, f.maxKeys, f.logger = maxSeries, (maxSeries-2)/2, logger
 	for i, label := range foldLabels {
-		f.folded[i] = lazyCounter{vec: f.overflow, labels: []string{label}}
+		f.folded[i] = lazyWith(f.overflow.WithLabelValues, label)
 	}
 }
 
@@ -64,9 +71,10 @@ const (
 	foldName = iota
 	foldResource
 	foldAppType
+	foldLLM
 )
 
-var foldLabels = [...]string{foldName: "name", foldResource: "resource", foldAppType: "app_type"}
+var foldLabels = [...]string{foldName: "name", foldResource: "resource", foldAppType: "app_type", foldLLM: "llm"}
 
 // Why a value folds, as the warning says it.
 const (

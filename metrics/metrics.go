@@ -40,7 +40,7 @@ type Metrics struct {
 }
 
 // families is the one collector registered for an app and env: the seven
-// families with the caches of their children. Registering them as one
+// families (and the genapp_llm_* ones) with the caches of their children. Registering them as one
 // collector makes registration all or none, and lets a second Init on the
 // same registry find and share them (through AlreadyRegisteredError), so that
 // counts and series limits hold per family, not per instance.
@@ -52,6 +52,7 @@ type families struct {
 	actionDuration *prometheus.HistogramVec
 	actionSize     *prometheus.CounterVec
 	overflow       *prometheus.CounterVec
+	llm            llmFamilies
 
 	actions seriesCache[string, *actionSeries]
 	https   seriesCache[exchangeKey, *httpSeries]
@@ -223,15 +224,17 @@ func newFamilies(constLabels prometheus.Labels) *families {
 		}, []string{"name"}),
 		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "genapp_series_overflow_total",
-			Help: "Observations whose action name or HTTP labels were folded into " + OverflowValue +
+			Help: "Observations whose action name, HTTP labels or LLM labels were folded into " + OverflowValue +
 				" because they were too long or their families reached their series limit",
 			ConstLabels: constLabels,
 		}, []string{"label"}),
+		llm: newLLMFamilies(constLabels),
 	}
 }
 
 func (f *families) collectors() []prometheus.Collector {
-	return []prometheus.Collector{f.httpRequests, f.httpDuration, f.httpSize, f.actionCount, f.actionDuration, f.actionSize, f.overflow}
+	return append([]prometheus.Collector{f.httpRequests, f.httpDuration, f.httpSize, f.actionCount, f.actionDuration, f.actionSize, f.overflow},
+		f.llm.collectors()...)
 }
 
 // Describe implements prometheus.Collector.

@@ -26,6 +26,9 @@ type chat interface {
 	// Edit replaces the text of the message the pressed button is on,
 	// keeping the menu keyboard.
 	Edit(text string) error
+	// SendEditable sends text to the chat and returns what replaces the
+	// text of that message.
+	SendEditable(text string) (edit func(text string) error, err error)
 }
 
 // menuItem is a button of the inline menu. Every button has the unique
@@ -73,6 +76,7 @@ var (
 type demo struct {
 	sessions sessions
 	picks    atomic.Int64 // menu picks so far, so that every edit changes the text
+	llm      *asker       // of /ask; set before the bot starts
 }
 
 func newDemo() *demo { return &demo{sessions: sessions{lastSeen: map[int64]time.Time{}}} }
@@ -85,6 +89,7 @@ func (d *demo) routes() []route {
 		{commandRoute, "slow", d.slow},
 		{commandRoute, "fail", d.fail},
 		{commandRoute, "panic", d.panics},
+		{commandRoute, "ask", d.ask},
 		{buttonRoute, menuButton, d.pick},
 		{textRoute, "", d.text},
 	}
@@ -98,7 +103,7 @@ func (d *demo) handle(ctx context.Context, rt route, c chat) error {
 
 func (d *demo) start(_ context.Context, c chat) error {
 	return c.Send("Hi! I am the genapp demo bot. Every command and button you use is counted on /prometheus. "+
-		"Try /menu, /slow, /fail, /panic or the buttons below.", true)
+		"Try /menu, /ask <question>, /slow, /fail, /panic or the buttons below.", true)
 }
 
 func (d *demo) menu(_ context.Context, c chat) error {

@@ -164,6 +164,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 		return err
 	}
 	wg.Go(func() { d.runTasks(ctx, authURL, log) })
+	llmURL, err := startFakeLLM(ctx, &wg, log)
+	if err != nil {
+		return err
+	}
+	d.llm = newAsker(llmURL, metrics.Default())
 
 	where := "talking to the Bot API at " + apiURL
 	if fake != nil {

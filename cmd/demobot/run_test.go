@@ -48,7 +48,7 @@ func botAPI(method string) series {
 
 // handlerNames are every action name the demo's handlers can record.
 var handlerNames = []string{
-	"start_handler", "menu_handler", "slow_handler", "fail_handler", "panic_handler",
+	"start_handler", "menu_handler", "slow_handler", "fail_handler", "panic_handler", "ask_handler",
 	"menu_callback_handler", "text_handler", "unknown_command_handler",
 }
 
@@ -61,7 +61,10 @@ var offlineSeries = []series{
 	action("text_handler", "ok"), action("unknown_command_handler", "ok"),
 	action("fail_handler", "error"), action("panic_handler", "error"),
 	action("menu_callback_handler", "ok"), action("menu_callback_handler", "error"),
-	action("cleanup_task", "ok"),
+	action("cleanup_task", "ok"), action("ask_handler", "ok"),
+	{"genapp_llm_requests_total", promtest.Labels{"model_name": llmVersion, "provider_name": llmProvider, "agent_name": llmAgent}},
+	{"genapp_llm_tokens_total", promtest.Labels{"model_name": llmVersion, "token_type": "output"}},
+	{"genapp_llm_time_to_first_token_sec", promtest.Labels{"model_name": llmVersion}},
 	{"genapp_action_duration_sec", promtest.Labels{"name": "slow_handler"}},
 	{"genapp_action_size_total", promtest.Labels{"name": "cleanup_task"}},
 	botAPI("getMe"), botAPI("sendMessage"), botAPI("answerCallbackQuery"), botAPI("editMessageText"),

@@ -136,6 +136,17 @@ func (t telebotChat) Respond(text string) error {
 }
 func (t telebotChat) Edit(text string) error { return t.c.Edit(text, telebotMenu()) }
 
+func (t telebotChat) SendEditable(text string) (func(string) error, error) {
+	m, err := t.c.Bot().Send(t.c.Recipient(), text)
+	if err != nil {
+		return nil, err
+	}
+	return func(text string) error {
+		_, err := t.c.Bot().Edit(m, text)
+		return err
+	}, nil
+}
+
 func (t telebotChat) Send(text string, menu bool) error {
 	if menu {
 		return t.c.Send(text, telebotMenu())

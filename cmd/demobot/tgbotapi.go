@@ -139,6 +139,17 @@ func (t tgbotapiChat) Send(text string, menu bool) error {
 	return err
 }
 
+func (t tgbotapiChat) SendEditable(text string) (func(string) error, error) {
+	m, err := t.api.Send(tgbotapi.NewMessage(t.ChatID(), text))
+	if err != nil {
+		return nil, err
+	}
+	return func(text string) error {
+		_, err := t.api.Send(tgbotapi.NewEditMessageText(m.Chat.ID, m.MessageID, text))
+		return err
+	}, nil
+}
+
 func (t tgbotapiChat) Respond(text string) error {
 	_, err := t.api.Request(tgbotapi.NewCallback(t.u.CallbackQuery.ID, text))
 	return err

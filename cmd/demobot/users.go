@@ -18,14 +18,14 @@ type step struct{ text, press string }
 // script is what every simulated user does, in a loop, each from its own
 // starting point (user i starts at i*len(script)/len(userChats)). The
 // starting points are chosen so that the first three steps of the three
-// users run every route, with each outcome it has: the page is complete
-// about two seconds after the start.
+// users run every route, with each outcome it has, and the fourth /ask: the
+// page is complete about two seconds after the start.
 var script = []step{
-	{text: "/start"}, {press: "weather"}, {text: "/fail"}, {text: "hello bot"},
+	{text: "/start"}, {press: "weather"}, {text: "/fail"}, {text: "/ask what does the bot cost?"}, {text: "hello bot"},
 	{text: "/menu"}, {press: "news"}, {text: "/slow"}, {text: "how are you?"},
-	{text: "/menu"}, {press: "offer"}, {text: "/panic"}, {text: "/slow"},
+	{text: "/menu"}, {press: "offer"}, {text: "/panic"}, {text: "/ask why is my bot slow?"}, {text: "/slow"},
 	{press: "weather"}, {text: "nice weather"}, {text: "/start"}, {press: "news"},
-	{text: "/help"}, {text: "what's new?"}, {text: "/slow"}, {text: "/menu"},
+	{text: "/help"}, {text: "what's new?"}, {text: "/slow"}, {text: "/ask which model answers?"}, {text: "/menu"},
 	{press: "weather"}, {text: "thanks"}, {text: "/slow"}, {text: "good bot"},
 }
 

@@ -25,6 +25,8 @@ var pairs = []struct{ ours, peer, target string }{
 	{"Router/noop/tracked", "Router/noop/untracked", "<= 1.3x"},
 	{"Router/reply/tracked", "Router/reply/untracked", "<= 1.3x"},
 	{"Scrape/handler", "Scrape/promhttp", "<= 1.1x"},
+	{"LLMStream/usage=on", "LLMStream/usage=off", "<= 1.15x, allocs flat"},
+	{"LLMStreamCPU/size=200KB/usage=on", "LLMStreamCPU/size=200KB/usage=off", "info: CPU without network; allocs as at 20KB"},
 	{"Guard/keys=100000/known", "Guard/keys=10/known", "<= 1.5x (flat)"},
 	{"Guard/keys=100000/new", "Guard/keys=10/new", "<= 2x (O(1), see docs)"},
 }

@@ -1,0 +1,224 @@
+package httpclient
+
+import (
+	"context"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// WithLLMProvider names the provider_name of the genapp_llm_* series of
+// answers from hosts this package does not know (a vLLM or Ollama server, a
+// company gateway). Known hosts keep their own name (see [NewLLM]); without
+// this option an unknown host is named by its host name.
+func WithLLMProvider(name string) TransportOption {
+	return transportOption(func(c *config) { c.llmProvider = name })
+}
+
+// WithLLMUsage turns reading token usage out of the answers on or off. It is
+// on for [NewLLM] and any transport whose app_type is metrics.AppTypeLLM,
+// off for the others.
+func WithLLMUsage(on bool) TransportOption {
+	return transportOption(func(c *config) { c.llmUsage = &on })
+}
+
+// readsUsage tells whether the transport of c reads LLM usage.
+func (c *config) readsUsage() bool {
+	if c.llmUsage != nil {
+		return *c.llmUsage
+	}
+	return c.appType == metrics.AppTypeLLM
+}
+
+// llmAnswer follows one answer of an LLM provider: the bodyScanner that
+// feeds its usageReader, and what its genapp_llm_* labels are made of. Its
+// lock keeps the scanning Read and a Close from another goroutine, which
+// records, apart.
+type llmAnswer struct {
+	mu     sync.Mutex
+	reader usageReader
+	start  time.Time
+	ttft   time.Duration // 0 until the first output was scanned
+
+	ctx                          context.Context
+	scheme, host, hostname, path string
+	getBody                      func() (io.ReadCloser, error) // of the request, nil when it has none
+	provider                     string                        // WithLLMProvider's
+}
+
+// newLLMAnswer returns the answer of req to follow, or nil when resp is not
+// one that can carry usage (not a success).
+func newLLMAnswer(req *http.Request, resp *http.Response, start time.Time, provider string) *llmAnswer {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil
+	}
+	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	a := &llmAnswer{
+		start: start, ctx: req.Context(), provider: provider,
+		scheme: req.URL.Scheme, host: req.URL.Host, hostname: req.URL.Hostname(), path: req.URL.Path, getBody: req.GetBody,
+	}
+	a.reader = newUsageReader(mediaType == "text/event-stream")
+	return a
+}
+
+// scan implements bodyScanner: it reads and holds nothing back.
+func (a *llmAnswer) scan(p []byte) (hold int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reader.scan(p)
+	if a.ttft == 0 && a.reader.sawOutput {
+		a.ttft = max(time.Since(a.start), time.Nanosecond)
+	}
+	return 0
+}
+
+// record records the answer in m (the exchange calls it once, when it
+// ends): a request when the answer named its model or reported usage, its
+// tokens when it reported usage, and its time to first output when it was a
+// stream. An answer in a format the reader does not know records nothing.
+func (a *llmAnswer) record(m *metrics.Metrics) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := &a.reader
+	if r.model == "" && !r.sawUsage {
+		return
+	}
+	call := metrics.LLMCall{Model: r.model, Provider: llmProvider(a.hostname, a.provider), BaseURL: a.baseURL()}
+	if call.Model == "" {
+		call.Model = a.requestedModel()
+	}
+	m.RecordLLMRequest(a.ctx, call)
+	if r.sawUsage {
+		m.RecordLLMUsage(a.ctx, call, r.usage.tokens())
+	}
+	if a.ttft > 0 {
+		m.RecordLLMTimeToFirstToken(a.ctx, call, a.ttft)
+	}
+}
+
+// knownProviders name the providers by their API host, which may also be
+// the end of a host name (the resource of Azure, the region of Vertex AI).
+var knownProviders = []struct{ host, name string }{
+	{"api.openai.com", "openai"},
+	{"openai.azure.com", "azure_openai"},
+	{"api.anthropic.com", "anthropic"},
+	{"generativelanguage.googleapis.com", "gemini"},
+	{"aiplatform.googleapis.com", "vertex_ai"},
+	{"openrouter.ai", "openrouter"},
+	{"api.deepseek.com", "deepseek"},
+	{"api.mistral.ai", "mistral"},
+	{"api.groq.com", "groq"},
+	{"api.together.xyz", "together"},
+	{"api.fireworks.ai", "fireworks"},
+	{"api.x.ai", "xai"},
+}
+
+// llmProvider is the provider_name of an answer from hostname: the known
+// provider's name, else fallback, else hostname.
+func llmProvider(hostname, fallback string) string {
+	name := strings.ToLower(strings.TrimSuffix(hostname, "."))
+	for _, p := range knownProviders {
+		if rest, ok := strings.CutSuffix(name, p.host); ok && (rest == "" || strings.HasSuffix(rest, ".") || strings.HasSuffix(rest, "-")) {
+			return p.name
+		}
+	}
+	if fallback != "" {
+		return fallback
+	}
+	return hostname
+}
+
+// apiEndpoints end the paths of the calls whose prefix is the base URL.
+var apiEndpoints = []string{"/chat/completions", "/completions", "/responses", "/messages", "/embeddings"}
+
+// baseURL is scheme, host and the API's path prefix: the path up to the
+// endpoint ("/v1" of "/v1/chat/completions", "/v1beta" of
+// "/v1beta/models/gemini-2.0-flash:generateContent"). It has no query
+// string (where Gemini's key may be), fragment or user info by
+// construction; an unknown path contributes nothing. The prefix is cleaned
+// as a resource is ([metrics.CleanResource]: ids become {int} or {uuid}, a
+// bot token {token}), and a segment that looks like a key (24 bytes or
+// more, letters and digits mixed) becomes {key}: gateways put account ids
+// and keys in paths.
+func (a *llmAnswer) baseURL() string {
+	prefix := ""
+	if i := strings.LastIndex(a.path, "/models/"); i >= 0 && strings.Contains(a.path[i:], ":") {
+		prefix = a.path[:i]
+	} else {
+		for _, e := range apiEndpoints {
+			if strings.HasSuffix(a.path, e) {
+				prefix = strings.TrimSuffix(a.path, e)
+				break
+			}
+		}
+	}
+	base := a.scheme + "://" + a.host
+	if prefix = metrics.CleanResource(prefix); prefix == "/" {
+		return base
+	}
+	segments := strings.Split(prefix, "/")
+	for i, seg := range segments {
+		if looksLikeKey(seg) {
+			segments[i] = "{key}"
+		}
+	}
+	return base + "/" + strings.Join(segments, "/")
+}
+
+// looksLikeKey tells whether a path segment may be a secret: long, with
+// letters and digits (a placeholder of CleanResource counts as digits).
+func looksLikeKey(seg string) bool {
+	if len(seg) < 24 {
+		return false
+	}
+	letters, digits := false, false
+	for _, c := range seg {
+		switch {
+		case c >= '0' && c <= '9' || c == '{':
+			digits = true
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letters = true
+		}
+	}
+	return letters && digits
+}
+
+// maxRequestScan bounds the bytes of a request body read for its model.
+const maxRequestScan = 1 << 20
+
+// requestedModel is the model the request named, for answers that name
+// none: the one of a Gemini path (".../models/gemini-2.0-flash:generateContent"),
+// else the "model" of the request body, read from a copy that GetBody makes
+// (SDKs send in-memory bodies, which have one), at most maxRequestScan
+// bytes of it. The caller's request and body are not touched.
+func (a *llmAnswer) requestedModel() string {
+	if i := strings.LastIndex(a.path, "/models/"); i >= 0 {
+		if model, _, ok := strings.Cut(a.path[i+len("/models/"):], ":"); ok {
+			return model
+		}
+	}
+	if a.getBody == nil {
+		return ""
+	}
+	body, err := a.getBody()
+	if err != nil || body == nil {
+		return ""
+	}
+	defer body.Close()
+	r := newUsageReader(false)
+	buf := make([]byte, 4<<10)
+	rest := io.LimitReader(body, maxRequestScan)
+	for reads := 0; r.model == "" && reads < maxRequestScan/len(buf); reads++ { // bounded even if Read returns 0, nil
+		n, err := rest.Read(buf)
+		r.scan(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return r.model
+}

@@ -1,0 +1,284 @@
+package httpclient_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/genapp-go/genapp/httpclient"
+	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// writePieces writes body in pieces of 1 to 17 bytes, flushing each, so
+// that the client reads keys and values cut at arbitrary places.
+func writePieces(w http.ResponseWriter, body []byte, seed uint64) {
+	rnd := rand.New(rand.NewPCG(seed, 7))
+	f := w.(http.Flusher)
+	for len(body) > 0 {
+		n := min(1+rnd.IntN(17), len(body))
+		if _, err := w.Write(body[:n]); err != nil {
+			return
+		}
+		f.Flush()
+		body = body[n:]
+	}
+}
+
+// fakeProvider answers every request with body, as contentType, in small
+// pieces.
+func fakeProvider(t *testing.T, contentType string, body []byte) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", contentType)
+		writePieces(w, body, uint64(len(r.URL.Path)))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func contentTypeOf(file string) string {
+	if strings.HasSuffix(file, ".sse") {
+		return "text/event-stream; charset=utf-8"
+	}
+	return "application/json"
+}
+
+// llmLabels are the shared labels of the series of a call.
+func llmLabels(model, provider, baseURL string) promtest.Labels {
+	return promtest.Labels{"app": "testapp", "env": "dev", "agent_name": "", "tool_name": "", "is_fallback": "false",
+		"model_name": model, "provider_name": provider, "base_url": baseURL}
+}
+
+func with(l promtest.Labels, k, v string) promtest.Labels {
+	out := promtest.Labels{k: v}
+	for lk, lv := range l {
+		out[lk] = lv
+	}
+	return out
+}
+
+// checkUsage asserts the exact counts of one recorded answer with usage u.
+func checkUsage(t *testing.T, e *promtest.Exposition, l promtest.Labels, u metrics.LLMUsage, streamed bool) {
+	t.Helper()
+	if got := e.Counter(t, "genapp_llm_requests_total", l); got != 1 {
+		t.Errorf("requests = %v, want 1", got)
+	}
+	types := map[string]int64{"input": u.Input, "output": u.Output, "cached_input": u.CachedInput, "reasoning": u.Reasoning}
+	for typ, n := range types {
+		if n == 0 && (typ == "cached_input" || typ == "reasoning") {
+			if s := e.Find("genapp_llm_tokens_total", with(l, "token_type", typ)); len(s) != 0 {
+				t.Errorf("tokens{%s} recorded, the answer reports none", typ)
+			}
+			continue
+		}
+		if got := e.Counter(t, "genapp_llm_tokens_total", with(l, "token_type", typ)); got != float64(n) {
+			t.Errorf("tokens{%s} = %v, want %d", typ, got, n)
+		}
+		if count, sum := e.Histogram(t, "genapp_llm_request_tokens", with(l, "token_type", typ)); count != 1 || sum != float64(n) {
+			t.Errorf("request_tokens{%s} = %d, %v; want 1, %d", typ, count, sum, n)
+		}
+	}
+	if count, sum := e.Histogram(t, "genapp_llm_request_all_tokens", l); count != 1 || sum != float64(u.Input+u.Output) {
+		t.Errorf("request_all_tokens = %d, %v; want 1, %d", count, sum, u.Input+u.Output)
+	}
+	ttft := e.Find("genapp_llm_time_to_first_token_sec", l)
+	if streamed != (len(ttft) == 1 && ttft[0].GetHistogram().GetSampleCount() == 1) {
+		t.Errorf("time to first token: %d series, want one observation: %v", len(ttft), streamed)
+	}
+}
+
+// TestLLMUsageOverHTTP: each format of each provider, written by a server in
+// pieces of 1 to 17 bytes, is read by the caller byte for byte and recorded
+// with its exact counts; the Gemini key in the query string is in no label.
+func TestLLMUsageOverHTTP(t *testing.T) {
+	for _, a := range httpclient.ProviderAnswers {
+		t.Run(a.File, func(t *testing.T) {
+			body := httpclient.ReadAnswer(t, a.File)
+			srv := fakeProvider(t, contentTypeOf(a.File), body)
+			m := newMetrics(t)
+			c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+			resp, err := c.Post(srv.URL+a.Path, "application/json", strings.NewReader(`{"model":"requested"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || !bytes.Equal(got, body) {
+				t.Fatalf("the caller read %d bytes (%v), not the %d the server wrote", len(got), err, len(body))
+			}
+			e := scrape(t, m)
+			base := srv.URL + a.Path[:strings.Index(a.Path[1:], "/")+1]
+			checkUsage(t, e, llmLabels(a.Model, "fake", base), a.Usage, a.Output)
+			if strings.Contains(e.Text, httpclient.GeminiKey) {
+				t.Errorf("the API key is in the exposition:\n%s", e.Text)
+			}
+			if n := e.Series(requestsTotal); n != 1 {
+				t.Errorf("%d genapp_http_requests_total series, want 1", n)
+			}
+		})
+	}
+}
+
+// TestLLMLabelsFromContext: agent, tool and fallback of the request's
+// context; known providers named by host, others by WithLLMProvider;
+// base_url without user info, query string, ids or a key in the path.
+func TestLLMLabelsFromContext(t *testing.T) {
+	body := httpclient.ReadAnswer(t, "openai_chat.json")
+	srv := fakeProvider(t, "application/json", body)
+	m := newMetrics(t)
+	// The base transport sends every request to srv, whatever its host.
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Scheme, r2.URL.Host, r2.Host = "http", strings.TrimPrefix(srv.URL, "http://"), ""
+		return http.DefaultTransport.RoundTrip(r2)
+	})
+	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithBase(base), httpclient.WithLLMProvider("unused"))
+	ctx := metrics.WithLLMFallback(metrics.WithLLMTool(metrics.WithLLMAgent(context.Background(), "support_agent"), "search_tool"), true)
+	for _, url := range []string{
+		"https://user:pass@api.openai.com/v1/chat/completions",
+		"https://my-res.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21",
+		"https://gateway.test/v1/users/42/sk-proj-Abc123def456GHI789jkl0/chat/completions",
+	} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(`{}`))
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	e := scrape(t, m)
+	for provider, baseURL := range map[string]string{
+		"openai":       "https://api.openai.com/v1",
+		"azure_openai": "https://my-res.openai.azure.com/openai/deployments/gpt4o",
+		"unused":       "https://gateway.test/v1/users/{int}/{key}", // a key in the path is not a label
+	} {
+		l := llmLabels("gpt-4o-2024-08-06", provider, baseURL)
+		l["agent_name"], l["tool_name"], l["is_fallback"] = "support_agent", "search_tool", "true"
+		checkUsage(t, e, l, metrics.LLMUsage{Input: 1117, Output: 46, CachedInput: 1024}, false)
+	}
+	if strings.Contains(e.Text, "pass") || strings.Contains(e.Text, "api-version") || strings.Contains(e.Text, "Abc123") {
+		t.Errorf("user info or query string in the exposition:\n%s", e.Text)
+	}
+}
+
+// TestLLMNothingToRead: an answer in no known format, an error status and
+// a client with usage reading off record nothing in genapp_llm_* and
+// everything in genapp_http_*; WithLLMUsage(true) turns reading on for
+// another app type.
+func TestLLMNothingToRead(t *testing.T) {
+	known := httpclient.ReadAnswer(t, "openai_chat.json")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/unknown":
+			io.WriteString(w, `{"answer":"42","tokens":7}`)
+		case "/error":
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write(known) // a success's body with an error status is not an answer
+		default:
+			w.Write(known)
+		}
+	}))
+	defer srv.Close()
+	m := newMetrics(t)
+	for _, c := range []*http.Client{
+		httpclient.NewLLM(httpclient.WithMetrics(m)),
+		httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMUsage(false)),
+	} {
+		get(t, c, srv.URL+"/unknown")
+		get(t, c, srv.URL+"/error")
+	}
+	get(t, httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMUsage(false)), srv.URL+"/v1/chat/completions")
+	get(t, httpclient.New(httpclient.WithMetrics(m)), srv.URL+"/v1/chat/completions")
+	e := scrape(t, m)
+	for name := range e.Families {
+		if strings.HasPrefix(name, "genapp_llm_") && e.Series(name) > 0 {
+			t.Errorf("%s recorded:\n%s", name, e.Text)
+		}
+	}
+	if got := e.Sum(requestsTotal, nil); got != 6 {
+		t.Errorf("%v HTTP exchanges recorded, want 6", got)
+	}
+
+	get(t, httpclient.New(httpclient.WithMetrics(m), httpclient.WithLLMUsage(true)), srv.URL+"/v1/chat/completions")
+	e = scrape(t, m)
+	if got := e.Counter(t, "genapp_llm_requests_total", nil); got != 1 {
+		t.Errorf("WithLLMUsage(true): %v requests, want 1", got)
+	}
+}
+
+// TestLLMCloseMidStream: a stream closed by another goroutine while the
+// caller reads records once, what was read until then, race-free.
+func TestLLMCloseMidStream(t *testing.T) {
+	body := httpclient.ReadAnswer(t, "anthropic_stream.sse")
+	cut := bytes.Index(body, []byte("event: content_block_delta"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write(body[:cut])
+		w.(http.Flusher).Flush()
+		blockUntilDone(r)
+	}))
+	defer srv.Close()
+	m := newMetrics(t)
+	resp, err := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake")).
+		Post(srv.URL+"/v1/messages", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(resp.Body, make([]byte, cut)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		io.Copy(io.Discard, resp.Body) // fails once the body is closed
+	}()
+	resp.Body.Close()
+	<-done
+	e := scrape(t, m)
+	l := llmLabels("claude-haiku-4-5-20251001", "fake", srv.URL+"/v1")
+	if got := e.Counter(t, "genapp_llm_requests_total", l); got != 1 {
+		t.Errorf("requests = %v, want 1", got)
+	}
+	if got := e.Counter(t, "genapp_llm_tokens_total", with(l, "token_type", "input")); got != 622 {
+		t.Errorf("input tokens = %v, want the 622 of message_start", got)
+	}
+	if got := e.Counter(t, "genapp_llm_tokens_total", with(l, "token_type", "output")); got != 2 {
+		t.Errorf("output tokens = %v, want the 2 of message_start", got)
+	}
+	if n := e.Series("genapp_llm_time_to_first_token_sec"); n != 0 {
+		t.Errorf("time to first token recorded before any output")
+	}
+}
+
+// TestLLMRequestedModel: an answer that names no model (some compatible
+// servers) is recorded under the model its request named, read from a
+// copy of the request body; a body without GetBody leaves it empty.
+func TestLLMRequestedModel(t *testing.T) {
+	srv := fakeProvider(t, "application/json", []byte(`{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":1}}`))
+	m := newMetrics(t)
+	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+	const body = `{"messages":[{"role":"user","content":"say \"model\": \"fake\""}],"tools":[{"parameters":{"model":{"type":"string"}}}],"model":"qwen2.5-7b"}`
+	for _, r := range []io.Reader{strings.NewReader(body), opaqueReader{strings.NewReader(body)}} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions", r)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	e := scrape(t, m)
+	for _, model := range []string{"qwen2.5-7b", ""} {
+		if got := e.Counter(t, "genapp_llm_requests_total", llmLabels(model, "fake", srv.URL+"/v1")); got != 1 {
+			t.Errorf("model %q: %v requests, want 1", model, got)
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package metrics
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Indexes of the token types in llmSeries.
+const (
+	tokenInput = iota
+	tokenOutput
+	tokenCachedInput
+	tokenReasoning
+	tokenTypes
+)
+
+var tokenTypeNames = [tokenTypes]string{TokenInput, TokenOutput, TokenCachedInput, TokenReasoning}
+
+// llmKey is the shared label values of one set of genapp_llm_* series.
+type llmKey struct {
+	agent, model, provider, tool, baseURL, fallback string
+}
+
+// llmErrorKey selects a genapp_llm_errors_total series.
+type llmErrorKey struct {
+	llmKey
+	name string
+}
+
+// llmSeries holds the children of one llmKey, each created on first use:
+// an answer that never reported reasoning tokens has no such series, a call
+// never streamed no time-to-first-token histogram.
+type llmSeries struct {
+	requests   lazyChild[prometheus.Counter]
+	allTokens  lazyChild[prometheus.Observer]
+	ttft       lazyChild[prometheus.Observer]
+	tokens     [tokenTypes]lazyChild[prometheus.Counter]
+	typeTokens [tokenTypes]lazyChild[prometheus.Observer]
+}
+
+// newLLMKey returns the key of call, with the context's agent, tool and
+// fallback where call leaves them unset. Every value is valid UTF-8, and
+// one longer than MaxLabelLen is OverflowValue; folded tells whether one
+// was.
+func (f *families) newLLMKey(ctx context.Context, call LLMCall) (k llmKey, folded bool) {
+	c := llmContextOf(ctx)
+	if call.Agent == "" {
+		call.Agent = c.agent
+	}
+	if call.Tool == "" {
+		call.Tool = c.tool
+	}
+	k = llmKey{call.Agent, call.Model, call.Provider, call.Tool, call.BaseURL, strconv.FormatBool(call.Fallback || c.fallback)}
+	for _, v := range [...]*string{&k.agent, &k.model, &k.provider, &k.tool, &k.baseURL} {
+		folded = f.fitLLM(v) || folded
+	}
+	return k, folded
+}
+
+// fitLLM makes *v a label value: OverflowValue when it is too long, with
+// its invalid UTF-8 replaced otherwise. It reports whether *v was folded.
+func (f *families) fitLLM(v *string) bool {
+	if reason := fit(*v, false); reason >= 0 {
+		f.warn(foldLLM, reason, len(*v))
+		*v = OverflowValue
+		return true
+	}
+	*v = labelValue(*v)
+	return false
+}
+
+// overflowLLM is the key that new keys are folded into once the cache is
+// full: every label, is_fallback included, is OverflowValue.
+var overflowLLM = llmKey{OverflowValue, OverflowValue, OverflowValue, OverflowValue, OverflowValue, OverflowValue}
+
+func (k llmKey) labels(extra ...string) []string {
+	return append([]string{k.agent, k.model, k.provider, k.tool, k.baseURL, k.fallback}, extra...)
+}
+
+// llmKeyLimit is how many keys the cache of the series of calls admits. A
+// key, and the overflow key, can make a series for each token type in
+// genapp_llm_tokens_total and genapp_llm_request_tokens.
+func (f *families) llmKeyLimit() int { return (f.maxSeries - tokenTypes) / tokenTypes }
+
+// llmSeries returns the series of call. An observation with a label folded
+// counts once in genapp_series_overflow_total{label="llm"}.
+func (f *families) llmSeries(ctx context.Context, call LLMCall) *llmSeries {
+	k, folded := f.newLLMKey(ctx, call)
+	s, ok := f.llm.calls.loadOrCreate(k, f.llmKeyLimit(), f.newLLMSeries)
+	if !ok {
+		f.warn(foldLLM, limitReached, 0)
+		s, folded = f.llm.calls.overflow(overflowLLM, f.newLLMSeries), true
+	}
+	if folded {
+		f.folded[foldLLM].get().Inc()
+	}
+	return s
+}
+
+func (f *families) newLLMSeries(k llmKey) *llmSeries {
+	l := k.labels()
+	s := &llmSeries{
+		requests:  lazyWith(f.llm.requests.WithLabelValues, l...),
+		allTokens: lazyWith(f.llm.allTokens.WithLabelValues, l...),
+		ttft:      lazyWith(f.llm.ttft.WithLabelValues, l...),
+	}
+	for i, t := range tokenTypeNames {
+		s.tokens[i] = lazyWith(f.llm.tokens.WithLabelValues, k.labels(t)...)
+		s.typeTokens[i] = lazyWith(f.llm.typeToks.WithLabelValues, k.labels(t)...)
+	}
+	return s
+}
+
+// llmErrorCounter returns the genapp_llm_errors_total series of call and
+// name, each series one key of its cache.
+func (f *families) llmErrorCounter(ctx context.Context, call LLMCall, name string) prometheus.Counter {
+	k, folded := f.newLLMKey(ctx, call)
+	folded = f.fitLLM(&name) || folded
+	c, ok := f.llm.errors.loadOrCreate(llmErrorKey{k, name}, f.maxSeries-1, f.newLLMErrorCounter)
+	if !ok {
+		f.warn(foldLLM, limitReached, 0)
+		c, folded = f.llm.errors.overflow(llmErrorKey{overflowLLM, OverflowValue}, f.newLLMErrorCounter), true
+	}
+	if folded {
+		f.folded[foldLLM].get().Inc()
+	}
+	return c
+}
+
+func (f *families) newLLMErrorCounter(k llmErrorKey) prometheus.Counter {
+	return f.llm.errCount.WithLabelValues(k.labels(k.name)...)
+}
