@@ -52,7 +52,8 @@ const maxAnswer = 64 << 20
 //     with "photo":[] (Photo.UnmarshalJSON takes the last of no sizes).
 //     Here the first is a 429 like any other, and an update telebot cannot
 //     parse is reported and skipped, so that it neither ends the process
-//     nor blocks the updates after it.
+//     nor blocks the updates after it. An update the offset confirmed
+//     already, sent again, is reported and skipped: it is handled once.
 //
 // A request in flight is cancelled when stop is closed. Poller sends
 // getUpdates itself, with the client it is given (give it the bot's), to
@@ -207,7 +208,8 @@ type answer struct {
 // getUpdates sends one getUpdates and returns its updates, with the ones
 // that cannot be parsed reported to b.OnError and skipped.
 func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *PollError) {
-	params := map[string]any{"offset": p.lastUpdateID + 1, "timeout": int(p.timeout / time.Second)}
+	offset := p.lastUpdateID + 1
+	params := map[string]any{"offset": offset, "timeout": int(p.timeout / time.Second)}
 	if p.allowed != nil {
 		params["allowed_updates"] = p.allowed
 	}
@@ -253,11 +255,23 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 	if err != nil {
 		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer", err)
 	}
-	if polling.EarlyEmpty(len(raws), time.Since(start), p.timeout) {
-		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answered at once with no updates, though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", p.timeout), nil)
+	stale := 0
+	for _, id := range ids {
+		if polling.Confirmed(id, offset) {
+			stale++
+		}
+	}
+	if polling.EarlyEmpty(len(raws)-stale, time.Since(start), p.timeout) {
+		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answered at once with no new updates (%d confirmed already), though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", stale, p.timeout), nil)
 	}
 	updates := make([]tele.Update, 0, len(raws))
+	if stale > 0 {
+		b.OnError(p.fail(b, resp.StatusCode, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", stale, offset), nil), nil)
+	}
 	for i, raw := range raws {
+		if polling.Confirmed(ids[i], offset) {
+			continue
+		}
 		p.lastUpdateID = max(p.lastUpdateID, ids[i])
 		u, err := ParseUpdate(raw)
 		if err != nil {

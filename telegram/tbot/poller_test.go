@@ -336,3 +336,32 @@ func TestPollerEmptyAnswersAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestPollerConfirmedUpdatesAgain: a Bot API that sends, at once and again
+// and again, updates the offset confirmed already (IDs repeating or going
+// backwards) gets each handled once and a handful of requests, not a busy
+// loop that hands the same update to the bot thousands of times.
+func TestPollerConfirmedUpdatesAgain(t *testing.T) {
+	update := func(id int) string {
+		return fmt.Sprintf(`{"ok":true,"result":[{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}]}`, id)
+	}
+	for name, answers := range map[string][]string{
+		"repeating": {update(5)},
+		"backwards": {update(7), update(3)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, calls := hostileAPI(t, http.StatusOK, answers...)
+			bot := newPollerBot(t, srv.URL, "TOKEN")
+			updates, _ := pollFor(t, tbot.NewPoller(nil, tbot.WithPollTimeout(10*time.Second)), bot.Bot, 400*time.Millisecond)
+			if len(updates) != 1 {
+				t.Errorf("%d updates handed to the bot, want 1", len(updates))
+			}
+			if n := calls.Load(); n > 5 {
+				t.Errorf("%d getUpdates in 400ms, want a handful", n)
+			}
+			if len(bot.onError()) == 0 {
+				t.Error("nothing reported to OnError")
+			}
+		})
+	}
+}

@@ -63,6 +63,13 @@ func EarlyEmpty(updates int, took, timeout time.Duration) bool {
 	return updates == 0 && took < timeout/4
 }
 
+// Confirmed reports whether the update id is one that offset, the offset
+// of the getUpdates that brought it, confirmed already: a Bot API that
+// sends such updates again (IDs repeating or going backwards) must neither
+// have them handled twice nor, answering at once with nothing else, make
+// the poller loop. An offset of 0 or less confirms nothing.
+func Confirmed(id, offset int) bool { return offset > 0 && id < offset }
+
 // Split returns the updates of a getUpdates result, raw, with their IDs.
 // Every update must have one, for the offset that confirms it, before any
 // is taken: an error names the first that has none.
