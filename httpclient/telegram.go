@@ -54,7 +54,8 @@ const fileResource = "file"
 // token, real or placeholder, reaches the host a redirect names.
 //
 // Nothing that comes back carries the token either: in the response's
-// header values and in its body, as the body streams, the secret of every
+// header values, its trailer values (once the body is read to its end) and
+// in its body, as the body streams, the secret of every
 // occurrence of the token (what follows its ':') is overwritten with '*'
 // bytes, whatever its length; a secret of 16 characters or more, as real
 // ones are, is also found on its own (after an escaped ':', say). The bot
@@ -166,15 +167,37 @@ func (t *tokenTransport) mask(resp *http.Response) *http.Response {
 	if resp == nil || t.token == "" {
 		return resp
 	}
-	for _, vs := range resp.Header {
+	t.maskHeader(resp.Header)
+	if resp.Body != nil && resp.Body != http.NoBody {
+		resp.Body = &trailerMask{scanBody: newScanBody(resp.Body, t.scanner, t.masker.MaxPartial()), t: t, resp: resp}
+	}
+	return resp
+}
+
+// maskHeader masks the token in the values of h.
+func (t *tokenTransport) maskHeader(h http.Header) {
+	for _, vs := range h {
 		for i, v := range vs {
 			vs[i] = t.masker.MaskString(v)
 		}
 	}
-	if resp.Body != nil && resp.Body != http.NoBody {
-		resp.Body = newScanBody(resp.Body, t.scanner, t.masker.MaxPartial())
+}
+
+// trailerMask is the body of a response whose trailer, which the base
+// transport fills in as the body ends, it masks once the caller has read
+// to the end (or to an error): the trailer values are header values too.
+type trailerMask struct {
+	*scanBody
+	t    *tokenTransport
+	resp *http.Response
+}
+
+func (b *trailerMask) Read(p []byte) (int, error) {
+	n, err := b.scanBody.Read(p)
+	if err != nil {
+		b.t.maskHeader(b.resp.Trailer)
 	}
-	return resp
+	return n, err
 }
 
 // tokenMask is the bodyScanner that masks a bot token. It holds back the

@@ -180,3 +180,27 @@ func TestTelegramMasksHeaders(t *testing.T) {
 		t.Errorf("X-Echo = %q, want the token masked", echo)
 	}
 }
+
+// TestTelegramMasksTrailers: trailer values, announced or not, are header
+// values too: once the body is read to its end, they hold no token.
+func TestTelegramMasksTrailers(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Echo")
+		io.WriteString(w, `{"ok":true,"result":{}}`)
+		w.Header().Set("X-Echo", "path="+r.URL.Path)
+		w.Header().Set(http.TrailerPrefix+"X-Late", botToken)
+	}))
+	defer api.Close()
+	resp, err := httpclient.NewTelegram(botToken).Get(api.URL + "/botTOKEN/getMe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	masked := "7012345678:" + strings.Repeat("*", len(botToken)-len("7012345678:"))
+	if echo, late := resp.Trailer.Get("X-Echo"), resp.Trailer.Get("X-Late"); echo != "path=/bot"+masked+"/getMe" || late != masked {
+		t.Errorf("trailer X-Echo = %q, X-Late = %q; want the token masked", echo, late)
+	}
+}
