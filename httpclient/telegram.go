@@ -3,6 +3,7 @@ package httpclient
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -67,6 +68,11 @@ const fileResource = "file"
 // end of a read that could begin one (fewer than the token has) are held
 // back until the next bytes arrive or the body ends; the body is never
 // buffered whole, and its io.WriterTo, if it had one, is not offered.
+//
+// Both bot libraries read an answer whole, into memory: the body of an
+// answer longer than 64 MB, far above any real one, fails with an error
+// once its first 64 MB have been read, so that an endless answer cannot
+// exhaust the bot's memory. File downloads are not bounded.
 func NewTelegram(token string, opts ...Option) *http.Client {
 	c := newConfig(metrics.AppTypeTelegram, TelegramResource, opts)
 	return newClient(c, func(base http.RoundTripper) http.RoundTripper {
@@ -134,7 +140,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if !strings.Contains(req.URL.Path, placeholderSegment) {
 		resp, err := t.base.RoundTrip(req)
-		return t.mask(resp), redact(err, t.token)
+		return t.mask(capAnswer(req, resp)), redact(err, t.token)
 	}
 	if !validToken(t.token) {
 		if req.Body != nil {
@@ -158,7 +164,43 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.Request == sent {
 		resp.Request = req
 	}
-	return t.mask(resp), nil
+	return t.mask(capAnswer(req, resp)), nil
+}
+
+// maxAnswer bounds the body of a Bot API answer other than a file
+// download: getUpdates with 100 updates of the largest kind is far below.
+const maxAnswer = 64 << 20
+
+var errAnswerTooLong = fmt.Errorf("httpclient: the Bot API answer is longer than %d bytes", maxAnswer)
+
+// capAnswer makes the body of resp, the answer to a Bot API method call
+// req, fail past maxAnswer bytes: telebot and tgbotapi read answers whole,
+// and a hostile or broken endpoint that sent an endless one would exhaust
+// the memory of the bot. File downloads are not bounded.
+func capAnswer(req *http.Request, resp *http.Response) *http.Response {
+	if resp == nil || resp.Body == nil || resp.Body == http.NoBody || strings.Contains(req.URL.Path, "/file/bot") {
+		return resp
+	}
+	resp.Body = &cappedBody{ReadCloser: resp.Body}
+	return resp
+}
+
+// cappedBody is a body that fails once more than maxAnswer bytes came.
+type cappedBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.n > maxAnswer {
+		return 0, errAnswerTooLong
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	if b.n > maxAnswer {
+		return n, errAnswerTooLong
+	}
+	return n, err
 }
 
 // mask masks the token in the header values of resp and, as it streams, in

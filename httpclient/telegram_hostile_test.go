@@ -204,3 +204,41 @@ func TestTelegramMasksTrailers(t *testing.T) {
 		t.Errorf("trailer X-Echo = %q, X-Late = %q; want the token masked", echo, late)
 	}
 }
+
+// TestTelegramEndlessAnswer: an endpoint that sends an answer without end
+// (here, cut at 160 MB) gets both bot libraries an error once the first
+// 64 MB have come, not a bot that reads on until its memory runs out.
+func TestTelegramEndlessAnswer(t *testing.T) {
+	for lib, getMe := range map[string]func(apiURL string, client *http.Client) error{
+		"telebot": func(apiURL string, client *http.Client) error {
+			_, err := tele.NewBot(tele.Settings{URL: apiURL, Token: httpclient.TokenPlaceholder, Client: client})
+			return err
+		},
+		"telegram-bot-api": func(apiURL string, client *http.Client) error {
+			_, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, apiURL+"/bot%s/%s", client)
+			return err
+		},
+	} {
+		t.Run(lib, func(t *testing.T) {
+			var written atomic.Int64
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				io.WriteString(w, `{"ok":true,"result":{"first_name":"`)
+				chunk := []byte(strings.Repeat("a", 1<<16))
+				for range 160 << 20 >> 16 {
+					n, err := w.Write(chunk)
+					written.Add(int64(n))
+					if err != nil {
+						return
+					}
+				}
+			}))
+			defer api.Close()
+			checkErrors(t, []error{getMe(api.URL, httpclient.NewTelegram(botToken))}, botToken, "longer than")
+			api.Close() // the handler has returned
+			if n := written.Load(); n > 100<<20 {
+				t.Errorf("the client read %d MB of the answer before it failed", n>>20)
+			}
+		})
+	}
+}
