@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -286,7 +287,9 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 // ParseUpdate parses an update, as the Bot API sends it to getUpdates and
 // to webhooks, into telebot's type, with telebot's panics turned into
 // errors: telebot v3.3.8's Photo.UnmarshalJSON takes the last of the sizes
-// of "photo":[] and panics, which json.Unmarshal passes on. The Poller
+// of "photo":[] and panics, which json.Unmarshal passes on. A message
+// without a chat is an error too: ProcessUpdate panics, outside any
+// handler, on one with migrate_to_chat_id. The Poller
 // parses updates with it; use it for webhook requests too.
 func ParseUpdate(data []byte) (u tele.Update, err error) {
 	defer func() {
@@ -294,8 +297,18 @@ func ParseUpdate(data []byte) (u tele.Update, err error) {
 			u, err = tele.Update{}, fmt.Errorf("tbot: telebot cannot parse the update: it panicked: %v", r)
 		}
 	}()
-	err = json.Unmarshal(data, &u)
-	return u, err
+	if err = json.Unmarshal(data, &u); err != nil {
+		return u, err
+	}
+	// The Bot API always sends a message's chat; telebot v3.3.8's
+	// ProcessUpdate takes its ID, outside any handler, on a message with
+	// migrate_to_chat_id, and handlers take it on any message.
+	for _, m := range []*tele.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
+		if m != nil && m.Chat == nil {
+			return tele.Update{}, errors.New("tbot: the update holds a message without a chat, which the Bot API always sends; telebot panics on some")
+		}
+	}
+	return u, nil
 }
 
 // fail returns a PollError whose texts hold no bot token: b.Token may be

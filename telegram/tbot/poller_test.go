@@ -365,3 +365,38 @@ func TestPollerConfirmedUpdatesAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestPollerMessageWithoutChat: an update whose message has no chat makes
+// telebot's ProcessUpdate panic (on migrate_to_chat_id), outside any
+// handler, where no Recover middleware reaches: the Poller reports and
+// skips it, and hands on the update after it.
+func TestPollerMessageWithoutChat(t *testing.T) {
+	const poison = `{"update_id":1,"message":{"message_id":1,"date":0,"migrate_to_chat_id":-100123}}`
+
+	// The control: telebot's ProcessUpdate panics on it.
+	control := newPollerBot(t, "http://127.0.0.1:1", "TOKEN")
+	panicked := func() (p any) {
+		defer func() { p = recover() }()
+		var u tele.Update
+		if err := json.Unmarshal([]byte(poison), &u); err != nil {
+			t.Fatal(err)
+		}
+		control.ProcessUpdate(u)
+		return nil
+	}()
+	if _, isRuntime := panicked.(runtime.Error); !isRuntime {
+		t.Errorf("telebot did not panic on a message without a chat (%v): the defence may be unneeded now", panicked)
+	}
+
+	srv, _ := hostileAPI(t, http.StatusOK, `{"ok":true,"result":[`+poison+`,{"update_id":2,"message":{"message_id":2,"date":0,"chat":{"id":1,"type":"private"},"text":"hi"}}]}`,
+		`{"ok":true,"result":[]}`)
+	bot := newPollerBot(t, srv.URL, "TOKEN")
+	updates, _ := pollFor(t, tbot.NewPoller(nil), bot.Bot, 300*time.Millisecond)
+	if len(updates) != 1 || updates[0].ID != 2 {
+		t.Fatalf("updates = %+v, want only update 2", updates)
+	}
+	var pe *tbot.PollError
+	if errs := bot.onError(); len(errs) == 0 || !errors.As(errs[0], &pe) || !strings.Contains(pe.Error(), "update 1 skipped") {
+		t.Errorf("OnError got %v, want update 1 reported as skipped", errs)
+	}
+}
