@@ -38,7 +38,9 @@ const fileResource = "file"
 // and telegram-bot-api return that error as it is. A token that is only added
 // below http.Client cannot appear in it. An error from the base transport that
 // quotes the real token anyway is returned with the token replaced by
-// TokenPlaceholder in its text; errors.Is and errors.As see the original.
+// TokenPlaceholder in its text, and its secret masked where it stands on
+// its own (a malformed answer that the transport quotes, say); errors.Is
+// and errors.As see the original.
 //
 // A request that holds the placeholder fails, recorded with status "0", when
 // token is empty or has characters a bot token never has (other than ASCII
@@ -140,7 +142,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if !strings.Contains(req.URL.Path, placeholderSegment) {
 		resp, err := t.base.RoundTrip(req)
-		return t.mask(capAnswer(req, resp)), redact(err, t.token)
+		return t.mask(capAnswer(req, resp)), redact(err, t.token, t.masker)
 	}
 	if !validToken(t.token) {
 		if req.Body != nil {
@@ -158,7 +160,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	sent.URL = &u
 	resp, err := t.base.RoundTrip(sent)
 	if err != nil || resp == nil {
-		return resp, redact(err, t.token)
+		return resp, redact(err, t.token, t.masker)
 	}
 	// The caller sees its own request, placeholder and all.
 	if resp.Request == sent {

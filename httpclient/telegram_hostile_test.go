@@ -1,8 +1,10 @@
 package httpclient_test
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -239,6 +241,37 @@ func TestTelegramEndlessAnswer(t *testing.T) {
 			if n := written.Load(); n > 100<<20 {
 				t.Errorf("the client read %d MB of the answer before it failed", n>>20)
 			}
+		})
+	}
+}
+
+// TestTelegramMalformedAnswerQuotingTheSecret: an endpoint that answers
+// with the token's secret in place of a status line gets it into no error:
+// net/http quotes the malformed line in its error, which both libraries
+// return as it is.
+func TestTelegramMalformedAnswerQuotingTheSecret(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, secret, _ := strings.Cut(botToken, ":")
+	go func() {
+		for range 100 {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+				io.WriteString(c, secret+"\r\n\r\n")
+			}
+			c.Close()
+		}
+	}()
+	for lib, calls := range botLibraries {
+		t.Run(lib, func(t *testing.T) {
+			errs := calls("http://"+ln.Addr().String(), httpclient.NewTelegram(botToken))
+			checkErrors(t, errs, secret, "malformed HTTP response")
 		})
 	}
 }
