@@ -42,7 +42,7 @@ const maxAnswer = 64 << 20
 //   - waits after each failure (an empty answer that came back within a
 //     quarter of the poll timeout included), with exponential backoff and jitter
 //     ([MinBackoff] to [MaxBackoff]), or the retry_after of a 429 (a number
-//     or a numeric string, at most [MaxRetryAfter]);
+//     or a numeric string, at least 1 s and at most [MaxRetryAfter]);
 //   - stops on 401 and 409, which waiting does not cure: Poll returns and
 //     [Poller.Err] tells why;
 //   - hands every failure to the bot's OnError as a [*PollError];

@@ -400,3 +400,23 @@ func TestPollerMessageWithoutChat(t *testing.T) {
 		t.Errorf("OnError got %v, want update 1 reported as skipped", errs)
 	}
 }
+
+// TestPollerTinyRetryAfter: a 429 whose retry_after is a tiny fraction of
+// a second (the Bot API's are whole seconds) is waited as 1 s, not as the
+// nanoseconds it says, which made a busy loop.
+func TestPollerTinyRetryAfter(t *testing.T) {
+	for _, retryAfter := range []string{`1e-9`, `0.001`, `"1e-6"`} {
+		t.Run(retryAfter, func(t *testing.T) {
+			srv, calls := hostileAPI(t, http.StatusTooManyRequests, `{"ok":false,"error_code":429,"description":"Too Many Requests","parameters":{"retry_after":`+retryAfter+`}}`)
+			bot := newPollerBot(t, srv.URL, "TOKEN")
+			pollFor(t, tbot.NewPoller(nil), bot.Bot, 400*time.Millisecond)
+			if n := calls.Load(); n != 1 {
+				t.Errorf("%d getUpdates in 400ms, want 1", n)
+			}
+			var pe *tbot.PollError
+			if errs := bot.onError(); len(errs) == 0 || !errors.As(errs[0], &pe) || pe.RetryAfter != time.Second {
+				t.Errorf("OnError got %d errors, the first %v; want a *PollError with RetryAfter 1s", len(errs), errs[0])
+			}
+		})
+	}
+}

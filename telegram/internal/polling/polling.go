@@ -30,8 +30,10 @@ func Backoff(failures int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// RetryAfter is the wait a retry_after of secs seconds asks for, at most
-// MaxRetryAfter; 0 when secs is not a positive number.
+// RetryAfter is the wait a retry_after of secs seconds asks for, at least
+// MinBackoff (the Bot API's are whole seconds: a tiny fraction, waited as
+// it is, would make a busy loop) and at most MaxRetryAfter; 0 when secs is
+// not a positive number.
 func RetryAfter(secs float64) time.Duration {
 	switch {
 	case !(secs > 0): // NaN too
@@ -39,7 +41,7 @@ func RetryAfter(secs float64) time.Duration {
 	case secs >= MaxRetryAfter.Seconds():
 		return MaxRetryAfter
 	}
-	return time.Duration(secs * float64(time.Second))
+	return max(time.Duration(secs*float64(time.Second)), MinBackoff)
 }
 
 // StopReason says why polling stops after a getUpdates that failed with
