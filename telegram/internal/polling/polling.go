@@ -5,6 +5,7 @@ package polling
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -74,7 +75,9 @@ func Confirmed(id, offset int) bool { return offset > 0 && id < offset }
 
 // Split returns the updates of a getUpdates result, raw, with their IDs.
 // Every update must have one, for the offset that confirms it, before any
-// is taken: an error names the first that has none.
+// is taken: an error names the first that has none, or one that no offset
+// can confirm (negative, or the largest int, past which the next offset
+// would overflow): polling on would fetch it again, at once, for ever.
 func Split(result []byte) (raws []json.RawMessage, ids []int, err error) {
 	if err := json.Unmarshal(result, &raws); err != nil {
 		return nil, nil, fmt.Errorf("the result is not a list of updates: %w", err)
@@ -86,6 +89,9 @@ func Split(result []byte) (raws []json.RawMessage, ids []int, err error) {
 		}
 		if err := json.Unmarshal(raw, &id); err != nil || id.ID == nil {
 			return nil, nil, fmt.Errorf("update %d of %d has no numeric update_id", i+1, len(raws))
+		}
+		if *id.ID < 0 || *id.ID == math.MaxInt {
+			return nil, nil, fmt.Errorf("update %d of %d has update_id %d, which no offset can confirm", i+1, len(raws), *id.ID)
 		}
 		ids[i] = *id.ID
 	}

@@ -33,7 +33,7 @@ func TestSplit(t *testing.T) {
 	if raws, _, err := Split([]byte(`null`)); err != nil || len(raws) != 0 {
 		t.Errorf("Split(null) = %q, %v; want no updates", raws, err)
 	}
-	for _, bad := range []string{`{}`, `[{"message":{}}]`, `[{"update_id":"3"}]`, `[1]`, ``} {
+	for _, bad := range []string{`{}`, `[{"message":{}}]`, `[{"update_id":"3"}]`, `[1]`, ``, `[{"update_id":-1}]`, `[{"update_id":9223372036854775807}]`} {
 		if _, _, err := Split([]byte(bad)); err == nil {
 			t.Errorf("Split(%s): no error", bad)
 		}
