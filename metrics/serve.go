@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -83,8 +84,10 @@ func Serve(ctx context.Context, addr string, opts ...ServeOption) error {
 // A client cannot hold the server: a request must arrive within 10 s, its
 // answer be read within 1 min, and a connection idle for 2 min is closed. A
 // request with a body, which no path reads, is answered and its connection
-// closed at once. Once ctx ends, the connections still busy ShutdownTimeout
-// later are cut off, and the stop is still a clean one.
+// closed at once. Once ctx ends, the requests being answered have at most
+// ShutdownTimeout to finish; then every connection is closed, those of
+// clients still sending a request at once, and the stop is still a clean
+// one.
 func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) error {
 	var c serveConfig
 	for _, o := range opts {
@@ -110,7 +113,8 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 			serve = func() error { return srv.ServeTLS(ln, "", "") }
 		}
 	}
-	srv.Handler = refuseBodies(srv.Handler)
+	var handling atomic.Int64 // requests being answered
+	srv.Handler = counted(refuseBodies(srv.Handler), &handling)
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
 	select {
@@ -118,15 +122,39 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 		return err
 	case <-ctx.Done():
 	}
+	// Shutdown stops listening and closes the idle connections, but would
+	// also wait for those still sending a request: a slow client would
+	// hold the stop to the end of ShutdownTimeout. Only the requests being
+	// answered are waited for; then every connection is closed.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		_ = srv.Close()
+	shutdown := make(chan struct{})
+	go func() { defer close(shutdown); _ = srv.Shutdown(shutdownCtx) }()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for handling.Load() > 0 {
+		select {
+		case <-shutdown:
+		case <-tick.C:
+			continue
+		}
+		break
 	}
+	_ = srv.Close()
+	<-shutdown
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// counted counts in n the requests next is answering.
+func counted(next http.Handler, n *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		defer n.Add(-1)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // refuseBodies closes the connection of a request with a body as soon as
