@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -113,8 +113,12 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 			serve = func() error { return srv.ServeTLS(ln, "", "") }
 		}
 	}
-	var handling atomic.Int64 // requests being answered
-	srv.Handler = counted(refuseBodies(srv.Handler), &handling)
+	busy := &busyConns{conns: map[net.Conn]struct{}{}}
+	srv.Handler = busy.handler(refuseBodies(srv.Handler))
+	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	srv.ConnState = busy.connState
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
 	select {
@@ -124,15 +128,15 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 	}
 	// Shutdown stops listening and closes the idle connections, but would
 	// also wait for those still sending a request: a slow client would
-	// hold the stop to the end of ShutdownTimeout. Only the requests being
-	// answered are waited for; then every connection is closed.
+	// hold the stop to the end of ShutdownTimeout. Only the connections
+	// answering a request are waited for; then every one is closed.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
 	defer cancel()
 	shutdown := make(chan struct{})
 	go func() { defer close(shutdown); _ = srv.Shutdown(shutdownCtx) }()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for handling.Load() > 0 {
+	for busy.any() {
 		select {
 		case <-shutdown:
 		case <-tick.C:
@@ -148,13 +152,40 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 	return nil
 }
 
-// counted counts in n the requests next is answering.
-func counted(next http.Handler, n *atomic.Int64) http.Handler {
+// connKey is the context key of a request's connection.
+type connKey struct{}
+
+// busyConns are the connections of a server that answer a request: from
+// the start of its handler until net/http has sent the answer and set the
+// connection idle, or closed it.
+type busyConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (b *busyConns) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		defer n.Add(-1)
+		if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+			b.mu.Lock()
+			b.conns[c] = struct{}{}
+			b.mu.Unlock()
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func (b *busyConns) connState(c net.Conn, s http.ConnState) {
+	if s == http.StateIdle || s == http.StateClosed || s == http.StateHijacked {
+		b.mu.Lock()
+		delete(b.conns, c)
+		b.mu.Unlock()
+	}
+}
+
+func (b *busyConns) any() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.conns) > 0
 }
 
 // refuseBodies closes the connection of a request with a body as soon as
