@@ -3,6 +3,7 @@ package httpclient
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -37,7 +38,9 @@ const fileResource = "file"
 // and telegram-bot-api return that error as it is. A token that is only added
 // below http.Client cannot appear in it. An error from the base transport that
 // quotes the real token anyway is returned with the token replaced by
-// TokenPlaceholder in its text; errors.Is and errors.As see the original.
+// TokenPlaceholder in its text, and its secret masked where it stands on
+// its own (a malformed answer that the transport quotes, say); errors.Is
+// and errors.As see the original.
 //
 // A request that holds the placeholder fails, recorded with status "0", when
 // token is empty or has characters a bot token never has (other than ASCII
@@ -54,7 +57,8 @@ const fileResource = "file"
 // token, real or placeholder, reaches the host a redirect names.
 //
 // Nothing that comes back carries the token either: in the response's
-// header values and in its body, as the body streams, the secret of every
+// header values, its trailer values (once the body is read to its end) and
+// in its body, as the body streams, the secret of every
 // occurrence of the token (what follows its ':') is overwritten with '*'
 // bytes, whatever its length; a secret of 16 characters or more, as real
 // ones are, is also found on its own (after an escaped ':', say). The bot
@@ -66,6 +70,11 @@ const fileResource = "file"
 // end of a read that could begin one (fewer than the token has) are held
 // back until the next bytes arrive or the body ends; the body is never
 // buffered whole, and its io.WriterTo, if it had one, is not offered.
+//
+// Both bot libraries read an answer whole, into memory: the body of an
+// answer longer than 64 MB, far above any real one, fails with an error
+// once its first 64 MB have been read, so that an endless answer cannot
+// exhaust the bot's memory. File downloads are not bounded.
 func NewTelegram(token string, opts ...Option) *http.Client {
 	c := newConfig(metrics.AppTypeTelegram, TelegramResource, opts)
 	return newClient(c, func(base http.RoundTripper) http.RoundTripper {
@@ -133,7 +142,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if !strings.Contains(req.URL.Path, placeholderSegment) {
 		resp, err := t.base.RoundTrip(req)
-		return t.mask(resp), redact(err, t.token)
+		return t.mask(capAnswer(req, resp)), redact(err, t.token, t.masker)
 	}
 	if !validToken(t.token) {
 		if req.Body != nil {
@@ -151,13 +160,49 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	sent.URL = &u
 	resp, err := t.base.RoundTrip(sent)
 	if err != nil || resp == nil {
-		return resp, redact(err, t.token)
+		return resp, redact(err, t.token, t.masker)
 	}
 	// The caller sees its own request, placeholder and all.
 	if resp.Request == sent {
 		resp.Request = req
 	}
-	return t.mask(resp), nil
+	return t.mask(capAnswer(req, resp)), nil
+}
+
+// maxAnswer bounds the body of a Bot API answer other than a file
+// download: getUpdates with 100 updates of the largest kind is far below.
+const maxAnswer = 64 << 20
+
+var errAnswerTooLong = fmt.Errorf("httpclient: the Bot API answer is longer than %d bytes", maxAnswer)
+
+// capAnswer makes the body of resp, the answer to a Bot API method call
+// req, fail past maxAnswer bytes: telebot and tgbotapi read answers whole,
+// and a hostile or broken endpoint that sent an endless one would exhaust
+// the memory of the bot. File downloads are not bounded.
+func capAnswer(req *http.Request, resp *http.Response) *http.Response {
+	if resp == nil || resp.Body == nil || resp.Body == http.NoBody || strings.Contains(req.URL.Path, "/file/bot") {
+		return resp
+	}
+	resp.Body = &cappedBody{ReadCloser: resp.Body}
+	return resp
+}
+
+// cappedBody is a body that fails once more than maxAnswer bytes came.
+type cappedBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.n > maxAnswer {
+		return 0, errAnswerTooLong
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	if b.n > maxAnswer {
+		return n, errAnswerTooLong
+	}
+	return n, err
 }
 
 // mask masks the token in the header values of resp and, as it streams, in
@@ -166,15 +211,37 @@ func (t *tokenTransport) mask(resp *http.Response) *http.Response {
 	if resp == nil || t.token == "" {
 		return resp
 	}
-	for _, vs := range resp.Header {
+	t.maskHeader(resp.Header)
+	if resp.Body != nil && resp.Body != http.NoBody {
+		resp.Body = &trailerMask{scanBody: newScanBody(resp.Body, t.scanner, t.masker.MaxPartial()), t: t, resp: resp}
+	}
+	return resp
+}
+
+// maskHeader masks the token in the values of h.
+func (t *tokenTransport) maskHeader(h http.Header) {
+	for _, vs := range h {
 		for i, v := range vs {
 			vs[i] = t.masker.MaskString(v)
 		}
 	}
-	if resp.Body != nil && resp.Body != http.NoBody {
-		resp.Body = newScanBody(resp.Body, t.scanner, t.masker.MaxPartial())
+}
+
+// trailerMask is the body of a response whose trailer, which the base
+// transport fills in as the body ends, it masks once the caller has read
+// to the end (or to an error): the trailer values are header values too.
+type trailerMask struct {
+	*scanBody
+	t    *tokenTransport
+	resp *http.Response
+}
+
+func (b *trailerMask) Read(p []byte) (int, error) {
+	n, err := b.scanBody.Read(p)
+	if err != nil {
+		b.t.maskHeader(b.resp.Trailer)
 	}
-	return resp
+	return n, err
 }
 
 // tokenMask is the bodyScanner that masks a bot token. It holds back the

@@ -1,8 +1,10 @@
 package httpclient_test
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -178,5 +180,98 @@ func TestTelegramMasksHeaders(t *testing.T) {
 	if echo := resp.Header.Values("X-Echo"); len(echo) != 3 || echo[0] != "a /bot"+masked+"/getMe" || echo[1] != masked+masked ||
 		echo[2] != strings.Replace(masked, ":", "%3A", 1) {
 		t.Errorf("X-Echo = %q, want the token masked", echo)
+	}
+}
+
+// TestTelegramMasksTrailers: trailer values, announced or not, are header
+// values too: once the body is read to its end, they hold no token.
+func TestTelegramMasksTrailers(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Echo")
+		io.WriteString(w, `{"ok":true,"result":{}}`)
+		w.Header().Set("X-Echo", "path="+r.URL.Path)
+		w.Header().Set(http.TrailerPrefix+"X-Late", botToken)
+	}))
+	defer api.Close()
+	resp, err := httpclient.NewTelegram(botToken).Get(api.URL + "/botTOKEN/getMe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	masked := "7012345678:" + strings.Repeat("*", len(botToken)-len("7012345678:"))
+	if echo, late := resp.Trailer.Get("X-Echo"), resp.Trailer.Get("X-Late"); echo != "path=/bot"+masked+"/getMe" || late != masked {
+		t.Errorf("trailer X-Echo = %q, X-Late = %q; want the token masked", echo, late)
+	}
+}
+
+// TestTelegramEndlessAnswer: an endpoint that sends an answer without end
+// (here, cut at 160 MB) gets both bot libraries an error once the first
+// 64 MB have come, not a bot that reads on until its memory runs out.
+func TestTelegramEndlessAnswer(t *testing.T) {
+	for lib, getMe := range map[string]func(apiURL string, client *http.Client) error{
+		"telebot": func(apiURL string, client *http.Client) error {
+			_, err := tele.NewBot(tele.Settings{URL: apiURL, Token: httpclient.TokenPlaceholder, Client: client})
+			return err
+		},
+		"telegram-bot-api": func(apiURL string, client *http.Client) error {
+			_, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, apiURL+"/bot%s/%s", client)
+			return err
+		},
+	} {
+		t.Run(lib, func(t *testing.T) {
+			var written atomic.Int64
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				io.WriteString(w, `{"ok":true,"result":{"first_name":"`)
+				chunk := []byte(strings.Repeat("a", 1<<16))
+				for range 160 << 20 >> 16 {
+					n, err := w.Write(chunk)
+					written.Add(int64(n))
+					if err != nil {
+						return
+					}
+				}
+			}))
+			defer api.Close()
+			checkErrors(t, []error{getMe(api.URL, httpclient.NewTelegram(botToken))}, botToken, "longer than")
+			api.Close() // the handler has returned
+			if n := written.Load(); n > 100<<20 {
+				t.Errorf("the client read %d MB of the answer before it failed", n>>20)
+			}
+		})
+	}
+}
+
+// TestTelegramMalformedAnswerQuotingTheSecret: an endpoint that answers
+// with the token's secret in place of a status line gets it into no error:
+// net/http quotes the malformed line in its error, which both libraries
+// return as it is.
+func TestTelegramMalformedAnswerQuotingTheSecret(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, secret, _ := strings.Cut(botToken, ":")
+	go func() {
+		for range 100 {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+				io.WriteString(c, secret+"\r\n\r\n")
+			}
+			c.Close()
+		}
+	}()
+	for lib, calls := range botLibraries {
+		t.Run(lib, func(t *testing.T) {
+			errs := calls("http://"+ln.Addr().String(), httpclient.NewTelegram(botToken))
+			checkErrors(t, errs, secret, "malformed HTTP response")
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -83,8 +84,10 @@ func Serve(ctx context.Context, addr string, opts ...ServeOption) error {
 // A client cannot hold the server: a request must arrive within 10 s, its
 // answer be read within 1 min, and a connection idle for 2 min is closed. A
 // request with a body, which no path reads, is answered and its connection
-// closed at once. Once ctx ends, the connections still busy ShutdownTimeout
-// later are cut off, and the stop is still a clean one.
+// closed at once. Once ctx ends, the requests being answered have at most
+// ShutdownTimeout to finish; then every connection is closed, those of
+// clients still sending a request at once, and the stop is still a clean
+// one.
 func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) error {
 	var c serveConfig
 	for _, o := range opts {
@@ -110,7 +113,12 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 			serve = func() error { return srv.ServeTLS(ln, "", "") }
 		}
 	}
-	srv.Handler = refuseBodies(srv.Handler)
+	busy := &busyConns{conns: map[net.Conn]struct{}{}}
+	srv.Handler = busy.handler(refuseBodies(srv.Handler))
+	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	srv.ConnState = busy.connState
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
 	select {
@@ -118,15 +126,66 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 		return err
 	case <-ctx.Done():
 	}
+	// Shutdown stops listening and closes the idle connections, but would
+	// also wait for those still sending a request: a slow client would
+	// hold the stop to the end of ShutdownTimeout. Only the connections
+	// answering a request are waited for; then every one is closed.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		_ = srv.Close()
+	shutdown := make(chan struct{})
+	go func() { defer close(shutdown); _ = srv.Shutdown(shutdownCtx) }()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for busy.any() {
+		select {
+		case <-shutdown:
+		case <-tick.C:
+			continue
+		}
+		break
 	}
+	_ = srv.Close()
+	<-shutdown
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// connKey is the context key of a request's connection.
+type connKey struct{}
+
+// busyConns are the connections of a server that answer a request: from
+// the start of its handler until net/http has sent the answer and set the
+// connection idle, or closed it.
+type busyConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (b *busyConns) handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+			b.mu.Lock()
+			b.conns[c] = struct{}{}
+			b.mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (b *busyConns) connState(c net.Conn, s http.ConnState) {
+	if s == http.StateIdle || s == http.StateClosed || s == http.StateHijacked {
+		b.mu.Lock()
+		delete(b.conns, c)
+		b.mu.Unlock()
+	}
+}
+
+func (b *busyConns) any() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.conns) > 0
 }
 
 // refuseBodies closes the connection of a request with a body as soon as

@@ -29,8 +29,9 @@ import (
 // passwords and certificates can be rotated without a restart. Security
 // never lapses while the server runs: a version of the file that fails the
 // checks of LoadWebConfig (a file truncated, half written or mistyped, or
-// one that would secure nothing), or that turns TLS on or off (which takes
-// a restart), is logged and ignored; the last valid version stays in
+// one that would secure nothing), or that turns TLS on or off, turns basic
+// auth off or changes client_auth_type (which take a restart), is logged
+// and ignored; the last valid version stays in
 // force. A certificate or key file that cannot be read any more fails the
 // TLS handshakes until it can.
 type WebConfig struct {
@@ -193,6 +194,9 @@ func (c *WebConfig) current() *webSettings {
 	if err == nil && s.config.TLSConfig.IsEnabled() != c.tls {
 		err = errors.New("turns TLS on or off, which takes a restart")
 	}
+	if err == nil {
+		err = c.settings.dropped(s)
+	}
 	if errors.Is(err, errChanged) {
 		return c.settings // checked again on the next request
 	}
@@ -204,6 +208,20 @@ func (c *WebConfig) current() *webSettings {
 	c.settings = s
 	c.log.Info("web config file reloaded", "file", c.path)
 	return s
+}
+
+// dropped returns why s, a new valid version, may not replace o, the one in
+// force: it drops basic auth or changes the client certificate check. A
+// file cut short while it is rewritten, whose first lines still configure
+// TLS, would otherwise open the server; an operator who means it restarts.
+func (o *webSettings) dropped(s *webSettings) error {
+	switch {
+	case len(o.config.Users) > 0 && len(s.config.Users) == 0:
+		return errors.New("turns basic auth off (no basic_auth_users), which takes a restart")
+	case o.config.TLSConfig.ClientAuth != "" && s.config.TLSConfig.ClientAuth != o.config.TLSConfig.ClientAuth:
+		return fmt.Errorf("changes client_auth_type from %s to %q, which takes a restart", o.config.TLSConfig.ClientAuth, s.config.TLSConfig.ClientAuth)
+	}
+	return nil
 }
 
 // reject logs why the file is not taken up.

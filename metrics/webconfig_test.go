@@ -146,3 +146,38 @@ func TestWebConfigTLSChangedWhileServing(t *testing.T) {
 		}
 	}
 }
+
+// TestWebConfigCutShortKeepsAuth: a file cut short as it is rewritten,
+// whose first lines still configure TLS, does not drop basic auth or the
+// client certificate check: the last valid version stays in force and the
+// server stays closed to a client without them.
+func TestWebConfigCutShortKeepsAuth(t *testing.T) {
+	p := newTestPKI(t)
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientAuth := "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: " + p.caFile + "\n"
+	users := "basic_auth_users:\n  prometheus: " + string(hash) + "\n"
+	path := webConfig(t, p.tlsConfig()+clientAuth+users)
+	wc, err := metrics.LoadWebConfig(path, metrics.WithWebConfigLogger(slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "https://" + webServe(t, metrics.WithWebConfig(wc)) + metrics.MetricsPath
+	for _, text := range []string{p.tlsConfig() + clientAuth, p.tlsConfig() + users, p.tlsConfig()} {
+		writeFile(t, path, text)
+		if status, body := webGet(t, httpsClient(p.pool, p.clientTLS), url, "", ""); status != http.StatusUnauthorized || strings.Contains(body, "# TYPE ") {
+			t.Errorf("file %q: with a client certificate and no password: status %d, want 401", text, status)
+		}
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.SetBasicAuth("prometheus", "s3cret")
+		if resp, err := httpsClient(p.pool).Do(req); err == nil {
+			resp.Body.Close()
+			t.Errorf("file %q: with the password and no client certificate: status %d, want the handshake refused", text, resp.StatusCode)
+		}
+	}
+	if status, _ := webGet(t, httpsClient(p.pool, p.clientTLS), url, "prometheus", "s3cret"); status != http.StatusOK {
+		t.Errorf("with both: status %d, want 200", status)
+	}
+}

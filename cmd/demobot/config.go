@@ -155,8 +155,10 @@ func (c config) validate() error {
 		return err
 	}
 	if c.webhookURL != "" {
+		// Not quoted: its path or query may hold the bot token or another
+		// secret, and the message goes to stderr, which is logged.
 		if err := checkURL("-webhook-url", c.webhookURL); err != nil {
-			return err
+			return errors.New("-webhook-url (not shown: it may hold a secret) is not an absolute http or https URL")
 		}
 	}
 	if c.mode == modeWebhook && !c.offline() && c.webhookURL == "" {

@@ -105,3 +105,15 @@ func TestFlagsOverEnvironment(t *testing.T) {
 		t.Errorf("got %+v", cfg)
 	}
 }
+
+// TestBadWebhookURLNotPrinted: a -webhook-url that is refused is not
+// quoted: its path may hold a secret.
+func TestBadWebhookURLNotPrinted(t *testing.T) {
+	for _, webhookURL := range []string{"ftp://example.com/hook-s3cret", "example.com/hook-s3cret", "https://example.com/%zzhook-s3cret"} {
+		var stdout, stderr syncbuf.Buffer
+		code := run(context.Background(), []string{"-mode", "webhook", "-webhook-url", webhookURL}, envOf(nil), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), "-webhook-url") || strings.Contains(stderr.String(), "s3cret") {
+			t.Errorf("-webhook-url %s: exit status %d, stderr %q; want 2, the flag named and the URL not shown", webhookURL, code, stderr.String())
+		}
+	}
+}

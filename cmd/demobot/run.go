@@ -200,8 +200,8 @@ func runPolling(ctx context.Context, b bot, fake *telegramtest.Server, log *slog
 	return b.poll(ctx)
 }
 
-// webhookPath is the path the webhook is served on offline, or when
-// -webhook-url has none.
+// webhookPath is the path the webhook is served on offline. With
+// -webhook-url, it is the URL's path, "/" when it has none.
 const webhookPath = "/telegram/webhook"
 
 // runWebhook serves the webhook on -webhook-listen until ctx ends. It
@@ -217,8 +217,11 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 		publicURL = "http://" + ln.Addr().String() + webhookPath
 	}
 	path := webhookPath
-	if u, err := url.Parse(publicURL); err == nil && u.Path != "" {
+	if u, err := url.Parse(publicURL); err == nil {
 		path = u.Path
+		if path == "" { // Telegram posts to "/"
+			path = "/"
+		}
 	}
 	secret := rand.Text()
 	srv := newWebhookServer(metrics.Middleware(webhookHandler(path, secret, b)))

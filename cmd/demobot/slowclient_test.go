@@ -64,7 +64,8 @@ func (c *slowConn) closed() bool {
 // webhook server (a body announced and trickled, without credentials;
 // headers never finished) neither hold the demo process nor make it fail:
 // the metrics request is answered at once and its connection closed, and
-// with four slow clients connected the demo stops on SIGTERM with status 0.
+// with four slow clients connected the demo stops on SIGTERM with status 0
+// within 5 s.
 func TestSlowClients(t *testing.T) {
 	t.Parallel()
 	path := basicAuthFile(t)
@@ -85,8 +86,9 @@ func TestSlowClients(t *testing.T) {
 	dialSlow(t, p.metricsURL, trickledBody)
 	dialSlow(t, webhookURL, trickledHeaders)
 	dialSlow(t, webhookURL, strings.Replace(trickledBody, "GET", "POST", 1))
-	if code := p.signal(t, syscall.SIGTERM); code != 0 {
-		t.Errorf("exit status %d after SIGTERM with slow clients, want 0; stderr:\n%s", code, p.stderr)
+	start := time.Now()
+	if code, took := p.signal(t, syscall.SIGTERM), time.Since(start); code != 0 || took > 5*time.Second {
+		t.Errorf("exit status %d %v after SIGTERM with slow clients, want 0 within 5 s; stderr:\n%s", code, took, p.stderr)
 	}
 	if out := p.stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
 		t.Errorf("stdout does not end with the stop line:\n%s", out)

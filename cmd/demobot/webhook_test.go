@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -63,5 +64,26 @@ func TestDescribeWebhook(t *testing.T) {
 	}
 	if got, want := describeWebhook(addr, webhookPath, "https://u:pw@bot.example"+webhookPath+"?key=s3cret"), "http://127.0.0.1:8443/telegram/webhook (public URL https://bot.example/telegram/webhook)"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestWebhookURLWithoutPath: with a -webhook-url that has no path, Telegram
+// posts the updates to "/", and that is the path served.
+func TestWebhookURLWithoutPath(t *testing.T) {
+	t.Parallel()
+	inProcess.Lock()
+	defer inProcess.Unlock()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // for the demo to listen on
+	const project = "demobot_webhook_root"
+	r := startRun(t, nil, "-mode", "webhook", "-project", project, "-listen", "127.0.0.1:0",
+		"-webhook-listen", addr, "-webhook-url", "http://"+addr)
+	waitSeries(t, r.metricsURL, project, webhookSeries, 8*time.Second)
+	if code, _ := r.stop(t); code != 0 {
+		t.Errorf("exit status %d, want 0; stderr:\n%s", code, r.stderr)
 	}
 }

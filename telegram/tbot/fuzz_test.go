@@ -22,6 +22,8 @@ func FuzzProcessUpdate(f *testing.F) {
 		`{"update_id":6,"message":{"photo":[{"file_id":"x"}],"caption":"/start@"}}`,
 		`{"update_id":7,"edited_message":{"text":"/start"},"my_chat_member":{}}`,
 		`{"update_id":8,"message":{"new_chat_members":[{}],"left_chat_member":{}}}`,
+		`{"update_id":9,"message":{"migrate_to_chat_id":-100123}}`, // no chat: ProcessUpdate panicked
+		`{"update_id":10,"message":{"chat":{"id":1},"migrate_to_chat_id":-100123}}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,7 +42,7 @@ const maxAnswer = 64 << 20
 //   - waits after each failure (an empty answer that came back within a
 //     quarter of the poll timeout included), with exponential backoff and jitter
 //     ([MinBackoff] to [MaxBackoff]), or the retry_after of a 429 (a number
-//     or a numeric string, at most [MaxRetryAfter]);
+//     or a numeric string, at least 1 s and at most [MaxRetryAfter]);
 //   - stops on 401 and 409, which waiting does not cure: Poll returns and
 //     [Poller.Err] tells why;
 //   - hands every failure to the bot's OnError as a [*PollError];
@@ -52,7 +53,8 @@ const maxAnswer = 64 << 20
 //     with "photo":[] (Photo.UnmarshalJSON takes the last of no sizes).
 //     Here the first is a 429 like any other, and an update telebot cannot
 //     parse is reported and skipped, so that it neither ends the process
-//     nor blocks the updates after it.
+//     nor blocks the updates after it. An update the offset confirmed
+//     already, sent again, is reported and skipped: it is handled once.
 //
 // A request in flight is cancelled when stop is closed. Poller sends
 // getUpdates itself, with the client it is given (give it the bot's), to
@@ -207,7 +209,8 @@ type answer struct {
 // getUpdates sends one getUpdates and returns its updates, with the ones
 // that cannot be parsed reported to b.OnError and skipped.
 func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *PollError) {
-	params := map[string]any{"offset": p.lastUpdateID + 1, "timeout": int(p.timeout / time.Second)}
+	offset := p.lastUpdateID + 1
+	params := map[string]any{"offset": offset, "timeout": int(p.timeout / time.Second)}
 	if p.allowed != nil {
 		params["allowed_updates"] = p.allowed
 	}
@@ -253,11 +256,23 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 	if err != nil {
 		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer", err)
 	}
-	if polling.EarlyEmpty(len(raws), time.Since(start), p.timeout) {
-		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answered at once with no updates, though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", p.timeout), nil)
+	stale := 0
+	for _, id := range ids {
+		if polling.Confirmed(id, offset) {
+			stale++
+		}
+	}
+	if polling.EarlyEmpty(len(raws)-stale, time.Since(start), p.timeout) {
+		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answered at once with no new updates (%d confirmed already), though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", stale, p.timeout), nil)
 	}
 	updates := make([]tele.Update, 0, len(raws))
+	if stale > 0 {
+		b.OnError(p.fail(b, resp.StatusCode, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", stale, offset), nil), nil)
+	}
 	for i, raw := range raws {
+		if polling.Confirmed(ids[i], offset) {
+			continue
+		}
 		p.lastUpdateID = max(p.lastUpdateID, ids[i])
 		u, err := ParseUpdate(raw)
 		if err != nil {
@@ -272,7 +287,9 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 // ParseUpdate parses an update, as the Bot API sends it to getUpdates and
 // to webhooks, into telebot's type, with telebot's panics turned into
 // errors: telebot v3.3.8's Photo.UnmarshalJSON takes the last of the sizes
-// of "photo":[] and panics, which json.Unmarshal passes on. The Poller
+// of "photo":[] and panics, which json.Unmarshal passes on. A message
+// without a chat is an error too: ProcessUpdate panics, outside any
+// handler, on one with migrate_to_chat_id. The Poller
 // parses updates with it; use it for webhook requests too.
 func ParseUpdate(data []byte) (u tele.Update, err error) {
 	defer func() {
@@ -280,8 +297,18 @@ func ParseUpdate(data []byte) (u tele.Update, err error) {
 			u, err = tele.Update{}, fmt.Errorf("tbot: telebot cannot parse the update: it panicked: %v", r)
 		}
 	}()
-	err = json.Unmarshal(data, &u)
-	return u, err
+	if err = json.Unmarshal(data, &u); err != nil {
+		return u, err
+	}
+	// The Bot API always sends a message's chat; telebot v3.3.8's
+	// ProcessUpdate takes its ID, outside any handler, on a message with
+	// migrate_to_chat_id, and handlers take it on any message.
+	for _, m := range []*tele.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
+		if m != nil && m.Chat == nil {
+			return tele.Update{}, errors.New("tbot: the update holds a message without a chat, which the Bot API always sends; telebot panics on some")
+		}
+	}
+	return u, nil
 }
 
 // fail returns a PollError whose texts hold no bot token: b.Token may be

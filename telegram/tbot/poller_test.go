@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -334,5 +335,91 @@ func TestPollerEmptyAnswersAtOnce(t *testing.T) {
 		case name == "LongPoller" && n < 20:
 			t.Errorf("LongPoller: %d getUpdates in 400ms, expected it to hammer the API", n)
 		}
+	}
+}
+
+// TestPollerConfirmedUpdatesAgain: a Bot API that sends, at once and again
+// and again, updates the offset confirmed already (IDs repeating or going
+// backwards) gets each handled once and a handful of requests, not a busy
+// loop that hands the same update to the bot thousands of times.
+func TestPollerConfirmedUpdatesAgain(t *testing.T) {
+	update := func(id int) string {
+		return fmt.Sprintf(`{"ok":true,"result":[{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}]}`, id)
+	}
+	for name, answers := range map[string][]string{
+		"repeating": {update(5)},
+		"backwards": {update(7), update(3)},
+		"largest":   {update(math.MaxInt)}, // the next offset would overflow
+		"negative":  {update(-5)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, calls := hostileAPI(t, http.StatusOK, answers...)
+			bot := newPollerBot(t, srv.URL, "TOKEN")
+			updates, _ := pollFor(t, tbot.NewPoller(nil, tbot.WithPollTimeout(10*time.Second)), bot.Bot, 400*time.Millisecond)
+			if len(updates) > 1 {
+				t.Errorf("%d updates handed to the bot, want at most 1", len(updates))
+			}
+			if n := calls.Load(); n > 5 {
+				t.Errorf("%d getUpdates in 400ms, want a handful", n)
+			}
+			if len(bot.onError()) == 0 {
+				t.Error("nothing reported to OnError")
+			}
+		})
+	}
+}
+
+// TestPollerMessageWithoutChat: an update whose message has no chat makes
+// telebot's ProcessUpdate panic (on migrate_to_chat_id), outside any
+// handler, where no Recover middleware reaches: the Poller reports and
+// skips it, and hands on the update after it.
+func TestPollerMessageWithoutChat(t *testing.T) {
+	const poison = `{"update_id":1,"message":{"message_id":1,"date":0,"migrate_to_chat_id":-100123}}`
+
+	// The control: telebot's ProcessUpdate panics on it.
+	control := newPollerBot(t, "http://127.0.0.1:1", "TOKEN")
+	panicked := func() (p any) {
+		defer func() { p = recover() }()
+		var u tele.Update
+		if err := json.Unmarshal([]byte(poison), &u); err != nil {
+			t.Fatal(err)
+		}
+		control.ProcessUpdate(u)
+		return nil
+	}()
+	if _, isRuntime := panicked.(runtime.Error); !isRuntime {
+		t.Errorf("telebot did not panic on a message without a chat (%v): the defence may be unneeded now", panicked)
+	}
+
+	srv, _ := hostileAPI(t, http.StatusOK, `{"ok":true,"result":[`+poison+`,{"update_id":2,"message":{"message_id":2,"date":0,"chat":{"id":1,"type":"private"},"text":"hi"}}]}`,
+		`{"ok":true,"result":[]}`)
+	bot := newPollerBot(t, srv.URL, "TOKEN")
+	updates, _ := pollFor(t, tbot.NewPoller(nil), bot.Bot, 300*time.Millisecond)
+	if len(updates) != 1 || updates[0].ID != 2 {
+		t.Fatalf("updates = %+v, want only update 2", updates)
+	}
+	var pe *tbot.PollError
+	if errs := bot.onError(); len(errs) == 0 || !errors.As(errs[0], &pe) || !strings.Contains(pe.Error(), "update 1 skipped") {
+		t.Errorf("OnError got %v, want update 1 reported as skipped", errs)
+	}
+}
+
+// TestPollerTinyRetryAfter: a 429 whose retry_after is a tiny fraction of
+// a second (the Bot API's are whole seconds) is waited as 1 s, not as the
+// nanoseconds it says, which made a busy loop.
+func TestPollerTinyRetryAfter(t *testing.T) {
+	for _, retryAfter := range []string{`1e-9`, `0.001`, `"1e-6"`} {
+		t.Run(retryAfter, func(t *testing.T) {
+			srv, calls := hostileAPI(t, http.StatusTooManyRequests, `{"ok":false,"error_code":429,"description":"Too Many Requests","parameters":{"retry_after":`+retryAfter+`}}`)
+			bot := newPollerBot(t, srv.URL, "TOKEN")
+			pollFor(t, tbot.NewPoller(nil), bot.Bot, 400*time.Millisecond)
+			if n := calls.Load(); n != 1 {
+				t.Errorf("%d getUpdates in 400ms, want 1", n)
+			}
+			var pe *tbot.PollError
+			if errs := bot.onError(); len(errs) == 0 || !errors.As(errs[0], &pe) || pe.RetryAfter != time.Second {
+				t.Errorf("OnError got %d errors, the first %v; want a *PollError with RetryAfter 1s", len(errs), errs[0])
+			}
+		})
 	}
 }

@@ -30,7 +30,8 @@ import (
 //     masked even when api holds the real one;
 //   - logs and skips an update that cannot be parsed: GetUpdatesChan fails
 //     the whole batch on it, again and again, and the bot receives nothing
-//     more.
+//     more. An update the offset confirmed already, sent again, is logged
+//     and skipped: it is handled once.
 //
 // cfg gives the first offset, the limit, allowed_updates and the poll
 // timeout in seconds (at least 1: Poll does not short-poll). tgbotapi takes
@@ -136,11 +137,23 @@ func (r *Router) getUpdates(ctx context.Context, api *tgbotapi.BotAPI, cfg *tgbo
 	if err != nil {
 		return nil, fail(http.StatusOK, "the answer is not a Bot API answer: "+err.Error())
 	}
-	if polling.EarlyEmpty(len(raws), time.Since(start), time.Duration(cfg.Timeout)*time.Second) {
-		return nil, fail(http.StatusOK, fmt.Sprintf("answered at once with no updates, though asked to wait up to %d s: the Bot API, or a proxy in front of it, does not hold long polls", cfg.Timeout))
+	offset, stale := cfg.Offset, 0
+	for _, id := range ids {
+		if polling.Confirmed(id, offset) {
+			stale++
+		}
+	}
+	if polling.EarlyEmpty(len(raws)-stale, time.Since(start), time.Duration(cfg.Timeout)*time.Second) {
+		return nil, fail(http.StatusOK, fmt.Sprintf("answered at once with no new updates (%d confirmed already), though asked to wait up to %d s: the Bot API, or a proxy in front of it, does not hold long polls", stale, cfg.Timeout))
+	}
+	if stale > 0 {
+		r.log.ErrorContext(ctx, "telegram updates skipped: confirmed already", "updates", stale, "offset", offset)
 	}
 	updates := make([]tgbotapi.Update, 0, len(raws))
 	for i, raw := range raws {
+		if polling.Confirmed(ids[i], offset) {
+			continue
+		}
 		cfg.Offset = max(cfg.Offset, ids[i]+1)
 		var u tgbotapi.Update
 		if err := json.Unmarshal(raw, &u); err != nil {

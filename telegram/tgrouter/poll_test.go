@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -203,5 +204,38 @@ func TestPollKeepsTheTokenSecret(t *testing.T) {
 				t.Errorf("want the failure logged, the token masked:\n%s", text)
 			}
 		}
+	}
+}
+
+// TestPollConfirmedUpdatesAgain: a Bot API that sends, at once and again
+// and again, updates the offset confirmed already (IDs repeating or going
+// backwards) gets each handled once and a handful of requests, not a busy
+// loop that runs the handler on the same update thousands of times.
+func TestPollConfirmedUpdatesAgain(t *testing.T) {
+	update := func(id int) string {
+		return fmt.Sprintf(`{"ok":true,"result":[{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}]}`, id)
+	}
+	for name, answers := range map[string][]string{
+		"repeating": {update(5)},
+		"backwards": {update(7), update(3)},
+		"largest":   {update(math.MaxInt)}, // the next offset would overflow
+		"negative":  {update(-5)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var calls, handled atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := int(calls.Add(1))
+				io.WriteString(w, answers[min(n, len(answers))-1])
+			}))
+			defer srv.Close()
+			r := newRouter(t, discard, tgrouter.On(tgrouter.KindText, func(context.Context, tgbotapi.Update) error { handled.Add(1); return nil }))
+			pollFor(t, r, newAPI(t, srv.URL, "TOKEN"), 400*time.Millisecond)
+			if n := handled.Load(); n > 1 {
+				t.Errorf("the handler ran %d times, want at most 1", n)
+			}
+			if n := calls.Load(); n > 5 {
+				t.Errorf("%d getUpdates in 400ms, want a handful", n)
+			}
+		})
 	}
 }

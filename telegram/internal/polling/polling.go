@@ -5,6 +5,7 @@ package polling
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -30,8 +31,10 @@ func Backoff(failures int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// RetryAfter is the wait a retry_after of secs seconds asks for, at most
-// MaxRetryAfter; 0 when secs is not a positive number.
+// RetryAfter is the wait a retry_after of secs seconds asks for, at least
+// MinBackoff (the Bot API's are whole seconds: a tiny fraction, waited as
+// it is, would make a busy loop) and at most MaxRetryAfter; 0 when secs is
+// not a positive number.
 func RetryAfter(secs float64) time.Duration {
 	switch {
 	case !(secs > 0): // NaN too
@@ -39,7 +42,7 @@ func RetryAfter(secs float64) time.Duration {
 	case secs >= MaxRetryAfter.Seconds():
 		return MaxRetryAfter
 	}
-	return time.Duration(secs * float64(time.Second))
+	return max(time.Duration(secs*float64(time.Second)), MinBackoff)
 }
 
 // StopReason says why polling stops after a getUpdates that failed with
@@ -63,9 +66,18 @@ func EarlyEmpty(updates int, took, timeout time.Duration) bool {
 	return updates == 0 && took < timeout/4
 }
 
+// Confirmed reports whether the update id is one that offset, the offset
+// of the getUpdates that brought it, confirmed already: a Bot API that
+// sends such updates again (IDs repeating or going backwards) must neither
+// have them handled twice nor, answering at once with nothing else, make
+// the poller loop. An offset of 0 or less confirms nothing.
+func Confirmed(id, offset int) bool { return offset > 0 && id < offset }
+
 // Split returns the updates of a getUpdates result, raw, with their IDs.
 // Every update must have one, for the offset that confirms it, before any
-// is taken: an error names the first that has none.
+// is taken: an error names the first that has none, or one that no offset
+// can confirm (negative, or the largest int, past which the next offset
+// would overflow): polling on would fetch it again, at once, for ever.
 func Split(result []byte) (raws []json.RawMessage, ids []int, err error) {
 	if err := json.Unmarshal(result, &raws); err != nil {
 		return nil, nil, fmt.Errorf("the result is not a list of updates: %w", err)
@@ -77,6 +89,9 @@ func Split(result []byte) (raws []json.RawMessage, ids []int, err error) {
 		}
 		if err := json.Unmarshal(raw, &id); err != nil || id.ID == nil {
 			return nil, nil, fmt.Errorf("update %d of %d has no numeric update_id", i+1, len(raws))
+		}
+		if *id.ID < 0 || *id.ID == math.MaxInt {
+			return nil, nil, fmt.Errorf("update %d of %d has update_id %d, which no offset can confirm", i+1, len(raws), *id.ID)
 		}
 		ids[i] = *id.ID
 	}

@@ -17,7 +17,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestRetryAfter(t *testing.T) {
-	for secs, want := range map[float64]time.Duration{5: 5 * time.Second, 0.5: 500 * time.Millisecond, 0: 0, -3: 0, math.NaN(): 0,
+	for secs, want := range map[float64]time.Duration{5: 5 * time.Second, 1.5: 1500 * time.Millisecond, 0.5: MinBackoff, 1e-9: MinBackoff, 0: 0, -3: 0, math.NaN(): 0,
 		math.Inf(1): MaxRetryAfter, 1e300: MaxRetryAfter, 3600: MaxRetryAfter} {
 		if got := RetryAfter(secs); got != want {
 			t.Errorf("RetryAfter(%v) = %v, want %v", secs, got, want)
@@ -33,7 +33,7 @@ func TestSplit(t *testing.T) {
 	if raws, _, err := Split([]byte(`null`)); err != nil || len(raws) != 0 {
 		t.Errorf("Split(null) = %q, %v; want no updates", raws, err)
 	}
-	for _, bad := range []string{`{}`, `[{"message":{}}]`, `[{"update_id":"3"}]`, `[1]`, ``} {
+	for _, bad := range []string{`{}`, `[{"message":{}}]`, `[{"update_id":"3"}]`, `[1]`, ``, `[{"update_id":-1}]`, `[{"update_id":9223372036854775807}]`} {
 		if _, _, err := Split([]byte(bad)); err == nil {
 			t.Errorf("Split(%s): no error", bad)
 		}
