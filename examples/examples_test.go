@@ -7,8 +7,6 @@ package examples
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,8 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genapp-go/genapp/internal/proctest"
 	"github.com/genapp-go/genapp/internal/promtest"
-	"github.com/genapp-go/genapp/internal/syncbuf"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
@@ -106,7 +104,7 @@ func TestDocLinks(t *testing.T) {
 // calls in its metrics, then stops it with SIGINT.
 func TestQuickstart(t *testing.T) {
 	t.Parallel()
-	apiAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	apiAddr, metricsAddr := proctest.FreeAddr(t), proctest.FreeAddr(t)
 	p := start(t, "quickstart", nil, "-addr", apiAddr, "-metrics-addr", metricsAddr)
 	waitUp(t, p, "http://"+metricsAddr+"/health")
 	waitUp(t, p, "http://"+apiAddr+"/users/7")
@@ -134,7 +132,7 @@ func TestQuickstart(t *testing.T) {
 			t.Errorf("%s%v = %v, want %v", c.family, c.labels, got, c.want)
 		}
 	}
-	p.interrupt(t)
+	interrupt(t, p)
 }
 
 // TestBots runs each bot program against a fake Bot API: a user sends
@@ -148,7 +146,7 @@ func TestBots(t *testing.T) {
 			t.Parallel()
 			srv := telegramtest.NewServer()
 			defer srv.Close()
-			metricsAddr := freeAddr(t)
+			metricsAddr := proctest.FreeAddr(t)
 			p := start(t, program, []string{"TELEGRAM_BOT_TOKEN=" + srv.Token, "TELEGRAM_API_URL=" + srv.URL}, "-metrics-addr", metricsAddr)
 			waitUp(t, p, "http://"+metricsAddr+"/health")
 
@@ -200,9 +198,9 @@ func TestBots(t *testing.T) {
 			if strings.Contains(e.Text, srv.Token) {
 				t.Error("the token is in the exposition")
 			}
-			p.interrupt(t)
+			interrupt(t, p)
 			secret := srv.Token[strings.IndexByte(srv.Token, ':')+1:]
-			if out := p.stdout.String() + p.stderr.String(); strings.Contains(out, secret) {
+			if out := p.Stdout.String() + p.Stderr.String(); strings.Contains(out, secret) {
 				t.Errorf("the token is in the program's output:\n%s", out)
 			}
 		})
@@ -235,61 +233,34 @@ func buttonData(t *testing.T, m telegramtest.Message) string {
 	return markup.InlineKeyboard[0][0].CallbackData
 }
 
-// process is an example program running as a process of its own.
-type process struct {
-	cmd            *exec.Cmd
-	stdout, stderr *syncbuf.Buffer
-	exited         chan struct{}
-}
-
 // start builds examples/<program> and runs it with env added to the
 // environment. It is killed when the test ends, if still running.
-func start(t *testing.T, program string, env []string, args ...string) *process {
+func start(t *testing.T, program string, env []string, args ...string) *proctest.Process {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), program)
 	if out, err := exec.Command("go", "build", "-o", bin, "./"+program).CombinedOutput(); err != nil {
 		t.Fatalf("go build ./%s: %v\n%s", program, err, out)
 	}
-	p := &process{cmd: exec.Command(bin, args...), stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, exited: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.exited
-		if t.Failed() {
-			t.Logf("%s stdout:\n%s\nstderr:\n%s", program, p.stdout, p.stderr)
-		}
-	})
-	return p
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	return proctest.Start(t, cmd)
 }
 
 // interrupt sends SIGINT, as Ctrl-C does, and wants the program to exit
 // with status 0 within 5 s.
-func (p *process) interrupt(t *testing.T) {
+func interrupt(t *testing.T, p *proctest.Process) {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.exited:
-	case <-time.After(5 * time.Second):
-		t.Fatal("still running 5 s after SIGINT")
-	}
-	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("exit status %d after SIGINT, want 0", code)
+	if code, took := p.Signal(t, syscall.SIGINT); code != 0 || took > 5*time.Second {
+		t.Errorf("exit status %d %v after SIGINT, want 0 within 5 s", code, took)
 	}
 }
 
 // waitUp waits until url answers 200, at most 10 s.
-func waitUp(t *testing.T, p *process, url string) {
+func waitUp(t *testing.T, p *proctest.Process, url string) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		select {
-		case <-p.exited:
+		case <-p.Exited:
 			t.Fatalf("exited before %s answered", url)
 		default:
 		}
@@ -303,15 +274,4 @@ func waitUp(t *testing.T, p *process, url string) {
 			t.Fatalf("%s did not answer 200 within 10 s", url)
 		}
 	}
-}
-
-// freeAddr is a loopback address with a port free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return fmt.Sprint(ln.Addr())
 }

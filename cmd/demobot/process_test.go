@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genapp-go/genapp/internal/proctest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
-
-	"github.com/genapp-go/genapp/internal/syncbuf"
 )
 
 // binDir holds the demobot binary that the tests of the real process share.
@@ -59,10 +58,8 @@ func demobotBinary(t *testing.T) string {
 
 // process is demobot running as a process of its own.
 type process struct {
-	cmd            *exec.Cmd
-	stdout, stderr *syncbuf.Buffer
-	metricsURL     string
-	exited         chan struct{}
+	*proctest.Process
+	metricsURL string
 }
 
 // startProcess runs demobot with args, with none of its environment
@@ -70,21 +67,10 @@ type process struct {
 // It is killed when the test ends, if still running.
 func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(demobotBinary(t), args...), stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, exited: make(chan struct{})}
-	p.cmd.Env = demoFreeEnv()
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.exited
-		if t.Failed() {
-			t.Logf("demobot %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), p.stdout, p.stderr)
-		}
-	})
-	p.metricsURL = waitMatch(t, p.stdout.String, metricsLine, 10*time.Second)
+	cmd := exec.Command(demobotBinary(t), args...)
+	cmd.Env = demoFreeEnv()
+	p := &process{Process: proctest.Start(t, cmd)}
+	p.metricsURL = waitMatch(t, p.Stdout.String, metricsLine, 10*time.Second)
 	return p
 }
 
@@ -98,22 +84,6 @@ func demoFreeEnv() []string {
 		}
 	}
 	return env
-}
-
-// signal sends sig to the process and returns its exit status; the test
-// fails if it is still running 10 s later.
-func (p *process) signal(t *testing.T, sig syscall.Signal) int {
-	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.exited:
-		return p.cmd.ProcessState.ExitCode()
-	case <-time.After(10 * time.Second):
-		t.Fatalf("still running 10 s after %v", sig)
-		return 0
-	}
 }
 
 func isDemoVar(name string) bool {
@@ -168,25 +138,16 @@ func TestSignals(t *testing.T) {
 				}
 			}
 			time.Sleep(500 * time.Millisecond)
-			start := time.Now()
-			if err := p.cmd.Process.Signal(tc.signal); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case <-p.exited:
-			case <-time.After(10 * time.Second):
-				t.Fatalf("still running 10 s after %v", tc.signal)
-			}
-			took := time.Since(start)
+			code, took := p.Signal(t, tc.signal)
 			t.Logf("stopped %v after %v", took, tc.signal)
-			if code := p.cmd.ProcessState.ExitCode(); code != 0 || took > 5*time.Second {
+			if code != 0 || took > 5*time.Second {
 				t.Errorf("exit status %d after %v, want 0 within 5 s", code, took)
 			}
-			if out := p.stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
+			if out := p.Stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
 				t.Errorf("stdout does not end with the stop line:\n%s", out)
 			}
-			if strings.Contains(p.stderr.String(), "still running at shutdown") {
-				t.Errorf("shutdown gave up on something:\n%s", p.stderr)
+			if strings.Contains(p.Stderr.String(), "still running at shutdown") {
+				t.Errorf("shutdown gave up on something:\n%s", p.Stderr)
 			}
 		})
 	}
@@ -220,20 +181,10 @@ func TestSignalsDuringStartup(t *testing.T) {
 					t.Fatalf("no %s call within 10 s", tc.method)
 				}
 			}
-			start := time.Now()
-			if err := p.cmd.Process.Signal(tc.signal); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case <-p.exited:
-			case <-time.After(10 * time.Second):
-				t.Fatalf("still running 10 s after %v", tc.signal)
-			}
-			took := time.Since(start)
-			if code := p.cmd.ProcessState.ExitCode(); code != 0 || took > 5*time.Second {
+			if code, took := p.Signal(t, tc.signal); code != 0 || took > 5*time.Second {
 				t.Errorf("exit status %d after %v, want 0 within 5 s", code, took)
 			}
-			if out := p.stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
+			if out := p.Stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
 				t.Errorf("stdout does not end with the stop line:\n%s", out)
 			}
 		})
@@ -291,11 +242,8 @@ func TestHostileBotAPI(t *testing.T) {
 					t.Fatalf("within 15 s: %d getUpdates, %d sendMessage", polls.Load(), refused.Load())
 				}
 			}
-			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
-			<-p.exited
-			stderr := p.stderr.String()
+			p.Signal(t, syscall.SIGTERM)
+			stderr := p.Stderr.String()
 			// The description arrives masked ("/bot7012345678:***"); tgrouter
 			// redacts what it logs once more ("/bot{token}/").
 			for _, want := range []string{"a NewTelegram client follows none", "no such path /bot"} {
@@ -303,7 +251,7 @@ func TestHostileBotAPI(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", want, stderr)
 				}
 			}
-			noToken(t, "stdout", p.stdout.String(), srv.Token)
+			noToken(t, "stdout", p.Stdout.String(), srv.Token)
 			noToken(t, "stderr", stderr, srv.Token)
 		})
 	}

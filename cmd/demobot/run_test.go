@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genapp-go/genapp/internal/proctest"
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 
@@ -203,7 +204,7 @@ func TestWithToken(t *testing.T) {
 				deliver := func() {}
 				if mode == modeWebhook {
 					// A URL with the token in its path, as many bots use.
-					addr := freeAddr(t)
+					addr := proctest.FreeAddr(t)
 					args = append(args, "-webhook-listen", addr, "-webhook-url", "http://"+addr+"/bot"+srv.Token+"/updates")
 					deliver = func() {
 						if err := srv.Deliver(t.Context()); err != nil {
@@ -282,18 +283,6 @@ func firstButton(t *testing.T, m telegramtest.Message) string {
 		t.Fatalf("message %q has no inline keyboard: %q (%v)", m.Text, m.ReplyMarkup, err)
 	}
 	return markup.InlineKeyboard[0][0].CallbackData
-}
-
-// freeAddr returns a loopback address no one listens on, for a flag that
-// must be known before the demo listens on it.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // TestStartFailures: when the bot cannot start, the demo says why, without

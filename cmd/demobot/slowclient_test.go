@@ -70,7 +70,7 @@ func TestSlowClients(t *testing.T) {
 	t.Parallel()
 	path := basicAuthFile(t)
 	p := startProcess(t, "-mode", modeWebhook, "-listen", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0", "-web.config.file", path)
-	webhookURL := waitMatch(t, p.stdout.String, webhookLine, 5*time.Second)
+	webhookURL := waitMatch(t, p.Stdout.String, webhookLine, 5*time.Second)
 
 	body := dialSlow(t, p.metricsURL, trickledBody)
 	resp, err := http.ReadResponse(body.r, nil)
@@ -86,11 +86,10 @@ func TestSlowClients(t *testing.T) {
 	dialSlow(t, p.metricsURL, trickledBody)
 	dialSlow(t, webhookURL, trickledHeaders)
 	dialSlow(t, webhookURL, strings.Replace(trickledBody, "GET", "POST", 1))
-	start := time.Now()
-	if code, took := p.signal(t, syscall.SIGTERM), time.Since(start); code != 0 || took > 5*time.Second {
-		t.Errorf("exit status %d %v after SIGTERM with slow clients, want 0 within 5 s; stderr:\n%s", code, took, p.stderr)
+	if code, took := p.Signal(t, syscall.SIGTERM); code != 0 || took > 5*time.Second {
+		t.Errorf("exit status %d %v after SIGTERM with slow clients, want 0 within 5 s; stderr:\n%s", code, took, p.Stderr)
 	}
-	if out := p.stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
+	if out := p.Stdout.String(); !strings.HasSuffix(out, "demobot: stopped\n") {
 		t.Errorf("stdout does not end with the stop line:\n%s", out)
 	}
 }

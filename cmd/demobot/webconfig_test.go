@@ -64,8 +64,8 @@ func TestWebConfigFile(t *testing.T) {
 	t.Parallel()
 	path := basicAuthFile(t)
 	p := startProcess(t, "-listen", "127.0.0.1:0", "-web.config.file", path)
-	if !strings.Contains(p.stdout.String(), "(secured by "+path+")") {
-		t.Errorf("start line does not say the server is secured:\n%s", p.stdout.String())
+	if !strings.Contains(p.Stdout.String(), "(secured by "+path+")") {
+		t.Errorf("start line does not say the server is secured:\n%s", p.Stdout.String())
 	}
 	for _, change := range []struct {
 		name  string
@@ -86,10 +86,10 @@ func TestWebConfigFile(t *testing.T) {
 			t.Errorf("%s: with the password: status %d, want 200", change.name, got)
 		}
 	}
-	if !strings.Contains(p.stderr.String(), "web config file rejected") {
-		t.Errorf("the rejected versions were not logged:\n%s", p.stderr)
+	if !strings.Contains(p.Stderr.String(), "web config file rejected") {
+		t.Errorf("the rejected versions were not logged:\n%s", p.Stderr)
 	}
-	if code := p.signal(t, syscall.SIGTERM); code != 0 {
+	if code, _ := p.Signal(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("exit status %d, want 0", code)
 	}
 }
@@ -171,7 +171,7 @@ func TestWebConfigTLS(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("status %d, want 200", resp.StatusCode)
 	}
-	if code := p.signal(t, syscall.SIGTERM); code != 0 {
+	if code, _ := p.Signal(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("exit status %d, want 0", code)
 	}
 }

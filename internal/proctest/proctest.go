@@ -1,0 +1,74 @@
+// Package proctest runs a program a test built as a process of its own, as
+// a user would run it: its output captured for the test to read, signals
+// sent as a terminal or a supervisor sends them, and the process killed
+// when the test ends, its output logged if the test failed.
+package proctest
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/genapp-go/genapp/internal/syncbuf"
+)
+
+// Process is a running program.
+type Process struct {
+	Cmd            *exec.Cmd
+	Stdout, Stderr *syncbuf.Buffer
+	// Exited is closed once the process has exited; Cmd.ProcessState
+	// then holds its status.
+	Exited chan struct{}
+}
+
+// Start starts cmd with its output captured. It is killed when the test
+// ends, if still running.
+func Start(t testing.TB, cmd *exec.Cmd) *Process {
+	t.Helper()
+	p := &Process{Cmd: cmd, Stdout: &syncbuf.Buffer{}, Stderr: &syncbuf.Buffer{}, Exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.Stdout, p.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { cmd.Wait(); close(p.Exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.Exited
+		if t.Failed() {
+			t.Logf("%s\nstdout:\n%s\nstderr:\n%s", strings.Join(cmd.Args, " "), p.Stdout, p.Stderr)
+		}
+	})
+	return p
+}
+
+// Signal sends sig and returns the exit status and how long the process
+// took to exit. The test fails if it is still running 10 s later.
+func (p *Process) Signal(t testing.TB, sig os.Signal) (code int, took time.Duration) {
+	t.Helper()
+	start := time.Now()
+	if err := p.Cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Exited:
+		return p.Cmd.ProcessState.ExitCode(), time.Since(start)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10 s after %v", sig)
+		return 0, 0
+	}
+}
+
+// FreeAddr returns a loopback address whose port was free a moment ago,
+// for a flag that must be known before the program listens on it.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
