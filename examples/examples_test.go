@@ -6,7 +6,6 @@ package examples
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
@@ -157,8 +156,11 @@ func TestBots(t *testing.T) {
 			if err != nil {
 				t.Fatalf("no reply to /start: %v", err)
 			}
-			data := buttonData(t, sent[0])
-			srv.PressButton(42, data)
+			buttons := sent[0].CallbackData()
+			if len(buttons) != 1 {
+				t.Fatalf("the reply to /start has buttons %q, want one", buttons)
+			}
+			srv.PressButton(42, buttons[0])
 			srv.SendText(42, "hi there")
 			srv.SendText(42, "/nosuchcommand")
 			sent, err = srv.WaitSent(ctx, 4)
@@ -217,20 +219,6 @@ func scrapeUntil(t *testing.T, url string, done func(*promtest.Exposition) bool)
 			return e
 		}
 	}
-}
-
-// buttonData is the callback data of the first inline button of m.
-func buttonData(t *testing.T, m telegramtest.Message) string {
-	t.Helper()
-	var markup struct {
-		InlineKeyboard [][]struct {
-			CallbackData string `json:"callback_data"`
-		} `json:"inline_keyboard"`
-	}
-	if err := json.Unmarshal([]byte(m.ReplyMarkup), &markup); err != nil || len(markup.InlineKeyboard) == 0 || len(markup.InlineKeyboard[0]) == 0 {
-		t.Fatalf("the reply has no inline button: %v", err)
-	}
-	return markup.InlineKeyboard[0][0].CallbackData
 }
 
 // start builds examples/<program> and runs it with env added to the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -230,7 +229,11 @@ func TestWithToken(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				srv.PressButton(42, firstButton(t, sent[0]))
+				buttons := sent[0].CallbackData()
+				if len(buttons) == 0 {
+					t.Fatalf("message %q has no inline button: %q", sent[0].Text, sent[0].ReplyMarkup)
+				}
+				srv.PressButton(42, buttons[0])
 				deliver()
 				if _, err := srv.WaitSent(ctx, 2); err != nil { // the edit
 					t.Fatal(err)
@@ -269,20 +272,6 @@ func TestWithToken(t *testing.T) {
 			})
 		}
 	}
-}
-
-// firstButton returns the callback data of the first inline button of m.
-func firstButton(t *testing.T, m telegramtest.Message) string {
-	t.Helper()
-	var markup struct {
-		InlineKeyboard [][]struct {
-			CallbackData string `json:"callback_data"`
-		} `json:"inline_keyboard"`
-	}
-	if err := json.Unmarshal([]byte(m.ReplyMarkup), &markup); err != nil || len(markup.InlineKeyboard) == 0 || len(markup.InlineKeyboard[0]) == 0 {
-		t.Fatalf("message %q has no inline keyboard: %q (%v)", m.Text, m.ReplyMarkup, err)
-	}
-	return markup.InlineKeyboard[0][0].CallbackData
 }
 
 // TestStartFailures: when the bot cannot start, the demo says why, without

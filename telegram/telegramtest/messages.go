@@ -24,6 +24,28 @@ type Message struct {
 	ReplyMarkup string
 }
 
+// CallbackData returns the callback data of the message's inline buttons,
+// row after row, for the test to press one with [Server.PressButton]. It is
+// empty when the message has no inline keyboard; buttons without callback
+// data (URL buttons, say) give "".
+func (m Message) CallbackData() []string {
+	var markup struct {
+		InlineKeyboard [][]struct {
+			CallbackData string `json:"callback_data"`
+		} `json:"inline_keyboard"`
+	}
+	if json.Unmarshal([]byte(m.ReplyMarkup), &markup) != nil {
+		return nil
+	}
+	var data []string
+	for _, row := range markup.InlineKeyboard {
+		for _, b := range row {
+			data = append(data, b.CallbackData)
+		}
+	}
+	return data
+}
+
 // messageKey identifies a message, as message ids are unique per chat.
 type messageKey struct {
 	chat int64

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -256,5 +257,23 @@ func TestFiles(t *testing.T) {
 	}
 	if r := call(t, srv, "getFile", nil); r.ErrorCode != 400 {
 		t.Errorf("getFile without file_id = %+v, want 400", r)
+	}
+}
+
+// TestCallbackData reads the buttons of a keyboard of two rows, one of
+// them a URL button, and of messages with no inline keyboard.
+func TestCallbackData(t *testing.T) {
+	for _, c := range []struct {
+		markup string
+		want   []string
+	}{
+		{`{"inline_keyboard":[[{"text":"A","callback_data":"a"},{"text":"B","callback_data":"b|1"}],[{"text":"Site","url":"https://example.com"}]]}`, []string{"a", "b|1", ""}},
+		{`{"keyboard":[[{"text":"Help"}]]}`, nil},
+		{``, nil},
+		{`{"inline_keyboard":`, nil},
+	} {
+		if got := (telegramtest.Message{ReplyMarkup: c.markup}).CallbackData(); !slices.Equal(got, c.want) {
+			t.Errorf("CallbackData of %s = %q, want %q", c.markup, got, c.want)
+		}
 	}
 }
