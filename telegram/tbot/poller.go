@@ -163,7 +163,7 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 		case <-ctx.Done():
 		}
 	}()
-	failures := 0
+	var retry polling.Retry
 	for ctx.Err() == nil {
 		updates, err := p.getUpdates(ctx, b)
 		if ctx.Err() != nil {
@@ -175,15 +175,10 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 				p.err = err
 				return
 			}
-			wait := err.RetryAfter
-			if wait == 0 {
-				wait = polling.Backoff(failures)
-			}
-			failures++
-			polling.Sleep(ctx.Done(), wait)
+			polling.Sleep(ctx.Done(), retry.Failed(err.RetryAfter))
 			continue
 		}
-		failures = 0
+		retry.Succeeded()
 		for _, u := range updates {
 			select {
 			case dest <- u:

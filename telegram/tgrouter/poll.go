@@ -69,7 +69,7 @@ func (r *Router) Poll(ctx context.Context, api *tgbotapi.BotAPI, cfg tgbotapi.Up
 // Bot API says to stop (the error).
 func (r *Router) poll(ctx context.Context, api *tgbotapi.BotAPI, cfg tgbotapi.UpdateConfig, out chan<- tgbotapi.Update) error {
 	mask := bottoken.NewMasker(api.Token)
-	failures := 0
+	var retry polling.Retry
 	for ctx.Err() == nil {
 		updates, f := r.getUpdates(ctx, api, &cfg, mask)
 		if ctx.Err() != nil {
@@ -82,16 +82,12 @@ func (r *Router) poll(ctx context.Context, api *tgbotapi.BotAPI, cfg tgbotapi.Up
 				r.log.ErrorContext(ctx, "telegram polling failed", "error", err)
 				return err
 			}
-			wait := f.retryAfter
-			if wait == 0 {
-				wait = polling.Backoff(failures)
-			}
-			failures++
+			wait := retry.Failed(f.retryAfter)
 			r.log.ErrorContext(ctx, "telegram polling failed", "error", msg, "retry_in", wait)
 			polling.Sleep(ctx.Done(), wait)
 			continue
 		}
-		failures = 0
+		retry.Succeeded()
 		for _, u := range updates {
 			select {
 			case out <- u:

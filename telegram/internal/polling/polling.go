@@ -22,6 +22,25 @@ const (
 // MaxRetryAfter caps the retry_after of a 429 that a poller waits.
 const MaxRetryAfter = time.Hour
 
+// Retry counts the getUpdates that failed in a row and says how long to
+// wait after each. The zero value is ready to use.
+type Retry struct{ failures int }
+
+// Failed returns how long to wait after one more failure: retryAfter when
+// the Bot API asked for a wait (a 429), else Backoff.
+func (r *Retry) Failed(retryAfter time.Duration) time.Duration {
+	wait := retryAfter
+	if wait == 0 {
+		wait = Backoff(r.failures)
+	}
+	r.failures++
+	return wait
+}
+
+// Succeeded ends a run of failures: the next backoff starts from
+// MinBackoff again.
+func (r *Retry) Succeeded() { r.failures = 0 }
+
 // Backoff is the wait after failures failures in a row, and one more.
 func Backoff(failures int) time.Duration {
 	d := MaxBackoff

@@ -39,3 +39,24 @@ func TestSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestRetry: a retry_after is waited as it is and still counts as a
+// failure; the backoff doubles with each failure in a row and starts again
+// after a success.
+func TestRetry(t *testing.T) {
+	var r Retry
+	within := func(d, want time.Duration) bool { return d >= want/2 && d <= want }
+	if d := r.Failed(0); !within(d, MinBackoff) {
+		t.Errorf("first failure: wait %v, want %v to %v", d, MinBackoff/2, MinBackoff)
+	}
+	if d := r.Failed(7 * time.Second); d != 7*time.Second {
+		t.Errorf("a 429 with retry_after 7 s: wait %v", d)
+	}
+	if d := r.Failed(0); !within(d, 4*MinBackoff) {
+		t.Errorf("third failure in a row: wait %v, want %v to %v", d, 2*MinBackoff, 4*MinBackoff)
+	}
+	r.Succeeded()
+	if d := r.Failed(0); !within(d, MinBackoff) {
+		t.Errorf("first failure after a success: wait %v, want %v to %v", d, MinBackoff/2, MinBackoff)
+	}
+}
