@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -17,6 +16,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/genapp-go/genapp/telegram/internal/pollingtest"
 	"github.com/genapp-go/genapp/telegram/tbot"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -343,15 +343,7 @@ func TestPollerEmptyAnswersAtOnce(t *testing.T) {
 // backwards) gets each handled once and a handful of requests, not a busy
 // loop that hands the same update to the bot thousands of times.
 func TestPollerConfirmedUpdatesAgain(t *testing.T) {
-	update := func(id int) string {
-		return fmt.Sprintf(`{"ok":true,"result":[{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}]}`, id)
-	}
-	for name, answers := range map[string][]string{
-		"repeating": {update(5)},
-		"backwards": {update(7), update(3)},
-		"largest":   {update(math.MaxInt)}, // the next offset would overflow
-		"negative":  {update(-5)},
-	} {
+	for name, answers := range pollingtest.ConfirmedAgain() {
 		t.Run(name, func(t *testing.T) {
 			srv, calls := hostileAPI(t, http.StatusOK, answers...)
 			bot := newPollerBot(t, srv.URL, "TOKEN")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/syncbuf"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
+	"github.com/genapp-go/genapp/telegram/internal/pollingtest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 	"github.com/genapp-go/genapp/telegram/tgrouter"
 )
@@ -212,15 +212,7 @@ func TestPollKeepsTheTokenSecret(t *testing.T) {
 // backwards) gets each handled once and a handful of requests, not a busy
 // loop that runs the handler on the same update thousands of times.
 func TestPollConfirmedUpdatesAgain(t *testing.T) {
-	update := func(id int) string {
-		return fmt.Sprintf(`{"ok":true,"result":[{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}]}`, id)
-	}
-	for name, answers := range map[string][]string{
-		"repeating": {update(5)},
-		"backwards": {update(7), update(3)},
-		"largest":   {update(math.MaxInt)}, // the next offset would overflow
-		"negative":  {update(-5)},
-	} {
+	for name, answers := range pollingtest.ConfirmedAgain() {
 		t.Run(name, func(t *testing.T) {
 			var calls, handled atomic.Int64
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

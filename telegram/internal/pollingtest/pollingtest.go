@@ -1,0 +1,27 @@
+// Package pollingtest holds the hostile getUpdates answers that the tests
+// of every adapter's poller replay, so that each adapter is attacked with
+// the same ones.
+package pollingtest
+
+import (
+	"fmt"
+	"math"
+)
+
+// ConfirmedAgain returns, by case, the getUpdates answers of a Bot API
+// that sends updates the offset confirmed already, answer after answer
+// (the last one repeated): the same update again, IDs going backwards, and
+// IDs no offset can confirm (the largest int, past which the next offset
+// would overflow, and a negative one). A poller must hand each such update
+// to the bot at most once and must not poll in a busy loop.
+func ConfirmedAgain() map[string][]string {
+	update := func(id int) string {
+		return fmt.Sprintf(`{"ok":true,"result":[{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}]}`, id)
+	}
+	return map[string][]string{
+		"repeating": {update(5)},
+		"backwards": {update(7), update(3)},
+		"largest":   {update(math.MaxInt)},
+		"negative":  {update(-5)},
+	}
+}
