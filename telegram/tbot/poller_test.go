@@ -81,16 +81,6 @@ func pollFor(t *testing.T, p tele.Poller, bot *tele.Bot, window time.Duration) (
 	return updates, false
 }
 
-func getUpdatesCalls(srv *telegramtest.Server) int {
-	n := 0
-	for _, c := range srv.Calls() {
-		if c.Method == "getUpdates" {
-			n++
-		}
-	}
-	return n
-}
-
 // TestPollerFailingAPI: against a Bot API whose getUpdates always fails,
 // the Poller sends a handful of requests where telebot's LongPoller sends
 // thousands, stops on 401 and 409, waits the retry_after of a 429 and
@@ -117,7 +107,7 @@ func TestPollerFailingAPI(t *testing.T) {
 			p := tbot.NewPoller(nil, tbot.WithPollTimeout(time.Second))
 			_, returned := pollFor(t, p, bot.Bot, window)
 
-			calls := getUpdatesCalls(srv)
+			calls := pollingtest.GetUpdatesCalls(srv)
 			if calls < 1 || calls > tc.maxCalls {
 				t.Errorf("%d getUpdates in %v, want 1 to %d", calls, window, tc.maxCalls)
 			}
@@ -154,7 +144,7 @@ func TestLongPollerFailingAPI(t *testing.T) {
 	srv.Inject("getUpdates", telegramtest.Fault{Status: 502, Times: -1})
 	bot := newPollerBot(t, srv.URL, srv.Token)
 	pollFor(t, &tele.LongPoller{Timeout: time.Second}, bot.Bot, 300*time.Millisecond)
-	if calls := getUpdatesCalls(srv); calls < 20 {
+	if calls := pollingtest.GetUpdatesCalls(srv); calls < 20 {
 		t.Errorf("LongPoller sent %d getUpdates, expected it to hammer the API", calls)
 	}
 	if errs := bot.onError(); len(errs) != 0 {

@@ -47,16 +47,6 @@ func newAPI(t *testing.T, url, token string) *tgbotapi.BotAPI {
 	return api
 }
 
-func getUpdatesCalls(srv *telegramtest.Server) int {
-	n := 0
-	for _, c := range srv.Calls() {
-		if c.Method == "getUpdates" {
-			n++
-		}
-	}
-	return n
-}
-
 // TestPollFailingAPI: against a Bot API whose getUpdates always fails,
 // Poll sends a handful of requests, stops on 401 and 409 with an error
 // that says why, waits the retry_after of a 429, and logs every failure.
@@ -81,7 +71,7 @@ func TestPollFailingAPI(t *testing.T) {
 			r := newRouter(t, tgrouter.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 			early, err := pollFor(t, r, newAPI(t, srv.URL, srv.Token), 1500*time.Millisecond)
 
-			calls := getUpdatesCalls(srv)
+			calls := pollingtest.GetUpdatesCalls(srv)
 			if calls < 1 || calls > tc.maxCalls {
 				t.Errorf("%d getUpdates in 1.5 s, want 1 to %d", calls, tc.maxCalls)
 			}

@@ -1,11 +1,13 @@
-// Package pollingtest holds the hostile getUpdates answers that the tests
-// of every adapter's poller replay, so that each adapter is attacked with
-// the same ones.
+// Package pollingtest is what the tests of every adapter's getUpdates
+// poller share: the hostile answers they replay, so that each adapter is
+// attacked with the same ones, and what they count.
 package pollingtest
 
 import (
 	"fmt"
 	"math"
+
+	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
 // ConfirmedAgain returns, by case, the getUpdates answers of a Bot API
@@ -24,4 +26,15 @@ func ConfirmedAgain() map[string][]string {
 		"largest":   {update(math.MaxInt)},
 		"negative":  {update(-5)},
 	}
+}
+
+// GetUpdatesCalls is how many getUpdates calls srv received.
+func GetUpdatesCalls(srv *telegramtest.Server) int {
+	n := 0
+	for _, c := range srv.Calls() {
+		if c.Method == "getUpdates" {
+			n++
+		}
+	}
+	return n
 }
