@@ -22,7 +22,8 @@ const (
 	cleanupFailEvery = 5
 )
 
-var errCleanupBusy = errors.New("session store busy (fails on purpose every 5th run)")
+// errCleanupBusy names itself, so that its series reads error_name="store_busy".
+var errCleanupBusy = metrics.NamedError("store_busy", errors.New("session store busy (fails on purpose every 5th run)"))
 
 // sessions remembers when each chat was last seen.
 type sessions struct {
