@@ -53,6 +53,7 @@ type families struct {
 	actionSize     *prometheus.CounterVec
 	overflow       *prometheus.CounterVec
 	llm            llmFamilies
+	process        processGauges
 	compat         Compatibility
 
 	actions  seriesCache[string, *actionSeries]
@@ -236,7 +237,8 @@ func newFamilies(constLabels prometheus.Labels, compat Compatibility) *families 
 				" because they were too long or their families reached their series limit",
 			ConstLabels: constLabels,
 		}, []string{"label"}),
-		llm: newLLMFamilies(constLabels),
+		llm:     newLLMFamilies(constLabels),
+		process: newProcessGauges(constLabels),
 	}
 }
 
@@ -253,11 +255,17 @@ func (f *families) Describe(ch chan<- *prometheus.Desc) {
 	for _, c := range f.collectors() {
 		c.Describe(ch)
 	}
+	if f.compat != LLMCommon22 {
+		f.process.describe(ch)
+	}
 }
 
 // Collect implements prometheus.Collector.
 func (f *families) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range f.collectors() {
 		c.Collect(ch)
+	}
+	if f.compat != LLMCommon22 {
+		f.process.collect(ch)
 	}
 }
