@@ -54,6 +54,7 @@ type families struct {
 	overflow       *prometheus.CounterVec
 	llm            llmFamilies
 	process        processGauges
+	pools          *sqlPools
 	compat         Compatibility
 
 	actions  seriesCache[string, *actionSeries]
@@ -239,6 +240,7 @@ func newFamilies(constLabels prometheus.Labels, compat Compatibility) *families 
 		}, []string{"label"}),
 		llm:     newLLMFamilies(constLabels),
 		process: newProcessGauges(constLabels),
+		pools:   newSQLPools(constLabels),
 	}
 }
 
@@ -257,6 +259,7 @@ func (f *families) Describe(ch chan<- *prometheus.Desc) {
 	}
 	if f.compat != LLMCommon22 {
 		f.process.describe(ch)
+		f.pools.describe(ch)
 	}
 }
 
@@ -267,5 +270,6 @@ func (f *families) Collect(ch chan<- prometheus.Metric) {
 	}
 	if f.compat != LLMCommon22 {
 		f.process.collect(ch)
+		f.pools.collect(ch)
 	}
 }

@@ -79,12 +79,13 @@ func replay26(m *Metrics) {
 	m.RecordLLMUsage(ctx, call, LLMUsage{Input: 100, Output: 20})
 	m.RecordLLMError(ctx, call, "validation")
 	m.RecordLLMTimeToFirstToken(ctx, call, 300*time.Millisecond)
+	_ = m.RegisterPool("sessions", func() PoolStats { return PoolStats{Busy: 2, Free: 3, Size: 10} })
 }
 
 // checkParity compares the genapp_* families of got with those of the
 // reference file: the same families, and in each the reference's series
-// exactly, with its type, help, labels and values. Gauges, whose values are
-// read from the process, are compared by their labels only.
+// exactly, with its type, help, labels and values. The process gauges,
+// whose values are read from /proc, are compared by their labels only.
 func checkParity(t *testing.T, referenceFile string, got *promtest.Exposition) {
 	t.Helper()
 	refText, err := os.ReadFile(referenceFile)
@@ -143,6 +144,9 @@ func labelMap(m *dto.Metric) promtest.Labels {
 func compareSample(t *testing.T, name string, labels promtest.Labels, ref, got *dto.Metric) {
 	t.Helper()
 	if ref.GetGauge() != nil {
+		if r, g := ref.GetGauge().GetValue(), got.GetGauge().GetValue(); r != g && !strings.HasPrefix(name, "genapp_process_") {
+			t.Errorf("%s%v = %v, reference %v", name, labels, g, r)
+		}
 		return
 	}
 	if ref.GetCounter() != nil {
