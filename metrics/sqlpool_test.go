@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver: tests only
 	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite" // the SQLite driver, pure Go: tests only
+
+	"github.com/genapp-go/genapp/internal/toolstest"
 )
 
 // wantPool checks the four gauges of database exactly.
@@ -89,6 +92,17 @@ func openSQLite(t *testing.T) *sql.DB {
 }
 
 func TestRegisterDBSQLite(t *testing.T) { testPoolLoad(t, openSQLite(t)) }
+
+// TestRegisterDBPostgres runs the same load on a real PostgreSQL server,
+// through pgx's database/sql driver.
+func TestRegisterDBPostgres(t *testing.T) {
+	db, err := sql.Open("pgx", toolstest.StartPostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	testPoolLoad(t, db)
+}
 
 // TestRegisterDBMistakes: each mistake is an error that names it, and
 // nothing is registered.
