@@ -32,6 +32,12 @@
 // [WithLLMAgent], [WithLLMTool] and [WithLLMFallback] carrying labels in the
 // context.
 //
+// With llm_common 2.6 come the genapp_process_* gauges (memory, threads, CPU,
+// page faults, context switches), read from /proc at each scrape, and the
+// genapp_sql_pool_* gauges of the pools given to [RegisterDB] (a *sql.DB) or
+// [Metrics.RegisterPool] (any other pool; package
+// [github.com/genapp-go/genapp/metrics/pgxmetrics] for pgx).
+//
 // Until Init is called (in unit tests, say) every one of these works and
 // records nothing: wrapped code behaves exactly as it would unwrapped.
 //
