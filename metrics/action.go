@@ -20,32 +20,67 @@ const (
 // has no status="error" series and one that never reported a size has no
 // genapp_action_size_total series.
 type actionSeries struct {
-	duration   prometheus.Observer
-	ok, failed lazyChild[prometheus.Counter]
-	size       lazyChild[prometheus.Counter]
+	f        *families
+	name     string // the key in f.actions: the name as given, or OverflowValue
+	duration prometheus.Observer
+	ok       lazyChild[prometheus.Counter]
+	failed   lazyChild[prometheus.Counter] // LLMCommon22 only: no error_name
+	size     lazyChild[prometheus.Counter]
 }
 
 func (m *Metrics) actionSeries(name string) *actionSeries {
 	reason := fit(name, true)
 	if reason < 0 {
-		s, ok := m.f.actions.loadOrCreate(name, m.f.maxKeys, m.newActionSeries)
+		s, ok := m.f.actions.loadOrCreate(name, m.f.maxKeys, m.f.newActionSeries)
 		if ok {
 			return s
 		}
 		reason = limitReached
 	}
 	m.f.fold(foldName, reason, len(name))
-	return m.f.actions.overflow(OverflowValue, m.newActionSeries)
+	return m.f.actions.overflow(OverflowValue, m.f.newActionSeries)
 }
 
-func (m *Metrics) newActionSeries(name string) *actionSeries {
+func (f *families) newActionSeries(name string) *actionSeries {
 	v := labelValue(name)
-	return &actionSeries{
-		duration: m.f.actionDuration.WithLabelValues(v),
-		ok:       lazyWith(m.f.actionCount.WithLabelValues, v, StatusOK),
-		failed:   lazyWith(m.f.actionCount.WithLabelValues, v, StatusError),
-		size:     lazyWith(m.f.actionSize.WithLabelValues, v),
+	s := &actionSeries{
+		f:        f,
+		name:     name,
+		duration: f.actionDuration.WithLabelValues(v),
+		size:     lazyWith(f.actionSize.WithLabelValues, v),
 	}
+	if f.compat == LLMCommon22 {
+		s.ok = lazyWith(f.actionCount.WithLabelValues, v, StatusOK)
+		s.failed = lazyWith(f.actionCount.WithLabelValues, v, StatusError)
+	} else {
+		s.ok = lazyWith(f.actionCount.WithLabelValues, v, StatusOK, "")
+	}
+	return s
+}
+
+// failureKey selects a genapp_action_count_total series with status error.
+type failureKey struct{ name, errorName string }
+
+// failure returns the counter of s failing with errorName.
+func (s *actionSeries) failure(errorName string) prometheus.Counter {
+	if s.f.compat == LLMCommon22 {
+		return s.failed.get()
+	}
+	f := s.f
+	reason := fit(errorName, false)
+	if reason >= 0 {
+		f.fold(foldErrorName, reason, len(errorName))
+		errorName = OverflowValue
+	}
+	if c, ok := f.failures.loadOrCreate(failureKey{s.name, errorName}, f.maxKeys, f.newFailure); ok {
+		return c
+	}
+	f.fold(foldErrorName, limitReached, len(errorName))
+	return f.failures.overflow(failureKey{OverflowValue, OverflowValue}, f.newFailure)
+}
+
+func (f *families) newFailure(k failureKey) prometheus.Counter {
+	return f.actionCount.WithLabelValues(labelValue(k.name), StatusError, labelValue(k.errorName))
 }
 
 // lazyChild is a child of a family, created by create on first use.
@@ -114,12 +149,19 @@ func (a *Action) Size(n int) {
 }
 
 // Fail marks the action failed: it ends with status "error" even when no
-// error is returned.
+// error is returned, and error_name [ErrorNameFailed] then.
 func (a *Action) Fail() { a.failed = true }
 
 // End records the action: its duration, its size, and its status: "error"
 // when *errp is non-nil, when [Action.Fail] was called or when the code
 // panics, "ok" otherwise. errp may be nil.
+//
+// The error_name label says why an action failed, never with the error's
+// text: "" when it succeeded; else, in this order, [ErrorNamePanic], the name
+// an error in the chain of *errp gives itself (see [NamedError]),
+// [ErrorNameDeadline], [ErrorNameCanceled], [ErrorNameTimeout],
+// [ErrorNameOther] for any other error, and [ErrorNameFailed] for a
+// [Action.Fail] without an error.
 //
 // End must be deferred directly (defer a.End(&err)) so that it sees a panic;
 // it records the panic and lets it continue unchanged. It never changes *errp.
@@ -132,21 +174,29 @@ func (a *Action) End(errp *error) {
 		return
 	}
 	if r := recover(); r != nil {
-		a.record(true)
+		a.record(ErrorNamePanic)
 		panic(r)
 	}
-	a.record(a.failed || (errp != nil && *errp != nil))
+	switch {
+	case errp != nil && *errp != nil:
+		a.record(errorName(*errp))
+	case a.failed:
+		a.record(ErrorNameFailed)
+	default:
+		a.record("")
+	}
 }
 
-func (a *Action) record(failed bool) {
+// record records the action, failed with errorName unless it is "".
+func (a *Action) record(errorName string) {
 	s := a.series
 	a.series = nil // a second End records nothing
 	s.duration.Observe((now() - a.start).Seconds())
 	if a.size > 0 {
 		s.size.get().Add(float64(a.size))
 	}
-	if failed {
-		s.failed.get().Inc()
+	if errorName != "" {
+		s.failure(errorName).Inc()
 	} else {
 		s.ok.get().Inc()
 	}

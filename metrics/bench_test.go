@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,22 @@ func BenchmarkTrack(b *testing.B) {
 		a := m.Track("start_handler")
 		defer a.End(&err)
 		a.Size(3)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		track()
+	}
+}
+
+// BenchmarkTrackFailed is one tracked action that fails with a wrapped
+// error: the error_name lookup walks the chain.
+func BenchmarkTrackFailed(b *testing.B) {
+	m := newBench(b)
+	err := fmt.Errorf("refresh: %w", context.DeadlineExceeded)
+	track := func() {
+		err := err
+		a := m.Track("start_handler")
+		defer a.End(&err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {

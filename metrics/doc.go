@@ -1,15 +1,20 @@
 // Package metrics is the Go port of the Python package llm_common.prometheus.
 //
-// It exports the six genapp_* metric families that existing Grafana dashboards
-// and alerts are built on, with exactly the names, help strings, label names
-// and buckets of llm_common 2.2.0:
+// It exports the genapp_* metric families that existing Grafana dashboards
+// and alerts are built on, with the names, help strings, label names and
+// buckets of llm_common:
 //
 //	genapp_http_requests_total        counter   method, status, resource, app_type, env, app
 //	genapp_http_request_duration_sec  histogram method, status, resource, app_type, env, app
 //	genapp_http_request_size_bytes    histogram resource, status, method, direction, app_type, env, app
-//	genapp_action_count_total         counter   name, status, env, app
+//	genapp_action_count_total         counter   name, status, error_name, env, app
 //	genapp_action_duration_sec        histogram name, env, app
 //	genapp_action_size_total          counter   name, env, app
+//
+// error_name says why an action failed, in a bounded name (see [Action.End]
+// and [NamedError]). That is llm_common 2.6, the default; [WithCompatibility]
+// with [LLMCommon22] serves llm_common 2.2.0's page byte for byte, without
+// error_name and the families 2.6 added.
 //
 // [Init] builds the families once per process and makes them the default used
 // by the package-level functions: [Track] and [Wrap] for any code section (the
@@ -26,6 +31,12 @@
 // and [RecordLLMTimeToFirstToken] record what no transport sees, with
 // [WithLLMAgent], [WithLLMTool] and [WithLLMFallback] carrying labels in the
 // context.
+//
+// With llm_common 2.6 come the genapp_process_* gauges (memory, threads, CPU,
+// page faults, context switches), read from /proc at each scrape, and the
+// genapp_sql_pool_* gauges of the pools given to [RegisterDB] (a *sql.DB) or
+// [Metrics.RegisterPool] (any other pool; package
+// [github.com/genapp-go/genapp/metrics/pgxmetrics] for pgx).
 //
 // Until Init is called (in unit tests, say) every one of these works and
 // records nothing: wrapped code behaves exactly as it would unwrapped.

@@ -55,8 +55,8 @@ func ExampleTrack() {
 	printSeries(m, "genapp_action_count_total")
 	printSeries(m, "genapp_action_size_total")
 	// Output:
-	// genapp_action_count_total{app="demobot",env="dev",name="summarise_llm_call",status="error"} 1
-	// genapp_action_count_total{app="demobot",env="dev",name="summarise_llm_call",status="ok"} 1
+	// genapp_action_count_total{app="demobot",env="dev",error_name="",name="summarise_llm_call",status="ok"} 1
+	// genapp_action_count_total{app="demobot",env="dev",error_name="error",name="summarise_llm_call",status="error"} 1
 	// genapp_action_size_total{app="demobot",env="dev",name="summarise_llm_call"} 2
 }
 
@@ -73,7 +73,7 @@ func ExampleWrap() {
 	}
 	printSeries(m, "genapp_action_count_total")
 	// Output:
-	// genapp_action_count_total{app="demobot",env="dev",name="cleanup_task",status="ok"} 3
+	// genapp_action_count_total{app="demobot",env="dev",error_name="",name="cleanup_task",status="ok"} 3
 }
 
 func ExampleWrapValueIn() {
@@ -88,7 +88,7 @@ func ExampleWrapValueIn() {
 	printSeries(m, "genapp_action_count_total")
 	// Output:
 	// 42 <nil>
-	// genapp_action_count_total{app="demobot",env="dev",name="count_users_task",status="ok"} 1
+	// genapp_action_count_total{app="demobot",env="dev",error_name="",name="count_users_task",status="ok"} 1
 }
 
 func ExampleMiddleware() {

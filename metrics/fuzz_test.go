@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,8 @@ func hasDigitRun(s string, n int) bool {
 	return false
 }
 
-// FuzzLabelBounds: whatever a caller or a client supplies, every recorded
+// FuzzLabelBounds: whatever a caller or a client supplies (error names
+// included), every recorded
 // label value is valid UTF-8 of at most MaxLabelLen bytes, and every
 // observation is recorded exactly once.
 func FuzzLabelBounds(f *testing.F) {
@@ -84,6 +86,9 @@ func FuzzLabelBounds(f *testing.F) {
 			a := m.Track(name)
 			a.Size(int(size))
 			a.End(nil)
+			err := NamedError(resource, errors.New("x")) // an error name as long or invalid as any resource
+			failed := m.Track(name)
+			failed.End(&err)
 			m.RecordHTTP(Exchange{AppType: appType, Method: method, Resource: resource, Status: status, RequestSize: size, Duration: time.Duration(size)})
 		}
 		e := scrape(t, m)
@@ -99,8 +104,11 @@ func FuzzLabelBounds(f *testing.F) {
 		if got := e.Sum("genapp_http_requests_total", nil); got != 2 {
 			t.Fatalf("%v exchanges recorded, want 2", got)
 		}
-		if got := e.Sum("genapp_action_count_total", nil); got != 2 {
-			t.Fatalf("%v actions recorded, want 2", got)
+		if got := e.Sum("genapp_action_count_total", nil); got != 4 {
+			t.Fatalf("%v actions recorded, want 4", got)
+		}
+		if n := e.Series("genapp_action_count_total"); n > 4 {
+			t.Fatalf("genapp_action_count_total has %d series, past the limit of 4", n)
 		}
 	})
 }

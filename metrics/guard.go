@@ -34,20 +34,28 @@ const MaxLabelLen = 128
 //     [MaxLabelLen] is recorded with that label folded, and once the
 //     genapp_llm_* families are full, a call with a new combination of
 //     labels under "{overflow}" in all six shared labels (a new error name
-//     of genapp_llm_errors_total, in those and name).
+//     of genapp_llm_errors_total, in those and name);
+//   - a failed action's error name (see [NamedError]) longer than
+//     [MaxLabelLen] is recorded as error_name="{overflow}", and once
+//     genapp_action_count_total holds as many failure series as it may, a
+//     failure with a new pair of name and error name under "{overflow}" in
+//     both.
 //
 // genapp_series_overflow_total counts each folded observation once, by the
 // label that did not fit: label="name" for actions; for HTTP exchanges
 // label="resource" when the resource was too long or the series limit was
-// reached, else label="app_type"; label="llm" for LLM calls. A warning is
+// reached, else label="app_type"; label="llm" for LLM calls; label="error_name"
+// for error names. A warning is
 // logged the first time each label folds for each reason.
 const OverflowValue = "{overflow}"
 
-// guard bounds the caches of action names and HTTP exchanges. A name can take
-// two series in genapp_action_count_total (ok and error) and an exchange two
-// in genapp_http_request_size_bytes (in and out), and so can the overflow
-// name and exchange: with maxKeys = (maxSeries-2)/2, no family holds more
-// than maxSeries series.
+// guard bounds the caches of action names, failures and HTTP exchanges. A
+// name takes one series in genapp_action_count_total with status ok, and
+// each pair of name and error name one with status error (two caches of
+// maxKeys keys each, and their overflow keys); an exchange takes two in
+// genapp_http_request_size_bytes (in and out), and so does the overflow
+// exchange: with maxKeys = (maxSeries-2)/2, no family holds more than
+// maxSeries series.
 type guard struct {
 	maxSeries, maxKeys int
 	logger             *slog.Logger
@@ -72,9 +80,10 @@ const (
 	foldResource
 	foldAppType
 	foldLLM
+	foldErrorName
 )
 
-var foldLabels = [...]string{foldName: "name", foldResource: "resource", foldAppType: "app_type", foldLLM: "llm"}
+var foldLabels = [...]string{foldName: "name", foldResource: "resource", foldAppType: "app_type", foldLLM: "llm", foldErrorName: "error_name"}
 
 // Why a value folds, as the warning says it.
 const (

@@ -45,7 +45,7 @@ func RecordLLMRequest(ctx context.Context, call LLMCall) { Default().RecordLLMRe
 
 // RecordLLMRequest counts one call in genapp_llm_requests_total.
 func (m *Metrics) RecordLLMRequest(ctx context.Context, call LLMCall) {
-	if m == nil {
+	if !m.recordsLLM() {
 		return
 	}
 	m.f.llmSeries(ctx, call).requests.get().Inc()
@@ -65,7 +65,7 @@ func RecordLLMUsage(ctx context.Context, call LLMCall, u LLMUsage) {
 // report them add no series. It does not count the request: see
 // [Metrics.RecordLLMRequest].
 func (m *Metrics) RecordLLMUsage(ctx context.Context, call LLMCall, u LLMUsage) {
-	if m == nil {
+	if !m.recordsLLM() {
 		return
 	}
 	s := m.f.llmSeries(ctx, call)
@@ -92,7 +92,7 @@ func RecordLLMError(ctx context.Context, call LLMCall, name string) {
 // with the answer, such as "validation", "refusal" or "truncated". Like the
 // other label values it is bounded: see [OverflowValue].
 func (m *Metrics) RecordLLMError(ctx context.Context, call LLMCall, name string) {
-	if m == nil {
+	if !m.recordsLLM() {
 		return
 	}
 	m.f.llmErrorCounter(ctx, call, name).Inc()
@@ -109,7 +109,7 @@ func RecordLLMTimeToFirstToken(ctx context.Context, call LLMCall, d time.Duratio
 // request until its first output: the wait a chat user feels. This
 // family is this module's extension, not one of llm_common's.
 func (m *Metrics) RecordLLMTimeToFirstToken(ctx context.Context, call LLMCall, d time.Duration) {
-	if m == nil {
+	if !m.recordsLLM() {
 		return
 	}
 	m.f.llmSeries(ctx, call).ttft.get().Observe(max(d, 0).Seconds())
@@ -157,3 +157,7 @@ func WithLLMFallback(ctx context.Context, fallback bool) context.Context {
 	c.fallback = fallback
 	return context.WithValue(ctx, llmContextKey{}, c)
 }
+
+// recordsLLM reports whether m records LLM calls: it is not nil and has the
+// genapp_llm_* families (see [LLMCommon22]).
+func (m *Metrics) recordsLLM() bool { return m != nil && m.f.compat != LLMCommon22 }

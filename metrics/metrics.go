@@ -20,7 +20,7 @@ func Envs() []string { return slices.Clone(envs) }
 
 var envs = []string{"dev", "preprod", "prod"}
 
-// Metrics holds the six genapp_* families of one project and environment.
+// Metrics holds the genapp_* families of one project and environment.
 //
 // All methods are safe for concurrent use. A nil *Metrics is valid and records
 // nothing, which is what the package-level functions use before [Init].
@@ -39,8 +39,8 @@ type Metrics struct {
 	f            *families
 }
 
-// families is the one collector registered for an app and env: the seven
-// families (and the genapp_llm_* ones) with the caches of their children. Registering them as one
+// families is the one collector registered for an app and env: the
+// genapp_* families of its [Compatibility] with the caches of their children. Registering them as one
 // collector makes registration all or none, and lets a second Init on the
 // same registry find and share them (through AlreadyRegisteredError), so that
 // counts and series limits hold per family, not per instance.
@@ -53,14 +53,18 @@ type families struct {
 	actionSize     *prometheus.CounterVec
 	overflow       *prometheus.CounterVec
 	llm            llmFamilies
+	process        processGauges
+	pools          *sqlPools
+	compat         Compatibility
 
-	actions seriesCache[string, *actionSeries]
-	https   seriesCache[exchangeKey, *httpSeries]
+	actions  seriesCache[string, *actionSeries]
+	failures seriesCache[failureKey, prometheus.Counter] // genapp_action_count_total{status="error"} in 2.6
+	https    seriesCache[exchangeKey, *httpSeries]
 	guard
 }
 
-// Option configures [New] and [Init]: [WithRegistry], [WithMaxSeries] and
-// [WithLogger]. The other functions of this package that take options have
+// Option configures [New] and [Init]: [WithRegistry], [WithMaxSeries],
+// [WithLogger] and [WithCompatibility]. The other functions of this package that take options have
 // option types of their own, so that an option given to the wrong function
 // does not compile: [MiddlewareOption] for [Middleware], [ServeOption] for
 // [Serve]. The outbound clients of package httpclient take an instance with
@@ -72,6 +76,7 @@ type config struct {
 	gatherer   prometheus.Gatherer
 	maxSeries  int
 	logger     *slog.Logger
+	compat     Compatibility
 	errs       []error // what the options found wrong, returned by New
 }
 
@@ -147,7 +152,7 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
-	f := newFamilies(prometheus.Labels{"app": project, "env": env})
+	f := newFamilies(prometheus.Labels{"app": project, "env": env}, c.compat)
 	f.initGuard(c.maxSeries, c.logger)
 	if err := c.registerer.Register(f); err != nil {
 		var are prometheus.AlreadyRegisteredError
@@ -199,8 +204,13 @@ var (
 // newFamilies creates the families with app and env as constant labels: the
 // exposition carries them like any label, and the hot path hashes two label
 // values fewer.
-func newFamilies(constLabels prometheus.Labels) *families {
+func newFamilies(constLabels prometheus.Labels, compat Compatibility) *families {
+	countLabels := []string{"name", "status", "error_name"}
+	if compat == LLMCommon22 {
+		countLabels = countLabels[:2]
+	}
 	return &families{
+		compat: compat,
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "genapp_http_requests_total", Help: "Total number of HTTP requests", ConstLabels: constLabels,
 		}, []string{"method", "status", "resource", "app_type"}),
@@ -214,7 +224,7 @@ func newFamilies(constLabels prometheus.Labels) *families {
 		}, []string{"resource", "status", "method", "direction", "app_type"}),
 		actionCount: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "genapp_action_count_total", Help: "Total action requests", ConstLabels: constLabels,
-		}, []string{"name", "status"}),
+		}, countLabels),
 		actionDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "genapp_action_duration_sec", Help: "Action request latency", ConstLabels: constLabels,
 			Buckets: actionDurationBuckets,
@@ -224,17 +234,22 @@ func newFamilies(constLabels prometheus.Labels) *families {
 		}, []string{"name"}),
 		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "genapp_series_overflow_total",
-			Help: "Observations whose action name, HTTP labels or LLM labels were folded into " + OverflowValue +
+			Help: "Observations whose action name or error name, HTTP labels or LLM labels were folded into " + OverflowValue +
 				" because they were too long or their families reached their series limit",
 			ConstLabels: constLabels,
 		}, []string{"label"}),
-		llm: newLLMFamilies(constLabels),
+		llm:     newLLMFamilies(constLabels),
+		process: newProcessGauges(constLabels),
+		pools:   newSQLPools(constLabels),
 	}
 }
 
 func (f *families) collectors() []prometheus.Collector {
-	return append([]prometheus.Collector{f.httpRequests, f.httpDuration, f.httpSize, f.actionCount, f.actionDuration, f.actionSize, f.overflow},
-		f.llm.collectors()...)
+	c := []prometheus.Collector{f.httpRequests, f.httpDuration, f.httpSize, f.actionCount, f.actionDuration, f.actionSize, f.overflow}
+	if f.compat == LLMCommon22 {
+		return c
+	}
+	return append(c, f.llm.collectors()...)
 }
 
 // Describe implements prometheus.Collector.
@@ -242,11 +257,19 @@ func (f *families) Describe(ch chan<- *prometheus.Desc) {
 	for _, c := range f.collectors() {
 		c.Describe(ch)
 	}
+	if f.compat != LLMCommon22 {
+		f.process.describe(ch)
+		f.pools.describe(ch)
+	}
 }
 
 // Collect implements prometheus.Collector.
 func (f *families) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range f.collectors() {
 		c.Collect(ch)
+	}
+	if f.compat != LLMCommon22 {
+		f.process.collect(ch)
+		f.pools.collect(ch)
 	}
 }

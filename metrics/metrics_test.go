@@ -63,11 +63,14 @@ func TestInitTwice(t *testing.T) {
 // TestInitOnDefaultRegistry covers the process-wide registry, twice, with Go
 // runtime metrics in the same exposition.
 func TestInitOnDefaultRegistry(t *testing.T) {
-	t.Cleanup(func() { defaultMetrics.Store(nil) })
 	for range 2 {
-		if _, err := Init("demobot", "dev"); err != nil {
+		m, err := Init("demobot", "dev")
+		if err != nil {
 			t.Fatal(err)
 		}
+		// The process gauges are served as soon as the families are
+		// registered: leave the default registry as other tests expect it.
+		t.Cleanup(func() { prometheus.DefaultRegisterer.Unregister(m.f); defaultMetrics.Store(nil) })
 	}
 	e := scrape(t, Default())
 	if e.Families["go_goroutines"] == nil {

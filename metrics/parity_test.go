@@ -1,32 +1,48 @@
 package metrics
 
 import (
+	"context"
+	"errors"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/genapp-go/genapp/internal/promtest"
 )
 
-const referenceFile = "testdata/llm_common-2.2.0.prom"
-
-// TestExpositionParity replays what the reference file's header lists and
-// compares the six families with the reference: names, types, help strings,
-// label names, bucket bounds, and every sample value (action durations aside,
+// TestExpositionParity replays what the 2.2.0 reference file's header lists
+// in the LLMCommon22 mode and compares the exposition with the reference:
+// the same genapp_* families and no other, names, types, help strings, label
+// names, bucket bounds, and every sample value (action durations aside,
 // which are measured, not given).
 func TestExpositionParity(t *testing.T) {
-	refText, err := os.ReadFile(referenceFile)
+	m, err := New("demobot", "dev", WithRegistry(prometheus.NewRegistry()), WithCompatibility(LLMCommon22))
 	if err != nil {
-		t.Fatalf("reference exposition: %v ", err)
+		t.Fatal(err)
 	}
-	ref := promtest.Parse(t, string(refText))
+	replay22(m)
+	checkParity(t, "testdata/llm_common-2.2.0.prom", scrape(t, m))
+}
 
+// TestExpositionParity26 does the same for the default mode against the 2.6
+// reference, written from llm_common 2.6's catalog, with what its header
+// lists replayed.
+func TestExpositionParity26(t *testing.T) {
 	m := newTest(t)
+	replay22(m)
+	replay26(m)
+	checkParity(t, "testdata/llm_common-2.6.prom", scrape(t, m))
+}
+
+// replay22 is the scenario of the 2.2.0 reference.
+func replay22(m *Metrics) {
 	func() {
 		a := m.Track("start_handler")
 		defer a.End(nil)
@@ -49,26 +65,54 @@ func TestExpositionParity(t *testing.T) {
 		Status: 200, Duration: 10 * time.Millisecond, ResponseSize: 10})
 	m.RecordHTTP(Exchange{AppType: AppTypeAuth, Method: "GET", Resource: CleanResource("/"), Status: 404,
 		Duration: 10 * time.Millisecond, ResponseSize: 10})
-	got := scrape(t, m)
+}
 
-	var names []string
+// replay26 is what the 2.6 reference adds to replay22.
+func replay26(m *Metrics) {
+	ctx := context.Background()
+	for _, err := range []error{NamedError("rate_limited", errors.New("quota")), context.DeadlineExceeded} {
+		a := m.Track("summarise_llm_call")
+		a.End(&err)
+	}
+	call := LLMCall{Agent: "support_agent", Model: "gpt-4o-mini", Provider: "openai", BaseURL: "https://api.openai.com/v1"}
+	m.RecordLLMRequest(ctx, call)
+	m.RecordLLMUsage(ctx, call, LLMUsage{Input: 100, Output: 20})
+	m.RecordLLMError(ctx, call, "validation")
+	m.RecordLLMTimeToFirstToken(ctx, call, 300*time.Millisecond)
+	_ = m.RegisterPool("sessions", func() PoolStats { return PoolStats{Busy: 2, Free: 3, Size: 10} })
+}
+
+// checkParity compares the genapp_* families of got with those of the
+// reference file: the same families, and in each the reference's series
+// exactly, with its type, help, labels and values. The process gauges,
+// whose values are read from /proc, are compared by their labels only.
+func checkParity(t *testing.T, referenceFile string, got *promtest.Exposition) {
+	t.Helper()
+	refText, err := os.ReadFile(referenceFile)
+	if err != nil {
+		t.Fatalf("reference exposition: %v ", err)
+	}
+	ref := promtest.Parse(t, string(refText))
+
+	var names, gotNames []string
 	for name := range ref.Families {
 		if !strings.HasSuffix(name, "_created") {
 			names = append(names, name)
 		}
 	}
-	sort.Strings(names)
-	want := []string{
-		"genapp_action_count_total", "genapp_action_duration_sec", "genapp_action_size_total",
-		"genapp_http_request_duration_sec", "genapp_http_request_size_bytes", "genapp_http_requests_total",
+	for name := range got.Families {
+		if strings.HasPrefix(name, "genapp_") {
+			gotNames = append(gotNames, name)
+		}
 	}
-	if strings.Join(names, ",") != strings.Join(want, ",") {
-		t.Fatalf("reference families = %v, want %v", names, want)
+	sort.Strings(names)
+	sort.Strings(gotNames)
+	if !slices.Equal(names, gotNames) {
+		t.Errorf("genapp_* families = %v, reference %v", gotNames, names)
 	}
 	for _, name := range names {
 		rf, gf := ref.Families[name], got.Families[name]
 		if gf == nil {
-			t.Errorf("%s: missing", name)
 			continue
 		}
 		if rf.GetType() != gf.GetType() || rf.GetHelp() != gf.GetHelp() {
@@ -99,6 +143,12 @@ func labelMap(m *dto.Metric) promtest.Labels {
 
 func compareSample(t *testing.T, name string, labels promtest.Labels, ref, got *dto.Metric) {
 	t.Helper()
+	if ref.GetGauge() != nil {
+		if r, g := ref.GetGauge().GetValue(), got.GetGauge().GetValue(); r != g && !strings.HasPrefix(name, "genapp_process_") {
+			t.Errorf("%s%v = %v, reference %v", name, labels, g, r)
+		}
+		return
+	}
 	if ref.GetCounter() != nil {
 		if r, g := ref.GetCounter().GetValue(), got.GetCounter().GetValue(); r != g {
 			t.Errorf("%s%v = %v, reference %v", name, labels, g, r)
@@ -120,7 +170,7 @@ func compareSample(t *testing.T, name string, labels promtest.Labels, ref, got *
 		t.Errorf("%s%v count = %d, reference %d", name, labels, gh.GetSampleCount(), rh.GetSampleCount())
 	}
 	tolerance := 1e-9
-	if name == "genapp_action_duration_sec" {
+	if name == "genapp_action_duration_sec" || name == llmTTFTName {
 		tolerance = 0.01 // measured: a few microseconds here, 0 in the reference
 	}
 	if math.Abs(rh.GetSampleSum()-gh.GetSampleSum()) > tolerance {

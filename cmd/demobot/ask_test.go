@@ -51,7 +51,7 @@ func TestAsk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDemo()
+	d := newDemo(nil) // /ask does not touch the sessions
 	d.llm = newAsker(url, m)
 
 	want := `You asked: "what does the bot cost?". A bot that calls a model through httpclient.NewLLM has every ` +

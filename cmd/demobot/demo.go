@@ -74,12 +74,12 @@ var (
 
 // demo holds the handlers' state.
 type demo struct {
-	sessions sessions
+	sessions *sessions
 	picks    atomic.Int64 // menu picks so far, so that every edit changes the text
 	llm      *asker       // of /ask; set before the bot starts
 }
 
-func newDemo() *demo { return &demo{sessions: sessions{lastSeen: map[int64]time.Time{}}} }
+func newDemo(s *sessions) *demo { return &demo{sessions: s} }
 
 // routes returns the demo's handlers.
 func (d *demo) routes() []route {
@@ -97,7 +97,9 @@ func (d *demo) routes() []route {
 
 // handle runs rt for c: the one entry point of both adapters.
 func (d *demo) handle(ctx context.Context, rt route, c chat) error {
-	d.sessions.touch(c.ChatID())
+	if err := d.sessions.touch(ctx, c.ChatID()); err != nil {
+		return fmt.Errorf("session store: %w", err)
+	}
 	return rt.handle(ctx, c)
 }
 

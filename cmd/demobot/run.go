@@ -99,6 +99,16 @@ type bot interface {
 
 // serve runs the demo until ctx ends and everything it started has stopped.
 func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) (err error) {
+	// The session store closes last, once nothing uses it.
+	store, err := openSessions()
+	if err != nil {
+		return fmt.Errorf("session store: %w", err)
+	}
+	defer func() {
+		if closeErr := store.close(); err == nil && closeErr != nil {
+			err = fmt.Errorf("session store: %w", closeErr)
+		}
+	}()
 	metricsLn, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("metrics server: %w (choose another address with -listen or METRICS_ADDR)", err)
@@ -141,7 +151,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 		fake = telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"))
 		apiURL, token = fake.URL, fake.Token
 	}
-	d := newDemo()
+	d := newDemo(store)
 	client := httpclient.NewTelegram(token, httpclient.WithTimeout(apiTimeout))
 	var b bot
 	started, err := startup(ctx, func() (err error) { // getMe

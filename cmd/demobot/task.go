@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 	"time"
+
+	_ "modernc.org/sqlite" // the session store's driver, pure Go
 
 	"github.com/genapp-go/genapp/metrics"
 )
@@ -22,38 +25,66 @@ const (
 	cleanupFailEvery = 5
 )
 
-var errCleanupBusy = errors.New("session store busy (fails on purpose every 5th run)")
+// errCleanupBusy names itself, so that its series reads error_name="store_busy".
+var errCleanupBusy = metrics.NamedError("store_busy", errors.New("session store busy (fails on purpose every 5th run)"))
 
-// sessions remembers when each chat was last seen.
+// sessionsDatabase is the database label of the session store's pool.
+const sessionsDatabase = "sessions"
+
+// sessions remembers when each chat was last seen, in an SQLite database
+// held in memory: its pool is on the page as genapp_sql_pool_*{database="sessions"}.
 type sessions struct {
-	mu       sync.Mutex
-	lastSeen map[int64]time.Time
-	cleanups int
+	db       *sql.DB
+	cleanups atomic.Int64
 }
 
-func (s *sessions) touch(chatID int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lastSeen[chatID] = time.Now()
+// openSessions opens the session store and registers its pool in the
+// default metrics instance.
+func openSessions() (*sessions, error) {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		return nil, err
+	}
+	// An in-memory database lives in the one connection that opened it.
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE sessions (chat_id INTEGER PRIMARY KEY, last_seen INTEGER NOT NULL)`); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := metrics.RegisterDB(db, sessionsDatabase); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return &sessions{db: db}, nil
+}
+
+// close unregisters the pool, then closes the store.
+func (s *sessions) close() error {
+	metrics.UnregisterDB(sessionsDatabase)
+	return s.db.Close()
+}
+
+func (s *sessions) touch(ctx context.Context, chatID int64) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (chat_id, last_seen) VALUES (?, ?)
+		ON CONFLICT (chat_id) DO UPDATE SET last_seen = excluded.last_seen`, chatID, time.Now().UnixNano())
+	return err
 }
 
 // cleanup drops the sessions idle for sessionIdle, tracked as cleanup_task
 // with the number of sessions it looked at as the action's size.
-func (s *sessions) cleanup(now time.Time) (err error) {
+func (s *sessions) cleanup(ctx context.Context, now time.Time) (err error) {
 	a := metrics.Track(cleanupTask)
 	defer a.End(&err)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cleanups++; s.cleanups%cleanupFailEvery == 0 {
+	if s.cleanups.Add(1)%cleanupFailEvery == 0 {
 		return errCleanupBusy
 	}
-	a.Size(len(s.lastSeen))
-	for id, seen := range s.lastSeen {
-		if now.Sub(seen) > sessionIdle {
-			delete(s.lastSeen, id)
-		}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sessions`).Scan(&n); err != nil {
+		return err
 	}
-	return nil
+	a.Size(n)
+	_, err = s.db.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen < ?`, now.Add(-sessionIdle).UnixNano())
+	return err
 }
 
 // runTasks runs the periodic jobs every taskEvery until ctx ends: the
@@ -67,7 +98,7 @@ func (d *demo) runTasks(ctx context.Context, authURL string, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if err := d.sessions.cleanup(now); err != nil {
+			if err := d.sessions.cleanup(ctx, now); err != nil && ctx.Err() == nil {
 				log.Warn(cleanupTask+" failed", "error", err)
 			}
 			if err := auth.refresh(ctx); err != nil && ctx.Err() == nil {

@@ -19,6 +19,7 @@ import (
 // pairs are each benchmark and its peer, with the target of the ratio.
 var pairs = []struct{ ours, peer, target string }{
 	{"Track", "TrackBaseline", "<= 1.5x, 0 allocs"},
+	{"TrackFailed", "TrackBaseline", "<= 1.5x, 0 allocs"},
 	{"Middleware", "PromhttpChain", "<= 0.5x, <= 2 allocs"},
 	{"Transport", "PromhttpRoundTripper", "<= 1x, fewer allocs"},
 	{"Telebot/tracked", "Telebot/untracked", "<= 1.3x"},

@@ -2,7 +2,8 @@
 // (promtool, prometheus, the Pushgateway) and decides what a test does
 // when one is missing: it skips, saying which Debian package provides the
 // program, unless the environment variable REQUIRE_PROMETHEUS=1 demands the
-// tools (CI sets it), in which case the test fails.
+// tools (CI sets it), in which case the test fails. PostgreSQL (see
+// StartPostgres) is required the same way.
 package toolstest
 
 import (
@@ -48,10 +49,17 @@ func Require(t testing.TB, name string) string {
 	if pkg == "" {
 		pkg = name
 	}
-	if os.Getenv(RequireEnv) == "1" {
-		t.Fatalf("%s not found on PATH and %s=1: apt-get install %s (%v)", found, RequireEnv, pkg, err)
-	} else {
-		t.Skipf("%s not found on PATH: apt-get install %s to run this test (set %s=1 to fail instead of skipping)", found, pkg, RequireEnv)
-	}
+	missing(t, found, pkg, err)
 	return ""
+}
+
+// missing skips t because program is not installed, saying which Debian
+// package installs it, or fails t when REQUIRE_PROMETHEUS=1.
+func missing(t testing.TB, program, pkg string, err error) {
+	t.Helper()
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("%s not found on PATH and %s=1: apt-get install %s (%v)", program, RequireEnv, pkg, err)
+	} else {
+		t.Skipf("%s not found on PATH: apt-get install %s to run this test (set %s=1 to fail instead of skipping)", program, pkg, RequireEnv)
+	}
 }

@@ -67,9 +67,9 @@ func Example() {
 	printActions(m, 3)
 	// Output:
 	// bot: Hello!
-	// genapp_action_count_total{app="demo",env="dev",name="chat_handler",status="ok"} 1
-	// genapp_action_count_total{app="demo",env="dev",name="menu_callback_handler",status="ok"} 1
-	// genapp_action_count_total{app="demo",env="dev",name="start_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",error_name="",name="chat_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",error_name="",name="menu_callback_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",error_name="",name="start_handler",status="ok"} 1
 }
 
 // A Poller stops on a 409 (a webhook is set, or another instance polls)

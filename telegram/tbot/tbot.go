@@ -62,6 +62,7 @@
 package tbot
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 
@@ -157,10 +158,23 @@ func (t *Tracker) track(name string, onText bool) tele.MiddlewareFunc {
 				n = telegram.UnknownCommand
 			}
 			a := t.metrics().Track(n)
-			defer a.End(&err)
-			return next(c)
+			var named error
+			defer a.End(&named)
+			err = next(c)
+			named = nameFloodWait(err)
+			return err
 		}
 	}
+}
+
+// nameFloodWait returns err named [metrics.ErrorNameFloodWait] when it is
+// telebot's error for a 429 of the Bot API, else err.
+func nameFloodWait(err error) error {
+	var flood tele.FloodError
+	if errors.As(err, &flood) {
+		return metrics.NamedError(metrics.ErrorNameFloodWait, err)
+	}
+	return err
 }
 
 // commandRx is the command syntax of telebot v3 (its cmdRx): a message that

@@ -115,6 +115,31 @@ func TestErrorIsRecordedAndReachesOnError(t *testing.T) {
 	}
 }
 
+// TestFloodWaitIsNamed: a 429 that telebot returns is recorded with
+// error_name flood_wait, any other error as error; both are returned as
+// they are.
+func TestFloodWaitIsNamed(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	bot, errs := newBot(t)
+	flood := tele.FloodError{RetryAfter: 3}
+	tr := tbot.New(bot, tbot.WithMetrics(m))
+	tr.Handle("/send", func(tele.Context) error { return flood })
+	tr.Handle("/fail", func(tele.Context) error { return errors.New("user 42: boom") })
+
+	bot.ProcessUpdate(message("/send"))
+	bot.ProcessUpdate(message("/fail"))
+
+	e := promtest.Scrape(t, m.Handler())
+	for name, errorName := range map[string]string{"send_handler": metrics.ErrorNameFloodWait, "fail_handler": metrics.ErrorNameOther} {
+		if c := e.Counter(t, actiontest.Count, promtest.Labels{"name": name, "status": "error", "error_name": errorName}); c != 1 {
+			t.Errorf("%s error_name=%s: %v, want 1", name, errorName, c)
+		}
+	}
+	if len(*errs) != 2 || (*errs)[0] != flood {
+		t.Errorf("OnError got %d errors, want the FloodError as returned first", len(*errs))
+	}
+}
+
 func TestPanicWithRecoverMiddleware(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, errs := newBot(t)

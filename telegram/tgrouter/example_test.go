@@ -89,9 +89,9 @@ func Example() {
 	printActions(m)
 	// Output:
 	// bot: Hello!
-	// genapp_action_count_total{app="demo",env="dev",name="chat_handler",status="ok"} 1
-	// genapp_action_count_total{app="demo",env="dev",name="menu_callback_handler",status="ok"} 1
-	// genapp_action_count_total{app="demo",env="dev",name="start_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",error_name="",name="chat_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",error_name="",name="menu_callback_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",error_name="",name="start_handler",status="ok"} 1
 }
 
 // Webhooks: the HTTP handler decodes each update and runs its route at
@@ -144,8 +144,8 @@ func ExampleRouter_HandleUpdate() {
 	// Output:
 	// level=ERROR msg="telegram handler failed" action=boom_handler update_id=2 error="tgrouter: boom_handler panicked on update 2: out of cheese"
 	// handler: tgrouter: boom_handler panicked on update 2: out of cheese
-	// genapp_action_count_total{app="demo",env="dev",name="boom_handler",status="error"} 1
-	// genapp_action_count_total{app="demo",env="dev",name="start_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",error_name="",name="start_handler",status="ok"} 1
+	// genapp_action_count_total{app="demo",env="dev",error_name="panic",name="boom_handler",status="error"} 1
 }
 
 // printActions prints m's non-zero action counts.

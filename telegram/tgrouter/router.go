@@ -57,6 +57,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -305,8 +306,21 @@ func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err erro
 		}
 	}()
 	a := r.metrics().Track(rt.name)
-	defer a.End(&err)
-	return rt.h(ctx, u)
+	var named error
+	defer a.End(&named)
+	err = rt.h(ctx, u)
+	named = nameFloodWait(err)
+	return err
+}
+
+// nameFloodWait returns err named [metrics.ErrorNameFloodWait] when it is
+// tgbotapi's error for a 429 of the Bot API, else err.
+func nameFloodWait(err error) error {
+	var apiErr *tgbotapi.Error
+	if errors.As(err, &apiErr) && (apiErr.Code == http.StatusTooManyRequests || apiErr.RetryAfter > 0) {
+		return metrics.NamedError(metrics.ErrorNameFloodWait, err)
+	}
+	return err
 }
 
 // notPanicSites are the packages whose frames stand between a recover in

@@ -237,6 +237,29 @@ func TestHandlerErrorAndPanic(t *testing.T) {
 	}
 }
 
+// TestFloodWaitIsNamed: a 429 error of tgbotapi is recorded with error_name
+// flood_wait and returned as it is.
+func TestFloodWaitIsNamed(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	flood := &tgbotapi.Error{Code: 429, Message: "Too Many Requests: retry after 5", ResponseParameters: tgbotapi.ResponseParameters{RetryAfter: 5}}
+	r := newRouter(t, tgrouter.WithMetrics(m), discard,
+		tgrouter.Command("send", func(context.Context, tgbotapi.Update) error { return fmt.Errorf("reply: %w", flood) }),
+		tgrouter.Command("fail", func(context.Context, tgbotapi.Update) error {
+			return &tgbotapi.Error{Code: 400, Message: "Bad Request"}
+		}),
+	)
+	if err := r.HandleUpdate(context.Background(), command(1, "/send")); !errors.Is(err, flood) {
+		t.Errorf("HandleUpdate returned %v, want the handler's error", err)
+	}
+	_ = r.HandleUpdate(context.Background(), command(2, "/fail"))
+	e := promtest.Scrape(t, m.Handler())
+	for name, errorName := range map[string]string{"send_handler": metrics.ErrorNameFloodWait, "fail_handler": metrics.ErrorNameOther} {
+		if c := e.Counter(t, actiontest.Count, promtest.Labels{"name": name, "status": "error", "error_name": errorName}); c != 1 {
+			t.Errorf("%s error_name=%s: %v, want 1", name, errorName, c)
+		}
+	}
+}
+
 // TestPanicStackOncePerSite: a handler that panics on every update logs its
 // stack once; a panic at another place in the code logs its own.
 func TestPanicStackOncePerSite(t *testing.T) {

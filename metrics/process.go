@@ -1,0 +1,80 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/procfs"
+)
+
+// processGauges are the genapp_process_* families of llm_common 2.6, read
+// from /proc at each scrape. All are gauges, the _total ones too, as
+// llm_common types them. Where /proc cannot be read (not Linux, a sandbox)
+// they are absent rather than zero, and the scrape goes on.
+//
+// llm_common's glibc_malloc_* and gc_generation_heap_counter describe
+// CPython and glibc internals and have no Go counterpart; the go_* families
+// of client_golang's Go collector describe the Go runtime instead.
+type processGauges struct {
+	procRoot string // procfs.DefaultMountPoint; a test points it elsewhere
+	descs    [len(processFamilies)]*prometheus.Desc
+}
+
+// processFamilies name the genapp_process_* families in the order of
+// processValues. Their help strings are this module's: llm_common 2.6 does
+// not publish its own.
+var processFamilies = [...]struct{ name, help string }{
+	{"genapp_process_resident_memory_bytes", "Resident memory size of the process in bytes"},
+	{"genapp_process_threads", "Number of OS threads of the process"},
+	{"genapp_process_cpu_seconds_total", "User and system CPU time of the process in seconds"},
+	{"genapp_process_soft_page_faults_total", "Page faults of the process served without I/O (minor faults)"},
+	{"genapp_process_hard_page_faults_total", "Page faults of the process that needed I/O (major faults)"},
+	{"genapp_process_voluntary_context_switches_total", "Context switches of the process's main thread that it gave up the CPU for"},
+	{"genapp_process_involuntary_context_switches_total", "Context switches of the process's main thread that the kernel imposed"},
+}
+
+func newProcessGauges(constLabels prometheus.Labels) processGauges {
+	p := processGauges{procRoot: procfs.DefaultMountPoint}
+	for i, f := range processFamilies {
+		p.descs[i] = prometheus.NewDesc(f.name, f.help, nil, constLabels)
+	}
+	return p
+}
+
+func (p *processGauges) describe(ch chan<- *prometheus.Desc) {
+	for _, d := range p.descs {
+		ch <- d
+	}
+}
+
+// collect sends the gauges it can read: none without /proc/self/stat, the
+// context switches only with /proc/self/status.
+func (p *processGauges) collect(ch chan<- prometheus.Metric) {
+	values, n := p.read()
+	for i, v := range values[:n] {
+		ch <- prometheus.MustNewConstMetric(p.descs[i], prometheus.GaugeValue, v)
+	}
+}
+
+// read returns the values of processFamilies and how many of them, from
+// the first, it could read.
+func (p *processGauges) read() (values [len(processFamilies)]float64, n int) {
+	fs, err := procfs.NewFS(p.procRoot)
+	if err != nil {
+		return values, 0
+	}
+	self, err := fs.Self()
+	if err != nil {
+		return values, 0
+	}
+	stat, err := self.Stat()
+	if err != nil {
+		return values, 0
+	}
+	values[0], values[1], values[2] = float64(stat.ResidentMemory()), float64(stat.NumThreads), stat.CPUTime()
+	values[3], values[4] = float64(stat.MinFlt), float64(stat.MajFlt)
+	status, err := self.NewStatus()
+	if err != nil {
+		return values, 5
+	}
+	values[5], values[6] = float64(status.VoluntaryCtxtSwitches), float64(status.NonVoluntaryCtxtSwitches)
+	return values, len(values)
+}
