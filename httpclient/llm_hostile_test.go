@@ -330,7 +330,11 @@ func TestLLMAllocationsFlat(t *testing.T) {
 				resp.Body.Close()
 			})
 		}
-		if allocs[20<<10] != allocs[200<<10] {
+		// The 200 KB answer has ten times the events of the 20 KB one: a
+		// cost per event or per byte would show as hundreds of allocations.
+		// The slack of 2 is the race detector's, which drops sync.Pool
+		// items at random.
+		if allocs[200<<10] > allocs[20<<10]+2 {
 			t.Errorf("%s: allocations per answer: %v for 20 KB, %v for 200 KB", name, allocs[20<<10], allocs[200<<10])
 		}
 	}
