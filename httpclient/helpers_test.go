@@ -1,6 +1,7 @@
 package httpclient_test
 
 import (
+	"io"
 	"net/http"
 	"testing"
 
@@ -79,3 +80,15 @@ func checkSeries(t testing.TB, e *promtest.Exposition, n int) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// exchange sends req with c and reads the answer to its end, which ends the
+// recorded exchange.
+func exchange(t testing.TB, c *http.Client, req *http.Request) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}

@@ -1,7 +1,6 @@
 package httpclient_test
 
 import (
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -35,12 +34,7 @@ func TestHostileUpstream(t *testing.T) {
 	for code := 200; code < 600; code++ {
 		for _, method := range methods {
 			req, _ := http.NewRequest(method, upstream.URL+"/v1?status="+strconv.Itoa(code), nil)
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			exchange(t, client, req)
 			sent++
 		}
 	}

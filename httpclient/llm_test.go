@@ -147,12 +147,7 @@ func TestLLMLabelsFromContext(t *testing.T) {
 		"https://gateway.test/v1/users/42/sk-proj-Abc123def456GHI789jkl0/chat/completions",
 	} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(`{}`))
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		exchange(t, c, req)
 	}
 	e := scrape(t, m)
 	for provider, baseURL := range map[string]string{
@@ -268,12 +263,7 @@ func TestLLMRequestedModel(t *testing.T) {
 	const body = `{"messages":[{"role":"user","content":"say \"model\": \"fake\""}],"tools":[{"parameters":{"model":{"type":"string"}}}],"model":"qwen2.5-7b"}`
 	for _, r := range []io.Reader{strings.NewReader(body), opaqueReader{strings.NewReader(body)}} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions", r)
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		exchange(t, c, req)
 	}
 	e := scrape(t, m)
 	for _, model := range []string{"qwen2.5-7b", ""} {

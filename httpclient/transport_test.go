@@ -127,8 +127,11 @@ func TestNoResponseIsStatusZero(t *testing.T) {
 		}
 		e := scrape(t, m)
 		d := check(t, e, want{metrics.AppTypeLLM, "POST", "v1/chat/completions", "0", 1, 13, 0})
-		if d < 0.1 {
-			t.Errorf("duration %v s, want at least the 0.1 s timeout", d)
+		// The exchange lasted until the timeout, not 0: http.Client starts its
+		// timer before the transport starts its clock, so the recorded time
+		// can fall a little short of the 0.1 s (0.0993 s was seen).
+		if d < 0.05 {
+			t.Errorf("duration %v s, want it to cover the wait for the 0.1 s timeout", d)
 		}
 		checkSeries(t, e, 1)
 	})
