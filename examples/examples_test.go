@@ -1,5 +1,5 @@
-// Package examples holds the complete programs the README shows, one
-// directory each. The tests keep the README's copies identical to the files,
+// Package examples holds the complete programs the README and docs/ show,
+// one directory each. The tests keep their copies identical to the files,
 // and run every program as a user would: built, driven, scraped, and
 // stopped with Ctrl-C.
 package examples
@@ -27,23 +27,30 @@ import (
 var programBlock = regexp.MustCompile("(?s)<!-- file: ([^ ]+) -->\n```go\n(.*?)```\n")
 
 // TestREADMEPrograms checks that every program in this directory is shown
-// in the README, and that each copy there is the file, byte for byte.
+// in the README or a page of docs/, and that each copy there is the file,
+// byte for byte.
 func TestREADMEPrograms(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	pages, err := filepath.Glob("../docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	shown := map[string]bool{}
-	for _, m := range programBlock.FindAllStringSubmatch(string(readme), -1) {
-		path, block := m[1], m[2]
-		shown[path] = true
-		file, err := os.ReadFile(filepath.Join("..", path))
+	for _, page := range append([]string{"../README.md"}, pages...) {
+		text, err := os.ReadFile(page)
 		if err != nil {
-			t.Errorf("README shows %s: %v", path, err)
-			continue
+			t.Fatal(err)
 		}
-		if block != string(file) {
-			t.Errorf("README's copy of %s differs from the file: copy the file into the README again", path)
+		for _, m := range programBlock.FindAllStringSubmatch(string(text), -1) {
+			path, block := m[1], m[2]
+			shown[path] = true
+			file, err := os.ReadFile(filepath.Join("..", path))
+			if err != nil {
+				t.Errorf("%s shows %s: %v", page, path, err)
+				continue
+			}
+			if block != string(file) {
+				t.Errorf("%s's copy of %s differs from the file: copy the file into it again", page, path)
+			}
 		}
 	}
 	programs, err := filepath.Glob("*/main.go")
@@ -55,7 +62,7 @@ func TestREADMEPrograms(t *testing.T) {
 	}
 	for _, p := range programs {
 		if path := "examples/" + p; !shown[path] {
-			t.Errorf("README does not show %s (a block preceded by <!-- file: %s -->)", path, path)
+			t.Errorf("neither the README nor docs/ shows %s (a block preceded by <!-- file: %s -->)", path, path)
 		}
 	}
 }
