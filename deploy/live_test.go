@@ -1,16 +1,12 @@
 package deploy
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -256,49 +252,17 @@ func waitForData(srv *promserver.Server, expr string, wait time.Duration) error 
 	}
 }
 
-// startDemoBot builds cmd/demobot and runs it offline (fake Bot API,
-// simulated users, a periodic task, auth calls, flood control) with its
-// metrics server on a free loopback port, until the test ends.
+// startDemoBot runs cmd/demobot offline (fake Bot API, simulated users, a
+// periodic task, auth calls, flood control) with its metrics server on a
+// free loopback port, until the test ends.
 func startDemoBot(t *testing.T) scrapeTarget {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "demobot")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/demobot")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/demobot: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev")
-	// Only what the bot needs: no TELEGRAM_BOT_TOKEN from the caller's
-	// environment may take it online.
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	stdout, err := cmd.StdoutPipe()
+	p := startDemoProcess(t, "-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev")
+	u, err := url.Parse(waitLine(t, p, metricsLine))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("demobot stderr:\n%s", stderr.String())
-		}
-	})
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		if u, ok := strings.CutPrefix(lines.Text(), "metrics: "); ok {
-			go func() { _, _ = io.Copy(io.Discard, stdout) }()
-			parsed, err := url.Parse(u)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return scrapeTarget{Addr: parsed.Host, MetricsPath: parsed.Path, App: "demobot", Env: "dev"}
-		}
-	}
-	t.Fatalf("demobot printed no metrics address; stderr:\n%s", stderr.String())
-	return scrapeTarget{}
+	return scrapeTarget{Addr: u.Host, MetricsPath: u.Path, App: "demobot", Env: "dev"}
 }
 
 // pushTaskRun pushes one successful run of a task process of the target's

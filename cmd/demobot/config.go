@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -44,6 +45,7 @@ type config struct {
 
 	webhookURL    string // public URL Telegram posts updates to; offline, derived from webhookListen
 	webhookListen string
+	webhookSecret string // secret_token given to setWebhook; "" draws a random one
 
 	webConfigFile           string // Prometheus web configuration of the metrics server; "" serves plain HTTP
 	webConfigAllowUnsecured bool
@@ -66,6 +68,7 @@ var envVars = map[string]string{
 	"duration":       "DEMO_DURATION",
 	"webhook-url":    "WEBHOOK_URL",
 	"webhook-listen": "WEBHOOK_ADDR",
+	"webhook-secret": "WEBHOOK_SECRET",
 
 	"web.config.file":            "WEB_CONFIG_FILE",
 	"web.config.allow-unsecured": "WEB_CONFIG_ALLOW_UNSECURED",
@@ -90,6 +93,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.DurationVar(&c.duration, "duration", 0, "stop cleanly after this long, such as 30s; 0 runs until SIGINT or SIGTERM")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "webhook mode: public HTTPS URL Telegram posts updates to (required with -token); its path is served on -webhook-listen")
 	fs.StringVar(&c.webhookListen, "webhook-listen", "127.0.0.1:8443", "webhook mode: address the webhook server listens on")
+	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "webhook mode: secret token every update request must carry (1-256 characters A-Z a-z 0-9 _ -), the same for every replica behind one URL; default a random one per process")
 	fs.StringVar(&c.webConfigFile, "web.config.file", "", "Prometheus web configuration file (TLS, client certificates, basic auth) securing the metrics server, as exporters take it")
 	fs.BoolVar(&c.webConfigAllowUnsecured, "web.config.allow-unsecured", false, "accept a -web.config.file that configures neither TLS nor basic auth, leaving the metrics server open to anyone")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envVars[f.Name] + ")" })
@@ -161,11 +165,18 @@ func (c config) validate() error {
 			return errors.New("-webhook-url (not shown: it may hold a secret) is not an absolute http or https URL")
 		}
 	}
+	if c.webhookSecret != "" && !webhookSecretRx.MatchString(c.webhookSecret) {
+		// Not quoted: it is a secret.
+		return fmt.Errorf("-webhook-secret (not shown) has %d characters: the Bot API takes 1-256 characters A-Z a-z 0-9 _ -", len(c.webhookSecret))
+	}
 	if c.mode == modeWebhook && !c.offline() && c.webhookURL == "" {
 		return errors.New("-mode webhook with a token needs -webhook-url: the public HTTPS URL Telegram posts updates to")
 	}
 	return nil
 }
+
+// webhookSecretRx is what setWebhook accepts as secret_token.
+var webhookSecretRx = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // checkURL reports whether s is an absolute http or https URL.
 func checkURL(flagName, s string) error {
