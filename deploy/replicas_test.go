@@ -99,7 +99,9 @@ func TestReplicas(t *testing.T) {
 	users.converse(3, func() {
 		api.Inject("editMessageText", telegramtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1})
 	})
-	deliverAll(ctx, t, api)
+	if failed := deliverAll(ctx, t, api); failed != 0 {
+		t.Fatalf("%d deliveries failed with every replica up: does each accept the shared secret?", failed)
+	}
 	delivered := users.sent
 	waitValue(t, prom, handlerCount, float64(delivered))
 	perReplica := prom.WaitVector(t, `sum by (instance) (genapp_action_count_total{job="genapp", name=~".+_handler"})`, 10*time.Second)
