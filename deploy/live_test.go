@@ -37,6 +37,7 @@ type scrapeTarget struct {
 // at least one sample that is not NaN: a panel or rule that shows nothing
 // fails the test.
 func TestExpressionsReturnData(t *testing.T) {
+	t.Parallel()
 	exprs := dashboardExprs(t)
 	exprs = append(exprs, ruleExprs(t)...)
 
