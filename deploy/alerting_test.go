@@ -98,7 +98,7 @@ receivers:
 	api.ClearFaults()
 	for _, name := range []string{"GenappTelegramFloodControl", "GenappHandlerErrorRatioHigh"} {
 		resolved := pager.wait(t, name, "resolved", 60*time.Second)
-		if resolved.EndsAt.Before(resolved.StartsAt) || resolved.StartsAt != fired[name].StartsAt {
+		if resolved.EndsAt.Before(resolved.StartsAt) || !resolved.StartsAt.Equal(fired[name].StartsAt) {
 			t.Errorf("%s resolved: starts %v, ends %v; want the firing alert's start (%v), ended after it", name, resolved.StartsAt, resolved.EndsAt, fired[name].StartsAt)
 		}
 	}
