@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -417,9 +418,14 @@ func checkAggregated(t *testing.T, prom *promserver.Server, exprs []expression, 
 //     increases is compared on its data: the same expression with
 //     last_over_time instead, the counters it is computed from, must be
 //     equal.
-//   - Ratios, quantiles and ages are compared as they are: the
-//     differences above mostly cancel out, leaving the shift of the first
-//     sample of each series, within 5% (measured: at most 2%).
+//   - Ratios and ages are compared as they are: the differences above
+//     mostly cancel out, leaving the shift of the first sample of each
+//     series, within 5% (measured: at most 2%).
+//   - A quantile is known to the resolution of its histogram's buckets
+//     only: histogram_quantile interpolates inside the bucket it falls in,
+//     and one observation more or less in a sparse bucket moves it far
+//     (measured: a p95 of 0.058 s against 0.037 s, both in the bucket
+//     0.01-0.1 s). Both answers must fall in the same bucket.
 func compareStores(t *testing.T, prom, vm *promserver.Server, exprs []expression, at time.Time) {
 	t.Helper()
 	// Remote write runs behind the scrapes: wait until VictoriaMetrics has
@@ -453,6 +459,10 @@ func compareStores(t *testing.T, prom, vm *promserver.Server, exprs []expression
 			t.Errorf("%s: Prometheus: %v, VictoriaMetrics: %v\n  query: %s", e.source, perr, verr, expr)
 			continue
 		}
+		if m := bucketSeries.FindStringSubmatch(expr); m != nil {
+			bounds := bucketBounds(t, prom, m[1], at)
+			p, v = toBuckets(p, bounds), toBuckets(v, bounds)
+		}
 		if diff := diffVectors(withoutNaN(p), v, tolerance); diff != "" {
 			t.Errorf("%s: Prometheus and VictoriaMetrics differ: %s\n  query: %s\n  Prometheus: %v\n  VictoriaMetrics: %v", e.source, diff, expr, p, v)
 		}
@@ -469,6 +479,44 @@ var rangeRate = regexp.MustCompile(`\b(rate|increase)\(([^()\[]+\[[^\]]+\])\)`)
 func scaleFree(expr string) bool {
 	return strings.HasPrefix(expr, "histogram_quantile(") || strings.Contains(expr, ") / ") ||
 		strings.HasPrefix(expr, "time() -") || !rangeRate.MatchString(expr)
+}
+
+// bucketSeries matches the bucket series a histogram_quantile reads.
+var bucketSeries = regexp.MustCompile(`^histogram_quantile\(.*\b(\w+_bucket)\{`)
+
+// bucketBounds returns the upper bounds (le) of the buckets of the
+// histogram whose bucket series is name, in ascending order.
+func bucketBounds(t *testing.T, prom *promserver.Server, name string, at time.Time) []float64 {
+	t.Helper()
+	vec, err := prom.QueryAt(context.Background(), "group by (le) ("+name+")", at)
+	if err != nil || len(vec) == 0 {
+		t.Fatalf("buckets of %s: %v %v", name, vec, err)
+	}
+	var bounds []float64
+	for _, s := range vec {
+		le, err := strconv.ParseFloat(string(s.Metric["le"]), 64)
+		if err != nil {
+			t.Fatalf("%s: le %q: %v", name, s.Metric["le"], err)
+		}
+		bounds = append(bounds, le)
+	}
+	slices.Sort(bounds)
+	return bounds
+}
+
+// toBuckets replaces each value of v by the upper bound of the bucket it
+// falls in.
+func toBuckets(v model.Vector, bounds []float64) model.Vector {
+	out := make(model.Vector, 0, len(v))
+	for _, s := range v {
+		b := *s
+		if !math.IsNaN(float64(s.Value)) {
+			i, _ := slices.BinarySearch(bounds, float64(s.Value)) // the first bound >= the value
+			b.Value = model.SampleValue(bounds[min(i, len(bounds)-1)])
+		}
+		out = append(out, &b)
+	}
+	return out
 }
 
 func withoutNaN(v model.Vector) model.Vector {
