@@ -35,6 +35,11 @@ const (
 	apiTimeout = pollTimeout + 10*time.Second
 )
 
+// fakeHistory is how many calls, messages and answered callbacks the
+// offline demo's fake Bot API remembers: the demo reads none of them, and a
+// fake that remembered all would grow by megabytes an hour.
+const fakeHistory = 1000
+
 // run is the whole program: it parses args (with getenv for the
 // environment variables), runs the bot until ctx ends or -duration passes,
 // and returns the exit status: 0 after a clean stop, 1 when the bot could
@@ -148,7 +153,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 
 	apiURL, token := cfg.apiURL, cfg.token
 	if cfg.offline() {
-		fake = telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"))
+		fake = telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"), telegramtest.WithHistory(fakeHistory))
 		apiURL, token = fake.URL, fake.Token
 	}
 	d := newDemo(store)
