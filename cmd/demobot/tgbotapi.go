@@ -32,6 +32,9 @@ func newTgbotapi(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 		return nil, err
 	}
 	opts := []tgrouter.Option{tgrouter.WithLogger(log), tgrouter.WithShutdownTimeout(shutdownGrace)}
+	if api.Self.UserName != "" { // webhook mode too: commands for other bots are not ours
+		opts = append(opts, tgrouter.WithBotUsername(api.Self.UserName))
+	}
 	for _, rt := range d.routes() {
 		h := func(ctx context.Context, u tgbotapi.Update) error {
 			return d.handle(ctx, rt, tgbotapiChat{api, u})
