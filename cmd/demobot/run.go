@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
+	"github.com/genapp-go/genapp/telegram/webhook"
 )
 
 // Timing of the bot's life cycle. Shutdown must end within 5 s of SIGINT:
@@ -91,10 +91,10 @@ type bot interface {
 	// poll handles the updates from getUpdates until ctx ends, then waits
 	// for the handlers in flight, at most shutdownGrace.
 	poll(ctx context.Context) error
-	// handleWebhook handles the update in a webhook request; its error means
-	// the request held no update. Handler errors are logged, not returned:
+	// handleUpdate handles an update a webhook request brought; its error
+	// means it was no update. Handler errors are logged, not returned:
 	// Telegram would only deliver the update again.
-	handleWebhook(r *http.Request) error
+	handleUpdate(ctx context.Context, update []byte) error
 	setWebhook(publicURL, secret string) error
 	deleteWebhook() error
 	// callbackData is the data of the menu button with payload, for the
@@ -238,8 +238,15 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 			path = "/"
 		}
 	}
-	secret := rand.Text()
-	srv := newWebhookServer(metrics.Middleware(webhookHandler(path, secret, b)))
+	secret := webhook.NewSecret()
+	// webhook.Handler refuses requests without the secret: anyone who finds
+	// the URL could post forged updates otherwise.
+	h, err := webhook.New(secret, b.handleUpdate)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := newWebhookServer(metrics.Middleware(onPath(path, h)))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "webhook: %s\n", describeWebhook(ln.Addr(), path, publicURL))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -75,12 +76,12 @@ func (t *tgbotapiBot) poll(ctx context.Context) error {
 	return err
 }
 
-func (t *tgbotapiBot) handleWebhook(r *http.Request) error {
-	u, err := t.api.HandleUpdate(r)
-	if err != nil {
+func (t *tgbotapiBot) handleUpdate(ctx context.Context, data []byte) error {
+	var u tgbotapi.Update
+	if err := json.Unmarshal(data, &u); err != nil {
 		return err
 	}
-	err = t.router.HandleUpdate(r.Context(), *u)
+	err := t.router.HandleUpdate(ctx, u)
 	var panicked *tgrouter.PanicError
 	if err != nil && !errors.As(err, &panicked) { // the router logs panics itself
 		t.log.Error("telegram handler failed", "update_id", u.UpdateID, "error", err)
