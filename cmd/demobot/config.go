@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/webhook"
 )
 
 // Values of -framework and -mode.
@@ -165,18 +165,16 @@ func (c config) validate() error {
 			return errors.New("-webhook-url (not shown: it may hold a secret) is not an absolute http or https URL")
 		}
 	}
-	if c.webhookSecret != "" && !webhookSecretRx.MatchString(c.webhookSecret) {
-		// Not quoted: it is a secret.
-		return fmt.Errorf("-webhook-secret (not shown) has %d characters: the Bot API takes 1-256 characters A-Z a-z 0-9 _ -", len(c.webhookSecret))
+	if c.webhookSecret != "" {
+		if err := webhook.CheckSecret(c.webhookSecret); err != nil { // which does not quote it
+			return fmt.Errorf("-webhook-secret (or %s): %w", envVars["webhook-secret"], err)
+		}
 	}
 	if c.mode == modeWebhook && !c.offline() && c.webhookURL == "" {
 		return errors.New("-mode webhook with a token needs -webhook-url: the public HTTPS URL Telegram posts updates to")
 	}
 	return nil
 }
-
-// webhookSecretRx is what setWebhook accepts as secret_token.
-var webhookSecretRx = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // checkURL reports whether s is an absolute http or https URL.
 func checkURL(flagName, s string) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
+	"github.com/genapp-go/genapp/telegram/webhook"
 )
 
 // Timing of the bot's life cycle. Shutdown must end within 5 s of SIGINT:
@@ -34,6 +34,11 @@ const (
 	// apiTimeout bounds every Bot API call, long polls included.
 	apiTimeout = pollTimeout + 10*time.Second
 )
+
+// fakeHistory is how many calls, messages and answered callbacks the
+// offline demo's fake Bot API remembers: the demo reads none of them, and a
+// fake that remembered all would grow by megabytes an hour.
+const fakeHistory = 1000
 
 // run is the whole program: it parses args (with getenv for the
 // environment variables), runs the bot until ctx ends or -duration passes,
@@ -86,10 +91,10 @@ type bot interface {
 	// poll handles the updates from getUpdates until ctx ends, then waits
 	// for the handlers in flight, at most shutdownGrace.
 	poll(ctx context.Context) error
-	// handleWebhook handles the update in a webhook request; its error means
-	// the request held no update. Handler errors are logged, not returned:
+	// handleUpdate handles an update a webhook request brought; its error
+	// means it was no update. Handler errors are logged, not returned:
 	// Telegram would only deliver the update again.
-	handleWebhook(r *http.Request) error
+	handleUpdate(ctx context.Context, update []byte) error
 	setWebhook(publicURL, secret string) error
 	deleteWebhook() error
 	// callbackData is the data of the menu button with payload, for the
@@ -148,7 +153,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 
 	apiURL, token := cfg.apiURL, cfg.token
 	if cfg.offline() {
-		fake = telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"))
+		fake = telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"), telegramtest.WithHistory(fakeHistory))
 		apiURL, token = fake.URL, fake.Token
 	}
 	d := newDemo(store)
@@ -235,11 +240,18 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 			path = "/"
 		}
 	}
-	secret := cfg.webhookSecret
+	secret := cfg.webhookSecret // checked by validate
 	if secret == "" {
-		secret = rand.Text()
+		secret = webhook.NewSecret()
 	}
-	srv := newWebhookServer(metrics.Middleware(webhookHandler(path, secret, b)))
+	// webhook.Handler refuses requests without the secret: anyone who finds
+	// the URL could post forged updates otherwise.
+	h, err := webhook.New(secret, b.handleUpdate)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := newWebhookServer(metrics.Middleware(onPath(path, h)))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "webhook: %s\n", describeWebhook(ln.Addr(), path, publicURL))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -96,11 +95,7 @@ func (t *telebotBot) poll(ctx context.Context) error {
 	}
 }
 
-func (t *telebotBot) handleWebhook(r *http.Request) error {
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
+func (t *telebotBot) handleUpdate(_ context.Context, data []byte) error {
 	u, err := tbot.ParseUpdate(data) // json.Unmarshal panics on some updates
 	if err != nil {
 		return err

@@ -83,9 +83,10 @@ type Server struct {
 	updates       []pendingUpdate
 	pollGen       int // incremented by each getUpdates; an older poll sees a conflict
 	botMessages   map[messageKey]*apiMessage
-	sent          []Message
-	calls         []Call
-	answered      []string
+	botOrder      history[messageKey] // bounds botMessages as sent bounds Sent
+	sent          history[Message]
+	calls         history[Call]
+	answered      history[string]
 	faults        []*fault
 	webhook       webhookState
 }
@@ -119,6 +120,7 @@ type config struct {
 	username    string
 	longPollMax time.Duration
 	logf        func(format string, args ...any)
+	history     int
 }
 
 // WithToken makes the server accept token instead of a random one. The token
@@ -151,6 +153,24 @@ func WithLogf(logf func(format string, args ...any)) Option {
 	return func(c *config) { c.logf = logf }
 }
 
+// WithHistory makes the server keep only the last n of each of its
+// records: the calls [Server.Calls] returns, the messages of [Server.Sent],
+// the callbacks of [Server.Answered], and the bot's messages that an edit
+// may change (an edit of an older one fails with 400 Bad Request, as an edit
+// of a message the bot did not send does). [Server.WaitSent] still counts
+// every message ever sent. By default the server keeps everything, which
+// suits a test; a server that runs for hours, such as a demo's, should keep
+// a few thousand at most: it records every call. NewServer panics when n
+// is not positive.
+func WithHistory(n int) Option {
+	return func(c *config) {
+		c.history = n
+		if n < 1 {
+			c.history = -1 // 0 is the default, everything: NewServer panics on -1
+		}
+	}
+}
+
 const defaultBotID = 123456789
 
 // tokenRx is the shape of a Bot API token: the bot's user id, a colon and
@@ -163,6 +183,9 @@ func NewServer(opts ...Option) *Server {
 	c := config{username: "test_bot", longPollMax: time.Second}
 	for _, o := range opts {
 		o(&c)
+	}
+	if c.history < 0 {
+		panic("telegramtest: WithHistory: n must be at least 1")
 	}
 	if c.token == "" {
 		c.token = strconv.Itoa(defaultBotID) + ":" + randomSecret()
@@ -183,6 +206,10 @@ func NewServer(opts ...Option) *Server {
 		logf:        c.logf,
 		changed:     make(chan struct{}),
 		botMessages: make(map[messageKey]*apiMessage),
+		botOrder:    history[messageKey]{limit: c.history},
+		sent:        history[Message]{limit: c.history},
+		calls:       history[Call]{limit: c.history},
+		answered:    history[string]{limit: c.history},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
@@ -227,8 +254,9 @@ func (s *Server) Bot() User {
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Call, len(s.calls))
-	for i, c := range s.calls {
+	kept := s.calls.kept()
+	out := make([]Call, len(kept))
+	for i, c := range kept {
 		params := make(map[string]string, len(c.Params))
 		for k, v := range c.Params {
 			params[k] = v
@@ -293,8 +321,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // call records one API call, applies any injected fault, and runs it.
 func (s *Server) call(ctx context.Context, method string, params map[string]string) response {
 	s.mu.Lock()
-	idx := len(s.calls)
-	s.calls = append(s.calls, Call{Method: method, Params: params})
+	pos := s.calls.add(Call{Method: method, Params: params}, nil)
 	f := s.takeFault(method)
 	s.mu.Unlock()
 
@@ -304,7 +331,9 @@ func (s *Server) call(ctx context.Context, method string, params map[string]stri
 	}
 
 	s.mu.Lock()
-	s.calls[idx].Status = resp.status
+	if c := s.calls.at(pos); c != nil {
+		c.Status = resp.status
+	}
 	s.mu.Unlock()
 	if resp.status == http.StatusOK {
 		s.log("%s -> %d", method, resp.status)

@@ -24,7 +24,9 @@
 // # Which route takes an update
 //
 //   - A message whose first entity is a bot command goes to the [Command]
-//     route of that command, "@botname" removed (Message.Command). An
+//     route of that command, "@botname" removed (Message.Command). A
+//     command addressed to another bot ("/start@other_bot") is ignored when
+//     the router knows its bot's username (see [WithBotUsername]). An
 //     entity that does not fit the text (length 0, or longer than the
 //     text), which makes Message.Command panic, makes no command: the
 //     message is routed by its content. A command
@@ -64,6 +66,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -136,6 +139,10 @@ type Router struct {
 	metrics   func() *metrics.Metrics
 	log       *slog.Logger
 	grace     time.Duration
+	// username is the bot's own username, from WithBotUsername or, failing
+	// that, from the *tgbotapi.BotAPI given to Poll: commands addressed to
+	// another bot are not ours.
+	username atomic.Pointer[string]
 
 	panicSites sync.Map // uintptr: where handlers have panicked
 }
@@ -201,6 +208,26 @@ func WithShutdownTimeout(d time.Duration) Option {
 			return fmt.Errorf("tgrouter: shutdown timeout %v: want a positive duration", d)
 		}
 		r.grace = d
+		return nil
+	}
+}
+
+// WithBotUsername tells the router the bot's own username ("my_bot" or
+// "@my_bot": 5 to 32 characters of [A-Za-z0-9_]), so that in a group with
+// several bots a command addressed to another one ("/start@other_bot") is
+// ignored and recorded nowhere; "/start@my_bot" and "/start" are ours.
+// Telegram compares usernames without regard to case, and so does the
+// router. [Router.Poll] learns the username from the bot it polls for when
+// this option is not given; a router fed by [Router.Run] or
+// [Router.HandleUpdate] without it takes a command whoever it is addressed
+// to.
+func WithBotUsername(username string) Option {
+	return func(r *Router) error {
+		username = strings.TrimPrefix(username, "@")
+		if len(username) < 5 || !validWord(username, 32, false) {
+			return fmt.Errorf("tgrouter: bot username %q: want 5 to 32 characters of [A-Za-z0-9_]", username)
+		}
+		r.username.Store(&username)
 		return nil
 	}
 }
@@ -402,6 +429,10 @@ func (r *Router) route(u tgbotapi.Update) (route, bool) {
 
 func (r *Router) message(m *tgbotapi.Message) (route, bool) {
 	if cmd, ok := command(m); ok {
+		if !r.ours(cmd) {
+			return route{}, false
+		}
+		cmd, _, _ = strings.Cut(cmd, "@")
 		if rt, ok := r.commands[cmd]; ok {
 			return rt, true
 		}
@@ -439,11 +470,20 @@ func (r *Router) message(m *tgbotapi.Message) (route, bool) {
 	return r.kind(KindMessage)
 }
 
-// command returns what Message.Command does for a message that starts with
-// a bot_command entity, and false for any other message. Message.Command
-// (tgbotapi v5.5.1) slices the text by the entity's length unchecked, and
-// panics on an entity of length 0 or longer than the text: such a message
-// is no command here, and is routed by its content.
+// ours reports whether a command ("start" or "start@some_bot") is
+// addressed to this bot: it names no bot, or this one, or the router does
+// not know which bot it is.
+func (r *Router) ours(cmd string) bool {
+	_, to, addressed := strings.Cut(cmd, "@")
+	self := r.username.Load()
+	return !addressed || self == nil || strings.EqualFold(to, *self)
+}
+
+// command returns what Message.CommandWithAt does for a message that starts
+// with a bot_command entity ("start@some_bot"), and false for any other
+// message. CommandWithAt (tgbotapi v5.5.1) slices the text by the entity's
+// length unchecked, and panics on an entity of length 0 or longer than the
+// text: such a message is no command here, and is routed by its content.
 func command(m *tgbotapi.Message) (string, bool) {
 	if !m.IsCommand() {
 		return "", false
@@ -451,7 +491,7 @@ func command(m *tgbotapi.Message) (string, bool) {
 	if n := m.Entities[0].Length; n < 1 || n > len(m.Text) {
 		return "", false
 	}
-	return m.Command(), true
+	return m.CommandWithAt(), true
 }
 
 // kind returns the route of the first of ks that has one.
