@@ -1,51 +1,19 @@
 package deploy
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/genapp-go/genapp/internal/proctest"
 )
 
-// binDir holds the demobot binary the tests of this package share.
-var binDir string
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	proctest.RemoveBinaries()
 	os.Exit(code)
-}
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// demobotBinary builds cmd/demobot once for every test that runs it.
-func demobotBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if binDir, buildErr = os.MkdirTemp("", "deploy-demobot-"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "demobot")
-		if out, err := exec.Command("go", "build", "-o", binPath, "../cmd/demobot").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/demobot: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
 }
 
 // Lines demobot prints on start.
@@ -60,7 +28,7 @@ var (
 // are.
 func startDemoProcess(t *testing.T, args ...string) *proctest.Process {
 	t.Helper()
-	cmd := exec.Command(demobotBinary(t), args...)
+	cmd := exec.Command(proctest.Binary(t, "../cmd/demobot"), args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	p := proctest.Start(t, cmd)
 	waitLine(t, p, metricsLine)

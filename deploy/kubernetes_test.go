@@ -425,6 +425,13 @@ var validPortName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$`)
 // The subset of the Kubernetes and prometheus-operator (monitoring.coreos.com/v1)
 // schemas the manifests use, field names as in the APIs.
 
+// object is what every manifest has.
+type object struct {
+	APIVersion string     `yaml:"apiVersion"`
+	Kind       string     `yaml:"kind"`
+	Metadata   objectMeta `yaml:"metadata"`
+}
+
 type objectMeta struct {
 	Name   string            `yaml:"name"`
 	Labels map[string]string `yaml:"labels"`
@@ -435,10 +442,8 @@ type labelSelector struct {
 }
 
 type deployment struct {
-	APIVersion string     `yaml:"apiVersion"`
-	Kind       string     `yaml:"kind"`
-	Metadata   objectMeta `yaml:"metadata"`
-	Spec       struct {
+	object `yaml:",inline"`
+	Spec   struct {
 		Replicas int           `yaml:"replicas"`
 		Selector labelSelector `yaml:"selector"`
 		Template podTemplate   `yaml:"template"`
@@ -514,10 +519,8 @@ type probe struct {
 }
 
 type service struct {
-	APIVersion string     `yaml:"apiVersion"`
-	Kind       string     `yaml:"kind"`
-	Metadata   objectMeta `yaml:"metadata"`
-	Spec       struct {
+	object `yaml:",inline"`
+	Spec   struct {
 		Selector map[string]string `yaml:"selector"`
 		Ports    []servicePort     `yaml:"ports"`
 	} `yaml:"spec"`
@@ -531,9 +534,7 @@ type servicePort struct {
 }
 
 type secret struct {
-	APIVersion string            `yaml:"apiVersion"`
-	Kind       string            `yaml:"kind"`
-	Metadata   objectMeta        `yaml:"metadata"`
+	object     `yaml:",inline"`
 	Type       string            `yaml:"type"`
 	StringData map[string]string `yaml:"stringData"`
 }
@@ -566,10 +567,8 @@ type endpoint struct {
 }
 
 type serviceMonitor struct {
-	APIVersion string     `yaml:"apiVersion"`
-	Kind       string     `yaml:"kind"`
-	Metadata   objectMeta `yaml:"metadata"`
-	Spec       struct {
+	object `yaml:",inline"`
+	Spec   struct {
 		JobLabel  string         `yaml:"jobLabel"`
 		Selector  *labelSelector `yaml:"selector"`
 		Endpoints []endpoint     `yaml:"endpoints"`
@@ -577,10 +576,8 @@ type serviceMonitor struct {
 }
 
 type podMonitor struct {
-	APIVersion string     `yaml:"apiVersion"`
-	Kind       string     `yaml:"kind"`
-	Metadata   objectMeta `yaml:"metadata"`
-	Spec       struct {
+	object `yaml:",inline"`
+	Spec   struct {
 		JobLabel            string         `yaml:"jobLabel"`
 		Selector            *labelSelector `yaml:"selector"`
 		PodMetricsEndpoints []endpoint     `yaml:"podMetricsEndpoints"`
@@ -588,20 +585,21 @@ type podMonitor struct {
 }
 
 type prometheusRule struct {
-	APIVersion string     `yaml:"apiVersion"`
-	Kind       string     `yaml:"kind"`
-	Metadata   objectMeta `yaml:"metadata"`
-	Spec       struct {
-		Groups []struct {
-			Name  string `yaml:"name"`
-			Rules []struct {
-				Record      string            `yaml:"record"`
-				Alert       string            `yaml:"alert"`
-				Expr        string            `yaml:"expr"`
-				For         string            `yaml:"for"`
-				Labels      map[string]string `yaml:"labels"`
-				Annotations map[string]string `yaml:"annotations"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	} `yaml:"spec"`
+	object `yaml:",inline"`
+	Spec   ruleFile `yaml:"spec"`
+}
+
+// ruleFile is a Prometheus rule file, and the spec of a PrometheusRule.
+type ruleFile struct {
+	Groups []struct {
+		Name  string `yaml:"name"`
+		Rules []struct {
+			Record      string            `yaml:"record"`
+			Alert       string            `yaml:"alert"`
+			Expr        string            `yaml:"expr"`
+			For         string            `yaml:"for"`
+			Labels      map[string]string `yaml:"labels"`
+			Annotations map[string]string `yaml:"annotations"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/genapp-go/genapp/internal/promserver"
 	"github.com/genapp-go/genapp/internal/toolstest"
@@ -166,23 +165,8 @@ var threshold = regexp.MustCompile(`(?s)^(.*\S)\s*(>|<|==|!=|>=|<=)\s*[0-9.]+\s*
 // removed: the query must find data, whether or not the alert fires.
 func ruleExprs(t *testing.T) []expression {
 	t.Helper()
-	raw, err := os.ReadFile(rulesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Groups []struct {
-			Name  string `yaml:"name"`
-			Rules []struct {
-				Record string `yaml:"record"`
-				Alert  string `yaml:"alert"`
-				Expr   string `yaml:"expr"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	if err := yaml.Unmarshal(raw, &f); err != nil {
-		t.Fatalf("%s: %v", rulesFile, err)
-	}
+	var f ruleFile
+	decodeFile(t, rulesFile, &f)
 	var out []expression
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {

@@ -58,24 +58,21 @@ func TestRequire(t *testing.T) {
 			}
 		})
 	}
-	t.Run("missing skips", func(t *testing.T) {
-		t.Setenv("PATH", t.TempDir())
-		t.Setenv(RequireEnv, "")
-		r := &recorder{TB: t}
-		Require(r, "pushgateway")
-		if r.failed != "" || !strings.Contains(r.skipped, "pushgateway (or prometheus-pushgateway) not found") || !strings.Contains(r.skipped, "apt-get install prometheus-pushgateway") {
-			t.Fatalf("skipped %q, failed %q; want a skip naming the package", r.skipped, r.failed)
-		}
-	})
-	t.Run("missing alertmanager names its package", func(t *testing.T) {
-		t.Setenv("PATH", t.TempDir())
-		t.Setenv(RequireEnv, "")
-		r := &recorder{TB: t}
-		Require(r, "alertmanager")
-		if r.failed != "" || !strings.Contains(r.skipped, "alertmanager (or prometheus-alertmanager) not found") || !strings.Contains(r.skipped, "apt-get install prometheus-alertmanager ") {
-			t.Fatalf("skipped %q, failed %q; want a skip naming the package", r.skipped, r.failed)
-		}
-	})
+	for _, tc := range []struct{ name, found, pkg string }{
+		{"pushgateway", "pushgateway (or prometheus-pushgateway) not found", "apt-get install prometheus-pushgateway "},
+		{"alertmanager", "alertmanager (or prometheus-alertmanager) not found", "apt-get install prometheus-alertmanager "},
+		{"victoria-metrics", "victoria-metrics not found", "apt-get install victoria-metrics "},
+	} {
+		t.Run("missing "+tc.name+" skips", func(t *testing.T) {
+			t.Setenv("PATH", t.TempDir())
+			t.Setenv(RequireEnv, "")
+			r := &recorder{TB: t}
+			Require(r, tc.name)
+			if r.failed != "" || !strings.Contains(r.skipped, tc.found) || !strings.Contains(r.skipped, tc.pkg) {
+				t.Fatalf("skipped %q, failed %q; want a skip naming the package", r.skipped, r.failed)
+			}
+		})
+	}
 	t.Run("missing fails when required", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
 		t.Setenv(RequireEnv, "1")
