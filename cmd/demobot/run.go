@@ -220,8 +220,10 @@ func runPolling(ctx context.Context, b bot, fake *telegramtest.Server, log *slog
 const webhookPath = "/telegram/webhook"
 
 // runWebhook serves the webhook on -webhook-listen until ctx ends. It
-// registers the public URL with the Bot API, with a random secret token that
-// every update request must carry.
+// registers the public URL with the Bot API, with the secret token that
+// every update request must carry: -webhook-secret, so that replicas behind
+// one URL accept the same requests (each one's setWebhook then registers
+// the same URL and secret again, which changes nothing), else a random one.
 func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Server, stdout io.Writer, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.webhookListen)
 	if err != nil {
@@ -238,7 +240,10 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 			path = "/"
 		}
 	}
-	secret := webhook.NewSecret()
+	secret := cfg.webhookSecret // checked by validate
+	if secret == "" {
+		secret = webhook.NewSecret()
+	}
 	// webhook.Handler refuses requests without the secret: anyone who finds
 	// the URL could post forged updates otherwise.
 	h, err := webhook.New(secret, b.handleUpdate)

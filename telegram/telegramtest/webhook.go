@@ -36,22 +36,31 @@ func (s *Server) setWebhook(p map[string]string) response {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return badRequest("bad webhook: invalid URL")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p["drop_pending_updates"] == "true" {
-		s.updates = nil
-	}
-	s.webhook = webhookState{
+	hook := webhookState{
 		url:            raw,
 		secret:         p["secret_token"],
 		maxConnections: 40,
 		customCert:     p["certificate"] != "",
 	}
 	if n, err := strconv.Atoi(p["max_connections"]); err == nil && n > 0 {
-		s.webhook.maxConnections = n
+		hook.maxConnections = n
 	}
-	s.notify() // waiting long polls now fail with a conflict
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p["drop_pending_updates"] == "true" {
+		s.updates = nil
+	}
 	r := ok(true)
+	// The same webhook again, as every replica of a bot sets it when it
+	// starts, changes nothing: the real API says so, and keeps the last
+	// delivery error.
+	if same := s.webhook; same.url == hook.url && same.secret == hook.secret &&
+		same.maxConnections == hook.maxConnections && same.customCert == hook.customCert {
+		r.description = "Webhook is already set"
+		return r
+	}
+	s.webhook = hook
+	s.notify() // waiting long polls now fail with a conflict
 	r.description = "Webhook was set"
 	return r
 }
@@ -109,7 +118,9 @@ func (s *Server) WebhookURL() string {
 // (a JSON or form body with a "method" parameter, as tgbotapi's
 // WriteToHTTPResponse writes), the server runs it as the real API does.
 // Any other answer, or a transport error, stops delivery: the update stays
-// pending, getWebhookInfo reports the error, and Deliver returns it.
+// pending, getWebhookInfo reports the error, and Deliver returns it; the
+// next Deliver delivers that update again first, as Telegram redelivers an
+// update until a webhook accepts it.
 // Deliver returns an error if no webhook is set; it delivers at most the
 // updates pending when it was called.
 func (s *Server) Deliver(ctx context.Context) error {

@@ -140,3 +140,47 @@ func TestWebhookTelebot(t *testing.T) {
 		t.Errorf("RemoveWebhook: %v, URL %q", err, srv.WebhookURL())
 	}
 }
+
+// TestSetWebhookAgain: setting the webhook that is set, as every replica
+// of a bot does when it starts, changes nothing and says so, as the real
+// API does: the last delivery error stays; another secret replaces it.
+func TestSetWebhookAgain(t *testing.T) {
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusBadGateway)
+	}))
+	defer hook.Close()
+	set := map[string]any{"url": hook.URL, "secret_token": "shared_by-replicas"}
+	if r := call(t, srv, "setWebhook", set); !r.OK || r.Description != "Webhook was set" {
+		t.Fatalf("setWebhook = %+v", r)
+	}
+	srv.SendText(1, "hi")
+	if err := srv.Deliver(waitCtx(t)); err == nil {
+		t.Fatal("delivery to a failing webhook succeeded")
+	}
+	for _, tc := range []struct {
+		params   map[string]any
+		want     string
+		keepsErr bool
+	}{
+		{set, "Webhook is already set", true},
+		{map[string]any{"url": hook.URL, "secret_token": "another"}, "Webhook was set", false},
+	} {
+		if r := call(t, srv, "setWebhook", tc.params); !r.OK || r.Description != tc.want {
+			t.Errorf("setWebhook %v = %+v, want %q", tc.params, r, tc.want)
+		}
+		var info struct {
+			LastErrorMessage string `json:"last_error_message"`
+		}
+		if err := json.Unmarshal(call(t, srv, "getWebhookInfo", nil).Result, &info); err != nil {
+			t.Fatal(err)
+		}
+		if (info.LastErrorMessage != "") != tc.keepsErr {
+			t.Errorf("after setWebhook %v: last_error_message %q, want it kept: %v", tc.params, info.LastErrorMessage, tc.keepsErr)
+		}
+	}
+	if got := srv.WebhookURL(); got != hook.URL {
+		t.Errorf("WebhookURL() = %q, want %q", got, hook.URL)
+	}
+}
