@@ -81,7 +81,7 @@ func TestEndToEnd(t *testing.T) {
 		return ext.EndGroups
 	}))
 	tr.AddHandler(handlers.NewMessage(message.Text, func(b *gotgbot.Bot, ctx *ext.Context) error {
-		return reply("echo " + ctx.EffectiveMessage.Text)(b, ctx)
+		return reply("echo "+ctx.EffectiveMessage.Text)(b, ctx)
 	}))
 	// A second group: every message passes here too, unless a handler
 	// ended the groups.
