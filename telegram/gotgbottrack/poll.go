@@ -106,8 +106,8 @@ type PollError struct {
 	// Stopped is set on a 401 or a 409: the Poller stopped polling.
 	Stopped bool
 
-	text string // what failed, the token masked
-	err  error
+	text string                 // what failed, the token masked
+	err  *gotgbot.TelegramError // the error answer, its description masked
 }
 
 func (e *PollError) Error() string {
@@ -120,9 +120,14 @@ func (e *PollError) Error() string {
 	return e.text
 }
 
-// Unwrap returns gotgbot's error, if that is what failed (a
-// *gotgbot.TelegramError for an error answer).
-func (e *PollError) Unwrap() error { return e.err }
+// Unwrap returns gotgbot's *gotgbot.TelegramError for an error answer, its
+// Description masked as the PollError's text is; nil for any other failure.
+func (e *PollError) Unwrap() error {
+	if e.err == nil {
+		return nil
+	}
+	return e.err
+}
 
 // Poll sends the updates of getUpdates to d, whose Start it runs, until ctx
 // ends (nil) or the Bot API answers 401 or 409 (the [*PollError]). The
@@ -179,7 +184,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *gotgbot.Bot, mask bottoken.M
 		if err != nil {
 			text += ": " + err.Error()
 		}
-		return &PollError{Code: code, Stopped: polling.StopReason(code) != "", text: bottoken.Redact(mask.MaskString(text)), err: err}
+		return &PollError{Code: code, Stopped: polling.StopReason(code) != "", text: bottoken.Redact(mask.MaskString(text))}
 	}
 	params := map[string]string{"offset": strconv.FormatInt(p.offset, 10), "timeout": strconv.Itoa(int(p.timeout / time.Second))}
 	if p.allowed != nil {
@@ -195,7 +200,9 @@ func (p *Poller) getUpdates(ctx context.Context, b *gotgbot.Bot, mask bottoken.M
 	switch {
 	case errors.As(err, &apiErr):
 		f := fail(apiErr.Code, apiErr.Description, nil)
-		f.err = err
+		masked := *apiErr
+		masked.Description = bottoken.Redact(mask.MaskString(apiErr.Description))
+		f.err = &masked
 		if apiErr.Code == http.StatusTooManyRequests && apiErr.ResponseParams != nil {
 			f.RetryAfter = polling.RetryAfter(float64(apiErr.ResponseParams.RetryAfter))
 		}
