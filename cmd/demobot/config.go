@@ -20,13 +20,14 @@ import (
 const (
 	frameworkTelebot  = "telebot"
 	frameworkTgbotapi = "tgbotapi"
+	frameworkGotgbot  = "gotgbot"
 
 	modePolling = "polling"
 	modeWebhook = "webhook"
 )
 
 var (
-	frameworks = []string{frameworkTelebot, frameworkTgbotapi}
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkGotgbot}
 	modes      = []string{modePolling, modeWebhook}
 )
 
