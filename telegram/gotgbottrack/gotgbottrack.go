@@ -44,6 +44,16 @@
 // as "error" and continues unchanged: gotgbot's dispatcher recovers it and
 // hands it to its Panic handler, as it does without tracking.
 //
+// # Updates
+//
+// New wraps the dispatcher's Processor, which gotgbot runs once for every
+// update, before any handler: each update counts in
+// genapp_telegram_updates_total{type} (message, callback_query, ...), the
+// time since Telegram stamped it (a message's date, its edit_date when
+// edited) goes to genapp_telegram_update_lag_sec{type}, and
+// genapp_telegram_handlers_in_flight holds the updates being handled. They
+// replace the gotgbot_* families of gotgbot's metricsBot sample.
+//
 // # The bot token
 //
 // gotgbottrack writes nothing with the token. gotgbot's errors quote the
@@ -88,15 +98,24 @@ func WithMetrics(m *metrics.Metrics) Option {
 	return func(t *Tracker) { t.metrics = func() *metrics.Metrics { return m } }
 }
 
-// New returns a Tracker that registers on d. Unless [WithMetrics] says
-// otherwise it records in [metrics.Default], looked up at each run, so that
-// handlers may be registered before [metrics.Init].
+// New returns a Tracker that registers on d, and wraps d's Processor so
+// that every update d handles is recorded (see Updates in the package
+// documentation); set a Processor of your own before New. Unless
+// [WithMetrics] says otherwise it records in [metrics.Default], looked up at
+// each run, so that handlers may be registered before [metrics.Init].
 func New(d *ext.Dispatcher, opts ...Option) *Tracker {
 	t := &Tracker{d: d, metrics: metrics.Default}
 	for _, o := range opts {
 		o(t)
 	}
 	t.commands.Store(&map[string]bool{})
+	switch next := d.Processor.(type) {
+	case processor: // tracked already, by another Tracker
+	case nil:
+		d.Processor = processor{next: ext.BaseProcessor{}, t: t}
+	default:
+		d.Processor = processor{next: next, t: t}
+	}
 	return t
 }
 
