@@ -155,8 +155,14 @@ func TestEndToEnd(t *testing.T) {
 	if len(got.panics) != 1 || fmt.Sprint(got.panics[0]) != "boom handler panicked" {
 		t.Errorf("the dispatcher's Panic got %v, want the boom handler's panic", got.panics)
 	}
-	if strings.Contains(e.Text, srv.Token) {
-		t.Error("the exposition contains the token")
+	secret := strings.SplitN(srv.Token, ":", 2)[1]
+	for _, err := range got.errors {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("an error holds the token's secret: %v", err)
+		}
+	}
+	if strings.Contains(e.Text, secret) {
+		t.Error("the exposition holds the token's secret")
 	}
 	for typ, want := range map[string]float64{"message": 6, "callback_query": 2} {
 		if n := e.Counter(t, updatesTotal, promtest.Labels{"type": typ}); n != want {
@@ -171,5 +177,34 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if n := e.Sum("genapp_http_requests_total", promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage", "status": "200"}); n != 7 {
 		t.Errorf("sendMessage calls = %v, want 7", n)
+	}
+}
+
+// TestTokenNeverInErrors: with the Bot API gone, a handler's send fails
+// with gotgbot's error, which quotes the request URL; with the token in
+// the httpclient client and the placeholder in the bot, neither the error
+// the dispatcher's Error handler gets nor the exposition holds the token.
+func TestTokenNeverInErrors(t *testing.T) {
+	srv := telegramtest.NewServer()
+	m := actiontest.NewMetrics(t)
+	b := newBot(t, srv.URL, srv.Token, m)
+	srv.Close()
+	var got collector
+	d := ext.NewDispatcher(got.dispatcherOpts())
+	gotgbottrack.New(d, gotgbottrack.WithMetrics(m)).AddHandler(handlers.NewCommand("start", reply("hello")))
+	if err := d.ProcessUpdate(b, textUpdate("/start"), nil); err != nil {
+		t.Fatal(err)
+	}
+	errs := got.errs()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "/botTOKEN/sendMessage") {
+		t.Fatalf("the Error handler got %v, want the failed send, quoting the placeholder", errs)
+	}
+	e := promtest.Scrape(t, m.Handler())
+	actiontest.Want(t, e, "start_handler", 0, 1)
+	secret := strings.SplitN(srv.Token, ":", 2)[1]
+	for what, text := range map[string]string{"the error": errs[0].Error(), "the exposition": e.Text} {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s holds the token's secret", what)
+		}
 	}
 }
