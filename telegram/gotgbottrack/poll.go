@@ -81,10 +81,14 @@ func WithAllowedUpdates(kinds ...string) PollerOption {
 }
 
 // WithErrorFunc hands every failure to f, as gotgbot's
-// UpdaterOpts.UnhandledErrFunc; by default they are logged with the log
-// package's standard logger, as gotgbot's Updater does.
+// UpdaterOpts.UnhandledErrFunc; by default, or when f is nil, they are
+// logged with the log package's standard logger, as gotgbot's Updater does.
 func WithErrorFunc(f ext.ErrorFunc) PollerOption {
-	return func(p *Poller) { p.onError = f }
+	return func(p *Poller) {
+		if f != nil {
+			p.onError = f
+		}
+	}
 }
 
 // NewPoller returns a Poller.
@@ -132,8 +136,9 @@ func (e *PollError) Unwrap() error {
 // Poll sends the updates of getUpdates to d, whose Start it runs, until ctx
 // ends (nil) or the Bot API answers 401 or 409 (the [*PollError]). The
 // getUpdates in flight is cancelled when ctx ends. Poll returns once d.Start
-// has returned; the handlers still running are d's: its Stop waits for
-// them.
+// has returned (an ext.Dispatcher's returns once it has a free routine for
+// the update it holds, if any), so that d.Stop may follow at once: it waits
+// for the handlers still running.
 func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatcher) error {
 	updates := make(chan json.RawMessage)
 	started := make(chan struct{})
@@ -188,10 +193,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *gotgbot.Bot, mask bottoken.M
 	}
 	params := map[string]string{"offset": strconv.FormatInt(p.offset, 10), "timeout": strconv.Itoa(int(p.timeout / time.Second))}
 	if p.allowed != nil {
-		kinds, err := json.Marshal(p.allowed)
-		if err != nil {
-			return nil, fail(0, "cannot encode allowed_updates", err)
-		}
+		kinds, _ := json.Marshal(p.allowed) // strings always encode
 		params["allowed_updates"] = string(kinds)
 	}
 	start := time.Now()

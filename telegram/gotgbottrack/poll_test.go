@@ -287,3 +287,29 @@ func TestPollerKeepsTheTokenSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestPollerParameters: getUpdates asks for the poll timeout in seconds,
+// the allowed updates and, after an update, the offset that confirms it.
+func TestPollerParameters(t *testing.T) {
+	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(200 * time.Millisecond))
+	defer srv.Close()
+	id := srv.SendText(1, "hi")
+	p := gotgbottrack.NewPoller(gotgbottrack.WithPollTimeout(1500*time.Millisecond), gotgbottrack.WithAllowedUpdates("message", "callback_query"), gotgbottrack.WithErrorFunc(nil))
+	updates, _, err := pollFor(t, p, rawBot(srv.URL, srv.Token), 500*time.Millisecond)
+	if err != nil || len(updates) != 1 {
+		t.Fatalf("Poll = %v with %d updates, want nil and 1", err, len(updates))
+	}
+	var offsets []string
+	for _, c := range srv.Calls() {
+		if c.Method != "getUpdates" {
+			continue
+		}
+		offsets = append(offsets, c.Params["offset"])
+		if c.Params["timeout"] != "1" || c.Params["allowed_updates"] != `["message","callback_query"]` {
+			t.Errorf("getUpdates with %v, want timeout 1 and the allowed updates", c.Params)
+		}
+	}
+	if len(offsets) < 2 || offsets[0] != "0" || offsets[1] != fmt.Sprint(id+1) {
+		t.Errorf("offsets %v, want 0 then %d", offsets, id+1)
+	}
+}
