@@ -64,6 +64,7 @@ func TestDerivedNames(t *testing.T) {
 		{handlers.NewInlineQuery(inlinequery.All, ok), &gotgbot.Update{InlineQuery: &gotgbot.InlineQuery{Id: "1", Query: "q"}}, "inline_query_handler"},
 		{handlers.NewNamedhandler("my-own-name", handlers.NewCommand("help", ok)), textUpdate("/help"), "help_handler"},
 		{namedType{handlers.NewCommand("x", ok)}, textUpdate("/x"), "named_type_handler"},
+		{&handlers.Named{CustomName: "mine", Handler: handlers.NewMessage(message.Text, ok)}, textUpdate("hi"), "text_handler"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			m := actiontest.NewMetrics(t)
@@ -81,6 +82,20 @@ func TestDerivedNames(t *testing.T) {
 				t.Errorf("the handler is not registered under its own name %q", tc.h.Name())
 			}
 		})
+	}
+}
+
+// TestNamedNothing: a handlers.Named around no handler registers, and the
+// panic gotgbot's dispatcher meets on it is recovered as without tracking.
+func TestNamedNothing(t *testing.T) {
+	var got collector
+	d := ext.NewDispatcher(got.dispatcherOpts())
+	gotgbottrack.New(d, gotgbottrack.WithMetrics(actiontest.NewMetrics(t))).AddHandler(handlers.Named{CustomName: "empty"})
+	if err := d.ProcessUpdate(offlineBot, textUpdate("hi"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.panics) != 1 {
+		t.Errorf("the Panic handler got %v, want gotgbot's panic on the empty handler", got.panics)
 	}
 }
 
