@@ -54,6 +54,13 @@
 // genapp_telegram_handlers_in_flight holds the updates being handled. They
 // replace the gotgbot_* families of gotgbot's metricsBot sample.
 //
+// # Polling
+//
+// Poll with a [Poller] instead of gotgbot's Updater, whose loop polls a
+// failing Bot API every second or in a busy loop, ignores retry_after and
+// never stops on 401 or 409. Updates that reach the dispatcher otherwise,
+// such as through the Updater's webhook, are tracked all the same.
+//
 // # The bot token
 //
 // gotgbottrack writes nothing with the token. gotgbot's errors quote the
