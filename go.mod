@@ -3,6 +3,7 @@ module github.com/genapp-go/genapp
 go 1.26.0
 
 require (
+	github.com/PaulSonOfLars/gotgbot/v2 v2.0.0-rc.33
 	github.com/anthropics/anthropic-sdk-go/v2 v2.15.0
 	github.com/go-telegram-bot-api/telegram-bot-api/v5 v5.5.1
 	github.com/jackc/pgx/v5 v5.12.0

@@ -21,13 +21,14 @@ import (
 const (
 	frameworkTelebot  = "telebot"
 	frameworkTgbotapi = "tgbotapi"
+	frameworkGotgbot  = "gotgbot"
 
 	modePolling = "polling"
 	modeWebhook = "webhook"
 )
 
 var (
-	frameworks = []string{frameworkTelebot, frameworkTgbotapi}
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkGotgbot}
 	modes      = []string{modePolling, modeWebhook}
 )
 

@@ -87,6 +87,9 @@ func TestSignals(t *testing.T) {
 		{frameworkTgbotapi, modeWebhook, false, syscall.SIGINT},
 		{frameworkTelebot, modePolling, true, syscall.SIGTERM},
 		{frameworkTgbotapi, modePolling, true, syscall.SIGINT},
+		{frameworkGotgbot, modePolling, false, syscall.SIGINT},
+		{frameworkGotgbot, modeWebhook, false, syscall.SIGTERM},
+		{frameworkGotgbot, modePolling, true, syscall.SIGTERM},
 	} {
 		name := fmt.Sprintf("%s/%s/%v", tc.framework, tc.mode, tc.signal)
 		if tc.token {
@@ -142,6 +145,9 @@ func TestSignalsDuringStartup(t *testing.T) {
 		{frameworkTgbotapi, modePolling, "deleteWebhook", syscall.SIGTERM},
 		{frameworkTelebot, modeWebhook, "setWebhook", syscall.SIGTERM},
 		{frameworkTgbotapi, modeWebhook, "setWebhook", syscall.SIGINT},
+		{frameworkGotgbot, modePolling, "getMe", syscall.SIGTERM},
+		{frameworkGotgbot, modePolling, "deleteWebhook", syscall.SIGINT},
+		{frameworkGotgbot, modeWebhook, "setWebhook", syscall.SIGTERM},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%v", tc.framework, tc.method, tc.signal), func(t *testing.T) {
 			t.Parallel()

@@ -86,7 +86,7 @@ func (c config) redact(s string) string {
 }
 
 // bot is what the demo needs from a bot library, with the demo's handlers
-// registered: telebot.go and tgbotapi.go implement it.
+// registered: telebot.go, tgbotapi.go and gotgbot.go implement it.
 type bot interface {
 	// poll handles the updates from getUpdates until ctx ends, then waits
 	// for the handlers in flight, at most shutdownGrace.
@@ -165,6 +165,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 			b, err = newTelebot(apiURL, client, d, log)
 		case frameworkTgbotapi:
 			b, err = newTgbotapi(apiURL, client, d, log)
+		case frameworkGotgbot:
+			b, err = newGotgbot(apiURL, client, d, log)
 		}
 		return err
 	})

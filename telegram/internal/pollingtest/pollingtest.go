@@ -5,7 +5,12 @@ package pollingtest
 
 import (
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
 
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -37,4 +42,25 @@ func GetUpdatesCalls(srv *telegramtest.Server) int {
 		}
 	}
 	return n
+}
+
+// Serve starts a hostile Bot API on 127.0.0.1 that answers every request,
+// whatever its method, with the bodies of answers in turn: those before
+// the last with 200 OK, the last, for ever, with status. It returns the
+// server, closed when the test ends, and the count of requests it got.
+func Serve(t testing.TB, status int, answers ...string) (*httptest.Server, *atomic.Int64) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		n := int(calls.Add(1))
+		w.Header().Set("Content-Type", "application/json")
+		if n < len(answers) {
+			io.WriteString(w, answers[n-1])
+			return
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, answers[len(answers)-1])
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
 }
