@@ -62,14 +62,10 @@
 package tbot
 
 import (
-	"errors"
-	"fmt"
-	"regexp"
-
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/metrics"
-	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
 
 // Endpoints is what registers telebot handlers: *tele.Bot and *tele.Group.
@@ -79,8 +75,7 @@ type Endpoints interface {
 
 // Tracker registers telebot handlers as tracked actions.
 type Tracker struct {
-	e       Endpoints
-	metrics func() *metrics.Metrics
+	core telebotcore.Tracker[tele.Context, tele.HandlerFunc, tele.MiddlewareFunc]
 }
 
 // Option configures a Tracker.
@@ -89,7 +84,7 @@ type Option func(*Tracker)
 // WithMetrics records in m instead of [metrics.Default]. A nil m records
 // nothing.
 func WithMetrics(m *metrics.Metrics) Option {
-	return func(t *Tracker) { t.metrics = func() *metrics.Metrics { return m } }
+	return func(t *Tracker) { t.core.Metrics = func() *metrics.Metrics { return m } }
 }
 
 // New returns a Tracker that registers on e, a *tele.Bot or a *tele.Group.
@@ -97,7 +92,7 @@ func WithMetrics(m *metrics.Metrics) Option {
 // looked up at each run, so handlers may be registered before
 // [metrics.Init].
 func New(e Endpoints, opts ...Option) *Tracker {
-	t := &Tracker{e: e, metrics: metrics.Default}
+	t := &Tracker{core: telebotcore.NewTracker[tele.Context]("tbot", e.Handle, telebotcore.Is[tele.FloodError])}
 	for _, o := range opts {
 		o(t)
 	}
@@ -111,12 +106,7 @@ func New(e Endpoints, opts ...Option) *Tracker {
 // *tele.InlineButton, *tele.ReplyButton). Any other endpoint goes to
 // telebot untouched, which panics as it does without tbot.
 func (t *Tracker) Handle(endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareFunc) {
-	route, ok := routeOf(endpoint)
-	if !ok {
-		t.e.Handle(endpoint, h, m...)
-		return
-	}
-	t.handle(telegram.ActionName(route), route, endpoint, h, m)
+	t.core.Handle(endpoint, h, m)
 }
 
 // HandleAs is [Tracker.Handle] with the action named name instead of the
@@ -124,72 +114,5 @@ func (t *Tracker) Handle(endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareF
 // valid (see [telegram.CheckName]) or when telebot would not accept
 // endpoint.
 func (t *Tracker) HandleAs(name string, endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareFunc) error {
-	if err := telegram.CheckName(name); err != nil {
-		return err
-	}
-	route, ok := routeOf(endpoint)
-	if !ok {
-		return fmt.Errorf("tbot: unsupported endpoint %#v: want a non-empty string (command, tele.On* event or text) or a tele.CallbackEndpoint", endpoint)
-	}
-	t.handle(name, route, endpoint, h, m)
-	return nil
-}
-
-func (t *Tracker) handle(name, route string, endpoint any, h tele.HandlerFunc, m []tele.MiddlewareFunc) {
-	track := t.track(name, route == tele.OnText)
-	if len(m) == 0 {
-		// Telebot applies route middleware to the handler on every update,
-		// which costs an allocation per middleware; the tracker alone is
-		// applied once, here, with the same order: Use middleware, tracker,
-		// handler.
-		t.e.Handle(endpoint, track(h))
-		return
-	}
-	t.e.Handle(endpoint, h, append([]tele.MiddlewareFunc{track}, m...)...)
-}
-
-// track returns the middleware that records one run of the chain it wraps.
-// On the OnText route a message that is a command is an unknown command.
-func (t *Tracker) track(name string, onText bool) tele.MiddlewareFunc {
-	return func(next tele.HandlerFunc) tele.HandlerFunc {
-		return func(c tele.Context) (err error) {
-			n := name
-			if onText && commandRx.MatchString(c.Text()) {
-				n = telegram.UnknownCommand
-			}
-			a := t.metrics().Track(n)
-			var named error
-			defer a.End(&named)
-			err = next(c)
-			named = nameFloodWait(err)
-			return err
-		}
-	}
-}
-
-// nameFloodWait returns err named [metrics.ErrorNameFloodWait] when it is
-// telebot's error for a 429 of the Bot API, else err.
-func nameFloodWait(err error) error {
-	var flood tele.FloodError
-	if errors.As(err, &flood) {
-		return metrics.NamedError(metrics.ErrorNameFloodWait, err)
-	}
-	return err
-}
-
-// commandRx is the command syntax of telebot v3 (its cmdRx): a message that
-// matches it and still reaches OnText is a command without a route.
-var commandRx = regexp.MustCompile(`^/\w+(@\w+)?(\s|$)`)
-
-// routeOf returns the handler key telebot files endpoint under, as its
-// extractEndpoint does, and false when telebot would reject endpoint.
-func routeOf(endpoint any) (string, bool) {
-	var route string
-	switch e := endpoint.(type) {
-	case string:
-		route = e
-	case tele.CallbackEndpoint:
-		route = e.CallbackUnique()
-	}
-	return route, route != ""
+	return t.core.HandleAs(name, endpoint, h, m)
 }
