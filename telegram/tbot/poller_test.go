@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,28 +55,7 @@ func (pb *pollerBot) onError() []error {
 // and returns the updates it sent and whether it returned on its own.
 func pollFor(t *testing.T, p tele.Poller, bot *tele.Bot, window time.Duration) (updates []tele.Update, returned bool) {
 	t.Helper()
-	dest, stop, done := make(chan tele.Update), make(chan struct{}), make(chan struct{})
-	go func() { defer close(done); p.Poll(bot, dest, stop) }()
-	timer := time.NewTimer(window)
-	defer timer.Stop()
-	for {
-		select {
-		case u := <-dest:
-			updates = append(updates, u)
-			continue
-		case <-done:
-			return updates, true
-		case <-timer.C:
-		}
-		break
-	}
-	close(stop)
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Poll did not return within 10 s of stop")
-	}
-	return updates, false
+	return pollingtest.PollFor(t, func(dest chan tele.Update, stop chan struct{}) { p.Poll(bot, dest, stop) }, window)
 }
 
 // TestPollerFailingAPI: against a Bot API whose getUpdates always fails,
@@ -154,22 +131,7 @@ func TestLongPollerFailingAPI(t *testing.T) {
 
 // hostileAPI answers every getUpdates with the bodies of answers in turn,
 // the last one for ever, with status.
-func hostileAPI(t *testing.T, status int, answers ...string) (*httptest.Server, *atomic.Int64) {
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		n := int(calls.Add(1))
-		w.Header().Set("Content-Type", "application/json")
-		if n < len(answers) {
-			io.WriteString(w, answers[n-1])
-			return
-		}
-		w.WriteHeader(status)
-		io.WriteString(w, answers[len(answers)-1])
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &calls
-}
+var hostileAPI = pollingtest.HostileAPI
 
 // TestPollerMalformedRetryAfter: a 429 whose retry_after is a string makes
 // telebot v3.3.8 panic; the Poller waits it like a number.
