@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
+	"github.com/genapp-go/genapp/telegram/internal/telebottest"
 	"github.com/genapp-go/genapp/telegram/tbot4"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -90,70 +90,30 @@ func TestEndToEnd(t *testing.T) {
 		if err := c.Send("failing"); err != nil {
 			return err
 		}
-		return errors.New("fail handler failed")
+		return errors.New(telebottest.FailError)
 	})
 	tr.Handle("/boom", func(c tele.Context) error {
 		if err := c.Send("panicking"); err != nil {
 			return err
 		}
-		panic("boom handler panicked")
+		panic(telebottest.PanicValue) // v4's Recover takes strings too
 	})
 
 	go lb.Start()
 	defer lb.Stop()
 
-	srv.SendText(100, "/start")
-	srv.PressButton(100, "\fmenu|42")
-	srv.SendText(100, "hello")
-	unrouted := srv.PressButton(100, "\fghost|7")
-	srv.SendText(100, "/fail")
-	srv.SendText(100, "/boom")
-	srv.SendText(100, "/nope arg")
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	sent, err := srv.WaitSent(ctx, 6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := actiontest.Wait(t, lb.m.Handler(), 7, 5*time.Second)
-
-	actiontest.Want(t, e, "start_handler", 1, 0)
-	actiontest.Want(t, e, "menu_callback_handler", 1, 0)
-	actiontest.Want(t, e, "text_handler", 1, 0)
-	actiontest.Want(t, e, "callback_handler", 1, 0)
-	actiontest.Want(t, e, "fail_handler", 0, 1)
-	actiontest.Want(t, e, "boom_handler", 0, 1)
-	actiontest.Want(t, e, "unknown_command_handler", 1, 0)
-	if got := e.Series(actiontest.Count); got != 7 {
-		t.Errorf("%d series of %s, want 7 (7 names, one status each)", got, actiontest.Count)
-	}
+	unrouted := telebottest.Play(srv)
+	e := telebottest.Check(t, srv, lb.m.Handler(), unrouted, func() []string {
+		var onError []string
+		for _, l := range lb.logged() {
+			if s, ok := strings.CutPrefix(l, "OnError: "); ok {
+				onError = append(onError, s)
+			}
+		}
+		return onError
+	})
 	if got := e.Sum("genapp_http_requests_total", promtest.Labels{"resource": "sendMessage", "status": "200"}); got != 6 {
 		t.Errorf("sendMessage calls counted: %v, want 6", got)
-	}
-
-	var texts []string
-	for _, s := range sent {
-		if s.ChatID == 100 {
-			texts = append(texts, s.Text)
-		}
-	}
-	slices.Sort(texts) // telebot runs handlers concurrently
-	if got := strings.Join(texts, "|"); got != "echo /nope arg|echo hello|failing|hello|menu 42|panicking" {
-		t.Errorf("replies %s", got)
-	}
-	if answered := srv.Answered(); len(answered) != 2 || !slices.Contains(answered, strconv.Itoa(unrouted)) {
-		t.Errorf("answered callbacks %v, want the menu one and %d", answered, unrouted)
-	}
-	var onError []string
-	for _, l := range lb.logged() {
-		if s, ok := strings.CutPrefix(l, "OnError: "); ok {
-			onError = append(onError, s)
-		}
-	}
-	slices.Sort(onError)
-	if got := strings.Join(onError, "|"); got != "boom handler panicked|fail handler failed" {
-		t.Errorf("OnError got %q, want the handler error and the recovered panic", got)
 	}
 	secret := strings.SplitN(srv.Token, ":", 2)[1]
 	for _, text := range append(lb.logged(), e.Text) {

@@ -85,7 +85,10 @@ func TestLongPollerMisbehaves(t *testing.T) {
 			t.Fatal(err)
 		}
 		stop, done := make(chan struct{}), make(chan struct{})
-		go func() { defer close(done); (&tele.LongPoller{Timeout: 10 * time.Second}).Poll(bot, make(chan tele.Update), stop) }()
+		go func() {
+			defer close(done)
+			(&tele.LongPoller{Timeout: 10 * time.Second}).Poll(bot, make(chan tele.Update), stop)
+		}()
 		for deadline := time.Now().Add(10 * time.Second); calls.Load() < 50 && time.Now().Before(deadline); {
 			time.Sleep(10 * time.Millisecond)
 		}

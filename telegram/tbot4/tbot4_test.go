@@ -100,23 +100,3 @@ func TestOutcomes(t *testing.T) {
 		t.Errorf("OnError got %v, want [boom, the FloodError, the recovered boom]", *errs)
 	}
 }
-
-// TestPanicWithoutRecoverContinues: without a recover middleware the
-// handler's panic leaves ProcessUpdate unchanged, after being recorded.
-func TestPanicWithoutRecoverContinues(t *testing.T) {
-	m := actiontest.NewMetrics(t)
-	bot, _ := offlineBot(t)
-	type value struct{ n int }
-	tbot4.New(bot, tbot4.WithMetrics(m)).Handle("/boom", func(tele.Context) error { panic(value{42}) })
-
-	var got any
-	func() {
-		defer func() { got = recover() }()
-		bot.ProcessUpdate(message("/boom"))
-	}()
-
-	if got != (value{42}) {
-		t.Errorf("recovered %#v, want the handler's own panic value", got)
-	}
-	actiontest.Want(t, promtest.Scrape(t, m.Handler()), "boom_handler", 0, 1)
-}
