@@ -46,6 +46,17 @@
 // nothing is recorded. Callbacks without a route are recorded under the
 // OnCallback handler's name, callback_handler by default.
 //
+// # Updates
+//
+// Each update a route takes is also counted for the bot's health:
+// genapp_telegram_updates_total{type}, genapp_telegram_update_lag_sec{type}
+// (from the date Telegram stamped it with; callbacks and queries have none)
+// and genapp_telegram_handlers_in_flight while the route runs. Telebot has
+// no middleware for all updates (Use middleware is copied into each
+// route), so this is done by the tracked route too: an update that no
+// route takes (no handler for its kind, a command for another bot), or
+// that a Use filter drops, is not counted.
+//
 // # Polling
 //
 // Give the bot a [Poller] instead of telebot's LongPoller, which retries a
@@ -62,6 +73,8 @@
 package tbot
 
 import (
+	"time"
+
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/metrics"
@@ -92,7 +105,11 @@ func WithMetrics(m *metrics.Metrics) Option {
 // looked up at each run, so handlers may be registered before
 // [metrics.Init].
 func New(e Endpoints, opts ...Option) *Tracker {
-	t := &Tracker{core: telebotcore.NewTracker[tele.Context]("tbot", e.Handle, telebotcore.Is[tele.FloodError])}
+	t := &Tracker{core: telebotcore.NewTracker(e.Handle, telebotcore.Version[tele.Context]{
+		Pkg:        "tbot",
+		IsFlood:    telebotcore.Is[tele.FloodError],
+		UpdateInfo: func(c tele.Context) (string, time.Time) { return updateInfo(c.Update()) },
+	})}
 	for _, o := range opts {
 		o(t)
 	}
@@ -115,4 +132,52 @@ func (t *Tracker) Handle(endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareF
 // endpoint.
 func (t *Tracker) HandleAs(name string, endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareFunc) error {
 	return t.core.HandleAs(name, endpoint, h, m)
+}
+
+// updateInfo returns the Bot API type of u, the name of its field that is
+// set ("other" when none of those telebot v3 knows is), and the date
+// Telegram stamped it with: a message's date (edit_date when edited), the
+// date of member, join request and reaction updates, and the zero time for
+// the kinds the Bot API does not stamp (a callback's message date is when
+// the bot sent the button, not when the user pressed it).
+func updateInfo(u tele.Update) (string, time.Time) {
+	switch {
+	case u.Message != nil:
+		return "message", telebotcore.Stamp(u.Message.Unixtime)
+	case u.EditedMessage != nil:
+		return "edited_message", telebotcore.Stamp(u.EditedMessage.LastEdit)
+	case u.ChannelPost != nil:
+		return "channel_post", telebotcore.Stamp(u.ChannelPost.Unixtime)
+	case u.EditedChannelPost != nil:
+		return "edited_channel_post", telebotcore.Stamp(u.EditedChannelPost.LastEdit)
+	case u.MessageReaction != nil:
+		return "message_reaction", telebotcore.Stamp(u.MessageReaction.DateUnixtime)
+	case u.MessageReactionCount != nil:
+		return "message_reaction_count", telebotcore.Stamp(u.MessageReactionCount.DateUnixtime)
+	case u.MyChatMember != nil:
+		return "my_chat_member", telebotcore.Stamp(u.MyChatMember.Unixtime)
+	case u.ChatMember != nil:
+		return "chat_member", telebotcore.Stamp(u.ChatMember.Unixtime)
+	case u.ChatJoinRequest != nil:
+		return "chat_join_request", telebotcore.Stamp(u.ChatJoinRequest.Unixtime)
+	case u.Callback != nil:
+		return "callback_query", time.Time{}
+	case u.Query != nil:
+		return "inline_query", time.Time{}
+	case u.InlineResult != nil:
+		return "chosen_inline_result", time.Time{}
+	case u.ShippingQuery != nil:
+		return "shipping_query", time.Time{}
+	case u.PreCheckoutQuery != nil:
+		return "pre_checkout_query", time.Time{}
+	case u.Poll != nil:
+		return "poll", time.Time{}
+	case u.PollAnswer != nil:
+		return "poll_answer", time.Time{}
+	case u.Boost != nil:
+		return "chat_boost", time.Time{}
+	case u.BoostRemoved != nil:
+		return "removed_chat_boost", time.Time{}
+	}
+	return metrics.TelegramUpdateOther, time.Time{}
 }

@@ -124,28 +124,33 @@ func TestEndToEnd(t *testing.T) {
 }
 
 // TestConcurrentUpdates: many updates handled at once (telebot's
-// goroutine per update) are each counted once, under -race.
+// goroutine per update) are each counted once, under -race, and the
+// handlers in flight rise with a burst of slow ones and fall back to 0.
 func TestConcurrentUpdates(t *testing.T) {
 	lb, srv := newLiveBot(t)
 	tr := tbot4.New(lb.Bot, tbot4.WithMetrics(lb.m))
-	tr.Handle("/start", func(c tele.Context) error { time.Sleep(time.Millisecond); return c.Send("hi") })
+	release := make(chan struct{})
+	tr.Handle("/slow", func(c tele.Context) error { <-release; return c.Send("done") })
 	tr.Handle(tele.OnText, func(c tele.Context) error { return c.Send("echo") })
 	go lb.Start()
 	defer lb.Stop()
 
-	const n = 100
+	const n = 50
 	for i := range n {
-		srv.SendText(int64(1+i%7), "/start")
 		srv.SendText(int64(1+i%5), fmt.Sprint("text ", i))
 	}
+	telebottest.Burst(t, lb.m.Handler(), n, func() { srv.SendText(7, "/slow") }, release)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := srv.WaitSent(ctx, 2*n); err != nil {
 		t.Fatal(err)
 	}
 	e := actiontest.Wait(t, lb.m.Handler(), 2*n, 5*time.Second)
-	actiontest.Want(t, e, "start_handler", n, 0)
+	actiontest.Want(t, e, "slow_handler", n, 0)
 	actiontest.Want(t, e, "text_handler", n, 0)
+	if got := e.Counter(t, telebottest.Updates, promtest.Labels{"type": "message"}); got != 2*n {
+		t.Errorf("%v messages counted, want %d", got, 2*n)
+	}
 }
 
 // TestTokenNeverLeaks: with the Bot API gone, telebot v4's own error

@@ -44,6 +44,16 @@
 // no command or text route takes, in addition to the route that takes the
 // message: each is a run of its own action.
 //
+// # Updates
+//
+// As with tbot, each update a route takes is counted by the tracked route
+// for the bot's health (genapp_telegram_updates_total{type},
+// genapp_telegram_update_lag_sec{type}, genapp_telegram_handlers_in_flight):
+// telebot has no middleware for all updates. An update that no route
+// takes, or that a Use filter drops, is not counted; OnForward and OnReply
+// runs do not count it again (a forward or reply that only they take is
+// not counted either).
+//
 // # Polling
 //
 // Give the bot a [Poller] instead of telebot's LongPoller, which, in v4 as
@@ -59,6 +69,8 @@
 package tbot4
 
 import (
+	"time"
+
 	tele "gopkg.in/telebot.v4"
 
 	"github.com/genapp-go/genapp/metrics"
@@ -88,7 +100,12 @@ func WithMetrics(m *metrics.Metrics) Option {
 // and records in [metrics.Default] (looked up at each run, so handlers may
 // be registered before [metrics.Init]) unless [WithMetrics] says otherwise.
 func New(e Endpoints, opts ...Option) *Tracker {
-	t := &Tracker{core: telebotcore.NewTracker[tele.Context]("tbot4", e.Handle, telebotcore.Is[tele.FloodError])}
+	t := &Tracker{core: telebotcore.NewTracker(e.Handle, telebotcore.Version[tele.Context]{
+		Pkg:        "tbot4",
+		IsFlood:    telebotcore.Is[tele.FloodError],
+		UpdateInfo: func(c tele.Context) (string, time.Time) { return updateInfo(c.Update()) },
+		SideRoutes: []string{tele.OnForward, tele.OnReply},
+	})}
 	for _, o := range opts {
 		o(t)
 	}
@@ -108,4 +125,58 @@ func (t *Tracker) Handle(endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareF
 // (lower-case [a-z0-9_]) or telebot would reject endpoint.
 func (t *Tracker) HandleAs(name string, endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareFunc) error {
 	return t.core.HandleAs(name, endpoint, h, m)
+}
+
+// updateInfo returns the Bot API type of u (the name of its field that is
+// set) and the date Telegram stamped it with, the zero time for the kinds
+// it does not stamp, as tbot's does, with v4's message-like business and
+// guest messages dated like messages.
+func updateInfo(u tele.Update) (typ string, date time.Time) {
+	for _, m := range []struct {
+		typ string
+		msg *tele.Message
+	}{
+		{"message", u.Message}, {"channel_post", u.ChannelPost}, {"business_message", u.BusinessMessage}, {"guest_message", u.GuestMessage},
+	} {
+		if m.msg != nil {
+			return m.typ, telebotcore.Stamp(m.msg.Unixtime)
+		}
+	}
+	for _, m := range []struct {
+		typ string
+		msg *tele.Message
+	}{
+		{"edited_message", u.EditedMessage}, {"edited_channel_post", u.EditedChannelPost}, {"edited_business_message", u.EditedBusinessMessage},
+	} {
+		if m.msg != nil {
+			return m.typ, telebotcore.Stamp(m.msg.LastEdit)
+		}
+	}
+	switch {
+	case u.MessageReaction != nil:
+		return "message_reaction", telebotcore.Stamp(u.MessageReaction.DateUnixtime)
+	case u.MessageReactionCount != nil:
+		return "message_reaction_count", telebotcore.Stamp(u.MessageReactionCount.DateUnixtime)
+	case u.MyChatMember != nil:
+		return "my_chat_member", telebotcore.Stamp(u.MyChatMember.Unixtime)
+	case u.ChatMember != nil:
+		return "chat_member", telebotcore.Stamp(u.ChatMember.Unixtime)
+	case u.ChatJoinRequest != nil:
+		return "chat_join_request", telebotcore.Stamp(u.ChatJoinRequest.Unixtime)
+	}
+	for _, k := range []struct {
+		typ string
+		set bool
+	}{
+		{"callback_query", u.Callback != nil}, {"inline_query", u.Query != nil}, {"chosen_inline_result", u.InlineResult != nil},
+		{"shipping_query", u.ShippingQuery != nil}, {"pre_checkout_query", u.PreCheckoutQuery != nil},
+		{"poll", u.Poll != nil}, {"poll_answer", u.PollAnswer != nil}, {"chat_boost", u.Boost != nil},
+		{"removed_chat_boost", u.BoostRemoved != nil}, {"business_connection", u.BusinessConnection != nil},
+		{"deleted_business_messages", u.DeletedBusinessMessages != nil}, {"purchased_paid_media", u.PurchasedPaidMedia != nil},
+	} {
+		if k.set {
+			return k.typ, time.Time{}
+		}
+	}
+	return metrics.TelegramUpdateOther, time.Time{}
 }

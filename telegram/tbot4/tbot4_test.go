@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	tele "gopkg.in/telebot.v4"
 	"gopkg.in/telebot.v4/middleware"
@@ -11,6 +12,7 @@ import (
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
+	"github.com/genapp-go/genapp/telegram/internal/telebottest"
 	"github.com/genapp-go/genapp/telegram/tbot4"
 )
 
@@ -62,6 +64,38 @@ func TestForwardAndReplyAreRunsOfTheirOwn(t *testing.T) {
 	if got := e.Series(actiontest.Count); got != 4 || len(*errs) != 0 {
 		t.Errorf("%d series (want 4), OnError got %v", got, *errs)
 	}
+	// Each update once, by the route that takes it; the dropped one, which
+	// no route takes, not at all.
+	if got := e.Counter(t, telebottest.Updates, promtest.Labels{"type": "message"}); got != 2 {
+		t.Errorf("%v messages counted, want 2", got)
+	}
+}
+
+// TestUpdateTypes: the type and date of v4's update kinds, edits dated by
+// their edit_date, guest messages (not a type metrics knows) as "other".
+func TestUpdateTypes(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	bot, _ := offlineBot(t)
+	tr := tbot4.New(bot, tbot4.WithMetrics(m))
+	for _, e := range []string{tele.OnEdited, tele.OnBusinessMessage, tele.OnGuestMessage, tele.OnCallback, tele.OnMyChatMember} {
+		tr.Handle(e, func(tele.Context) error { return nil })
+	}
+	now, long := time.Now().Unix(), time.Now().Add(-telebottest.Lag).Unix()
+	chat := &tele.Chat{ID: 7}
+	for _, u := range []tele.Update{
+		{EditedMessage: &tele.Message{Chat: chat, Text: "x", Unixtime: long - 600, LastEdit: now}},
+		{BusinessMessage: &tele.Message{Chat: chat, Text: "x", Unixtime: long}},
+		{GuestMessage: &tele.Message{Chat: chat, Text: "x", Unixtime: now}},
+		{Callback: &tele.Callback{ID: "1", Message: &tele.Message{Chat: chat, Unixtime: long}}},
+		{MyChatMember: &tele.ChatMemberUpdate{Chat: chat, Unixtime: long}},
+	} {
+		bot.ProcessUpdate(u)
+	}
+	e := promtest.Scrape(t, m.Handler())
+	telebottest.CheckTypes(t, e, map[string]telebottest.Dated{
+		"edited_message": telebottest.Recent, "business_message": telebottest.Late, "other": telebottest.Recent,
+		"callback_query": telebottest.Undated, "my_chat_member": telebottest.Late,
+	})
 }
 
 // TestOutcomes: an error, a FloodError and an error panic recovered by

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"time"
 
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
@@ -24,23 +26,35 @@ type Context interface {
 	Text() string
 }
 
+// Version is what differs between telebot versions, for a Tracker.
+type Version[C Context] struct {
+	// Pkg is the front end's package name, which starts its errors.
+	Pkg string
+	// IsFlood tells the version's FloodError (see [Is]).
+	IsFlood func(error) bool
+	// UpdateInfo returns the Bot API type of the context's update and the
+	// date Telegram stamped it with (see [Stamp]).
+	UpdateInfo func(C) (typ string, date time.Time)
+	// SideRoutes are the routes telebot runs in addition to the route that
+	// takes an update (v4: OnForward, OnReply). Their runs are actions but
+	// do not count the update, which the other route counts.
+	SideRoutes []string
+}
+
 // Tracker registers telebot handlers as tracked actions. C, H and M are
 // one telebot version's Context, HandlerFunc and MiddlewareFunc.
 type Tracker[C Context, H ~func(C) error, M ~func(H) H] struct {
 	// Metrics returns the instance a run records in, looked up at each run.
 	Metrics func() *metrics.Metrics
 
-	pkg      string
+	v        Version[C]
 	register func(endpoint any, h H, m ...M)
-	isFlood  func(error) bool
 }
 
 // NewTracker returns a Tracker that registers with register (the Handle
-// of a telebot Bot or Group), records in [metrics.Default] and names the
-// errors it returns after pkg. isFlood tells the version's FloodError (see
-// [Is]).
-func NewTracker[C Context, H ~func(C) error, M ~func(H) H](pkg string, register func(endpoint any, h H, m ...M), isFlood func(error) bool) Tracker[C, H, M] {
-	return Tracker[C, H, M]{Metrics: metrics.Default, pkg: pkg, register: register, isFlood: isFlood}
+// of a telebot Bot or Group) and records in [metrics.Default].
+func NewTracker[C Context, H ~func(C) error, M ~func(H) H](register func(endpoint any, h H, m ...M), v Version[C]) Tracker[C, H, M] {
+	return Tracker[C, H, M]{Metrics: metrics.Default, v: v, register: register}
 }
 
 // Handle registers h for endpoint with h and m tracked as the action
@@ -64,14 +78,14 @@ func (t *Tracker[C, H, M]) HandleAs(name string, endpoint any, h H, m []M) error
 	}
 	route, ok := routeOf(endpoint)
 	if !ok {
-		return fmt.Errorf("%s: unsupported endpoint %#v: want a non-empty string (command, tele.On* event or text) or a tele.CallbackEndpoint", t.pkg, endpoint)
+		return fmt.Errorf("%s: unsupported endpoint %#v: want a non-empty string (command, tele.On* event or text) or a tele.CallbackEndpoint", t.v.Pkg, endpoint)
 	}
 	t.handle(name, route, endpoint, h, m)
 	return nil
 }
 
 func (t *Tracker[C, H, M]) handle(name, route string, endpoint any, h H, m []M) {
-	track := t.track(name, route == OnText)
+	track := t.track(name, route == OnText, !slices.Contains(t.v.SideRoutes, route))
 	if len(m) == 0 {
 		// Telebot applies route middleware to the handler on every update,
 		// which costs an allocation per middleware; the tracker alone is
@@ -83,16 +97,22 @@ func (t *Tracker[C, H, M]) handle(name, route string, endpoint any, h H, m []M) 
 	t.register(endpoint, h, append([]M{track}, m...)...)
 }
 
-// track returns the middleware that records one run of the chain it wraps.
-// On the OnText route a message that is a command is an unknown command.
-func (t *Tracker[C, H, M]) track(name string, onText bool) M {
+// track returns the middleware that records one run of the chain it wraps,
+// and, when counts, the update it handles (telebot has no middleware for
+// all updates: Use middleware is copied into each route's chain). On the
+// OnText route a message that is a command is an unknown command.
+func (t *Tracker[C, H, M]) track(name string, onText, counts bool) M {
 	return func(next H) H {
 		return func(c C) (err error) {
+			m := t.Metrics()
+			if counts {
+				defer m.StartTelegramUpdate(t.v.UpdateInfo(c)).End()
+			}
 			n := name
 			if onText && commandRx.MatchString(c.Text()) {
 				n = telegram.UnknownCommand
 			}
-			a := t.Metrics().Track(n)
+			a := m.Track(n)
 			var named error
 			defer a.End(&named)
 			err = next(c)
@@ -105,7 +125,7 @@ func (t *Tracker[C, H, M]) track(name string, onText bool) M {
 // nameFloodWait returns err named [metrics.ErrorNameFloodWait] when it is
 // telebot's error for a 429 of the Bot API, else err.
 func (t *Tracker[C, H, M]) nameFloodWait(err error) error {
-	if err != nil && t.isFlood(err) {
+	if err != nil && t.v.IsFlood(err) {
 		return metrics.NamedError(metrics.ErrorNameFloodWait, err)
 	}
 	return err
@@ -116,6 +136,15 @@ func (t *Tracker[C, H, M]) nameFloodWait(err error) error {
 func Is[E error](err error) bool {
 	var e E
 	return errors.As(err, &e)
+}
+
+// Stamp is the time of a Bot API date, unix seconds; the zero time, no
+// lag observed, for 0 (the field absent) or a negative date.
+func Stamp(unix int64) time.Time {
+	if unix <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(unix, 0)
 }
 
 // commandRx is the command syntax of telebot v3 and v4 (their cmdRx): a
