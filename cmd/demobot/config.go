@@ -19,6 +19,7 @@ import (
 // Values of -framework and -mode.
 const (
 	frameworkTelebot  = "telebot"
+	frameworkTelebot4 = "telebot4"
 	frameworkTgbotapi = "tgbotapi"
 
 	modePolling = "polling"
@@ -26,7 +27,7 @@ const (
 )
 
 var (
-	frameworks = []string{frameworkTelebot, frameworkTgbotapi}
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkTelebot4}
 	modes      = []string{modePolling, modeWebhook}
 )
 

@@ -113,6 +113,9 @@ func TestSignals(t *testing.T) {
 		{frameworkTgbotapi, modeWebhook, false, syscall.SIGINT},
 		{frameworkTelebot, modePolling, true, syscall.SIGTERM},
 		{frameworkTgbotapi, modePolling, true, syscall.SIGINT},
+		{frameworkTelebot4, modePolling, false, syscall.SIGTERM},
+		{frameworkTelebot4, modeWebhook, false, syscall.SIGINT},
+		{frameworkTelebot4, modePolling, true, syscall.SIGINT},
 	} {
 		name := fmt.Sprintf("%s/%s/%v", tc.framework, tc.mode, tc.signal)
 		if tc.token {
@@ -168,6 +171,8 @@ func TestSignalsDuringStartup(t *testing.T) {
 		{frameworkTgbotapi, modePolling, "deleteWebhook", syscall.SIGTERM},
 		{frameworkTelebot, modeWebhook, "setWebhook", syscall.SIGTERM},
 		{frameworkTgbotapi, modeWebhook, "setWebhook", syscall.SIGINT},
+		{frameworkTelebot4, modePolling, "getMe", syscall.SIGINT},
+		{frameworkTelebot4, modeWebhook, "setWebhook", syscall.SIGTERM},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%v", tc.framework, tc.method, tc.signal), func(t *testing.T) {
 			t.Parallel()
