@@ -19,13 +19,7 @@ func newTelebot4(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 		Token:       httpclient.TokenPlaceholder, // the client adds the real one
 		Client:      client,
 		Synchronous: true,
-		OnError: func(err error, c tele.Context) {
-			if c == nil { // the poller's: a failed getUpdates
-				log.Error("telegram polling failed", "error", err)
-				return
-			}
-			log.Error("telegram handler failed", "update_id", c.Update().ID, "error", err)
-		},
+		OnError:     telebotOnError(log, func(c tele.Context) int { return c.Update().ID }),
 	})
 	if err != nil {
 		return nil, err

@@ -43,6 +43,19 @@ type telebotVersion[C telebotContext, U any] struct {
 	sendEditable  func(c C, text string) (edit func(string) error, err error)
 }
 
+// telebotOnError is the bot's OnError: it logs err, with the ID of the
+// update whose handler failed (updateID of c), or as the poller's when c
+// is nil (a failed getUpdates).
+func telebotOnError[C any](log *slog.Logger, updateID func(C) int) func(error, C) {
+	return func(err error, c C) {
+		if any(c) == nil {
+			log.Error("telegram polling failed", "error", err)
+			return
+		}
+		log.Error("telegram handler failed", "update_id", updateID(c), "error", err)
+	}
+}
+
 // telebotRoute is a route of the demo as a telebot endpoint and handler.
 type telebotRoute[C any] struct {
 	endpoint any
