@@ -241,6 +241,9 @@ func (f *families) newFloodWaitObserver(method string) prometheus.Observer {
 // genapp_telegram_webhook_last_error_age_sec, the seconds since then computed
 // at each scrape and absent while there is no error. Both gauges appear with
 // the first call. On a nil *Metrics it records nothing.
+//
+// The Monitor of package github.com/genapp-go/genapp/telegram/webhook polls
+// getWebhookInfo and calls it.
 func (m *Metrics) SetTelegramWebhookInfo(pendingUpdates int, lastErrorDate time.Time) {
 	if !m.recordsTelegram() {
 		return

@@ -90,6 +90,7 @@ type Server struct {
 	answered      []string
 	faults        []*fault
 	webhook       webhookState
+	delivering    map[int]bool // update ids DeliverParallel is delivering
 }
 
 // User is a Telegram user or bot, as the Bot API encodes it.
@@ -185,6 +186,7 @@ func NewServer(opts ...Option) *Server {
 		logf:        c.logf,
 		changed:     make(chan struct{}),
 		botMessages: make(map[messageKey]*apiMessage),
+		delivering:  make(map[int]bool),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
