@@ -93,7 +93,8 @@ var (
 )
 
 // updateSeries are the genapp_telegram_* update families, recorded by the
-// adapter of the bot library: tgrouter for tgbotapi.
+// adapter of the bot library: tgrouter for tgbotapi, tbot and tbot4 for
+// telebot.
 var updateSeries = []series{
 	{"genapp_telegram_updates_total", promtest.Labels{"type": "message"}},
 	{"genapp_telegram_updates_total", promtest.Labels{"type": "callback_query"}},
@@ -186,18 +187,14 @@ func TestOffline(t *testing.T) {
 					want = append(slices.Clone(offlineSeries), webhookSeries...)
 					other = pollingSeries
 				}
-				if framework == frameworkTgbotapi {
-					want = append(want, updateSeries...)
-				}
+				want = append(want, updateSeries...)
 				e := waitSeries(t, r.metricsURL, project, want, 8*time.Second)
-				if framework == frameworkTgbotapi {
-					// The simulated backlog: a message late by 15 s or more every 3 s.
-					for deadline := time.Now().Add(8 * time.Second); lagTail(e, project) == 0; time.Sleep(100 * time.Millisecond) {
-						if time.Now().After(deadline) {
-							t.Fatal("after 8 s, no message waited more than 10 s")
-						}
-						e = promtest.ScrapeURL(t, r.metricsURL)
+				// The simulated backlog: a message late by 15 s or more every 3 s.
+				for deadline := time.Now().Add(8 * time.Second); lagTail(e, project) == 0; time.Sleep(100 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatal("after 8 s, no message waited more than 10 s")
 					}
+					e = promtest.ScrapeURL(t, r.metricsURL)
 				}
 
 				if got := missing(e, project, other[:1]); len(got) == 0 {
