@@ -20,6 +20,7 @@ import (
 // Values of -framework and -mode.
 const (
 	frameworkTelebot  = "telebot"
+	frameworkTelebot4 = "telebot4"
 	frameworkTgbotapi = "tgbotapi"
 	frameworkGotgbot  = "gotgbot"
 
@@ -28,7 +29,7 @@ const (
 )
 
 var (
-	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkGotgbot}
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkGotgbot, frameworkTelebot4}
 	modes      = []string{modePolling, modeWebhook}
 )
 

@@ -90,6 +90,9 @@ func TestSignals(t *testing.T) {
 		{frameworkGotgbot, modePolling, false, syscall.SIGINT},
 		{frameworkGotgbot, modeWebhook, false, syscall.SIGTERM},
 		{frameworkGotgbot, modePolling, true, syscall.SIGTERM},
+		{frameworkTelebot4, modePolling, false, syscall.SIGTERM},
+		{frameworkTelebot4, modeWebhook, false, syscall.SIGINT},
+		{frameworkTelebot4, modePolling, true, syscall.SIGINT},
 	} {
 		name := fmt.Sprintf("%s/%s/%v", tc.framework, tc.mode, tc.signal)
 		if tc.token {
@@ -148,6 +151,8 @@ func TestSignalsDuringStartup(t *testing.T) {
 		{frameworkGotgbot, modePolling, "getMe", syscall.SIGTERM},
 		{frameworkGotgbot, modePolling, "deleteWebhook", syscall.SIGINT},
 		{frameworkGotgbot, modeWebhook, "setWebhook", syscall.SIGTERM},
+		{frameworkTelebot4, modePolling, "getMe", syscall.SIGINT},
+		{frameworkTelebot4, modeWebhook, "setWebhook", syscall.SIGTERM},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%v", tc.framework, tc.method, tc.signal), func(t *testing.T) {
 			t.Parallel()

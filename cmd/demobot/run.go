@@ -167,6 +167,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 			b, err = newTgbotapi(apiURL, client, d, log)
 		case frameworkGotgbot:
 			b, err = newGotgbot(apiURL, client, d, log)
+		case frameworkTelebot4:
+			b, err = newTelebot4(apiURL, client, d, log)
 		}
 		return err
 	})
@@ -193,6 +195,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	}
 	fmt.Fprintf(stdout, "demobot: %s bot, %s mode, %s (app=%q env=%q)\n", cfg.framework, cfg.mode, where, cfg.project, cfg.env)
 	if cfg.mode == modeWebhook {
+		interval := webhook.DefaultInterval
+		if fake != nil {
+			interval = webhook.MinInterval
+		}
+		mon := &webhook.Monitor{Client: client, APIURL: apiURL, Interval: interval, Logger: log}
+		wg.Go(func() {
+			if err := mon.Run(ctx); err != nil {
+				log.Error("webhook monitor stopped", "error", err)
+			}
+		})
 		return runWebhook(ctx, cfg, b, fake, stdout, log)
 	}
 	return runPolling(ctx, b, fake, log)
@@ -253,7 +265,11 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 		ln.Close()
 		return err
 	}
-	srv := newWebhookServer(metrics.Middleware(onPath(path, h)))
+	var handler http.Handler = metrics.Middleware(onPath(path, h))
+	if fake != nil {
+		handler = withHiccups(ctx, handler)
+	}
+	srv := newWebhookServer(handler)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "webhook: %s\n", describeWebhook(ln.Addr(), path, publicURL))

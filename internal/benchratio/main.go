@@ -23,6 +23,7 @@ var pairs = []struct{ ours, peer, target string }{
 	{"Middleware", "PromhttpChain", "<= 0.5x, <= 2 allocs"},
 	{"Transport", "PromhttpRoundTripper", "<= 1x, fewer allocs"},
 	{"Telebot/tracked", "Telebot/untracked", "<= 1.3x"},
+	{"Telebot4/tracked", "Telebot4/untracked", "<= 1.3x"},
 	{"Router/noop/tracked", "Router/noop/untracked", "<= 1.3x"},
 	{"Router/reply/tracked", "Router/reply/untracked", "<= 1.3x"},
 	{"Gotgbot/reply/tracked", "Gotgbot/reply/untracked", "<= 1.3x"},

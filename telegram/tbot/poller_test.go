@@ -55,28 +55,7 @@ func (pb *pollerBot) onError() []error {
 // and returns the updates it sent and whether it returned on its own.
 func pollFor(t *testing.T, p tele.Poller, bot *tele.Bot, window time.Duration) (updates []tele.Update, returned bool) {
 	t.Helper()
-	dest, stop, done := make(chan tele.Update), make(chan struct{}), make(chan struct{})
-	go func() { defer close(done); p.Poll(bot, dest, stop) }()
-	timer := time.NewTimer(window)
-	defer timer.Stop()
-	for {
-		select {
-		case u := <-dest:
-			updates = append(updates, u)
-			continue
-		case <-done:
-			return updates, true
-		case <-timer.C:
-		}
-		break
-	}
-	close(stop)
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Poll did not return within 10 s of stop")
-	}
-	return updates, false
+	return pollingtest.PollFor(t, func(dest chan tele.Update, stop chan struct{}) { p.Poll(bot, dest, stop) }, window)
 }
 
 // TestPollerFailingAPI: against a Bot API whose getUpdates always fails,

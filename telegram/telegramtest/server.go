@@ -91,6 +91,7 @@ type Server struct {
 	answered      history[string]
 	faults        []*fault
 	webhook       webhookState
+	delivering    map[int]bool // update ids DeliverParallel is delivering
 }
 
 // User is a Telegram user or bot, as the Bot API encodes it.
@@ -212,6 +213,7 @@ func NewServer(opts ...Option) *Server {
 		sent:        history[Message]{limit: c.history},
 		calls:       history[Call]{limit: c.history},
 		answered:    history[string]{limit: c.history},
+		delivering:  make(map[int]bool),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))

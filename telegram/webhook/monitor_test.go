@@ -1,13 +1,11 @@
 package webhook_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/internal/syncbuf"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 	"github.com/genapp-go/genapp/telegram/webhook"
@@ -33,24 +32,6 @@ func newMetrics(t *testing.T) *metrics.Metrics {
 		t.Fatal(err)
 	}
 	return m
-}
-
-// syncBuffer is a log destination safe for the Monitor's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // run starts mon and returns a function that stops it and returns what Run
@@ -116,7 +97,7 @@ func TestMonitorTelegramtest(t *testing.T) {
 	}
 
 	m := newMetrics(t)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	stop := run(t, &webhook.Monitor{Client: client, APIURL: srv.URL, Metrics: m, Interval: webhook.MinInterval,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	e := waitFor(t, m, "polled", func(e *promtest.Exposition) bool { _, ok := gauge(e, pendingName); return ok })
@@ -201,7 +182,7 @@ func TestMonitorHostile(t *testing.T) {
 			}))
 			defer api.Close()
 			m := newMetrics(t)
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			stop := run(t, &webhook.Monitor{Client: httpclient.NewTelegram(token), APIURL: api.URL + "/", Metrics: m,
 				Interval: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			e := waitFor(t, m, "the good answer recorded", func(e *promtest.Exposition) bool { _, ok := gauge(e, pendingName); return ok })
@@ -248,7 +229,7 @@ func TestMonitorStops(t *testing.T) {
 	}
 
 	status.Store(http.StatusTooManyRequests)
-	mon.Logger = slog.New(slog.NewTextHandler(&syncBuffer{}, nil))
+	mon.Logger = slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil))
 	stop := run(t, mon)
 	time.Sleep(100 * time.Millisecond) // let it reach the wait; stop bounds how long the return may take
 	if err := stop(); err != nil {

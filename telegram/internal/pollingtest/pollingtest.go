@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -63,4 +64,34 @@ func Serve(t testing.TB, status int, answers ...string) (*httptest.Server, *atom
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &calls
+}
+
+// PollFor runs poll, a telebot Poller's Poll on its bot, until it returns
+// or window passes, then closes stop and returns the updates it sent and
+// whether it returned on its own. It fails t if Poll does not return
+// within 10 s of stop.
+func PollFor[U any](t testing.TB, poll func(dest chan U, stop chan struct{}), window time.Duration) (updates []U, returned bool) {
+	t.Helper()
+	dest, stop, done := make(chan U), make(chan struct{}), make(chan struct{})
+	go func() { defer close(done); poll(dest, stop) }()
+	timer := time.NewTimer(window)
+	defer timer.Stop()
+	for {
+		select {
+		case u := <-dest:
+			updates = append(updates, u)
+			continue
+		case <-done:
+			return updates, true
+		case <-timer.C:
+		}
+		break
+	}
+	close(stop)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Poll did not return within 10 s of stop")
+	}
+	return updates, false
 }
