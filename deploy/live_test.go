@@ -266,7 +266,11 @@ func startDemoBot(t *testing.T) scrapeTarget {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/demobot: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev")
+	// tgbotapi in webhook mode shows every family: its adapter (tgrouter)
+	// records the genapp_telegram_* update families, and the webhook
+	// monitor the webhook gauges.
+	cmd := exec.Command(bin, "-framework", "tgbotapi", "-mode", "webhook", "-webhook-listen", "127.0.0.1:0",
+		"-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev")
 	// Only what the bot needs: no TELEGRAM_BOT_TOKEN from the caller's
 	// environment may take it online.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
