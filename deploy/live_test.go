@@ -242,7 +242,11 @@ func waitForData(srv *promserver.Server, expr string, wait time.Duration) error 
 // free loopback port, until the test ends.
 func startDemoBot(t *testing.T) scrapeTarget {
 	t.Helper()
-	p := startDemoProcess(t, "-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev")
+	// tgbotapi in webhook mode shows every family: its adapter (tgrouter)
+	// records the genapp_telegram_* update families, and the webhook
+	// monitor the webhook gauges.
+	p := startDemoProcess(t, "-framework", "tgbotapi", "-mode", "webhook", "-webhook-listen", "127.0.0.1:0",
+		"-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev")
 	u, err := url.Parse(waitLine(t, p, metricsLine))
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package tgrouter_test
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -165,5 +166,48 @@ func TestHandleUpdateCountsUnrouted(t *testing.T) {
 	}
 	if got := gaugeOf(e, inFlightName); got != 0 {
 		t.Errorf("in flight = %v, want 0", got)
+	}
+}
+
+// TestUpdateTypes: every update type tgbotapi decodes is recorded under its
+// Bot API name, with the date the contract gives it.
+func TestUpdateTypes(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	r := newRouter(t, tgrouter.WithMetrics(m))
+	date := int(time.Now().Add(-45 * time.Minute).Unix())
+	msg := &tgbotapi.Message{Date: date}
+	edited := &tgbotapi.Message{Date: 1, EditDate: date}
+	member := &tgbotapi.ChatMemberUpdated{Date: date}
+	for _, u := range []tgbotapi.Update{
+		{Message: msg}, {EditedMessage: edited}, {ChannelPost: msg}, {EditedChannelPost: edited},
+		{CallbackQuery: &tgbotapi.CallbackQuery{}}, {InlineQuery: &tgbotapi.InlineQuery{}},
+		{ChosenInlineResult: &tgbotapi.ChosenInlineResult{}}, {ShippingQuery: &tgbotapi.ShippingQuery{}},
+		{PreCheckoutQuery: &tgbotapi.PreCheckoutQuery{}}, {Poll: &tgbotapi.Poll{}}, {PollAnswer: &tgbotapi.PollAnswer{}},
+		{MyChatMember: member}, {ChatMember: member}, {ChatJoinRequest: &tgbotapi.ChatJoinRequest{Date: date}}, {},
+	} {
+		if err := r.HandleUpdate(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := promtest.Scrape(t, m.Handler())
+	want := []string{"callback_query", "channel_post", "chat_join_request", "chat_member", "chosen_inline_result",
+		"edited_channel_post", "edited_message", "inline_query", "message", "my_chat_member", "other", "poll",
+		"poll_answer", "pre_checkout_query", "shipping_query"}
+	if got := e.LabelValues(updatesTotal, "type"); !slices.Equal(got, want) {
+		t.Errorf("types = %v, want %v", got, want)
+	}
+	// Dated: the message-like updates (edits by edit_date), members, join
+	// requests; each 45 minutes old, in the 1800-3600 s bucket.
+	dated := []string{"channel_post", "chat_join_request", "chat_member", "edited_channel_post", "edited_message", "message", "my_chat_member"}
+	if got := e.LabelValues(updateLag, "type"); !slices.Equal(got, dated) {
+		t.Errorf("lag types = %v, want %v", got, dated)
+	}
+	for _, typ := range dated {
+		h := e.One(t, updateLag, promtest.Labels{"type": typ}).GetHistogram()
+		for _, b := range h.GetBucket() {
+			if le, n := b.GetUpperBound(), b.GetCumulativeCount(); le == 1800 && n != 0 || le == 3600 && n != 1 {
+				t.Errorf("lag{type=%q} le=%v: %d, want %d", typ, le, n, min(int(le/3600), 1))
+			}
+		}
 	}
 }
