@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -189,18 +188,6 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 	}
 }
 
-// answer is the Bot API's envelope, tolerant of a malformed error: any
-// retry_after is kept raw and parsed by retryAfter.
-type answer struct {
-	OK          bool            `json:"ok"`
-	Code        int             `json:"error_code"`
-	Description string          `json:"description"`
-	Result      json.RawMessage `json:"result"`
-	Parameters  struct {
-		RetryAfter json.RawMessage `json:"retry_after"`
-	} `json:"parameters"`
-}
-
 // getUpdates sends one getUpdates and returns its updates, with the ones
 // that cannot be parsed reported to b.OnError and skipped.
 func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *PollError) {
@@ -231,7 +218,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 	if len(data) > maxAnswer {
 		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answer longer than %d bytes", maxAnswer), nil)
 	}
-	var a answer
+	var a polling.Answer
 	if err := json.Unmarshal(data, &a); err != nil {
 		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer (want JSON with \"ok\")", err)
 	}
@@ -243,7 +230,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 		e := p.fail(b, code, a.Description, nil)
 		e.Stopped = polling.StopReason(code) != ""
 		if code == http.StatusTooManyRequests {
-			e.RetryAfter = retryAfter(a.Parameters.RetryAfter)
+			e.RetryAfter = a.RetryAfter()
 		}
 		return nil, e
 	}
@@ -310,30 +297,7 @@ func ParseUpdate(data []byte) (u tele.Update, err error) {
 // the real one.
 func (p *Poller) fail(b *tele.Bot, code int, description string, err error) *PollError {
 	m := bottoken.NewMasker(b.Token)
-	if err != nil {
-		err = maskedError{err, bottoken.Redact(m.MaskString(err.Error()))}
-	}
-	return &PollError{Code: code, Description: bottoken.Redact(m.MaskString(description)), err: err}
-}
-
-// maskedError is an error with its text masked, unwrapping to the
-// original for errors.Is and errors.As.
-type maskedError struct {
-	err  error
-	text string
-}
-
-func (e maskedError) Error() string { return e.text }
-func (e maskedError) Unwrap() error { return e.err }
-
-// retryAfter parses the retry_after of a 429: a number of seconds, or,
-// from a broken API, a string holding one. Anything else is 0.
-func retryAfter(raw json.RawMessage) time.Duration {
-	secs, err := strconv.ParseFloat(strings.Trim(string(raw), `"`), 64)
-	if err != nil {
-		return 0
-	}
-	return polling.RetryAfter(secs)
+	return &PollError{Code: code, Description: bottoken.Redact(m.MaskString(description)), err: m.Error(err)}
 }
 
 var _ tele.Poller = (*Poller)(nil)

@@ -1,0 +1,148 @@
+package bottrack
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// Middleware returns the global middleware, for bot.WithMiddlewares, that
+// counts every update the bot dispatches, whichever handler (tracked or
+// not, the default one included) the bot chose, so that [Tracker.Wait]
+// can wait for the handling of those in flight.
+func (t *Tracker) Middleware() bot.Middleware {
+	return func(next bot.HandlerFunc) bot.HandlerFunc {
+		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
+			t.inFlight.add()
+			defer t.inFlight.done()
+			next(ctx, b, u)
+		}
+	}
+}
+
+// inFlight counts the updates being handled. Unlike a sync.WaitGroup it
+// may be waited for while updates still come in (a webhook request racing
+// the shutdown), and it tells how many are left.
+type inFlight struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0; nil while nobody waits
+}
+
+func (f *inFlight) add() {
+	f.mu.Lock()
+	f.n++
+	f.mu.Unlock()
+}
+
+func (f *inFlight) done() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n--
+	if f.n == 0 && f.idle != nil {
+		close(f.idle)
+		f.idle = nil
+	}
+}
+
+func (f *inFlight) wait(ctx context.Context) error {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.mu.Unlock()
+		return nil
+	}
+	if f.idle == nil {
+		f.idle = make(chan struct{})
+	}
+	idle := f.idle
+	f.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		f.mu.Lock()
+		n := f.n
+		f.mu.Unlock()
+		return fmt.Errorf("bottrack: %d updates still being handled: %w", n, ctx.Err())
+	}
+}
+
+// updateOther is the type of an update that has none of the fields
+// updateInfo knows.
+const updateOther = "other"
+
+// updateInfo returns the type of u, the name of its Bot API field that is
+// set, and when Telegram stamped it: the date of a message (its edit_date
+// when edited), of a chat member change, join request or reaction; the
+// zero time for the kinds the Bot API gives no stamp.
+func updateInfo(u *models.Update) (typ string, date time.Time) {
+	msg := func(typ string, m *models.Message, edited bool) (string, time.Time) {
+		d := m.Date
+		if edited {
+			d = m.EditDate
+		}
+		return typ, stamp(int64(d))
+	}
+	switch {
+	case u.Message != nil:
+		return msg(models.AllowedUpdateMessage, u.Message, false)
+	case u.EditedMessage != nil:
+		return msg(models.AllowedUpdateEditedMessage, u.EditedMessage, true)
+	case u.ChannelPost != nil:
+		return msg(models.AllowedUpdateChannelPost, u.ChannelPost, false)
+	case u.EditedChannelPost != nil:
+		return msg(models.AllowedUpdateEditedChannelPost, u.EditedChannelPost, true)
+	case u.BusinessMessage != nil:
+		return msg(models.AllowedUpdateBusinessMessage, u.BusinessMessage, false)
+	case u.EditedBusinessMessage != nil:
+		return msg(models.AllowedUpdateEditedBusinessMessage, u.EditedBusinessMessage, true)
+	case u.CallbackQuery != nil:
+		return models.AllowedUpdateCallbackQuery, time.Time{}
+	case u.InlineQuery != nil:
+		return models.AllowedUpdateInlineQuery, time.Time{}
+	case u.ChosenInlineResult != nil:
+		return models.AllowedUpdateChosenInlineResult, time.Time{}
+	case u.ShippingQuery != nil:
+		return models.AllowedUpdateShippingQuery, time.Time{}
+	case u.PreCheckoutQuery != nil:
+		return models.AllowedUpdatePreCheckoutQuery, time.Time{}
+	case u.Poll != nil:
+		return models.AllowedUpdatePoll, time.Time{}
+	case u.PollAnswer != nil:
+		return models.AllowedUpdatePollAnswer, time.Time{}
+	case u.MyChatMember != nil:
+		return models.AllowedUpdateMyChatMember, stamp(int64(u.MyChatMember.Date))
+	case u.ChatMember != nil:
+		return models.AllowedUpdateChatMember, stamp(int64(u.ChatMember.Date))
+	case u.ChatJoinRequest != nil:
+		return models.AllowedUpdateChatJoinRequest, stamp(int64(u.ChatJoinRequest.Date))
+	case u.MessageReaction != nil:
+		return models.AllowedUpdateMessageReaction, stamp(int64(u.MessageReaction.Date))
+	case u.MessageReactionCount != nil:
+		return models.AllowedUpdateMessageReactionCount, stamp(int64(u.MessageReactionCount.Date))
+	case u.ChatBoost != nil:
+		return models.AllowedUpdateChatBoost, time.Time{}
+	case u.RemovedChatBoost != nil:
+		return models.AllowedUpdateRemovedChatBoost, time.Time{}
+	case u.PurchasedPaidMedia != nil:
+		return models.AllowedUpdatePurchasedPaidMedia, time.Time{}
+	case u.DeletedBusinessMessages != nil:
+		return models.AllowedUpdateDeletedBusinessMessages, time.Time{}
+	case u.BusinessConnection != nil:
+		return models.AllowedUpdateBusinessConnection, time.Time{}
+	}
+	return updateOther, time.Time{}
+}
+
+// stamp is the time of a Bot API date, in Unix seconds; 0 (not sent) is
+// the zero time.
+func stamp(secs int64) time.Time {
+	if secs == 0 {
+		return time.Time{}
+	}
+	return time.Unix(secs, 0)
+}
