@@ -5,7 +5,12 @@ package pollingtest
 
 import (
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
 
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -37,4 +42,40 @@ func GetUpdatesCalls(srv *telegramtest.Server) int {
 		}
 	}
 	return n
+}
+
+// Malformed returns getUpdates answers that are not Bot API answers, or
+// whose retry_after is not a number: a poller must take each as a failure
+// and back off.
+func Malformed() []string {
+	return []string{
+		`<html>502 Bad Gateway</html>`,
+		``,
+		`{"ok":true,"result":{}}`,
+		`{"ok":true,"result":[{"message":{}}]}`, // no update_id
+		`{"ok":false,"error_code":429,"parameters":{"retry_after":{"x":[1]}}}`,
+		`{"ok":false,"error_code":429,"parameters":{"retry_after":null}}`,
+		`{"ok":false,"error_code":429,"parameters":{"retry_after":-3}}`,
+		`{"ok":false,"error_code":429,"parameters":{"retry_after":1e999}}`,
+	}
+}
+
+// Hostile starts a server, closed when the test ends, that answers every
+// request with the bodies of answers in turn, the last one for ever with
+// status, and counts the requests.
+func Hostile(t testing.TB, status int, answers ...string) (*httptest.Server, *atomic.Int64) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		n := int(calls.Add(1))
+		w.Header().Set("Content-Type", "application/json")
+		if n < len(answers) {
+			io.WriteString(w, answers[n-1])
+			return
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, answers[len(answers)-1])
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
 }
