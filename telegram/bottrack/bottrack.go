@@ -191,9 +191,8 @@ func (t *Tracker) track(name func(*models.Update) string) bot.Middleware {
 		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
 			r := &run{Context: ctx}
 			a := t.metrics().Track(name(u))
-			var err error
-			defer a.End(&err) // directly, to see a panic
-			defer func() { err = r.finish() }()
+			defer a.End(&r.result) // directly, to see a panic
+			defer r.finish()
 			next(r, b, u)
 		}
 	}
@@ -204,9 +203,10 @@ func (t *Tracker) track(name func(*models.Update) string) bot.Middleware {
 // it, hence the lock.
 type run struct {
 	context.Context
-	mu   sync.Mutex
-	err  error
-	done bool
+	mu     sync.Mutex
+	err    error // from Fail
+	done   bool
+	result error // what the run is recorded with, once done
 }
 
 type runKey struct{}
@@ -226,17 +226,20 @@ func (r *run) fail(err error) {
 	}
 }
 
-// finish ends the run and returns its error, named flood_wait when it is
-// the bot's error for a 429.
-func (r *run) finish() error {
+// finish ends the run: its result is the error given to Fail, named
+// flood_wait when it is the bot's error for a 429.
+func (r *run) finish() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.done = true
+	r.result = r.err
+	if r.err == nil {
+		return // errors.As would make flood escape: an allocation per run
+	}
 	var flood *bot.TooManyRequestsError
 	if errors.As(r.err, &flood) {
-		return metrics.NamedError(metrics.ErrorNameFloodWait, r.err)
+		r.result = metrics.NamedError(metrics.ErrorNameFloodWait, r.err)
 	}
-	return r.err
 }
 
 // routeName is the action name of a route registered with RegisterHandler.
