@@ -26,7 +26,7 @@ const (
 )
 
 var (
-	frameworks = []string{frameworkTelebot, frameworkTgbotapi}
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkGotelegram}
 	modes      = []string{modePolling, modeWebhook}
 )
 

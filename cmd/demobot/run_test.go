@@ -358,8 +358,9 @@ func TestMalformedAnswerAtStartup(t *testing.T) {
 	}))
 	defer srv.Close()
 	for framework, want := range map[string]string{
-		frameworkTelebot:  "the bot library panicked: interface conversion",
-		frameworkTgbotapi: "cannot unmarshal string",
+		frameworkTelebot:    "the bot library panicked: interface conversion",
+		frameworkTgbotapi:   "cannot unmarshal string",
+		frameworkGotelegram: "cannot unmarshal string",
 	} {
 		var stdout, stderr syncbuf.Buffer
 		code := run(t.Context(), []string{"-framework", framework, "-token", token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, envOf(nil), &stdout, &stderr)
