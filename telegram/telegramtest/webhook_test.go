@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -78,14 +79,20 @@ func TestWebhookTgbotapi(t *testing.T) {
 		t.Errorf("Pending() after delivery = %d", p)
 	}
 
+	if info, err := bot.GetWebhookInfo(); err != nil || info.PendingUpdateCount != 0 || info.LastErrorDate != 0 || info.LastErrorMessage != "" {
+		t.Errorf("getWebhookInfo before any failure = %+v, %v", info, err)
+	}
 	srv.SendText(300, "fail")
+	srv.SendText(300, "behind it")
+	before := time.Now().Unix()
 	if err := srv.Deliver(ctx); err == nil || !strings.Contains(err.Error(), "500") {
 		t.Errorf("Deliver to a failing endpoint: err = %v, want the 500", err)
 	}
+	after := time.Now().Unix()
 	<-received
-	if info, err := bot.GetWebhookInfo(); err != nil || info.PendingUpdateCount != 1 || info.LastErrorDate == 0 ||
-		!strings.Contains(info.LastErrorMessage, "500") {
-		t.Errorf("getWebhookInfo after a failure = %+v, %v", info, err)
+	if info, err := bot.GetWebhookInfo(); err != nil || info.PendingUpdateCount != 2 || int64(info.LastErrorDate) < before ||
+		int64(info.LastErrorDate) > after || info.LastErrorMessage != "wrong response from the webhook: 500 Internal Server Error" {
+		t.Errorf("getWebhookInfo after a failure = %+v, %v; want 2 pending, the error dated %d to %d", info, err, before, after)
 	}
 
 	if _, err := bot.Request(tgbotapi.DeleteWebhookConfig{DropPendingUpdates: true}); err != nil {
