@@ -8,17 +8,24 @@ import (
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"github.com/genapp-go/genapp/metrics"
 )
 
 // Middleware returns the global middleware, for bot.WithMiddlewares, that
-// counts every update the bot dispatches, whichever handler (tracked or
-// not, the default one included) the bot chose, so that [Tracker.Wait]
-// can wait for the handling of those in flight.
+// records every update the bot dispatches, whichever handler (tracked or
+// not, the default one included) the bot chose: it counts in
+// genapp_telegram_updates_total{type}, its lag since Telegram stamped it
+// goes to genapp_telegram_update_lag_sec{type}, and it is in
+// genapp_telegram_handlers_in_flight until its handler returns or panics
+// (see metrics.Metrics.StartTelegramUpdate). [Tracker.Wait] waits for the
 func (t *Tracker) Middleware() bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
 		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
 			t.inFlight.add()
 			defer t.inFlight.done()
+			tu := t.metrics().StartTelegramUpdate(updateInfo(u))
+			defer tu.End()
 			next(ctx, b, u)
 		}
 	}
@@ -70,10 +77,6 @@ func (f *inFlight) wait(ctx context.Context) error {
 		return fmt.Errorf("bottrack: %d updates still being handled: %w", n, ctx.Err())
 	}
 }
-
-// updateOther is the type of an update that has none of the fields
-// updateInfo knows.
-const updateOther = "other"
 
 // updateInfo returns the type of u, the name of its Bot API field that is
 // set, and when Telegram stamped it: the date of a message (its edit_date
@@ -135,7 +138,7 @@ func updateInfo(u *models.Update) (typ string, date time.Time) {
 	case u.BusinessConnection != nil:
 		return models.AllowedUpdateBusinessConnection, time.Time{}
 	}
-	return updateOther, time.Time{}
+	return metrics.TelegramUpdateOther, time.Time{}
 }
 
 // stamp is the time of a Bot API date, in Unix seconds; 0 (not sent) is
