@@ -9,7 +9,7 @@
 //	tr := bottrack.New()
 //	b, err := bot.New(httpclient.TokenPlaceholder,
 //		bot.WithHTTPClient(time.Minute, httpclient.NewTelegram(token)),
-//		bot.WithMiddlewares(tr.Middleware()),
+//		bot.WithMiddlewares(tr.Middleware()), // update health, and tr.Wait
 //		bot.WithDefaultHandler(tr.DefaultHandler(onText))) // text_handler, unknown_command_handler
 //	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, onStart)       // start_handler
 //	tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryData, "menu:", bot.MatchTypePrefix, onMenu)   // menu_callback_handler

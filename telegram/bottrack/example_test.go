@@ -62,7 +62,9 @@ func Example() {
 
 	ctx, stop := context.WithCancel(context.Background())
 	polled := make(chan error, 1)
-	go func() { polled <- bottrack.NewPoller(client, srv.URL, bottrack.WithPollTimeout(time.Second)).Run(ctx, b) }()
+	go func() {
+		polled <- bottrack.NewPoller(client, srv.URL, bottrack.WithPollTimeout(time.Second)).Run(ctx, b)
+	}()
 
 	// Play the user.
 	srv.SendText(42, "/start")

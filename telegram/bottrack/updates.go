@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-telegram/bot"
@@ -33,24 +34,23 @@ func (t *Tracker) Middleware() bot.Middleware {
 
 // inFlight counts the updates being handled. Unlike a sync.WaitGroup it
 // may be waited for while updates still come in (a webhook request racing
-// the shutdown), and it tells how many are left.
+// the shutdown), and it tells how many are left. The count is atomic: the
+// lock is taken only when it drops to 0.
 type inFlight struct {
+	n    atomic.Int64
 	mu   sync.Mutex
-	n    int
 	idle chan struct{} // closed when n drops to 0; nil while nobody waits
 }
 
-func (f *inFlight) add() {
-	f.mu.Lock()
-	f.n++
-	f.mu.Unlock()
-}
+func (f *inFlight) add() { f.n.Add(1) }
 
 func (f *inFlight) done() {
+	if f.n.Add(-1) != 0 {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.n--
-	if f.n == 0 && f.idle != nil {
+	if f.idle != nil && f.n.Load() == 0 {
 		close(f.idle)
 		f.idle = nil
 	}
@@ -58,7 +58,7 @@ func (f *inFlight) done() {
 
 func (f *inFlight) wait(ctx context.Context) error {
 	f.mu.Lock()
-	if f.n == 0 {
+	if f.n.Load() == 0 {
 		f.mu.Unlock()
 		return nil
 	}
@@ -71,10 +71,7 @@ func (f *inFlight) wait(ctx context.Context) error {
 	case <-idle:
 		return nil
 	case <-ctx.Done():
-		f.mu.Lock()
-		n := f.n
-		f.mu.Unlock()
-		return fmt.Errorf("bottrack: %d updates still being handled: %w", n, ctx.Err())
+		return fmt.Errorf("bottrack: %d updates still being handled: %w", f.n.Load(), ctx.Err())
 	}
 }
 
