@@ -1,14 +1,11 @@
 package bottrack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log"
-	"net/http"
 	"strings"
 	"time"
 
@@ -29,10 +26,6 @@ const (
 
 // MaxRetryAfter caps the retry_after of a 429 that a [Poller] waits.
 const MaxRetryAfter = polling.MaxRetryAfter
-
-// maxAnswer caps the getUpdates answer a Poller reads: 100 updates of the
-// largest kind are far below it.
-const maxAnswer = 64 << 20
 
 // Poller long-polls getUpdates and hands the updates to a bot's
 // ProcessUpdate: it replaces b.Start, whose loop, in go-telegram/bot
@@ -136,25 +129,13 @@ type PollError struct {
 }
 
 func (e *PollError) Error() string {
-	var b strings.Builder
-	b.WriteString("bottrack: getUpdates")
-	if e.Code != 0 {
-		fmt.Fprintf(&b, " (%d)", e.Code)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Description)
-	if e.err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.err.Error())
-	}
-	switch {
-	case e.Stopped:
-		b.WriteString("; ")
-		b.WriteString(polling.StopReason(e.Code))
-	case e.RetryAfter > 0:
-		fmt.Fprintf(&b, "; retrying after %v, as asked", e.RetryAfter)
-	}
-	return b.String()
+	f := polling.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}
+	return f.Text("bottrack: getUpdates")
+}
+
+// pollError is the PollError of f.
+func pollError(f *polling.Failure) *PollError {
+	return &PollError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter, Stopped: f.Stopped, err: f.Err}
 }
 
 // Unwrap returns the error of the HTTP call or of the parsing of the
@@ -194,78 +175,21 @@ func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
 
 // getUpdates sends one getUpdates and returns the updates it brought and
 // the bot can take; the others are reported and skipped.
-func (p *Poller) getUpdates(ctx context.Context, token string, mask bottoken.Masker) ([]*models.Update, *PollError) {
-	fail := func(code int, description string, err error) *PollError {
-		return &PollError{Code: code, Description: bottoken.Redact(mask.MaskString(description)), err: mask.Error(err)}
-	}
+func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker) ([]*models.Update, *PollError) {
 	offset := p.offset + 1
-	params := map[string]any{"offset": offset, "timeout": int(p.timeout / time.Second)}
-	if p.allowed != nil {
-		params["allowed_updates"] = p.allowed
+	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: p.url + "/bot" + token + "/getUpdates", Offset: int(offset), Timeout: p.timeout, Allowed: p.allowed}, m)
+	if f != nil {
+		return nil, pollError(f)
 	}
-	body, err := json.Marshal(params)
-	if err != nil {
-		return nil, fail(0, "cannot encode the request", err)
+	if batch.Stale > 0 {
+		p.onError(pollError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil)))
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url+"/bot"+token+"/getUpdates", bytes.NewReader(body))
-	if err != nil {
-		return nil, fail(0, "bad server URL", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	start := time.Now()
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, fail(0, "no answer", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-	if err != nil {
-		return nil, fail(resp.StatusCode, "answer cut short", err)
-	}
-	if len(data) > maxAnswer {
-		return nil, fail(resp.StatusCode, fmt.Sprintf("answer longer than %d bytes", maxAnswer), nil)
-	}
-	var a polling.Answer
-	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, fail(resp.StatusCode, "the answer is not a Bot API answer (want JSON with \"ok\")", err)
-	}
-	if !a.OK {
-		code := a.Code
-		if code == 0 {
-			code = resp.StatusCode
-		}
-		e := fail(code, a.Description, nil)
-		e.Stopped = polling.StopReason(code) != ""
-		if code == http.StatusTooManyRequests {
-			e.RetryAfter = a.RetryAfter()
-		}
-		return nil, e
-	}
-	raws, ids, err := polling.Split(a.Result)
-	if err != nil {
-		return nil, fail(resp.StatusCode, "the answer is not a Bot API answer", err)
-	}
-	stale := 0
-	for _, id := range ids {
-		if polling.Confirmed(id, int(offset)) {
-			stale++
-		}
-	}
-	if polling.EarlyEmpty(len(raws)-stale, time.Since(start), p.timeout) {
-		return nil, fail(resp.StatusCode, fmt.Sprintf("answered at once with no new updates (%d confirmed already), though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", stale, p.timeout), nil)
-	}
-	if stale > 0 {
-		p.onError(fail(resp.StatusCode, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", stale, offset), nil))
-	}
-	updates := make([]*models.Update, 0, len(raws))
-	for i, raw := range raws {
-		if polling.Confirmed(ids[i], int(offset)) {
-			continue
-		}
-		p.offset = max(p.offset, int64(ids[i]))
+	updates := make([]*models.Update, 0, len(batch.Raws))
+	for i, raw := range batch.Raws {
+		p.offset = max(p.offset, int64(batch.IDs[i]))
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			p.onError(fail(resp.StatusCode, fmt.Sprintf("update %d skipped", ids[i]), err))
+			p.onError(pollError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err)))
 			continue
 		}
 		updates = append(updates, u)

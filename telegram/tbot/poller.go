@@ -1,14 +1,11 @@
 package tbot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
@@ -27,10 +24,6 @@ const (
 
 // MaxRetryAfter caps the retry_after of a 429 that a [Poller] waits.
 const MaxRetryAfter = polling.MaxRetryAfter
-
-// maxAnswer caps the getUpdates answer a Poller reads: 100 updates of the
-// largest kind are far below it.
-const maxAnswer = 64 << 20
 
 // Poller is a telebot Poller (getUpdates long polling) for a Bot API that
 // fails. telebot v3's LongPoller retries a failed getUpdates at once and
@@ -125,25 +118,13 @@ type PollError struct {
 }
 
 func (e *PollError) Error() string {
-	var b strings.Builder
-	b.WriteString("tbot: getUpdates failed")
-	if e.Code != 0 {
-		fmt.Fprintf(&b, " (%d)", e.Code)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Description)
-	if e.err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.err.Error())
-	}
-	switch {
-	case e.Stopped:
-		b.WriteString("; ")
-		b.WriteString(polling.StopReason(e.Code))
-	case e.RetryAfter > 0:
-		fmt.Fprintf(&b, "; retrying after %v, as asked", e.RetryAfter)
-	}
-	return b.String()
+	f := polling.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}
+	return f.Text("tbot: getUpdates failed")
+}
+
+// pollError is the PollError of f.
+func pollError(f *polling.Failure) *PollError {
+	return &PollError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter, Stopped: f.Stopped, err: f.Err}
 }
 
 // Unwrap returns the error of the HTTP call or of the parsing of the
@@ -191,74 +172,21 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 // getUpdates sends one getUpdates and returns its updates, with the ones
 // that cannot be parsed reported to b.OnError and skipped.
 func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *PollError) {
+	m := bottoken.NewMasker(b.Token) // b.Token may be the real one
 	offset := p.lastUpdateID + 1
-	params := map[string]any{"offset": offset, "timeout": int(p.timeout / time.Second)}
-	if p.allowed != nil {
-		params["allowed_updates"] = p.allowed
+	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: b.URL + "/bot" + b.Token + "/getUpdates", Offset: offset, Timeout: p.timeout, Allowed: p.allowed}, m)
+	if f != nil {
+		return nil, pollError(f)
 	}
-	body, err := json.Marshal(params)
-	if err != nil {
-		return nil, p.fail(b, 0, "cannot encode the request", err)
+	if batch.Stale > 0 {
+		b.OnError(pollError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil)), nil)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.URL+"/bot"+b.Token+"/getUpdates", bytes.NewReader(body))
-	if err != nil {
-		return nil, p.fail(b, 0, "bad bot URL", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	start := time.Now()
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, p.fail(b, 0, "no answer", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-	if err != nil {
-		return nil, p.fail(b, resp.StatusCode, "answer cut short", err)
-	}
-	if len(data) > maxAnswer {
-		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answer longer than %d bytes", maxAnswer), nil)
-	}
-	var a polling.Answer
-	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer (want JSON with \"ok\")", err)
-	}
-	if !a.OK {
-		code := a.Code
-		if code == 0 {
-			code = resp.StatusCode
-		}
-		e := p.fail(b, code, a.Description, nil)
-		e.Stopped = polling.StopReason(code) != ""
-		if code == http.StatusTooManyRequests {
-			e.RetryAfter = a.RetryAfter()
-		}
-		return nil, e
-	}
-	raws, ids, err := polling.Split(a.Result)
-	if err != nil {
-		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer", err)
-	}
-	stale := 0
-	for _, id := range ids {
-		if polling.Confirmed(id, offset) {
-			stale++
-		}
-	}
-	if polling.EarlyEmpty(len(raws)-stale, time.Since(start), p.timeout) {
-		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answered at once with no new updates (%d confirmed already), though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", stale, p.timeout), nil)
-	}
-	updates := make([]tele.Update, 0, len(raws))
-	if stale > 0 {
-		b.OnError(p.fail(b, resp.StatusCode, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", stale, offset), nil), nil)
-	}
-	for i, raw := range raws {
-		if polling.Confirmed(ids[i], offset) {
-			continue
-		}
-		p.lastUpdateID = max(p.lastUpdateID, ids[i])
+	updates := make([]tele.Update, 0, len(batch.Raws))
+	for i, raw := range batch.Raws {
+		p.lastUpdateID = max(p.lastUpdateID, batch.IDs[i])
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			b.OnError(p.fail(b, resp.StatusCode, fmt.Sprintf("update %d skipped: telebot cannot parse it", ids[i]), err), nil)
+			b.OnError(pollError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped: telebot cannot parse it", batch.IDs[i]), err)), nil)
 			continue
 		}
 		updates = append(updates, u)
@@ -291,13 +219,6 @@ func ParseUpdate(data []byte) (u tele.Update, err error) {
 		}
 	}
 	return u, nil
-}
-
-// fail returns a PollError whose texts hold no bot token: b.Token may be
-// the real one.
-func (p *Poller) fail(b *tele.Bot, code int, description string, err error) *PollError {
-	m := bottoken.NewMasker(b.Token)
-	return &PollError{Code: code, Description: bottoken.Redact(m.MaskString(description)), err: m.Error(err)}
 }
 
 var _ tele.Poller = (*Poller)(nil)
