@@ -158,8 +158,8 @@ func (t *Tracker) DefaultHandler(f bot.HandlerFunc) bot.HandlerFunc {
 // (the [Poller] stopped, the webhook server shut down).
 func (t *Tracker) Wait(ctx context.Context) error { return t.inFlight.wait(ctx) }
 
-// Fail marks the run of the tracked handler that ctx was given to as
-// failed with err: it is recorded with status "error" and the error_name
+// Fail marks the run of the tracked handler that ctx (or a context
+// derived from it) was given to as failed with err: it is recorded with status "error" and the error_name
 // err gives (see metrics.NamedError). The first error wins; a nil err, a
 // ctx that no tracked handler was given, and a call after the handler
 // returned are ignored.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
 	"strings"
 	"time"
 
@@ -95,8 +96,11 @@ func WithErrorsHandler(h bot.ErrorsHandler) PollerOption {
 // NewPoller returns a Poller that sends getUpdates with client to the Bot
 // API at serverURL: the client and URL the bot was given with
 // bot.WithHTTPClient and bot.WithServerURL ("https://api.telegram.org"
-// when serverURL is empty).
+// when serverURL is empty; a nil client is [http.DefaultClient]).
 func NewPoller(client bot.HttpClient, serverURL string, opts ...PollerOption) *Poller {
+	if client == nil {
+		client = http.DefaultClient
+	}
 	if serverURL == "" {
 		serverURL = "https://api.telegram.org"
 	}
