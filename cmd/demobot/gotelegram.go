@@ -47,7 +47,7 @@ func newGotelegram(apiURL string, client *http.Client, d *demo, log *slog.Logger
 		tgbot.WithHTTPClient(pollTimeout, client),
 		tgbot.WithCheckInitTimeout(apiTimeout),
 		tgbot.WithErrorsHandler(func(err error) { log.Error("telegram bot failed", "error", err) }),
-		tgbot.WithMiddlewares(finish(log), tr.Middleware()),
+		tgbot.WithMiddlewares(tr.Middleware(), finish(log)), // bottrack's first: see its doc
 	}
 	routes := d.routes()
 	for _, rt := range routes {
@@ -75,10 +75,11 @@ func newGotelegram(apiURL string, client *http.Client, d *demo, log *slog.Logger
 // until its update has been handled.
 type handled struct{}
 
-// finish is the outermost global middleware: go-telegram/bot recovers no
-// panic, and a panicking handler would end the process, so it logs the
-// panic (bottrack has recorded the run as an error before); and it tells a
-// webhook request waiting for its update that the update was handled.
+// finish is the global middleware after bottrack's: go-telegram/bot
+// recovers no panic, and a panicking handler would end the process, so it
+// logs the panic (bottrack has recorded the run as an error before); and
+// it tells a webhook request waiting for its update that the update was
+// handled.
 func finish(log *slog.Logger) tgbot.Middleware {
 	return func(next tgbot.HandlerFunc) tgbot.HandlerFunc {
 		return func(ctx context.Context, b *tgbot.Bot, u *models.Update) {

@@ -128,7 +128,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 	tb := newTestBot(t, srv, func(tr *bottrack.Tracker) []bot.Option {
-		return []bot.Option{bot.WithMiddlewares(recoverPanics(&panics), tr.Middleware()), bot.WithDefaultHandler(tr.DefaultHandler(echo))}
+		return []bot.Option{bot.WithMiddlewares(tr.Middleware(), recoverPanics(&panics)), bot.WithDefaultHandler(tr.DefaultHandler(echo))}
 	})
 	b, tr := tb.Bot, tb.tr
 

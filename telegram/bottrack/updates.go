@@ -20,10 +20,18 @@ import (
 // goes to genapp_telegram_update_lag_sec{type}, and it is in
 // genapp_telegram_handlers_in_flight until its handler returns or panics
 // (see metrics.Metrics.StartTelegramUpdate). [Tracker.Wait] waits for the
+// updates it has seen dispatched.
+//
+// Give it first to bot.WithMiddlewares: go-telegram/bot wraps each
+// update's handler in the global middlewares when it dispatches the
+// update, then runs the result, usually on a goroutine of its own. The
+// update counts for Tracker.Wait from the wrapping on, so that Wait also
+// sees one dispatched but not started yet; a middleware outside this one
+// that dropped the update would leave it counted.
 func (t *Tracker) Middleware() bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
+		t.inFlight.add()
 		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
-			t.inFlight.add()
 			defer t.inFlight.done()
 			tu := t.metrics().StartTelegramUpdate(updateInfo(u))
 			defer tu.End()
