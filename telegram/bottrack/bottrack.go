@@ -35,6 +35,12 @@
 // handler on a goroutine of its own, so a panic ends the process, as it
 // does without bottrack.
 //
+// # Update health
+//
+// [Tracker.Middleware] records every update the bot dispatches, routed or
+// not, in the genapp_telegram_updates_total, _update_lag_sec and
+// _handlers_in_flight families.
+//
 // # Polling and shutdown
 //
 // The bot's own getUpdates loop (b.Start) ignores retry_after, retries a
@@ -45,7 +51,8 @@
 //
 // # The bot token
 //
-// bottrack writes no log lines and makes no errors that hold the token.
+// No log line or error of bottrack holds the token (a [Poller] logs its
+// failures, masked, unless [WithErrorsHandler] takes them).
 // Give the bot httpclient.TokenPlaceholder as its token and a client from
 // httpclient.NewTelegram, which puts the real token in on the way out: the
 // bot's errors and logs (which quote request URLs and answers) then never
