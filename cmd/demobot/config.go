@@ -29,7 +29,7 @@ const (
 )
 
 var (
-	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkGotgbot, frameworkTelebot4}
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkGotgbot, frameworkTelebot4, frameworkGotelegram}
 	modes      = []string{modePolling, modeWebhook}
 )
 

@@ -93,6 +93,9 @@ func TestSignals(t *testing.T) {
 		{frameworkTelebot4, modePolling, false, syscall.SIGTERM},
 		{frameworkTelebot4, modeWebhook, false, syscall.SIGINT},
 		{frameworkTelebot4, modePolling, true, syscall.SIGINT},
+		{frameworkGotelegram, modePolling, false, syscall.SIGTERM},
+		{frameworkGotelegram, modeWebhook, false, syscall.SIGINT},
+		{frameworkGotelegram, modePolling, true, syscall.SIGTERM},
 	} {
 		name := fmt.Sprintf("%s/%s/%v", tc.framework, tc.mode, tc.signal)
 		if tc.token {
@@ -153,6 +156,9 @@ func TestSignalsDuringStartup(t *testing.T) {
 		{frameworkGotgbot, modeWebhook, "setWebhook", syscall.SIGTERM},
 		{frameworkTelebot4, modePolling, "getMe", syscall.SIGINT},
 		{frameworkTelebot4, modeWebhook, "setWebhook", syscall.SIGTERM},
+		{frameworkGotelegram, modePolling, "getMe", syscall.SIGINT},
+		{frameworkGotelegram, modePolling, "deleteWebhook", syscall.SIGTERM},
+		{frameworkGotelegram, modeWebhook, "setWebhook", syscall.SIGTERM},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%v", tc.framework, tc.method, tc.signal), func(t *testing.T) {
 			t.Parallel()

@@ -169,6 +169,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 			b, err = newGotgbot(apiURL, client, d, log)
 		case frameworkTelebot4:
 			b, err = newTelebot4(apiURL, client, d, log)
+		case frameworkGotelegram:
+			b, err = newGotelegram(apiURL, client, d, log)
 		}
 		return err
 	})

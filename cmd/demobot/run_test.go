@@ -395,10 +395,11 @@ func TestMalformedAnswerAtStartup(t *testing.T) {
 	}))
 	defer srv.Close()
 	for framework, want := range map[string]string{
-		frameworkTelebot:  "the bot library panicked: interface conversion",
-		frameworkTgbotapi: "cannot unmarshal string",
-		frameworkGotgbot:  "failed to decode POST request to getMe",
-		frameworkTelebot4: "the bot library panicked: interface conversion",
+		frameworkTelebot:    "the bot library panicked: interface conversion",
+		frameworkTgbotapi:   "cannot unmarshal string",
+		frameworkGotgbot:    "failed to decode POST request to getMe",
+		frameworkTelebot4:   "the bot library panicked: interface conversion",
+		frameworkGotelegram: "cannot unmarshal string",
 	} {
 		var stdout, stderr syncbuf.Buffer
 		code := run(t.Context(), []string{"-framework", framework, "-token", token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, envOf(nil), &stdout, &stderr)

@@ -148,3 +148,21 @@ func (m Masker) Partial(p []byte) int {
 
 // MaxPartial is the most Partial returns: one less than a match.
 func (m Masker) MaxPartial() int { return max(len(m.pattern)-1, 0) }
+
+// Error returns err with its text masked by m and redacted (see [Redact]),
+// unwrapping to err for errors.Is and errors.As; nil when err is nil.
+func (m Masker) Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	return maskedError{err, Redact(m.MaskString(err.Error()))}
+}
+
+// maskedError is an error with its text masked.
+type maskedError struct {
+	err  error
+	text string
+}
+
+func (e maskedError) Error() string { return e.text }
+func (e maskedError) Unwrap() error { return e.err }

@@ -1,6 +1,8 @@
 package bottoken
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -70,5 +72,19 @@ func TestMaskerPartial(t *testing.T) {
 	}
 	if m.MaxPartial() != 15 || NewMasker("").MaxPartial() != 0 {
 		t.Errorf("MaxPartial = %d, %d; want 15, 0", m.MaxPartial(), NewMasker("").MaxPartial())
+	}
+}
+
+// TestMaskerError: the text is masked, the original stays reachable for
+// errors.Is, and nil stays nil.
+func TestMaskerError(t *testing.T) {
+	m := NewMasker("123:short-secret")
+	cause := errors.New("no such path /bot123:short-secret/getMe")
+	err := m.Error(fmt.Errorf("get: %w", cause))
+	if strings.Contains(err.Error(), "short-secret") || !errors.Is(err, cause) {
+		t.Errorf("Error = %q, unwraps to the cause: %v", err, errors.Is(err, cause))
+	}
+	if m.Error(nil) != nil {
+		t.Error("Error(nil) is not nil")
 	}
 }

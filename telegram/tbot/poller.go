@@ -109,14 +109,15 @@ type PollError struct {
 }
 
 func (e *PollError) Error() string {
-	return telebotcore.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}.Text("tbot")
+	f := polling.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}
+	return f.Text("tbot: getUpdates failed")
 }
 
 // Unwrap returns the error of the HTTP call or of the parsing of the
 // answer, if that is what failed.
 func (e *PollError) Unwrap() error { return e.err }
 
-func newPollError(f telebotcore.Failure) error {
+func newPollError(f *polling.Failure) error {
 	return &PollError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter, Stopped: f.Stopped, err: f.Err}
 }
 

@@ -160,16 +160,7 @@ func TestPollerMalformedRetryAfter(t *testing.T) {
 // TestPollerMalformedAnswers: answers that are not Bot API answers, and
 // retry_after values that are not numbers, are failures with backoff.
 func TestPollerMalformedAnswers(t *testing.T) {
-	for _, answer := range []string{
-		`<html>502 Bad Gateway</html>`,
-		``,
-		`{"ok":true,"result":{}}`,
-		`{"ok":true,"result":[{"message":{}}]}`, // no update_id
-		`{"ok":false,"error_code":429,"parameters":{"retry_after":{"x":[1]}}}`,
-		`{"ok":false,"error_code":429,"parameters":{"retry_after":null}}`,
-		`{"ok":false,"error_code":429,"parameters":{"retry_after":-3}}`,
-		`{"ok":false,"error_code":429,"parameters":{"retry_after":1e999}}`,
-	} {
+	for _, answer := range pollingtest.Malformed() {
 		t.Run(answer, func(t *testing.T) {
 			t.Parallel()
 			srv, calls := pollingtest.Serve(t, http.StatusBadGateway, answer)

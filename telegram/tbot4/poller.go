@@ -79,7 +79,8 @@ type PollError struct {
 }
 
 func (e *PollError) Error() string {
-	return telebotcore.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}.Text("tbot4")
+	f := polling.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}
+	return f.Text("tbot4: getUpdates failed")
 }
 
 // Unwrap returns the error of the HTTP call or of the parsing, if any.
@@ -91,7 +92,7 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 	p.core.Poll(telebotcore.Bot[tele.Update]{
 		URL: b.URL, Token: b.Token, Parse: ParseUpdate,
 		OnError: func(err error) { b.OnError(err, nil) },
-		Fail: func(f telebotcore.Failure) error {
+		Fail: func(f *polling.Failure) error {
 			return &PollError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter, Stopped: f.Stopped, err: f.Err}
 		},
 	}, dest, stop)

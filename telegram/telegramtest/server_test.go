@@ -19,7 +19,7 @@ import (
 
 // TestEncodings proves the server reads parameters from every encoding the
 // Bot API accepts: query string, JSON (strings and other JSON values),
-// form-urlencoded and multipart with a file.
+// form-urlencoded and multipart with a file (or empty).
 func TestEncodings(t *testing.T) {
 	srv := telegramtest.NewServer()
 	defer srv.Close()
@@ -71,6 +71,13 @@ func TestEncodings(t *testing.T) {
 		if sent[i] != want[i] {
 			t.Errorf("Sent()[%d] = %+v, want %+v", i, sent[i], want[i])
 		}
+	}
+	// An empty multipart body, without even a closing boundary, is no
+	// parameters: go-telegram/bot sends it for getMe.
+	req, _ := http.NewRequest(http.MethodPost, base+"getMe", http.NoBody)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	if res, err := do(req); err != nil || !res.OK {
+		t.Fatalf("getMe with an empty multipart body: %+v %v", res, err)
 	}
 	calls := srv.Calls()
 	if p := calls[2].Params; p["photo"] != "cat.jpg" {

@@ -45,6 +45,22 @@ func GetUpdatesCalls(srv *telegramtest.Server) int {
 	return n
 }
 
+// Malformed returns getUpdates answers that are not Bot API answers, or
+// whose retry_after is not a number: a poller must take each as a failure
+// and back off.
+func Malformed() []string {
+	return []string{
+		`<html>502 Bad Gateway</html>`,
+		``,
+		`{"ok":true,"result":{}}`,
+		`{"ok":true,"result":[{"message":{}}]}`, // no update_id
+		`{"ok":false,"error_code":429,"parameters":{"retry_after":{"x":[1]}}}`,
+		`{"ok":false,"error_code":429,"parameters":{"retry_after":null}}`,
+		`{"ok":false,"error_code":429,"parameters":{"retry_after":-3}}`,
+		`{"ok":false,"error_code":429,"parameters":{"retry_after":1e999}}`,
+	}
+}
+
 // Serve starts a hostile Bot API on 127.0.0.1 that answers every request,
 // whatever its method, with the bodies of answers in turn: those before
 // the last with 200 OK, the last, for ever, with status. It returns the

@@ -1,0 +1,63 @@
+package bottrack_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/genapp-go/genapp/telegram/bottrack"
+	"github.com/genapp-go/genapp/telegram/internal/actiontest"
+)
+
+// BenchmarkGoTelegram is one command through go-telegram/bot's
+// ProcessUpdate, on the caller's goroutine, to a handler that builds a
+// reply with an inline keyboard and encodes it, as the bot does before
+// sending it: registered on the bot directly (untracked), and through a
+// Tracker recording in a real registry, with its middleware installed
+// (tracked).
+func BenchmarkGoTelegram(b *testing.B) {
+	reply := func(ctx context.Context, _ *bot.Bot, u *models.Update) {
+		params := &bot.SendMessageParams{
+			ChatID: u.Message.Chat.ID, Text: "hello " + u.Message.From.FirstName,
+			ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "Menu", CallbackData: "menu:1"}}}},
+		}
+		_, err := json.Marshal(params)
+		bottrack.Fail(ctx, err)
+	}
+	for _, bc := range []struct {
+		name  string
+		setup func(b testing.TB) *bot.Bot
+	}{
+		{"untracked", func(tb testing.TB) *bot.Bot {
+			bt, err := bot.New("TOKEN", bot.WithSkipGetMe(), bot.WithNotAsyncHandlers())
+			if err != nil {
+				tb.Fatal(err)
+			}
+			bt.RegisterHandler(bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, reply)
+			return bt
+		}},
+		{"tracked", func(tb testing.TB) *bot.Bot {
+			tr := bottrack.New(bottrack.WithMetrics(actiontest.NewMetrics(tb)))
+			bt, err := bot.New("TOKEN", bot.WithSkipGetMe(), bot.WithNotAsyncHandlers(), bot.WithMiddlewares(tr.Middleware()))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tr.RegisterHandler(bt, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, reply)
+			return bt
+		}},
+	} {
+		b.Run("reply/"+bc.name, func(b *testing.B) {
+			bt := bc.setup(b)
+			u := command(b, "/start")
+			u.Message.From = &models.User{ID: 1, FirstName: "Test"}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				bt.ProcessUpdate(ctx, u)
+			}
+		})
+	}
+}

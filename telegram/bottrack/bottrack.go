@@ -1,0 +1,289 @@
+// Package bottrack tracks the handlers of a github.com/go-telegram/bot bot
+// as actions: each run of a handler counts in genapp_action_count_total with
+// status "ok" or "error" and its duration goes to
+// genapp_action_duration_sec, under the name [telegram.ActionName] derives
+// from the route it was registered for.
+//
+// Register handlers through a [Tracker] instead of the bot:
+//
+//	tr := bottrack.New()
+//	b, err := bot.New(httpclient.TokenPlaceholder,
+//		bot.WithHTTPClient(time.Minute, httpclient.NewTelegram(token)),
+//		bot.WithMiddlewares(tr.Middleware()), // update health, and tr.Wait
+//		bot.WithDefaultHandler(tr.DefaultHandler(onText))) // text_handler, unknown_command_handler
+//	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, onStart)       // start_handler
+//	tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryData, "menu:", bot.MatchTypePrefix, onMenu)   // menu_callback_handler
+//
+// # Where tracking sits
+//
+// The bot chooses a handler, then runs it inside the middlewares given to
+// bot.WithMiddlewares, which cannot tell which handler was chosen: that is
+// why tracking is added at registration, as the first of the route's own
+// middlewares. Middleware passed to RegisterHandler runs inside the
+// tracked action; global middleware runs outside it.
+//
+// # Outcomes
+//
+// go-telegram/bot handlers return nothing. A handler marks its run failed
+// with [Fail], passing the context it was given and the error: the run is
+// then recorded as "error", with the error_name the error gives (a 429 of
+// the Bot API, a *bot.TooManyRequestsError, is "flood_wait"). A handler
+// that does not call Fail succeeded.
+//
+// A panic is recorded as "error" (error_name "panic") and continues
+// unchanged. go-telegram/bot v1.19.0 recovers no panic: it runs each
+// handler on a goroutine of its own, so a panic ends the process, as it
+// does without bottrack.
+//
+// # Update health
+//
+// [Tracker.Middleware] records every update the bot dispatches, routed or
+// not, in the genapp_telegram_updates_total, _update_lag_sec and
+// _handlers_in_flight families.
+//
+// # Polling and shutdown
+//
+// The bot's own getUpdates loop (b.Start) ignores retry_after, retries a
+// revoked token (401) or a conflict (409) for ever, and stops receiving
+// anything once the Bot API sends one update it cannot decode; b.Start
+// returns without waiting for the handlers it started. Use a [Poller]
+// instead, and [Tracker.Wait] to let handlers in flight finish.
+//
+// # The bot token
+//
+// No log line or error of bottrack holds the token (a [Poller] logs its
+// failures, masked, unless [WithErrorsHandler] takes them).
+// Give the bot httpclient.TokenPlaceholder as its token and a client from
+// httpclient.NewTelegram, which puts the real token in on the way out: the
+// bot's errors and logs (which quote request URLs and answers) then never
+// hold it.
+package bottrack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
+)
+
+// Tracker registers go-telegram/bot handlers as tracked actions.
+type Tracker struct {
+	metrics  func() *metrics.Metrics
+	inFlight inFlight
+}
+
+// Option configures a Tracker.
+type Option func(*Tracker)
+
+// WithMetrics records in m instead of [metrics.Default]. A nil m records
+// nothing.
+func WithMetrics(m *metrics.Metrics) Option {
+	return func(t *Tracker) { t.metrics = func() *metrics.Metrics { return m } }
+}
+
+// New returns a Tracker. Unless [WithMetrics] says otherwise it records in
+// [metrics.Default], looked up at each run, so that handlers may be
+// registered before [metrics.Init].
+func New(opts ...Option) *Tracker {
+	t := &Tracker{metrics: metrics.Default}
+	for _, o := range opts {
+		o(t)
+	}
+	return t
+}
+
+// RegisterHandler registers f on b exactly as b.RegisterHandler does, and
+// returns its id, with f and m tracked as the action named after the route:
+//
+//	HandlerTypeMessageText, "start", MatchTypeCommand      start_handler (also MatchTypeCommandStartOnly, and on photo captions)
+//	HandlerTypeCallbackQueryData, "menu:", MatchTypePrefix menu_callback_handler (any match type; also game short names)
+//	HandlerTypeMessageText, "Help me", MatchTypeExact      help_me_button_handler (any other text or caption match)
+//
+// The name comes from the pattern, never from what users send; see
+// [telegram.ActionName].
+func (t *Tracker) RegisterHandler(b *bot.Bot, ht bot.HandlerType, pattern string, mt bot.MatchType, f bot.HandlerFunc, m ...bot.Middleware) string {
+	return b.RegisterHandler(ht, pattern, mt, f, t.chain(routeName(ht, pattern, mt), m)...)
+}
+
+// RegisterHandlerAs is [Tracker.RegisterHandler] with the action named
+// name. It returns an error, and registers nothing, when name is not valid
+// (see [telegram.CheckName]).
+func (t *Tracker) RegisterHandlerAs(b *bot.Bot, name string, ht bot.HandlerType, pattern string, mt bot.MatchType, f bot.HandlerFunc, m ...bot.Middleware) (string, error) {
+	if err := check(b, name); err != nil {
+		return "", err
+	}
+	return b.RegisterHandler(ht, pattern, mt, f, t.chain(name, m)...), nil
+}
+
+// RegisterHandlerRegexp registers f on b as b.RegisterHandlerRegexp does,
+// tracked as the action name: a regular expression has no name to derive.
+// It returns an error, and registers nothing, when name is not valid or re
+// is nil (the bot would panic on the first update).
+func (t *Tracker) RegisterHandlerRegexp(b *bot.Bot, name string, ht bot.HandlerType, re *regexp.Regexp, f bot.HandlerFunc, m ...bot.Middleware) (string, error) {
+	if err := check(b, name); err != nil {
+		return "", err
+	}
+	if re == nil {
+		return "", fmt.Errorf("bottrack: RegisterHandlerRegexp %q with a nil regexp: want a compiled one", name)
+	}
+	return b.RegisterHandlerRegexp(ht, re, f, t.chain(name, m)...), nil
+}
+
+// RegisterHandlerMatchFunc registers f on b as b.RegisterHandlerMatchFunc
+// does, tracked as the action name. It returns an error, and registers
+// nothing, when name is not valid or match is nil.
+func (t *Tracker) RegisterHandlerMatchFunc(b *bot.Bot, name string, match bot.MatchFunc, f bot.HandlerFunc, m ...bot.Middleware) (string, error) {
+	if err := check(b, name); err != nil {
+		return "", err
+	}
+	if match == nil {
+		return "", fmt.Errorf("bottrack: RegisterHandlerMatchFunc %q with a nil match func: want one", name)
+	}
+	return b.RegisterHandlerMatchFunc(match, f, t.chain(name, m)...), nil
+}
+
+// DefaultHandler returns f tracked, for bot.WithDefaultHandler: the bot
+// runs it for every update that no registered handler matches. A run is
+// recorded as unknown_command_handler for a message that is a command (a
+// bot_command entity at its start), text_handler for any other message,
+// callback_handler for a callback query, and else after the kind of the
+// update: edited_message_handler, inline_query_handler, and so on.
+func (t *Tracker) DefaultHandler(f bot.HandlerFunc) bot.HandlerFunc {
+	return t.track(func(u *models.Update) string { return defaultName(u) })(f)
+}
+
+// Wait waits until no update is in flight in the middleware of
+// [Tracker.Middleware], or until ctx ends, and then returns ctx's error
+// with how many are still running. Call it once updates no longer come in
+// (the [Poller] stopped, the webhook server shut down).
+func (t *Tracker) Wait(ctx context.Context) error { return t.inFlight.wait(ctx) }
+
+// Fail marks the run of the tracked handler that ctx (or a context
+// derived from it) was given to as failed with err: it is recorded with status "error" and the error_name
+// err gives (see metrics.NamedError). The first error wins; a nil err, a
+// ctx that no tracked handler was given, and a call after the handler
+// returned are ignored.
+func Fail(ctx context.Context, err error) {
+	if r, ok := ctx.Value(runKey{}).(*run); ok && err != nil {
+		r.fail(err)
+	}
+}
+
+// check validates what the explicit-name registrations take from the
+// caller.
+func check(b *bot.Bot, name string) error {
+	if b == nil {
+		return errors.New("bottrack: register on a nil *bot.Bot: want the bot from bot.New")
+	}
+	return telegram.CheckName(name)
+}
+
+// chain returns the route middleware m with the tracker of name first.
+func (t *Tracker) chain(name string, m []bot.Middleware) []bot.Middleware {
+	track := t.track(func(*models.Update) string { return name })
+	return append([]bot.Middleware{track}, m...)
+}
+
+// track returns the middleware that records one run of the chain it wraps
+// as the action name(u).
+func (t *Tracker) track(name func(*models.Update) string) bot.Middleware {
+	return func(next bot.HandlerFunc) bot.HandlerFunc {
+		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
+			r := &run{Context: ctx}
+			a := t.metrics().Track(name(u))
+			defer a.End(&r.result) // directly, to see a panic
+			defer r.finish()
+			next(r, b, u)
+		}
+	}
+}
+
+// run is the context a tracked handler is given: it carries what [Fail]
+// reports to the tracker. A handler may hand it to goroutines that outlive
+// it, hence the lock.
+type run struct {
+	context.Context
+	mu     sync.Mutex
+	err    error // from Fail
+	done   bool
+	result error // what the run is recorded with, once done
+}
+
+type runKey struct{}
+
+func (r *run) Value(key any) any {
+	if key == (runKey{}) {
+		return r
+	}
+	return r.Context.Value(key)
+}
+
+func (r *run) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.done && r.err == nil {
+		r.err = err
+	}
+}
+
+// finish ends the run: its result is the error given to Fail, named
+// flood_wait when it is the bot's error for a 429.
+func (r *run) finish() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done = true
+	r.result = r.err
+	if r.err == nil {
+		return // errors.As would make flood escape: an allocation per run
+	}
+	var flood *bot.TooManyRequestsError
+	if errors.As(r.err, &flood) {
+		r.result = metrics.NamedError(metrics.ErrorNameFloodWait, r.err)
+	}
+}
+
+// routeName is the action name of a route registered with RegisterHandler.
+func routeName(ht bot.HandlerType, pattern string, mt bot.MatchType) string {
+	switch {
+	case ht == bot.HandlerTypeCallbackQueryData || ht == bot.HandlerTypeCallbackQueryGameShortName:
+		return telegram.ActionName("\f" + pattern)
+	case mt == bot.MatchTypeCommand || mt == bot.MatchTypeCommandStartOnly:
+		return telegram.ActionName("/" + pattern)
+	}
+	return telegram.ActionName(pattern)
+}
+
+// defaultName is the action name of a run of the default handler.
+func defaultName(u *models.Update) string {
+	switch {
+	case u.Message != nil:
+		if isCommand(u.Message) {
+			return telegram.UnknownCommand
+		}
+		return telegram.ActionName("\atext")
+	case u.CallbackQuery != nil:
+		return telegram.UnroutedCallback
+	}
+	typ, _ := updateInfo(u)
+	return telegram.ActionName("\a" + typ)
+}
+
+// isCommand reports whether m is a command, as Telegram marks one: a
+// bot_command entity at the start of its text or caption.
+func isCommand(m *models.Message) bool {
+	for _, es := range [][]models.MessageEntity{m.Entities, m.CaptionEntities} {
+		for _, e := range es {
+			if e.Offset == 0 && e.Type == models.MessageEntityTypeBotCommand {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,136 @@
+package bottrack_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/bottrack"
+	"github.com/genapp-go/genapp/telegram/internal/actiontest"
+	"github.com/genapp-go/genapp/telegram/telegramtest"
+)
+
+const (
+	updatesTotal = "genapp_telegram_updates_total"
+	updateLag    = "genapp_telegram_update_lag_sec"
+	inFlightName = "genapp_telegram_handlers_in_flight"
+	floodWait    = "genapp_telegram_flood_wait_sec"
+)
+
+// scrapeUntil scrapes m until ok holds, for at most 10 s, and returns the
+// scrape that satisfied it (the test fails with the last one otherwise).
+func scrapeUntil(t *testing.T, m *metrics.Metrics, what string, ok func(*promtest.Exposition) bool) *promtest.Exposition {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		e := promtest.Scrape(t, m.Handler())
+		if ok(e) {
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s, still not %s:\n%s", what, e.Text)
+		}
+	}
+}
+
+func gaugeOf(e *promtest.Exposition, name string) float64 {
+	ms := e.Find(name, nil)
+	if len(ms) != 1 {
+		return math.NaN()
+	}
+	return ms[0].GetGauge().GetValue()
+}
+
+// TestUpdateHealth runs a real go-telegram/bot bot, fed by a Poller, against
+// the fake Bot API through a NewTelegram client: a backlog of messages
+// stamped 90 s ago, fresh commands, a button, an edit, a business
+// connection and an update of a type the bot does not know, with slow
+// handlers and a 429 on sendMessage. It asserts the exact counts by type,
+// the lag buckets, the in-flight gauge during and after the burst, and the
+// flood wait by method.
+func TestUpdateHealth(t *testing.T) {
+	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(200 * time.Millisecond))
+	defer srv.Close()
+	release := make(chan struct{})
+	tb := newTestBot(t, srv, func(tr *bottrack.Tracker) []bot.Option {
+		return []bot.Option{bot.WithMiddlewares(tr.Middleware()), bot.WithDefaultHandler(tr.DefaultHandler(
+			func(ctx context.Context, b *bot.Bot, u *models.Update) {
+				if u.Message == nil {
+					return
+				}
+				<-release // slow: held until the test has seen the burst in flight
+				bottrack.Fail(ctx, send(ctx, b, u.Message.Chat.ID, "ok"))
+			}))}
+	})
+	tb.tr.RegisterHandler(tb.Bot, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
+		bottrack.Fail(ctx, send(ctx, b, u.Message.Chat.ID, "ok"))
+	})
+	tb.tr.RegisterHandler(tb.Bot, bot.HandlerTypeCallbackQueryData, "menu:", bot.MatchTypePrefix, nop)
+	srv.Inject("sendMessage", telegramtest.Fault{RetryAfter: 7})
+
+	backlog := time.Now().Add(-90 * time.Second)
+	for range 3 {
+		srv.SendTextAt(100, "late", backlog)
+	}
+	srv.SendText(100, "/start")
+	srv.SendText(101, "/start")
+	srv.PressButton(100, "menu:1")
+	srv.SendUpdate(map[string]any{"edited_message": map[string]any{
+		"message_id": 1, "chat": map[string]any{"id": 100, "type": "private"}, "text": "edited",
+		"edit_date": time.Now().Add(-20 * time.Second).Unix(),
+	}})
+	srv.SendUpdate(map[string]any{"business_connection": map[string]any{"id": "b1", "user_chat_id": 100, "date": time.Now().Unix()}})
+	srv.SendUpdate(map[string]any{"some_future_update": map[string]any{"id": 1}})
+	tb.poll(t)
+
+	// The bot runs each handler on a goroutine of its own: the three slow
+	// ones are in flight together, the six others done.
+	scrapeUntil(t, tb.m, "3 in flight and the 6 others handled", func(e *promtest.Exposition) bool {
+		return gaugeOf(e, inFlightName) == 3 && e.Sum(updatesTotal, nil) == 9 && actiontest.Runs(e) == 6
+	})
+	close(release)
+	e := scrapeUntil(t, tb.m, "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
+		return gaugeOf(e, inFlightName) == 0 && actiontest.Runs(e) == 9
+	})
+	e = promtest.Scrape(t, tb.m.Handler()) // the histograms of the last runs too (see actiontest.Wait)
+
+	for typ, want := range map[string]float64{"message": 5, "callback_query": 1, "edited_message": 1, "business_connection": 1, "other": 1} {
+		if got := e.Counter(t, updatesTotal, promtest.Labels{"type": typ, "app": "bot", "env": "dev"}); got != want {
+			t.Errorf("updates{type=%q} = %v, want %v", typ, got, want)
+		}
+	}
+	if n := e.Series(updatesTotal); n != 5 {
+		t.Errorf("%d series of %s, want 5", n, updatesTotal)
+	}
+	// Lag: the backlog lands between 60 and 120 s, the fresh commands
+	// below 30 s, the edit (20 s before) between 10 and 30 s. A callback,
+	// a business connection and an unknown update carry no date: no lag.
+	for typ, want := range map[string]map[float64]uint64{
+		"message":        {30: 2, 60: 2, 120: 5},
+		"edited_message": {10: 0, 30: 1},
+	} {
+		h := e.One(t, updateLag, promtest.Labels{"type": typ}).GetHistogram()
+		for _, b := range h.GetBucket() {
+			if n, ok := want[b.GetUpperBound()]; ok && b.GetCumulativeCount() != n {
+				t.Errorf("lag{type=%q} le=%v: %d, want %d", typ, b.GetUpperBound(), b.GetCumulativeCount(), n)
+			}
+		}
+	}
+	if got := e.LabelValues(updateLag, "type"); len(got) != 2 {
+		t.Errorf("lag types = %v, want message and edited_message only", got)
+	}
+	if count, sum := e.Histogram(t, floodWait, promtest.Labels{"method": "sendMessage"}); count != 1 || sum != 7 {
+		t.Errorf("flood waits of sendMessage = %d, %v; want 1, 7", count, sum)
+	}
+	if n := e.Sum(actiontest.Count, promtest.Labels{"error_name": metrics.ErrorNameFloodWait}); n != 1 {
+		t.Errorf("%v runs failed with flood_wait, want 1", n)
+	}
+	for name, runs := range map[string]int{"text_handler": 3, "edited_message_handler": 1, "business_connection_handler": 1, "other_handler": 1, "menu_callback_handler": 1} {
+		actiontest.Want(t, e, name, runs, 0)
+	}
+}

@@ -1,0 +1,156 @@
+package bottrack
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// Middleware returns the global middleware, for bot.WithMiddlewares, that
+// records every update the bot dispatches, whichever handler (tracked or
+// not, the default one included) the bot chose: it counts in
+// genapp_telegram_updates_total{type}, its lag since Telegram stamped it
+// goes to genapp_telegram_update_lag_sec{type}, and it is in
+// genapp_telegram_handlers_in_flight until its handler returns or panics
+// (see metrics.Metrics.StartTelegramUpdate). [Tracker.Wait] waits for the
+// updates it has seen dispatched.
+//
+// Give it first to bot.WithMiddlewares: go-telegram/bot wraps each
+// update's handler in the global middlewares when it dispatches the
+// update, then runs the result, usually on a goroutine of its own. The
+// update counts for Tracker.Wait from the wrapping on, so that Wait also
+// sees one dispatched but not started yet; a middleware outside this one
+// that dropped the update would leave it counted.
+func (t *Tracker) Middleware() bot.Middleware {
+	return func(next bot.HandlerFunc) bot.HandlerFunc {
+		t.inFlight.add()
+		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
+			defer t.inFlight.done()
+			tu := t.metrics().StartTelegramUpdate(updateInfo(u))
+			defer tu.End()
+			next(ctx, b, u)
+		}
+	}
+}
+
+// inFlight counts the updates being handled. Unlike a sync.WaitGroup it
+// may be waited for while updates still come in (a webhook request racing
+// the shutdown), and it tells how many are left. The count is atomic: the
+// lock is taken only when it drops to 0.
+type inFlight struct {
+	n    atomic.Int64
+	mu   sync.Mutex
+	idle chan struct{} // closed when n drops to 0; nil while nobody waits
+}
+
+func (f *inFlight) add() { f.n.Add(1) }
+
+func (f *inFlight) done() {
+	if f.n.Add(-1) != 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.idle != nil && f.n.Load() == 0 {
+		close(f.idle)
+		f.idle = nil
+	}
+}
+
+func (f *inFlight) wait(ctx context.Context) error {
+	f.mu.Lock()
+	if f.n.Load() == 0 {
+		f.mu.Unlock()
+		return nil
+	}
+	if f.idle == nil {
+		f.idle = make(chan struct{})
+	}
+	idle := f.idle
+	f.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("bottrack: %d updates still being handled: %w", f.n.Load(), ctx.Err())
+	}
+}
+
+// updateInfo returns the type of u, the name of its Bot API field that is
+// set, and when Telegram stamped it: the date of a message (its edit_date
+// when edited), of a chat member change, join request or reaction; the
+// zero time for the kinds the Bot API gives no stamp.
+func updateInfo(u *models.Update) (typ string, date time.Time) {
+	msg := func(typ string, m *models.Message, edited bool) (string, time.Time) {
+		d := m.Date
+		if edited {
+			d = m.EditDate
+		}
+		return typ, stamp(int64(d))
+	}
+	switch {
+	case u.Message != nil:
+		return msg(models.AllowedUpdateMessage, u.Message, false)
+	case u.EditedMessage != nil:
+		return msg(models.AllowedUpdateEditedMessage, u.EditedMessage, true)
+	case u.ChannelPost != nil:
+		return msg(models.AllowedUpdateChannelPost, u.ChannelPost, false)
+	case u.EditedChannelPost != nil:
+		return msg(models.AllowedUpdateEditedChannelPost, u.EditedChannelPost, true)
+	case u.BusinessMessage != nil:
+		return msg(models.AllowedUpdateBusinessMessage, u.BusinessMessage, false)
+	case u.EditedBusinessMessage != nil:
+		return msg(models.AllowedUpdateEditedBusinessMessage, u.EditedBusinessMessage, true)
+	case u.CallbackQuery != nil:
+		return models.AllowedUpdateCallbackQuery, time.Time{}
+	case u.InlineQuery != nil:
+		return models.AllowedUpdateInlineQuery, time.Time{}
+	case u.ChosenInlineResult != nil:
+		return models.AllowedUpdateChosenInlineResult, time.Time{}
+	case u.ShippingQuery != nil:
+		return models.AllowedUpdateShippingQuery, time.Time{}
+	case u.PreCheckoutQuery != nil:
+		return models.AllowedUpdatePreCheckoutQuery, time.Time{}
+	case u.Poll != nil:
+		return models.AllowedUpdatePoll, time.Time{}
+	case u.PollAnswer != nil:
+		return models.AllowedUpdatePollAnswer, time.Time{}
+	case u.MyChatMember != nil:
+		return models.AllowedUpdateMyChatMember, stamp(int64(u.MyChatMember.Date))
+	case u.ChatMember != nil:
+		return models.AllowedUpdateChatMember, stamp(int64(u.ChatMember.Date))
+	case u.ChatJoinRequest != nil:
+		return models.AllowedUpdateChatJoinRequest, stamp(int64(u.ChatJoinRequest.Date))
+	case u.MessageReaction != nil:
+		return models.AllowedUpdateMessageReaction, stamp(int64(u.MessageReaction.Date))
+	case u.MessageReactionCount != nil:
+		return models.AllowedUpdateMessageReactionCount, stamp(int64(u.MessageReactionCount.Date))
+	case u.ChatBoost != nil:
+		return models.AllowedUpdateChatBoost, time.Time{}
+	case u.RemovedChatBoost != nil:
+		return models.AllowedUpdateRemovedChatBoost, time.Time{}
+	case u.PurchasedPaidMedia != nil:
+		return models.AllowedUpdatePurchasedPaidMedia, time.Time{}
+	case u.DeletedBusinessMessages != nil:
+		return models.AllowedUpdateDeletedBusinessMessages, time.Time{}
+	case u.BusinessConnection != nil:
+		return models.AllowedUpdateBusinessConnection, time.Time{}
+	}
+	return metrics.TelegramUpdateOther, time.Time{}
+}
+
+// stamp is the time of a Bot API date, in Unix seconds; 0 (not sent) is
+// the zero time.
+func stamp(secs int64) time.Time {
+	if secs == 0 {
+		return time.Time{}
+	}
+	return time.Unix(secs, 0)
+}
