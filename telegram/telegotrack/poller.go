@@ -42,8 +42,12 @@ type Poller struct {
 	timeout time.Duration
 	allowed []string
 
-	mu     sync.Mutex
-	err    error
+	mu  sync.Mutex
+	err error
+
+	// offset confirms the updates handed on, and those skipped. An update
+	// fetched but not handed on when ctx ends stays unconfirmed: the Bot
+	// API sends it again to the next poll.
 	offset int
 }
 
@@ -146,20 +150,30 @@ func (p *Poller) Updates(ctx context.Context) <-chan telego.Update {
 			}
 			retry.Succeeded()
 			for _, u := range updates {
-				select {
-				case out <- u.WithContext(ctx):
-				case <-ctx.Done():
-					return
+				if u.parsed {
+					select {
+					case out <- u.WithContext(ctx):
+					case <-ctx.Done():
+						return
+					}
 				}
+				p.offset = max(p.offset, u.UpdateID+1)
 			}
 		}
 	}()
 	return out
 }
 
-// getUpdates sends one getUpdates, moves the offset past the updates it
-// returns, and returns those telego can parse; the others are logged.
-func (p *Poller) getUpdates(ctx context.Context) ([]telego.Update, *PollError) {
+// fetched is an update of a getUpdates answer, parsed unless telego
+// cannot parse it (then only its UpdateID is set).
+type fetched struct {
+	telego.Update
+	parsed bool
+}
+
+// getUpdates sends one getUpdates and returns the new updates, those
+// telego cannot parse logged.
+func (p *Poller) getUpdates(ctx context.Context) ([]fetched, *PollError) {
 	mask := bottoken.NewMasker(p.bot.Token())
 	fail := func(code int, what string) *PollError {
 		return &PollError{Code: code, Description: bottoken.Redact(mask.MaskString(what))}
@@ -203,18 +217,17 @@ func (p *Poller) getUpdates(ctx context.Context) ([]telego.Update, *PollError) {
 	if stale > 0 {
 		p.bot.Logger().Errorf("%s", fail(0, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", stale, offset)))
 	}
-	updates := make([]telego.Update, 0, len(raws))
+	updates := make([]fetched, 0, len(raws))
 	for i, raw := range raws {
 		if polling.Confirmed(ids[i], offset) {
 			continue
 		}
-		p.offset = max(p.offset, ids[i]+1)
 		u, err := ParseUpdate(raw)
 		if err != nil {
 			p.bot.Logger().Errorf("%s", fail(0, fmt.Sprintf("update %d skipped: %v", ids[i], err)))
-			continue
 		}
-		updates = append(updates, u)
+		u.UpdateID = ids[i]
+		updates = append(updates, fetched{u, err == nil})
 	}
 	return updates, nil
 }
