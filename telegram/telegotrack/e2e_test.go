@@ -190,3 +190,29 @@ func TestEndToEnd(t *testing.T) {
 		t.Error("telego's debug log shows no API call: the token check above saw nothing")
 	}
 }
+
+// TestConcurrentUpdates: a burst of updates, which telego handles on a
+// goroutine each, is counted exactly, under -race.
+func TestConcurrentUpdates(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := newDemo(t, ctx)
+	const n = 60
+	for i := range n {
+		d.srv.SendText(int64(i+1), "/start")
+		d.srv.SendText(int64(i+1), "hi "+strconv.Itoa(i))
+		d.srv.PressButton(int64(i+1), "menu:"+strconv.Itoa(i))
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+	if _, err := d.srv.WaitSent(wctx, 3*n); err != nil {
+		t.Fatal(err)
+	}
+	e := actiontest.Wait(t, d.m.Handler(), 3*n, 10*time.Second)
+	actiontest.Want(t, e, "start_handler", n, 0)
+	actiontest.Want(t, e, "text_handler", n, 0)
+	actiontest.Want(t, e, "menu_callback_handler", n, 0)
+	if got := actiontest.Runs(e); got != 3*n {
+		t.Errorf("%d runs recorded, want %d", got, 3*n)
+	}
+}

@@ -195,6 +195,9 @@ func (t *Tracker) track(name string, textRoute bool, h th.Handler) th.Handler {
 // nameFloodWait returns err named [metrics.ErrorNameFloodWait] when it is
 // telego's error for a 429 of the Bot API, else err.
 func nameFloodWait(err error) error {
+	if err == nil { // before apiErr, which escapes: no allocation per run
+		return nil
+	}
 	var apiErr *ta.Error
 	if errors.As(err, &apiErr) && apiErr.ErrorCode == http.StatusTooManyRequests {
 		return metrics.NamedError(metrics.ErrorNameFloodWait, err)
