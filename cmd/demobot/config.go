@@ -20,13 +20,14 @@ import (
 const (
 	frameworkTelebot  = "telebot"
 	frameworkTgbotapi = "tgbotapi"
+	frameworkTelego   = "telego"
 
 	modePolling = "polling"
 	modeWebhook = "webhook"
 )
 
 var (
-	frameworks = []string{frameworkTelebot, frameworkTgbotapi}
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkTelego}
 	modes      = []string{modePolling, modeWebhook}
 )
 

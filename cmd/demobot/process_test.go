@@ -113,6 +113,9 @@ func TestSignals(t *testing.T) {
 		{frameworkTgbotapi, modeWebhook, false, syscall.SIGINT},
 		{frameworkTelebot, modePolling, true, syscall.SIGTERM},
 		{frameworkTgbotapi, modePolling, true, syscall.SIGINT},
+		{frameworkTelego, modePolling, false, syscall.SIGINT},
+		{frameworkTelego, modeWebhook, false, syscall.SIGTERM},
+		{frameworkTelego, modePolling, true, syscall.SIGTERM},
 	} {
 		name := fmt.Sprintf("%s/%s/%v", tc.framework, tc.mode, tc.signal)
 		if tc.token {
@@ -168,6 +171,9 @@ func TestSignalsDuringStartup(t *testing.T) {
 		{frameworkTgbotapi, modePolling, "deleteWebhook", syscall.SIGTERM},
 		{frameworkTelebot, modeWebhook, "setWebhook", syscall.SIGTERM},
 		{frameworkTgbotapi, modeWebhook, "setWebhook", syscall.SIGINT},
+		{frameworkTelego, modePolling, "getMe", syscall.SIGTERM},
+		{frameworkTelego, modePolling, "deleteWebhook", syscall.SIGINT},
+		{frameworkTelego, modeWebhook, "setWebhook", syscall.SIGTERM},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%v", tc.framework, tc.method, tc.signal), func(t *testing.T) {
 			t.Parallel()

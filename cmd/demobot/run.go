@@ -160,6 +160,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 			b, err = newTelebot(apiURL, client, d, log)
 		case frameworkTgbotapi:
 			b, err = newTgbotapi(apiURL, client, d, log)
+		case frameworkTelego:
+			b, err = newTelego(apiURL, client, d, log)
 		}
 		return err
 	})
