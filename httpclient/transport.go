@@ -39,11 +39,12 @@ type transport struct {
 
 	readUsage   bool
 	llmProvider string
+	floodWaits  bool // read the retry_after of 429 answers of the Bot API
 }
 
 func newTransport(base http.RoundTripper, c *config) *transport {
 	return &transport{base: base, appType: c.appType, resource: c.resource, metrics: c.metrics, fixed: c.fixed,
-		readUsage: c.readsUsage(), llmProvider: c.llmProvider}
+		readUsage: c.readsUsage(), llmProvider: c.llmProvider, floodWaits: c.floodWaits}
 }
 
 // pathResource is the default resource: [metrics.CleanResource] of the URL path.
@@ -92,6 +93,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			x.respBody = newScanBody(resp.Body, x.llm, 0)
 		}
 	}
+	if t.floodWaits && resp.StatusCode == http.StatusTooManyRequests {
+		x.flood, x.floodMethod = newFloodWait(), TelegramResource(req)
+		x.respBody = newScanBody(x.respBody, x.flood, 0)
+	}
 	resp.Body = x.wrap()
 	return resp, nil
 }
@@ -114,6 +119,9 @@ type exchange struct {
 
 	llm *llmAnswer // nil unless the LLM usage of the answer is read
 
+	flood       *floodWait // nil unless the answer is a 429 of the Bot API
+	floodMethod string
+
 	done atomic.Bool
 }
 
@@ -135,6 +143,11 @@ func (x *exchange) finish() {
 	})
 	if x.llm != nil {
 		x.llm.record(x.m)
+	}
+	if x.flood != nil {
+		if wait, ok := x.flood.wait(); ok {
+			x.m.RecordTelegramFloodWait(x.floodMethod, wait)
+		}
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
+	"github.com/genapp-go/genapp/telegram/webhook"
 )
 
 // Timing of the bot's life cycle. Shutdown must end within 5 s of SIGINT:
@@ -188,6 +189,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	}
 	fmt.Fprintf(stdout, "demobot: %s bot, %s mode, %s (app=%q env=%q)\n", cfg.framework, cfg.mode, where, cfg.project, cfg.env)
 	if cfg.mode == modeWebhook {
+		interval := webhook.DefaultInterval
+		if fake != nil {
+			interval = webhook.MinInterval
+		}
+		mon := &webhook.Monitor{Client: client, APIURL: apiURL, Interval: interval, Logger: log}
+		wg.Go(func() {
+			if err := mon.Run(ctx); err != nil {
+				log.Error("webhook monitor stopped", "error", err)
+			}
+		})
 		return runWebhook(ctx, cfg, b, fake, stdout, log)
 	}
 	return runPolling(ctx, b, fake, log)
@@ -236,7 +247,11 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 		}
 	}
 	secret := rand.Text()
-	srv := newWebhookServer(metrics.Middleware(webhookHandler(path, secret, b)))
+	var h http.Handler = metrics.Middleware(webhookHandler(path, secret, b))
+	if fake != nil {
+		h = withHiccups(ctx, h)
+	}
+	srv := newWebhookServer(h)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "webhook: %s\n", describeWebhook(ln.Addr(), path, publicURL))

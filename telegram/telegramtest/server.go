@@ -5,7 +5,8 @@
 // or raw HTTP) runs unmodified against it, with no network access.
 //
 // Tests play the user with [Server.SendText], [Server.PressButton] and
-// [Server.SendUpdate], and read what the bot did with [Server.Sent],
+// [Server.SendUpdate] ([Server.SendTextAt] for a message that waited, as
+// behind a backlog: every message is dated, now by default), and read what the bot did with [Server.Sent],
 // [Server.WaitSent], [Server.Answered] and [Server.Calls]. [Server.Inject]
 // makes calls fail (429 with retry_after, 5xx) or slow, to test error paths.
 //
@@ -33,7 +34,8 @@
 //     400 Bad Request;
 //   - answerCallbackQuery: recorded in [Server.Answered];
 //   - setWebhook, deleteWebhook and getWebhookInfo, with delivery by
-//     [Server.Deliver];
+//     [Server.Deliver]; getWebhookInfo reports the pending_update_count and,
+//     after a failed delivery, last_error_date and last_error_message;
 //   - getFile, and downloads at /file/bot<token>/<file_path> whose content
 //     is the text "telegramtest file <file_path>".
 //
@@ -88,6 +90,7 @@ type Server struct {
 	answered      []string
 	faults        []*fault
 	webhook       webhookState
+	delivering    map[int]bool // update ids DeliverParallel is delivering
 }
 
 // User is a Telegram user or bot, as the Bot API encodes it.
@@ -183,6 +186,7 @@ func NewServer(opts ...Option) *Server {
 		logf:        c.logf,
 		changed:     make(chan struct{}),
 		botMessages: make(map[messageKey]*apiMessage),
+		delivering:  make(map[int]bool),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))

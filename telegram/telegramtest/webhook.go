@@ -9,8 +9,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -132,24 +134,72 @@ func (s *Server) Deliver(ctx context.Context) error {
 		}
 		u := s.updates[0]
 		s.mu.Unlock()
-
-		err := s.post(ctx, hook, u)
-
-		s.mu.Lock()
-		if err != nil {
-			s.webhook.lastErrorDate = time.Now().Unix()
-			s.webhook.lastErrorMsg = err.Error()
-			s.mu.Unlock()
-			s.log("webhook delivery of update %d failed: %v", u.id, err)
-			return fmt.Errorf("telegramtest: delivering update %d: %w", u.id, err)
+		if err := s.deliverOne(ctx, hook, u); err != nil {
+			return err
 		}
-		if len(s.updates) > 0 && s.updates[0].id == u.id {
-			s.updates = s.updates[1:]
-		}
-		s.notify()
-		s.mu.Unlock()
-		s.log("webhook delivery of update %d -> ok", u.id)
 	}
+	return nil
+}
+
+// DeliverParallel is [Server.Deliver] as Telegram delivers to a busy bot:
+// the updates pending when it is called, up to the webhook's
+// max_connections (setWebhook's, 40 by default) at a time, in no
+// particular order, so that one slow update does not hold back the others.
+// An update whose delivery fails stays pending and getWebhookInfo reports
+// the error; DeliverParallel delivers every other one and returns the
+// errors joined. An update that a concurrent call is delivering is not
+// delivered twice.
+func (s *Server) DeliverParallel(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
+
+	s.mu.Lock()
+	hook := s.webhook
+	var batch []pendingUpdate
+	for _, u := range s.updates {
+		if !s.delivering[u.id] {
+			batch = append(batch, u)
+			s.delivering[u.id] = true
+		}
+	}
+	s.mu.Unlock()
+	if hook.url == "" {
+		return errors.New("telegramtest: DeliverParallel: no webhook is set")
+	}
+	slots := make(chan struct{}, hook.maxConnections)
+	errs := make([]error, len(batch))
+	var wg sync.WaitGroup
+	for i, u := range batch {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[i] = s.deliverOne(ctx, hook, u)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// deliverOne delivers u, confirms it when the webhook took it, and records
+// the error otherwise.
+func (s *Server) deliverOne(ctx context.Context, hook webhookState, u pendingUpdate) error {
+	err := s.post(ctx, hook, u)
+	s.mu.Lock()
+	delete(s.delivering, u.id)
+	if err != nil {
+		s.webhook.lastErrorDate = time.Now().Unix()
+		s.webhook.lastErrorMsg = err.Error()
+	} else {
+		s.updates = slices.DeleteFunc(s.updates, func(p pendingUpdate) bool { return p.id == u.id })
+		s.notify()
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.log("webhook delivery of update %d failed: %v", u.id, err)
+		return fmt.Errorf("telegramtest: delivering update %d: %w", u.id, err)
+	}
+	s.log("webhook delivery of update %d -> ok", u.id)
 	return nil
 }
 

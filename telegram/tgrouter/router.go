@@ -14,6 +14,12 @@
 //	...
 //	err = r.Poll(ctx, bot, cfg, 8) // or r.Run(ctx, bot.GetUpdatesChan(cfg), 8)
 //
+// Every update the router is given, routed or not, counts in the
+// genapp_telegram_* families: genapp_telegram_updates_total and
+// genapp_telegram_update_lag_sec by update type, and
+// genapp_telegram_handlers_in_flight while its handler runs (see
+// [metrics.Metrics.StartTelegramUpdate]).
+//
 // [Router.Poll] polls getUpdates itself, so that a failing Bot API gets
 // backoff, retry_after and a clear stop on 401 and 409 instead of
 // GetUpdatesChan's retry every 3 s for ever.
@@ -281,11 +287,74 @@ func validWord(s string, maxLen int, dash bool) bool {
 // unchanged, or a [*PanicError] when it panicked. An update no route takes
 // returns nil.
 func (r *Router) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
-	rt, ok := r.route(u)
-	if !ok {
-		return nil
+	_, _, err := r.handle(ctx, u, nil)
+	return err
+}
+
+// handle runs the handler of the route that takes u (ok is false when none
+// does), with the run in flight, when flight is not nil. Every update
+// counts in the genapp_telegram_* families, routed or not, and is in
+// flight until its handler returned.
+func (r *Router) handle(ctx context.Context, u tgbotapi.Update, flight *inFlight) (rt route, ok bool, err error) {
+	m := r.metrics()
+	tu := m.StartTelegramUpdate(updateInfo(u))
+	defer tu.End()
+	if rt, ok = r.route(u); !ok {
+		return rt, false, nil
 	}
-	return r.run(ctx, rt, u)
+	if flight != nil {
+		id := flight.add(u.UpdateID, rt.name)
+		defer flight.remove(id)
+	}
+	return rt, true, r.run(ctx, m, rt, u)
+}
+
+// updateInfo returns the Bot API type of u and the date Telegram stamped it
+// with: a message's date (its edit_date when edited), that of a chat member
+// or join request, and the zero time for updates that carry none (a callback
+// query's message is dated when the bot sent it, not when the user pressed
+// the button). tgbotapi v5.5.1 decodes no other update type: an update of a
+// newer one has every field nil, and is "other".
+func updateInfo(u tgbotapi.Update) (typ string, date time.Time) {
+	switch {
+	case u.Message != nil:
+		return "message", unixDate(u.Message.Date)
+	case u.EditedMessage != nil:
+		return "edited_message", unixDate(u.EditedMessage.EditDate)
+	case u.ChannelPost != nil:
+		return "channel_post", unixDate(u.ChannelPost.Date)
+	case u.EditedChannelPost != nil:
+		return "edited_channel_post", unixDate(u.EditedChannelPost.EditDate)
+	case u.CallbackQuery != nil:
+		return "callback_query", time.Time{}
+	case u.InlineQuery != nil:
+		return "inline_query", time.Time{}
+	case u.ChosenInlineResult != nil:
+		return "chosen_inline_result", time.Time{}
+	case u.ShippingQuery != nil:
+		return "shipping_query", time.Time{}
+	case u.PreCheckoutQuery != nil:
+		return "pre_checkout_query", time.Time{}
+	case u.Poll != nil:
+		return "poll", time.Time{}
+	case u.PollAnswer != nil:
+		return "poll_answer", time.Time{}
+	case u.MyChatMember != nil:
+		return "my_chat_member", unixDate(u.MyChatMember.Date)
+	case u.ChatMember != nil:
+		return "chat_member", unixDate(u.ChatMember.Date)
+	case u.ChatJoinRequest != nil:
+		return "chat_join_request", unixDate(u.ChatJoinRequest.Date)
+	}
+	return metrics.TelegramUpdateOther, time.Time{}
+}
+
+// unixDate is the time of a Bot API date, the zero time for none (0).
+func unixDate(secs int) time.Time {
+	if secs <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(secs), 0)
 }
 
 // run runs rt as one tracked action. The deferred End records a panic and
@@ -293,7 +362,7 @@ func (r *Router) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 // *PanicError and logs it as Run logs a handler's error, with the stack
 // the first time a handler panics at that place in the code: a handler
 // that panics on every update does not fill the log with one stack.
-func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err error) {
+func (r *Router) run(ctx context.Context, m *metrics.Metrics, rt route, u tgbotapi.Update) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			pe := &PanicError{Action: rt.name, UpdateID: u.UpdateID, Value: p}
@@ -305,7 +374,7 @@ func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err erro
 			err = pe
 		}
 	}()
-	a := r.metrics().Track(rt.name)
+	a := m.Track(rt.name)
 	var named error
 	defer a.End(&named)
 	err = rt.h(ctx, u)
