@@ -40,11 +40,12 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 		return nil, err
 	}
 	routes := &th.HandlerGroup{}
+	tr := telegotrack.New(routes)
+	routes.Use(tr.Middleware()) // every update, in the genapp_telegram_* families
 	// A panicking handler would end the process. The recovery hands the
 	// panic on as an error; telegotrack has recorded the run as an error
 	// before.
 	routes.Use(th.PanicRecoveryHandler(func(p any) error { return fmt.Errorf("handler panicked: %v", p) }))
-	tr := telegotrack.New(routes)
 	for _, rt := range d.routes() {
 		h := func(ctx *th.Context, u telego.Update) error { return d.handle(ctx, rt, telegoChat{ctx, u}) }
 		switch rt.kind {

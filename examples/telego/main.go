@@ -56,11 +56,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	tr := telegotrack.New(bh)
+	bh.Use(tr.Middleware())    // every update: genapp_telegram_updates_total, lag, in flight
 	bh.Use(th.PanicRecovery()) // a panicking handler is recorded as "error", then recovered
 
 	menu := tu.InlineKeyboard(tu.InlineKeyboardRow(
 		tu.InlineKeyboardButton("Say hello").WithCallbackData("hello:1")))
-	tr := telegotrack.New(bh)
 	err = errors.Join(
 		tr.Command("start", func(ctx *th.Context, u telego.Update) error { // start_handler
 			_, err := ctx.Bot().SendMessage(ctx, tu.Message(u.Message.Chat.ChatID(), "Hi! Press the button.").WithReplyMarkup(menu))

@@ -57,12 +57,13 @@ func newDemo(t *testing.T, ctx context.Context) *demo {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tr := telegotrack.New(bh, telegotrack.WithMetrics(d.m))
+	bh.Use(tr.Middleware())
 	// Telego runs handlers on their own goroutines: without a recovery a
 	// panic would end the test binary, as it would end the bot.
 	bh.Use(th.PanicRecoveryHandler(func(r any) error { return fmt.Errorf("recovered: %v", r) }))
 	d.bh = bh
 
-	tr := telegotrack.New(bh, telegotrack.WithMetrics(d.m))
 	err = errors.Join(
 		tr.Command("start", func(ctx *th.Context, u telego.Update) error {
 			_, err := ctx.Bot().SendMessage(ctx, tu.Message(tu.ID(u.Message.Chat.ID), "hello").WithReplyMarkup(
@@ -154,6 +155,15 @@ func TestEndToEnd(t *testing.T) {
 		if got := e.Sum(actiontest.Count, promtest.Labels{"name": name, "error_name": errorName}); got != 1 {
 			t.Errorf("%s: %v runs with error_name %q, want 1", name, got, errorName)
 		}
+	}
+
+	for typ, want := range map[string]float64{"message": 6, "callback_query": 2} {
+		if got := e.Counter(t, "genapp_telegram_updates_total", promtest.Labels{"type": typ}); got != want {
+			t.Errorf("updates{type=%q} = %v, want %v", typ, got, want)
+		}
+	}
+	if n := e.Series("genapp_telegram_updates_total"); n != 2 {
+		t.Errorf("%d series of genapp_telegram_updates_total, want 2", n)
 	}
 
 	var texts []string
