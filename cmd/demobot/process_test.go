@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mymmrac/telego"
+
 	"github.com/genapp-go/genapp/internal/proctest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -24,6 +26,11 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	// The telego demo compiles telego's JSON codec while it starts (see
+	// newTelego), once per process: seconds under -race, beyond the 5 s the
+	// tests give a reply. Done before the tests, in-process runs start as
+	// the demo binary does after its first second.
+	telego.Update{}.Clone()
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)

@@ -39,6 +39,11 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	// Telego's JSON library compiles the codec of telego.Update on first
+	// use, which takes about a second (several under -race): done here,
+	// while the demo starts and a signal still stops it, so that the first
+	// update is not held that long.
+	telego.Update{}.Clone()
 	routes := &th.HandlerGroup{}
 	tr := telegotrack.New(routes)
 	routes.Use(tr.Middleware()) // every update, in the genapp_telegram_* families
