@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,25 +60,6 @@ func pollUntil(t *testing.T, updates func(context.Context) <-chan telego.Update,
 			t.Fatal("the updates did not close within 10 s of the end of ctx")
 		}
 	}
-}
-
-// hostileAPI answers every getUpdates with the bodies of answers in turn,
-// the last one for ever, with status.
-func hostileAPI(t *testing.T, status int, answers ...string) (*httptest.Server, *atomic.Int64) {
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		n := int(calls.Add(1))
-		w.Header().Set("Content-Type", "application/json")
-		if n < len(answers) {
-			io.WriteString(w, answers[n-1])
-			return
-		}
-		w.WriteHeader(status)
-		io.WriteString(w, answers[len(answers)-1])
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &calls
 }
 
 // token has the format telego accepts.
@@ -161,7 +140,7 @@ func TestLongPollingFailingAPI(t *testing.T) {
 		t.Error("UpdatesViaLongPolling stopped on a 401: the Poller may be unneeded now")
 	}
 
-	empty, calls := hostileAPI(t, http.StatusOK, `{"ok":true,"result":[]}`)
+	empty, calls := pollingtest.HostileAPI(t, http.StatusOK, `{"ok":true,"result":[]}`)
 	bot, _, _ = newBot(t, empty.URL, token, nil)
 	pollFor(t, viaTelego(bot), 400*time.Millisecond)
 	if n := calls.Load(); n < 10 {
@@ -188,7 +167,7 @@ func TestPollerMalformedAnswers(t *testing.T) {
 		for _, status := range []int{http.StatusOK, http.StatusBadGateway} {
 			t.Run(fmt.Sprint(status, answer), func(t *testing.T) {
 				t.Parallel()
-				srv, calls := hostileAPI(t, status, answer)
+				srv, calls := pollingtest.HostileAPI(t, status, answer)
 				bot, client, l := newBot(t, srv.URL, token, nil)
 				// The first wait is at least 0.5 s.
 				pollFor(t, telegotrack.NewPoller(bot, client).Updates, 400*time.Millisecond)
@@ -236,7 +215,7 @@ func TestPollerPoisonUpdate(t *testing.T) {
 func TestPollerConfirmedUpdatesAgain(t *testing.T) {
 	for name, answers := range pollingtest.ConfirmedAgain() {
 		t.Run(name, func(t *testing.T) {
-			srv, calls := hostileAPI(t, http.StatusOK, answers...)
+			srv, calls := pollingtest.HostileAPI(t, http.StatusOK, answers...)
 			bot, client, l := newBot(t, srv.URL, token, nil)
 			updates, _ := pollFor(t, telegotrack.NewPoller(bot, client, telegotrack.WithPollTimeout(10*time.Second)).Updates, 400*time.Millisecond)
 			if len(updates) > 1 {
@@ -255,7 +234,7 @@ func TestPollerConfirmedUpdatesAgain(t *testing.T) {
 // TestPollerEmptyAnswersAtOnce: a Bot API (or a proxy) that does not hold
 // the long poll gets one request and a logged failure in 400 ms.
 func TestPollerEmptyAnswersAtOnce(t *testing.T) {
-	srv, calls := hostileAPI(t, http.StatusOK, `{"ok":true,"result":[]}`)
+	srv, calls := pollingtest.HostileAPI(t, http.StatusOK, `{"ok":true,"result":[]}`)
 	bot, client, l := newBot(t, srv.URL, token, nil)
 	pollFor(t, telegotrack.NewPoller(bot, client, telegotrack.WithPollTimeout(10*time.Second)).Updates, 400*time.Millisecond)
 	if n := calls.Load(); n != 1 || len(l.errors()) != 1 {

@@ -5,7 +5,12 @@ package pollingtest
 
 import (
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
 
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -37,4 +42,24 @@ func GetUpdatesCalls(srv *telegramtest.Server) int {
 		}
 	}
 	return n
+}
+
+// HostileAPI is a Bot API that answers every request with the bodies of
+// answers in turn, the last one for ever with status, and counts the
+// requests; it closes when the test ends.
+func HostileAPI(t testing.TB, status int, answers ...string) (*httptest.Server, *atomic.Int64) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		n := int(calls.Add(1))
+		w.Header().Set("Content-Type", "application/json")
+		if n < len(answers) {
+			io.WriteString(w, answers[n-1])
+			return
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, answers[len(answers)-1])
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
 }
