@@ -23,13 +23,14 @@ const (
 	frameworkTelebot4 = "telebot4"
 	frameworkTgbotapi = "tgbotapi"
 	frameworkGotgbot  = "gotgbot"
+	frameworkTelego   = "telego"
 
 	modePolling = "polling"
 	modeWebhook = "webhook"
 )
 
 var (
-	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkGotgbot, frameworkTelebot4, frameworkGotelegram}
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkTelebot4, frameworkGotelegram, frameworkTelego, frameworkGotgbot}
 	modes      = []string{modePolling, modeWebhook}
 )
 

@@ -14,11 +14,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mymmrac/telego"
+
 	"github.com/genapp-go/genapp/internal/proctest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
 func TestMain(m *testing.M) {
+	// The telego demo compiles telego's JSON codec while it starts (see
+	// newTelego), once per process: seconds under -race, beyond the 5 s the
+	// tests give a reply. Done before the tests, in-process runs start as
+	// the demo binary does after its first second.
+	telego.Update{}.Clone()
 	code := m.Run()
 	proctest.RemoveBinaries()
 	os.Exit(code)
@@ -96,6 +103,9 @@ func TestSignals(t *testing.T) {
 		{frameworkGotelegram, modePolling, false, syscall.SIGTERM},
 		{frameworkGotelegram, modeWebhook, false, syscall.SIGINT},
 		{frameworkGotelegram, modePolling, true, syscall.SIGTERM},
+		{frameworkTelego, modePolling, false, syscall.SIGINT},
+		{frameworkTelego, modeWebhook, false, syscall.SIGTERM},
+		{frameworkTelego, modePolling, true, syscall.SIGTERM},
 	} {
 		name := fmt.Sprintf("%s/%s/%v", tc.framework, tc.mode, tc.signal)
 		if tc.token {
@@ -159,6 +169,9 @@ func TestSignalsDuringStartup(t *testing.T) {
 		{frameworkGotelegram, modePolling, "getMe", syscall.SIGINT},
 		{frameworkGotelegram, modePolling, "deleteWebhook", syscall.SIGTERM},
 		{frameworkGotelegram, modeWebhook, "setWebhook", syscall.SIGTERM},
+		{frameworkTelego, modePolling, "getMe", syscall.SIGTERM},
+		{frameworkTelego, modePolling, "deleteWebhook", syscall.SIGINT},
+		{frameworkTelego, modeWebhook, "setWebhook", syscall.SIGTERM},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%v", tc.framework, tc.method, tc.signal), func(t *testing.T) {
 			t.Parallel()

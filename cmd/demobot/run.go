@@ -171,6 +171,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 			b, err = newTelebot4(apiURL, client, d, log)
 		case frameworkGotelegram:
 			b, err = newGotelegram(apiURL, client, d, log)
+		case frameworkTelego:
+			b, err = newTelego(apiURL, client, d, log)
 		}
 		return err
 	})

@@ -1,0 +1,220 @@
+// Package telegotrack tracks the handlers of a github.com/mymmrac/telego bot
+// as actions: each run of a handler counts in genapp_action_count_total with
+// status "ok" or "error" and its duration goes to genapp_action_duration_sec,
+// under the name [telegram.ActionName] derives from what the handler is
+// registered for.
+//
+// Telego routes by predicates, which are opaque functions: no name can be
+// read from them. Register handlers through a [Tracker] instead of the
+// *th.BotHandler or *th.HandlerGroup: it builds the telego predicates and
+// the action name together.
+//
+//	tr := telegotrack.New(bh)
+//	tr.Command("start", onStart)                   // th.CommandEqual("start"): start_handler
+//	tr.Callback("menu", onMenu)                    // th.CallbackDataPrefix("menu"): menu_callback_handler
+//	tr.On(telegotrack.KindUnknownCommand, onOther) // th.AnyCommand(): unknown_command_handler
+//	tr.On(telegotrack.KindText, onText)            // th.AnyMessageWithText(): text_handler
+//	tr.HandleAs("faq_handler", onFAQ, th.TextContains("?"))
+//
+// Telego hands an update to the first route, in the order of registration,
+// whose predicates match: register commands and buttons before the routes
+// that take any command or any text, as with telego alone.
+//
+// # Where tracking sits
+//
+// The tracked action is the handler alone. Middleware installed with Use
+// runs around it, as without telegotrack: a middleware that drops an update
+// means no handler ran and nothing is recorded, and th.PanicRecovery sees
+// a handler's panic after the tracker has recorded it.
+//
+// # Outcomes
+//
+// A returned error is recorded as "error" and returned unchanged, so it
+// still reaches the middleware and then th.WithErrorHandler (or the bot's
+// logger). A Bot API 429 is recorded with error_name "flood_wait". A panic
+// is recorded as "error" and continues unchanged: with th.PanicRecovery
+// installed with Use it is recovered there; without it, it ends the
+// process, as it would without telegotrack, because telego runs handlers
+// on their own goroutines.
+//
+// # Unknown commands
+//
+// A message that is a command (telego's th.CommandRegexp) handled by the
+// [KindText] or [KindMessage] route is recorded as unknown_command_handler:
+// a command route registered before would have taken it.
+//
+// # The bot token and the HTTP client
+//
+// Telego uses fasthttp by default, which this module's httpclient cannot
+// instrument, and checks the token's format, which
+// httpclient.TokenPlaceholder does not pass. Give the bot [TokenPlaceholder]
+// and [WithClient]: the Bot API calls then go through an
+// httpclient.NewTelegram client, which adds the real token below
+// net/http, so that no URL, error or log line of telego holds it.
+//
+// # Polling
+//
+// Telego's UpdatesViaLongPolling retries every failure after a fixed 8 s,
+// for ever: a revoked token (401) or a webhook (409) is retried until the
+// process is stopped, a retry_after longer than 8 s is not honoured, an
+// answer with no update that comes back at once is polled again at once,
+// and one update it cannot parse fails the whole answer again and again.
+// [Poller] replaces it, on the shared policy of the other adapters.
+package telegotrack
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/mymmrac/telego"
+	ta "github.com/mymmrac/telego/telegoapi"
+	th "github.com/mymmrac/telego/telegohandler"
+
+	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
+)
+
+// Router is what registers telego handlers: *th.BotHandler and
+// *th.HandlerGroup.
+type Router interface {
+	Handle(handler th.Handler, predicates ...th.Predicate)
+}
+
+// Tracker registers telego handlers as tracked actions.
+type Tracker struct {
+	r       Router
+	metrics func() *metrics.Metrics
+}
+
+// Option configures a Tracker.
+type Option func(*Tracker)
+
+// WithMetrics records in m instead of [metrics.Default]. A nil m records
+// nothing.
+func WithMetrics(m *metrics.Metrics) Option {
+	return func(t *Tracker) { t.metrics = func() *metrics.Metrics { return m } }
+}
+
+// New returns a Tracker that registers on r, a *th.BotHandler or a
+// *th.HandlerGroup. Unless [WithMetrics] says otherwise it records in
+// [metrics.Default], looked up at each run, so handlers may be registered
+// before [metrics.Init].
+func New(r Router, opts ...Option) *Tracker {
+	t := &Tracker{r: r, metrics: metrics.Default}
+	for _, o := range opts {
+		o(t)
+	}
+	return t
+}
+
+// Command registers h for the command (without "/"; telego matches it
+// case-insensitively, with or without "@botname") and the extra predicates,
+// tracked as "<command>_handler". The command must be 1 to 32 characters of
+// [A-Za-z0-9_], as the Bot API allows.
+func (t *Tracker) Command(command string, h th.Handler, predicates ...th.Predicate) error {
+	if !validWord(command, 32, false) {
+		return fmt.Errorf("telegotrack: command %q: want 1 to 32 characters of [A-Za-z0-9_], without the \"/\"", command)
+	}
+	return t.handle(telegram.ActionName("/"+command), false, h, th.CommandEqual(command), predicates)
+}
+
+// Callback registers h for the callback queries whose data begins with
+// unique (th.CallbackDataPrefix) and the extra predicates, tracked as
+// "<unique>_callback_handler". The payload after unique never reaches a
+// label. unique must be 1 to 64 bytes (the Bot API's limit of callback
+// data) of [A-Za-z0-9_-].
+func (t *Tracker) Callback(unique string, h th.Handler, predicates ...th.Predicate) error {
+	if !validWord(unique, 64, true) {
+		return fmt.Errorf("telegotrack: callback unique %q: want 1 to 64 characters of [A-Za-z0-9_-]", unique)
+	}
+	return t.handle(telegram.ActionName("\f"+unique), false, h, th.CallbackDataPrefix(unique), predicates)
+}
+
+// On registers h for the updates of kind and the extra predicates, tracked
+// as "<kind>_handler" (unknown_command_handler for [KindUnknownCommand]).
+func (t *Tracker) On(kind Kind, h th.Handler, predicates ...th.Predicate) error {
+	p, ok := kindPredicates[kind]
+	if !ok {
+		return fmt.Errorf("telegotrack: unknown kind %q: want one of the telegotrack.Kind* constants", kind)
+	}
+	name := telegram.ActionName("\a" + string(kind))
+	if kind == KindUnknownCommand {
+		name = telegram.UnknownCommand
+	}
+	return t.handle(name, kind == KindText || kind == KindMessage, h, p, predicates)
+}
+
+// HandleAs registers h for the predicates, as the router's Handle does,
+// tracked as the action name. It returns an error and registers nothing
+// when name is not valid (see [telegram.CheckName]) or h or a predicate is
+// nil, which telego's Handle panics on. With no predicates the route takes
+// every update that reaches it.
+func (t *Tracker) HandleAs(name string, h th.Handler, predicates ...th.Predicate) error {
+	if err := telegram.CheckName(name); err != nil {
+		return err
+	}
+	return t.handle(name, false, h, nil, predicates)
+}
+
+// handle registers h tracked as name, behind first (when not nil) and the
+// caller's predicates.
+func (t *Tracker) handle(name string, textRoute bool, h th.Handler, first th.Predicate, predicates []th.Predicate) error {
+	if h == nil {
+		return fmt.Errorf("telegotrack: route %s: nil handler", name)
+	}
+	for i, p := range predicates {
+		if p == nil {
+			return fmt.Errorf("telegotrack: route %s: predicate %d of %d is nil", name, i+1, len(predicates))
+		}
+	}
+	if first != nil {
+		predicates = append([]th.Predicate{first}, predicates...)
+	}
+	t.r.Handle(t.track(name, textRoute, h), predicates...)
+	return nil
+}
+
+// track returns h recording one run per call. On a text route a message
+// that is a command is an unknown command.
+func (t *Tracker) track(name string, textRoute bool, h th.Handler) th.Handler {
+	return func(ctx *th.Context, u telego.Update) (err error) {
+		n := name
+		if textRoute && u.Message != nil && th.CommandRegexp.MatchString(u.Message.Text) {
+			n = telegram.UnknownCommand
+		}
+		a := t.metrics().Track(n)
+		var named error
+		defer a.End(&named)
+		err = h(ctx, u)
+		named = nameFloodWait(err)
+		return err
+	}
+}
+
+// nameFloodWait returns err named [metrics.ErrorNameFloodWait] when it is
+// telego's error for a 429 of the Bot API, else err.
+func nameFloodWait(err error) error {
+	if err == nil { // before apiErr, which escapes: no allocation per run
+		return nil
+	}
+	var apiErr *ta.Error
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == http.StatusTooManyRequests {
+		return metrics.NamedError(metrics.ErrorNameFloodWait, err)
+	}
+	return err
+}
+
+// validWord reports whether s is 1 to maxLen characters of [A-Za-z0-9_],
+// and '-' when dash is set.
+func validWord(s string, maxLen int, dash bool) bool {
+	if s == "" || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || dash && c == '-') {
+			return false
+		}
+	}
+	return true
+}
