@@ -156,7 +156,7 @@ func TestChiNested(t *testing.T) {
 	}{
 		{"api/v1/users/{id}", "200", 2},
 		{"api/v1/articles/{slug:[a-z-]+}", "200", 1},
-		{"admin/stats/{day}", "200", 2},         // by both middlewares
+		{"admin/stats/{day}", "200", 2},           // by both middlewares
 		{"admin/jobs/{job}/runs/{run}", "200", 2}, // a mount in a mount
 		// No route inside a Mount or Route is a 404 of the mount's: chi's
 		// pattern is the mount's, a template still.
