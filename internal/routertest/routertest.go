@@ -119,6 +119,7 @@ func scenario(t *testing.T, r Router) {
 		{"GET", "/panic", "", "panic", 500},
 		{"GET", "/nope/123", "", metrics.UnknownResource, 404},
 		{"GET", "/users/42/orders/7", "", metrics.UnknownResource, 404},
+		{"GET", "/users", "", metrics.UnknownResource, 404},
 		{"DELETE", "/users/42", "", r.WrongMethodResource, r.WrongMethod},
 		{"GET", "/health", "", "", 200}, // excluded by default
 		{"GET", "/prometheus", "", "", 200},
