@@ -19,7 +19,7 @@ func user(id func(*http.Request) string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "user "+id(r)) }
 }
 
-func echoBody(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(w, r.Body) }
+func echoBody(w http.ResponseWriter, r *http.Request) { _ = routertest.Echo(w, r.Body) }
 
 func missing(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotFound)

@@ -21,8 +21,7 @@ import (
 func routes(e *echo.Echo) {
 	e.GET("/users/:id", func(c echo.Context) error { return c.String(http.StatusOK, "user "+c.Param("id")) })
 	e.POST("/users/:id/echo", func(c echo.Context) error {
-		_, err := io.Copy(c.Response(), c.Request().Body)
-		return err
+		return routertest.Echo(c.Response(), c.Request().Body)
 	})
 	e.GET("/users/:id/missing", func(c echo.Context) error { return c.String(http.StatusNotFound, "no such user") })
 	e.GET("/teapot", func(c echo.Context) error { return echo.NewHTTPError(http.StatusTeapot) })

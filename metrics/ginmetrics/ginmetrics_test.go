@@ -19,7 +19,7 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 // routes registers routertest's routes on e.
 func routes(e *gin.Engine) {
 	e.GET("/users/:id", func(c *gin.Context) { c.String(http.StatusOK, "user "+c.Param("id")) })
-	e.POST("/users/:id/echo", func(c *gin.Context) { _, _ = io.Copy(c.Writer, c.Request.Body) })
+	e.POST("/users/:id/echo", func(c *gin.Context) { _ = routertest.Echo(c.Writer, c.Request.Body) })
 	e.GET("/users/:id/missing", func(c *gin.Context) { c.String(http.StatusNotFound, "no such user") })
 	e.GET("/teapot", func(c *gin.Context) { c.Status(http.StatusTeapot) })
 	e.GET("/panic", func(c *gin.Context) { panic("boom") })
