@@ -255,6 +255,18 @@ func bare(t *testing.T, r Router) {
 	}
 }
 
+// PrintSeries prints the exposition lines of family in m, as a scrape
+// shows them: the output of Example functions.
+func PrintSeries(m *metrics.Metrics, family string) {
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/prometheus", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if strings.HasPrefix(line, family+"{") {
+			fmt.Println(line)
+		}
+	}
+}
+
 // Bench compares one request through the adapter (b.Run "tracked") with
 // the bare router ("untracked"): POST /users/42/echo with a small body, on
 // an in-process writer that keeps nothing.
