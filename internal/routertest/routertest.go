@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/genapp-go/genapp/internal/httpbench"
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
 )
@@ -36,6 +37,11 @@ type Router struct {
 	//	GET  /health              writes "ok"
 	//	GET  /prometheus          serves m.Handler()
 	New func(m *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler
+	// Default, when set, returns the same routes through the adapter's
+	// Middleware, recording in the default instance. Run then calls
+	// metrics.Init, which no test of the binary can undo: package
+	// metrics's own tests check its default instance their own way.
+	Default func() http.Handler
 	// Param is the router's spelling of the id parameter: "{id}" or ":id".
 	Param string
 	// WrongMethod is the status the router answers to DELETE /users/42,
@@ -63,6 +69,23 @@ func Run(t *testing.T, r Router) {
 	t.Run("excluded", func(t *testing.T) { excluded(t, r) })
 	t.Run("concurrent", func(t *testing.T) { concurrent(t, r) })
 	t.Run("bare", func(t *testing.T) { bare(t, r) })
+	if r.Default != nil {
+		t.Run("default", func(t *testing.T) { defaultInstance(t, r) })
+	}
+}
+
+// defaultInstance: Middleware records in the default instance, looked up
+// per request.
+func defaultInstance(t *testing.T, r Router) {
+	srv := Server(t, r.Default())
+	if _, err := metrics.Init("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry())); err != nil {
+		t.Fatal(err)
+	}
+	if status, answer := Do(t, "GET", srv.URL+"/users/7", nil); status != 200 || answer != "user 7" {
+		t.Fatalf("%d %q", status, answer)
+	}
+	promtest.Scrape(t, metrics.Handler()).One(t, "genapp_http_requests_total",
+		promtest.Labels{"resource": "users/" + r.Param, "status": "200"})
 }
 
 // New returns an instance on a fresh registry.
@@ -268,17 +291,19 @@ func PrintSeries(m *metrics.Metrics, family string) {
 }
 
 // Bench compares one request through the adapter (b.Run "tracked") with
-// the bare router ("untracked"): POST /users/42/echo with a small body, on
-// an in-process writer that keeps nothing.
+// the bare router ("untracked"): POST /users/42/echo with a small body,
+// through httpbench.Serve.
 func Bench(b *testing.B, r Router) {
 	b.Run("tracked", func(b *testing.B) {
 		m, err := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
 		if err != nil {
 			b.Fatal(err)
 		}
-		bench(b, r.New(m))
+		httpbench.Serve(b, r.New(m), "POST", "http://bot.example/users/42/echo", benchBody)
 	})
-	b.Run("untracked", func(b *testing.B) { bench(b, r.New(nil)) })
+	b.Run("untracked", func(b *testing.B) {
+		httpbench.Serve(b, r.New(nil), "POST", "http://bot.example/users/42/echo", benchBody)
+	})
 }
 
 const benchBody = `{"name":"x"}`
@@ -294,49 +319,3 @@ func Echo(w io.Writer, body io.Reader) error {
 }
 
 var buffers = sync.Pool{New: func() any { return new([512]byte) }}
-
-func bench(b *testing.B, h http.Handler) {
-	w := &discardWriter{header: http.Header{}}
-	req, err := http.NewRequest("POST", "http://bot.example/users/42/echo", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	body := &rewindReader{s: benchBody}
-	req.ContentLength = int64(len(benchBody))
-	b.ReportAllocs()
-	for b.Loop() {
-		body.i = 0
-		req.Body = body
-		req.Pattern = ""
-		h.ServeHTTP(w, req)
-		if w.code != 0 && w.code != http.StatusOK {
-			b.Fatalf("status %d", w.code)
-		}
-	}
-}
-
-// discardWriter is a ResponseWriter that keeps nothing and allocates nothing.
-type discardWriter struct {
-	header http.Header
-	code   int
-}
-
-func (w *discardWriter) Header() http.Header         { return w.header }
-func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *discardWriter) WriteHeader(code int)        { w.code = code }
-
-type rewindReader struct {
-	s string
-	i int
-}
-
-func (r *rewindReader) Read(p []byte) (int, error) {
-	if r.i >= len(r.s) {
-		return 0, io.EOF
-	}
-	n := copy(p, r.s[r.i:])
-	r.i += n
-	return n, nil
-}
-
-func (r *rewindReader) Close() error { return nil }

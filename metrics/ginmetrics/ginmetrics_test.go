@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/internal/routertest"
@@ -34,6 +33,12 @@ var router = routertest.Router{
 			e.GET("/prometheus", gin.WrapH(m.Handler()))
 		}
 		e.Use(gin.RecoveryWithWriter(io.Discard))
+		routes(e)
+		return e
+	},
+	Default: func() http.Handler {
+		e := gin.New()
+		e.Use(ginmetrics.Middleware())
 		routes(e)
 		return e
 	},
@@ -77,30 +82,4 @@ func TestRecoveryOutside(t *testing.T) {
 	}
 	promtest.Scrape(t, m.Handler()).One(t, "genapp_http_requests_total",
 		promtest.Labels{"resource": "panic", "status": "500"})
-}
-
-// TestDefaultInstance: Middleware records in the default instance, looked
-// up per request; with none (a nil instance is the same), requests are
-// served as without it.
-func TestDefaultInstance(t *testing.T) {
-	for _, mw := range []gin.HandlerFunc{ginmetrics.MiddlewareIn(nil), ginmetrics.Middleware()} {
-		e := gin.New()
-		e.Use(mw)
-		routes(e)
-		srv := routertest.Server(t, e)
-		if status, answer := routertest.Do(t, "GET", srv.URL+"/users/7", nil); status != 200 || answer != "user 7" {
-			t.Fatalf("%d %q", status, answer)
-		}
-	}
-	reg := prometheus.NewRegistry()
-	if _, err := metrics.Init("demobot", "dev", metrics.WithRegistry(reg)); err != nil {
-		t.Fatal(err)
-	}
-	e := gin.New()
-	e.Use(ginmetrics.Middleware())
-	routes(e)
-	srv := routertest.Server(t, e)
-	routertest.Do(t, "GET", srv.URL+"/users/7", nil)
-	promtest.Scrape(t, metrics.Handler()).One(t, "genapp_http_requests_total",
-		promtest.Labels{"resource": "users/:id", "status": "200"})
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/internal/routertest"
@@ -43,6 +42,12 @@ var router = routertest.Router{
 			e.GET("/prometheus", echo.WrapHandler(m.Handler()))
 		}
 		e.Use(middleware.Recover())
+		routes(e)
+		return e
+	},
+	Default: func() http.Handler {
+		e := newEcho()
+		e.Use(echometrics.Middleware())
 		routes(e)
 		return e
 	},
@@ -95,28 +100,4 @@ func TestRecoverOutside(t *testing.T) {
 		t.Fatalf("status %d, want 500", status)
 	}
 	promtest.Scrape(t, m.Handler()).One(t, "genapp_http_requests_total", promtest.Labels{"resource": "panic", "status": "500"})
-}
-
-// TestDefaultInstance: Middleware records in the default instance, looked
-// up per request; with none (a nil instance is the same), requests are
-// served as without it.
-func TestDefaultInstance(t *testing.T) {
-	for _, mw := range []echo.MiddlewareFunc{echometrics.MiddlewareIn(nil), echometrics.Middleware()} {
-		e := newEcho()
-		e.Use(mw)
-		routes(e)
-		srv := routertest.Server(t, e)
-		if status, answer := routertest.Do(t, "GET", srv.URL+"/users/7", nil); status != 200 || answer != "user 7" {
-			t.Fatalf("%d %q", status, answer)
-		}
-	}
-	if _, err := metrics.Init("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry())); err != nil {
-		t.Fatal(err)
-	}
-	e := newEcho()
-	e.Use(echometrics.Middleware())
-	routes(e)
-	srv := routertest.Server(t, e)
-	routertest.Do(t, "GET", srv.URL+"/users/7", nil)
-	promtest.Scrape(t, metrics.Handler()).One(t, "genapp_http_requests_total", promtest.Labels{"resource": "users/:id", "status": "200"})
 }
