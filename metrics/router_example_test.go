@@ -2,13 +2,13 @@ package metrics_test
 
 import (
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
 )
 
@@ -33,13 +33,7 @@ func ExampleRouteFrom() {
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 
-	for _, path := range []string{"/api/users/1", "/api/users/2", "/nowhere"} {
-		resp, err := http.Get(srv.URL + path)
-		if err != nil {
-			log.Fatal(err)
-		}
-		resp.Body.Close()
-	}
+	routertest.Get(srv.URL, "/api/users/1", "/api/users/2", "/nowhere")
 	printSeries(m, "genapp_http_requests_total")
 	// Output:
 	// genapp_http_requests_total{app="demobot",app_type="app_api",env="dev",method="GET",resource="/{unknown}",status="404"} 1

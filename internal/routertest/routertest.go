@@ -278,6 +278,18 @@ func bare(t *testing.T, r Router) {
 	}
 }
 
+// Get sends GET base+path for each of paths, for Example functions; it
+// panics on a failed request, which they cannot report otherwise.
+func Get(base string, paths ...string) {
+	for _, path := range paths {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+	}
+}
+
 // PrintSeries prints the exposition lines of family in m, as a scrape
 // shows them: the output of Example functions.
 func PrintSeries(m *metrics.Metrics, family string) {

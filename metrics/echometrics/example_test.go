@@ -1,7 +1,6 @@
 package echometrics_test
 
 import (
-	"log"
 	"net/http"
 	"net/http/httptest"
 
@@ -25,13 +24,7 @@ func ExampleMiddleware() {
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 
-	for _, path := range []string{"/users/1", "/users/2", "/nowhere", "/prometheus"} {
-		resp, err := http.Get(srv.URL + path)
-		if err != nil {
-			log.Fatal(err)
-		}
-		resp.Body.Close()
-	}
+	routertest.Get(srv.URL, "/users/1", "/users/2", "/nowhere", "/prometheus")
 	routertest.PrintSeries(m, "genapp_http_requests_total")
 	// Output:
 	// genapp_http_requests_total{app="demobot",app_type="app_api",env="dev",method="GET",resource="/{unknown}",status="404"} 1
