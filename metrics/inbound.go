@@ -51,10 +51,11 @@ type InboundRequest struct {
 
 // Start begins recording r: from here the bytes the handlers read from
 // r.Body are counted. It returns an InboundRequest that records nothing
-// (see [InboundRequest.Recording]) before [Init] and for an excluded path.
+// (see [InboundRequest.Recording]) before [Init], for an excluded path
+// and for a nil r.
 func (in *Inbound) Start(r *http.Request) InboundRequest {
 	m := in.instance()
-	if m == nil {
+	if m == nil || r == nil {
 		return InboundRequest{}
 	}
 	if _, skip := in.excluded[r.URL.Path]; skip {
@@ -83,7 +84,7 @@ func (ir InboundRequest) Recording() bool { return ir.m != nil }
 // [UnroutedResource] for any other answer. status is the response status,
 // 0 if the handlers wrote none (recorded as 200); panicked, that the
 // handlers did not return, is recorded as 500 whatever status says.
-// responseSize is the body bytes written.
+// responseSize is the body bytes written. Call it once per request.
 func (ir InboundRequest) Finish(route string, status int, responseSize int64, panicked bool) {
 	if ir.m == nil {
 		return
