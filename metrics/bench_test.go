@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/genapp-go/genapp/internal/httpbench"
 )
 
 // BenchmarkTrack is one tracked action on a known name: Track, Size, End.
@@ -135,48 +137,8 @@ func BenchmarkPromhttpChain(b *testing.B) {
 }
 
 func benchServe(b *testing.B, h http.Handler) {
-	w := &discardWriter{header: http.Header{}}
-	req, err := http.NewRequest("POST", "http://bot.example/users/42", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	body := &rewindReader{s: `{"name":"x"}`}
-	req.Body = body
-	req.ContentLength = int64(len(body.s))
-	b.ReportAllocs()
-	for b.Loop() {
-		body.i = 0
-		req.Body = body
-		req.Pattern = ""
-		h.ServeHTTP(w, req)
-	}
+	httpbench.Serve(b, h, "POST", "http://bot.example/users/42", `{"name":"x"}`)
 }
-
-// discardWriter is a ResponseWriter that keeps nothing and allocates nothing.
-type discardWriter struct {
-	header http.Header
-	code   int
-}
-
-func (w *discardWriter) Header() http.Header         { return w.header }
-func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *discardWriter) WriteHeader(code int)        { w.code = code }
-
-type rewindReader struct {
-	s string
-	i int
-}
-
-func (r *rewindReader) Read(p []byte) (int, error) {
-	if r.i >= len(r.s) {
-		return 0, io.EOF
-	}
-	n := copy(p, r.s[r.i:])
-	r.i += n
-	return n, nil
-}
-
-func (r *rewindReader) Close() error { return nil }
 
 func newBench(b *testing.B) *Metrics {
 	m, err := New("demobot", "dev", WithRegistry(prometheus.NewRegistry()))
@@ -212,13 +174,13 @@ func benchScrape(b *testing.B, h http.Handler) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := &discardWriter{header: http.Header{}}
+	w := httpbench.NewWriter()
 	runtime.GC() // both sides start from the same heap
 	b.ReportAllocs()
 	for b.Loop() {
 		h.ServeHTTP(w, req)
-		if w.code != 0 && w.code != http.StatusOK {
-			b.Fatalf("status %d", w.code)
+		if w.Code != 0 && w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
 		}
 	}
 }

@@ -8,24 +8,16 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
 )
 
 // printSeries prints the exposition lines of family, as a scrape shows them.
-func printSeries(m *metrics.Metrics, family string) {
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/prometheus", nil))
-	for _, line := range strings.Split(rec.Body.String(), "\n") {
-		if strings.HasPrefix(line, family+"{") {
-			fmt.Println(line)
-		}
-	}
-}
+func printSeries(m *metrics.Metrics, family string) { routertest.PrintSeries(m, family) }
 
 func ExampleInit() {
 	// Once, in main: the project name becomes the app label, env must be

@@ -16,21 +16,41 @@ var defaultExcludedPaths = []string{
 	"/manage/health", "/manage/prometheus", "/favicon.ico",
 }
 
-// MiddlewareOption configures [Middleware] and [Metrics.Middleware]:
-// [ExcludePaths].
-type MiddlewareOption func(*middleware)
+// MiddlewareOption configures [Middleware], [Metrics.Middleware] and
+// [NewInbound]: [ExcludePaths], [RouteFrom].
+type MiddlewareOption func(*Inbound)
 
 // ExcludePaths replaces [DefaultExcludedPaths]: requests whose URL path is one
 // of paths pass through unrecorded. To add to the defaults:
 //
 //	metrics.ExcludePaths(append(metrics.DefaultExcludedPaths(), "/ping")...)
 func ExcludePaths(paths ...string) MiddlewareOption {
-	return func(mw *middleware) {
-		mw.excluded = make(map[string]struct{}, len(paths))
+	return func(in *Inbound) {
+		in.excluded = make(map[string]struct{}, len(paths))
 		for _, p := range paths {
-			mw.excluded[p] = struct{}{}
+			in.excluded[p] = struct{}{}
 		}
 	}
+}
+
+// RouteFrom makes [Middleware] take the route of a request from route,
+// called once the handler has returned, in place of r.Pattern: for a
+// router that keeps the route it matched in the request's context. The
+// route is recorded as r.Pattern is: through [PatternResource], and an
+// empty route is [UnknownResource] for a 404, [UnroutedResource] otherwise.
+// For github.com/go-chi/chi/v5, with the middleware inside the router
+// (chi sets up its route context there, and its sub-routers complete it):
+//
+//	r.Use(func(next http.Handler) http.Handler {
+//		return metrics.Middleware(next, metrics.RouteFrom(func(r *http.Request) string {
+//			return chi.RouteContext(r.Context()).RoutePattern()
+//		}))
+//	})
+//
+// route must be a template fixed by the code that registers routes, never
+// the path a client sent.
+func RouteFrom(route func(r *http.Request) string) MiddlewareOption {
+	return func(in *Inbound) { in.route = route }
 }
 
 // Middleware records every request next serves in the default instance with
@@ -45,7 +65,8 @@ func ExcludePaths(paths ...string) MiddlewareOption {
 // or catch-all handler that answers before routing. The path a client sent
 // is never recorded, so that clients cannot make series or put secrets in
 // the exposition. A handler that routes by itself names its route by setting
-// r.Pattern, as a ServeMux does.
+// r.Pattern, as a ServeMux does; a router that keeps its route elsewhere,
+// such as chi, names it with [RouteFrom].
 //
 // Sizes are the request body bytes the handler read (never what the
 // Content-Length header claims: a client may lie, and a refused body is not
@@ -67,72 +88,32 @@ func (m *Metrics) Middleware(next http.Handler, opts ...MiddlewareOption) http.H
 }
 
 type middleware struct {
-	instance func() *Metrics
-	next     http.Handler
-	excluded map[string]struct{}
+	in   *Inbound
+	next http.Handler
 }
 
 func newMiddleware(instance func() *Metrics, next http.Handler, opts []MiddlewareOption) *middleware {
-	mw := &middleware{instance: instance, next: next}
-	ExcludePaths(defaultExcludedPaths...)(mw)
-	for _, o := range opts {
-		o(mw)
-	}
-	return mw
+	return &middleware{in: newInbound(instance, opts), next: next}
 }
 
 func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	m := mw.instance()
-	if m == nil {
+	ir := mw.in.Start(r)
+	if !ir.Recording() {
 		mw.next.ServeHTTP(w, r)
 		return
 	}
-	if _, skip := mw.excluded[r.URL.Path]; skip {
-		mw.next.ServeHTTP(w, r)
-		return
-	}
-	start := now()
 	d := delegators.Get().(*delegator)
 	*d = delegator{ResponseWriter: w}
-	// The body is counted as the handler reads it: Content-Length is only
-	// the client's claim. The counting wrapper is the request's own, never
-	// pooled: a copy of the request (http.TimeoutHandler makes one) may
-	// outlive this call and read it late.
-	body := r.Body
-	var counted *countingBody
-	if body != nil && body != http.NoBody {
-		counted = &countingBody{ReadCloser: body}
-		r.Body = counted
-	}
+	returned := false
 	defer func() {
-		var in int64
-		if counted != nil {
-			r.Body = body
-			in = counted.n.Load()
+		ir.Finish(mw.in.routeOf(r), d.status, d.written, !returned)
+		if returned { // after a panic d is not reused: whoever recovers may still hold it
+			*d = delegator{}
+			delegators.Put(d)
 		}
-		status := d.status
-		p := recover()
-		if p != nil {
-			status = http.StatusInternalServerError
-		} else if status == 0 {
-			status = http.StatusOK
-		}
-		m.RecordHTTP(Exchange{
-			AppType:      AppTypeAPI,
-			Method:       r.Method,
-			Resource:     requestResource(r, status),
-			Status:       status,
-			Duration:     now() - start,
-			RequestSize:  in,
-			ResponseSize: d.written,
-		})
-		if p != nil {
-			panic(p) // d is not reused: whoever recovers may still hold it
-		}
-		*d = delegator{}
-		delegators.Put(d)
 	}()
 	mw.next.ServeHTTP(d.wrap(), r)
+	returned = true
 }
 
 // delegators recycles the ResponseWriter wrapper. net/http forbids using a
@@ -141,25 +122,11 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // returned nobody writes to d any more.
 var delegators = sync.Pool{New: func() any { return new(delegator) }}
 
-// requestResource is read after the handler ran, when a ServeMux inside it has
-// set r.Pattern.
-func requestResource(r *http.Request, status int) string {
-	if r.Pattern != "" {
-		if resource, ok := patternResources.loadOrCreate(r.Pattern, maxPatterns, PatternResource); ok {
-			return resource
-		}
-		return PatternResource(r.Pattern)
+// routeOf is the route of r, read after the handler ran, when a ServeMux
+// inside it has set r.Pattern.
+func (in *Inbound) routeOf(r *http.Request) string {
+	if in.route != nil {
+		return in.route(r)
 	}
-	if status == http.StatusNotFound {
-		return UnknownResource
-	}
-	return UnroutedResource
+	return r.Pattern
 }
-
-// patternResources caches PatternResource: patterns are fixed by the code
-// that registers them, and few.
-var patternResources seriesCache[string, string]
-
-// maxPatterns bounds patternResources; the patterns past it are cleaned on
-// every request.
-const maxPatterns = 10_000

@@ -1,0 +1,67 @@
+// Package echometrics records the requests a github.com/labstack/echo/v5
+// server serves in the genapp_http_* families of package metrics, as
+// metrics.Middleware does for net/http; package
+// github.com/genapp-go/genapp/metrics/echometrics does it for echo v4.
+// Each is a package of its own so that programs without echo, or with the
+// other major version, do not compile it.
+package echometrics
+
+import (
+	"github.com/labstack/echo/v5"
+
+	"github.com/genapp-go/genapp/metrics"
+)
+
+// Middleware returns an echo middleware that records every request in the
+// default instance of package metrics (looked up per request: before
+// metrics.Init, nothing is recorded), with app_type="app_api".
+//
+// The resource is the route template echo matched, c.Path() ("/users/:id"
+// -> "users/:id", see metrics.PatternResource); a request no route matched
+// (an empty c.Path()) is metrics.UnknownResource. Echo gives its 405 the
+// path of the route whose method did not match, and so does this package.
+// The path a client sent is never recorded. Sizes are the request body
+// bytes the handlers read and the response body bytes written; a handler
+// that panics is recorded as 500 and the panic goes on. Of the options,
+// metrics.ExcludePaths applies.
+//
+// When a handler returns an error, the middleware has echo's error handler
+// answer it at once, as echo's RequestLogger does with HandleError, so that
+// the status and body the client gets are the ones recorded; it then
+// returns the error, which echo's default error handler ignores once the
+// answer is sent. Register it first (e.Use), so that every other
+// middleware, echo's Recover included, is inside it.
+func Middleware(opts ...metrics.MiddlewareOption) echo.MiddlewareFunc {
+	return middleware(metrics.NewInbound(opts...))
+}
+
+// MiddlewareIn is [Middleware] recording in m.
+func MiddlewareIn(m *metrics.Metrics, opts ...metrics.MiddlewareOption) echo.MiddlewareFunc {
+	return middleware(m.NewInbound(opts...))
+}
+
+func middleware(in *metrics.Inbound) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			ir := in.Start(c.Request())
+			if !ir.Recording() {
+				return next(c)
+			}
+			var err error
+			returned := false
+			defer func() {
+				res, status := echo.ResolveResponseStatus(c.Response(), err)
+				var size int64
+				if res != nil {
+					size = res.Size
+				}
+				ir.Finish(c.Path(), status, size, !returned)
+			}()
+			if err = next(c); err != nil {
+				c.Echo().HTTPErrorHandler(c, err)
+			}
+			returned = true
+			return err
+		}
+	}
+}

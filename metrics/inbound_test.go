@@ -1,0 +1,57 @@
+package metrics
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestInbound: the building blocks record by Middleware's rules, and give
+// the request its own body back.
+func TestInbound(t *testing.T) {
+	m := newTest(t)
+	in := m.NewInbound(ExcludePaths("/skip"))
+
+	r := httptest.NewRequest("POST", "/users/42", strings.NewReader("hello"))
+	body := r.Body
+	ir := in.Start(r)
+	if !ir.Recording() {
+		t.Fatal("not recording")
+	}
+	buf := make([]byte, 3)
+	if n, _ := r.Body.Read(buf); n != 3 {
+		t.Fatalf("read %d", n)
+	}
+	ir.Finish("/users/:id", 0, 7, false) // no status written: 200
+	if r.Body != body {
+		t.Error("the request's own body is not given back")
+	}
+
+	in.Start(httptest.NewRequest("GET", "/a/1", nil)).Finish("", 0, 0, true)    // panicked: 500
+	in.Start(httptest.NewRequest("GET", "/a/2", nil)).Finish("", 404, 0, false) // no route: unknown
+	in.Start(httptest.NewRequest("GET", "/a/3", nil)).Finish("", 401, 0, false) // no route: unrouted
+	for _, ir := range []InboundRequest{in.Start(httptest.NewRequest("GET", "/skip", nil)), in.Start(nil), {}} {
+		if ir.Recording() {
+			t.Error("an excluded, nil or zero request is recorded")
+		}
+		ir.Finish("/skip", 200, 0, false)
+	}
+	var uninitialised *Metrics
+	if uninitialised.NewInbound().Start(httptest.NewRequest("GET", "/", nil)).Recording() {
+		t.Error("recording with no instance")
+	}
+
+	e := scrape(t, m)
+	if n, sum := e.Histogram(t, "genapp_http_request_size_bytes", L{"resource": "users/:id", "status": "200", "method": "POST", "direction": "in"}); n != 1 || sum != 3 {
+		t.Errorf("in: %d observations of %v bytes, want 1 of 3 (read, not claimed)", n, sum)
+	}
+	if _, sum := e.Histogram(t, "genapp_http_request_size_bytes", L{"resource": "users/:id", "direction": "out"}); sum != 7 {
+		t.Errorf("out: %v bytes, want 7", sum)
+	}
+	e.One(t, "genapp_http_requests_total", L{"resource": UnroutedResource, "status": "500"})
+	e.One(t, "genapp_http_requests_total", L{"resource": UnknownResource, "status": "404"})
+	e.One(t, "genapp_http_requests_total", L{"resource": UnroutedResource, "status": "401"})
+	if n := e.Series("genapp_http_requests_total"); n != 4 {
+		t.Errorf("%d series, want 4:\n%s", n, e.Text)
+	}
+}
