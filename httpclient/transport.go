@@ -1,6 +1,7 @@
 package httpclient
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"sync/atomic"
@@ -57,7 +58,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if m == nil {
 		return t.base.RoundTrip(req)
 	}
-	x := &exchange{m: m, start: time.Now(), appType: t.appType, method: req.Method, resource: t.resource(req)}
+	x := &exchange{m: m, ctx: req.Context(), start: time.Now(), appType: t.appType, method: req.Method, resource: t.resource(req)}
 	sent := req
 	if req.Body != nil && req.Body != http.NoBody {
 		sent = new(http.Request)
@@ -101,6 +102,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // wrapper's state and the once flag.
 type exchange struct {
 	m                         *metrics.Metrics
+	ctx                       context.Context // the request's: its span becomes the duration's exemplar
 	start                     time.Time
 	appType, method, resource string
 	status                    int // 0 until a response arrived
@@ -124,7 +126,7 @@ func (x *exchange) finish() {
 	if !x.done.CompareAndSwap(false, true) {
 		return
 	}
-	x.m.RecordHTTP(metrics.Exchange{
+	x.m.RecordHTTPContext(x.ctx, metrics.Exchange{
 		AppType:      x.appType,
 		Method:       x.method,
 		Resource:     x.resource,

@@ -52,6 +52,10 @@ func ExcludePaths(paths ...string) MiddlewareOption {
 // read) and the response body bytes the handler wrote. A handler that panics
 // is recorded with status 500 and the panic goes on.
 //
+// With [WithExemplars], a request whose context carries an OpenTelemetry span
+// when it reaches Middleware gets an exemplar on its duration: put the
+// tracing middleware (otelhttp's, say) outside Middleware.
+//
 // Put Middleware directly outside the ServeMux, as in Middleware(mux), so
 // that the mux sets the pattern on the request the middleware sees. A
 // wrapper in between that hands on a copy of the request (http.StripPrefix,
@@ -117,7 +121,7 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else if status == 0 {
 			status = http.StatusOK
 		}
-		m.RecordHTTP(Exchange{
+		m.RecordHTTPContext(r.Context(), Exchange{
 			AppType:      AppTypeAPI,
 			Method:       r.Method,
 			Resource:     requestResource(r, status),
