@@ -10,27 +10,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
-)
 
-// spanContext returns a context carrying the sampled span of the given hex
-// IDs, as a tracer would put it there.
-func spanContext(t testing.TB, traceID, spanID string) context.Context {
-	t.Helper()
-	tid, err := trace.TraceIDFromHex(traceID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sid, err := trace.SpanIDFromHex(spanID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})
-	return trace.ContextWithSpanContext(context.Background(), sc)
-}
-
-const (
-	testTraceID = "0af7651916cd43dd8448eb211c80319c"
-	testSpanID  = "b7ad6b7169203331"
+	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/internal/spantest"
 )
 
 func newModern(t testing.TB, opts ...Option) *Metrics {
@@ -42,42 +24,19 @@ func newModern(t testing.TB, opts ...Option) *Metrics {
 	return m
 }
 
-// scrapeOpenMetrics returns the page as a scraper asking for OpenMetrics
-// gets it.
 func scrapeOpenMetrics(t *testing.T, m *Metrics) string {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodGet, "/prometheus", nil)
-	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
-	m.Handler().ServeHTTP(rec, req)
-	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text") {
-		t.Fatalf("Content-Type %q, want OpenMetrics", ct)
-	}
-	return rec.Body.String()
+	return promtest.ScrapeOpenMetrics(t, m.Handler())
 }
 
-// linesWith returns the lines of page that start with prefix and hold all of
-// parts.
-func linesWith(page, prefix string, parts ...string) []string {
-	var out []string
-	for line := range strings.Lines(page) {
-		if !strings.HasPrefix(line, prefix) {
-			continue
-		}
-		ok := true
-		for _, p := range parts {
-			ok = ok && strings.Contains(line, p)
-		}
-		if ok {
-			out = append(out, strings.TrimSpace(line))
-		}
-	}
-	return out
+// spanContext is spantest.Context on a background context.
+func spanContext(traceID, spanID string) context.Context {
+	return spantest.Context(context.Background(), traceID, spanID)
 }
 
 func TestExemplarsOfActionsAndExchanges(t *testing.T) {
 	m := newModern(t, WithExemplars())
-	ctx := spanContext(t, testTraceID, testSpanID)
+	ctx := spanContext(spantest.TraceID, spantest.SpanID)
 	a := m.TrackContext(ctx, "ask_handler")
 	a.End(nil)
 	m.RecordHTTPContext(ctx, Exchange{AppType: AppTypeLLM, Method: "POST", Resource: "chat", Status: 200, Duration: 700 * time.Millisecond})
@@ -87,26 +46,26 @@ func TestExemplarsOfActionsAndExchanges(t *testing.T) {
 	untracked.End(nil)
 
 	page := scrapeOpenMetrics(t, m)
-	exemplar := `# {trace_id="` + testTraceID + `",span_id="` + testSpanID + `"}`
+	exemplar := spantest.Exemplar
 	// The action's microseconds fall in its first bucket, and only there.
-	if got := linesWith(page, "genapp_action_duration_sec_bucket", `name="ask_handler"`, exemplar); len(got) != 1 || !strings.Contains(got[0], `le="0.01"`) {
+	if got := spantest.Lines(page, "genapp_action_duration_sec_bucket", `name="ask_handler"`, exemplar); len(got) != 1 || !strings.Contains(got[0], `le="0.01"`) {
 		t.Errorf("ask_handler exemplars on %q, want one, on le=0.01:\n%s", got, page)
 	}
 	// 0.7 s is in (0.5, 1], and the exemplar shows the value observed.
-	if got := linesWith(page, "genapp_http_request_duration_sec_bucket", `resource="chat"`, exemplar); len(got) != 1 || !strings.Contains(got[0], `le="1.0"`) || !strings.Contains(got[0], exemplar+" 0.7 ") {
+	if got := spantest.Lines(page, "genapp_http_request_duration_sec_bucket", `resource="chat"`, exemplar); len(got) != 1 || !strings.Contains(got[0], `le="1.0"`) || !strings.Contains(got[0], exemplar+" 0.7 ") {
 		t.Errorf("chat exemplars on %q, want one, on le=1.0, value 0.7:\n%s", got, page)
 	}
 	// Past the largest bound, the exemplar is on +Inf, with the count.
-	if got := linesWith(page, "genapp_http_request_duration_sec_bucket", `resource="slow"`, exemplar); len(got) != 1 || !strings.Contains(got[0], `le="+Inf"} 1 `+exemplar+" 7200.0 ") {
+	if got := spantest.Lines(page, "genapp_http_request_duration_sec_bucket", `resource="slow"`, exemplar); len(got) != 1 || !strings.Contains(got[0], `le="+Inf"} 1 `+exemplar+" 7200.0 ") {
 		t.Errorf("slow exemplars on %q, want one, on le=+Inf, value 7200:\n%s", got, page)
 	}
 	for _, sel := range []string{`resource="untraced"`, `name="plain_handler"`} {
-		if got := linesWith(page, "genapp_", sel, "# {"); len(got) != 0 {
+		if got := spantest.Lines(page, "genapp_", sel, "# {"); len(got) != 0 {
 			t.Errorf("%s has exemplars without a span: %q", sel, got)
 		}
 	}
 	// Sizes and counts never carry one.
-	if got := linesWith(page, "genapp_http_request_size_bytes", "# {"); len(got) != 0 {
+	if got := spantest.Lines(page, "genapp_http_request_size_bytes", "# {"); len(got) != 0 {
 		t.Errorf("size exemplars: %q", got)
 	}
 }
@@ -114,14 +73,14 @@ func TestExemplarsOfActionsAndExchanges(t *testing.T) {
 // The last observation of a bucket is its exemplar: the newest trace.
 func TestExemplarIsTheLastOfItsBucket(t *testing.T) {
 	m := newModern(t, WithExemplars())
-	for _, sid := range []string{"1111111111111111", testSpanID} {
-		m.RecordHTTPContext(spanContext(t, testTraceID, sid), Exchange{AppType: AppTypeLLM, Method: "GET", Resource: "r", Status: 200, Duration: time.Second})
+	for _, sid := range []string{"1111111111111111", spantest.SpanID} {
+		m.RecordHTTPContext(spanContext(spantest.TraceID, sid), Exchange{AppType: AppTypeLLM, Method: "GET", Resource: "r", Status: 200, Duration: time.Second})
 	}
 	page := scrapeOpenMetrics(t, m)
-	if got := linesWith(page, "genapp_http_request_duration_sec_bucket", `span_id="`+testSpanID+`"`); len(got) != 1 {
+	if got := spantest.Lines(page, "genapp_http_request_duration_sec_bucket", `span_id="`+spantest.SpanID+`"`); len(got) != 1 {
 		t.Errorf("buckets with the last span %q, want 1:\n%s", got, page)
 	}
-	if got := linesWith(page, "genapp_", `span_id="1111111111111111"`); len(got) != 0 {
+	if got := spantest.Lines(page, "genapp_", `span_id="1111111111111111"`); len(got) != 0 {
 		t.Errorf("the first span is still shown: %q", got)
 	}
 }
@@ -129,7 +88,7 @@ func TestExemplarIsTheLastOfItsBucket(t *testing.T) {
 // Without WithExemplars, a span changes nothing: the page is the one
 // Track and RecordHTTP make, byte for byte.
 func TestExemplarsOffByDefault(t *testing.T) {
-	ctx := spanContext(t, testTraceID, testSpanID)
+	ctx := spanContext(spantest.TraceID, spantest.SpanID)
 	record := func(m *Metrics, ctx context.Context) {
 		m.RecordHTTPContext(ctx, Exchange{AppType: AppTypeLLM, Method: "POST", Resource: "chat", Status: 200, Duration: time.Second})
 	}
@@ -160,11 +119,11 @@ func TestExemplarsOffByDefault(t *testing.T) {
 // An invalid span context (no trace id) is no span.
 func TestExemplarNeedsAValidSpan(t *testing.T) {
 	m := newModern(t, WithExemplars())
-	sid, _ := trace.SpanIDFromHex(testSpanID)
+	sid, _ := trace.SpanIDFromHex(spantest.SpanID)
 	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{SpanID: sid}))
 	a := m.TrackContext(ctx, "x_handler")
 	a.End(nil)
-	if got := linesWith(scrapeOpenMetrics(t, m), "genapp_", "# {"); len(got) != 0 {
+	if got := spantest.Lines(scrapeOpenMetrics(t, m), "genapp_", "# {"); len(got) != 0 {
 		t.Errorf("exemplars from an invalid span: %q", got)
 	}
 }
@@ -174,9 +133,9 @@ func TestMiddlewareExemplar(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {})
 	h := m.Middleware(mux)
-	req := httptest.NewRequestWithContext(spanContext(t, testTraceID, testSpanID), http.MethodGet, "/users/7", nil)
+	req := httptest.NewRequestWithContext(spanContext(spantest.TraceID, spantest.SpanID), http.MethodGet, "/users/7", nil)
 	h.ServeHTTP(httptest.NewRecorder(), req)
-	if got := linesWith(scrapeOpenMetrics(t, m), "genapp_http_request_duration_sec_bucket", `resource="users/{id}"`, `trace_id="`+testTraceID+`"`); len(got) != 1 {
+	if got := spantest.Lines(scrapeOpenMetrics(t, m), "genapp_http_request_duration_sec_bucket", `resource="users/{id}"`, `trace_id="`+spantest.TraceID+`"`); len(got) != 1 {
 		t.Errorf("served request exemplars %q, want 1", got)
 	}
 }
@@ -185,10 +144,10 @@ func TestMiddlewareExemplar(t *testing.T) {
 func TestWrapExemplar(t *testing.T) {
 	m := newModern(t, WithExemplars())
 	f := m.Wrap("refresh_task", func(context.Context) error { return nil })
-	if err := f(spanContext(t, testTraceID, testSpanID)); err != nil {
+	if err := f(spanContext(spantest.TraceID, spantest.SpanID)); err != nil {
 		t.Fatal(err)
 	}
-	if got := linesWith(scrapeOpenMetrics(t, m), "genapp_action_duration_sec_bucket", `name="refresh_task"`, `trace_id="`+testTraceID+`"`); len(got) != 1 {
+	if got := spantest.Lines(scrapeOpenMetrics(t, m), "genapp_action_duration_sec_bucket", `name="refresh_task"`, `trace_id="`+spantest.TraceID+`"`); len(got) != 1 {
 		t.Errorf("wrapped action exemplars %q, want 1", got)
 	}
 }
@@ -196,7 +155,7 @@ func TestWrapExemplar(t *testing.T) {
 // Before Init, TrackContext and RecordHTTPContext record nothing and do not
 // panic, nil context included.
 func TestContextFormsBeforeInit(t *testing.T) {
-	a := TrackContext(spanContext(t, testTraceID, testSpanID), "x_handler")
+	a := TrackContext(spanContext(spantest.TraceID, spantest.SpanID), "x_handler")
 	a.End(nil)
 	RecordHTTPContext(nil, Exchange{}) //nolint:staticcheck // a nil context must not panic
 	m := newModern(t, WithExemplars())
@@ -210,7 +169,7 @@ func TestContextFormsBeforeInit(t *testing.T) {
 // nothing without a span, and once with one; the same for an exchange.
 func TestModernAllocations(t *testing.T) {
 	m := newModern(t, WithExemplars(), WithNativeHistograms(DefaultNativeHistogramFactor))
-	span := spanContext(t, testTraceID, testSpanID)
+	span := spanContext(spantest.TraceID, spantest.SpanID)
 	track := func(ctx context.Context) func() {
 		return func() {
 			a := m.TrackContext(ctx, "start_handler")

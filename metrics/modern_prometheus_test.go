@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/genapp-go/genapp/internal/promserver"
+	"github.com/genapp-go/genapp/internal/spantest"
 	"github.com/genapp-go/genapp/internal/toolstest"
 )
 
@@ -24,7 +25,7 @@ func TestPrometheusReadsNativeHistogramsAndExemplars(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := spanContext(t, "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
+	ctx := spanContext(spantest.TraceID, spantest.SpanID)
 	for range 20 {
 		m.RecordHTTPContext(ctx, Exchange{AppType: AppTypeLLM, Method: "POST", Resource: "chat", Status: 200, Duration: 300 * time.Millisecond})
 		a := m.TrackContext(ctx, "ask_handler")
@@ -78,7 +79,7 @@ func TestPrometheusReadsNativeHistogramsAndExemplars(t *testing.T) {
 				got, err := srv.Exemplars(context.Background(), sel)
 				if err == nil && len(got) == 1 && len(got[0].Exemplars) > 0 {
 					e := got[0].Exemplars[0]
-					if e.Labels["trace_id"] != "4bf92f3577b34da6a3ce929d0e0e4736" || e.Labels["span_id"] != "00f067aa0ba902b7" {
+					if e.Labels["trace_id"] != spantest.TraceID || e.Labels["span_id"] != spantest.SpanID {
 						t.Errorf("%s: exemplar labels %v, want the span's trace_id and span_id", sel, e.Labels)
 					}
 					break

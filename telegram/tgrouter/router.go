@@ -305,7 +305,7 @@ func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err erro
 			err = pe
 		}
 	}()
-	a := r.metrics().Track(rt.name)
+	a := r.metrics().TrackContext(ctx, rt.name)
 	var named error
 	defer a.End(&named)
 	err = rt.h(ctx, u)
