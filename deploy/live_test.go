@@ -43,8 +43,21 @@ type scrapeTarget struct {
 func TestExpressionsReturnData(t *testing.T) {
 	exprs := dashboardExprs(t)
 	exprs = append(exprs, ruleExprs(t)...)
+	// With native histograms on, the demo's histograms have both forms; a
+	// Prometheus without the native-histograms feature reads the classic
+	// one, which every expression must still find.
+	for name, args := range map[string][]string{"classic": nil, "native-histograms": {"-native-histograms"}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkExpressions(t, exprs, args)
+		})
+	}
+}
 
-	target := startDemoBot(t)
+// checkExpressions runs the demo bot with args and checks that every
+// expression returns data from what Prometheus scraped of it.
+func checkExpressions(t *testing.T, exprs []expression, args []string) {
+	target := startDemoBot(t, args...)
 	gateway := toolstest.StartPushgateway(t)
 	pushTaskRun(t, gateway, target)
 	gatewayURL, err := url.Parse(gateway)
@@ -258,15 +271,16 @@ func waitForData(srv *promserver.Server, expr string, wait time.Duration) error 
 
 // startDemoBot builds cmd/demobot and runs it offline (fake Bot API,
 // simulated users, a periodic task, auth calls, flood control) with its
-// metrics server on a free loopback port, until the test ends.
-func startDemoBot(t *testing.T) scrapeTarget {
+// metrics server on a free loopback port and the flags args, until the
+// test ends.
+func startDemoBot(t *testing.T, args ...string) scrapeTarget {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "demobot")
 	build := exec.Command("go", "build", "-o", bin, "../cmd/demobot")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/demobot: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev")
+	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev"}, args...)...)
 	// Only what the bot needs: no TELEGRAM_BOT_TOKEN from the caller's
 	// environment may take it online.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}

@@ -69,27 +69,34 @@ func TestPrometheusReadsNativeHistogramsAndExemplars(t *testing.T) {
 	t.Run("exemplar-storage", func(t *testing.T) {
 		t.Parallel()
 		srv := promserver.Start(t, promserver.Config{Jobs: job, Features: []string{"exemplar-storage"}})
-		srv.WaitVector(t, `up{job="genapp"} == 1`, wait)
-		for _, sel := range []string{
-			`genapp_http_request_duration_sec_bucket{resource="chat"}`,
-			`genapp_action_duration_sec_bucket{name="ask_handler"}`,
-		} {
-			deadline := time.Now().Add(wait)
-			for {
-				got, err := srv.Exemplars(context.Background(), sel)
-				if err == nil && len(got) == 1 && len(got[0].Exemplars) > 0 {
-					e := got[0].Exemplars[0]
-					if e.Labels["trace_id"] != spantest.TraceID || e.Labels["span_id"] != spantest.SpanID {
-						t.Errorf("%s: exemplar labels %v, want the span's trace_id and span_id", sel, e.Labels)
-					}
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Errorf("%s: no exemplar after %v: %v, %v", sel, wait, got, err)
-					break
-				}
-				time.Sleep(promserver.Interval)
-			}
-		}
+		waitExemplar(t, srv, `genapp_http_request_duration_sec_bucket{resource="chat"}`, wait)
+		waitExemplar(t, srv, `genapp_action_duration_sec_bucket{name="ask_handler"}`, wait)
 	})
+	// With both flags, Prometheus 2.42 keeps the exemplars on the native
+	// series.
+	t.Run("native-histograms,exemplar-storage", func(t *testing.T) {
+		t.Parallel()
+		srv := promserver.Start(t, promserver.Config{Jobs: job, Features: []string{"native-histograms", "exemplar-storage"}})
+		waitExemplar(t, srv, `genapp_http_request_duration_sec{resource="chat"}`, wait)
+		waitExemplar(t, srv, `genapp_action_duration_sec{name="ask_handler"}`, wait)
+	})
+}
+
+// waitExemplar waits until Prometheus has an exemplar of the one series sel
+// selects, and checks that it is the span's.
+func waitExemplar(t *testing.T, srv *promserver.Server, sel string, wait time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(wait); ; time.Sleep(promserver.Interval) {
+		got, err := srv.Exemplars(context.Background(), sel)
+		if err == nil && len(got) == 1 && len(got[0].Exemplars) > 0 {
+			if l := got[0].Exemplars[0].Labels; l["trace_id"] != spantest.TraceID || l["span_id"] != spantest.SpanID {
+				t.Errorf("%s: exemplar labels %v, want the span's trace_id and span_id", sel, l)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s: no exemplar after %v: %+v, %v", sel, wait, got, err)
+			return
+		}
+	}
 }
