@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/genapp-go/genapp/internal/spantest"
 )
 
 // BenchmarkTrack is one tracked action on a known name: Track, Size, End.
@@ -27,6 +29,30 @@ func BenchmarkTrack(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		track()
+	}
+}
+
+// BenchmarkTrackContext is BenchmarkTrack with native histograms and
+// exemplars on, tracked in a context without a span and in one with a span:
+// the peers are BenchmarkTrack (0 allocations without a span, 1 with one).
+func BenchmarkTrackContext(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+	}{{"nospan", context.Background()}, {"span", spantest.Context(context.Background(), spantest.TraceID, spantest.SpanID)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			m := newBench(b, WithNativeHistograms(DefaultNativeHistogramFactor), WithExemplars())
+			var err error
+			track := func() {
+				a := m.TrackContext(tc.ctx, "start_handler")
+				defer a.End(&err)
+				a.Size(3)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				track()
+			}
+		})
 	}
 }
 
@@ -103,7 +129,17 @@ func BenchmarkMiddleware(b *testing.B) {
 	m := newBench(b)
 	mux := http.NewServeMux()
 	mux.Handle("POST /users/{id}", benchHandler)
-	benchServe(b, m.Middleware(mux))
+	benchServe(b, m.Middleware(mux), context.Background())
+}
+
+// BenchmarkMiddlewareTraced is BenchmarkMiddleware with native histograms
+// and exemplars on, for a request whose context carries a span: one
+// allocation more than its peer, BenchmarkMiddleware.
+func BenchmarkMiddlewareTraced(b *testing.B) {
+	m := newBench(b, WithNativeHistograms(DefaultNativeHistogramFactor), WithExemplars())
+	mux := http.NewServeMux()
+	mux.Handle("POST /users/{id}", benchHandler)
+	benchServe(b, m.Middleware(mux), spantest.Context(context.Background(), spantest.TraceID, spantest.SpanID))
 }
 
 // BenchmarkBareMux is the same handler and mux with no instrumentation: what
@@ -112,7 +148,7 @@ func BenchmarkMiddleware(b *testing.B) {
 func BenchmarkBareMux(b *testing.B) {
 	mux := http.NewServeMux()
 	mux.Handle("POST /users/{id}", benchHandler)
-	benchServe(b, mux)
+	benchServe(b, mux, context.Background())
 }
 
 // BenchmarkPromhttpChain is the same handler behind promhttp's Counter,
@@ -131,12 +167,12 @@ func BenchmarkPromhttpChain(b *testing.B) {
 		promhttp.InstrumentHandlerDuration(duration,
 			promhttp.InstrumentHandlerRequestSize(reqSize,
 				promhttp.InstrumentHandlerResponseSize(respSize, mux))))
-	benchServe(b, h)
+	benchServe(b, h, context.Background())
 }
 
-func benchServe(b *testing.B, h http.Handler) {
+func benchServe(b *testing.B, h http.Handler, ctx context.Context) {
 	w := &discardWriter{header: http.Header{}}
-	req, err := http.NewRequest("POST", "http://bot.example/users/42", nil)
+	req, err := http.NewRequestWithContext(ctx, "POST", "http://bot.example/users/42", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -178,8 +214,8 @@ func (r *rewindReader) Read(p []byte) (int, error) {
 
 func (r *rewindReader) Close() error { return nil }
 
-func newBench(b *testing.B) *Metrics {
-	m, err := New("demobot", "dev", WithRegistry(prometheus.NewRegistry()))
+func newBench(b *testing.B, opts ...Option) *Metrics {
+	m, err := New("demobot", "dev", append([]Option{WithRegistry(prometheus.NewRegistry())}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
