@@ -22,7 +22,9 @@ import (
 func TestExemplarsAndNativeHistograms(t *testing.T) {
 	t.Parallel()
 	inProcess.Lock()
-	defer inProcess.Unlock()
+	// Unlocked once the run has stopped (cleanups run last in, first out):
+	// the next run in this process registers the same sessions pool.
+	t.Cleanup(inProcess.Unlock)
 	const project = "demobot_native"
 	r := startRun(t, nil, "-native-histograms", "-project", project, "-listen", "127.0.0.1:0")
 	want := map[string][]string{
@@ -65,6 +67,9 @@ func TestExemplarsAndNativeHistograms(t *testing.T) {
 	}
 	if native == 0 {
 		t.Error("no duration series in the protobuf page")
+	}
+	if code, took := r.stop(t); code != 0 {
+		t.Errorf("stopped with status %d after %v; stderr:\n%s", code, took, r.stderr)
 	}
 }
 
