@@ -17,7 +17,7 @@ import (
 // WithExemplars links durations to traces: when the context of a tracked
 // action ([TrackContext], [Wrap]), of a request served by [Middleware] or of
 // an exchange given to [RecordHTTPContext] (the transports of package
-// httpclient give theirs) carries an OpenTelemetry span, its observation in
+// httpclient give theirs) carries a sampled OpenTelemetry span, its observation in
 // genapp_action_duration_sec or genapp_http_request_duration_sec carries an
 // exemplar with the span's trace_id and span_id. Each classic bucket of a
 // series shows the last exemplar that fell in it, so the slow buckets keep
@@ -71,14 +71,17 @@ type exemplarSlots struct {
 	last   []atomic.Pointer[spanExemplar] // one per bound, then +Inf
 }
 
-// observe stores v as the exemplar of its bucket when ctx carries a span.
+// observe stores v as the exemplar of its bucket when ctx carries a sampled
+// span.
 // It does nothing on a nil s (exemplars are off) or a nil ctx.
 func (s *exemplarSlots) observe(ctx context.Context, v float64) {
 	if s == nil || ctx == nil {
 		return
 	}
+	// An unsampled span is not recorded by its tracer: an exemplar would
+	// point at a trace that does not exist.
 	sc := trace.SpanContextFromContext(ctx)
-	if !sc.IsValid() {
+	if !sc.IsValid() || !sc.IsSampled() {
 		return
 	}
 	s.last[sort.SearchFloat64s(s.bounds, v)].Store(&spanExemplar{traceID: sc.TraceID(), spanID: sc.SpanID(), value: v, at: time.Now()})

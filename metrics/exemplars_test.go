@@ -116,15 +116,21 @@ func TestExemplarsOffByDefault(t *testing.T) {
 	}
 }
 
-// An invalid span context (no trace id) is no span.
-func TestExemplarNeedsAValidSpan(t *testing.T) {
+// An invalid span context (no trace id) is no span, and an unsampled span,
+// which its tracer does not record, gets no exemplar.
+func TestExemplarNeedsASampledSpan(t *testing.T) {
 	m := newModern(t, WithExemplars())
+	tid, _ := trace.TraceIDFromHex(spantest.TraceID)
 	sid, _ := trace.SpanIDFromHex(spantest.SpanID)
-	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{SpanID: sid}))
-	a := m.TrackContext(ctx, "x_handler")
-	a.End(nil)
+	for _, sc := range []trace.SpanContextConfig{
+		{SpanID: sid, TraceFlags: trace.FlagsSampled},
+		{TraceID: tid, SpanID: sid},
+	} {
+		a := m.TrackContext(trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(sc)), "x_handler")
+		a.End(nil)
+	}
 	if got := spantest.Lines(scrapeOpenMetrics(t, m), "genapp_", "# {"); len(got) != 0 {
-		t.Errorf("exemplars from an invalid span: %q", got)
+		t.Errorf("exemplars from an invalid or unsampled span: %q", got)
 	}
 }
 
