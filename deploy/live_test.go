@@ -1,23 +1,18 @@
 package deploy
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/genapp-go/genapp/internal/promserver"
 	"github.com/genapp-go/genapp/internal/toolstest"
@@ -41,6 +36,7 @@ type scrapeTarget struct {
 // at least one sample that is not NaN: a panel or rule that shows nothing
 // fails the test.
 func TestExpressionsReturnData(t *testing.T) {
+	t.Parallel()
 	exprs := dashboardExprs(t)
 	exprs = append(exprs, ruleExprs(t)...)
 	// With native histograms on, the demo's histograms have both forms; a
@@ -182,23 +178,8 @@ var threshold = regexp.MustCompile(`(?s)^(.*\S)\s*(>|<|==|!=|>=|<=)\s*[0-9.]+\s*
 // removed: the query must find data, whether or not the alert fires.
 func ruleExprs(t *testing.T) []expression {
 	t.Helper()
-	raw, err := os.ReadFile(rulesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Groups []struct {
-			Name  string `yaml:"name"`
-			Rules []struct {
-				Record string `yaml:"record"`
-				Alert  string `yaml:"alert"`
-				Expr   string `yaml:"expr"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	if err := yaml.Unmarshal(raw, &f); err != nil {
-		t.Fatalf("%s: %v", rulesFile, err)
-	}
+	var f ruleFile
+	decodeFile(t, rulesFile, &f)
 	var out []expression
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {
@@ -269,50 +250,21 @@ func waitForData(srv *promserver.Server, expr string, wait time.Duration) error 
 	}
 }
 
-// startDemoBot builds cmd/demobot and runs it offline (fake Bot API,
-// simulated users, a periodic task, auth calls, flood control) with its
-// metrics server on a free loopback port and the flags args, until the
-// test ends.
+// startDemoBot runs cmd/demobot offline (fake Bot API, simulated users, a
+// periodic task, auth calls, flood control) with its metrics server on a
+// free loopback port and the flags args, until the test ends.
 func startDemoBot(t *testing.T, args ...string) scrapeTarget {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "demobot")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/demobot")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/demobot: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev"}, args...)...)
-	// Only what the bot needs: no TELEGRAM_BOT_TOKEN from the caller's
-	// environment may take it online.
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	stdout, err := cmd.StdoutPipe()
+	// tgbotapi in webhook mode shows every family: its adapter (tgrouter)
+	// records the genapp_telegram_* update families, and the webhook
+	// monitor the webhook gauges.
+	p := startDemoProcess(t, append([]string{"-framework", "tgbotapi", "-mode", "webhook", "-webhook-listen", "127.0.0.1:0",
+		"-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev"}, args...)...)
+	u, err := url.Parse(waitLine(t, p, metricsLine))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("demobot stderr:\n%s", stderr.String())
-		}
-	})
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		if u, ok := strings.CutPrefix(lines.Text(), "metrics: "); ok {
-			go func() { _, _ = io.Copy(io.Discard, stdout) }()
-			parsed, err := url.Parse(u)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return scrapeTarget{Addr: parsed.Host, MetricsPath: parsed.Path, App: "demobot", Env: "dev"}
-		}
-	}
-	t.Fatalf("demobot printed no metrics address; stderr:\n%s", stderr.String())
-	return scrapeTarget{}
+	return scrapeTarget{Addr: u.Host, MetricsPath: u.Path, App: "demobot", Env: "dev"}
 }
 
 // pushTaskRun pushes one successful run of a task process of the target's

@@ -147,7 +147,7 @@ func TestQuickstart(t *testing.T) {
 // in the program's output, and SIGINT stops it.
 func TestBots(t *testing.T) {
 	t.Parallel()
-	for _, program := range []string{"telebot", "tgbotapi"} {
+	for _, program := range []string{"telebot", "telebot4", "tgbotapi", "gotgbot"} {
 		t.Run(program, func(t *testing.T) {
 			t.Parallel()
 			srv := telegramtest.NewServer()

@@ -16,6 +16,7 @@ type config struct {
 
 	llmProvider string
 	llmUsage    *bool // nil: read usage when appType is metrics.AppTypeLLM
+	floodWaits  bool  // NewTelegram's: record the retry_after of 429 answers
 
 	base     http.RoundTripper
 	timeout  time.Duration

@@ -71,12 +71,23 @@ const fileResource = "file"
 // back until the next bytes arrive or the body ends; the body is never
 // buffered whole, and its io.WriterTo, if it had one, is not offered.
 //
+// # Flood waits
+//
+// The parameters.retry_after of every 429 (Too Many Requests) answer is
+// recorded, by method ([TelegramResource]), in
+// genapp_telegram_flood_wait_sec of the client's instance (see
+// [metrics.Metrics.RecordTelegramFloodWait]) once the answer has been read or
+// closed. It is read as the body streams, without holding back or
+// buffering any of it; a retry_after that is not a whole number of seconds
+// from 0 to 2147483647, or an answer without one, records no wait.
+//
 // Both bot libraries read an answer whole, into memory: the body of an
 // answer longer than 64 MB, far above any real one, fails with an error
 // once its first 64 MB have been read, so that an endless answer cannot
 // exhaust the bot's memory. File downloads are not bounded.
 func NewTelegram(token string, opts ...Option) *http.Client {
 	c := newConfig(metrics.AppTypeTelegram, TelegramResource, opts)
+	c.floodWaits = true
 	return newClient(c, func(base http.RoundTripper) http.RoundTripper {
 		m := bottoken.NewMasker(token)
 		return &tokenTransport{base: base, token: token, masker: m, scanner: tokenMask{m}}

@@ -41,11 +41,12 @@ type transport struct {
 
 	readUsage   bool
 	llmProvider string
+	floodWaits  bool // read the retry_after of 429 answers of the Bot API
 }
 
 func newTransport(base http.RoundTripper, c *config) *transport {
 	return &transport{base: base, appType: c.appType, resource: c.resource, metrics: c.metrics, fixed: c.fixed,
-		readUsage: c.readsUsage(), llmProvider: c.llmProvider}
+		readUsage: c.readsUsage(), llmProvider: c.llmProvider, floodWaits: c.floodWaits}
 }
 
 // pathResource is the default resource: [metrics.CleanResource] of the URL path.
@@ -59,7 +60,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if m == nil {
 		return t.base.RoundTrip(req)
 	}
-	x := &exchange{m: m, ctx: req.Context(), start: time.Now(), appType: t.appType, method: req.Method, resource: t.resource(req)}
+	x := &exchange{m: m, t: t, ctx: req.Context(), start: time.Now(), method: req.Method, resource: t.resource(req)}
 	sent := req
 	if req.Body != nil && req.Body != http.NoBody {
 		sent = new(http.Request)
@@ -94,19 +95,26 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			x.respBody = newScanBody(resp.Body, x.llm, 0)
 		}
 	}
+	if t.floodWaits && resp.StatusCode == http.StatusTooManyRequests {
+		x.flood, x.floodMethod = newFloodWait(), TelegramResource(req)
+		x.respBody = newScanBody(x.respBody, x.flood, 0)
+	}
 	resp.Body = x.wrap()
 	return resp, nil
 }
 
 // exchange is the state of one recorded exchange. One allocation holds
 // everything the hot path needs: the request body counter, the response body
-// wrapper's state and the once flag. It fits the allocator's 176-byte size
-// class: status is an int32 that shares a word with done.
+// wrapper's state and the once flag. It fits the allocator's 192-byte size
+// class with the request's context: the transport stands for its app type
+// (one word, not a string's two), and status is an int32 that shares a word
+// with done.
 type exchange struct {
-	m                         *metrics.Metrics
-	ctx                       context.Context // the request's: its span becomes the duration's exemplar
-	start                     time.Time
-	appType, method, resource string
+	m                *metrics.Metrics
+	ctx              context.Context // the request's: its span becomes the duration's exemplar
+	start            time.Time
+	t                *transport
+	method, resource string
 
 	reqBody requestBody
 	getBody func() (io.ReadCloser, error)
@@ -116,6 +124,9 @@ type exchange struct {
 	out      atomic.Int64 // response body bytes read by the caller
 
 	llm *llmAnswer // nil unless the LLM usage of the answer is read
+
+	flood       *floodWait // nil unless the answer is a 429 of the Bot API
+	floodMethod string
 
 	status int32 // 0 until a response arrived
 	done   atomic.Bool
@@ -129,7 +140,7 @@ func (x *exchange) finish() {
 		return
 	}
 	x.m.RecordHTTPContext(x.ctx, metrics.Exchange{
-		AppType:      x.appType,
+		AppType:      x.t.appType,
 		Method:       x.method,
 		Resource:     x.resource,
 		Status:       int(x.status),
@@ -139,6 +150,11 @@ func (x *exchange) finish() {
 	})
 	if x.llm != nil {
 		x.llm.record(x.m)
+	}
+	if x.flood != nil {
+		if wait, ok := x.flood.wait(); ok {
+			x.m.RecordTelegramFloodWait(x.floodMethod, wait)
+		}
 	}
 }
 

@@ -312,3 +312,23 @@ func BenchmarkGuard(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTelegramUpdate is one update of a known type with a date:
+// StartTelegramUpdate and End, as every bot adapter calls them per update.
+func BenchmarkTelegramUpdate(b *testing.B) {
+	m := newBench(b)
+	date := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.StartTelegramUpdate("message", date).End()
+	}
+}
+
+// BenchmarkTelegramFloodWait is one 429 of a known method.
+func BenchmarkTelegramFloodWait(b *testing.B) {
+	m := newBench(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.RecordTelegramFloodWait("sendMessage", 3*time.Second)
+	}
+}

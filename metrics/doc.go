@@ -38,6 +38,13 @@
 // [Metrics.RegisterPool] (any other pool; package
 // [github.com/genapp-go/genapp/metrics/pgxmetrics] for pgx).
 //
+// For Telegram bots it exports this module's genapp_telegram_* families:
+// updates by Bot API update type, the lag between Telegram's stamp and the
+// start of handling, handlers in flight ([Metrics.StartTelegramUpdate], which
+// the bot adapters call per update), the retry_after of 429 answers by method
+// ([Metrics.RecordTelegramFloodWait]) and a webhook's backlog
+// ([Metrics.SetTelegramWebhookInfo]).
+//
 // Two options bring the page up to date without changing what existing
 // dashboards read: [WithNativeHistograms] makes every histogram a native
 // histogram too, its classic buckets unchanged, and [WithExemplars] links

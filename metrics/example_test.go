@@ -158,3 +158,36 @@ func ExampleTrackContext() {
 	// Output:
 	// le="0.01"} 1 {trace_id="4bf92f3577b34da6a3ce929d0e0e4736",span_id="00f067aa0ba902b7"}
 }
+
+func ExampleMetrics_StartTelegramUpdate() {
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+	// Once per update the bot dispatches: the name of the Update field that
+	// is set, and the date Telegram stamped it with (the zero time for
+	// updates without one, such as callback queries).
+	handle := func(updateType string, date time.Time) {
+		u := m.StartTelegramUpdate(updateType, date)
+		defer u.End()
+		// ... route the update and run its handler ...
+	}
+	handle("message", time.Now())
+	handle("callback_query", time.Time{})
+	handle("some_future_type", time.Time{})
+	printSeries(m, "genapp_telegram_updates_total")
+	printSeries(m, "genapp_telegram_handlers_in_flight")
+	// Output:
+	// genapp_telegram_updates_total{app="demobot",env="dev",type="callback_query"} 1
+	// genapp_telegram_updates_total{app="demobot",env="dev",type="message"} 1
+	// genapp_telegram_updates_total{app="demobot",env="dev",type="other"} 1
+	// genapp_telegram_handlers_in_flight{app="demobot",env="dev"} 0
+}
+
+func ExampleMetrics_RecordTelegramFloodWait() {
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+	// The transport of httpclient.NewTelegram does this for every 429.
+	m.RecordTelegramFloodWait("sendMessage", 35*time.Second)
+	printSeries(m, "genapp_telegram_flood_wait_sec_count")
+	printSeries(m, "genapp_telegram_flood_wait_sec_sum")
+	// Output:
+	// genapp_telegram_flood_wait_sec_count{app="demobot",env="dev",method="sendMessage"} 1
+	// genapp_telegram_flood_wait_sec_sum{app="demobot",env="dev",method="sendMessage"} 35
+}

@@ -39,7 +39,11 @@ const MaxLabelLen = 128
 //     [MaxLabelLen] is recorded as error_name="{overflow}", and once
 //     genapp_action_count_total holds as many failure series as it may, a
 //     failure with a new pair of name and error name under "{overflow}" in
-//     both.
+//     both;
+//   - a Bot API method of genapp_telegram_flood_wait_sec (see
+//     [Metrics.RecordTelegramFloodWait]) that is empty or longer than
+//     [MaxLabelLen], or new once the family is full, is recorded as
+//     method="{overflow}".
 //
 // genapp_series_overflow_total counts each folded observation once, by the
 // label that did not fit: label="name" for actions; for HTTP exchanges
@@ -81,9 +85,10 @@ const (
 	foldAppType
 	foldLLM
 	foldErrorName
+	foldMethod
 )
 
-var foldLabels = [...]string{foldName: "name", foldResource: "resource", foldAppType: "app_type", foldLLM: "llm", foldErrorName: "error_name"}
+var foldLabels = [...]string{foldName: "name", foldResource: "resource", foldAppType: "app_type", foldLLM: "llm", foldErrorName: "error_name", foldMethod: "method"}
 
 // Why a value folds, as the warning says it.
 const (

@@ -19,6 +19,9 @@ func TestNativeHistogramsOnEveryFamily(t *testing.T) {
 	m := newModern(t, WithNativeHistograms(DefaultNativeHistogramFactor))
 	replay22(m)
 	replay26(m)
+	m.RecordTelegramFloodWait("sendMessage", time.Second)
+	u := m.StartTelegramUpdate("message", time.Now())
+	u.End()
 	fams, err := m.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -39,9 +42,10 @@ func TestNativeHistogramsOnEveryFamily(t *testing.T) {
 			}
 		}
 	}
-	// Action and HTTP duration, HTTP size, the three LLM histograms.
-	if seen != 6 {
-		t.Errorf("%d genapp_* histogram families, want 6", seen)
+	// Action and HTTP duration, HTTP size, the three LLM histograms, the
+	// update lag and flood wait of Telegram.
+	if seen != 8 {
+		t.Errorf("%d genapp_* histogram families, want 8", seen)
 	}
 }
 

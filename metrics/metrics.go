@@ -53,6 +53,7 @@ type families struct {
 	actionSize     *prometheus.CounterVec
 	overflow       *prometheus.CounterVec
 	llm            llmFamilies
+	telegram       *telegramFamilies
 	process        processGauges
 	pools          *sqlPools
 	compat         Compatibility
@@ -249,13 +250,14 @@ func newFamilies(constLabels prometheus.Labels, c config) *families {
 		}, []string{"name"}),
 		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "genapp_series_overflow_total",
-			Help: "Observations whose action name or error name, HTTP labels or LLM labels were folded into " + OverflowValue +
+			Help: "Observations whose action name or error name, HTTP labels, LLM labels or Telegram method were folded into " + OverflowValue +
 				" because they were too long or their families reached their series limit",
 			ConstLabels: constLabels,
 		}, []string{"label"}),
-		llm:     newLLMFamilies(constLabels, h),
-		process: newProcessGauges(constLabels),
-		pools:   newSQLPools(constLabels),
+		llm:      newLLMFamilies(constLabels, h),
+		telegram: newTelegramFamilies(constLabels, h),
+		process:  newProcessGauges(constLabels),
+		pools:    newSQLPools(constLabels),
 	}
 }
 
@@ -284,7 +286,7 @@ func (f *families) collectors() []prometheus.Collector {
 	if f.compat == LLMCommon22 {
 		return c
 	}
-	return append(c, f.llm.collectors()...)
+	return slices.Concat(c, f.llm.collectors(), f.telegram.collectors())
 }
 
 // Describe implements prometheus.Collector.
@@ -293,6 +295,7 @@ func (f *families) Describe(ch chan<- *prometheus.Desc) {
 		c.Describe(ch)
 	}
 	if f.compat != LLMCommon22 {
+		f.telegram.describe(ch)
 		f.process.describe(ch)
 		f.pools.describe(ch)
 	}
@@ -308,6 +311,7 @@ func (f *families) Collect(ch chan<- prometheus.Metric) {
 		c.Collect(ch)
 	}
 	if f.compat != LLMCommon22 {
+		f.telegram.collect(ch)
 		f.process.collect(ch)
 		f.pools.collect(ch)
 	}

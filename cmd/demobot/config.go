@@ -14,19 +14,22 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/webhook"
 )
 
 // Values of -framework and -mode.
 const (
 	frameworkTelebot  = "telebot"
+	frameworkTelebot4 = "telebot4"
 	frameworkTgbotapi = "tgbotapi"
+	frameworkGotgbot  = "gotgbot"
 
 	modePolling = "polling"
 	modeWebhook = "webhook"
 )
 
 var (
-	frameworks = []string{frameworkTelebot, frameworkTgbotapi}
+	frameworks = []string{frameworkTelebot, frameworkTgbotapi, frameworkGotgbot, frameworkTelebot4}
 	modes      = []string{modePolling, modeWebhook}
 )
 
@@ -46,6 +49,7 @@ type config struct {
 
 	webhookURL    string // public URL Telegram posts updates to; offline, derived from webhookListen
 	webhookListen string
+	webhookSecret string // secret_token given to setWebhook; "" draws a random one
 
 	webConfigFile           string // Prometheus web configuration of the metrics server; "" serves plain HTTP
 	webConfigAllowUnsecured bool
@@ -68,6 +72,7 @@ var envVars = map[string]string{
 	"duration":       "DEMO_DURATION",
 	"webhook-url":    "WEBHOOK_URL",
 	"webhook-listen": "WEBHOOK_ADDR",
+	"webhook-secret": "WEBHOOK_SECRET",
 
 	"native-histograms": "NATIVE_HISTOGRAMS",
 
@@ -95,6 +100,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.BoolVar(&c.nativeHistograms, "native-histograms", false, "make every genapp_* histogram a native histogram too (factor 1.1), for a Prometheus that scrapes them; the classic buckets stay")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "webhook mode: public HTTPS URL Telegram posts updates to (required with -token); its path is served on -webhook-listen")
 	fs.StringVar(&c.webhookListen, "webhook-listen", "127.0.0.1:8443", "webhook mode: address the webhook server listens on")
+	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "webhook mode: secret token every update request must carry (1-256 characters A-Z a-z 0-9 _ -), the same for every replica behind one URL; default a random one per process")
 	fs.StringVar(&c.webConfigFile, "web.config.file", "", "Prometheus web configuration file (TLS, client certificates, basic auth) securing the metrics server, as exporters take it")
 	fs.BoolVar(&c.webConfigAllowUnsecured, "web.config.allow-unsecured", false, "accept a -web.config.file that configures neither TLS nor basic auth, leaving the metrics server open to anyone")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envVars[f.Name] + ")" })
@@ -175,6 +181,11 @@ func (c config) validate() error {
 		// secret, and the message goes to stderr, which is logged.
 		if err := checkURL("-webhook-url", c.webhookURL); err != nil {
 			return errors.New("-webhook-url (not shown: it may hold a secret) is not an absolute http or https URL")
+		}
+	}
+	if c.webhookSecret != "" {
+		if err := webhook.CheckSecret(c.webhookSecret); err != nil { // which does not quote it
+			return fmt.Errorf("-webhook-secret (or %s): %w", envVars["webhook-secret"], err)
 		}
 	}
 	if c.mode == modeWebhook && !c.offline() && c.webhookURL == "" {

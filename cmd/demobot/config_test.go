@@ -117,3 +117,36 @@ func TestBadWebhookURLNotPrinted(t *testing.T) {
 		}
 	}
 }
+
+// TestBadWebhookSecretNotPrinted: a -webhook-secret (or WEBHOOK_SECRET)
+// that setWebhook would refuse stops the demo with status 2, a message
+// naming the flag and what is allowed, and the secret not shown.
+func TestBadWebhookSecretNotPrinted(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		env    map[string]string
+		secret string
+	}{
+		{"flag, bad character", nil, nil, "s3cret!"},
+		{"flag, too long", nil, nil, "s3cret" + strings.Repeat("x", 251)},
+		{"variable, space", nil, map[string]string{"WEBHOOK_SECRET": "s3cret s3cret"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"-mode", "webhook"}
+			if tc.secret != "" {
+				args = append(args, "-webhook-secret", tc.secret)
+			}
+			var stdout, stderr syncbuf.Buffer
+			code := run(context.Background(), args, envOf(tc.env), &stdout, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), "-webhook-secret") || !strings.Contains(stderr.String(), "[A-Za-z0-9_-]") || strings.Contains(stderr.String(), "s3cret") {
+				t.Errorf("exit status %d, stderr %q; want 2, the flag and the allowed characters named, the secret not shown", code, stderr.String())
+			}
+		})
+	}
+	for _, secret := range []string{"a", strings.Repeat("Az09_-", 42) + "abcd"} {
+		if cfg, err := parseConfig(nil, envOf(map[string]string{"WEBHOOK_SECRET": secret}), &syncbuf.Buffer{}); err != nil || cfg.webhookSecret != secret {
+			t.Errorf("WEBHOOK_SECRET of %d characters: %v, secret %q", len(secret), err, cfg.webhookSecret)
+		}
+	}
+}

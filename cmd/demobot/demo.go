@@ -11,7 +11,7 @@ import (
 )
 
 // chat is what a demo handler needs from a bot library for one update:
-// telebot.go and tgbotapi.go implement it, so that both libraries run
+// telebot.go, tgbotapi.go and gotgbot.go implement it, so that the libraries run
 // exactly the same handlers.
 type chat interface {
 	ChatID() int64

@@ -8,9 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -20,40 +18,16 @@ import (
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
-// binDir holds the demobot binary that the tests of the real process share.
-var binDir string
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	proctest.RemoveBinaries()
 	os.Exit(code)
 }
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
 
 // demobotBinary builds demobot once for the tests that run it as a process.
 func demobotBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		if binDir, buildErr = os.MkdirTemp("", "demobot-test"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "demobot")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return proctest.Binary(t, ".")
 }
 
 // process is demobot running as a process of its own.
@@ -113,6 +87,12 @@ func TestSignals(t *testing.T) {
 		{frameworkTgbotapi, modeWebhook, false, syscall.SIGINT},
 		{frameworkTelebot, modePolling, true, syscall.SIGTERM},
 		{frameworkTgbotapi, modePolling, true, syscall.SIGINT},
+		{frameworkGotgbot, modePolling, false, syscall.SIGINT},
+		{frameworkGotgbot, modeWebhook, false, syscall.SIGTERM},
+		{frameworkGotgbot, modePolling, true, syscall.SIGTERM},
+		{frameworkTelebot4, modePolling, false, syscall.SIGTERM},
+		{frameworkTelebot4, modeWebhook, false, syscall.SIGINT},
+		{frameworkTelebot4, modePolling, true, syscall.SIGINT},
 	} {
 		name := fmt.Sprintf("%s/%s/%v", tc.framework, tc.mode, tc.signal)
 		if tc.token {
@@ -168,6 +148,11 @@ func TestSignalsDuringStartup(t *testing.T) {
 		{frameworkTgbotapi, modePolling, "deleteWebhook", syscall.SIGTERM},
 		{frameworkTelebot, modeWebhook, "setWebhook", syscall.SIGTERM},
 		{frameworkTgbotapi, modeWebhook, "setWebhook", syscall.SIGINT},
+		{frameworkGotgbot, modePolling, "getMe", syscall.SIGTERM},
+		{frameworkGotgbot, modePolling, "deleteWebhook", syscall.SIGINT},
+		{frameworkGotgbot, modeWebhook, "setWebhook", syscall.SIGTERM},
+		{frameworkTelebot4, modePolling, "getMe", syscall.SIGINT},
+		{frameworkTelebot4, modeWebhook, "setWebhook", syscall.SIGTERM},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%v", tc.framework, tc.method, tc.signal), func(t *testing.T) {
 			t.Parallel()

@@ -92,6 +92,40 @@ func TestPrometheus(t *testing.T) {
 		}
 		return nil
 	})
+	// Bot health: flood waits by method in both (the Bot API client
+	// records them); updates by type, their lag and the handlers in flight
+	// where the adapter records them (tgrouter, the webhook bot); the
+	// webhook's backlog and last error from the webhook monitor.
+	q.wait(`sum by (app, method) (rate(genapp_telegram_flood_wait_sec_count[15s]))`, func(v model.Vector) error {
+		for _, app := range apps {
+			if got := values(v, "app", app, "method"); !slices.Equal(got, []string{"editMessageText"}) {
+				return fmt.Errorf("%s: flood waits of %v, want editMessageText", app, got)
+			}
+		}
+		return nil
+	})
+	q.wait(`sum by (app, type) (rate(genapp_telegram_updates_total[15s]))`, func(v model.Vector) error {
+		if got := values(v, "app", apps[1], "type"); !slices.Equal(got, []string{"callback_query", "message"}) {
+			return fmt.Errorf("update types %v, want callback_query and message", got)
+		}
+		return nil
+	})
+	q.wait(`histogram_quantile(0.5, sum by (app, le) (rate(genapp_telegram_update_lag_sec_bucket{type="message"}[15s])))`, func(v model.Vector) error {
+		// Fresh messages wait under a second (their date is truncated to
+		// the second): the median is below 1 s, whatever the backlog.
+		if s := sampleOf(v, map[string]string{"app": apps[1]}); s == nil || s.Value >= 1 {
+			return fmt.Errorf("median lag %v, want under 1 s", v)
+		}
+		return nil
+	})
+	q.wait(`{__name__=~"genapp_telegram_(handlers_in_flight|webhook_pending_updates|webhook_last_error_age_sec)"}`, func(v model.Vector) error {
+		for _, name := range []string{"genapp_telegram_handlers_in_flight", "genapp_telegram_webhook_pending_updates", "genapp_telegram_webhook_last_error_age_sec"} {
+			if sampleOf(v, map[string]string{"__name__": name, "app": apps[1]}) == nil {
+				return fmt.Errorf("no %s of %s", name, apps[1])
+			}
+		}
+		return nil
+	})
 	q.wait(`sum by (app, resource, status) (rate(genapp_http_requests_total{app_type="app_api"}[15s]))`, func(v model.Vector) error {
 		if s := sampleOf(v, map[string]string{"app": apps[1], "resource": "telegram/webhook", "status": "200"}); s == nil || len(v) != 1 {
 			return fmt.Errorf("want webhook requests of the webhook bot only, got %v", v)

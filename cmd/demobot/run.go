@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
+	"github.com/genapp-go/genapp/telegram/webhook"
 )
 
 // Timing of the bot's life cycle. Shutdown must end within 5 s of SIGINT:
@@ -34,6 +34,11 @@ const (
 	// apiTimeout bounds every Bot API call, long polls included.
 	apiTimeout = pollTimeout + 10*time.Second
 )
+
+// fakeHistory is how many calls, messages and answered callbacks the
+// offline demo's fake Bot API remembers: the demo reads none of them, and a
+// fake that remembered all would grow by megabytes an hour.
+const fakeHistory = 1000
 
 // run is the whole program: it parses args (with getenv for the
 // environment variables), runs the bot until ctx ends or -duration passes,
@@ -81,15 +86,15 @@ func (c config) redact(s string) string {
 }
 
 // bot is what the demo needs from a bot library, with the demo's handlers
-// registered: telebot.go and tgbotapi.go implement it.
+// registered: telebot.go, tgbotapi.go and gotgbot.go implement it.
 type bot interface {
 	// poll handles the updates from getUpdates until ctx ends, then waits
 	// for the handlers in flight, at most shutdownGrace.
 	poll(ctx context.Context) error
-	// handleWebhook handles the update in a webhook request; its error means
-	// the request held no update. Handler errors are logged, not returned:
+	// handleUpdate handles an update a webhook request brought; its error
+	// means it was no update. Handler errors are logged, not returned:
 	// Telegram would only deliver the update again.
-	handleWebhook(r *http.Request) error
+	handleUpdate(ctx context.Context, update []byte) error
 	setWebhook(publicURL, secret string) error
 	deleteWebhook() error
 	// callbackData is the data of the menu button with payload, for the
@@ -148,7 +153,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 
 	apiURL, token := cfg.apiURL, cfg.token
 	if cfg.offline() {
-		fake = telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"))
+		fake = telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"), telegramtest.WithHistory(fakeHistory))
 		apiURL, token = fake.URL, fake.Token
 	}
 	d := newDemo(store)
@@ -160,6 +165,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 			b, err = newTelebot(apiURL, client, d, log)
 		case frameworkTgbotapi:
 			b, err = newTgbotapi(apiURL, client, d, log)
+		case frameworkGotgbot:
+			b, err = newGotgbot(apiURL, client, d, log)
+		case frameworkTelebot4:
+			b, err = newTelebot4(apiURL, client, d, log)
 		}
 		return err
 	})
@@ -186,6 +195,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	}
 	fmt.Fprintf(stdout, "demobot: %s bot, %s mode, %s (app=%q env=%q)\n", cfg.framework, cfg.mode, where, cfg.project, cfg.env)
 	if cfg.mode == modeWebhook {
+		interval := webhook.DefaultInterval
+		if fake != nil {
+			interval = webhook.MinInterval
+		}
+		mon := &webhook.Monitor{Client: client, APIURL: apiURL, Interval: interval, Logger: log}
+		wg.Go(func() {
+			if err := mon.Run(ctx); err != nil {
+				log.Error("webhook monitor stopped", "error", err)
+			}
+		})
 		return runWebhook(ctx, cfg, b, fake, stdout, log)
 	}
 	return runPolling(ctx, b, fake, log)
@@ -215,8 +234,10 @@ func runPolling(ctx context.Context, b bot, fake *telegramtest.Server, log *slog
 const webhookPath = "/telegram/webhook"
 
 // runWebhook serves the webhook on -webhook-listen until ctx ends. It
-// registers the public URL with the Bot API, with a random secret token that
-// every update request must carry.
+// registers the public URL with the Bot API, with the secret token that
+// every update request must carry: -webhook-secret, so that replicas behind
+// one URL accept the same requests (each one's setWebhook then registers
+// the same URL and secret again, which changes nothing), else a random one.
 func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Server, stdout io.Writer, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.webhookListen)
 	if err != nil {
@@ -233,8 +254,22 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 			path = "/"
 		}
 	}
-	secret := rand.Text()
-	srv := newWebhookServer(metrics.Middleware(webhookHandler(path, secret, b)))
+	secret := cfg.webhookSecret // checked by validate
+	if secret == "" {
+		secret = webhook.NewSecret()
+	}
+	// webhook.Handler refuses requests without the secret: anyone who finds
+	// the URL could post forged updates otherwise.
+	h, err := webhook.New(secret, b.handleUpdate)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	var handler http.Handler = metrics.Middleware(onPath(path, h))
+	if fake != nil {
+		handler = withHiccups(ctx, handler)
+	}
+	srv := newWebhookServer(handler)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "webhook: %s\n", describeWebhook(ln.Addr(), path, publicURL))

@@ -76,6 +76,7 @@ var offlineSeries = []series{
 	{"genapp_http_request_size_bytes", promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage", "direction": "in"}},
 	{"genapp_http_request_size_bytes", promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage", "direction": "out"}},
 	{httpCount, promtest.Labels{"app_type": "auth_api", "resource": "oauth/token", "method": "POST", "status": "200"}},
+	{"genapp_telegram_flood_wait_sec", promtest.Labels{"method": "editMessageText"}},
 	{"go_goroutines", nil}, {"go_memstats_heap_alloc_bytes", nil}, {"process_cpu_seconds_total", nil},
 }
 
@@ -85,8 +86,36 @@ var (
 	webhookSeries = []series{
 		botAPI("setWebhook"),
 		{httpCount, promtest.Labels{"app_type": "app_api", "resource": "telegram/webhook", "method": "POST", "status": "200"}},
+		{httpCount, promtest.Labels{"app_type": "telegram_api", "resource": "getWebhookInfo", "method": "GET", "status": "200"}},
+		{"genapp_telegram_webhook_pending_updates", nil},
+		{"genapp_telegram_webhook_last_error_age_sec", nil},
 	}
 )
+
+// updateSeries are the genapp_telegram_* update families, recorded by the
+// adapter of the bot library: tgrouter for tgbotapi, tbot and tbot4 for
+// telebot.
+var updateSeries = []series{
+	{"genapp_telegram_updates_total", promtest.Labels{"type": "message"}},
+	{"genapp_telegram_updates_total", promtest.Labels{"type": "callback_query"}},
+	{"genapp_telegram_update_lag_sec", promtest.Labels{"type": "message"}},
+	{"genapp_telegram_handlers_in_flight", nil},
+}
+
+// lagTail returns how many messages of project waited more than 10 s.
+func lagTail(e *promtest.Exposition, project string) uint64 {
+	var total, fast uint64
+	for _, m := range e.Find("genapp_telegram_update_lag_sec", promtest.Labels{"app": project, "type": "message"}) {
+		h := m.GetHistogram()
+		total = h.GetSampleCount()
+		for _, b := range h.GetBucket() {
+			if b.GetUpperBound() == 10 {
+				fast = b.GetCumulativeCount()
+			}
+		}
+	}
+	return total - fast
+}
 
 // missing returns the series of want that e lacks. genapp_* series must
 // carry app=project and env=dev.
@@ -158,7 +187,15 @@ func TestOffline(t *testing.T) {
 					want = append(slices.Clone(offlineSeries), webhookSeries...)
 					other = pollingSeries
 				}
+				want = append(want, updateSeries...)
 				e := waitSeries(t, r.metricsURL, project, want, 8*time.Second)
+				// The simulated backlog: a message late by 15 s or more every 3 s.
+				for deadline := time.Now().Add(8 * time.Second); lagTail(e, project) == 0; time.Sleep(100 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatal("after 8 s, no message waited more than 10 s")
+					}
+					e = promtest.ScrapeURL(t, r.metricsURL)
+				}
 
 				if got := missing(e, project, other[:1]); len(got) == 0 {
 					t.Errorf("%s mode called %v", mode, other[0])
@@ -360,6 +397,8 @@ func TestMalformedAnswerAtStartup(t *testing.T) {
 	for framework, want := range map[string]string{
 		frameworkTelebot:  "the bot library panicked: interface conversion",
 		frameworkTgbotapi: "cannot unmarshal string",
+		frameworkGotgbot:  "failed to decode POST request to getMe",
+		frameworkTelebot4: "the bot library panicked: interface conversion",
 	} {
 		var stdout, stderr syncbuf.Buffer
 		code := run(t.Context(), []string{"-framework", framework, "-token", token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, envOf(nil), &stdout, &stderr)

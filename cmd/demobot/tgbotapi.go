@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -32,6 +33,9 @@ func newTgbotapi(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 		return nil, err
 	}
 	opts := []tgrouter.Option{tgrouter.WithLogger(log), tgrouter.WithShutdownTimeout(shutdownGrace)}
+	if api.Self.UserName != "" { // webhook mode too: commands for other bots are not ours
+		opts = append(opts, tgrouter.WithBotUsername(api.Self.UserName))
+	}
 	for _, rt := range d.routes() {
 		h := func(ctx context.Context, u tgbotapi.Update) error {
 			return d.handle(ctx, rt, tgbotapiChat{api, u})
@@ -72,12 +76,12 @@ func (t *tgbotapiBot) poll(ctx context.Context) error {
 	return err
 }
 
-func (t *tgbotapiBot) handleWebhook(r *http.Request) error {
-	u, err := t.api.HandleUpdate(r)
-	if err != nil {
+func (t *tgbotapiBot) handleUpdate(ctx context.Context, data []byte) error {
+	var u tgbotapi.Update
+	if err := json.Unmarshal(data, &u); err != nil {
 		return err
 	}
-	err = t.router.HandleUpdate(r.Context(), *u)
+	err := t.router.HandleUpdate(ctx, u)
 	var panicked *tgrouter.PanicError
 	if err != nil && !errors.As(err, &panicked) { // the router logs panics itself
 		t.log.Error("telegram handler failed", "update_id", u.UpdateID, "error", err)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/genapp-go/genapp/telegram/telegramtest"
@@ -41,7 +42,7 @@ const (
 // simulateUsers plays the users against the fake Bot API until ctx ends.
 // callbackData gives the data of a menu button, which depends on the bot
 // library. With webhook, it also delivers the updates to the bot's webhook,
-// as Telegram would, one at a time.
+// as Telegram would, several at a time.
 func simulateUsers(ctx context.Context, fake *telegramtest.Server, callbackData func(payload string) string, webhook bool, log *slog.Logger) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -62,6 +63,7 @@ func simulateUsers(ctx context.Context, fake *telegramtest.Server, callbackData 
 		})
 	}
 	wg.Go(func() { floodControl(ctx, fake) })
+	wg.Go(func() { backlog(ctx, fake) })
 	if webhook {
 		wg.Go(func() { deliver(ctx, fake, log) })
 	}
@@ -80,21 +82,69 @@ func floodControl(ctx context.Context, fake *telegramtest.Server) {
 	}
 }
 
+// backlogEvery is how often a simulated user's message arrives late, and
+// backlogAges how late, in turn: as when a bot restarts and takes the
+// updates Telegram held for it, or a webhook recovers from an outage. They
+// are a few percent of the updates: the lag panel of deploy/ has a tail,
+// and its p95 stays that of the messages handled at once.
+const backlogEvery = 3 * time.Second
+
+var backlogAges = []time.Duration{15 * time.Second, 45 * time.Second, 90 * time.Second}
+
+// backlog queues, every backlogEvery, a message dated in the past.
+func backlog(ctx context.Context, fake *telegramtest.Server) {
+	for n := 0; sleep(ctx, backlogEvery); n++ {
+		fake.SendTextAt(userChats[n%len(userChats)], "sorry, I was offline", time.Now().Add(-backlogAges[n%len(backlogAges)]))
+	}
+}
+
+// hiccupEvery is how often, offline, the proxy in front of the webhook
+// fails one update request: the first at once, then one every hiccupEvery.
+const hiccupEvery = 15 * time.Second
+
+// withHiccups is h behind a proxy that answers one update request with 502
+// Bad Gateway every hiccupEvery, until ctx ends. The fake Bot API, as
+// Telegram, keeps the update pending, reports the error (last_error_date)
+// in getWebhookInfo, and delivers it again: the webhook panels of deploy/
+// have data. Like a real proxy it stands outside the bot's own metrics.
+func withHiccups(ctx context.Context, h http.Handler) http.Handler {
+	var armed atomic.Bool
+	armed.Store(true)
+	go func() {
+		for sleep(ctx, hiccupEvery) {
+			armed.Store(true)
+		}
+	}()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if armed.CompareAndSwap(true, false) {
+			http.Error(w, "simulated proxy hiccup", http.StatusBadGateway)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // deliverEvery is how often pending updates are delivered to the webhook.
 const deliverEvery = 50 * time.Millisecond
 
-// deliver POSTs the pending updates to the webhook until ctx ends. Like
-// Telegram, it does not hang up on a request in flight when the bot starts
-// shutting down: the webhook server lets that request finish, then refuses
-// the next one, which ends Deliver.
+// deliver POSTs the updates that arrived to the webhook, every
+// deliverEvery, until ctx ends: each round starts while the slow updates of
+// the rounds before are still being handled, as Telegram keeps delivering
+// over its other connections. Like Telegram, it does not hang up on a
+// request in flight when the bot starts shutting down: the webhook server
+// lets that request finish, then refuses the next one.
 func deliver(ctx context.Context, fake *telegramtest.Server, log *slog.Logger) {
+	var rounds sync.WaitGroup
+	defer rounds.Wait()
 	for sleep(ctx, deliverEvery) {
 		if fake.Pending() == 0 {
 			continue
 		}
-		if err := fake.Deliver(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
-			log.Warn("webhook delivery failed", "error", err)
-		}
+		rounds.Go(func() {
+			if err := fake.DeliverParallel(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
+				log.Warn("webhook delivery failed", "error", err)
+			}
+		})
 	}
 }
 

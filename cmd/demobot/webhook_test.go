@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/webhook"
 )
 
 // TestWebhookPathNotRecorded: whatever a client sends to a webhook path that
@@ -24,7 +26,11 @@ func TestWebhookPathNotRecorded(t *testing.T) {
 	const secretPath = "/hook/Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4fGh7" // 35 characters, not a bot token
 	const tokenPath = "/bot123456789:AbCdEfGhIjKlMnOpQrSt/hook"    // a token with a short secret
 	for _, path := range []string{secretPath, tokenPath} {
-		srv := httptest.NewServer(m.Middleware(webhookHandler(path, "the-secret-token", nil)))
+		h, err := webhook.New("the-secret-token", func(context.Context, []byte) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(m.Middleware(onPath(path, h)))
 		for _, c := range []struct {
 			method, path string
 			want         int

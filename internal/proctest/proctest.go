@@ -5,10 +5,13 @@
 package proctest
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,4 +74,64 @@ func FreeAddr(t testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// builds are the programs Binary has built, by package.
+var builds struct {
+	sync.Mutex
+	dir  string // holds every binary; made on the first build
+	done map[string]*build
+}
+
+type build struct {
+	once sync.Once
+	name string // of the binary in builds.dir
+	path string
+	err  error
+}
+
+// Binary builds the main package pkg (as go build takes it, such as "." or
+// "../cmd/demobot") once for every test of the test binary that asks, and
+// returns the path of the program. The test binary's TestMain calls
+// RemoveBinaries once the tests have run.
+func Binary(t testing.TB, pkg string) string {
+	t.Helper()
+	builds.Lock()
+	if builds.done == nil {
+		builds.done = map[string]*build{}
+	}
+	b := builds.done[pkg]
+	if b == nil {
+		b = &build{name: fmt.Sprintf("program%d", len(builds.done))}
+		builds.done[pkg] = b
+	}
+	builds.Unlock()
+	b.once.Do(func() {
+		builds.Lock()
+		if builds.dir == "" {
+			builds.dir, b.err = os.MkdirTemp("", "proctest-")
+		}
+		dir := builds.dir
+		builds.Unlock()
+		if b.err != nil {
+			return
+		}
+		b.path = filepath.Join(dir, b.name)
+		if out, err := exec.Command("go", "build", "-o", b.path, pkg).CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+// RemoveBinaries deletes what Binary built.
+func RemoveBinaries() {
+	builds.Lock()
+	defer builds.Unlock()
+	if builds.dir != "" {
+		os.RemoveAll(builds.dir)
+	}
 }

@@ -58,6 +58,13 @@ type Config struct {
 	Jobs []Job
 	// RuleFiles are rule files to load, such as deploy/prometheus/rules.yml.
 	RuleFiles []string
+	// Alertmanagers are the base URLs (route prefix included, such as
+	// toolstest.StartServer returns) of the Alertmanagers that firing and
+	// resolved alerts are sent to.
+	Alertmanagers []string
+	// RemoteWrite are the URLs every scraped and recorded sample is
+	// remote-written to, in batches sent at least every Interval.
+	RemoteWrite []string
 	// Features are the --enable-feature values to start with, such as
 	// native-histograms or exemplar-storage.
 	Features []string
@@ -106,7 +113,19 @@ func Start(t testing.TB, cfg Config) *Server {
 // vector. An error answer, a warning, or a result that is not an instant
 // vector is an error.
 func (s *Server) Query(ctx context.Context, expr string) (model.Vector, error) {
-	u := s.URL + "/api/v1/query?" + url.Values{"query": {expr}}.Encode()
+	return s.query(ctx, url.Values{"query": {expr}})
+}
+
+// QueryAt evaluates expr at the instant at, as Query does now. Any server
+// with the Prometheus query API answers it, VictoriaMetrics among them
+// (make a Server with its URL).
+func (s *Server) QueryAt(ctx context.Context, expr string, at time.Time) (model.Vector, error) {
+	return s.query(ctx, url.Values{"query": {expr}, "time": {strconv.FormatFloat(float64(at.UnixMilli())/1e3, 'f', 3, 64)}})
+}
+
+func (s *Server) query(ctx context.Context, params url.Values) (model.Vector, error) {
+	expr := params.Get("query")
+	u := s.URL + "/api/v1/query?" + params.Encode()
 	var data struct {
 		ResultType string          `json:"resultType"`
 		Result     json.RawMessage `json:"result"`
@@ -267,9 +286,25 @@ func configText(cfg Config) ([]byte, error) {
 		ScrapeTimeout      string `json:"scrape_timeout"`
 		EvaluationInterval string `json:"evaluation_interval"`
 	}
+	type alertmanager struct {
+		PathPrefix    string         `json:"path_prefix,omitempty"`
+		StaticConfigs []staticConfig `json:"static_configs"`
+	}
+	type alerting struct {
+		Alertmanagers []alertmanager `json:"alertmanagers"`
+	}
+	type queueConfig struct {
+		BatchSendDeadline string `json:"batch_send_deadline"`
+	}
+	type remoteWrite struct {
+		URL         string      `json:"url"`
+		QueueConfig queueConfig `json:"queue_config"`
+	}
 	out := struct {
 		Global        global         `json:"global"`
 		RuleFiles     []string       `json:"rule_files,omitempty"`
+		Alerting      *alerting      `json:"alerting,omitempty"`
+		RemoteWrite   []remoteWrite  `json:"remote_write,omitempty"`
 		ScrapeConfigs []scrapeConfig `json:"scrape_configs"`
 	}{
 		Global: global{
@@ -285,6 +320,22 @@ func configText(cfg Config) ([]byte, error) {
 			return nil, err
 		}
 		out.RuleFiles = append(out.RuleFiles, abs)
+	}
+	for _, am := range cfg.Alertmanagers {
+		u, err := url.Parse(am)
+		if err != nil || u.Scheme != "http" || u.Host == "" {
+			return nil, fmt.Errorf("alertmanager %q is not an http URL", am)
+		}
+		if out.Alerting == nil {
+			out.Alerting = &alerting{}
+		}
+		out.Alerting.Alertmanagers = append(out.Alerting.Alertmanagers, alertmanager{
+			PathPrefix:    u.Path,
+			StaticConfigs: []staticConfig{{Targets: []string{u.Host}}},
+		})
+	}
+	for _, rw := range cfg.RemoteWrite {
+		out.RemoteWrite = append(out.RemoteWrite, remoteWrite{URL: rw, QueueConfig: queueConfig{BatchSendDeadline: Interval.String()}})
 	}
 	for _, j := range cfg.Jobs {
 		if j.Name == "" || len(j.Targets) == 0 {

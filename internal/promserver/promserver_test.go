@@ -2,14 +2,20 @@ package promserver
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/genapp-go/genapp/internal/toolstest"
 )
 
 // TestStartScrapeQuery runs a real Prometheus against an in-process target
@@ -68,5 +74,57 @@ func TestEventuallySlowAnswer(t *testing.T) {
 func TestConfigRejectsJobWithoutTargets(t *testing.T) {
 	if _, err := configText(Config{Jobs: []Job{{Name: "x"}}}); err == nil {
 		t.Fatal("configText accepted a job without targets")
+	}
+}
+
+// TestConfigAlertingRemoteWrite: Alertmanagers and RemoteWrite become the
+// alerting and remote_write sections promtool accepts, the route prefix of
+// an Alertmanager URL its path_prefix; an Alertmanager that is not an http
+// URL is refused.
+func TestConfigAlertingRemoteWrite(t *testing.T) {
+	text, err := configText(Config{
+		Jobs:          []Job{{Name: "x", Targets: []string{"127.0.0.1:1"}}},
+		Alertmanagers: []string{"http://127.0.0.1:9093/abc"},
+		RemoteWrite:   []string{"http://127.0.0.1:8428/def/api/v1/write"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Alerting struct {
+			Alertmanagers []struct {
+				PathPrefix    string `json:"path_prefix"`
+				StaticConfigs []struct {
+					Targets []string `json:"targets"`
+				} `json:"static_configs"`
+			} `json:"alertmanagers"`
+		} `json:"alerting"`
+		RemoteWrite []struct {
+			URL         string `json:"url"`
+			QueueConfig struct {
+				BatchSendDeadline string `json:"batch_send_deadline"`
+			} `json:"queue_config"`
+		} `json:"remote_write"`
+	}
+	if err := json.Unmarshal(text, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	am, rw := cfg.Alerting.Alertmanagers, cfg.RemoteWrite
+	if len(am) != 1 || am[0].PathPrefix != "/abc" || len(am[0].StaticConfigs) != 1 || am[0].StaticConfigs[0].Targets[0] != "127.0.0.1:9093" {
+		t.Errorf("alertmanagers %+v", am)
+	}
+	if len(rw) != 1 || rw[0].URL != "http://127.0.0.1:8428/def/api/v1/write" || rw[0].QueueConfig.BatchSendDeadline != Interval.String() {
+		t.Errorf("remote_write %+v", rw)
+	}
+	promtool := toolstest.Require(t, "promtool")
+	file := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(file, text, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "config", file).CombinedOutput(); err != nil {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
+	}
+	if _, err := configText(Config{Alertmanagers: []string{"127.0.0.1:9093"}}); err == nil {
+		t.Error("configText accepted an Alertmanager without a scheme")
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -127,4 +129,46 @@ func StartPushgateway(t testing.TB) string {
 	return StartServer(t, "pushgateway", func(addr, routePrefix string) []string {
 		return []string{"--web.listen-address=" + addr, "--web.route-prefix=" + routePrefix, "--persistence.file="}
 	}, "/-/ready")
+}
+
+// StartAlertmanager runs an Alertmanager (see StartServer) with the
+// configuration config (alertmanager.yml text), on its own: clustering is
+// off, and its notification log and silences live in a temporary directory.
+func StartAlertmanager(t testing.TB, config string) string {
+	t.Helper()
+	dir := t.TempDir()
+	configFile := filepath.Join(dir, "alertmanager.yml")
+	if err := os.WriteFile(configFile, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return StartServer(t, "alertmanager", func(addr, routePrefix string) []string {
+		return []string{
+			"--config.file=" + configFile,
+			"--storage.path=" + filepath.Join(dir, "data"),
+			"--web.listen-address=" + addr,
+			"--web.route-prefix=" + routePrefix,
+			"--cluster.listen-address=",
+		}
+	}, "/-/ready")
+}
+
+// StartVictoriaMetrics runs a single-node VictoriaMetrics (see StartServer)
+// with its data in a temporary directory. Prometheus remote-writes to the
+// returned URL + "/api/v1/write"; the URL serves the Prometheus query API.
+// Queries see samples as soon as they are stored: the default
+// -search.latencyOffset would hide the last 30 s.
+func StartVictoriaMetrics(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	run := 0
+	return StartServer(t, "victoria-metrics", func(addr, routePrefix string) []string {
+		run++ // a retried start gets a fresh data directory
+		return []string{
+			"-httpListenAddr=" + addr,
+			"-http.pathPrefix=" + routePrefix,
+			"-storageDataPath=" + filepath.Join(dir, fmt.Sprintf("data%d", run)),
+			"-search.latencyOffset=0s",
+			"-search.disableCache",
+		}
+	}, "/health")
 }

@@ -1,5 +1,5 @@
 // Package toolstest finds the external programs that integration tests run
-// (promtool, prometheus, the Pushgateway) and decides what a test does
+// (promtool, prometheus, the Pushgateway, Alertmanager, VictoriaMetrics) and decides what a test does
 // when one is missing: it skips, saying which Debian package provides the
 // program, unless the environment variable REQUIRE_PROMETHEUS=1 demands the
 // tools (CI sets it), in which case the test fails. PostgreSQL (see
@@ -18,14 +18,17 @@ const RequireEnv = "REQUIRE_PROMETHEUS"
 
 // debianPackages names the Debian package that installs each tool.
 var debianPackages = map[string]string{
-	"prometheus":  "prometheus",
-	"promtool":    "prometheus",
-	"pushgateway": "prometheus-pushgateway",
+	"prometheus":       "prometheus",
+	"promtool":         "prometheus",
+	"pushgateway":      "prometheus-pushgateway",
+	"alertmanager":     "prometheus-alertmanager",
+	"victoria-metrics": "victoria-metrics",
 }
 
 // debianNames are the names Debian gives the programs it renames.
 var debianNames = map[string]string{
-	"pushgateway": "prometheus-pushgateway",
+	"pushgateway":  "prometheus-pushgateway",
+	"alertmanager": "prometheus-alertmanager",
 }
 
 // Require returns the path of the program name (its upstream name, such as

@@ -38,29 +38,41 @@ func TestRequire(t *testing.T) {
 			t.Fatalf("Require = %q, skipped %q, failed %q; want %q and neither", got, r.skipped, r.failed, tool)
 		}
 	})
-	for _, program := range []string{"pushgateway", "prometheus-pushgateway"} {
-		t.Run("pushgateway as "+program, func(t *testing.T) {
+	for _, tc := range []struct{ name, program string }{
+		{"pushgateway", "pushgateway"},
+		{"pushgateway", "prometheus-pushgateway"},
+		{"alertmanager", "alertmanager"},
+		{"alertmanager", "prometheus-alertmanager"},
+		{"victoria-metrics", "victoria-metrics"},
+	} {
+		t.Run(tc.name+" as "+tc.program, func(t *testing.T) {
 			dir := t.TempDir()
-			gateway := filepath.Join(dir, program)
-			if err := os.WriteFile(gateway, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			program := filepath.Join(dir, tc.program)
+			if err := os.WriteFile(program, []byte("#!/bin/sh\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			t.Setenv("PATH", dir)
 			r := &recorder{TB: t}
-			if got := Require(r, "pushgateway"); got != gateway || r.skipped != "" || r.failed != "" {
-				t.Fatalf("Require = %q, skipped %q, failed %q; want %q and neither", got, r.skipped, r.failed, gateway)
+			if got := Require(r, tc.name); got != program || r.skipped != "" || r.failed != "" {
+				t.Fatalf("Require = %q, skipped %q, failed %q; want %q and neither", got, r.skipped, r.failed, program)
 			}
 		})
 	}
-	t.Run("missing skips", func(t *testing.T) {
-		t.Setenv("PATH", t.TempDir())
-		t.Setenv(RequireEnv, "")
-		r := &recorder{TB: t}
-		Require(r, "pushgateway")
-		if r.failed != "" || !strings.Contains(r.skipped, "pushgateway (or prometheus-pushgateway) not found") || !strings.Contains(r.skipped, "apt-get install prometheus-pushgateway") {
-			t.Fatalf("skipped %q, failed %q; want a skip naming the package", r.skipped, r.failed)
-		}
-	})
+	for _, tc := range []struct{ name, found, pkg string }{
+		{"pushgateway", "pushgateway (or prometheus-pushgateway) not found", "apt-get install prometheus-pushgateway "},
+		{"alertmanager", "alertmanager (or prometheus-alertmanager) not found", "apt-get install prometheus-alertmanager "},
+		{"victoria-metrics", "victoria-metrics not found", "apt-get install victoria-metrics "},
+	} {
+		t.Run("missing "+tc.name+" skips", func(t *testing.T) {
+			t.Setenv("PATH", t.TempDir())
+			t.Setenv(RequireEnv, "")
+			r := &recorder{TB: t}
+			Require(r, tc.name)
+			if r.failed != "" || !strings.Contains(r.skipped, tc.found) || !strings.Contains(r.skipped, tc.pkg) {
+				t.Fatalf("skipped %q, failed %q; want a skip naming the package", r.skipped, r.failed)
+			}
+		})
+	}
 	t.Run("missing fails when required", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
 		t.Setenv(RequireEnv, "1")

@@ -1,11 +1,9 @@
 package tbot_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
+	"github.com/genapp-go/genapp/telegram/internal/telebottest"
 	"github.com/genapp-go/genapp/telegram/tbot"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -65,68 +64,24 @@ func TestEndToEnd(t *testing.T) {
 		if err := c.Send("failing"); err != nil {
 			return err
 		}
-		return errors.New("fail handler failed")
+		return errors.New(telebottest.FailError)
 	})
 	tr.Handle("/boom", func(c tele.Context) error {
 		if err := c.Send("panicking"); err != nil {
 			return err
 		}
-		panic(errors.New("boom handler panicked"))
+		panic(errors.New(telebottest.PanicValue))
 	})
 
 	go bot.Start()
 	defer bot.Stop()
 
-	srv.SendText(100, "/start")
-	srv.PressButton(100, "\fmenu|42")
-	srv.SendText(100, "hello")
-	unrouted := srv.PressButton(100, "\fghost|7")
-	srv.SendText(100, "/fail")
-	srv.SendText(100, "/boom")
-	srv.SendText(100, "/nope arg")
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	sent, err := srv.WaitSent(ctx, 6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := actiontest.Wait(t, m.Handler(), 7, 5*time.Second)
-
-	actiontest.Want(t, e, "start_handler", 1, 0)
-	actiontest.Want(t, e, "menu_callback_handler", 1, 0)
-	actiontest.Want(t, e, "text_handler", 1, 0)
-	actiontest.Want(t, e, "callback_handler", 1, 0)
-	actiontest.Want(t, e, "fail_handler", 0, 1)
-	actiontest.Want(t, e, "boom_handler", 0, 1)
-	actiontest.Want(t, e, "unknown_command_handler", 1, 0)
-	if got := e.Series(actiontest.Count); got != 7 {
-		t.Errorf("%d series of %s, want 7 (7 names, one status each)", got, actiontest.Count)
-	}
-
-	var texts []string
-	for _, s := range sent {
-		if s.ChatID == 100 {
-			texts = append(texts, s.Text)
-		}
-	}
-	slices.Sort(texts) // telebot runs handlers concurrently
-	if got := strings.Join(texts, "|"); got != "echo /nope arg|echo hello|failing|hello|menu 42|panicking" {
-		t.Errorf("replies %s", got)
-	}
-	if answered := srv.Answered(); len(answered) != 2 || !slices.Contains(answered, strconv.Itoa(unrouted)) {
-		t.Errorf("answered callbacks %v, want the menu one and %d", answered, unrouted)
-	}
-	mu.Lock()
-	slices.Sort(onError)
-	got := strings.Join(onError, "|")
-	mu.Unlock()
-	if got != "boom handler panicked|fail handler failed" {
-		t.Errorf("OnError got %q, want the handler error and the recovered panic", got)
-	}
-	if strings.Contains(e.Text, srv.Token) {
-		t.Error("the exposition contains the token")
-	}
+	unrouted := telebottest.Play(srv)
+	telebottest.Check(t, srv, m.Handler(), unrouted, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(onError)
+	})
 }
 
 // TestTokenNeverInExposition: with the Bot API unreachable, a handler's

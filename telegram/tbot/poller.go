@@ -1,21 +1,13 @@
 package tbot
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
 
-	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
+	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
 
 // Backoff of a [Poller] after a failed getUpdates: the first wait is
@@ -28,10 +20,6 @@ const (
 
 // MaxRetryAfter caps the retry_after of a 429 that a [Poller] waits.
 const MaxRetryAfter = polling.MaxRetryAfter
-
-// maxAnswer caps the getUpdates answer a Poller reads: 100 updates of the
-// largest kind are far below it.
-const maxAnswer = 64 << 20
 
 // Poller is a telebot Poller (getUpdates long polling) for a Bot API that
 // fails. telebot v3's LongPoller retries a failed getUpdates at once and
@@ -65,12 +53,7 @@ const maxAnswer = 64 << 20
 // goes on from the offset reached; a Poller that stopped on its own
 // (401, 409) is not reused.
 type Poller struct {
-	client  *http.Client
-	timeout time.Duration
-	allowed []string
-
-	lastUpdateID int
-	err          error
+	core telebotcore.Poller[tele.Update]
 }
 
 // PollerOption configures a [Poller].
@@ -80,14 +63,14 @@ type PollerOption func(*Poller)
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
 // The default is 10 s. The client's own timeout must be longer.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) { p.timeout = max(d.Truncate(time.Second), time.Second) }
+	return func(p *Poller) { p.core.Timeout = max(d.Truncate(time.Second), time.Second) }
 }
 
 // WithAllowedUpdates sets the allowed_updates of getUpdates: the update
 // kinds to receive ("message", "callback_query", ...). The default, none,
 // means those the Bot API sends by default.
 func WithAllowedUpdates(kinds ...string) PollerOption {
-	return func(p *Poller) { p.allowed = kinds }
+	return func(p *Poller) { p.core.Allowed = kinds }
 }
 
 // NewPoller returns a Poller that sends getUpdates with client, the one
@@ -97,7 +80,7 @@ func NewPoller(client *http.Client, opts ...PollerOption) *Poller {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	p := &Poller{client: client, timeout: 10 * time.Second}
+	p := &Poller{core: telebotcore.Poller[tele.Update]{Client: client, Timeout: 10 * time.Second}}
 	for _, o := range opts {
 		o(p)
 	}
@@ -107,7 +90,7 @@ func NewPoller(client *http.Client, opts ...PollerOption) *Poller {
 // Err returns why Poll returned on its own: a [*PollError] with Stopped
 // set; nil when Poll returned because stop was closed. Call it once Poll
 // has returned.
-func (p *Poller) Err() error { return p.err }
+func (p *Poller) Err() error { return p.core.Err() }
 
 // PollError is a failed getUpdates, as a [Poller] hands it to OnError.
 type PollError struct {
@@ -126,157 +109,22 @@ type PollError struct {
 }
 
 func (e *PollError) Error() string {
-	var b strings.Builder
-	b.WriteString("tbot: getUpdates failed")
-	if e.Code != 0 {
-		fmt.Fprintf(&b, " (%d)", e.Code)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Description)
-	if e.err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.err.Error())
-	}
-	switch {
-	case e.Stopped:
-		b.WriteString("; ")
-		b.WriteString(polling.StopReason(e.Code))
-	case e.RetryAfter > 0:
-		fmt.Fprintf(&b, "; retrying after %v, as asked", e.RetryAfter)
-	}
-	return b.String()
+	return telebotcore.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}.Text("tbot")
 }
 
 // Unwrap returns the error of the HTTP call or of the parsing of the
 // answer, if that is what failed.
 func (e *PollError) Unwrap() error { return e.err }
 
+func newPollError(f telebotcore.Failure) error {
+	return &PollError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter, Stopped: f.Stopped, err: f.Err}
+}
+
 // Poll implements tele.Poller: it sends the updates of b to dest until stop
 // is closed or the Bot API answers 401 or 409.
 func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	var retry polling.Retry
-	for ctx.Err() == nil {
-		updates, err := p.getUpdates(ctx, b)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			b.OnError(err, nil)
-			if err.Stopped {
-				p.err = err
-				return
-			}
-			polling.Sleep(ctx.Done(), retry.Failed(err.RetryAfter))
-			continue
-		}
-		retry.Succeeded()
-		for _, u := range updates {
-			select {
-			case dest <- u:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}
-}
-
-// answer is the Bot API's envelope, tolerant of a malformed error: any
-// retry_after is kept raw and parsed by retryAfter.
-type answer struct {
-	OK          bool            `json:"ok"`
-	Code        int             `json:"error_code"`
-	Description string          `json:"description"`
-	Result      json.RawMessage `json:"result"`
-	Parameters  struct {
-		RetryAfter json.RawMessage `json:"retry_after"`
-	} `json:"parameters"`
-}
-
-// getUpdates sends one getUpdates and returns its updates, with the ones
-// that cannot be parsed reported to b.OnError and skipped.
-func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *PollError) {
-	offset := p.lastUpdateID + 1
-	params := map[string]any{"offset": offset, "timeout": int(p.timeout / time.Second)}
-	if p.allowed != nil {
-		params["allowed_updates"] = p.allowed
-	}
-	body, err := json.Marshal(params)
-	if err != nil {
-		return nil, p.fail(b, 0, "cannot encode the request", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.URL+"/bot"+b.Token+"/getUpdates", bytes.NewReader(body))
-	if err != nil {
-		return nil, p.fail(b, 0, "bad bot URL", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	start := time.Now()
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, p.fail(b, 0, "no answer", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-	if err != nil {
-		return nil, p.fail(b, resp.StatusCode, "answer cut short", err)
-	}
-	if len(data) > maxAnswer {
-		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answer longer than %d bytes", maxAnswer), nil)
-	}
-	var a answer
-	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer (want JSON with \"ok\")", err)
-	}
-	if !a.OK {
-		code := a.Code
-		if code == 0 {
-			code = resp.StatusCode
-		}
-		e := p.fail(b, code, a.Description, nil)
-		e.Stopped = polling.StopReason(code) != ""
-		if code == http.StatusTooManyRequests {
-			e.RetryAfter = retryAfter(a.Parameters.RetryAfter)
-		}
-		return nil, e
-	}
-	raws, ids, err := polling.Split(a.Result)
-	if err != nil {
-		return nil, p.fail(b, resp.StatusCode, "the answer is not a Bot API answer", err)
-	}
-	stale := 0
-	for _, id := range ids {
-		if polling.Confirmed(id, offset) {
-			stale++
-		}
-	}
-	if polling.EarlyEmpty(len(raws)-stale, time.Since(start), p.timeout) {
-		return nil, p.fail(b, resp.StatusCode, fmt.Sprintf("answered at once with no new updates (%d confirmed already), though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", stale, p.timeout), nil)
-	}
-	updates := make([]tele.Update, 0, len(raws))
-	if stale > 0 {
-		b.OnError(p.fail(b, resp.StatusCode, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", stale, offset), nil), nil)
-	}
-	for i, raw := range raws {
-		if polling.Confirmed(ids[i], offset) {
-			continue
-		}
-		p.lastUpdateID = max(p.lastUpdateID, ids[i])
-		u, err := ParseUpdate(raw)
-		if err != nil {
-			b.OnError(p.fail(b, resp.StatusCode, fmt.Sprintf("update %d skipped: telebot cannot parse it", ids[i]), err), nil)
-			continue
-		}
-		updates = append(updates, u)
-	}
-	return updates, nil
+	onError := func(err error) { b.OnError(err, nil) }
+	p.core.Poll(telebotcore.Bot[tele.Update]{URL: b.URL, Token: b.Token, OnError: onError, Parse: ParseUpdate, Fail: newPollError}, dest, stop)
 }
 
 // ParseUpdate parses an update, as the Bot API sends it to getUpdates and
@@ -286,54 +134,18 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, *P
 // without a chat is an error too: ProcessUpdate panics, outside any
 // handler, on one with migrate_to_chat_id. The Poller
 // parses updates with it; use it for webhook requests too.
-func ParseUpdate(data []byte) (u tele.Update, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			u, err = tele.Update{}, fmt.Errorf("tbot: telebot cannot parse the update: it panicked: %v", r)
+func ParseUpdate(data []byte) (tele.Update, error) {
+	return telebotcore.ParseUpdate("tbot", data, func(u *tele.Update) bool {
+		// The Bot API always sends a message's chat; telebot v3.3.8's
+		// ProcessUpdate takes its ID, outside any handler, on a message with
+		// migrate_to_chat_id, and handlers take it on any message.
+		for _, m := range []*tele.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
+			if m != nil && m.Chat == nil {
+				return true
+			}
 		}
-	}()
-	if err = json.Unmarshal(data, &u); err != nil {
-		return u, err
-	}
-	// The Bot API always sends a message's chat; telebot v3.3.8's
-	// ProcessUpdate takes its ID, outside any handler, on a message with
-	// migrate_to_chat_id, and handlers take it on any message.
-	for _, m := range []*tele.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
-		if m != nil && m.Chat == nil {
-			return tele.Update{}, errors.New("tbot: the update holds a message without a chat, which the Bot API always sends; telebot panics on some")
-		}
-	}
-	return u, nil
-}
-
-// fail returns a PollError whose texts hold no bot token: b.Token may be
-// the real one.
-func (p *Poller) fail(b *tele.Bot, code int, description string, err error) *PollError {
-	m := bottoken.NewMasker(b.Token)
-	if err != nil {
-		err = maskedError{err, bottoken.Redact(m.MaskString(err.Error()))}
-	}
-	return &PollError{Code: code, Description: bottoken.Redact(m.MaskString(description)), err: err}
-}
-
-// maskedError is an error with its text masked, unwrapping to the
-// original for errors.Is and errors.As.
-type maskedError struct {
-	err  error
-	text string
-}
-
-func (e maskedError) Error() string { return e.text }
-func (e maskedError) Unwrap() error { return e.err }
-
-// retryAfter parses the retry_after of a 429: a number of seconds, or,
-// from a broken API, a string holding one. Anything else is 0.
-func retryAfter(raw json.RawMessage) time.Duration {
-	secs, err := strconv.ParseFloat(strings.Trim(string(raw), `"`), 64)
-	if err != nil {
-		return 0
-	}
-	return polling.RetryAfter(secs)
+		return false
+	})
 }
 
 var _ tele.Poller = (*Poller)(nil)

@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,28 +55,7 @@ func (pb *pollerBot) onError() []error {
 // and returns the updates it sent and whether it returned on its own.
 func pollFor(t *testing.T, p tele.Poller, bot *tele.Bot, window time.Duration) (updates []tele.Update, returned bool) {
 	t.Helper()
-	dest, stop, done := make(chan tele.Update), make(chan struct{}), make(chan struct{})
-	go func() { defer close(done); p.Poll(bot, dest, stop) }()
-	timer := time.NewTimer(window)
-	defer timer.Stop()
-	for {
-		select {
-		case u := <-dest:
-			updates = append(updates, u)
-			continue
-		case <-done:
-			return updates, true
-		case <-timer.C:
-		}
-		break
-	}
-	close(stop)
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Poll did not return within 10 s of stop")
-	}
-	return updates, false
+	return pollingtest.PollFor(t, func(dest chan tele.Update, stop chan struct{}) { p.Poll(bot, dest, stop) }, window)
 }
 
 // TestPollerFailingAPI: against a Bot API whose getUpdates always fails,
@@ -152,30 +129,11 @@ func TestLongPollerFailingAPI(t *testing.T) {
 	}
 }
 
-// hostileAPI answers every getUpdates with the bodies of answers in turn,
-// the last one for ever, with status.
-func hostileAPI(t *testing.T, status int, answers ...string) (*httptest.Server, *atomic.Int64) {
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		n := int(calls.Add(1))
-		w.Header().Set("Content-Type", "application/json")
-		if n < len(answers) {
-			io.WriteString(w, answers[n-1])
-			return
-		}
-		w.WriteHeader(status)
-		io.WriteString(w, answers[len(answers)-1])
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &calls
-}
-
 // TestPollerMalformedRetryAfter: a 429 whose retry_after is a string makes
 // telebot v3.3.8 panic; the Poller waits it like a number.
 func TestPollerMalformedRetryAfter(t *testing.T) {
 	const answer = `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5","parameters":{"retry_after":"5"}}`
-	srv, calls := hostileAPI(t, http.StatusTooManyRequests, answer)
+	srv, calls := pollingtest.Serve(t, http.StatusTooManyRequests, answer)
 	bot := newPollerBot(t, srv.URL, "TOKEN")
 
 	// The control: telebot's parsing of that answer panics.
@@ -214,7 +172,7 @@ func TestPollerMalformedAnswers(t *testing.T) {
 	} {
 		t.Run(answer, func(t *testing.T) {
 			t.Parallel()
-			srv, calls := hostileAPI(t, http.StatusBadGateway, answer)
+			srv, calls := pollingtest.Serve(t, http.StatusBadGateway, answer)
 			bot := newPollerBot(t, srv.URL, "TOKEN")
 			// The first wait is at least 0.5 s.
 			pollFor(t, tbot.NewPoller(nil), bot.Bot, 400*time.Millisecond)
@@ -315,7 +273,7 @@ func TestPollerEmptyAnswersAtOnce(t *testing.T) {
 		"Poller":     tbot.NewPoller(nil, tbot.WithPollTimeout(10*time.Second)),
 		"LongPoller": &tele.LongPoller{Timeout: 10 * time.Second}, // the control
 	} {
-		srv, calls := hostileAPI(t, http.StatusOK, `{"ok":true,"result":[]}`)
+		srv, calls := pollingtest.Serve(t, http.StatusOK, `{"ok":true,"result":[]}`)
 		bot := newPollerBot(t, srv.URL, "TOKEN")
 		pollFor(t, poller, bot.Bot, 400*time.Millisecond)
 		n := calls.Load()
@@ -335,7 +293,7 @@ func TestPollerEmptyAnswersAtOnce(t *testing.T) {
 func TestPollerConfirmedUpdatesAgain(t *testing.T) {
 	for name, answers := range pollingtest.ConfirmedAgain() {
 		t.Run(name, func(t *testing.T) {
-			srv, calls := hostileAPI(t, http.StatusOK, answers...)
+			srv, calls := pollingtest.Serve(t, http.StatusOK, answers...)
 			bot := newPollerBot(t, srv.URL, "TOKEN")
 			updates, _ := pollFor(t, tbot.NewPoller(nil, tbot.WithPollTimeout(10*time.Second)), bot.Bot, 400*time.Millisecond)
 			if len(updates) > 1 {
@@ -373,7 +331,7 @@ func TestPollerMessageWithoutChat(t *testing.T) {
 		t.Errorf("telebot did not panic on a message without a chat (%v): the defence may be unneeded now", panicked)
 	}
 
-	srv, _ := hostileAPI(t, http.StatusOK, `{"ok":true,"result":[`+poison+`,{"update_id":2,"message":{"message_id":2,"date":0,"chat":{"id":1,"type":"private"},"text":"hi"}}]}`,
+	srv, _ := pollingtest.Serve(t, http.StatusOK, `{"ok":true,"result":[`+poison+`,{"update_id":2,"message":{"message_id":2,"date":0,"chat":{"id":1,"type":"private"},"text":"hi"}}]}`,
 		`{"ok":true,"result":[]}`)
 	bot := newPollerBot(t, srv.URL, "TOKEN")
 	updates, _ := pollFor(t, tbot.NewPoller(nil), bot.Bot, 300*time.Millisecond)
@@ -392,7 +350,7 @@ func TestPollerMessageWithoutChat(t *testing.T) {
 func TestPollerTinyRetryAfter(t *testing.T) {
 	for _, retryAfter := range []string{`1e-9`, `0.001`, `"1e-6"`} {
 		t.Run(retryAfter, func(t *testing.T) {
-			srv, calls := hostileAPI(t, http.StatusTooManyRequests, `{"ok":false,"error_code":429,"description":"Too Many Requests","parameters":{"retry_after":`+retryAfter+`}}`)
+			srv, calls := pollingtest.Serve(t, http.StatusTooManyRequests, `{"ok":false,"error_code":429,"description":"Too Many Requests","parameters":{"retry_after":`+retryAfter+`}}`)
 			bot := newPollerBot(t, srv.URL, "TOKEN")
 			pollFor(t, tbot.NewPoller(nil), bot.Bot, 400*time.Millisecond)
 			if n := calls.Load(); n != 1 {

@@ -46,6 +46,17 @@
 // nothing is recorded. Callbacks without a route are recorded under the
 // OnCallback handler's name, callback_handler by default.
 //
+// # Updates
+//
+// Each update a route takes is also counted for the bot's health:
+// genapp_telegram_updates_total{type}, genapp_telegram_update_lag_sec{type}
+// (from the date Telegram stamped it with; callbacks and queries have none)
+// and genapp_telegram_handlers_in_flight while the route runs. Telebot has
+// no middleware for all updates (Use middleware is copied into each
+// route), so this is done by the tracked route too: an update that no
+// route takes (no handler for its kind, a command for another bot), or
+// that a Use filter drops, is not counted.
+//
 // # Polling
 //
 // Give the bot a [Poller] instead of telebot's LongPoller, which retries a
@@ -62,14 +73,12 @@
 package tbot
 
 import (
-	"errors"
-	"fmt"
-	"regexp"
+	"time"
 
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/metrics"
-	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
 
 // Endpoints is what registers telebot handlers: *tele.Bot and *tele.Group.
@@ -79,8 +88,7 @@ type Endpoints interface {
 
 // Tracker registers telebot handlers as tracked actions.
 type Tracker struct {
-	e       Endpoints
-	metrics func() *metrics.Metrics
+	core telebotcore.Tracker[tele.Context, tele.HandlerFunc, tele.MiddlewareFunc]
 }
 
 // Option configures a Tracker.
@@ -89,7 +97,7 @@ type Option func(*Tracker)
 // WithMetrics records in m instead of [metrics.Default]. A nil m records
 // nothing.
 func WithMetrics(m *metrics.Metrics) Option {
-	return func(t *Tracker) { t.metrics = func() *metrics.Metrics { return m } }
+	return func(t *Tracker) { t.core.Metrics = func() *metrics.Metrics { return m } }
 }
 
 // New returns a Tracker that registers on e, a *tele.Bot or a *tele.Group.
@@ -97,7 +105,11 @@ func WithMetrics(m *metrics.Metrics) Option {
 // looked up at each run, so handlers may be registered before
 // [metrics.Init].
 func New(e Endpoints, opts ...Option) *Tracker {
-	t := &Tracker{e: e, metrics: metrics.Default}
+	t := &Tracker{core: telebotcore.NewTracker(e.Handle, telebotcore.Version[tele.Context]{
+		Pkg:        "tbot",
+		IsFlood:    telebotcore.Is[tele.FloodError],
+		UpdateInfo: func(c tele.Context) (string, time.Time) { return updateInfo(c.Update()) },
+	})}
 	for _, o := range opts {
 		o(t)
 	}
@@ -111,12 +123,7 @@ func New(e Endpoints, opts ...Option) *Tracker {
 // *tele.InlineButton, *tele.ReplyButton). Any other endpoint goes to
 // telebot untouched, which panics as it does without tbot.
 func (t *Tracker) Handle(endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareFunc) {
-	route, ok := routeOf(endpoint)
-	if !ok {
-		t.e.Handle(endpoint, h, m...)
-		return
-	}
-	t.handle(telegram.ActionName(route), route, endpoint, h, m)
+	t.core.Handle(endpoint, h, m)
 }
 
 // HandleAs is [Tracker.Handle] with the action named name instead of the
@@ -124,72 +131,53 @@ func (t *Tracker) Handle(endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareF
 // valid (see [telegram.CheckName]) or when telebot would not accept
 // endpoint.
 func (t *Tracker) HandleAs(name string, endpoint any, h tele.HandlerFunc, m ...tele.MiddlewareFunc) error {
-	if err := telegram.CheckName(name); err != nil {
-		return err
-	}
-	route, ok := routeOf(endpoint)
-	if !ok {
-		return fmt.Errorf("tbot: unsupported endpoint %#v: want a non-empty string (command, tele.On* event or text) or a tele.CallbackEndpoint", endpoint)
-	}
-	t.handle(name, route, endpoint, h, m)
-	return nil
+	return t.core.HandleAs(name, endpoint, h, m)
 }
 
-func (t *Tracker) handle(name, route string, endpoint any, h tele.HandlerFunc, m []tele.MiddlewareFunc) {
-	track := t.track(name, route == tele.OnText)
-	if len(m) == 0 {
-		// Telebot applies route middleware to the handler on every update,
-		// which costs an allocation per middleware; the tracker alone is
-		// applied once, here, with the same order: Use middleware, tracker,
-		// handler.
-		t.e.Handle(endpoint, track(h))
-		return
+// updateInfo returns the Bot API type of u, the name of its field that is
+// set ("other" when none of those telebot v3 knows is), and the date
+// Telegram stamped it with: a message's date (edit_date when edited), the
+// date of member, join request and reaction updates, and the zero time for
+// the kinds the Bot API does not stamp (a callback's message date is when
+// the bot sent the button, not when the user pressed it).
+func updateInfo(u tele.Update) (string, time.Time) {
+	switch {
+	case u.Message != nil:
+		return "message", telebotcore.Stamp(u.Message.Unixtime)
+	case u.EditedMessage != nil:
+		return "edited_message", telebotcore.Stamp(u.EditedMessage.LastEdit)
+	case u.ChannelPost != nil:
+		return "channel_post", telebotcore.Stamp(u.ChannelPost.Unixtime)
+	case u.EditedChannelPost != nil:
+		return "edited_channel_post", telebotcore.Stamp(u.EditedChannelPost.LastEdit)
+	case u.MessageReaction != nil:
+		return "message_reaction", telebotcore.Stamp(u.MessageReaction.DateUnixtime)
+	case u.MessageReactionCount != nil:
+		return "message_reaction_count", telebotcore.Stamp(u.MessageReactionCount.DateUnixtime)
+	case u.MyChatMember != nil:
+		return "my_chat_member", telebotcore.Stamp(u.MyChatMember.Unixtime)
+	case u.ChatMember != nil:
+		return "chat_member", telebotcore.Stamp(u.ChatMember.Unixtime)
+	case u.ChatJoinRequest != nil:
+		return "chat_join_request", telebotcore.Stamp(u.ChatJoinRequest.Unixtime)
+	case u.Callback != nil:
+		return "callback_query", time.Time{}
+	case u.Query != nil:
+		return "inline_query", time.Time{}
+	case u.InlineResult != nil:
+		return "chosen_inline_result", time.Time{}
+	case u.ShippingQuery != nil:
+		return "shipping_query", time.Time{}
+	case u.PreCheckoutQuery != nil:
+		return "pre_checkout_query", time.Time{}
+	case u.Poll != nil:
+		return "poll", time.Time{}
+	case u.PollAnswer != nil:
+		return "poll_answer", time.Time{}
+	case u.Boost != nil:
+		return "chat_boost", time.Time{}
+	case u.BoostRemoved != nil:
+		return "removed_chat_boost", time.Time{}
 	}
-	t.e.Handle(endpoint, h, append([]tele.MiddlewareFunc{track}, m...)...)
-}
-
-// track returns the middleware that records one run of the chain it wraps.
-// On the OnText route a message that is a command is an unknown command.
-func (t *Tracker) track(name string, onText bool) tele.MiddlewareFunc {
-	return func(next tele.HandlerFunc) tele.HandlerFunc {
-		return func(c tele.Context) (err error) {
-			n := name
-			if onText && commandRx.MatchString(c.Text()) {
-				n = telegram.UnknownCommand
-			}
-			a := t.metrics().Track(n)
-			var named error
-			defer a.End(&named)
-			err = next(c)
-			named = nameFloodWait(err)
-			return err
-		}
-	}
-}
-
-// nameFloodWait returns err named [metrics.ErrorNameFloodWait] when it is
-// telebot's error for a 429 of the Bot API, else err.
-func nameFloodWait(err error) error {
-	var flood tele.FloodError
-	if errors.As(err, &flood) {
-		return metrics.NamedError(metrics.ErrorNameFloodWait, err)
-	}
-	return err
-}
-
-// commandRx is the command syntax of telebot v3 (its cmdRx): a message that
-// matches it and still reaches OnText is a command without a route.
-var commandRx = regexp.MustCompile(`^/\w+(@\w+)?(\s|$)`)
-
-// routeOf returns the handler key telebot files endpoint under, as its
-// extractEndpoint does, and false when telebot would reject endpoint.
-func routeOf(endpoint any) (string, bool) {
-	var route string
-	switch e := endpoint.(type) {
-	case string:
-		route = e
-	case tele.CallbackEndpoint:
-		route = e.CallbackUnique()
-	}
-	return route, route != ""
+	return metrics.TelegramUpdateOther, time.Time{}
 }

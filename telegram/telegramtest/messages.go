@@ -56,11 +56,11 @@ type messageKey struct {
 func (s *Server) Sent() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Message(nil), s.sent...)
+	return append([]Message(nil), s.sent.kept()...)
 }
 
 // WaitSent blocks until the bot has sent at least n messages and returns
-// them all. If ctx ends or the server closes first, it returns the messages
+// them all (those [WithHistory] keeps). If ctx ends or the server closes first, it returns the messages
 // sent so far and an error. Give ctx a deadline.
 //
 // A message counts as sent once the server has handled the call, which is
@@ -69,10 +69,11 @@ func (s *Server) Sent() []Message {
 func (s *Server) WaitSent(ctx context.Context, n int) ([]Message, error) {
 	for {
 		s.mu.Lock()
-		sent := append([]Message(nil), s.sent...)
+		sent := append([]Message(nil), s.sent.kept()...)
+		total := s.sent.total()
 		changed := s.changed
 		s.mu.Unlock()
-		if len(sent) >= n {
+		if total >= n {
 			return sent, nil
 		}
 		select {
@@ -90,7 +91,7 @@ func (s *Server) WaitSent(ctx context.Context, n int) ([]Message, error) {
 func (s *Server) Answered() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.answered...)
+	return append([]string(nil), s.answered.kept()...)
 }
 
 // chatParam parses the chat_id parameter. Chats are numeric; "@username"
@@ -131,13 +132,15 @@ func (s *Server) newBotMessage(chat int64, text, caption, markup string) *apiMes
 		Caption:     caption,
 		ReplyMarkup: inlineMarkup(markup),
 	}
-	s.botMessages[messageKey{chat, m.MessageID}] = m
+	key := messageKey{chat, m.MessageID}
+	s.botMessages[key] = m
+	s.botOrder.add(key, func(old messageKey) { delete(s.botMessages, old) })
 	return m
 }
 
 // record appends to Sent and wakes WaitSent. s.mu must be held.
 func (s *Server) record(method string, chat int64, id int, text, markup string) {
-	s.sent = append(s.sent, Message{Method: method, ChatID: chat, MessageID: id, Text: text, ReplyMarkup: markup})
+	s.sent.add(Message{Method: method, ChatID: chat, MessageID: id, Text: text, ReplyMarkup: markup}, nil)
 	s.notify()
 }
 
@@ -256,7 +259,7 @@ func (s *Server) answerCallbackQuery(p map[string]string) response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.answered = append(s.answered, id)
+	s.answered.add(id, nil)
 	s.notify()
 	return ok(true)
 }
@@ -265,8 +268,9 @@ func (s *Server) answerCallbackQuery(p map[string]string) response {
 // one if there is none, for a callback query to point at. s.mu must be
 // held.
 func (s *Server) lastBotMessage(chat int64) apiMessage {
-	for i := len(s.sent) - 1; i >= 0; i-- {
-		if m := s.botMessages[messageKey{chat, s.sent[i].MessageID}]; s.sent[i].ChatID == chat && m != nil {
+	sent := s.sent.kept()
+	for i := len(sent) - 1; i >= 0; i-- {
+		if m := s.botMessages[messageKey{chat, sent[i].MessageID}]; sent[i].ChatID == chat && m != nil {
 			return *m
 		}
 	}

@@ -5,7 +5,8 @@
 // or raw HTTP) runs unmodified against it, with no network access.
 //
 // Tests play the user with [Server.SendText], [Server.PressButton] and
-// [Server.SendUpdate], and read what the bot did with [Server.Sent],
+// [Server.SendUpdate] ([Server.SendTextAt] for a message that waited, as
+// behind a backlog: every message is dated, now by default), and read what the bot did with [Server.Sent],
 // [Server.WaitSent], [Server.Answered] and [Server.Calls]. [Server.Inject]
 // makes calls fail (429 with retry_after, 5xx) or slow, to test error paths.
 //
@@ -33,7 +34,8 @@
 //     400 Bad Request;
 //   - answerCallbackQuery: recorded in [Server.Answered];
 //   - setWebhook, deleteWebhook and getWebhookInfo, with delivery by
-//     [Server.Deliver];
+//     [Server.Deliver]; getWebhookInfo reports the pending_update_count and,
+//     after a failed delivery, last_error_date and last_error_message;
 //   - getFile, and downloads at /file/bot<token>/<file_path> whose content
 //     is the text "telegramtest file <file_path>".
 //
@@ -83,11 +85,13 @@ type Server struct {
 	updates       []pendingUpdate
 	pollGen       int // incremented by each getUpdates; an older poll sees a conflict
 	botMessages   map[messageKey]*apiMessage
-	sent          []Message
-	calls         []Call
-	answered      []string
+	botOrder      history[messageKey] // bounds botMessages as sent bounds Sent
+	sent          history[Message]
+	calls         history[Call]
+	answered      history[string]
 	faults        []*fault
 	webhook       webhookState
+	delivering    map[int]bool // update ids DeliverParallel is delivering
 }
 
 // User is a Telegram user or bot, as the Bot API encodes it.
@@ -119,6 +123,7 @@ type config struct {
 	username    string
 	longPollMax time.Duration
 	logf        func(format string, args ...any)
+	history     int
 }
 
 // WithToken makes the server accept token instead of a random one. The token
@@ -151,6 +156,24 @@ func WithLogf(logf func(format string, args ...any)) Option {
 	return func(c *config) { c.logf = logf }
 }
 
+// WithHistory makes the server keep only the last n of each of its
+// records: the calls [Server.Calls] returns, the messages of [Server.Sent],
+// the callbacks of [Server.Answered], and the bot's messages that an edit
+// may change (an edit of an older one fails with 400 Bad Request, as an edit
+// of a message the bot did not send does). [Server.WaitSent] still counts
+// every message ever sent. By default the server keeps everything, which
+// suits a test; a server that runs for hours, such as a demo's, should keep
+// a few thousand at most: it records every call. NewServer panics when n
+// is not positive.
+func WithHistory(n int) Option {
+	return func(c *config) {
+		c.history = n
+		if n < 1 {
+			c.history = -1 // 0 is the default, everything: NewServer panics on -1
+		}
+	}
+}
+
 const defaultBotID = 123456789
 
 // tokenRx is the shape of a Bot API token: the bot's user id, a colon and
@@ -163,6 +186,9 @@ func NewServer(opts ...Option) *Server {
 	c := config{username: "test_bot", longPollMax: time.Second}
 	for _, o := range opts {
 		o(&c)
+	}
+	if c.history < 0 {
+		panic("telegramtest: WithHistory: n must be at least 1")
 	}
 	if c.token == "" {
 		c.token = strconv.Itoa(defaultBotID) + ":" + randomSecret()
@@ -183,6 +209,11 @@ func NewServer(opts ...Option) *Server {
 		logf:        c.logf,
 		changed:     make(chan struct{}),
 		botMessages: make(map[messageKey]*apiMessage),
+		botOrder:    history[messageKey]{limit: c.history},
+		sent:        history[Message]{limit: c.history},
+		calls:       history[Call]{limit: c.history},
+		answered:    history[string]{limit: c.history},
+		delivering:  make(map[int]bool),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
@@ -227,8 +258,9 @@ func (s *Server) Bot() User {
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Call, len(s.calls))
-	for i, c := range s.calls {
+	kept := s.calls.kept()
+	out := make([]Call, len(kept))
+	for i, c := range kept {
 		params := make(map[string]string, len(c.Params))
 		for k, v := range c.Params {
 			params[k] = v
@@ -293,8 +325,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // call records one API call, applies any injected fault, and runs it.
 func (s *Server) call(ctx context.Context, method string, params map[string]string) response {
 	s.mu.Lock()
-	idx := len(s.calls)
-	s.calls = append(s.calls, Call{Method: method, Params: params})
+	pos := s.calls.add(Call{Method: method, Params: params}, nil)
 	f := s.takeFault(method)
 	s.mu.Unlock()
 
@@ -304,7 +335,9 @@ func (s *Server) call(ctx context.Context, method string, params map[string]stri
 	}
 
 	s.mu.Lock()
-	s.calls[idx].Status = resp.status
+	if c := s.calls.at(pos); c != nil {
+		c.Status = resp.status
+	}
 	s.mu.Unlock()
 	if resp.status == http.StatusOK {
 		s.log("%s -> %d", method, resp.status)

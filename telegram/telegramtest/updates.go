@@ -65,16 +65,24 @@ var commandRx = regexp.MustCompile(`^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?`)
 
 // SendText queues a text message from the user chatID in the private chat
 // with the bot (chatID is both the user and the chat id; use a positive
-// number) and returns its update_id. A text starting with a command, such
-// as "/start" or "/start@test_bot payload", carries a bot_command entity
-// that covers the command and its @botname suffix, as real clients send it.
+// number) and returns its update_id. Its date is now. A text starting with a
+// command, such as "/start" or "/start@test_bot payload", carries a
+// bot_command entity that covers the command and its @botname suffix, as
+// real clients send it.
 func (s *Server) SendText(chatID int64, text string) int {
+	return s.SendTextAt(chatID, text, time.Now())
+}
+
+// SendTextAt is [Server.SendText] with the message dated date, in whole
+// seconds as Telegram stamps them: a date in the past simulates an update
+// that waited that long for the bot, as behind a backlog.
+func (s *Server) SendTextAt(chatID int64, text string, date time.Time) int {
 	return s.enqueue(func() map[string]any {
 		msg := apiMessage{
 			MessageID: s.newMessageID(),
 			From:      userOf(chatID),
 			Chat:      chatOf(chatID),
-			Date:      time.Now().Unix(),
+			Date:      date.Unix(),
 			Text:      text,
 		}
 		if cmd := commandRx.FindString(text); cmd != "" {
@@ -105,17 +113,35 @@ func (s *Server) PressButton(chatID int64, data string) int {
 
 // SendUpdate queues any update, such as a photo message or a
 // chosen_inline_result, and returns the update_id the server assigned to
-// it (replacing any update_id in u). u is encoded as JSON; SendUpdate
-// panics if it cannot be.
+// it (replacing any update_id in u). A message of a message-like update
+// (message, edited_message, channel_post, edited_channel_post,
+// business_message, edited_business_message) given as a map[string]any
+// without a "date" is dated now, as Telegram dates every message; u itself
+// is not changed. u is encoded as JSON; SendUpdate panics if it cannot be.
 func (s *Server) SendUpdate(u map[string]any) int {
 	return s.enqueue(func() map[string]any {
 		c := make(map[string]any, len(u)+1)
 		for k, v := range u {
 			c[k] = v
 		}
+		for _, field := range messageFields {
+			if msg, ok := c[field].(map[string]any); ok {
+				if _, dated := msg["date"]; !dated {
+					dated := make(map[string]any, len(msg)+1)
+					for k, v := range msg {
+						dated[k] = v
+					}
+					dated["date"] = time.Now().Unix()
+					c[field] = dated
+				}
+			}
+		}
 		return c
 	})
 }
+
+// messageFields are the fields of an Update that hold a Message.
+var messageFields = [...]string{"message", "edited_message", "channel_post", "edited_channel_post", "business_message", "edited_business_message"}
 
 // Pending returns the number of queued updates the bot has not confirmed
 // (by a later getUpdates offset or a successful webhook delivery).

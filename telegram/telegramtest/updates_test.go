@@ -207,3 +207,53 @@ func TestUpdateShapes(t *testing.T) {
 		t.Errorf("raw update = %+v, want the photo message with update_id 5", u)
 	}
 }
+
+// TestDates: every message is dated, now by default, in the past with
+// SendTextAt; an update given whole keeps its own date, and the caller's
+// map is not changed.
+func TestDates(t *testing.T) {
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	before := time.Now().Unix()
+	backlog := time.Unix(before-90, 999_000_000)
+	srv.SendText(5, "now")
+	srv.SendTextAt(5, "late", backlog)
+	undated := map[string]any{"message_id": 7, "chat": map[string]any{"id": 5, "type": "private"}, "text": "x"}
+	srv.SendUpdate(map[string]any{"edited_message": undated})
+	srv.SendUpdate(map[string]any{"channel_post": map[string]any{"message_id": 8, "date": 1234, "chat": map[string]any{"id": -5, "type": "channel"}}})
+	after := time.Now().Unix()
+	if _, dated := undated["date"]; dated {
+		t.Error("SendUpdate dated the caller's map")
+	}
+
+	type dated struct {
+		Date int64 `json:"date"`
+	}
+	var updates []map[string]json.RawMessage
+	r := call(t, srv, "getUpdates", nil)
+	if err := json.Unmarshal(r.Result, &updates); err != nil || len(updates) != 4 {
+		t.Fatalf("getUpdates: %v, %s", err, r.Result)
+	}
+	date := func(i int, field string) int64 {
+		var m dated
+		if err := json.Unmarshal(updates[i][field], &m); err != nil {
+			t.Fatalf("update %d: %s: %v", i, field, err)
+		}
+		return m.Date
+	}
+	for i, field := range []string{"message", "message", "edited_message"} {
+		d := date(i, field)
+		if i == 1 {
+			if d != before-90 {
+				t.Errorf("SendTextAt date = %d, want %d (whole seconds)", d, before-90)
+			}
+			continue
+		}
+		if d < before || d > after {
+			t.Errorf("update %d: date %d, want now (%d to %d)", i, d, before, after)
+		}
+	}
+	if d := date(3, "channel_post"); d != 1234 {
+		t.Errorf("channel_post date = %d, want the 1234 given", d)
+	}
+}

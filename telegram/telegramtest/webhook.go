@@ -9,8 +9,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,22 +38,31 @@ func (s *Server) setWebhook(p map[string]string) response {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return badRequest("bad webhook: invalid URL")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p["drop_pending_updates"] == "true" {
-		s.updates = nil
-	}
-	s.webhook = webhookState{
+	hook := webhookState{
 		url:            raw,
 		secret:         p["secret_token"],
 		maxConnections: 40,
 		customCert:     p["certificate"] != "",
 	}
 	if n, err := strconv.Atoi(p["max_connections"]); err == nil && n > 0 {
-		s.webhook.maxConnections = n
+		hook.maxConnections = n
 	}
-	s.notify() // waiting long polls now fail with a conflict
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p["drop_pending_updates"] == "true" {
+		s.updates = nil
+	}
 	r := ok(true)
+	// The same webhook again, as every replica of a bot sets it when it
+	// starts, changes nothing: the real API says so, and keeps the last
+	// delivery error.
+	if same := s.webhook; same.url == hook.url && same.secret == hook.secret &&
+		same.maxConnections == hook.maxConnections && same.customCert == hook.customCert {
+		r.description = "Webhook is already set"
+		return r
+	}
+	s.webhook = hook
+	s.notify() // waiting long polls now fail with a conflict
 	r.description = "Webhook was set"
 	return r
 }
@@ -109,7 +120,9 @@ func (s *Server) WebhookURL() string {
 // (a JSON or form body with a "method" parameter, as tgbotapi's
 // WriteToHTTPResponse writes), the server runs it as the real API does.
 // Any other answer, or a transport error, stops delivery: the update stays
-// pending, getWebhookInfo reports the error, and Deliver returns it.
+// pending, getWebhookInfo reports the error, and Deliver returns it; the
+// next Deliver delivers that update again first, as Telegram redelivers an
+// update until a webhook accepts it.
 // Deliver returns an error if no webhook is set; it delivers at most the
 // updates pending when it was called.
 func (s *Server) Deliver(ctx context.Context) error {
@@ -132,24 +145,72 @@ func (s *Server) Deliver(ctx context.Context) error {
 		}
 		u := s.updates[0]
 		s.mu.Unlock()
-
-		err := s.post(ctx, hook, u)
-
-		s.mu.Lock()
-		if err != nil {
-			s.webhook.lastErrorDate = time.Now().Unix()
-			s.webhook.lastErrorMsg = err.Error()
-			s.mu.Unlock()
-			s.log("webhook delivery of update %d failed: %v", u.id, err)
-			return fmt.Errorf("telegramtest: delivering update %d: %w", u.id, err)
+		if err := s.deliverOne(ctx, hook, u); err != nil {
+			return err
 		}
-		if len(s.updates) > 0 && s.updates[0].id == u.id {
-			s.updates = s.updates[1:]
-		}
-		s.notify()
-		s.mu.Unlock()
-		s.log("webhook delivery of update %d -> ok", u.id)
 	}
+	return nil
+}
+
+// DeliverParallel is [Server.Deliver] as Telegram delivers to a busy bot:
+// the updates pending when it is called, up to the webhook's
+// max_connections (setWebhook's, 40 by default) at a time, in no
+// particular order, so that one slow update does not hold back the others.
+// An update whose delivery fails stays pending and getWebhookInfo reports
+// the error; DeliverParallel delivers every other one and returns the
+// errors joined. An update that a concurrent call is delivering is not
+// delivered twice.
+func (s *Server) DeliverParallel(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
+
+	s.mu.Lock()
+	hook := s.webhook
+	var batch []pendingUpdate
+	for _, u := range s.updates {
+		if !s.delivering[u.id] {
+			batch = append(batch, u)
+			s.delivering[u.id] = true
+		}
+	}
+	s.mu.Unlock()
+	if hook.url == "" {
+		return errors.New("telegramtest: DeliverParallel: no webhook is set")
+	}
+	slots := make(chan struct{}, hook.maxConnections)
+	errs := make([]error, len(batch))
+	var wg sync.WaitGroup
+	for i, u := range batch {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[i] = s.deliverOne(ctx, hook, u)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// deliverOne delivers u, confirms it when the webhook took it, and records
+// the error otherwise.
+func (s *Server) deliverOne(ctx context.Context, hook webhookState, u pendingUpdate) error {
+	err := s.post(ctx, hook, u)
+	s.mu.Lock()
+	delete(s.delivering, u.id)
+	if err != nil {
+		s.webhook.lastErrorDate = time.Now().Unix()
+		s.webhook.lastErrorMsg = err.Error()
+	} else {
+		s.updates = slices.DeleteFunc(s.updates, func(p pendingUpdate) bool { return p.id == u.id })
+		s.notify()
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.log("webhook delivery of update %d failed: %v", u.id, err)
+		return fmt.Errorf("telegramtest: delivering update %d: %w", u.id, err)
+	}
+	s.log("webhook delivery of update %d -> ok", u.id)
 	return nil
 }
 

@@ -288,3 +288,46 @@ func TestPollingFailingAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestPollLearnsUsername: Poll takes the bot's username from getMe, so a
+// command addressed to another bot in the same group is ignored.
+func TestPollLearnsUsername(t *testing.T) {
+	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(200 * time.Millisecond))
+	defer srv.Close()
+	bot, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), &http.Client{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := actiontest.NewMetrics(t)
+	r := newRouter(t, tgrouter.WithMetrics(m), discard,
+		tgrouter.Command("start", func(_ context.Context, u tgbotapi.Update) error {
+			_, err := bot.Send(tgbotapi.NewMessage(u.Message.Chat.ID, "start "+strconv.Itoa(u.UpdateID)))
+			return err
+		}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	polled := make(chan error, 1)
+	go func() { polled <- r.Poll(ctx, bot, tgbotapi.NewUpdate(0), 1) }()
+
+	srv.SendText(-100, "/start@other_bot")
+	ours := srv.SendText(-100, "/start@Test_Bot")
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer wcancel()
+	sent, err := srv.WaitSent(wctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One worker: the update for the other bot was routed before ours.
+	e := actiontest.Wait(t, m.Handler(), 1, 5*time.Second)
+	cancel()
+	if err := <-polled; err != nil {
+		t.Errorf("Poll: %v", err)
+	}
+	if len(sent) != 1 || sent[0].Text != "start "+strconv.Itoa(ours) {
+		t.Errorf("replies %+v, want one to update %d", sent, ours)
+	}
+	actiontest.Want(t, e, "start_handler", 1, 0)
+	if got := e.Sum(actiontest.Count, nil); got != 1 {
+		t.Errorf("%v runs recorded, want 1", got)
+	}
+}

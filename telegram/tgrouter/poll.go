@@ -33,6 +33,10 @@ import (
 //     more. An update the offset confirmed already, sent again, is logged
 //     and skipped: it is handled once.
 //
+// Unless [WithBotUsername] gave it, the router takes api's username
+// (api.Self, from getMe) as its own, to ignore commands addressed to other
+// bots.
+//
 // cfg gives the first offset, the limit, allowed_updates and the poll
 // timeout in seconds (at least 1: Poll does not short-poll). tgbotapi takes
 // no context: a getUpdates in flight when ctx ends is not cancelled; Poll
@@ -46,6 +50,9 @@ func (r *Router) Poll(ctx context.Context, api *tgbotapi.BotAPI, cfg tgbotapi.Up
 		return fmt.Errorf("tgrouter: Poll with %d workers: want 1 or more", workers)
 	}
 	cfg.Timeout = max(cfg.Timeout, 1)
+	if self := api.Self.UserName; self != "" {
+		r.username.CompareAndSwap(nil, &self)
+	}
 	updates := make(chan tgbotapi.Update)
 	stopped := make(chan error, 1)
 	pollCtx, cancel := context.WithCancel(ctx)

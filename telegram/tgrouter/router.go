@@ -14,6 +14,12 @@
 //	...
 //	err = r.Poll(ctx, bot, cfg, 8) // or r.Run(ctx, bot.GetUpdatesChan(cfg), 8)
 //
+// Every update the router is given, routed or not, counts in the
+// genapp_telegram_* families: genapp_telegram_updates_total and
+// genapp_telegram_update_lag_sec by update type, and
+// genapp_telegram_handlers_in_flight while its handler runs (see
+// [metrics.Metrics.StartTelegramUpdate]).
+//
 // [Router.Poll] polls getUpdates itself, so that a failing Bot API gets
 // backoff, retry_after and a clear stop on 401 and 409 instead of
 // GetUpdatesChan's retry every 3 s for ever.
@@ -24,7 +30,9 @@
 // # Which route takes an update
 //
 //   - A message whose first entity is a bot command goes to the [Command]
-//     route of that command, "@botname" removed (Message.Command). An
+//     route of that command, "@botname" removed (Message.Command). A
+//     command addressed to another bot ("/start@other_bot") is ignored when
+//     the router knows its bot's username (see [WithBotUsername]). An
 //     entity that does not fit the text (length 0, or longer than the
 //     text), which makes Message.Command panic, makes no command: the
 //     message is routed by its content. A command
@@ -64,6 +72,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -136,6 +145,10 @@ type Router struct {
 	metrics   func() *metrics.Metrics
 	log       *slog.Logger
 	grace     time.Duration
+	// username is the bot's own username, from WithBotUsername or, failing
+	// that, from the *tgbotapi.BotAPI given to Poll: commands addressed to
+	// another bot are not ours.
+	username atomic.Pointer[string]
 
 	panicSites sync.Map // uintptr: where handlers have panicked
 }
@@ -201,6 +214,26 @@ func WithShutdownTimeout(d time.Duration) Option {
 			return fmt.Errorf("tgrouter: shutdown timeout %v: want a positive duration", d)
 		}
 		r.grace = d
+		return nil
+	}
+}
+
+// WithBotUsername tells the router the bot's own username ("my_bot" or
+// "@my_bot": 5 to 32 characters of [A-Za-z0-9_]), so that in a group with
+// several bots a command addressed to another one ("/start@other_bot") is
+// ignored and recorded nowhere; "/start@my_bot" and "/start" are ours.
+// Telegram compares usernames without regard to case, and so does the
+// router. [Router.Poll] learns the username from the bot it polls for when
+// this option is not given; a router fed by [Router.Run] or
+// [Router.HandleUpdate] without it takes a command whoever it is addressed
+// to.
+func WithBotUsername(username string) Option {
+	return func(r *Router) error {
+		username = strings.TrimPrefix(username, "@")
+		if len(username) < 5 || !validWord(username, 32, false) {
+			return fmt.Errorf("tgrouter: bot username %q: want 5 to 32 characters of [A-Za-z0-9_]", username)
+		}
+		r.username.Store(&username)
 		return nil
 	}
 }
@@ -281,11 +314,74 @@ func validWord(s string, maxLen int, dash bool) bool {
 // unchanged, or a [*PanicError] when it panicked. An update no route takes
 // returns nil.
 func (r *Router) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
-	rt, ok := r.route(u)
-	if !ok {
-		return nil
+	_, _, err := r.handle(ctx, u, nil)
+	return err
+}
+
+// handle runs the handler of the route that takes u (ok is false when none
+// does), with the run in flight, when flight is not nil. Every update
+// counts in the genapp_telegram_* families, routed or not, and is in
+// flight until its handler returned.
+func (r *Router) handle(ctx context.Context, u tgbotapi.Update, flight *inFlight) (rt route, ok bool, err error) {
+	m := r.metrics()
+	tu := m.StartTelegramUpdate(updateInfo(u))
+	defer tu.End()
+	if rt, ok = r.route(u); !ok {
+		return rt, false, nil
 	}
-	return r.run(ctx, rt, u)
+	if flight != nil {
+		id := flight.add(u.UpdateID, rt.name)
+		defer flight.remove(id)
+	}
+	return rt, true, r.run(ctx, m, rt, u)
+}
+
+// updateInfo returns the Bot API type of u and the date Telegram stamped it
+// with: a message's date (its edit_date when edited), that of a chat member
+// or join request, and the zero time for updates that carry none (a callback
+// query's message is dated when the bot sent it, not when the user pressed
+// the button). tgbotapi v5.5.1 decodes no other update type: an update of a
+// newer one has every field nil, and is "other".
+func updateInfo(u tgbotapi.Update) (typ string, date time.Time) {
+	switch {
+	case u.Message != nil:
+		return "message", unixDate(u.Message.Date)
+	case u.EditedMessage != nil:
+		return "edited_message", unixDate(u.EditedMessage.EditDate)
+	case u.ChannelPost != nil:
+		return "channel_post", unixDate(u.ChannelPost.Date)
+	case u.EditedChannelPost != nil:
+		return "edited_channel_post", unixDate(u.EditedChannelPost.EditDate)
+	case u.CallbackQuery != nil:
+		return "callback_query", time.Time{}
+	case u.InlineQuery != nil:
+		return "inline_query", time.Time{}
+	case u.ChosenInlineResult != nil:
+		return "chosen_inline_result", time.Time{}
+	case u.ShippingQuery != nil:
+		return "shipping_query", time.Time{}
+	case u.PreCheckoutQuery != nil:
+		return "pre_checkout_query", time.Time{}
+	case u.Poll != nil:
+		return "poll", time.Time{}
+	case u.PollAnswer != nil:
+		return "poll_answer", time.Time{}
+	case u.MyChatMember != nil:
+		return "my_chat_member", unixDate(u.MyChatMember.Date)
+	case u.ChatMember != nil:
+		return "chat_member", unixDate(u.ChatMember.Date)
+	case u.ChatJoinRequest != nil:
+		return "chat_join_request", unixDate(u.ChatJoinRequest.Date)
+	}
+	return metrics.TelegramUpdateOther, time.Time{}
+}
+
+// unixDate is the time of a Bot API date, the zero time for none (0).
+func unixDate(secs int) time.Time {
+	if secs <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(secs), 0)
 }
 
 // run runs rt as one tracked action. The deferred End records a panic and
@@ -293,7 +389,7 @@ func (r *Router) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 // *PanicError and logs it as Run logs a handler's error, with the stack
 // the first time a handler panics at that place in the code: a handler
 // that panics on every update does not fill the log with one stack.
-func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err error) {
+func (r *Router) run(ctx context.Context, m *metrics.Metrics, rt route, u tgbotapi.Update) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			pe := &PanicError{Action: rt.name, UpdateID: u.UpdateID, Value: p}
@@ -305,7 +401,7 @@ func (r *Router) run(ctx context.Context, rt route, u tgbotapi.Update) (err erro
 			err = pe
 		}
 	}()
-	a := r.metrics().TrackContext(ctx, rt.name)
+	a := m.TrackContext(ctx, rt.name)
 	var named error
 	defer a.End(&named)
 	err = rt.h(ctx, u)
@@ -402,6 +498,10 @@ func (r *Router) route(u tgbotapi.Update) (route, bool) {
 
 func (r *Router) message(m *tgbotapi.Message) (route, bool) {
 	if cmd, ok := command(m); ok {
+		if !r.ours(cmd) {
+			return route{}, false
+		}
+		cmd, _, _ = strings.Cut(cmd, "@")
 		if rt, ok := r.commands[cmd]; ok {
 			return rt, true
 		}
@@ -439,11 +539,20 @@ func (r *Router) message(m *tgbotapi.Message) (route, bool) {
 	return r.kind(KindMessage)
 }
 
-// command returns what Message.Command does for a message that starts with
-// a bot_command entity, and false for any other message. Message.Command
-// (tgbotapi v5.5.1) slices the text by the entity's length unchecked, and
-// panics on an entity of length 0 or longer than the text: such a message
-// is no command here, and is routed by its content.
+// ours reports whether a command ("start" or "start@some_bot") is
+// addressed to this bot: it names no bot, or this one, or the router does
+// not know which bot it is.
+func (r *Router) ours(cmd string) bool {
+	_, to, addressed := strings.Cut(cmd, "@")
+	self := r.username.Load()
+	return !addressed || self == nil || strings.EqualFold(to, *self)
+}
+
+// command returns what Message.CommandWithAt does for a message that starts
+// with a bot_command entity ("start@some_bot"), and false for any other
+// message. CommandWithAt (tgbotapi v5.5.1) slices the text by the entity's
+// length unchecked, and panics on an entity of length 0 or longer than the
+// text: such a message is no command here, and is routed by its content.
 func command(m *tgbotapi.Message) (string, bool) {
 	if !m.IsCommand() {
 		return "", false
@@ -451,7 +560,7 @@ func command(m *tgbotapi.Message) (string, bool) {
 	if n := m.Entities[0].Length; n < 1 || n > len(m.Text) {
 		return "", false
 	}
-	return m.Command(), true
+	return m.CommandWithAt(), true
 }
 
 // kind returns the route of the first of ks that has one.

@@ -338,3 +338,49 @@ func TestNoMetricsRecordsNothing(t *testing.T) {
 		t.Errorf("HandleUpdate: %v, want %v", err, boom)
 	}
 }
+
+// TestCommandsForOtherBots: in a group with several bots, a command
+// addressed to another one is not ours, whatever the case of the names.
+func TestCommandsForOtherBots(t *testing.T) {
+	for _, tc := range []struct {
+		opts []tgrouter.Option
+		want string
+	}{
+		{[]tgrouter.Option{tgrouter.WithBotUsername("My_Bot")}, "start:1 start:2 start:3 unknown:5"},
+		{[]tgrouter.Option{tgrouter.WithBotUsername("@my_bot")}, "start:1 start:2 start:3 unknown:5"},
+		// Without the username every command is taken, as before.
+		{nil, "start:1 start:2 start:3 start:4 unknown:5 unknown:6"},
+	} {
+		m := actiontest.NewMetrics(t)
+		var rec recorder
+		r := newRouter(t, append(tc.opts, tgrouter.WithMetrics(m),
+			tgrouter.Command("start", rec.handler("start")),
+			tgrouter.On(tgrouter.KindText, rec.handler("text")),
+			tgrouter.On(tgrouter.KindUnknownCommand, rec.handler("unknown")))...)
+		for _, u := range []tgbotapi.Update{
+			command(1, "/start"), command(2, "/start@my_bot"), command(3, "/start@MY_BOT x"),
+			command(4, "/start@other_bot"), command(5, "/nope@my_bot"), command(6, "/nope@other_bot"),
+		} {
+			if err := r.HandleUpdate(context.Background(), u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := strings.Join(rec.seen, " "); got != tc.want {
+			t.Errorf("%d options: handlers ran %q, want %q", len(tc.opts), got, tc.want)
+		}
+		e := promtest.Scrape(t, m.Handler())
+		want := strings.Count(tc.want, "start:")
+		actiontest.Want(t, e, "start_handler", want, 0)
+		if got := e.Sum(actiontest.Count, nil); got != float64(len(rec.seen)) {
+			t.Errorf("%v runs recorded, want %d: a command for another bot is not ours", got, len(rec.seen))
+		}
+	}
+}
+
+func TestWithBotUsernameInvalid(t *testing.T) {
+	for _, name := range []string{"", "bot", "@", "my bot", "my-bot", strings.Repeat("b", 33)} {
+		if _, err := tgrouter.New(tgrouter.WithBotUsername(name)); err == nil || !strings.Contains(err.Error(), "5 to 32 characters") {
+			t.Errorf("WithBotUsername(%q): error %v, want one naming what is allowed", name, err)
+		}
+	}
+}

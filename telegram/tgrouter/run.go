@@ -77,13 +77,10 @@ func (r *Router) work(stop, hctx context.Context, updates <-chan tgbotapi.Update
 			}
 			u = v
 		}
-		rt, ok := r.route(u)
+		rt, ok, err := r.handle(hctx, u, flight)
 		if !ok {
 			continue
 		}
-		id := flight.add(u.UpdateID, rt.name)
-		err := r.run(hctx, rt, u)
-		flight.remove(id)
 		if _, panicked := err.(*PanicError); err != nil && !panicked { // panics are logged by run
 			r.log.ErrorContext(hctx, "telegram handler failed",
 				"action", rt.name, "update_id", u.UpdateID, "error", bottoken.Redact(err.Error()))

@@ -5,7 +5,13 @@ package pollingtest
 
 import (
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
 
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -37,4 +43,55 @@ func GetUpdatesCalls(srv *telegramtest.Server) int {
 		}
 	}
 	return n
+}
+
+// Serve starts a hostile Bot API on 127.0.0.1 that answers every request,
+// whatever its method, with the bodies of answers in turn: those before
+// the last with 200 OK, the last, for ever, with status. It returns the
+// server, closed when the test ends, and the count of requests it got.
+func Serve(t testing.TB, status int, answers ...string) (*httptest.Server, *atomic.Int64) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		n := int(calls.Add(1))
+		w.Header().Set("Content-Type", "application/json")
+		if n < len(answers) {
+			io.WriteString(w, answers[n-1])
+			return
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, answers[len(answers)-1])
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+// PollFor runs poll, a telebot Poller's Poll on its bot, until it returns
+// or window passes, then closes stop and returns the updates it sent and
+// whether it returned on its own. It fails t if Poll does not return
+// within 10 s of stop.
+func PollFor[U any](t testing.TB, poll func(dest chan U, stop chan struct{}), window time.Duration) (updates []U, returned bool) {
+	t.Helper()
+	dest, stop, done := make(chan U), make(chan struct{}), make(chan struct{})
+	go func() { defer close(done); poll(dest, stop) }()
+	timer := time.NewTimer(window)
+	defer timer.Stop()
+	for {
+		select {
+		case u := <-dest:
+			updates = append(updates, u)
+			continue
+		case <-done:
+			return updates, true
+		case <-timer.C:
+		}
+		break
+	}
+	close(stop)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Poll did not return within 10 s of stop")
+	}
+	return updates, false
 }
