@@ -39,8 +39,21 @@ func TestExpressionsReturnData(t *testing.T) {
 	t.Parallel()
 	exprs := dashboardExprs(t)
 	exprs = append(exprs, ruleExprs(t)...)
+	// With native histograms on, the demo's histograms have both forms; a
+	// Prometheus without the native-histograms feature reads the classic
+	// one, which every expression must still find.
+	for name, args := range map[string][]string{"classic": nil, "native-histograms": {"-native-histograms"}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkExpressions(t, exprs, args)
+		})
+	}
+}
 
-	target := startDemoBot(t)
+// checkExpressions runs the demo bot with args and checks that every
+// expression returns data from what Prometheus scraped of it.
+func checkExpressions(t *testing.T, exprs []expression, args []string) {
+	target := startDemoBot(t, args...)
 	gateway := toolstest.StartPushgateway(t)
 	pushTaskRun(t, gateway, target)
 	gatewayURL, err := url.Parse(gateway)
@@ -239,14 +252,14 @@ func waitForData(srv *promserver.Server, expr string, wait time.Duration) error 
 
 // startDemoBot runs cmd/demobot offline (fake Bot API, simulated users, a
 // periodic task, auth calls, flood control) with its metrics server on a
-// free loopback port, until the test ends.
-func startDemoBot(t *testing.T) scrapeTarget {
+// free loopback port and the flags args, until the test ends.
+func startDemoBot(t *testing.T, args ...string) scrapeTarget {
 	t.Helper()
 	// tgbotapi in webhook mode shows every family: its adapter (tgrouter)
 	// records the genapp_telegram_* update families, and the webhook
 	// monitor the webhook gauges.
-	p := startDemoProcess(t, "-framework", "tgbotapi", "-mode", "webhook", "-webhook-listen", "127.0.0.1:0",
-		"-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev")
+	p := startDemoProcess(t, append([]string{"-framework", "tgbotapi", "-mode", "webhook", "-webhook-listen", "127.0.0.1:0",
+		"-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev"}, args...)...)
 	u, err := url.Parse(waitLine(t, p, metricsLine))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,9 @@
 package httpclient
 
 import (
+	"context"
 	"io"
+	"math"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -58,7 +60,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if m == nil {
 		return t.base.RoundTrip(req)
 	}
-	x := &exchange{m: m, start: time.Now(), appType: t.appType, method: req.Method, resource: t.resource(req)}
+	x := &exchange{m: m, t: t, ctx: req.Context(), start: time.Now(), method: req.Method, resource: t.resource(req)}
 	sent := req
 	if req.Body != nil && req.Body != http.NoBody {
 		sent = new(http.Request)
@@ -80,7 +82,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.Request == sent {
 		resp.Request = req
 	}
-	x.status = resp.StatusCode
+	x.status = int32(min(max(resp.StatusCode, 0), math.MaxInt32)) // the recorder maps codes outside 100-999 to 0
 	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols {
 		// Nothing to read, or (101) a connection that is no longer HTTP and
 		// whose io.ReadWriteCloser body must reach the caller unwrapped.
@@ -103,12 +105,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // exchange is the state of one recorded exchange. One allocation holds
 // everything the hot path needs: the request body counter, the response body
-// wrapper's state and the once flag.
+// wrapper's state and the once flag. It fits the allocator's 192-byte size
+// class with the request's context: the transport stands for its app type
+// (one word, not a string's two), and status is an int32 that shares a word
+// with done.
 type exchange struct {
-	m                         *metrics.Metrics
-	start                     time.Time
-	appType, method, resource string
-	status                    int // 0 until a response arrived
+	m                *metrics.Metrics
+	ctx              context.Context // the request's: its span becomes the duration's exemplar
+	start            time.Time
+	t                *transport
+	method, resource string
 
 	reqBody requestBody
 	getBody func() (io.ReadCloser, error)
@@ -122,7 +128,8 @@ type exchange struct {
 	flood       *floodWait // nil unless the answer is a 429 of the Bot API
 	floodMethod string
 
-	done atomic.Bool
+	status int32 // 0 until a response arrived
+	done   atomic.Bool
 }
 
 // finish records the exchange the first time it is called: on an error from
@@ -132,11 +139,11 @@ func (x *exchange) finish() {
 	if !x.done.CompareAndSwap(false, true) {
 		return
 	}
-	x.m.RecordHTTP(metrics.Exchange{
-		AppType:      x.appType,
+	x.m.RecordHTTPContext(x.ctx, metrics.Exchange{
+		AppType:      x.t.appType,
 		Method:       x.method,
 		Resource:     x.resource,
-		Status:       x.status,
+		Status:       int(x.status),
 		Duration:     time.Since(x.start),
 		RequestSize:  x.in.Load(),
 		ResponseSize: x.out.Load(),

@@ -23,6 +23,7 @@ type actionSeries struct {
 	f        *families
 	name     string // the key in f.actions: the name as given, or OverflowValue
 	duration prometheus.Observer
+	traces   *exemplarSlots // nil unless WithExemplars
 	ok       lazyChild[prometheus.Counter]
 	failed   lazyChild[prometheus.Counter] // LLMCommon22 only: no error_name
 	size     lazyChild[prometheus.Counter]
@@ -49,6 +50,7 @@ func (f *families) newActionSeries(name string) *actionSeries {
 		duration: f.actionDuration.WithLabelValues(v),
 		size:     lazyWith(f.actionSize.WithLabelValues, v),
 	}
+	s.traces = f.exemplars.slotsFor(s.duration, actionDurationBuckets)
 	if f.compat == LLMCommon22 {
 		s.ok = lazyWith(f.actionCount.WithLabelValues, v, StatusOK)
 		s.failed = lazyWith(f.actionCount.WithLabelValues, v, StatusError)
@@ -120,7 +122,8 @@ func lazyWith[T any](with func(...string) T, labels ...string) lazyChild[T] {
 // lines. An Action is used by one goroutine and ended once.
 type Action struct {
 	series *actionSeries
-	start  time.Duration // on the monotonic clock
+	ctx    context.Context // of TrackContext: its span, if any, becomes the exemplar
+	start  time.Duration   // on the monotonic clock
 	size   int64
 	failed bool
 }
@@ -137,6 +140,23 @@ func (m *Metrics) Track(name string) Action {
 		return Action{}
 	}
 	return Action{series: m.actionSeries(name), start: now()}
+}
+
+// TrackContext is [Track] for an action that runs in ctx: with
+// [WithExemplars], when ctx carries an OpenTelemetry span, the action's
+// duration carries an exemplar with the span's trace_id and span_id. It
+// records exactly what Track records, and nothing more when ctx has no span.
+func TrackContext(ctx context.Context, name string) Action {
+	return Default().TrackContext(ctx, name)
+}
+
+// TrackContext starts tracking the action name, which runs in ctx, in m;
+// see the package-level [TrackContext].
+func (m *Metrics) TrackContext(ctx context.Context, name string) Action {
+	if m == nil {
+		return Action{}
+	}
+	return Action{series: m.actionSeries(name), ctx: ctx, start: now()}
 }
 
 // Size adds n to the action's genapp_action_size_total when it ends: the
@@ -191,7 +211,9 @@ func (a *Action) End(errp *error) {
 func (a *Action) record(errorName string) {
 	s := a.series
 	a.series = nil // a second End records nothing
-	s.duration.Observe((now() - a.start).Seconds())
+	d := (now() - a.start).Seconds()
+	s.duration.Observe(d)
+	s.traces.observe(a.ctx, d)
 	if a.size > 0 {
 		s.size.get().Add(float64(a.size))
 	}
@@ -204,7 +226,8 @@ func (a *Action) record(errorName string) {
 
 // Wrap returns fn tracked as the action name in the default instance, the
 // analogue of llm_common's action_tracking_decorator. The default is looked
-// up at each call, so functions may be wrapped before [Init] runs.
+// up at each call, so functions may be wrapped before [Init] runs. Each call
+// is tracked in the context it is given, as [TrackContext] tracks.
 func Wrap(name string, fn func(context.Context) error) func(context.Context) error {
 	return wrap(Default, name, fn)
 }
@@ -235,7 +258,7 @@ func wrap(instance func() *Metrics, name string, fn func(context.Context) error)
 
 func wrapValue[T any](instance func() *Metrics, name string, fn func(context.Context) (T, error)) func(context.Context) (T, error) {
 	return func(ctx context.Context) (v T, err error) {
-		a := instance().Track(name)
+		a := instance().TrackContext(ctx, name)
 		defer a.End(&err)
 		return fn(ctx)
 	}

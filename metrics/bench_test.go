@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/genapp-go/genapp/internal/httpbench"
+	"github.com/genapp-go/genapp/internal/spantest"
 )
 
 // BenchmarkTrack is one tracked action on a known name: Track, Size, End.
@@ -29,6 +30,30 @@ func BenchmarkTrack(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		track()
+	}
+}
+
+// BenchmarkTrackContext is BenchmarkTrack with native histograms and
+// exemplars on, tracked in a context without a span and in one with a span:
+// the peers are BenchmarkTrack (0 allocations without a span, 1 with one).
+func BenchmarkTrackContext(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+	}{{"nospan", context.Background()}, {"span", spantest.Context(context.Background(), spantest.TraceID, spantest.SpanID)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			m := newBench(b, WithNativeHistograms(DefaultNativeHistogramFactor), WithExemplars())
+			var err error
+			track := func() {
+				a := m.TrackContext(tc.ctx, "start_handler")
+				defer a.End(&err)
+				a.Size(3)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				track()
+			}
+		})
 	}
 }
 
@@ -105,7 +130,17 @@ func BenchmarkMiddleware(b *testing.B) {
 	m := newBench(b)
 	mux := http.NewServeMux()
 	mux.Handle("POST /users/{id}", benchHandler)
-	benchServe(b, m.Middleware(mux))
+	benchServe(b, m.Middleware(mux), context.Background())
+}
+
+// BenchmarkMiddlewareTraced is BenchmarkMiddleware with native histograms
+// and exemplars on, for a request whose context carries a span: one
+// allocation more than its peer, BenchmarkMiddleware.
+func BenchmarkMiddlewareTraced(b *testing.B) {
+	m := newBench(b, WithNativeHistograms(DefaultNativeHistogramFactor), WithExemplars())
+	mux := http.NewServeMux()
+	mux.Handle("POST /users/{id}", benchHandler)
+	benchServe(b, m.Middleware(mux), spantest.Context(context.Background(), spantest.TraceID, spantest.SpanID))
 }
 
 // BenchmarkBareMux is the same handler and mux with no instrumentation: what
@@ -114,7 +149,7 @@ func BenchmarkMiddleware(b *testing.B) {
 func BenchmarkBareMux(b *testing.B) {
 	mux := http.NewServeMux()
 	mux.Handle("POST /users/{id}", benchHandler)
-	benchServe(b, mux)
+	benchServe(b, mux, context.Background())
 }
 
 // BenchmarkPromhttpChain is the same handler behind promhttp's Counter,
@@ -133,15 +168,15 @@ func BenchmarkPromhttpChain(b *testing.B) {
 		promhttp.InstrumentHandlerDuration(duration,
 			promhttp.InstrumentHandlerRequestSize(reqSize,
 				promhttp.InstrumentHandlerResponseSize(respSize, mux))))
-	benchServe(b, h)
+	benchServe(b, h, context.Background())
 }
 
-func benchServe(b *testing.B, h http.Handler) {
-	httpbench.Serve(b, h, "POST", "http://bot.example/users/42", `{"name":"x"}`)
+func benchServe(b *testing.B, h http.Handler, ctx context.Context) {
+	httpbench.Serve(b, ctx, h, "POST", "http://bot.example/users/42", `{"name":"x"}`)
 }
 
-func newBench(b *testing.B) *Metrics {
-	m, err := New("demobot", "dev", WithRegistry(prometheus.NewRegistry()))
+func newBench(b *testing.B, opts ...Option) *Metrics {
+	m, err := New("demobot", "dev", append([]Option{WithRegistry(prometheus.NewRegistry())}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}

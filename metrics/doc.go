@@ -45,6 +45,13 @@
 // ([Metrics.RecordTelegramFloodWait]) and a webhook's backlog
 // ([Metrics.SetTelegramWebhookInfo]).
 //
+// Two options bring the page up to date without changing what existing
+// dashboards read: [WithNativeHistograms] makes every histogram a native
+// histogram too, its classic buckets unchanged, and [WithExemplars] links
+// each duration observed in the context of an OpenTelemetry span
+// ([TrackContext], [Middleware], [RecordHTTPContext] and the transports of
+// package httpclient) to that span's trace.
+//
 // Until Init is called (in unit tests, say) every one of these works and
 // records nothing: wrapped code behaves exactly as it would unwrapped.
 //

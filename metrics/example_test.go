@@ -8,9 +8,11 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
@@ -119,6 +121,35 @@ func ExampleServe() {
 	fmt.Println("stopped cleanly")
 	// Output:
 	// stopped cleanly
+}
+
+func ExampleTrackContext() {
+	m, err := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()), metrics.WithExemplars())
+	if err != nil {
+		log.Fatal(err)
+	}
+	// What a tracer (OpenTelemetry's SDK, otelhttp's middleware) puts in the
+	// context of the work it traces.
+	traceID, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	spanID, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	ctx := trace.ContextWithSpanContext(context.Background(),
+		trace.NewSpanContext(trace.SpanContextConfig{TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled}))
+
+	a := m.TrackContext(ctx, "ask_handler")
+	a.End(nil)
+
+	// Scraped as OpenMetrics, the bucket the duration fell in shows the span.
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/prometheus", nil)
+	req.Header.Set("Accept", "application/openmetrics-text")
+	m.Handler().ServeHTTP(rec, req)
+	for line := range strings.Lines(rec.Body.String()) {
+		if bucket, exemplar, ok := strings.Cut(line, " # "); ok {
+			fmt.Println(bucket[strings.LastIndex(bucket, "le="):], exemplar[:strings.Index(exemplar, "}")+1])
+		}
+	}
+	// Output:
+	// le="0.01"} 1 {trace_id="4bf92f3577b34da6a3ce929d0e0e4736",span_id="00f067aa0ba902b7"}
 }
 
 func ExampleMetrics_StartTelegramUpdate() {

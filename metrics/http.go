@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -44,13 +45,29 @@ func RecordHTTP(e Exchange) { Default().RecordHTTP(e) }
 
 // RecordHTTP records e: one count, its duration, and both body sizes.
 // Negative durations and sizes are recorded as 0.
-func (m *Metrics) RecordHTTP(e Exchange) {
+func (m *Metrics) RecordHTTP(e Exchange) { m.recordHTTP(nil, e) }
+
+// RecordHTTPContext records e, an exchange made in ctx, in the default
+// instance: with [WithExemplars], when ctx carries an OpenTelemetry span,
+// e's duration carries an exemplar with the span's trace_id and span_id.
+// Otherwise it records what [RecordHTTP] records. ctx may be nil.
+func RecordHTTPContext(ctx context.Context, e Exchange) { Default().RecordHTTPContext(ctx, e) }
+
+// RecordHTTPContext records e, an exchange made in ctx, in m; see the
+// package-level [RecordHTTPContext].
+func (m *Metrics) RecordHTTPContext(ctx context.Context, e Exchange) { m.recordHTTP(ctx, e) }
+
+// recordHTTP records e, with an exemplar when ctx (which may be nil)
+// carries a span.
+func (m *Metrics) recordHTTP(ctx context.Context, e Exchange) {
 	if m == nil {
 		return
 	}
 	s := m.httpSeries(exchangeKey{appType: e.AppType, method: normalMethod(e.Method), resource: e.Resource, status: normalStatus(e.Status)})
 	s.requests.Inc()
-	s.duration.Observe(max(e.Duration, 0).Seconds())
+	d := max(e.Duration, 0).Seconds()
+	s.duration.Observe(d)
+	s.traces.observe(ctx, d)
 	s.in.Observe(float64(max(e.RequestSize, 0)))
 	s.out.Observe(float64(max(e.ResponseSize, 0)))
 }
@@ -63,6 +80,7 @@ type exchangeKey struct {
 type httpSeries struct {
 	requests          prometheus.Counter
 	duration, in, out prometheus.Observer
+	traces            *exemplarSlots // of duration; nil unless WithExemplars
 }
 
 // overflowExchange is the exchange that those refused by the series limit
@@ -100,12 +118,14 @@ func (m *Metrics) newHTTPSeries(k exchangeKey) *httpSeries {
 	status := statusLabel(k.status)
 	resource := labelValue(k.resource)
 	appType := labelValue(k.appType)
-	return &httpSeries{
+	s := &httpSeries{
 		requests: m.f.httpRequests.WithLabelValues(k.method, status, resource, appType),
 		duration: m.f.httpDuration.WithLabelValues(k.method, status, resource, appType),
 		in:       m.f.httpSize.WithLabelValues(resource, status, k.method, "in", appType),
 		out:      m.f.httpSize.WithLabelValues(resource, status, k.method, "out", appType),
 	}
+	s.traces = m.f.exemplars.slotsFor(s.duration, httpDurationBuckets)
+	return s
 }
 
 // normalStatus returns code, or 0 when it is outside 100-999: then no valid

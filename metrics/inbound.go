@@ -100,7 +100,7 @@ func (ir InboundRequest) Finish(route string, status int, responseSize int64, pa
 	case status == 0:
 		status = http.StatusOK
 	}
-	ir.m.RecordHTTP(Exchange{
+	ir.m.RecordHTTPContext(ir.r.Context(), Exchange{
 		AppType:      AppTypeAPI,
 		Method:       ir.r.Method,
 		Resource:     routeResource(route, status),

@@ -50,7 +50,7 @@ type llmFamilies struct {
 	errors seriesCache[llmErrorKey, prometheus.Counter]
 }
 
-func newLLMFamilies(constLabels prometheus.Labels) llmFamilies {
+func newLLMFamilies(constLabels prometheus.Labels, h histograms) llmFamilies {
 	with := func(extra string) []string { return append(append([]string(nil), llmLabels...), extra) }
 	return llmFamilies{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -59,16 +59,16 @@ func newLLMFamilies(constLabels prometheus.Labels) llmFamilies {
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: llmTokensName, Help: llmTokensHelp, ConstLabels: constLabels,
 		}, with("token_type")),
-		allTokens: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		allTokens: h.newVec(prometheus.HistogramOpts{
 			Name: llmAllTokensName, Help: llmAllTokensHelp, ConstLabels: constLabels, Buckets: llmTokenBuckets,
 		}, llmLabels),
-		typeToks: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		typeToks: h.newVec(prometheus.HistogramOpts{
 			Name: llmTypeTokName, Help: llmTypeTokHelp, ConstLabels: constLabels, Buckets: llmTokenBuckets,
 		}, with("token_type")),
 		errCount: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: llmErrorsName, Help: llmErrorsHelp, ConstLabels: constLabels,
 		}, with("name")),
-		ttft: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		ttft: h.newVec(prometheus.HistogramOpts{
 			Name: llmTTFTName, Help: llmTTFTHelp, ConstLabels: constLabels, Buckets: llmTTFTBuckets,
 		}, llmLabels),
 	}

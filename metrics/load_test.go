@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/genapp-go/genapp/internal/spantest"
 )
 
 // TestLoad scrapes /prometheus from concurrent clients while 100 goroutines
@@ -25,7 +27,10 @@ func TestLoad(t *testing.T) {
 	scrapers := envInt(t, "GENAPP_LOAD_SCRAPERS", 4)
 	const trackers = 100
 
-	m := newTest(t)
+	// Native histograms and exemplars on, half the trackers in a span, half
+	// the scrapes in OpenMetrics: the exemplars are stored and shown under
+	// load too.
+	m := newModern(t, WithNativeHistograms(DefaultNativeHistogramFactor), WithExemplars())
 	goroutinesBefore := runtime.NumGoroutine()
 	heapBefore := heapInUse()
 
@@ -53,9 +58,15 @@ func TestLoad(t *testing.T) {
 		wg.Go(func() {
 			name := "load_" + strconv.Itoa(g%20) + "_handler"
 			resource := "load/" + strconv.Itoa(g%10)
+			ctx := context.Background()
+			if g%2 == 0 {
+				ctx = spanContext(spantest.TraceID, spantest.SpanID)
+			}
 			for i := 0; loadCtx.Err() == nil && i < 50_000_000; i++ {
-				_ = run(m, name, func(a *Action) error { a.Size(i % 7); return nil })
-				m.RecordHTTP(Exchange{AppType: AppTypeLLM, Method: "POST", Resource: resource, Status: 200 + i%3})
+				a := m.TrackContext(ctx, name)
+				a.Size(i % 7)
+				a.End(nil)
+				m.RecordHTTPContext(ctx, Exchange{AppType: AppTypeLLM, Method: "POST", Resource: resource, Status: 200 + i%3})
 				actions.Add(1)
 				// At most 10,000 actions a second each, a million in all:
 				// a busy bot, not a CPU hog that starves the scrapes.
@@ -66,10 +77,17 @@ func TestLoad(t *testing.T) {
 		})
 	}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: scrapers}}
-	for range scrapers {
+	for s := range scrapers {
 		wg.Go(func() {
+			req, err := http.NewRequest(http.MethodGet, url, nil)
+			if err != nil {
+				panic(err)
+			}
+			if s%2 == 1 {
+				req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+			}
 			for i := 0; loadCtx.Err() == nil && i < 1_000_000; i++ {
-				resp, err := client.Get(url)
+				resp, err := client.Do(req)
 				if err != nil {
 					scrapeErrors.Add(1)
 					continue

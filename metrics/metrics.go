@@ -57,6 +57,8 @@ type families struct {
 	process        processGauges
 	pools          *sqlPools
 	compat         Compatibility
+	histograms     histograms
+	exemplars      *exemplarIndex // nil: WithExemplars is off
 
 	actions  seriesCache[string, *actionSeries]
 	failures seriesCache[failureKey, prometheus.Counter] // genapp_action_count_total{status="error"} in 2.6
@@ -65,7 +67,8 @@ type families struct {
 }
 
 // Option configures [New] and [Init]: [WithRegistry], [WithMaxSeries],
-// [WithLogger] and [WithCompatibility]. The other functions of this package that take options have
+// [WithLogger], [WithCompatibility], [WithNativeHistograms] and
+// [WithExemplars]. The other functions of this package that take options have
 // option types of their own, so that an option given to the wrong function
 // does not compile: [MiddlewareOption] for [Middleware], [ServeOption] for
 // [Serve]. The outbound clients of package httpclient take an instance with
@@ -78,6 +81,8 @@ type config struct {
 	maxSeries  int
 	logger     *slog.Logger
 	compat     Compatibility
+	histograms histograms
+	exemplars  bool
 	errs       []error // what the options found wrong, returned by New
 }
 
@@ -153,7 +158,7 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
-	f := newFamilies(prometheus.Labels{"app": project, "env": env}, c.compat)
+	f := newFamilies(prometheus.Labels{"app": project, "env": env}, c)
 	f.initGuard(c.maxSeries, c.logger)
 	if err := c.registerer.Register(f); err != nil {
 		var are prometheus.AlreadyRegisteredError
@@ -163,6 +168,9 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 		}
 		if !ok {
 			return nil, fmt.Errorf("metrics: registering genapp families: %w", err)
+		}
+		if err := existing.sameShape(f); err != nil {
+			return nil, err
 		}
 		f = existing
 	}
@@ -205,28 +213,35 @@ var (
 // newFamilies creates the families with app and env as constant labels: the
 // exposition carries them like any label, and the hot path hashes two label
 // values fewer.
-func newFamilies(constLabels prometheus.Labels, compat Compatibility) *families {
+func newFamilies(constLabels prometheus.Labels, c config) *families {
 	countLabels := []string{"name", "status", "error_name"}
-	if compat == LLMCommon22 {
+	if c.compat == LLMCommon22 {
 		countLabels = countLabels[:2]
 	}
+	h := c.histograms
+	var exemplars *exemplarIndex
+	if c.exemplars {
+		exemplars = new(exemplarIndex)
+	}
 	return &families{
-		compat: compat,
+		compat:     c.compat,
+		histograms: h,
+		exemplars:  exemplars,
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "genapp_http_requests_total", Help: "Total number of HTTP requests", ConstLabels: constLabels,
 		}, []string{"method", "status", "resource", "app_type"}),
-		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		httpDuration: h.newVec(prometheus.HistogramOpts{
 			Name: "genapp_http_request_duration_sec", Help: "HTTP request latency in seconds", ConstLabels: constLabels,
 			Buckets: httpDurationBuckets,
 		}, []string{"method", "status", "resource", "app_type"}),
-		httpSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		httpSize: h.newVec(prometheus.HistogramOpts{
 			Name: "genapp_http_request_size_bytes", Help: "HTTP request or response size in bytes", ConstLabels: constLabels,
 			Buckets: httpSizeBuckets,
 		}, []string{"resource", "status", "method", "direction", "app_type"}),
 		actionCount: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "genapp_action_count_total", Help: "Total action requests", ConstLabels: constLabels,
 		}, countLabels),
-		actionDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		actionDuration: h.newVec(prometheus.HistogramOpts{
 			Name: "genapp_action_duration_sec", Help: "Action request latency", ConstLabels: constLabels,
 			Buckets: actionDurationBuckets,
 		}, []string{"name"}),
@@ -239,11 +254,31 @@ func newFamilies(constLabels prometheus.Labels, compat Compatibility) *families 
 				" because they were too long or their families reached their series limit",
 			ConstLabels: constLabels,
 		}, []string{"label"}),
-		llm:      newLLMFamilies(constLabels),
-		telegram: newTelegramFamilies(constLabels),
+		llm:      newLLMFamilies(constLabels, h),
+		telegram: newTelegramFamilies(constLabels, h),
 		process:  newProcessGauges(constLabels),
 		pools:    newSQLPools(constLabels),
 	}
+}
+
+// sameShape returns an error when g, the families an option set would make,
+// differ from f, those registered, in what the registration cannot see:
+// the Descs of histograms and exemplars are the same either way.
+func (f *families) sameShape(g *families) error {
+	switch {
+	case f.histograms != g.histograms:
+		return fmt.Errorf("metrics: the registry holds genapp families made with native histogram factor %v, not %v (0: WithNativeHistograms off): give every instance on one registry the same options", f.histograms.nativeFactor, g.histograms.nativeFactor)
+	case (f.exemplars == nil) != (g.exemplars == nil):
+		return fmt.Errorf("metrics: the registry holds genapp families made with WithExemplars %s: give every instance on one registry the same options", onOff(f.exemplars != nil))
+	}
+	return nil
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 func (f *families) collectors() []prometheus.Collector {
@@ -269,6 +304,10 @@ func (f *families) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (f *families) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range f.collectors() {
+		if f.exemplars != nil && (c == f.actionDuration || c == f.httpDuration) {
+			f.exemplars.collect(c, ch)
+			continue
+		}
 		c.Collect(ch)
 	}
 	if f.compat != LLMCommon22 {

@@ -73,6 +73,10 @@ func RouteFrom(route func(r *http.Request) string) MiddlewareOption {
 // read) and the response body bytes the handler wrote. A handler that panics
 // is recorded with status 500 and the panic goes on.
 //
+// With [WithExemplars], a request whose context carries an OpenTelemetry span
+// when it reaches Middleware gets an exemplar on its duration: put the
+// tracing middleware (otelhttp's, say) outside Middleware.
+//
 // Put Middleware directly outside the ServeMux, as in Middleware(mux), so
 // that the mux sets the pattern on the request the middleware sees. A
 // wrapper in between that hands on a copy of the request (http.StripPrefix,

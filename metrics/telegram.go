@@ -103,19 +103,19 @@ type webhookState struct {
 	lastError time.Time // zero: none reported
 }
 
-func newTelegramFamilies(constLabels prometheus.Labels) *telegramFamilies {
+func newTelegramFamilies(constLabels prometheus.Labels, h histograms) *telegramFamilies {
 	t := &telegramFamilies{
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: telegramUpdatesName, Help: telegramUpdatesHelp, ConstLabels: constLabels,
 		}, []string{"type"}),
-		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		lag: h.newVec(prometheus.HistogramOpts{
 			Name: telegramLagName, Help: telegramLagHelp, ConstLabels: constLabels,
 			Buckets: telegramLagBuckets,
 		}, []string{"type"}),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: telegramInFlightName, Help: telegramInFlightHelp, ConstLabels: constLabels,
 		}, nil),
-		floodWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		floodWait: h.newVec(prometheus.HistogramOpts{
 			Name: telegramFloodName, Help: telegramFloodHelp, ConstLabels: constLabels,
 			Buckets: telegramFloodBuckets,
 		}, []string{"method"}),

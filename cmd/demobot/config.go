@@ -46,6 +46,8 @@ type config struct {
 	listen    string        // metrics server address
 	duration  time.Duration // 0: until SIGINT or SIGTERM
 
+	nativeHistograms bool // every genapp_* histogram native too
+
 	webhookURL    string // public URL Telegram posts updates to; offline, derived from webhookListen
 	webhookListen string
 	webhookSecret string // secret_token given to setWebhook; "" draws a random one
@@ -73,6 +75,8 @@ var envVars = map[string]string{
 	"webhook-listen": "WEBHOOK_ADDR",
 	"webhook-secret": "WEBHOOK_SECRET",
 
+	"native-histograms": "NATIVE_HISTOGRAMS",
+
 	"web.config.file":            "WEB_CONFIG_FILE",
 	"web.config.allow-unsecured": "WEB_CONFIG_ALLOW_UNSECURED",
 }
@@ -94,6 +98,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.project, "project", "demobot", "app label of every genapp_* series")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:9464", "address of the metrics server (GET /prometheus, /health)")
 	fs.DurationVar(&c.duration, "duration", 0, "stop cleanly after this long, such as 30s; 0 runs until SIGINT or SIGTERM")
+	fs.BoolVar(&c.nativeHistograms, "native-histograms", false, "make every genapp_* histogram a native histogram too (factor 1.1), for a Prometheus that scrapes them; the classic buckets stay")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "webhook mode: public HTTPS URL Telegram posts updates to (required with -token); its path is served on -webhook-listen")
 	fs.StringVar(&c.webhookListen, "webhook-listen", "127.0.0.1:8443", "webhook mode: address the webhook server listens on")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "webhook mode: secret token every update request must carry (1-256 characters A-Z a-z 0-9 _ -), the same for every replica behind one URL; default a random one per process")
@@ -144,6 +149,17 @@ func (c config) loadWebConfig(log *slog.Logger) (*metrics.WebConfig, error) {
 		return nil, fmt.Errorf("-web.config.file: %w", err)
 	}
 	return wc, nil
+}
+
+// metricsOptions are the options of metrics.Init: exemplars always, so that
+// the page links durations to the spans the demo starts (see withSpan), and
+// native histograms with -native-histograms.
+func (c config) metricsOptions() []metrics.Option {
+	opts := []metrics.Option{metrics.WithExemplars()}
+	if c.nativeHistograms {
+		opts = append(opts, metrics.WithNativeHistograms(metrics.DefaultNativeHistogramFactor))
+	}
+	return opts
 }
 
 // validate checks what the flag package cannot. The env and project labels

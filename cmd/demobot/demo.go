@@ -95,8 +95,11 @@ func (d *demo) routes() []route {
 	}
 }
 
-// handle runs rt for c: the one entry point of both adapters.
+// handle runs rt for c: the one entry point of both adapters. The update is
+// handled in a span of its own, so that the outbound calls made in its
+// context (the LLM call of /ask) have it as exemplar.
 func (d *demo) handle(ctx context.Context, rt route, c chat) error {
+	ctx = withSpan(ctx)
 	if err := d.sessions.touch(ctx, c.ChatID()); err != nil {
 		return fmt.Errorf("session store: %w", err)
 	}

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.webConfig, err = cfg.loadWebConfig(log)
 	}
 	if err == nil {
-		_, err = metrics.Init(cfg.project, cfg.env)
+		_, err = metrics.Init(cfg.project, cfg.env, cfg.metricsOptions()...)
 		if err != nil {
 			err = fmt.Errorf("%w (flags -env and -project, or APP_ENV and APP_NAME)", err)
 		}

@@ -73,7 +73,7 @@ func (s *sessions) touch(ctx context.Context, chatID int64) error {
 // cleanup drops the sessions idle for sessionIdle, tracked as cleanup_task
 // with the number of sessions it looked at as the action's size.
 func (s *sessions) cleanup(ctx context.Context, now time.Time) (err error) {
-	a := metrics.Track(cleanupTask)
+	a := metrics.TrackContext(ctx, cleanupTask)
 	defer a.End(&err)
 	if s.cleanups.Add(1)%cleanupFailEvery == 0 {
 		return errCleanupBusy
@@ -98,10 +98,11 @@ func (d *demo) runTasks(ctx context.Context, authURL string, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if err := d.sessions.cleanup(ctx, now); err != nil && ctx.Err() == nil {
+			run := withSpan(ctx) // one trace per run of the jobs
+			if err := d.sessions.cleanup(run, now); err != nil && ctx.Err() == nil {
 				log.Warn(cleanupTask+" failed", "error", err)
 			}
-			if err := auth.refresh(ctx); err != nil && ctx.Err() == nil {
+			if err := auth.refresh(run); err != nil && ctx.Err() == nil {
 				log.Warn("token refresh failed", "error", err)
 			}
 		}

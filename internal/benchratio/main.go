@@ -20,7 +20,10 @@ import (
 var pairs = []struct{ ours, peer, target string }{
 	{"Track", "TrackBaseline", "<= 1.5x, 0 allocs"},
 	{"TrackFailed", "TrackBaseline", "<= 1.5x, 0 allocs"},
+	{"TrackContext/nospan", "Track", "native histograms and exemplars on: noise, 0 allocs"},
+	{"TrackContext/span", "Track", "exemplar stored: 1 alloc"},
 	{"Middleware", "PromhttpChain", "<= 0.5x, <= 2 allocs"},
+	{"MiddlewareTraced", "Middleware", "native histograms, exemplar: +1 alloc"},
 	{"Transport", "PromhttpRoundTripper", "<= 1x, fewer allocs"},
 	{"ServeMux/tracked", "ServeMux/untracked", "info: Middleware's cost, the bound of the routers below"},
 	{"Chi/tracked", "Chi/untracked", "ns added <= ServeMux's + RoutePattern"},

@@ -4,17 +4,18 @@
 package httpbench
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"testing"
 )
 
-// Serve measures h answering method url with body, one request reused:
+// Serve measures h answering method url with body in ctx, one request reused:
 // its body rewound and its Pattern cleared for each round. It fails the
 // benchmark on an answer other than 200.
-func Serve(b *testing.B, h http.Handler, method, url, body string) {
+func Serve(b *testing.B, ctx context.Context, h http.Handler, method, url, body string) {
 	w := NewWriter()
-	req, err := http.NewRequest(method, url, nil)
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

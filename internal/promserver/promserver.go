@@ -65,6 +65,9 @@ type Config struct {
 	// RemoteWrite are the URLs every scraped and recorded sample is
 	// remote-written to, in batches sent at least every Interval.
 	RemoteWrite []string
+	// Features are the --enable-feature values to start with, such as
+	// native-histograms or exemplar-storage.
+	Features []string
 }
 
 // Server is a running Prometheus.
@@ -92,12 +95,16 @@ func Start(t testing.TB, cfg Config) *Server {
 	run := 0
 	base := toolstest.StartServer(t, "prometheus", func(addr, routePrefix string) []string {
 		run++ // a retried start gets a fresh data directory
-		return []string{
+		args := []string{
 			"--config.file=" + configFile,
 			"--storage.tsdb.path=" + filepath.Join(dir, fmt.Sprintf("data%d", run)),
 			"--web.listen-address=" + addr,
 			"--web.route-prefix=" + routePrefix,
 		}
+		if len(cfg.Features) > 0 {
+			args = append(args, "--enable-feature="+strings.Join(cfg.Features, ","))
+		}
+		return args
 	}, "/-/ready")
 	return &Server{URL: base}
 }
@@ -134,6 +141,36 @@ func (s *Server) query(ctx context.Context, params url.Values) (model.Vector, er
 		return nil, fmt.Errorf("query %s: %w", expr, err)
 	}
 	return vec, nil
+}
+
+// Exemplar is one exemplar as GET /api/v1/query_exemplars reports it.
+type Exemplar struct {
+	Labels    map[string]string `json:"labels"`
+	Value     string            `json:"value"`
+	Timestamp float64           `json:"timestamp"`
+}
+
+// SeriesExemplars are the exemplars of one series.
+type SeriesExemplars struct {
+	SeriesLabels map[string]string `json:"seriesLabels"`
+	Exemplars    []Exemplar        `json:"exemplars"`
+}
+
+// Exemplars returns the exemplars of the series expr selects over the last
+// hour (GET /api/v1/query_exemplars): Prometheus keeps them only when started
+// with the exemplar-storage feature.
+func (s *Server) Exemplars(ctx context.Context, expr string) ([]SeriesExemplars, error) {
+	end := time.Now()
+	u := s.URL + "/api/v1/query_exemplars?" + url.Values{
+		"query": {expr},
+		"start": {strconv.FormatInt(end.Add(-time.Hour).Unix(), 10)},
+		"end":   {strconv.FormatInt(end.Unix()+1, 10)},
+	}.Encode()
+	var data []SeriesExemplars
+	if err := s.get(ctx, u, &data); err != nil {
+		return nil, fmt.Errorf("query_exemplars %s: %w", expr, err)
+	}
+	return data, nil
 }
 
 // Target is one scrape target as GET /api/v1/targets reports it.

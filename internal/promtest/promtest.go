@@ -38,6 +38,20 @@ func Scrape(t testing.TB, h http.Handler) *Exposition {
 	return Parse(t, rec.Body.String())
 }
 
+// ScrapeOpenMetrics serves GET /prometheus from h in process as a scraper
+// that asks for OpenMetrics (which carries exemplars) and returns the page.
+func ScrapeOpenMetrics(t testing.TB, h http.Handler) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/prometheus", nil)
+	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/openmetrics-text") {
+		t.Fatalf("scrape: status %d, Content-Type %q, want OpenMetrics: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+	}
+	return rec.Body.String()
+}
+
 // ScrapeURL fetches url over HTTP and parses the answer.
 func ScrapeURL(t testing.TB, url string) *Exposition {
 	t.Helper()

@@ -7,6 +7,7 @@
 package routertest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -311,10 +312,10 @@ func Bench(b *testing.B, r Router) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		httpbench.Serve(b, r.New(m), "POST", "http://bot.example/users/42/echo", benchBody)
+		httpbench.Serve(b, context.Background(), r.New(m), "POST", "http://bot.example/users/42/echo", benchBody)
 	})
 	b.Run("untracked", func(b *testing.B) {
-		httpbench.Serve(b, r.New(nil), "POST", "http://bot.example/users/42/echo", benchBody)
+		httpbench.Serve(b, context.Background(), r.New(nil), "POST", "http://bot.example/users/42/echo", benchBody)
 	})
 }
 

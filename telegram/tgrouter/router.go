@@ -401,7 +401,7 @@ func (r *Router) run(ctx context.Context, m *metrics.Metrics, rt route, u tgbota
 			err = pe
 		}
 	}()
-	a := m.Track(rt.name)
+	a := m.TrackContext(ctx, rt.name)
 	var named error
 	defer a.End(&named)
 	err = rt.h(ctx, u)
