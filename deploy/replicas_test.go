@@ -70,7 +70,7 @@ func TestReplicas(t *testing.T) {
 	var targets []string
 	for range replicaCount {
 		p := startDemoProcess(t, "-token", api.Token, "-api-url", api.URL, "-mode", "webhook",
-			"-webhook-url", hookURL, "-webhook-secret", secret, "-webhook-listen", "127.0.0.1:0",
+			"-webhook-url", hookURL, "-webhook-secret", secret, "-webhook-listen", "127.0.0.1:0", "-webhook-info-interval", "1s",
 			"-listen", "127.0.0.1:0", "-project", "demobot", "-env", "dev")
 		hook := waitLine(t, p, webhookLine)
 		metricsURL, err := url.Parse(waitLine(t, p, metricsLine))

@@ -51,6 +51,9 @@ type config struct {
 	webhookURL    string // public URL Telegram posts updates to; offline, derived from webhookListen
 	webhookListen string
 	webhookSecret string // secret_token given to setWebhook; "" draws a random one
+	// webhookInfoInterval is how often the webhook monitor polls
+	// getWebhookInfo; 0: webhook.DefaultInterval, webhook.MinInterval offline.
+	webhookInfoInterval time.Duration
 
 	webConfigFile           string // Prometheus web configuration of the metrics server; "" serves plain HTTP
 	webConfigAllowUnsecured bool
@@ -74,6 +77,8 @@ var envVars = map[string]string{
 	"webhook-url":    "WEBHOOK_URL",
 	"webhook-listen": "WEBHOOK_ADDR",
 	"webhook-secret": "WEBHOOK_SECRET",
+
+	"webhook-info-interval": "WEBHOOK_INFO_INTERVAL",
 
 	"native-histograms": "NATIVE_HISTOGRAMS",
 
@@ -102,6 +107,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "webhook mode: public HTTPS URL Telegram posts updates to (required with -token); its path is served on -webhook-listen")
 	fs.StringVar(&c.webhookListen, "webhook-listen", "127.0.0.1:8443", "webhook mode: address the webhook server listens on")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "webhook mode: secret token every update request must carry (1-256 characters A-Z a-z 0-9 _ -), the same for every replica behind one URL; default a random one per process")
+	fs.DurationVar(&c.webhookInfoInterval, "webhook-info-interval", 0, fmt.Sprintf("webhook mode: how often getWebhookInfo is polled for the webhook gauges, at least %v; 0 means %v (%v offline)", webhook.MinInterval, webhook.DefaultInterval, webhook.MinInterval))
 	fs.StringVar(&c.webConfigFile, "web.config.file", "", "Prometheus web configuration file (TLS, client certificates, basic auth) securing the metrics server, as exporters take it")
 	fs.BoolVar(&c.webConfigAllowUnsecured, "web.config.allow-unsecured", false, "accept a -web.config.file that configures neither TLS nor basic auth, leaving the metrics server open to anyone")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envVars[f.Name] + ")" })
@@ -188,6 +194,9 @@ func (c config) validate() error {
 		if err := webhook.CheckSecret(c.webhookSecret); err != nil { // which does not quote it
 			return fmt.Errorf("-webhook-secret (or %s): %w", envVars["webhook-secret"], err)
 		}
+	}
+	if c.webhookInfoInterval != 0 && c.webhookInfoInterval < webhook.MinInterval {
+		return fmt.Errorf("-webhook-info-interval (or %s) %v: want 0 (the default) or at least %v", envVars["webhook-info-interval"], c.webhookInfoInterval, webhook.MinInterval)
 	}
 	if c.mode == modeWebhook && !c.offline() && c.webhookURL == "" {
 		return errors.New("-mode webhook with a token needs -webhook-url: the public HTTPS URL Telegram posts updates to")

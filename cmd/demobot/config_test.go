@@ -50,6 +50,7 @@ func TestBadCommandLine(t *testing.T) {
 		{"duration variable", nil, map[string]string{"DEMO_DURATION": "soon"}, []string{"environment variable DEMO_DURATION", `"soon"`}},
 		{"api url", []string{"-api-url", "api.telegram.org"}, nil, []string{`-api-url "api.telegram.org" is not an absolute http or https URL`}},
 		{"webhook without public URL", []string{"-mode", "webhook"}, nil, []string{"-mode webhook with a token needs -webhook-url"}},
+		{"webhook info interval", []string{"-webhook-info-interval", "100ms"}, nil, []string{"-webhook-info-interval (or WEBHOOK_INFO_INTERVAL) 100ms", "at least 1s"}},
 		{"argument", []string{"start"}, nil, []string{`unexpected argument "start"`}},
 		{"unknown flag", []string{"-verbose"}, nil, []string{"flag provided but not defined: -verbose"}},
 		{"missing web config", []string{"-web.config.file", "/nonexistent/web.yml"}, nil, []string{"-web.config.file", "/nonexistent/web.yml", "no such file"}},

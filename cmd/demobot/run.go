@@ -199,9 +199,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	}
 	fmt.Fprintf(stdout, "demobot: %s bot, %s mode, %s (app=%q env=%q)\n", cfg.framework, cfg.mode, where, cfg.project, cfg.env)
 	if cfg.mode == modeWebhook {
-		interval := webhook.DefaultInterval
-		if fake != nil {
+		interval := cfg.webhookInfoInterval
+		switch {
+		case interval != 0:
+		case fake != nil:
 			interval = webhook.MinInterval
+		default:
+			interval = webhook.DefaultInterval
 		}
 		mon := &webhook.Monitor{Client: client, APIURL: apiURL, Interval: interval, Logger: log}
 		wg.Go(func() {
