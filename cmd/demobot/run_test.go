@@ -188,7 +188,9 @@ func TestOffline(t *testing.T) {
 					other = pollingSeries
 				}
 				want = append(want, updateSeries...)
-				e := waitSeries(t, r.metricsURL, project, want, 8*time.Second)
+				// The first 429 comes 4 s in, and is seen on the next edit a
+				// simulated user makes: slow on a loaded 2-core machine.
+				e := waitSeries(t, r.metricsURL, project, want, 15*time.Second)
 				// The simulated backlog: a message late by 15 s or more every 3 s.
 				for deadline := time.Now().Add(8 * time.Second); lagTail(e, project) == 0; time.Sleep(100 * time.Millisecond) {
 					if time.Now().After(deadline) {
