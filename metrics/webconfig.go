@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"errors"
@@ -108,6 +109,12 @@ type webSettings struct {
 	bcryptMu sync.Mutex
 	passedMu sync.Mutex
 	passed   map[[sha256.Size]byte]bool
+
+	// unknownUserHash, a hash of a random password at the highest cost of
+	// the users' hashes, is compared with the password of an unknown user,
+	// so that an unknown user takes as long as a wrong password: how long a
+	// refusal took does not tell which users exist.
+	unknownUserHash []byte
 }
 
 // maxPassed bounds the credentials remembered per version of the file.
@@ -147,6 +154,19 @@ func (c *WebConfig) check(raw []byte) (*webSettings, error) {
 	}
 	if rl := s.config.RateLimiterConfig; rl.Interval != 0 {
 		s.limiter = rate.NewLimiter(rate.Every(rl.Interval), rl.Burst)
+	}
+	if len(s.config.Users) > 0 {
+		cost := bcrypt.MinCost
+		for _, hash := range s.config.Users {
+			if c, err := bcrypt.Cost([]byte(hash)); err == nil {
+				cost = max(cost, c)
+			}
+		}
+		hash, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
+		if err != nil {
+			return nil, err
+		}
+		s.unknownUserHash = hash
 	}
 	return s, nil
 }
@@ -250,11 +270,6 @@ func (c *WebConfig) handler(next http.Handler) http.Handler {
 	})
 }
 
-// unknownUserHash (of "fakepassword", cost 10, the toolkit's) is compared
-// with the password of an unknown user, so that an unknown user takes as
-// long as a wrong password.
-const unknownUserHash = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi"
-
 // authorized reports whether r carries the password of a user of s.
 func (s *webSettings) authorized(r *http.Request) bool {
 	user, password, ok := r.BasicAuth()
@@ -269,11 +284,12 @@ func (s *webSettings) authorized(r *http.Request) bool {
 		return true
 	}
 	hash, known := s.config.Users[user]
+	compared := []byte(hash)
 	if !known {
-		hash = unknownUserHash
+		compared = s.unknownUserHash
 	}
 	s.bcryptMu.Lock()
-	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+	err := bcrypt.CompareHashAndPassword(compared, []byte(password))
 	s.bcryptMu.Unlock()
 	if err != nil || !known {
 		return false
