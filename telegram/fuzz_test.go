@@ -23,3 +23,21 @@ func FuzzActionName(f *testing.F) {
 		}
 	})
 }
+
+func FuzzCallbackUnique(f *testing.F) {
+	for _, s := range []string{"menu", "menu:42", "menu|42", "\fmenu|42", "", ":", "|x", "\f", "a:b|c", "\f\fx"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		got := CallbackUnique(data)
+		if !strings.HasPrefix(strings.TrimPrefix(data, "\f"), got) {
+			t.Fatalf("CallbackUnique(%q) = %q is not a prefix of the data", data, got)
+		}
+		if strings.ContainsAny(got, ":|") {
+			t.Fatalf("CallbackUnique(%q) = %q keeps a separator", data, got)
+		}
+		if !strings.HasPrefix(got, "\f") && CallbackUnique(got) != got {
+			t.Fatalf("CallbackUnique(%q) = %q is not stable", data, got)
+		}
+	})
+}

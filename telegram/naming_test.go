@@ -56,3 +56,38 @@ func TestCheckName(t *testing.T) {
 		}
 	}
 }
+
+func TestCallbackUnique(t *testing.T) {
+	for data, want := range map[string]string{
+		"menu": "menu", "menu:42": "menu", "menu|42": "menu", "\fmenu|42": "menu", "menux": "menux",
+		"menu:a|b": "menu", "": "", ":42": "", "\f": "",
+	} {
+		if got := CallbackUnique(data); got != want {
+			t.Errorf("CallbackUnique(%q) = %q, want %q", data, got, want)
+		}
+	}
+}
+
+func TestChecks(t *testing.T) {
+	for _, tc := range []struct {
+		check func(string) error
+		ok    []string
+		bad   []string
+		want  string
+	}{
+		{CheckCommand, []string{"start", "A_1", strings.Repeat("c", 32)}, []string{"", "/start", "st-art", "мир", strings.Repeat("c", 33)}, "want 1 to 32 characters of [A-Za-z0-9_]"},
+		{CheckCallbackUnique, []string{"menu", "main-menu", strings.Repeat("u", 64)}, []string{"", "menu:1", "a b", strings.Repeat("u", 65)}, "want 1 to 64 characters of [A-Za-z0-9_-]"},
+		{CheckUsername, []string{"my_bot", "Bot12", strings.Repeat("b", 32)}, []string{"", "bot", "@my_bot", "my-bot", strings.Repeat("b", 33)}, "want 5 to 32 characters of [A-Za-z0-9_]"},
+	} {
+		for _, s := range tc.ok {
+			if err := tc.check(s); err != nil {
+				t.Errorf("%q: %v", s, err)
+			}
+		}
+		for _, s := range tc.bad {
+			if err := tc.check(s); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%q: error %v, want one saying %q", s, err, tc.want)
+			}
+		}
+	}
+}

@@ -11,11 +11,9 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers"
-	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/callbackquery"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/message"
 
 	"github.com/genapp-go/genapp/httpclient"
-	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/gotgbottrack"
 )
 
@@ -62,8 +60,7 @@ func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 		case commandRoute:
 			tr.AddHandler(handlers.NewCommand(rt.key, h))
 		case buttonRoute:
-			callback := handlers.NewCallback(callbackquery.Prefix(tgbotapiData("")), h)
-			if err := tr.AddHandlerAs(telegram.ActionName("\f"+rt.key), 0, callback); err != nil {
+			if err := tr.AddCallback(rt.key, 0, h); err != nil {
 				return nil, err
 			}
 		case textRoute: // after the commands: takes the commands no route takes

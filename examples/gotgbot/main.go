@@ -19,7 +19,6 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers"
-	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/callbackquery"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/message"
 
 	"github.com/genapp-go/genapp/httpclient"
@@ -65,14 +64,14 @@ func main() {
 		})
 		return err
 	}))
-	hello := handlers.NewCallback(callbackquery.Prefix("hello:"), func(b *gotgbot.Bot, ctx *ext.Context) error {
+	err = tr.AddCallback("hello", 0, func(b *gotgbot.Bot, ctx *ext.Context) error { // hello_callback_handler
 		if _, err := ctx.CallbackQuery.Answer(b, nil); err != nil {
 			return err
 		}
 		_, err := b.SendMessage(ctx.EffectiveChat.Id, "Hello, "+ctx.EffectiveUser.FirstName+"!", nil)
 		return err
 	})
-	if err := tr.AddHandlerAs("hello_callback_handler", 0, hello); err != nil {
+	if err != nil {
 		log.Fatal(err)
 	}
 	tr.AddHandler(handlers.NewMessage(message.Text, func(b *gotgbot.Bot, ctx *ext.Context) error { // text_handler, unknown_command_handler

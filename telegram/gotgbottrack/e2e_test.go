@@ -13,7 +13,6 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers"
-	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/callbackquery"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/message"
 
 	"github.com/genapp-go/genapp/internal/promtest"
@@ -49,13 +48,13 @@ func TestEndToEnd(t *testing.T) {
 		}})
 		return err
 	}))
-	if err := tr.AddHandlerAs("menu_callback_handler", 0, handlers.NewCallback(callbackquery.Prefix("menu:"), func(b *gotgbot.Bot, ctx *ext.Context) error {
+	if err := tr.AddCallback("menu", 0, func(b *gotgbot.Bot, ctx *ext.Context) error {
 		if _, err := ctx.CallbackQuery.Answer(b, nil); err != nil {
 			return err
 		}
 		_, err := b.SendMessage(ctx.EffectiveChat.Id, "menu "+strings.TrimPrefix(ctx.CallbackQuery.Data, "menu:"), nil)
 		return err
-	})); err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
 	tr.AddHandler(handlers.NewCallback(nil, func(b *gotgbot.Bot, ctx *ext.Context) error {
@@ -95,7 +94,7 @@ func TestEndToEnd(t *testing.T) {
 	srv.SendText(100, "/start")
 	srv.PressButton(100, "menu:42")
 	srv.SendText(100, "hello")
-	unrouted := srv.PressButton(100, "ghost:7")
+	unrouted := srv.PressButton(100, "menux:7") // not the menu button: its unique is "menux"
 	srv.SendText(100, "/fail")
 	srv.SendText(100, "/boom")
 	srv.SendText(100, "/nope arg")

@@ -122,7 +122,7 @@ func TestEndToEnd(t *testing.T) {
 	srv.SendText(100, "/start")
 	srv.PressButton(100, "menu:42")
 	srv.SendText(100, "hello")
-	unrouted := srv.PressButton(100, "ghost:7")
+	unrouted := srv.PressButton(100, "menux:7") // not the menu button: its unique is "menux"
 	srv.SendText(100, "/fail")
 	srv.SendText(100, "/boom")
 	srv.SendText(100, "/nope arg")

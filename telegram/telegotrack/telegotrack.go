@@ -11,7 +11,7 @@
 //
 //	tr := telegotrack.New(bh)
 //	tr.Command("start", onStart)                   // th.CommandEqual("start"): start_handler
-//	tr.Callback("menu", onMenu)                    // th.CallbackDataPrefix("menu"): menu_callback_handler
+//	tr.Callback("menu", onMenu)                    // menu, menu:42, menu|42: menu_callback_handler
 //	tr.On(telegotrack.KindUnknownCommand, onOther) // th.AnyCommand(): unknown_command_handler
 //	tr.On(telegotrack.KindText, onText)            // th.AnyMessageWithText(): text_handler
 //	tr.HandleAs("faq_handler", onFAQ, th.TextContains("?"))
@@ -63,6 +63,7 @@
 package telegotrack
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -113,22 +114,26 @@ func New(r Router, opts ...Option) *Tracker {
 // tracked as "<command>_handler". The command must be 1 to 32 characters of
 // [A-Za-z0-9_], as the Bot API allows.
 func (t *Tracker) Command(command string, h th.Handler, predicates ...th.Predicate) error {
-	if !validWord(command, 32, false) {
-		return fmt.Errorf("telegotrack: command %q: want 1 to 32 characters of [A-Za-z0-9_], without the \"/\"", command)
+	if err := telegram.CheckCommand(command); err != nil {
+		return err
 	}
 	return t.handle(telegram.ActionName("/"+command), false, h, th.CommandEqual(command), predicates)
 }
 
-// Callback registers h for the callback queries whose data begins with
-// unique (th.CallbackDataPrefix) and the extra predicates, tracked as
-// "<unique>_callback_handler". The payload after unique never reaches a
-// label. unique must be 1 to 64 bytes (the Bot API's limit of callback
-// data) of [A-Za-z0-9_-].
+// Callback registers h for the callback queries of the button unique (their
+// data is unique, or unique followed by ":" or "|" and a payload: see
+// [telegram.CallbackUnique]) and the extra predicates, tracked as
+// "<unique>_callback_handler". The payload never reaches a label. unique
+// must be 1 to 64 bytes (the Bot API's limit of callback data) of
+// [A-Za-z0-9_-].
 func (t *Tracker) Callback(unique string, h th.Handler, predicates ...th.Predicate) error {
-	if !validWord(unique, 64, true) {
-		return fmt.Errorf("telegotrack: callback unique %q: want 1 to 64 characters of [A-Za-z0-9_-]", unique)
+	if err := telegram.CheckCallbackUnique(unique); err != nil {
+		return err
 	}
-	return t.handle(telegram.ActionName("\f"+unique), false, h, th.CallbackDataPrefix(unique), predicates)
+	button := func(_ context.Context, u telego.Update) bool {
+		return u.CallbackQuery != nil && telegram.CallbackUnique(u.CallbackQuery.Data) == unique
+	}
+	return t.handle(telegram.ActionName("\f"+unique), false, h, button, predicates)
 }
 
 // On registers h for the updates of kind and the extra predicates, tracked
@@ -203,18 +208,4 @@ func nameFloodWait(err error) error {
 		return metrics.NamedError(metrics.ErrorNameFloodWait, err)
 	}
 	return err
-}
-
-// validWord reports whether s is 1 to maxLen characters of [A-Za-z0-9_],
-// and '-' when dash is set.
-func validWord(s string, maxLen int, dash bool) bool {
-	if s == "" || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || dash && c == '-') {
-			return false
-		}
-	}
-	return true
 }

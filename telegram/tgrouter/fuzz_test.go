@@ -5,29 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"strings"
 	"testing"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
-
-func FuzzCallbackUnique(f *testing.F) {
-	for _, s := range []string{"menu", "menu:42", "menu|42", "\fmenu|42", "", ":", "|x", "\f", "a:b|c", "\f\fx"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, data string) {
-		got := callbackUnique(data)
-		if !strings.HasPrefix(strings.TrimPrefix(data, "\f"), got) {
-			t.Fatalf("callbackUnique(%q) = %q is not a prefix of the data", data, got)
-		}
-		if strings.ContainsAny(got, ":|") {
-			t.Fatalf("callbackUnique(%q) = %q keeps a separator", data, got)
-		}
-		if !strings.HasPrefix(got, "\f") && callbackUnique(got) != got {
-			t.Fatalf("callbackUnique(%q) = %q is not stable", data, got)
-		}
-	})
-}
 
 // FuzzRoute feeds random updates, as the Bot API's JSON, to a router with a
 // route of every kind: routing never panics, and a handler runs for every

@@ -230,8 +230,8 @@ func WithShutdownTimeout(d time.Duration) Option {
 func WithBotUsername(username string) Option {
 	return func(r *Router) error {
 		username = strings.TrimPrefix(username, "@")
-		if len(username) < 5 || !validWord(username, 32, false) {
-			return fmt.Errorf("tgrouter: bot username %q: want 5 to 32 characters of [A-Za-z0-9_]", username)
+		if err := telegram.CheckUsername(username); err != nil {
+			return err
 		}
 		r.username.Store(&username)
 		return nil
@@ -245,8 +245,8 @@ func WithBotUsername(username string) Option {
 func Command(command string, h Handler, opts ...RouteOption) Option {
 	return func(r *Router) error {
 		command = strings.TrimPrefix(command, "/")
-		if !validWord(command, 32, false) {
-			return fmt.Errorf("tgrouter: command %q: want 1 to 32 characters of [A-Za-z0-9_]", command)
+		if err := telegram.CheckCommand(command); err != nil {
+			return err
 		}
 		return add(r.commands, command, "command "+command, "/"+command, h, opts)
 	}
@@ -258,8 +258,8 @@ func Command(command string, h Handler, opts ...RouteOption) Option {
 // <unique>_callback_handler; the payload never is part of the name.
 func Callback(unique string, h Handler, opts ...RouteOption) Option {
 	return func(r *Router) error {
-		if !validWord(unique, 64, true) {
-			return fmt.Errorf("tgrouter: callback unique %q: want 1 to 64 characters of [A-Za-z0-9_-]", unique)
+		if err := telegram.CheckCallbackUnique(unique); err != nil {
+			return err
 		}
 		return add(r.callbacks, unique, "callback "+unique, "\f"+unique, h, opts)
 	}
@@ -448,23 +448,13 @@ func funcPackage(fn any) string {
 	return name[:slash+strings.IndexByte(name[slash:], '.')+1]
 }
 
-// callbackUnique returns the unique of a button's callback data: the data
-// up to the first ":" or "|", without the "\f" telebot puts in front.
-func callbackUnique(data string) string {
-	data = strings.TrimPrefix(data, "\f")
-	if i := strings.IndexAny(data, ":|"); i >= 0 {
-		data = data[:i]
-	}
-	return data
-}
-
 // route returns the route that takes u; see the package documentation.
 func (r *Router) route(u tgbotapi.Update) (route, bool) {
 	switch {
 	case u.Message != nil:
 		return r.message(u.Message)
 	case u.CallbackQuery != nil:
-		if rt, ok := r.callbacks[callbackUnique(u.CallbackQuery.Data)]; ok {
+		if rt, ok := r.callbacks[telegram.CallbackUnique(u.CallbackQuery.Data)]; ok {
 			return rt, true
 		}
 		return r.kind(KindCallback)
