@@ -146,6 +146,30 @@ func TestMiddlewareExemplar(t *testing.T) {
 	}
 }
 
+// InboundRequest.Finish takes the span from the context the handlers left
+// (a tracing middleware inside the adapter puts it there); a nil one is
+// that of the request Start was given.
+func TestInboundExemplarContext(t *testing.T) {
+	m := newModern(t, WithExemplars())
+	in := m.NewInbound()
+	const late = "1111111111111111"
+	for _, tc := range []struct {
+		start, finish context.Context
+		resource      string
+	}{
+		{context.Background(), spanContext(spantest.TraceID, late), "/late"},
+		{spanContext(spantest.TraceID, spantest.SpanID), nil, "/early"},
+	} {
+		in.Start(httptest.NewRequestWithContext(tc.start, "GET", tc.resource, nil)).Finish(tc.finish, tc.resource, 200, 0, false)
+	}
+	page := scrapeOpenMetrics(t, m)
+	for resource, span := range map[string]string{"late": late, "early": spantest.SpanID} {
+		if got := spantest.Lines(page, "genapp_http_request_duration_sec_bucket", `resource="`+resource+`"`, `span_id="`+span+`"`); len(got) != 1 {
+			t.Errorf("%s: exemplars %q, want one of span %s:\n%s", resource, got, span, page)
+		}
+	}
+}
+
 // Wrap tracks each call in the context it is given.
 func TestWrapExemplar(t *testing.T) {
 	m := newModern(t, WithExemplars())

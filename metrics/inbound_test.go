@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 func TestInbound(t *testing.T) {
 	m := newTest(t)
 	in := m.NewInbound(ExcludePaths("/skip"))
+	ctx := context.Background()
 
 	r := httptest.NewRequest("POST", "/users/42", strings.NewReader("hello"))
 	body := r.Body
@@ -22,19 +24,19 @@ func TestInbound(t *testing.T) {
 	if n, _ := r.Body.Read(buf); n != 3 {
 		t.Fatalf("read %d", n)
 	}
-	ir.Finish("/users/:id", 0, 7, false) // no status written: 200
+	ir.Finish(r.Context(), "/users/:id", 0, 7, false) // no status written: 200
 	if r.Body != body {
 		t.Error("the request's own body is not given back")
 	}
 
-	in.Start(httptest.NewRequest("GET", "/a/1", nil)).Finish("", 0, 0, true)    // panicked: 500
-	in.Start(httptest.NewRequest("GET", "/a/2", nil)).Finish("", 404, 0, false) // no route: unknown
-	in.Start(httptest.NewRequest("GET", "/a/3", nil)).Finish("", 401, 0, false) // no route: unrouted
+	in.Start(httptest.NewRequest("GET", "/a/1", nil)).Finish(ctx, "", 0, 0, true)    // panicked: 500
+	in.Start(httptest.NewRequest("GET", "/a/2", nil)).Finish(ctx, "", 404, 0, false) // no route: unknown
+	in.Start(httptest.NewRequest("GET", "/a/3", nil)).Finish(ctx, "", 401, 0, false) // no route: unrouted
 	for _, ir := range []InboundRequest{in.Start(httptest.NewRequest("GET", "/skip", nil)), in.Start(nil), {}} {
 		if ir.Recording() {
 			t.Error("an excluded, nil or zero request is recorded")
 		}
-		ir.Finish("/skip", 200, 0, false)
+		ir.Finish(nil, "/skip", 200, 0, false) //nolint:staticcheck // a nil context must not panic
 	}
 	var uninitialised *Metrics
 	if uninitialised.NewInbound().Start(httptest.NewRequest("GET", "/", nil)).Recording() {

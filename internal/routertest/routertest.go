@@ -21,6 +21,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/httpbench"
 	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/internal/spantest"
 	"github.com/genapp-go/genapp/metrics"
 )
 
@@ -54,6 +55,11 @@ type Router struct {
 	// and 405 after the middleware returned (gin): those bytes are not
 	// recorded.
 	LateErrorBody bool
+	// Traced, when set, returns the router of New with the adapter
+	// registered first and, after it, a middleware that hands the handlers
+	// the request with the context traced(r.Context()), as a tracing
+	// middleware of the router (otelgin, otelecho) does.
+	Traced func(m *metrics.Metrics, traced func(context.Context) context.Context) http.Handler
 }
 
 // request is one request of the scenario and where it is recorded.
@@ -72,6 +78,28 @@ func Run(t *testing.T, r Router) {
 	t.Run("bare", func(t *testing.T) { bare(t, r) })
 	if r.Default != nil {
 		t.Run("default", func(t *testing.T) { defaultInstance(t, r) })
+	}
+	if r.Traced != nil {
+		t.Run("traced", func(t *testing.T) { traced(t, r) })
+	}
+}
+
+// traced: a span that a tracing middleware inside the adapter puts in the
+// request becomes the exemplar of the request's duration.
+func traced(t *testing.T, r Router) {
+	m, err := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()), metrics.WithExemplars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := Server(t, r.Traced(m, func(ctx context.Context) context.Context {
+		return spantest.Context(ctx, spantest.TraceID, spantest.SpanID)
+	}))
+	if status, _ := Do(t, "GET", srv.URL+"/users/7", nil); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	page := promtest.ScrapeOpenMetrics(t, m.Handler())
+	if got := spantest.Lines(page, "genapp_http_request_duration_sec_bucket", `resource="users/`+r.Param+`"`, spantest.Exemplar); len(got) != 1 {
+		t.Errorf("exemplars of the traced request %q, want one:\n%s", got, page)
 	}
 }
 

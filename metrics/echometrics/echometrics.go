@@ -31,6 +31,11 @@ import (
 // recorded; it then returns the error, which echo's default error handler
 // ignores once the answer is sent. Register it first (e.Use), so that every
 // other middleware, echo's Recover included, is inside it.
+//
+// With metrics.WithExemplars, the span in the context of c.Request() once
+// the handlers have returned, such as the one otelecho's middleware puts
+// there when registered after this one, is the exemplar of the request's
+// duration.
 func Middleware(opts ...metrics.MiddlewareOption) echo.MiddlewareFunc {
 	return middleware(metrics.NewInbound(opts...))
 }
@@ -50,7 +55,7 @@ func middleware(in *metrics.Inbound) echo.MiddlewareFunc {
 			returned := false
 			defer func() {
 				res := c.Response()
-				ir.Finish(c.Path(), res.Status, res.Size, !returned)
+				ir.Finish(c.Request().Context(), c.Path(), res.Status, res.Size, !returned)
 			}()
 			err := next(c)
 			if err != nil {

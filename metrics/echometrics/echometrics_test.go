@@ -1,6 +1,7 @@
 package echometrics_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +55,17 @@ var router = routertest.Router{
 	Param:               ":id",
 	WrongMethod:         http.StatusMethodNotAllowed,
 	WrongMethodResource: "users/:id", // echo gives its 405 the route's path
+	Traced: func(m *metrics.Metrics, traced func(context.Context) context.Context) http.Handler {
+		e := newEcho()
+		e.Use(echometrics.MiddlewareIn(m), func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error {
+				c.SetRequest(c.Request().WithContext(traced(c.Request().Context()))) // as otelecho does
+				return next(c)
+			}
+		})
+		routes(e)
+		return e
+	},
 }
 
 func TestEcho(t *testing.T) { routertest.Run(t, router) }

@@ -29,6 +29,11 @@ import (
 // ("404 page not found") after the middleware has returned: those bytes
 // are not recorded. Nor are gin's redirects of a trailing slash, which run
 // no middleware.
+//
+// With metrics.WithExemplars, the span in c.Request's context once the
+// handlers have returned, such as the one otelgin's middleware puts there
+// when registered after this one, is the exemplar of the request's
+// duration.
 func Middleware(opts ...metrics.MiddlewareOption) gin.HandlerFunc {
 	return handler(metrics.NewInbound(opts...))
 }
@@ -47,7 +52,7 @@ func handler(in *metrics.Inbound) gin.HandlerFunc {
 		}
 		returned := false
 		defer func() {
-			ir.Finish(c.FullPath(), c.Writer.Status(), int64(max(c.Writer.Size(), 0)), !returned)
+			ir.Finish(c.Request.Context(), c.FullPath(), c.Writer.Status(), int64(max(c.Writer.Size(), 0)), !returned)
 		}()
 		c.Next()
 		returned = true

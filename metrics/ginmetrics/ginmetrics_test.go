@@ -1,6 +1,7 @@
 package ginmetrics_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"testing"
@@ -46,6 +47,15 @@ var router = routertest.Router{
 	WrongMethod:         http.StatusNotFound, // gin answers 404 unless HandleMethodNotAllowed
 	WrongMethodResource: metrics.UnknownResource,
 	LateErrorBody:       true,
+	Traced: func(m *metrics.Metrics, traced func(context.Context) context.Context) http.Handler {
+		e := gin.New()
+		e.Use(ginmetrics.MiddlewareIn(m), func(c *gin.Context) {
+			c.Request = c.Request.WithContext(traced(c.Request.Context())) // as otelgin does
+			c.Next()
+		})
+		routes(e)
+		return e
+	},
 }
 
 func TestGin(t *testing.T) { routertest.Run(t, router) }
