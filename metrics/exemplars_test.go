@@ -196,7 +196,8 @@ func TestContextFormsBeforeInit(t *testing.T) {
 }
 
 // With exemplars and native histograms on, a tracked action allocates
-// nothing without a span, and once with one; the same for an exchange.
+// nothing without a span, and once with one; the same for an exchange,
+// a wrapped function and a served request.
 func TestModernAllocations(t *testing.T) {
 	m := newModern(t, WithExemplars(), WithNativeHistograms(DefaultNativeHistogramFactor))
 	span := spanContext(spantest.TraceID, spantest.SpanID)
@@ -208,6 +209,23 @@ func TestModernAllocations(t *testing.T) {
 		}
 	}
 	e := Exchange{AppType: AppTypeLLM, Method: "POST", Resource: "chat", Status: 200, Duration: time.Second}
+	wrapped := m.Wrap("wrapped_task", func(context.Context) error { return nil })
+	wrappedValue := WrapValueIn(m, "wrapped_value_task", func(context.Context) (int, error) { return 1, nil })
+	in := m.NewInbound()
+	finish := func(ctx context.Context) func() {
+		r := httptest.NewRequestWithContext(ctx, "GET", "/users/7", nil)
+		return func() { in.Start(r).Finish(ctx, "/users/:id", 200, 0, false) }
+	}
+	// Middleware allocates beyond its ServeMux (which allocates the
+	// matches of {id}) nothing without a span, and the exemplar with one.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users/{id}", func(http.ResponseWriter, *http.Request) {})
+	serve := func(h http.Handler, ctx context.Context) func() {
+		w, r := httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, "GET", "/users/7", nil)
+		return func() { h.ServeHTTP(w, r) }
+	}
+	muxAllocs := testing.AllocsPerRun(100, serve(mux, context.Background()))
+	served := m.Middleware(mux)
 	for _, tc := range []struct {
 		name string
 		f    func()
@@ -219,6 +237,14 @@ func TestModernAllocations(t *testing.T) {
 		{"RecordHTTP", func() { m.RecordHTTP(e) }, 0},
 		{"RecordHTTPContext without span", func() { m.RecordHTTPContext(context.Background(), e) }, 0},
 		{"RecordHTTPContext with span", func() { m.RecordHTTPContext(span, e) }, 1},
+		{"Wrap without span", func() { _ = wrapped(context.Background()) }, 0},
+		{"Wrap with span", func() { _ = wrapped(span) }, 1},
+		{"WrapValue without span", func() { _, _ = wrappedValue(context.Background()) }, 0},
+		{"WrapValue with span", func() { _, _ = wrappedValue(span) }, 1},
+		{"Inbound without span", finish(context.Background()), 0},
+		{"Inbound with span", finish(span), 1},
+		{"Middleware without span", serve(served, context.Background()), muxAllocs},
+		{"Middleware with span", serve(served, span), muxAllocs + 1},
 	} {
 		tc.f() // the series exist
 		if n := testing.AllocsPerRun(1000, tc.f); n > tc.max {
