@@ -124,8 +124,10 @@ func (ir InboundRequest) Finish(ctx context.Context, route string, status int, r
 // matched route ("" when it matched none).
 func routeResource(route string, status int) string {
 	if route != "" {
-		if resource, ok := patternResources.loadOrCreate(route, maxPatterns, PatternResource); ok {
-			return resource
+		if len(route) <= maxCachedRoute {
+			if resource, ok := patternResources.loadOrCreate(route, maxPatterns, PatternResource); ok {
+				return resource
+			}
 		}
 		return PatternResource(route)
 	}
@@ -142,3 +144,10 @@ var patternResources seriesCache[string, string]
 // maxPatterns bounds patternResources; the patterns past it are cleaned on
 // every request.
 const maxPatterns = 10_000
+
+// maxCachedRoute bounds the routes kept in patternResources: room for a
+// method, a host name (at most 253 bytes) and a path that fits in
+// MaxLabelLen. A longer one, whose resource folds anyway, is cleaned on
+// every request, so that a RouteFrom that wrongly returns the client's path
+// cannot make clients fill the cache with their longest paths.
+const maxCachedRoute = 4 * MaxLabelLen

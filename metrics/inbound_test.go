@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -56,4 +57,33 @@ func TestInbound(t *testing.T) {
 	if n := e.Series("genapp_http_requests_total"); n != 4 {
 		t.Errorf("%d series, want 4:\n%s", n, e.Text)
 	}
+}
+
+// A route too long to be a label value is not kept in the cache of
+// resources: a RouteFrom that wrongly returns the client's path must not
+// make clients hold 10,000 of their longest paths in memory for good.
+func TestLongRouteNotCached(t *testing.T) {
+	m := newTest(t)
+	h := m.Middleware(http.NotFoundHandler(), RouteFrom(func(r *http.Request) string { return r.URL.Path }))
+	long := "/" + strings.Repeat("a", 10<<10)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", long, nil))
+	scrape(t, m).One(t, "genapp_http_requests_total", L{"resource": OverflowValue, "status": "404"})
+	if patternResources.cached(long) {
+		t.Errorf("a route of %d bytes is cached", len(long))
+	}
+}
+
+// cached reports whether k is in c.
+func (c *seriesCache[K, V]) cached(k K) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dirty != nil {
+		_, ok := c.dirty[k]
+		return ok
+	}
+	if read := c.read.Load(); read != nil {
+		_, ok := (*read)[k]
+		return ok
+	}
+	return false
 }
