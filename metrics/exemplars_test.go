@@ -2,9 +2,12 @@ package metrics
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -272,5 +275,76 @@ func TestOptionsMustAgreeOnARegistry(t *testing.T) {
 	}
 	if _, err := New("demobot", "dev", WithRegistry(reg), WithExemplars()); err != nil {
 		t.Errorf("the same options again: %v", err)
+	}
+}
+
+// Observations with spans, new series and scrapes in both formats that
+// carry exemplars, all at once (run with -race): every count is exact and
+// every exemplar lies in its bucket.
+func TestExemplarsUnderConcurrentScrapes(t *testing.T) {
+	m := newModern(t, WithExemplars(), WithNativeHistograms(DefaultNativeHistogramFactor))
+	const writers, each = 4, 300
+	durations := []time.Duration{time.Millisecond, 700 * time.Millisecond, 4 * time.Second, 2 * time.Hour}
+	done := make(chan struct{})
+	var scrapes sync.WaitGroup
+	scrapes.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if i%2 == 0 {
+				scrapeOpenMetrics(t, m)
+			} else if _, err := m.Gatherer().Gather(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				ctx := spanContext(spantest.TraceID, fmt.Sprintf("%016x", w*each+i+1))
+				d := durations[i%len(durations)]
+				m.RecordHTTPContext(ctx, Exchange{AppType: AppTypeLLM, Method: "GET", Resource: fmt.Sprintf("r%d", i%5), Status: 200, Duration: d})
+				a := m.TrackContext(ctx, fmt.Sprintf("task_%d", i%5))
+				a.End(nil)
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	scrapes.Wait()
+
+	fams, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts = map[string]uint64{}
+	for _, f := range fams {
+		if f.GetName() != "genapp_http_request_duration_sec" && f.GetName() != "genapp_action_duration_sec" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			h := s.GetHistogram()
+			counts[f.GetName()] += h.GetSampleCount()
+			lower := math.Inf(-1)
+			for _, b := range h.GetBucket() {
+				if e := b.GetExemplar(); e != nil && (e.GetValue() <= lower || e.GetValue() > b.GetUpperBound()) {
+					t.Errorf("%s%v: exemplar %v in bucket (%v, %v]", f.GetName(), labelMap(s), e.GetValue(), lower, b.GetUpperBound())
+				}
+				lower = b.GetUpperBound()
+			}
+			if len(h.GetExemplars()) == 0 {
+				t.Errorf("%s%v: no native exemplars", f.GetName(), labelMap(s))
+			}
+		}
+	}
+	for _, name := range []string{"genapp_http_request_duration_sec", "genapp_action_duration_sec"} {
+		if counts[name] != writers*each {
+			t.Errorf("%s: %d observations, want %d", name, counts[name], writers*each)
+		}
 	}
 }
