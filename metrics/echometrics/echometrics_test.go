@@ -27,6 +27,7 @@ func routes(e *echo.Echo) {
 	e.GET("/teapot", func(c echo.Context) error { return echo.NewHTTPError(http.StatusTeapot) })
 	e.GET("/panic", func(c echo.Context) error { panic("boom") })
 	e.GET("/health", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/upgrade", echo.WrapHandler(http.HandlerFunc(routertest.Upgrade)))
 }
 
 func newEcho() *echo.Echo {
@@ -53,6 +54,7 @@ var router = routertest.Router{
 		return e
 	},
 	Param:               ":id",
+	UpgradeStatus:       http.StatusOK,
 	WrongMethod:         http.StatusMethodNotAllowed,
 	WrongMethodResource: "users/:id", // echo gives its 405 the route's path
 	Traced: func(m *metrics.Metrics, traced func(context.Context) context.Context) http.Handler {

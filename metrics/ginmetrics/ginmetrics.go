@@ -28,7 +28,9 @@ import (
 // aborts hides the request. Gin writes the body of its own 404 and 405
 // ("404 page not found") after the middleware has returned: those bytes
 // are not recorded. Nor are gin's redirects of a trailing slash, which run
-// no middleware.
+// no middleware. A connection a handler takes over (a WebSocket upgrade)
+// is recorded with the status gin's writer holds, 200, where
+// metrics.Middleware records 101: gin does not say it was taken over.
 //
 // With metrics.WithExemplars, the span in c.Request's context once the
 // handlers have returned, such as the one otelgin's middleware puts there

@@ -24,6 +24,7 @@ func routes(e *gin.Engine) {
 	e.GET("/teapot", func(c *gin.Context) { c.Status(http.StatusTeapot) })
 	e.GET("/panic", func(c *gin.Context) { panic("boom") })
 	e.GET("/health", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	e.GET("/upgrade", gin.WrapF(routertest.Upgrade))
 }
 
 var router = routertest.Router{
@@ -44,6 +45,7 @@ var router = routertest.Router{
 		return e
 	},
 	Param:               ":id",
+	UpgradeStatus:       http.StatusOK,
 	WrongMethod:         http.StatusNotFound, // gin answers 404 unless HandleMethodNotAllowed
 	WrongMethodResource: metrics.UnknownResource,
 	LateErrorBody:       true,

@@ -24,6 +24,9 @@ import (
 // bytes the handlers read and the response body bytes written; a handler
 // that panics is recorded as 500 and the panic goes on. Of the options,
 // metrics.ExcludePaths applies.
+// A connection a handler takes over (a WebSocket upgrade) is recorded with
+// the status echo's response holds, 200, where metrics.Middleware records
+// 101: echo does not say it was taken over.
 //
 // When a handler returns an error, the middleware has echo's error handler
 // answer it at once, as echo's RequestLogger does with HandleError, so that
