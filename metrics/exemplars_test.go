@@ -2,9 +2,12 @@ package metrics
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,6 +149,30 @@ func TestMiddlewareExemplar(t *testing.T) {
 	}
 }
 
+// InboundRequest.Finish takes the span from the context the handlers left
+// (a tracing middleware inside the adapter puts it there); a nil one is
+// that of the request Start was given.
+func TestInboundExemplarContext(t *testing.T) {
+	m := newModern(t, WithExemplars())
+	in := m.NewInbound()
+	const late = "1111111111111111"
+	for _, tc := range []struct {
+		start, finish context.Context
+		resource      string
+	}{
+		{context.Background(), spanContext(spantest.TraceID, late), "/late"},
+		{spanContext(spantest.TraceID, spantest.SpanID), nil, "/early"},
+	} {
+		in.Start(httptest.NewRequestWithContext(tc.start, "GET", tc.resource, nil)).Finish(tc.finish, tc.resource, 200, 0, false)
+	}
+	page := scrapeOpenMetrics(t, m)
+	for resource, span := range map[string]string{"late": late, "early": spantest.SpanID} {
+		if got := spantest.Lines(page, "genapp_http_request_duration_sec_bucket", `resource="`+resource+`"`, `span_id="`+span+`"`); len(got) != 1 {
+			t.Errorf("%s: exemplars %q, want one of span %s:\n%s", resource, got, span, page)
+		}
+	}
+}
+
 // Wrap tracks each call in the context it is given.
 func TestWrapExemplar(t *testing.T) {
 	m := newModern(t, WithExemplars())
@@ -172,7 +199,8 @@ func TestContextFormsBeforeInit(t *testing.T) {
 }
 
 // With exemplars and native histograms on, a tracked action allocates
-// nothing without a span, and once with one; the same for an exchange.
+// nothing without a span, and once with one; the same for an exchange,
+// a wrapped function and a served request.
 func TestModernAllocations(t *testing.T) {
 	m := newModern(t, WithExemplars(), WithNativeHistograms(DefaultNativeHistogramFactor))
 	span := spanContext(spantest.TraceID, spantest.SpanID)
@@ -184,6 +212,23 @@ func TestModernAllocations(t *testing.T) {
 		}
 	}
 	e := Exchange{AppType: AppTypeLLM, Method: "POST", Resource: "chat", Status: 200, Duration: time.Second}
+	wrapped := m.Wrap("wrapped_task", func(context.Context) error { return nil })
+	wrappedValue := WrapValueIn(m, "wrapped_value_task", func(context.Context) (int, error) { return 1, nil })
+	in := m.NewInbound()
+	finish := func(ctx context.Context) func() {
+		r := httptest.NewRequestWithContext(ctx, "GET", "/users/7", nil)
+		return func() { in.Start(r).Finish(ctx, "/users/:id", 200, 0, false) }
+	}
+	// Middleware allocates beyond its ServeMux (which allocates the
+	// matches of {id}) nothing without a span, and the exemplar with one.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users/{id}", func(http.ResponseWriter, *http.Request) {})
+	serve := func(h http.Handler, ctx context.Context) func() {
+		w, r := httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, "GET", "/users/7", nil)
+		return func() { h.ServeHTTP(w, r) }
+	}
+	muxAllocs := testing.AllocsPerRun(100, serve(mux, context.Background()))
+	served := m.Middleware(mux)
 	for _, tc := range []struct {
 		name string
 		f    func()
@@ -195,6 +240,14 @@ func TestModernAllocations(t *testing.T) {
 		{"RecordHTTP", func() { m.RecordHTTP(e) }, 0},
 		{"RecordHTTPContext without span", func() { m.RecordHTTPContext(context.Background(), e) }, 0},
 		{"RecordHTTPContext with span", func() { m.RecordHTTPContext(span, e) }, 1},
+		{"Wrap without span", func() { _ = wrapped(context.Background()) }, 0},
+		{"Wrap with span", func() { _ = wrapped(span) }, 1},
+		{"WrapValue without span", func() { _, _ = wrappedValue(context.Background()) }, 0},
+		{"WrapValue with span", func() { _, _ = wrappedValue(span) }, 1},
+		{"Inbound without span", finish(context.Background()), 0},
+		{"Inbound with span", finish(span), 1},
+		{"Middleware without span", serve(served, context.Background()), muxAllocs},
+		{"Middleware with span", serve(served, span), muxAllocs + 1},
 	} {
 		tc.f() // the series exist
 		if n := testing.AllocsPerRun(1000, tc.f); n > tc.max {
@@ -222,5 +275,76 @@ func TestOptionsMustAgreeOnARegistry(t *testing.T) {
 	}
 	if _, err := New("demobot", "dev", WithRegistry(reg), WithExemplars()); err != nil {
 		t.Errorf("the same options again: %v", err)
+	}
+}
+
+// Observations with spans, new series and scrapes in both formats that
+// carry exemplars, all at once (run with -race): every count is exact and
+// every exemplar lies in its bucket.
+func TestExemplarsUnderConcurrentScrapes(t *testing.T) {
+	m := newModern(t, WithExemplars(), WithNativeHistograms(DefaultNativeHistogramFactor))
+	const writers, each = 4, 300
+	durations := []time.Duration{time.Millisecond, 700 * time.Millisecond, 4 * time.Second, 2 * time.Hour}
+	done := make(chan struct{})
+	var scrapes sync.WaitGroup
+	scrapes.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if i%2 == 0 {
+				scrapeOpenMetrics(t, m)
+			} else if _, err := m.Gatherer().Gather(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				ctx := spanContext(spantest.TraceID, fmt.Sprintf("%016x", w*each+i+1))
+				d := durations[i%len(durations)]
+				m.RecordHTTPContext(ctx, Exchange{AppType: AppTypeLLM, Method: "GET", Resource: fmt.Sprintf("r%d", i%5), Status: 200, Duration: d})
+				a := m.TrackContext(ctx, fmt.Sprintf("task_%d", i%5))
+				a.End(nil)
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	scrapes.Wait()
+
+	fams, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts = map[string]uint64{}
+	for _, f := range fams {
+		if f.GetName() != "genapp_http_request_duration_sec" && f.GetName() != "genapp_action_duration_sec" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			h := s.GetHistogram()
+			counts[f.GetName()] += h.GetSampleCount()
+			lower := math.Inf(-1)
+			for _, b := range h.GetBucket() {
+				if e := b.GetExemplar(); e != nil && (e.GetValue() <= lower || e.GetValue() > b.GetUpperBound()) {
+					t.Errorf("%s%v: exemplar %v in bucket (%v, %v]", f.GetName(), labelMap(s), e.GetValue(), lower, b.GetUpperBound())
+				}
+				lower = b.GetUpperBound()
+			}
+			if len(h.GetExemplars()) == 0 {
+				t.Errorf("%s%v: no native exemplars", f.GetName(), labelMap(s))
+			}
+		}
+	}
+	for _, name := range []string{"genapp_http_request_duration_sec", "genapp_action_duration_sec"} {
+		if counts[name] != writers*each {
+			t.Errorf("%s: %d observations, want %d", name, counts[name], writers*each)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"time"
@@ -78,16 +79,24 @@ func (in *Inbound) Start(r *http.Request) InboundRequest {
 func (ir InboundRequest) Recording() bool { return ir.m != nil }
 
 // Finish records the request once the handlers have returned, and gives
-// r its own body back. route is the template the router matched, as it
+// r its own body back. ctx is the context of the request as the handlers
+// left it (gin's c.Request.Context(), echo's c.Request().Context()): with
+// [WithExemplars], the span that a tracing middleware registered after the
+// adapter (otelgin, otelecho) put in it becomes the exemplar of the
+// request's duration; a nil ctx is that of the request given to
+// [Inbound.Start]. route is the template the router matched, as it
 // writes it ("GET /users/{id}", "/users/:id"): it becomes the resource by
 // [PatternResource]; an empty route is [UnknownResource] for a 404 and
 // [UnroutedResource] for any other answer. status is the response status,
 // 0 if the handlers wrote none (recorded as 200); panicked, that the
 // handlers did not return, is recorded as 500 whatever status says.
 // responseSize is the body bytes written. Call it once per request.
-func (ir InboundRequest) Finish(route string, status int, responseSize int64, panicked bool) {
+func (ir InboundRequest) Finish(ctx context.Context, route string, status int, responseSize int64, panicked bool) {
 	if ir.m == nil {
 		return
+	}
+	if ctx == nil {
+		ctx = ir.r.Context()
 	}
 	var in int64
 	if ir.counted != nil {
@@ -100,7 +109,7 @@ func (ir InboundRequest) Finish(route string, status int, responseSize int64, pa
 	case status == 0:
 		status = http.StatusOK
 	}
-	ir.m.RecordHTTPContext(ir.r.Context(), Exchange{
+	ir.m.RecordHTTPContext(ctx, Exchange{
 		AppType:      AppTypeAPI,
 		Method:       ir.r.Method,
 		Resource:     routeResource(route, status),
@@ -115,8 +124,10 @@ func (ir InboundRequest) Finish(route string, status int, responseSize int64, pa
 // matched route ("" when it matched none).
 func routeResource(route string, status int) string {
 	if route != "" {
-		if resource, ok := patternResources.loadOrCreate(route, maxPatterns, PatternResource); ok {
-			return resource
+		if len(route) <= maxCachedRoute {
+			if resource, ok := patternResources.loadOrCreate(route, maxPatterns, PatternResource); ok {
+				return resource
+			}
 		}
 		return PatternResource(route)
 	}
@@ -133,3 +144,10 @@ var patternResources seriesCache[string, string]
 // maxPatterns bounds patternResources; the patterns past it are cleaned on
 // every request.
 const maxPatterns = 10_000
+
+// maxCachedRoute bounds the routes kept in patternResources: room for a
+// method, a host name (at most 253 bytes) and a path that fits in
+// MaxLabelLen. A longer one, whose resource folds anyway, is cleaned on
+// every request, so that a RouteFrom that wrongly returns the client's path
+// cannot make clients fill the cache with their longest paths.
+const maxCachedRoute = 4 * MaxLabelLen

@@ -110,7 +110,7 @@ func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	*d = delegator{ResponseWriter: w}
 	returned := false
 	defer func() {
-		ir.Finish(mw.in.routeOf(r), d.status, d.written, !returned)
+		ir.Finish(r.Context(), mw.in.routeOf(r), d.status, d.written, !returned)
 		if returned { // after a panic d is not reused: whoever recovers may still hold it
 			*d = delegator{}
 			delegators.Put(d)

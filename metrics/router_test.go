@@ -54,6 +54,7 @@ var serveMux = routertest.Router{
 		mux.HandleFunc("GET /teapot", teapot)
 		mux.HandleFunc("GET /panic", panics)
 		mux.HandleFunc("GET /health", ok)
+		mux.HandleFunc("GET /upgrade", routertest.Upgrade)
 		if m == nil {
 			return recoverer(mux)
 		}
@@ -61,6 +62,7 @@ var serveMux = routertest.Router{
 		return m.Middleware(recoverer(mux), opts...)
 	},
 	Param:               "{id}",
+	UpgradeStatus:       http.StatusSwitchingProtocols,
 	WrongMethod:         http.StatusMethodNotAllowed,
 	WrongMethodResource: metrics.UnroutedResource,
 }
@@ -95,9 +97,11 @@ var chiRouter = routertest.Router{
 		r.Get("/teapot", teapot)
 		r.Get("/panic", panics)
 		r.Get("/health", ok)
+		r.Get("/upgrade", routertest.Upgrade)
 		return r
 	},
 	Param:               "{id}",
+	UpgradeStatus:       http.StatusSwitchingProtocols,
 	WrongMethod:         http.StatusMethodNotAllowed,
 	WrongMethodResource: metrics.UnroutedResource,
 }

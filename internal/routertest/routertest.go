@@ -21,6 +21,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/httpbench"
 	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/internal/spantest"
 	"github.com/genapp-go/genapp/metrics"
 )
 
@@ -36,6 +37,7 @@ type Router struct {
 	//	GET  /teapot              answers 418 the router's own way (an echo handler returns an error)
 	//	GET  /panic               panics; the router's panic recovery, inside the adapter, answers 500
 	//	GET  /health              writes "ok"
+	//	GET  /upgrade             takes over the connection (Upgrade)
 	//	GET  /prometheus          serves m.Handler()
 	New func(m *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler
 	// Default, when set, returns the same routes through the adapter's
@@ -50,10 +52,20 @@ type Router struct {
 	// resource it is recorded under.
 	WrongMethod         int
 	WrongMethodResource string
+	// UpgradeStatus is the status recorded for GET /upgrade, whose handler
+	// takes over the connection and answers 101 on it: 101 when the
+	// adapter sees the takeover (Middleware's writer does), else the
+	// status the router's writer holds (gin and echo: 200).
+	UpgradeStatus int
 	// LateErrorBody is set when the router writes the body of its own 404
 	// and 405 after the middleware returned (gin): those bytes are not
 	// recorded.
 	LateErrorBody bool
+	// Traced, when set, returns the router of New with the adapter
+	// registered first and, after it, a middleware that hands the handlers
+	// the request with the context traced(r.Context()), as a tracing
+	// middleware of the router (otelgin, otelecho) does.
+	Traced func(m *metrics.Metrics, traced func(context.Context) context.Context) http.Handler
 }
 
 // request is one request of the scenario and where it is recorded.
@@ -72,6 +84,28 @@ func Run(t *testing.T, r Router) {
 	t.Run("bare", func(t *testing.T) { bare(t, r) })
 	if r.Default != nil {
 		t.Run("default", func(t *testing.T) { defaultInstance(t, r) })
+	}
+	if r.Traced != nil {
+		t.Run("traced", func(t *testing.T) { traced(t, r) })
+	}
+}
+
+// traced: a span that a tracing middleware inside the adapter puts in the
+// request becomes the exemplar of the request's duration.
+func traced(t *testing.T, r Router) {
+	m, err := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()), metrics.WithExemplars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := Server(t, r.Traced(m, func(ctx context.Context) context.Context {
+		return spantest.Context(ctx, spantest.TraceID, spantest.SpanID)
+	}))
+	if status, _ := Do(t, "GET", srv.URL+"/users/7", nil); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	page := promtest.ScrapeOpenMetrics(t, m.Handler())
+	if got := spantest.Lines(page, "genapp_http_request_duration_sec_bucket", `resource="users/`+r.Param+`"`, spantest.Exemplar); len(got) != 1 {
+		t.Errorf("exemplars of the traced request %q, want one:\n%s", got, page)
 	}
 }
 
@@ -141,6 +175,7 @@ func scenario(t *testing.T, r Router) {
 		{"GET", "/users/42/missing", "", "users/" + p + "/missing", 404},
 		{"GET", "/teapot", "", "teapot", 418},
 		{"GET", "/panic", "", "panic", 500},
+		{"GET", "/upgrade", "", "upgrade", 101},
 		{"GET", "/nope/123", "", metrics.UnknownResource, 404},
 		{"GET", "/users/42/orders/7", "", metrics.UnknownResource, 404},
 		{"GET", "/users", "", metrics.UnknownResource, 404},
@@ -174,7 +209,11 @@ func scenario(t *testing.T, r Router) {
 		if q.resource == "" {
 			continue
 		}
-		k := key{q.method, q.resource, q.status}
+		recorded := q.status
+		if q.path == "/upgrade" {
+			recorded = r.UpgradeStatus
+		}
+		k := key{q.method, q.resource, recorded}
 		if want[k] == nil {
 			want[k] = &sums{}
 		}
@@ -332,3 +371,16 @@ func Echo(w io.Writer, body io.Reader) error {
 }
 
 var buffers = sync.Pool{New: func() any { return new([512]byte) }}
+
+// Upgrade is the handler of the upgrade route: it takes over the
+// connection, as a WebSocket library does, answers 101 on it and closes it.
+func Upgrade(w http.ResponseWriter, r *http.Request) {
+	conn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	defer conn.Close()
+	_, _ = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: routertest\r\n\r\n")
+	_ = rw.Flush()
+}

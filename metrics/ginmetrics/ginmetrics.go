@@ -28,7 +28,14 @@ import (
 // aborts hides the request. Gin writes the body of its own 404 and 405
 // ("404 page not found") after the middleware has returned: those bytes
 // are not recorded. Nor are gin's redirects of a trailing slash, which run
-// no middleware.
+// no middleware. A connection a handler takes over (a WebSocket upgrade)
+// is recorded with the status gin's writer holds, 200, where
+// metrics.Middleware records 101: gin does not say it was taken over.
+//
+// With metrics.WithExemplars, the span in c.Request's context once the
+// handlers have returned, such as the one otelgin's middleware puts there
+// when registered after this one, is the exemplar of the request's
+// duration.
 func Middleware(opts ...metrics.MiddlewareOption) gin.HandlerFunc {
 	return handler(metrics.NewInbound(opts...))
 }
@@ -47,7 +54,7 @@ func handler(in *metrics.Inbound) gin.HandlerFunc {
 		}
 		returned := false
 		defer func() {
-			ir.Finish(c.FullPath(), c.Writer.Status(), int64(max(c.Writer.Size(), 0)), !returned)
+			ir.Finish(c.Request.Context(), c.FullPath(), c.Writer.Status(), int64(max(c.Writer.Size(), 0)), !returned)
 		}()
 		c.Next()
 		returned = true

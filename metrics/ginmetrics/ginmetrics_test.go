@@ -1,6 +1,7 @@
 package ginmetrics_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"testing"
@@ -23,6 +24,7 @@ func routes(e *gin.Engine) {
 	e.GET("/teapot", func(c *gin.Context) { c.Status(http.StatusTeapot) })
 	e.GET("/panic", func(c *gin.Context) { panic("boom") })
 	e.GET("/health", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	e.GET("/upgrade", gin.WrapF(routertest.Upgrade))
 }
 
 var router = routertest.Router{
@@ -43,9 +45,19 @@ var router = routertest.Router{
 		return e
 	},
 	Param:               ":id",
+	UpgradeStatus:       http.StatusOK,
 	WrongMethod:         http.StatusNotFound, // gin answers 404 unless HandleMethodNotAllowed
 	WrongMethodResource: metrics.UnknownResource,
 	LateErrorBody:       true,
+	Traced: func(m *metrics.Metrics, traced func(context.Context) context.Context) http.Handler {
+		e := gin.New()
+		e.Use(ginmetrics.MiddlewareIn(m), func(c *gin.Context) {
+			c.Request = c.Request.WithContext(traced(c.Request.Context())) // as otelgin does
+			c.Next()
+		})
+		routes(e)
+		return e
+	},
 }
 
 func TestGin(t *testing.T) { routertest.Run(t, router) }

@@ -24,6 +24,9 @@ import (
 // bytes the handlers read and the response body bytes written; a handler
 // that panics is recorded as 500 and the panic goes on. Of the options,
 // metrics.ExcludePaths applies.
+// A connection a handler takes over (a WebSocket upgrade) is recorded with
+// the status echo's response holds, 200, where metrics.Middleware records
+// 101: echo does not say it was taken over.
 //
 // When a handler returns an error, the middleware has echo's error handler
 // answer it at once, as echo's RequestLogger does with HandleError, so that
@@ -31,6 +34,11 @@ import (
 // returns the error, which echo's default error handler ignores once the
 // answer is sent. Register it first (e.Use), so that every other
 // middleware, echo's Recover included, is inside it.
+//
+// With metrics.WithExemplars, the span in the context of c.Request() once
+// the handlers have returned, such as the one otelecho's middleware puts
+// there when registered after this one, is the exemplar of the request's
+// duration.
 func Middleware(opts ...metrics.MiddlewareOption) echo.MiddlewareFunc {
 	return middleware(metrics.NewInbound(opts...))
 }
@@ -55,7 +63,7 @@ func middleware(in *metrics.Inbound) echo.MiddlewareFunc {
 				if res != nil {
 					size = res.Size
 				}
-				ir.Finish(c.Path(), status, size, !returned)
+				ir.Finish(c.Request().Context(), c.Path(), status, size, !returned)
 			}()
 			if err = next(c); err != nil {
 				c.Echo().HTTPErrorHandler(c, err)

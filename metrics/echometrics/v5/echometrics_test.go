@@ -1,6 +1,7 @@
 package echometrics_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,7 @@ func routes(e *echo.Echo) {
 	e.GET("/teapot", func(c *echo.Context) error { return echo.NewHTTPError(http.StatusTeapot, "teapot") })
 	e.GET("/panic", func(c *echo.Context) error { panic("boom") })
 	e.GET("/health", func(c *echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/upgrade", echo.WrapHandler(http.HandlerFunc(routertest.Upgrade)))
 }
 
 func newEcho() *echo.Echo {
@@ -52,8 +54,20 @@ var router = routertest.Router{
 		return e
 	},
 	Param:               ":id",
+	UpgradeStatus:       http.StatusOK,
 	WrongMethod:         http.StatusMethodNotAllowed,
 	WrongMethodResource: "users/:id", // echo gives its 405 the route's path
+	Traced: func(m *metrics.Metrics, traced func(context.Context) context.Context) http.Handler {
+		e := newEcho()
+		e.Use(echometrics.MiddlewareIn(m), func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c *echo.Context) error {
+				c.SetRequest(c.Request().WithContext(traced(c.Request().Context()))) // as otelecho does
+				return next(c)
+			}
+		})
+		routes(e)
+		return e
+	},
 }
 
 func TestEcho(t *testing.T) { routertest.Run(t, router) }
