@@ -7,10 +7,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/prometheus/exporter-toolkit/web"
@@ -110,11 +113,13 @@ type webSettings struct {
 	passedMu sync.Mutex
 	passed   map[[sha256.Size]byte]bool
 
-	// unknownUserHash, a hash of a random password at the highest cost of
-	// the users' hashes, is compared with the password of an unknown user,
-	// so that an unknown user takes as long as a wrong password: how long a
-	// refusal took does not tell which users exist.
-	unknownUserHash []byte
+	// unknownUserHashes hold, for the cost of each user's hash in the
+	// order of userCosts, a hash of a random password at that cost. The
+	// password of an unknown user is compared with the one that the user
+	// name picks: a refusal takes as long as one of a user that exists, so
+	// its time does not tell which users exist, whatever their costs.
+	userCosts         []int
+	unknownUserHashes map[int][]byte
 }
 
 // maxPassed bounds the credentials remembered per version of the file.
@@ -155,20 +160,29 @@ func (c *WebConfig) check(raw []byte) (*webSettings, error) {
 	if rl := s.config.RateLimiterConfig; rl.Interval != 0 {
 		s.limiter = rate.NewLimiter(rate.Every(rl.Interval), rl.Burst)
 	}
-	if len(s.config.Users) > 0 {
-		cost := bcrypt.MinCost
-		for _, hash := range s.config.Users {
-			if c, err := bcrypt.Cost([]byte(hash)); err == nil {
-				cost = max(cost, c)
-			}
-		}
-		hash, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
+	s.unknownUserHashes = map[int][]byte{}
+	for _, user := range slices.Sorted(maps.Keys(s.config.Users)) {
+		cost, err := bcrypt.Cost([]byte(s.config.Users[user]))
 		if err != nil {
+			cost = bcrypt.MinCost // a broken hash fails at once, as a cheap one does
+		}
+		s.userCosts = append(s.userCosts, cost)
+		if s.unknownUserHashes[cost] != nil {
+			continue
+		}
+		if s.unknownUserHashes[cost], err = bcrypt.GenerateFromPassword([]byte(rand.Text()), cost); err != nil {
 			return nil, err
 		}
-		s.unknownUserHash = hash
 	}
 	return s, nil
+}
+
+// unknownUserHash is the hash the password of user, who is not in the file,
+// is compared with: one of the cost of the user's hash that the name picks.
+func (s *webSettings) unknownUserHash(user string) []byte {
+	h := fnv.New32a()
+	h.Write([]byte(user))
+	return s.unknownUserHashes[s.userCosts[int(h.Sum32()%uint32(len(s.userCosts)))]]
 }
 
 // maxWebConfigSize bounds the size of a web configuration file, far above
@@ -286,7 +300,7 @@ func (s *webSettings) authorized(r *http.Request) bool {
 	hash, known := s.config.Users[user]
 	compared := []byte(hash)
 	if !known {
-		compared = s.unknownUserHash
+		compared = s.unknownUserHash(user)
 	}
 	s.bcryptMu.Lock()
 	err := bcrypt.CompareHashAndPassword(compared, []byte(password))
