@@ -20,17 +20,20 @@ import (
 // that sends updates the offset confirmed already, answer after answer
 // (the last one repeated): the same update again, IDs going backwards, and
 // IDs no offset can confirm (the largest int, past which the next offset
-// would overflow, and a negative one). A poller must hand each such update
-// to the bot at most once and must not poll in a busy loop.
+// would overflow, and a negative one), and one update twice in one answer.
+// A poller must hand each such update to the bot at most once and must not
+// poll in a busy loop.
 func ConfirmedAgain() map[string][]string {
+	const one = `{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}`
 	update := func(id int) string {
-		return fmt.Sprintf(`{"ok":true,"result":[{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}]}`, id)
+		return fmt.Sprintf(`{"ok":true,"result":[`+one+`]}`, id)
 	}
 	return map[string][]string{
-		"repeating": {update(5)},
-		"backwards": {update(7), update(3)},
-		"largest":   {update(math.MaxInt)},
-		"negative":  {update(-5)},
+		"repeating":    {update(5)},
+		"twice in one": {fmt.Sprintf(`{"ok":true,"result":[`+one+`,`+one+`]}`, 5, 5)},
+		"backwards":    {update(7), update(3)},
+		"largest":      {update(math.MaxInt)},
+		"negative":     {update(-5)},
 	}
 }
 
