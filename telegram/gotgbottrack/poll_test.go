@@ -336,32 +336,7 @@ func (g *gate) Stop() {}
 // are still being handed to a busy dispatcher, the ones not handed on are
 // not confirmed: polling again fetches them (offset 2 here, not 3).
 func TestPollAgainAfterStopMidAnswer(t *testing.T) {
-	var mu sync.Mutex
-	var offsets []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var params struct {
-			Offset string `json:"offset"`
-		}
-		json.NewDecoder(r.Body).Decode(&params)
-		offset := params.Offset
-		mu.Lock()
-		offsets = append(offsets, offset)
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		switch offset {
-		case "0":
-			io.WriteString(w, `{"ok":true,"result":[{"update_id":1},{"update_id":2}]}`)
-		case "2":
-			io.WriteString(w, `{"ok":true,"result":[{"update_id":2}]}`)
-		default:
-			select {
-			case <-r.Context().Done():
-			case <-time.After(time.Second):
-			}
-			io.WriteString(w, `{"ok":true,"result":[]}`)
-		}
-	}))
-	defer srv.Close()
+	srv, offsets := pollingtest.TwoUpdates(t)
 	b := rawBot(srv.URL, "TOKEN")
 	p := gotgbottrack.NewPoller(gotgbottrack.WithPollTimeout(time.Second), gotgbottrack.WithErrorFunc(func(error) {}))
 
@@ -391,9 +366,7 @@ func TestPollAgainAfterStopMidAnswer(t *testing.T) {
 			t.Errorf("the second Poll got %s first, want update 2", u)
 		}
 	case <-time.After(5 * time.Second):
-		mu.Lock()
-		t.Errorf("update 2 was never handed on: getUpdates offsets %q", offsets)
-		mu.Unlock()
+		t.Errorf("update 2 was never handed on: getUpdates offsets %q", offsets())
 	}
 	cancel()
 	<-done
