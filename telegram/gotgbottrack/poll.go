@@ -44,7 +44,8 @@ import (
 // UnhandledErrFunc and goes on with the next.
 //
 // A Poller runs one Poll at a time; polling again goes on from the offset
-// reached.
+// reached: past the updates handed to the dispatcher, not those still
+// waiting for it when ctx ended.
 type Poller struct {
 	timeout time.Duration
 	allowed []string
