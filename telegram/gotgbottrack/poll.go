@@ -44,7 +44,8 @@ import (
 // UnhandledErrFunc and goes on with the next.
 //
 // A Poller runs one Poll at a time; polling again goes on from the offset
-// reached.
+// reached: past the updates handed to the dispatcher, not those still
+// waiting for it when ctx ended.
 type Poller struct {
 	timeout time.Duration
 	allowed []string
@@ -153,7 +154,7 @@ func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatche
 	mask := bottoken.NewMasker(b.Token)
 	var retry polling.Retry
 	for ctx.Err() == nil {
-		raws, err := p.getUpdates(ctx, b, mask)
+		raws, ids, err := p.getUpdates(ctx, b, mask)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -166,9 +167,12 @@ func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatche
 			continue
 		}
 		retry.Succeeded()
-		for _, u := range raws {
+		for i, u := range raws {
 			select {
 			case updates <- u:
+				// Confirmed only once handed on: an update still held
+				// when ctx ends is fetched again by the next Poll.
+				p.offset = max(p.offset, int64(ids[i])+1)
 			case <-ctx.Done():
 				return nil
 			}
@@ -178,8 +182,8 @@ func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatche
 }
 
 // getUpdates sends one getUpdates and returns the updates it brought that
-// the offset had not confirmed already, moving the offset past them.
-func (p *Poller) getUpdates(ctx context.Context, b *gotgbot.Bot, mask bottoken.Masker) ([]json.RawMessage, *PollError) {
+// the offset had not confirmed already, with their IDs.
+func (p *Poller) getUpdates(ctx context.Context, b *gotgbot.Bot, mask bottoken.Masker) ([]json.RawMessage, []int, *PollError) {
 	fail := func(code int, what string, err error) *PollError {
 		text := "gotgbottrack: getUpdates failed"
 		if code != 0 {
@@ -208,29 +212,28 @@ func (p *Poller) getUpdates(ctx context.Context, b *gotgbot.Bot, mask bottoken.M
 		if apiErr.Code == http.StatusTooManyRequests && apiErr.ResponseParams != nil {
 			f.RetryAfter = polling.RetryAfter(float64(apiErr.ResponseParams.RetryAfter))
 		}
-		return nil, f
+		return nil, nil, f
 	case err != nil:
-		return nil, fail(0, "no answer, or one gotgbot cannot decode", err)
+		return nil, nil, fail(0, "no answer, or one gotgbot cannot decode", err)
 	}
 	raws, ids, err := polling.Split(result)
 	if err != nil {
-		return nil, fail(0, "the answer is not a Bot API answer", err)
+		return nil, nil, fail(0, "the answer is not a Bot API answer", err)
 	}
 	offset := int(p.offset)
-	fresh := raws[:0]
+	fresh, freshIDs := raws[:0], ids[:0]
 	for i, raw := range raws {
 		if polling.Confirmed(ids[i], offset) {
 			continue
 		}
-		p.offset = max(p.offset, int64(ids[i])+1)
-		fresh = append(fresh, raw)
+		fresh, freshIDs = append(fresh, raw), append(freshIDs, ids[i])
 	}
 	stale := len(raws) - len(fresh)
 	if polling.EarlyEmpty(len(fresh), time.Since(start), p.timeout) {
-		return nil, fail(0, fmt.Sprintf("answered at once with no new updates (%d confirmed already), though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", stale, p.timeout), nil)
+		return nil, nil, fail(0, fmt.Sprintf("answered at once with no new updates (%d confirmed already), though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", stale, p.timeout), nil)
 	}
 	if stale > 0 {
 		p.onError(fail(0, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", stale, offset), nil))
 	}
-	return fresh, nil
+	return fresh, freshIDs, nil
 }

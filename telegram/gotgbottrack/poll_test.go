@@ -313,3 +313,61 @@ func TestPollerParameters(t *testing.T) {
 		t.Errorf("offsets %v, want 0 then %d", offsets, id+1)
 	}
 }
+
+// gate is a dispatcher that takes one update, then holds the next send
+// until released, as a busy dispatcher does.
+type gate struct {
+	first   chan json.RawMessage
+	release chan struct{}
+	rest    []json.RawMessage
+}
+
+func (g *gate) Start(_ *gotgbot.Bot, updates <-chan json.RawMessage) {
+	g.first <- <-updates
+	<-g.release
+	for u := range updates {
+		g.rest = append(g.rest, u)
+	}
+}
+
+func (g *gate) Stop() {}
+
+// TestPollAgainAfterStopMidAnswer: when ctx ends while an answer's updates
+// are still being handed to a busy dispatcher, the ones not handed on are
+// not confirmed: polling again fetches them (offset 2 here, not 3).
+func TestPollAgainAfterStopMidAnswer(t *testing.T) {
+	srv, offsets := pollingtest.TwoUpdates(t)
+	b := rawBot(srv.URL, "TOKEN")
+	p := gotgbottrack.NewPoller(gotgbottrack.WithPollTimeout(time.Second), gotgbottrack.WithErrorFunc(func(error) {}))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &gate{first: make(chan json.RawMessage, 1), release: make(chan struct{})}
+	done := make(chan error)
+	go func() { done <- p.Poll(ctx, b, g) }()
+	select {
+	case <-g.first:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no update within 5 s")
+	}
+	cancel() // update 2 is waiting for the dispatcher
+	close(g.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	s := &gate{first: make(chan json.RawMessage, 1), release: make(chan struct{})}
+	close(s.release)
+	go func() { done <- p.Poll(ctx, b, s) }()
+	select {
+	case u := <-s.first:
+		if !strings.Contains(string(u), `"update_id":2`) {
+			t.Errorf("the second Poll got %s first, want update 2", u)
+		}
+	case <-time.After(5 * time.Second):
+		t.Errorf("update 2 was never handed on: getUpdates offsets %q", offsets())
+	}
+	cancel()
+	<-done
+}

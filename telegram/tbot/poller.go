@@ -44,7 +44,8 @@ const MaxRetryAfter = polling.MaxRetryAfter
 //     nor blocks the updates after it. An update the offset confirmed
 //     already, sent again, is reported and skipped: it is handled once.
 //
-// A request in flight is cancelled when stop is closed. Poller sends
+// A request in flight is cancelled when stop is closed, and the updates
+// not yet handed on stay unconfirmed, for the next Poll. Poller sends
 // getUpdates itself, with the client it is given (give it the bot's), to
 // the bot's URL with the bot's token; the token never appears in its
 // errors.

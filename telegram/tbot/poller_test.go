@@ -354,3 +354,26 @@ func TestPollerTinyRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestPollerAgainAfterStopMidAnswer: when stop comes while an answer's
+// updates are still being handed to the bot, the ones not handed on are not
+// confirmed: polling again fetches them (offset 2 here, not 3).
+func TestPollerAgainAfterStopMidAnswer(t *testing.T) {
+	srv, offsets := pollingtest.TwoUpdates(t)
+	pb := newPollerBot(t, srv.URL, "TOKEN")
+	p := tbot.NewPoller(nil, tbot.WithPollTimeout(time.Second))
+	dest, stop, done := make(chan tele.Update), make(chan struct{}), make(chan struct{})
+	go func() { defer close(done); p.Poll(pb.Bot, dest, stop) }()
+	select {
+	case <-dest: // update 1; update 2 waits
+	case <-time.After(5 * time.Second):
+		t.Fatal("no update within 5 s")
+	}
+	close(stop)
+	<-done
+
+	updates, _ := pollingtest.PollFor(t, func(dest chan tele.Update, stop chan struct{}) { p.Poll(pb.Bot, dest, stop) }, 3*time.Second)
+	if len(updates) == 0 || updates[0].ID != 2 {
+		t.Errorf("the second Poll handed on %d updates, want update 2 first: getUpdates offsets %q", len(updates), offsets())
+	}
+}

@@ -30,7 +30,8 @@ const (
 // reports and skips what makes telebot v4 panic: a retry_after that is not
 // a number (bot_raw.go asserts float64), an update with "photo":[]
 // (Photo.UnmarshalJSON), a message without a chat; and updates the offset
-// confirmed already. Closing stop cancels the request in flight.
+// confirmed already. Closing stop cancels the request in flight; the
+// updates not yet handed on stay unconfirmed, for the next Poll.
 // The token never appears in its errors.
 type Poller struct {
 	core telebotcore.Poller[tele.Update]

@@ -43,7 +43,11 @@ const DefaultMaxUpdateSize = 1 << 20
 // The answers say what was wrong in a few words and never quote the
 // request. Handler checks no path: mount it on the webhook's path (a
 // ServeMux route), and serve it behind metrics.Middleware, which records
-// its requests as the resource "telegram/webhook" (see [Resource]).
+// its requests as the resource "telegram/webhook" (see [Resource]). It
+// names that route on the request it is given: make it the route's handler
+// itself, since a wrapper in between that hands on a copy of the request
+// (http.TimeoutHandler, http.StripPrefix) hides the name, and the requests
+// are then recorded under the route's pattern, a bot token in it masked.
 type Handler struct {
 	secret  []byte
 	deliver func(ctx context.Context, update []byte) error

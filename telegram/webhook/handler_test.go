@@ -193,3 +193,36 @@ func TestNewRefuses(t *testing.T) {
 		t.Errorf("NewSecret() = %q: want a valid, random secret", s)
 	}
 }
+
+// TestHandlerBehindACopyingWrapper: a wrapper between the mux and the
+// Handler that hands on a copy of the request (http.TimeoutHandler) hides the
+// route the Handler names; the request is then recorded under the mux's
+// pattern, and the bot token in the webhook's path must still not reach the
+// exposition.
+func TestHandlerBehindACopyingWrapper(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	var in inbox
+	h, err := webhook.New(secret, in.deliver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "/hook/123456789:AAHsecretSECRETPATHsecretsecret12345"
+	mux := http.NewServeMux()
+	mux.Handle("POST "+path, http.TimeoutHandler(h, time.Minute, "timed out"))
+	srv := httptest.NewServer(m.Middleware(mux))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(`{"update_id":1}`))
+	req.Header.Set(webhook.SecretHeader, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(in.got()) != 1 {
+		t.Fatalf("status %d, %d updates delivered: want 200 and 1", resp.StatusCode, len(in.got()))
+	}
+	e := promtest.Scrape(t, m.Handler())
+	if got := e.Counter(t, "genapp_http_requests_total", promtest.Labels{"resource": "hook/{token}", "status": "200"}); got != 1 || strings.Contains(e.Text, "SECRETPATH") {
+		t.Errorf("%v requests recorded as hook/{token}, want 1; token in the exposition: %v", got, strings.Contains(e.Text, "SECRETPATH"))
+	}
+}

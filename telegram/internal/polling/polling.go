@@ -97,22 +97,38 @@ func Confirmed(id, offset int) bool { return offset > 0 && id < offset }
 // is taken: an error names the first that has none, or one that no offset
 // can confirm (negative, or the largest int, past which the next offset
 // would overflow): polling on would fetch it again, at once, for ever.
+// An update_id that comes again in the same result is the same update: only
+// its first copy is returned, so that no adapter hands it to the bot twice.
 func Split(result []byte) (raws []json.RawMessage, ids []int, err error) {
-	if err := json.Unmarshal(result, &raws); err != nil {
+	var all []json.RawMessage
+	if err := json.Unmarshal(result, &all); err != nil {
 		return nil, nil, fmt.Errorf("the result is not a list of updates: %w", err)
 	}
-	ids = make([]int, len(raws))
-	for i, raw := range raws {
+	raws, ids = all[:0], make([]int, 0, len(all))
+	var seen map[int]bool // made once an ID does not rise: the Bot API's do
+	for i, raw := range all {
 		var id struct {
 			ID *int `json:"update_id"`
 		}
 		if err := json.Unmarshal(raw, &id); err != nil || id.ID == nil {
-			return nil, nil, fmt.Errorf("update %d of %d has no numeric update_id", i+1, len(raws))
+			return nil, nil, fmt.Errorf("update %d of %d has no numeric update_id", i+1, len(all))
 		}
 		if *id.ID < 0 || *id.ID == math.MaxInt {
-			return nil, nil, fmt.Errorf("update %d of %d has update_id %d, which no offset can confirm", i+1, len(raws), *id.ID)
+			return nil, nil, fmt.Errorf("update %d of %d has update_id %d, which no offset can confirm", i+1, len(all), *id.ID)
 		}
-		ids[i] = *id.ID
+		if n := len(ids); seen == nil && n > 0 && *id.ID <= ids[n-1] {
+			seen = make(map[int]bool, len(all))
+			for _, earlier := range ids {
+				seen[earlier] = true
+			}
+		}
+		if seen != nil {
+			if seen[*id.ID] {
+				continue
+			}
+			seen[*id.ID] = true
+		}
+		raws, ids = append(raws, raw), append(ids, *id.ID)
 	}
 	return raws, ids, nil
 }

@@ -2,6 +2,7 @@ package polling
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -29,6 +30,10 @@ func TestSplit(t *testing.T) {
 	raws, ids, err := Split([]byte(`[{"update_id":3,"message":{}},{"update_id":7}]`))
 	if err != nil || len(raws) != 2 || ids[0] != 3 || ids[1] != 7 {
 		t.Errorf("Split = %q, %v, %v", raws, ids, err)
+	}
+	raws, ids, err = Split([]byte(`[{"update_id":3,"a":1},{"update_id":7},{"update_id":3,"a":2},{"update_id":5},{"update_id":7}]`))
+	if err != nil || !slices.Equal(ids, []int{3, 7, 5}) || string(raws[0]) != `{"update_id":3,"a":1}` || len(raws) != 3 {
+		t.Errorf("Split with repeated update_ids = %q, %v, %v; want the first copy of 3, 7 and 5", raws, ids, err)
 	}
 	if raws, _, err := Split([]byte(`null`)); err != nil || len(raws) != 0 {
 		t.Errorf("Split(null) = %q, %v; want no updates", raws, err)

@@ -4,11 +4,13 @@
 package pollingtest
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,17 +22,20 @@ import (
 // that sends updates the offset confirmed already, answer after answer
 // (the last one repeated): the same update again, IDs going backwards, and
 // IDs no offset can confirm (the largest int, past which the next offset
-// would overflow, and a negative one). A poller must hand each such update
-// to the bot at most once and must not poll in a busy loop.
+// would overflow, and a negative one), and one update twice in one answer.
+// A poller must hand each such update to the bot at most once and must not
+// poll in a busy loop.
 func ConfirmedAgain() map[string][]string {
+	const one = `{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}`
 	update := func(id int) string {
-		return fmt.Sprintf(`{"ok":true,"result":[{"update_id":%d,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"again"}}]}`, id)
+		return fmt.Sprintf(`{"ok":true,"result":[`+one+`]}`, id)
 	}
 	return map[string][]string{
-		"repeating": {update(5)},
-		"backwards": {update(7), update(3)},
-		"largest":   {update(math.MaxInt)},
-		"negative":  {update(-5)},
+		"repeating":    {update(5)},
+		"twice in one": {fmt.Sprintf(`{"ok":true,"result":[`+one+`,`+one+`]}`, 5, 5)},
+		"backwards":    {update(7), update(3)},
+		"largest":      {update(math.MaxInt)},
+		"negative":     {update(-5)},
 	}
 }
 
@@ -110,4 +115,45 @@ func PollFor[U any](t testing.TB, poll func(dest chan U, stop chan struct{}), wi
 		t.Fatal("Poll did not return within 10 s of stop")
 	}
 	return updates, false
+}
+
+// TwoUpdates starts a Bot API on 127.0.0.1 whose getUpdates answers
+// updates 1 and 2 to offset 0 or 1, update 2 alone to offset 2, and nothing
+// (after holding the poll up to 1 s) to any other offset: a poller stopped
+// after handing on update 1 only must poll again from offset 2, or update
+// 2 is lost. It returns the server, closed when the test ends, and the
+// offsets it was asked for so far.
+func TwoUpdates(t testing.TB) (*httptest.Server, func() []string) {
+	var mu sync.Mutex
+	var offsets []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var params struct {
+			Offset any `json:"offset"` // a number, or gotgbot's string
+		}
+		json.NewDecoder(io.LimitReader(r.Body, 1<<10)).Decode(&params)
+		offset := fmt.Sprint(params.Offset)
+		mu.Lock()
+		offsets = append(offsets, offset)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		const update = `{"update_id":%d,"message":{"message_id":%[1]d,"date":0,"chat":{"id":1,"type":"private"},"text":"hi"}}`
+		switch offset {
+		case "0", "1":
+			fmt.Fprintf(w, `{"ok":true,"result":[`+update+`,`+update+`]}`, 1, 2)
+		case "2":
+			fmt.Fprintf(w, `{"ok":true,"result":[`+update+`]}`, 2)
+		default:
+			select {
+			case <-r.Context().Done():
+			case <-time.After(time.Second):
+			}
+			io.WriteString(w, `{"ok":true,"result":[]}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), offsets...)
+	}
 }

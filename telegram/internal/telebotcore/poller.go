@@ -65,18 +65,31 @@ func (p *Poller[U]) Poll(b Bot[U], dest chan U, stop chan struct{}) {
 		}
 		retry.Succeeded()
 		for _, u := range updates {
-			select {
-			case dest <- u:
-			case <-ctx.Done():
-				return
+			if u.parsed {
+				select {
+				case dest <- u.U:
+				case <-ctx.Done():
+					return
+				}
 			}
+			// Confirmed only once handed on: an update still held when
+			// stop comes is fetched again by the next Poll.
+			p.lastUpdateID = max(p.lastUpdateID, u.id)
 		}
 	}
 }
 
-// getUpdates sends one getUpdates and returns its updates, with the ones
-// that cannot be parsed reported to b.OnError and skipped.
-func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]U, *polling.Failure) {
+// fetched is an update of a getUpdates answer, parsed unless telebot
+// cannot parse it.
+type fetched[U any] struct {
+	U      U
+	id     int
+	parsed bool
+}
+
+// getUpdates sends one getUpdates and returns its updates, the ones that
+// cannot be parsed reported to b.OnError, to be confirmed but not handed on.
+func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]fetched[U], *polling.Failure) {
 	m := bottoken.NewMasker(b.Token) // b.Token may be the real one
 	offset := p.lastUpdateID + 1
 	batch, f := polling.GetUpdates(ctx, p.Client, polling.Request{URL: b.URL + "/bot" + b.Token + "/getUpdates", Offset: offset, Timeout: p.Timeout, Allowed: p.Allowed}, m)
@@ -86,15 +99,13 @@ func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]U, *polling.Fai
 	if batch.Stale > 0 {
 		b.OnError(b.Fail(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil)))
 	}
-	updates := make([]U, 0, len(batch.Raws))
+	updates := make([]fetched[U], 0, len(batch.Raws))
 	for i, raw := range batch.Raws {
-		p.lastUpdateID = max(p.lastUpdateID, batch.IDs[i])
 		u, err := b.Parse(raw)
 		if err != nil {
 			b.OnError(b.Fail(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped: telebot cannot parse it", batch.IDs[i]), err)))
-			continue
 		}
-		updates = append(updates, u)
+		updates = append(updates, fetched[U]{u, batch.IDs[i], err == nil})
 	}
 	return updates, nil
 }
