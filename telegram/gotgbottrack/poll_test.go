@@ -228,12 +228,12 @@ func TestPollerConfirmedUpdatesAgain(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv, calls := pollingtest.Serve(t, http.StatusOK, answers...)
 			var got collector
-			updates, _, _ := pollFor(t, gotgbottrack.NewPoller(gotgbottrack.WithErrorFunc(got.err)), rawBot(srv.URL, "TOKEN"), 400*time.Millisecond)
+			updates, _, _ := pollFor(t, gotgbottrack.NewPoller(gotgbottrack.WithErrorFunc(got.err)), rawBot(srv.URL, "TOKEN"), 2*time.Second)
 			if len(updates) > 1 {
 				t.Errorf("%d updates handed on, want at most 1", len(updates))
 			}
 			if n := calls.Load(); n > 5 {
-				t.Errorf("%d getUpdates in 400ms, want a handful", n)
+				t.Errorf("%d getUpdates in 2s, want a handful", n)
 			}
 			if len(got.errs()) == 0 {
 				t.Error("nothing reported")

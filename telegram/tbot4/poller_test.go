@@ -166,11 +166,11 @@ func TestPollerHostileAnswers(t *testing.T) {
 	for name, answers := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			r := pollHostile(t, tbot4.NewPoller(nil, tbot4.WithPollTimeout(10*time.Second)), 400*time.Millisecond, http.StatusOK, answers...)
+			r := pollHostile(t, tbot4.NewPoller(nil, tbot4.WithPollTimeout(10*time.Second)), 2*time.Second, http.StatusOK, answers...)
 			pe := pollErr(t, r)
 			switch {
 			case r.calls > 3:
-				t.Errorf("%d getUpdates in 400ms, want a handful", r.calls)
+				t.Errorf("%d getUpdates in 2s, want a handful", r.calls)
 			case name == "retry_after string" && pe.RetryAfter != 5*time.Second:
 				t.Errorf("RetryAfter %v, want 5s", pe.RetryAfter)
 			case name == "photo" || name == "no chat":
