@@ -97,6 +97,41 @@ func TestHelp(t *testing.T) {
 	noToken(t, "help", stderr.String(), token)
 }
 
+// TestFlagTable: docs/demo.md's table of flags has a row for every flag,
+// with its variable, and its -framework row names every framework.
+func TestFlagTable(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/demo.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // flag -> its row
+	for line := range strings.Lines(string(doc)) {
+		if cells := strings.Split(line, "|"); len(cells) > 3 && strings.HasPrefix(strings.TrimSpace(cells[1]), "`-") {
+			rows[strings.Trim(strings.TrimSpace(cells[1]), "`-")] = line
+		}
+	}
+	for flag, env := range envVars {
+		row, ok := rows[flag]
+		if !ok {
+			t.Errorf("docs/demo.md: no row for -%s", flag)
+			continue
+		}
+		if !strings.Contains(row, "`"+env+"`") {
+			t.Errorf("docs/demo.md: the row of -%s does not name %s: %s", flag, env, row)
+		}
+	}
+	for flag := range rows {
+		if _, ok := envVars[flag]; !ok {
+			t.Errorf("docs/demo.md: a row for -%s, which demobot does not take", flag)
+		}
+	}
+	for _, fw := range frameworks {
+		if !strings.Contains(rows["framework"], "`"+fw+"`") {
+			t.Errorf("docs/demo.md: the row of -framework does not name %s: %s", fw, rows["framework"])
+		}
+	}
+}
+
 // TestFlagsOverEnvironment: a flag wins over its variable, a variable over
 // the default.
 func TestFlagsOverEnvironment(t *testing.T) {
