@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -281,5 +282,24 @@ func pushTaskRun(t *testing.T, gateway string, target scrapeTarget) {
 	defer cancel()
 	if err := push.Push(ctx, gateway, target.App+"_report", m, push.WithInstance("cron-1")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// maxOrMin matches a max or min aggregation and its by clause, if any
+// (not max_over_time and min_over_time, which keep every series).
+var maxOrMin = regexp.MustCompile(`\b(max|min)\s*(?:by\s*\(([^)]*)\))?\s*\(`)
+
+// TestMaxMinPerBot: a max or min over the replicas (of a gauge that every
+// replica of a bot reports alike, such as the webhook backlog Telegram keeps
+// per bot) must keep the bot, app and env: without them, a dashboard showing
+// several bots, or a rule, would report one bot's value for all of them.
+func TestMaxMinPerBot(t *testing.T) {
+	for _, e := range append(dashboardExprs(t), ruleExprs(t)...) {
+		for _, m := range maxOrMin.FindAllStringSubmatch(e.expr, -1) {
+			by := strings.Split(strings.ReplaceAll(m[2], " ", ""), ",")
+			if !slices.Contains(by, "app") || !slices.Contains(by, "env") {
+				t.Errorf("%s: %s aggregates over app and env; want %s by (app, env, ...): %s", e.source, m[1], m[1], e.expr)
+			}
+		}
 	}
 }

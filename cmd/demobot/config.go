@@ -125,7 +125,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		name := envVars[f.Name]
 		if v := getenv(name); v != "" && !set[f.Name] {
 			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("environment variable %s=%q: invalid value for -%s: %w", name, v, f.Name, err)) // string flags, the token among them, never fail
+				errs = append(errs, fmt.Errorf("environment variable %s=%q: invalid value for -%s: %w%s", name, v, f.Name, err, wantValue(f))) // string flags, the token among them, never fail
 			}
 		}
 	})
@@ -133,6 +133,21 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return c, err
 	}
 	return c, c.validate()
+}
+
+// wantValue says what a flag of f's type takes, for an environment variable
+// that failed to parse: the flag package's "parse error" does not say, and
+// the usage it prints for a bad command line is not printed here.
+func wantValue(f *flag.Flag) string {
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return ": want true or false"
+	}
+	if g, ok := f.Value.(flag.Getter); ok {
+		if _, ok := g.Get().(time.Duration); ok {
+			return ": want a duration such as 30s, 1m or 0"
+		}
+	}
+	return ""
 }
 
 // loadWebConfig loads -web.config.file, if set, logging its changes to log.
@@ -178,7 +193,7 @@ func (c config) validate() error {
 		return fmt.Errorf("-mode %q is not supported: use %s", c.mode, strings.Join(modes, " or "))
 	}
 	if c.duration < 0 {
-		return fmt.Errorf("-duration %v is negative: use 0 to run until SIGINT or SIGTERM", c.duration)
+		return fmt.Errorf("-duration (or %s) %v is negative: use 0 to run until SIGINT or SIGTERM", envVars["duration"], c.duration)
 	}
 	if err := checkURL("-api-url", c.apiURL); err != nil {
 		return err

@@ -46,8 +46,11 @@ func TestBadCommandLine(t *testing.T) {
 		{"empty project", []string{"-project", " "}, nil, []string{"project name is empty", "-project"}},
 		{"framework", []string{"-framework", "aiogram"}, nil, []string{`-framework "aiogram"`, "telebot or tgbotapi"}},
 		{"mode", []string{"-mode", "push"}, nil, []string{`-mode "push"`, "polling or webhook"}},
-		{"negative duration", []string{"-duration", "-1s"}, nil, []string{"-duration -1s is negative"}},
-		{"duration variable", nil, map[string]string{"DEMO_DURATION": "soon"}, []string{"environment variable DEMO_DURATION", `"soon"`}},
+		{"negative duration", []string{"-duration", "-1s"}, nil, []string{"-duration (or DEMO_DURATION) -1s is negative"}},
+		{"duration variable", nil, map[string]string{"DEMO_DURATION": "soon"}, []string{"environment variable DEMO_DURATION", `"soon"`, "want a duration such as 30s"}},
+		{"negative duration variable", nil, map[string]string{"DEMO_DURATION": "-3s"}, []string{"-duration (or DEMO_DURATION) -3s is negative"}},
+		{"interval variable", nil, map[string]string{"WEBHOOK_INFO_INTERVAL": "30"}, []string{"environment variable WEBHOOK_INFO_INTERVAL", `"30"`, "want a duration such as 30s"}},
+		{"native histograms variable", nil, map[string]string{"NATIVE_HISTOGRAMS": "yes"}, []string{"environment variable NATIVE_HISTOGRAMS", `"yes"`, "want true or false"}},
 		{"api url", []string{"-api-url", "api.telegram.org"}, nil, []string{`-api-url "api.telegram.org" is not an absolute http or https URL`}},
 		{"webhook without public URL", []string{"-mode", "webhook"}, nil, []string{"-mode webhook with a token needs -webhook-url"}},
 		{"webhook info interval", []string{"-webhook-info-interval", "100ms"}, nil, []string{"-webhook-info-interval (or WEBHOOK_INFO_INTERVAL) 100ms", "at least 1s"}},
@@ -92,6 +95,41 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	noToken(t, "help", stderr.String(), token)
+}
+
+// TestFlagTable: docs/demo.md's table of flags has a row for every flag,
+// with its variable, and its -framework row names every framework.
+func TestFlagTable(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/demo.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // flag -> its row
+	for line := range strings.Lines(string(doc)) {
+		if cells := strings.Split(line, "|"); len(cells) > 3 && strings.HasPrefix(strings.TrimSpace(cells[1]), "`-") {
+			rows[strings.Trim(strings.TrimSpace(cells[1]), "`-")] = line
+		}
+	}
+	for flag, env := range envVars {
+		row, ok := rows[flag]
+		if !ok {
+			t.Errorf("docs/demo.md: no row for -%s", flag)
+			continue
+		}
+		if !strings.Contains(row, "`"+env+"`") {
+			t.Errorf("docs/demo.md: the row of -%s does not name %s: %s", flag, env, row)
+		}
+	}
+	for flag := range rows {
+		if _, ok := envVars[flag]; !ok {
+			t.Errorf("docs/demo.md: a row for -%s, which demobot does not take", flag)
+		}
+	}
+	for _, fw := range frameworks {
+		if !strings.Contains(rows["framework"], "`"+fw+"`") {
+			t.Errorf("docs/demo.md: the row of -framework does not name %s: %s", fw, rows["framework"])
+		}
+	}
 }
 
 // TestFlagsOverEnvironment: a flag wins over its variable, a variable over
