@@ -2,7 +2,6 @@ package bottrack_test
 
 import (
 	"context"
-	"math"
 	"testing"
 	"time"
 
@@ -15,36 +14,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
-
-const (
-	updatesTotal = "genapp_telegram_updates_total"
-	updateLag    = "genapp_telegram_update_lag_sec"
-	inFlightName = "genapp_telegram_handlers_in_flight"
-	floodWait    = "genapp_telegram_flood_wait_sec"
-)
-
-// scrapeUntil scrapes m until ok holds, for at most 10 s, and returns the
-// scrape that satisfied it (the test fails with the last one otherwise).
-func scrapeUntil(t *testing.T, m *metrics.Metrics, what string, ok func(*promtest.Exposition) bool) *promtest.Exposition {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		e := promtest.Scrape(t, m.Handler())
-		if ok(e) {
-			return e
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10 s, still not %s:\n%s", what, e.Text)
-		}
-	}
-}
-
-func gaugeOf(e *promtest.Exposition, name string) float64 {
-	ms := e.Find(name, nil)
-	if len(ms) != 1 {
-		return math.NaN()
-	}
-	return ms[0].GetGauge().GetValue()
-}
 
 // TestUpdateHealth runs a real go-telegram/bot bot, fed by a Poller, against
 // the fake Bot API through a NewTelegram client: a backlog of messages
@@ -90,22 +59,22 @@ func TestUpdateHealth(t *testing.T) {
 
 	// The bot runs each handler on a goroutine of its own: the three slow
 	// ones are in flight together, the six others done.
-	scrapeUntil(t, tb.m, "3 in flight and the 6 others handled", func(e *promtest.Exposition) bool {
-		return gaugeOf(e, inFlightName) == 3 && e.Sum(updatesTotal, nil) == 9 && actiontest.Runs(e) == 6
+	actiontest.ScrapeUntil(t, tb.m.Handler(), "3 in flight and the 6 others handled", func(e *promtest.Exposition) bool {
+		return actiontest.Gauge(e, actiontest.InFlight) == 3 && e.Sum(actiontest.Updates, nil) == 9 && actiontest.Runs(e) == 6
 	})
 	close(release)
-	e := scrapeUntil(t, tb.m, "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
-		return gaugeOf(e, inFlightName) == 0 && actiontest.Runs(e) == 9
+	e := actiontest.ScrapeUntil(t, tb.m.Handler(), "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
+		return actiontest.Gauge(e, actiontest.InFlight) == 0 && actiontest.Runs(e) == 9
 	})
 	e = promtest.Scrape(t, tb.m.Handler()) // the histograms of the last runs too (see actiontest.Wait)
 
 	for typ, want := range map[string]float64{"message": 5, "callback_query": 1, "edited_message": 1, "business_connection": 1, "other": 1} {
-		if got := e.Counter(t, updatesTotal, promtest.Labels{"type": typ, "app": "bot", "env": "dev"}); got != want {
+		if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ, "app": "bot", "env": "dev"}); got != want {
 			t.Errorf("updates{type=%q} = %v, want %v", typ, got, want)
 		}
 	}
-	if n := e.Series(updatesTotal); n != 5 {
-		t.Errorf("%d series of %s, want 5", n, updatesTotal)
+	if n := e.Series(actiontest.Updates); n != 5 {
+		t.Errorf("%d series of %s, want 5", n, actiontest.Updates)
 	}
 	// Lag: the backlog lands between 60 and 120 s, the fresh commands
 	// below 30 s, the edit (20 s before) between 10 and 30 s. A callback,
@@ -114,17 +83,17 @@ func TestUpdateHealth(t *testing.T) {
 		"message":        {30: 2, 60: 2, 120: 5},
 		"edited_message": {10: 0, 30: 1},
 	} {
-		h := e.One(t, updateLag, promtest.Labels{"type": typ}).GetHistogram()
+		h := e.One(t, actiontest.Lag, promtest.Labels{"type": typ}).GetHistogram()
 		for _, b := range h.GetBucket() {
 			if n, ok := want[b.GetUpperBound()]; ok && b.GetCumulativeCount() != n {
 				t.Errorf("lag{type=%q} le=%v: %d, want %d", typ, b.GetUpperBound(), b.GetCumulativeCount(), n)
 			}
 		}
 	}
-	if got := e.LabelValues(updateLag, "type"); len(got) != 2 {
+	if got := e.LabelValues(actiontest.Lag, "type"); len(got) != 2 {
 		t.Errorf("lag types = %v, want message and edited_message only", got)
 	}
-	if count, sum := e.Histogram(t, floodWait, promtest.Labels{"method": "sendMessage"}); count != 1 || sum != 7 {
+	if count, sum := e.Histogram(t, actiontest.FloodWait, promtest.Labels{"method": "sendMessage"}); count != 1 || sum != 7 {
 		t.Errorf("flood waits of sendMessage = %d, %v; want 1, 7", count, sum)
 	}
 	if n := e.Sum(actiontest.Count, promtest.Labels{"error_name": metrics.ErrorNameFloodWait}); n != 1 {

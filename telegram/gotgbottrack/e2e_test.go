@@ -164,15 +164,15 @@ func TestEndToEnd(t *testing.T) {
 		t.Error("the exposition holds the token's secret")
 	}
 	for typ, want := range map[string]float64{"message": 6, "callback_query": 2} {
-		if n := e.Counter(t, updatesTotal, promtest.Labels{"type": typ}); n != want {
-			t.Errorf("%s{type=%q} = %v, want %v", updatesTotal, typ, n, want)
+		if n := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ}); n != want {
+			t.Errorf("%s{type=%q} = %v, want %v", actiontest.Updates, typ, n, want)
 		}
 	}
-	if n, _ := e.Histogram(t, updateLag, promtest.Labels{"type": "message"}); n != 6 {
+	if n, _ := e.Histogram(t, actiontest.Lag, promtest.Labels{"type": "message"}); n != 6 {
 		t.Errorf("%d message lags observed, want 6", n)
 	}
-	if n := gauge(t, e, inFlight); n != 0 {
-		t.Errorf("%s = %v after the run, want 0", inFlight, n)
+	if n := gauge(t, e, actiontest.InFlight); n != 0 {
+		t.Errorf("%s = %v after the run, want 0", actiontest.InFlight, n)
 	}
 	if n := e.Sum("genapp_http_requests_total", promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage", "status": "200"}); n != 7 {
 		t.Errorf("sendMessage calls = %v, want 7", n)

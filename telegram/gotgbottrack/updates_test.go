@@ -17,12 +17,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
-const (
-	updatesTotal = "genapp_telegram_updates_total"
-	updateLag    = "genapp_telegram_update_lag_sec"
-	inFlight     = "genapp_telegram_handlers_in_flight"
-)
-
 // gauge is the value of the gauge name, which has one series.
 func gauge(t *testing.T, e *promtest.Exposition, name string) float64 {
 	t.Helper()
@@ -50,17 +44,17 @@ func TestInFlight(t *testing.T) {
 		done.Go(func() { d.ProcessUpdate(offlineBot, textUpdate(text), nil) })
 	}
 	started.Wait()
-	if n := gauge(t, promtest.Scrape(t, m.Handler()), inFlight); n != burst {
-		t.Errorf("%s = %v while %d handlers run, want %d", inFlight, n, burst, burst)
+	if n := gauge(t, promtest.Scrape(t, m.Handler()), actiontest.InFlight); n != burst {
+		t.Errorf("%s = %v while %d handlers run, want %d", actiontest.InFlight, n, burst, burst)
 	}
 	close(release)
 	done.Wait()
 	e := promtest.Scrape(t, m.Handler())
-	if n := gauge(t, e, inFlight); n != 0 {
-		t.Errorf("%s = %v once every handler returned, want 0", inFlight, n)
+	if n := gauge(t, e, actiontest.InFlight); n != 0 {
+		t.Errorf("%s = %v once every handler returned, want 0", actiontest.InFlight, n)
 	}
-	if n := e.Counter(t, updatesTotal, promtest.Labels{"type": "message"}); n != burst {
-		t.Errorf("%s{type=message} = %v, want %d", updatesTotal, n, burst)
+	if n := e.Counter(t, actiontest.Updates, promtest.Labels{"type": "message"}); n != burst {
+		t.Errorf("%s{type=message} = %v, want %d", actiontest.Updates, n, burst)
 	}
 }
 
@@ -87,19 +81,19 @@ func TestUpdateTypes(t *testing.T) {
 	}
 	e := promtest.Scrape(t, m.Handler())
 	for typ, want := range map[string]float64{"message": 1, "edited_message": 1, "callback_query": 2, "chat_join_request": 1, "poll_answer": 1, "other": 1} {
-		if n := e.Counter(t, updatesTotal, promtest.Labels{"type": typ}); n != want {
-			t.Errorf("%s{type=%q} = %v, want %v", updatesTotal, typ, n, want)
+		if n := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ}); n != want {
+			t.Errorf("%s{type=%q} = %v, want %v", actiontest.Updates, typ, n, want)
 		}
 	}
-	if n := e.Series(updatesTotal); n != 6 {
-		t.Errorf("%d series of %s, want 6", n, updatesTotal)
+	if n := e.Series(actiontest.Updates); n != 6 {
+		t.Errorf("%d series of %s, want 6", n, actiontest.Updates)
 	}
 	for typ, want := range map[string]uint64{"message": 1, "edited_message": 1, "chat_join_request": 1} {
-		if n, sum := e.Histogram(t, updateLag, promtest.Labels{"type": typ}); n != want || sum > 60 {
-			t.Errorf("%s{type=%q}: %d observations, sum %v; want %d under a minute (an edit's lag runs from its edit_date)", updateLag, typ, n, sum, want)
+		if n, sum := e.Histogram(t, actiontest.Lag, promtest.Labels{"type": typ}); n != want || sum > 60 {
+			t.Errorf("%s{type=%q}: %d observations, sum %v; want %d under a minute (an edit's lag runs from its edit_date)", actiontest.Lag, typ, n, sum, want)
 		}
 	}
-	if got := e.Find(updateLag, promtest.Labels{"type": "callback_query"}); len(got) != 0 && got[0].GetHistogram().GetSampleCount() != 0 {
+	if got := e.Find(actiontest.Lag, promtest.Labels{"type": "callback_query"}); len(got) != 0 && got[0].GetHistogram().GetSampleCount() != 0 {
 		t.Errorf("a callback query observed a lag")
 	}
 }
@@ -123,7 +117,7 @@ func TestUpdateLag(t *testing.T) {
 	<-polled
 	d.Stop()
 
-	buckets := e.One(t, updateLag, promtest.Labels{"type": "message"}).GetHistogram().GetBucket()
+	buckets := e.One(t, actiontest.Lag, promtest.Labels{"type": "message"}).GetHistogram().GetBucket()
 	for _, bucket := range buckets {
 		want := uint64(0)
 		if bucket.GetUpperBound() >= 120 {

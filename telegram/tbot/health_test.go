@@ -40,7 +40,7 @@ func TestUpdateHealth(t *testing.T) {
 		"edited_message": telebottest.Recent, "channel_post": telebottest.Late,
 		"callback_query": telebottest.Undated, "chat_join_request": telebottest.Late,
 	})
-	if got := e.Series(telebottest.Updates); got != 4 {
+	if got := e.Series(actiontest.Updates); got != 4 {
 		t.Errorf("%d update types counted, want 4: the message no route takes is not", got)
 	}
 

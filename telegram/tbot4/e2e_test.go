@@ -148,7 +148,7 @@ func TestConcurrentUpdates(t *testing.T) {
 	e := actiontest.Wait(t, lb.m.Handler(), 2*n, 5*time.Second)
 	actiontest.Want(t, e, "slow_handler", n, 0)
 	actiontest.Want(t, e, "text_handler", n, 0)
-	if got := e.Counter(t, telebottest.Updates, promtest.Labels{"type": "message"}); got != 2*n {
+	if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": "message"}); got != 2*n {
 		t.Errorf("%v messages counted, want %d", got, 2*n)
 	}
 }

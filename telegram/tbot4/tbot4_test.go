@@ -66,7 +66,7 @@ func TestForwardAndReplyAreRunsOfTheirOwn(t *testing.T) {
 	}
 	// Each update once, by the route that takes it; the dropped one, which
 	// no route takes, not at all.
-	if got := e.Counter(t, telebottest.Updates, promtest.Labels{"type": "message"}); got != 2 {
+	if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": "message"}); got != 2 {
 		t.Errorf("%v messages counted, want 2", got)
 	}
 }

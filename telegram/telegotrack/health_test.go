@@ -3,7 +3,6 @@ package telegotrack_test
 import (
 	"context"
 	"errors"
-	"math"
 	"testing"
 	"time"
 
@@ -15,36 +14,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/telegotrack"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
-
-const (
-	updatesTotal = "genapp_telegram_updates_total"
-	updateLag    = "genapp_telegram_update_lag_sec"
-	inFlight     = "genapp_telegram_handlers_in_flight"
-)
-
-// scrapeUntil scrapes m until ok holds, for at most 30 s (telego's first
-// update takes seconds under -race), and returns the scrape that satisfied
-// it.
-func scrapeUntil(t *testing.T, h func() *promtest.Exposition, what string, ok func(*promtest.Exposition) bool) *promtest.Exposition {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		e := h()
-		if ok(e) {
-			return e
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 30 s, still not %s:\n%s", what, e.Text)
-		}
-	}
-}
-
-func gauge(e *promtest.Exposition, name string) float64 {
-	ms := e.Find(name, nil)
-	if len(ms) != 1 {
-		return math.NaN()
-	}
-	return ms[0].GetGauge().GetValue()
-}
 
 // TestUpdateHealth runs a real telego bot, polled by a Poller through a
 // NewTelegram client, with the Tracker's Middleware: a backlog of three
@@ -101,22 +70,21 @@ func TestUpdateHealth(t *testing.T) {
 	go bh.Start()
 	defer bh.Stop()
 
-	scrape := func() *promtest.Exposition { return promtest.Scrape(t, m.Handler()) }
-	scrapeUntil(t, scrape, "3 in flight and the 5 others handled", func(e *promtest.Exposition) bool {
-		return gauge(e, inFlight) == 3 && e.Sum(updatesTotal, nil) == 8 && actiontest.Runs(e) == 4
+	actiontest.ScrapeUntil(t, m.Handler(), "3 in flight and the 5 others handled", func(e *promtest.Exposition) bool {
+		return actiontest.Gauge(e, actiontest.InFlight) == 3 && e.Sum(actiontest.Updates, nil) == 8 && actiontest.Runs(e) == 4
 	})
 	close(release)
-	e := scrapeUntil(t, scrape, "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
-		return gauge(e, inFlight) == 0 && actiontest.Runs(e) == 7
+	e := actiontest.ScrapeUntil(t, m.Handler(), "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
+		return actiontest.Gauge(e, actiontest.InFlight) == 0 && actiontest.Runs(e) == 7
 	})
 
 	for typ, want := range map[string]float64{"message": 5, "callback_query": 1, "edited_message": 1, "inline_query": 1} {
-		if got := e.Counter(t, updatesTotal, promtest.Labels{"type": typ, "app": "bot", "env": "dev"}); got != want {
+		if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ, "app": "bot", "env": "dev"}); got != want {
 			t.Errorf("updates{type=%q} = %v, want %v", typ, got, want)
 		}
 	}
-	if n := e.Series(updatesTotal); n != 4 {
-		t.Errorf("%d series of %s, want 4", n, updatesTotal)
+	if n := e.Series(actiontest.Updates); n != 4 {
+		t.Errorf("%d series of %s, want 4", n, actiontest.Updates)
 	}
 	// Lag: the backlog lands between 60 and 120 s, the fresh commands
 	// below 30 s, the edit (by its edit_date, 20 s before) between 10 and
@@ -125,14 +93,14 @@ func TestUpdateHealth(t *testing.T) {
 		"message":        {30: 2, 60: 2, 120: 5},
 		"edited_message": {10: 0, 30: 1},
 	} {
-		h := e.One(t, updateLag, promtest.Labels{"type": typ}).GetHistogram()
+		h := e.One(t, actiontest.Lag, promtest.Labels{"type": typ}).GetHistogram()
 		for _, b := range h.GetBucket() {
 			if n, ok := want[b.GetUpperBound()]; ok && b.GetCumulativeCount() != n {
 				t.Errorf("lag{type=%q} le=%v: %d, want %d", typ, b.GetUpperBound(), b.GetCumulativeCount(), n)
 			}
 		}
 	}
-	if got := e.LabelValues(updateLag, "type"); len(got) != 2 {
+	if got := e.LabelValues(actiontest.Lag, "type"); len(got) != 2 {
 		t.Errorf("lag types = %v, want message and edited_message only", got)
 	}
 }

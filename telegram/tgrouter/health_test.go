@@ -2,7 +2,6 @@ package tgrouter_test
 
 import (
 	"context"
-	"math"
 	"slices"
 	"testing"
 	"time"
@@ -15,38 +14,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 	"github.com/genapp-go/genapp/telegram/tgrouter"
 )
-
-const (
-	updatesTotal = "genapp_telegram_updates_total"
-	updateLag    = "genapp_telegram_update_lag_sec"
-	inFlightName = "genapp_telegram_handlers_in_flight"
-	floodWait    = "genapp_telegram_flood_wait_sec"
-)
-
-// scrapeUntil scrapes h until ok holds, for at most 10 s, and returns the
-// scrape that satisfied it (the test fails with the last one otherwise).
-func scrapeUntil(t *testing.T, e func() *promtest.Exposition, what string, ok func(*promtest.Exposition) bool) *promtest.Exposition {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		x := e()
-		if ok(x) {
-			return x
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10 s, still not %s:\n%s", what, x.Text)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func gaugeOf(e *promtest.Exposition, name string) float64 {
-	ms := e.Find(name, nil)
-	if len(ms) != 1 {
-		return math.NaN()
-	}
-	return ms[0].GetGauge().GetValue()
-}
 
 // TestUpdateHealth runs a real tgbotapi bot through Poll against the fake
 // Bot API, through a NewTelegram client: a backlog of messages stamped 90 s
@@ -98,16 +65,15 @@ func TestUpdateHealth(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	polled := make(chan error, 1)
 	go func() { polled <- r.Poll(ctx, bot, tgbotapi.NewUpdate(0), 4) }()
-	scrape := func() *promtest.Exposition { return promtest.Scrape(t, m.Handler()) }
 
 	// The three slow handlers hold three workers; the fourth handles the
 	// rest.
-	scrapeUntil(t, scrape, "3 in flight and the 5 others handled", func(e *promtest.Exposition) bool {
-		return gaugeOf(e, inFlightName) == 3 && e.Sum(updatesTotal, nil) == 8
+	actiontest.ScrapeUntil(t, m.Handler(), "3 in flight and the 5 others handled", func(e *promtest.Exposition) bool {
+		return actiontest.Gauge(e, actiontest.InFlight) == 3 && e.Sum(actiontest.Updates, nil) == 8
 	})
 	close(release)
-	e := scrapeUntil(t, scrape, "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
-		return gaugeOf(e, inFlightName) == 0 && actiontest.Runs(e) == 7
+	e := actiontest.ScrapeUntil(t, m.Handler(), "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
+		return actiontest.Gauge(e, actiontest.InFlight) == 0 && actiontest.Runs(e) == 7
 	})
 	cancel()
 	if err := <-polled; err != nil {
@@ -115,12 +81,12 @@ func TestUpdateHealth(t *testing.T) {
 	}
 
 	for typ, want := range map[string]float64{"message": 5, "callback_query": 1, "edited_message": 1, "other": 1} {
-		if got := e.Counter(t, updatesTotal, promtest.Labels{"type": typ, "app": "bot", "env": "dev"}); got != want {
+		if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ, "app": "bot", "env": "dev"}); got != want {
 			t.Errorf("updates{type=%q} = %v, want %v", typ, got, want)
 		}
 	}
-	if n := e.Series(updatesTotal); n != 4 {
-		t.Errorf("%d series of %s, want 4", n, updatesTotal)
+	if n := e.Series(actiontest.Updates); n != 4 {
+		t.Errorf("%d series of %s, want 4", n, actiontest.Updates)
 	}
 	// Lag: the backlog lands between 60 and 120 s, the fresh commands
 	// below 30 s, the edit (20 s before) between 10 and 30 s. A callback
@@ -129,17 +95,17 @@ func TestUpdateHealth(t *testing.T) {
 		"message":        {30: 2, 60: 2, 120: 5},
 		"edited_message": {10: 0, 30: 1},
 	} {
-		h := e.One(t, updateLag, promtest.Labels{"type": typ}).GetHistogram()
+		h := e.One(t, actiontest.Lag, promtest.Labels{"type": typ}).GetHistogram()
 		for _, b := range h.GetBucket() {
 			if n, ok := want[b.GetUpperBound()]; ok && b.GetCumulativeCount() != n {
 				t.Errorf("lag{type=%q} le=%v: %d, want %d", typ, b.GetUpperBound(), b.GetCumulativeCount(), n)
 			}
 		}
 	}
-	if got := e.LabelValues(updateLag, "type"); len(got) != 2 {
+	if got := e.LabelValues(actiontest.Lag, "type"); len(got) != 2 {
 		t.Errorf("lag types = %v, want message and edited_message only", got)
 	}
-	if count, sum := e.Histogram(t, floodWait, promtest.Labels{"method": "sendMessage"}); count != 1 || sum != 7 {
+	if count, sum := e.Histogram(t, actiontest.FloodWait, promtest.Labels{"method": "sendMessage"}); count != 1 || sum != 7 {
 		t.Errorf("flood waits of sendMessage = %d, %v; want 1, 7", count, sum)
 	}
 	if n := e.Sum(actiontest.Count, promtest.Labels{"error_name": "flood_wait"}); n != 1 {
@@ -158,13 +124,13 @@ func TestHandleUpdateCountsUnrouted(t *testing.T) {
 	_ = r.HandleUpdate(ctx, text(2, "nobody routes me"))
 	_ = r.HandleUpdate(ctx, tgbotapi.Update{UpdateID: 3, InlineQuery: &tgbotapi.InlineQuery{ID: "q"}})
 	e := promtest.Scrape(t, m.Handler())
-	if got := e.Counter(t, updatesTotal, promtest.Labels{"type": "message"}); got != 2 {
+	if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": "message"}); got != 2 {
 		t.Errorf("message updates = %v, want 2", got)
 	}
-	if got := e.Counter(t, updatesTotal, promtest.Labels{"type": "inline_query"}); got != 1 {
+	if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": "inline_query"}); got != 1 {
 		t.Errorf("inline_query updates = %v, want 1", got)
 	}
-	if got := gaugeOf(e, inFlightName); got != 0 {
+	if got := actiontest.Gauge(e, actiontest.InFlight); got != 0 {
 		t.Errorf("in flight = %v, want 0", got)
 	}
 }
@@ -193,17 +159,17 @@ func TestUpdateTypes(t *testing.T) {
 	want := []string{"callback_query", "channel_post", "chat_join_request", "chat_member", "chosen_inline_result",
 		"edited_channel_post", "edited_message", "inline_query", "message", "my_chat_member", "other", "poll",
 		"poll_answer", "pre_checkout_query", "shipping_query"}
-	if got := e.LabelValues(updatesTotal, "type"); !slices.Equal(got, want) {
+	if got := e.LabelValues(actiontest.Updates, "type"); !slices.Equal(got, want) {
 		t.Errorf("types = %v, want %v", got, want)
 	}
 	// Dated: the message-like updates (edits by edit_date), members, join
 	// requests; each 45 minutes old, in the 1800-3600 s bucket.
 	dated := []string{"channel_post", "chat_join_request", "chat_member", "edited_channel_post", "edited_message", "message", "my_chat_member"}
-	if got := e.LabelValues(updateLag, "type"); !slices.Equal(got, dated) {
+	if got := e.LabelValues(actiontest.Lag, "type"); !slices.Equal(got, dated) {
 		t.Errorf("lag types = %v, want %v", got, dated)
 	}
 	for _, typ := range dated {
-		h := e.One(t, updateLag, promtest.Labels{"type": typ}).GetHistogram()
+		h := e.One(t, actiontest.Lag, promtest.Labels{"type": typ}).GetHistogram()
 		for _, b := range h.GetBucket() {
 			if le, n := b.GetUpperBound(), b.GetCumulativeCount(); le == 1800 && n != 0 || le == 3600 && n != 1 {
 				t.Errorf("lag{type=%q} le=%v: %d, want %d", typ, le, n, min(int(le/3600), 1))

@@ -105,27 +105,20 @@ func Check(t *testing.T, srv *telegramtest.Server, h http.Handler, unrouted int,
 	return e
 }
 
-// Families of the bot's health (#16).
-const (
-	Updates   = "genapp_telegram_updates_total"
-	LagFamily = "genapp_telegram_update_lag_sec"
-	InFlight  = "genapp_telegram_handlers_in_flight"
-)
-
 // checkUpdates asserts the scenario's update counts by type, its lags
 // (callbacks carry no date: none observed) and that no handler is left in
 // flight.
 func checkUpdates(t *testing.T, e *promtest.Exposition) {
 	t.Helper()
 	for typ, n := range map[string]float64{"message": 5, "callback_query": 2} {
-		if got := e.Counter(t, Updates, promtest.Labels{"type": typ}); got != n {
-			t.Errorf("%s{type=%q} = %v, want %v", Updates, typ, got, n)
+		if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ}); got != n {
+			t.Errorf("%s{type=%q} = %v, want %v", actiontest.Updates, typ, got, n)
 		}
 	}
-	if got := e.Series(Updates); got != 2 {
-		t.Errorf("%d series of %s, want 2", got, Updates)
+	if got := e.Series(actiontest.Updates); got != 2 {
+		t.Errorf("%d series of %s, want 2", got, actiontest.Updates)
 	}
-	lags := e.One(t, LagFamily, promtest.Labels{"type": "message"}).GetHistogram()
+	lags := e.One(t, actiontest.Lag, promtest.Labels{"type": "message"}).GetHistogram()
 	if lags.GetSampleCount() != 5 {
 		t.Errorf("%d message lags observed, want 5", lags.GetSampleCount())
 	}
@@ -138,11 +131,11 @@ func checkUpdates(t *testing.T, e *promtest.Exposition) {
 	if buckets[60] != 4 || buckets[120] != 5 {
 		t.Errorf("message lags: %d at or below 60 s, %d at or below 120 s; want 4 and 5", buckets[60], buckets[120])
 	}
-	if got := e.Series(LagFamily); got != 1 {
-		t.Errorf("%d series of %s, want 1: callbacks have no date", got, LagFamily)
+	if got := e.Series(actiontest.Lag); got != 1 {
+		t.Errorf("%d series of %s, want 1: callbacks have no date", got, actiontest.Lag)
 	}
-	if got := e.One(t, InFlight, nil).GetGauge().GetValue(); got != 0 {
-		t.Errorf("%s = %v after the scenario, want 0", InFlight, got)
+	if got := e.One(t, actiontest.InFlight, nil).GetGauge().GetValue(); got != 0 {
+		t.Errorf("%s = %v after the scenario, want 0", actiontest.InFlight, got)
 	}
 }
 
@@ -165,13 +158,13 @@ func waitInFlight(t *testing.T, h http.Handler, n int) {
 	t.Helper()
 	var got float64
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if ms := promtest.Scrape(t, h).Find(InFlight, nil); len(ms) == 1 {
+		if ms := promtest.Scrape(t, h).Find(actiontest.InFlight, nil); len(ms) == 1 {
 			if got = ms[0].GetGauge().GetValue(); got == float64(n) {
 				return
 			}
 		}
 	}
-	t.Errorf("%s = %v, want %d", InFlight, got, n)
+	t.Errorf("%s = %v, want %d", actiontest.InFlight, got, n)
 }
 
 // Dated says what lag an update type should show: none (no date), recent
@@ -189,17 +182,17 @@ const (
 func CheckTypes(t *testing.T, e *promtest.Exposition, want map[string]Dated) {
 	t.Helper()
 	for typ, dated := range want {
-		if got := e.Counter(t, Updates, promtest.Labels{"type": typ}); got != 1 {
+		if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ}); got != 1 {
 			t.Errorf("%s: %v updates, want 1", typ, got)
 		}
-		lags := e.Find(LagFamily, promtest.Labels{"type": typ})
+		lags := e.Find(actiontest.Lag, promtest.Labels{"type": typ})
 		if dated == Undated {
 			if len(lags) != 0 {
 				t.Errorf("%s: a lag observed, want none (the kind has no date)", typ)
 			}
 			continue
 		}
-		if n, sum := e.Histogram(t, LagFamily, promtest.Labels{"type": typ}); n != 1 || (dated == Late) != (sum >= Lag.Seconds()) || sum >= Lag.Seconds()+60 {
+		if n, sum := e.Histogram(t, actiontest.Lag, promtest.Labels{"type": typ}); n != 1 || (dated == Late) != (sum >= Lag.Seconds()) || sum >= Lag.Seconds()+60 {
 			t.Errorf("%s: %d lags, %v s in all, want one %v", typ, n, sum, map[Dated]string{Recent: "under a minute", Late: Lag.String()}[dated])
 		}
 	}
