@@ -1,6 +1,9 @@
 package metrics
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // epoch anchors now: time.Since of a time with a monotonic reading reads only
 // the monotonic clock, where time.Now reads both clocks. Measuring a duration
@@ -11,3 +14,28 @@ var epoch = time.Now()
 // now returns the monotonic time elapsed since the process loaded the
 // package; differences of two calls are durations immune to wall clock jumps.
 func now() time.Duration { return time.Since(epoch) }
+
+// wallAnchor pairs a reading of the wall clock with the value of now at the
+// same moment.
+type wallAnchor struct {
+	wall time.Time // without its monotonic reading
+	mono time.Duration
+}
+
+var anchor atomic.Pointer[wallAnchor]
+
+// wallAt returns the wall clock time at mono, a value of now, without
+// reading the wall clock: time.Now costs three times what now does (86 ns
+// against 25 on a kvm-clock virtual machine). Both clocks advance at the
+// same rate, NTP slewing included, and differ only by the steps of the wall
+// clock (an NTP correction, a virtual machine resumed): wallAt reads the
+// wall clock again once a second, so that a step shows within a second.
+func wallAt(mono time.Duration) time.Time {
+	a := anchor.Load()
+	if a == nil || mono < a.mono || mono-a.mono >= time.Second {
+		w := time.Now()
+		a = &wallAnchor{wall: w.Round(0), mono: w.Sub(epoch)}
+		anchor.Store(a)
+	}
+	return a.wall.Add(mono - a.mono)
+}

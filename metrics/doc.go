@@ -41,7 +41,8 @@
 // For Telegram bots it exports this module's genapp_telegram_* families:
 // updates by Bot API update type, the lag between Telegram's stamp and the
 // start of handling, handlers in flight ([Metrics.StartTelegramUpdate], which
-// the bot adapters call per update), the retry_after of 429 answers by method
+// the bot adapters call per update, and [TelegramUpdate.Track] for the
+// handler's action on the same clock read), the retry_after of 429 answers by method
 // ([Metrics.RecordTelegramFloodWait]) and a webhook's backlog
 // ([Metrics.SetTelegramWebhookInfo]).
 //

@@ -79,15 +79,15 @@ func TelegramUpdateTypes() []string { return slices.Clone(telegramUpdateTypes[:]
 type telegramFamilies struct {
 	updates   *prometheus.CounterVec
 	lag       *prometheus.HistogramVec
-	inFlight  *prometheus.GaugeVec
 	floodWait *prometheus.HistogramVec
 
-	webhookPending, webhookErrorAge *prometheus.Desc
-	webhook                         atomic.Pointer[webhookState]
+	inFlight, webhookPending, webhookErrorAge *prometheus.Desc
+	webhook                                   atomic.Pointer[webhookState]
 
-	clock   func() time.Time // time.Now; a test stops it
+	clock   func(mono time.Duration) time.Time // wallAt; a test stops it
 	types   [len(telegramUpdateTypes) + 1]telegramTypeSeries
-	running lazyChild[prometheus.Gauge]
+	running atomic.Int64 // the in-flight gauge: an atomic add where a Gauge's is a compare-and-swap loop
+	started atomic.Bool  // an update was started: the in-flight gauge is exposed
 	methods seriesCache[string, prometheus.Observer]
 }
 
@@ -112,16 +112,14 @@ func newTelegramFamilies(constLabels prometheus.Labels, h histograms) *telegramF
 			Name: telegramLagName, Help: telegramLagHelp, ConstLabels: constLabels,
 			Buckets: telegramLagBuckets,
 		}, []string{"type"}),
-		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: telegramInFlightName, Help: telegramInFlightHelp, ConstLabels: constLabels,
-		}, nil),
 		floodWait: h.newVec(prometheus.HistogramOpts{
 			Name: telegramFloodName, Help: telegramFloodHelp, ConstLabels: constLabels,
 			Buckets: telegramFloodBuckets,
 		}, []string{"method"}),
+		inFlight:        prometheus.NewDesc(telegramInFlightName, telegramInFlightHelp, nil, constLabels),
 		webhookPending:  prometheus.NewDesc(webhookPendingName, webhookPendingHelp, nil, constLabels),
 		webhookErrorAge: prometheus.NewDesc(webhookErrorAgeName, webhookErrorAgeHelp, nil, constLabels),
-		clock:           time.Now,
+		clock:           wallAt,
 	}
 	for i := range t.types {
 		typ := TelegramUpdateOther
@@ -130,29 +128,33 @@ func newTelegramFamilies(constLabels prometheus.Labels, h histograms) *telegramF
 		}
 		t.types[i] = telegramTypeSeries{count: lazyWith(t.updates.WithLabelValues, typ), lag: lazyWith(t.lag.WithLabelValues, typ)}
 	}
-	t.running = lazyWith(t.inFlight.WithLabelValues)
 	return t
 }
 
 func (t *telegramFamilies) collectors() []prometheus.Collector {
-	return []prometheus.Collector{t.updates, t.lag, t.inFlight, t.floodWait}
+	return []prometheus.Collector{t.updates, t.lag, t.floodWait}
 }
 
 func (t *telegramFamilies) describe(ch chan<- *prometheus.Desc) {
+	ch <- t.inFlight
 	ch <- t.webhookPending
 	ch <- t.webhookErrorAge
 }
 
-// collect sends the webhook gauges once getWebhookInfo has been reported,
-// the error age computed now, so that it grows between reports.
+// collect sends the in-flight gauge once an update was started, and the
+// webhook gauges once getWebhookInfo has been reported, the error age
+// computed now, so that it grows between reports.
 func (t *telegramFamilies) collect(ch chan<- prometheus.Metric) {
+	if t.started.Load() {
+		ch <- prometheus.MustNewConstMetric(t.inFlight, prometheus.GaugeValue, float64(t.running.Load()))
+	}
 	w := t.webhook.Load()
 	if w == nil {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(t.webhookPending, prometheus.GaugeValue, w.pending)
 	if !w.lastError.IsZero() {
-		ch <- prometheus.MustNewConstMetric(t.webhookErrorAge, prometheus.GaugeValue, max(t.clock().Sub(w.lastError), 0).Seconds())
+		ch <- prometheus.MustNewConstMetric(t.webhookErrorAge, prometheus.GaugeValue, max(t.clock(now()).Sub(w.lastError), 0).Seconds())
 	}
 }
 
@@ -163,7 +165,9 @@ func (m *Metrics) recordsTelegram() bool { return m != nil && m.f.compat != LLMC
 // TelegramUpdate is the handling of one update, begun by
 // [Metrics.StartTelegramUpdate]. Call End once, when the handling ends.
 type TelegramUpdate struct {
-	running prometheus.Gauge // nil: nothing recorded
+	running *atomic.Int64 // nil: no genapp_telegram_* series recorded
+	m       *Metrics      // nil: Track records nothing
+	start   time.Duration // on the monotonic clock, see now
 }
 
 // StartTelegramUpdate records that the bot starts handling an update of type
@@ -175,10 +179,15 @@ type TelegramUpdate struct {
 // genapp_telegram_update_lag_sec{type} (now - date, 0 if negative) and adds 1
 // to genapp_telegram_handlers_in_flight until [TelegramUpdate.End].
 //
-// It does not allocate. On a nil *Metrics it records nothing.
+// It does not allocate. On a nil *Metrics it records nothing. In the
+// [LLMCommon22] mode it records nothing either, but [TelegramUpdate.Track]
+// still tracks actions.
 func (m *Metrics) StartTelegramUpdate(updateType string, date time.Time) TelegramUpdate {
 	if !m.recordsTelegram() {
-		return TelegramUpdate{}
+		if m == nil {
+			return TelegramUpdate{}
+		}
+		return TelegramUpdate{m: m, start: now()}
 	}
 	t := m.f.telegram
 	i, ok := telegramTypeIndex[updateType]
@@ -187,19 +196,34 @@ func (m *Metrics) StartTelegramUpdate(updateType string, date time.Time) Telegra
 	}
 	s := &t.types[i]
 	s.count.get().Inc()
+	start := now()
 	if !date.IsZero() {
-		s.lag.get().Observe(max(t.clock().Sub(date), 0).Seconds())
+		s.lag.get().Observe(max(t.clock(start).Sub(date), 0).Seconds())
 	}
-	g := t.running.get()
-	g.Inc()
-	return TelegramUpdate{running: g}
+	t.running.Add(1)
+	if !t.started.Load() {
+		t.started.Store(true)
+	}
+	return TelegramUpdate{running: &t.running, m: m, start: start}
+}
+
+// Track starts tracking the action name that handles the update, as
+// [Metrics.Track] does, timed from the moment [Metrics.StartTelegramUpdate]
+// started the update: it saves a clock read per update, which a bot adapter
+// that both starts the update and tracks its handler in one place should.
+// It records nothing on the zero TelegramUpdate.
+func (u TelegramUpdate) Track(name string) Action {
+	if u.m == nil {
+		return Action{}
+	}
+	return Action{series: u.m.actionSeries(name), start: u.start}
 }
 
 // End records that the handling of the update ended: it takes 1 from
 // genapp_telegram_handlers_in_flight. It is safe on the zero TelegramUpdate.
 func (u TelegramUpdate) End() {
 	if u.running != nil {
-		u.running.Dec()
+		u.running.Add(-1)
 	}
 }
 

@@ -15,7 +15,9 @@ import (
 )
 
 // stopClock makes m's Telegram clock read t.
-func stopClock(m *Metrics, t time.Time) { m.f.telegram.clock = func() time.Time { return t } }
+func stopClock(m *Metrics, t time.Time) {
+	m.f.telegram.clock = func(time.Duration) time.Time { return t }
+}
 
 // cumulative returns the cumulative count of each upper bound of h.
 func cumulative(h *dto.Histogram) map[float64]uint64 {
@@ -276,10 +278,72 @@ func TestTelegramAllocations(t *testing.T) {
 		"StartTelegramUpdate other":       func() { m.StartTelegramUpdate("not_a_type", time.Time{}).End() },
 		"RecordTelegramFloodWait":         func() { m.RecordTelegramFloodWait("sendMessage", time.Second) },
 		"StartTelegramUpdate nil Metrics": func() { (*Metrics)(nil).StartTelegramUpdate("message", date).End() },
+		"TelegramUpdate.Track": func() {
+			u := m.StartTelegramUpdate("message", date)
+			a := u.Track("start_handler")
+			a.End(nil)
+			u.End()
+		},
 	} {
 		f() // first use creates the children
 		if n := testing.AllocsPerRun(1000, f); n != 0 {
 			t.Errorf("%s: %v allocations per run, want 0", name, n)
 		}
+	}
+}
+
+// TestTelegramUpdateTrack: the action an update's Track starts is recorded
+// as Track's, timed from the update's start; in the LLMCommon22 mode too,
+// where the update itself records nothing; and not at all from the zero
+// TelegramUpdate.
+func TestTelegramUpdateTrack(t *testing.T) {
+	for _, compat := range []Compatibility{LLMCommon26, LLMCommon22} {
+		m, err := New("demobot", "dev", WithRegistry(prometheus.NewRegistry()), WithCompatibility(compat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := m.StartTelegramUpdate("message", time.Now())
+		time.Sleep(30 * time.Millisecond) // before the handler starts: counted in its duration
+		a := u.Track("start_handler")
+		a.End(nil)
+		u.End()
+		never := TelegramUpdate{}.Track("never_handler")
+		never.End(nil)
+
+		e := scrape(t, m)
+		count, sum := e.Histogram(t, "genapp_action_duration_sec", L{"name": "start_handler"})
+		if count != 1 || sum < 0.03 || sum > 10 {
+			t.Errorf("%v: start_handler duration count, sum = %d, %v; want 1, from 0.03 s", compat, count, sum)
+		}
+		if got := e.Sum("genapp_action_count_total", L{"name": "start_handler"}); got != 1 {
+			t.Errorf("%v: start_handler counted %v times, want 1", compat, got)
+		}
+		if got := e.LabelValues("genapp_action_duration_sec", "name"); !slices.Equal(got, []string{"start_handler"}) {
+			t.Errorf("%v: actions %v, want start_handler only", compat, got)
+		}
+	}
+}
+
+// TestWallAt: the wall clock read off the monotonic one agrees with
+// time.Now; within a second of its last reading it does not read the wall
+// clock again; after a second it does, and so catches up with a step.
+func TestWallAt(t *testing.T) {
+	t.Cleanup(func() { anchor.Store(nil) })
+	if d := time.Since(wallAt(now())).Abs(); d > time.Second {
+		t.Errorf("wallAt(now()) is %v off time.Now", d)
+	}
+	stepped := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // a wall clock far behind
+	mono := now()
+	anchor.Store(&wallAnchor{wall: stepped, mono: mono})
+	if got, want := wallAt(mono+time.Millisecond), stepped.Add(time.Millisecond); !got.Equal(want) {
+		t.Errorf("within the second, wallAt = %v, want %v: read off the anchor", got, want)
+	}
+	anchor.Store(&wallAnchor{wall: stepped, mono: mono - 2*time.Second})
+	if d := time.Since(wallAt(now())).Abs(); d > time.Second {
+		t.Errorf("after a second, wallAt is %v off time.Now: the wall clock was not read again", d)
+	}
+	anchor.Store(&wallAnchor{wall: stepped, mono: now() + time.Hour}) // ahead: read again too
+	if d := time.Since(wallAt(now())).Abs(); d > time.Second {
+		t.Errorf("with an anchor ahead of now, wallAt is %v off time.Now", d)
 	}
 }

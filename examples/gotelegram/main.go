@@ -46,7 +46,7 @@ func main() {
 	b, err := bot.New(httpclient.TokenPlaceholder,
 		bot.WithServerURL(apiURL),
 		bot.WithHTTPClient(10*time.Second, client),
-		bot.WithMiddlewares(tr.Middleware()), // lets tr.Wait wait for handlers in flight
+		bot.WithMiddlewares(tr.Middleware()), // tr.Wait counts updates from their dispatch on
 		bot.WithDefaultHandler(tr.DefaultHandler(func(ctx context.Context, b *bot.Bot, u *models.Update) { // text_handler, unknown_command_handler
 			if u.Message == nil {
 				return

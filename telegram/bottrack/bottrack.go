@@ -9,7 +9,6 @@
 //	tr := bottrack.New()
 //	b, err := bot.New(httpclient.TokenPlaceholder,
 //		bot.WithHTTPClient(time.Minute, httpclient.NewTelegram(token)),
-//		bot.WithMiddlewares(tr.Middleware()), // update health, and tr.Wait
 //		bot.WithDefaultHandler(tr.DefaultHandler(onText))) // text_handler, unknown_command_handler
 //	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, onStart)       // start_handler
 //	tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryData, "menu:", bot.MatchTypePrefix, onMenu)   // menu_callback_handler
@@ -37,9 +36,12 @@
 //
 // # Update health
 //
-// [Tracker.Middleware] records every update the bot dispatches, routed or
-// not, in the genapp_telegram_updates_total, _update_lag_sec and
-// _handlers_in_flight families.
+// A tracked handler also records the update it handles in the
+// genapp_telegram_updates_total, _update_lag_sec and _handlers_in_flight
+// families, once per update: a tracked handler that another calls with
+// its context records its own action only. A handler registered on the bot
+// directly records nothing; [Tracker.Middleware] records every update the
+// bot dispatches, whichever handler it goes to.
 //
 // # Polling and shutdown
 //
@@ -47,7 +49,10 @@
 // revoked token (401) or a conflict (409) for ever, and stops receiving
 // anything once the Bot API sends one update it cannot decode; b.Start
 // returns without waiting for the handlers it started. Use a [Poller]
-// instead, and [Tracker.Wait] to let handlers in flight finish.
+// instead, and [Tracker.Wait] to let handlers in flight finish. The bot
+// starts each handler on a goroutine of its own: install
+// [Tracker.Middleware] for Wait to see an update handed over just before
+// the stop whose goroutine has not run yet.
 //
 // # The bot token
 //
@@ -64,7 +69,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sync"
+	"sync/atomic"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -159,10 +164,12 @@ func (t *Tracker) DefaultHandler(f bot.HandlerFunc) bot.HandlerFunc {
 	return t.track(func(u *models.Update) string { return defaultName(u) })(f)
 }
 
-// Wait waits until no update is in flight in the middleware of
-// [Tracker.Middleware], or until ctx ends, and then returns ctx's error
-// with how many are still running. Call it once updates no longer come in
-// (the [Poller] stopped, the webhook server shut down).
+// Wait waits until no update is in flight, or until ctx ends, and then
+// returns ctx's error with how many are still running. Call it once
+// updates no longer come in (the [Poller] stopped, the webhook server shut
+// down). An update is in flight from the moment its tracked handler starts
+// until it returns; with [Tracker.Middleware] installed, from the moment the
+// bot dispatches it, whatever its handler.
 func (t *Tracker) Wait(ctx context.Context) error { return t.inFlight.wait(ctx) }
 
 // Fail marks the run of the tracked handler that ctx (or a context
@@ -192,28 +199,45 @@ func (t *Tracker) chain(name string, m []bot.Middleware) []bot.Middleware {
 }
 
 // track returns the middleware that records one run of the chain it wraps
-// as the action name(u).
+// as the action name(u). The first tracked handler an update reaches also
+// records the update (see [Tracker.Middleware]), unless the Middleware did:
+// then the run it began is this one, and no allocation is made here.
 func (t *Tracker) track(name func(*models.Update) string) bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
 		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
-			r := &run{Context: ctx}
-			a := t.metrics().Track(name(u))
-			defer a.End(&r.result) // directly, to see a panic
-			defer r.finish()
+			r, _ := ctx.Value(runKey{}).(*run)
+			var a metrics.Action
+			switch {
+			case r != nil && r.tracker == t && !r.claimed: // begun by the Middleware
+				r.claimed = true
+				a = r.update.Track(name(u))
+			case r != nil && r.tracker == t: // a tracked handler called by another with its context
+				r = &run{Context: ctx, tracker: t, claimed: true}
+				a = t.metrics().Track(name(u))
+			default:
+				r = t.begin(ctx, u)
+				r.claimed = true
+				defer r.end()
+				a = r.update.Track(name(u))
+			}
+			var result error
+			defer a.End(&result) // directly, to see a panic
 			next(r, b, u)
+			result = r.finish()
 		}
 	}
 }
 
-// run is the context a tracked handler is given: it carries what [Fail]
-// reports to the tracker. A handler may hand it to goroutines that outlive
-// it, hence the lock.
+// run is the context a tracked handler is given: it carries the update
+// it handles and what [Fail] reports to the tracker. A handler may hand it
+// to goroutines that outlive it, hence the atomic error; one that Fail
+// stores after the handler returned is never read.
 type run struct {
 	context.Context
-	mu     sync.Mutex
-	err    error // from Fail
-	done   bool
-	result error // what the run is recorded with, once done
+	tracker *Tracker
+	update  metrics.TelegramUpdate
+	claimed bool                  // a tracked handler records its action on this run
+	err     atomic.Pointer[error] // the first error given to Fail
 }
 
 type runKey struct{}
@@ -225,28 +249,33 @@ func (r *run) Value(key any) any {
 	return r.Context.Value(key)
 }
 
-func (r *run) fail(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.done && r.err == nil {
-		r.err = err
-	}
+// begin records that the update u starts being handled, and counts it for
+// Tracker.Wait until end.
+func (t *Tracker) begin(ctx context.Context, u *models.Update) *run {
+	t.inFlight.add()
+	return &run{Context: ctx, tracker: t, update: t.metrics().StartTelegramUpdate(updateInfo(u))}
 }
 
-// finish ends the run: its result is the error given to Fail, named
+// end records that the handling of the update ended.
+func (r *run) end() {
+	r.update.End()
+	r.tracker.inFlight.done()
+}
+
+func (r *run) fail(err error) { r.err.CompareAndSwap(nil, &err) }
+
+// finish returns the result of the run: the error given to Fail, named
 // flood_wait when it is the bot's error for a 429.
-func (r *run) finish() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.done = true
-	r.result = r.err
-	if r.err == nil {
-		return // errors.As would make flood escape: an allocation per run
+func (r *run) finish() error {
+	errp := r.err.Load()
+	if errp == nil {
+		return nil
 	}
 	var flood *bot.TooManyRequestsError
-	if errors.As(r.err, &flood) {
-		r.result = metrics.NamedError(metrics.ErrorNameFloodWait, r.err)
+	if errors.As(*errp, &flood) {
+		return metrics.NamedError(metrics.ErrorNameFloodWait, *errp)
 	}
+	return *errp
 }
 
 // routeName is the action name of a route registered with RegisterHandler.

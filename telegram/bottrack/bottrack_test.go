@@ -244,37 +244,53 @@ func TestRouteMiddleware(t *testing.T) {
 }
 
 // TestWait: Wait returns once the slow handlers in flight are done, and,
-// when its context ends first, an error saying how many still run.
+// when its context ends first, an error saying how many still run. With
+// the Middleware it counts the updates from their dispatch on (Wait right
+// after ProcessUpdate sees them); without it, from their handlers' start.
 func TestWait(t *testing.T) {
-	m := actiontest.NewMetrics(t)
-	tr := bottrack.New(bottrack.WithMetrics(m))
-	release := make(chan struct{})
-	b, err := bot.New("TOKEN", bot.WithSkipGetMe(), bot.WithServerURL("http://127.0.0.1:1"), bot.WithMiddlewares(tr.Middleware()),
-		bot.WithDefaultHandler(tr.DefaultHandler(func(context.Context, *bot.Bot, *models.Update) { <-release })))
-	if err != nil {
-		t.Fatal(err)
+	for _, withMiddleware := range []bool{false, true} {
+		t.Run(fmt.Sprint("middleware=", withMiddleware), func(t *testing.T) {
+			m := actiontest.NewMetrics(t)
+			tr := bottrack.New(bottrack.WithMetrics(m))
+			release := make(chan struct{})
+			opts := []bot.Option{bot.WithSkipGetMe(), bot.WithServerURL("http://127.0.0.1:1"),
+				bot.WithDefaultHandler(tr.DefaultHandler(func(context.Context, *bot.Bot, *models.Update) { <-release }))}
+			if withMiddleware {
+				opts = append(opts, bot.WithMiddlewares(tr.Middleware()))
+			}
+			b, err := bot.New("TOKEN", opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const burst = 20
+			for range burst {
+				b.ProcessUpdate(context.Background(), text(t, "slow")) // on goroutines of their own
+			}
+			if !withMiddleware {
+				actiontest.ScrapeUntil(t, m.Handler(), "every handler started", func(e *promtest.Exposition) bool {
+					return actiontest.Gauge(e, actiontest.InFlight) == burst
+				})
+			}
+			short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			if err := tr.Wait(short); err == nil || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "20 updates still being handled") {
+				t.Errorf("Wait with handlers blocked = %v", err)
+			}
+			close(release)
+			long, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := tr.Wait(long); err != nil {
+				t.Fatal(err)
+			}
+			actiontest.Want(t, promtest.Scrape(t, m.Handler()), "text_handler", burst, 0)
+		})
 	}
-	const burst = 20
-	for range burst {
-		b.ProcessUpdate(context.Background(), text(t, "slow")) // on goroutines of their own
-	}
-	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if err := tr.Wait(short); err == nil || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "updates still being handled") {
-		t.Errorf("Wait with handlers blocked = %v", err)
-	}
-	close(release)
-	long, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := tr.Wait(long); err != nil {
-		t.Fatal(err)
-	}
-	actiontest.Want(t, promtest.Scrape(t, m.Handler()), "text_handler", burst, 0)
 }
 
 // TestConcurrentDispatch: many updates of every route through the bot's
 // own loop (b.Start), its handlers on goroutines of their own, with 4
-// workers: every run is recorded exactly once (run under -race).
+// workers: every run and every update is recorded exactly once, with the
+// Middleware and without it (run under -race).
 func TestConcurrentDispatch(t *testing.T) {
 	const perRoute = 50
 	routes := []string{"/start", "menu:1", "hello", "/nope"}
@@ -295,33 +311,45 @@ func TestConcurrentDispatch(t *testing.T) {
 	for i := 0; i < len(answers); i += 25 {
 		batches = append(batches, `{"ok":true,"result":[`+strings.Join(answers[i:i+25], ",")+`]}`)
 	}
-	// The bot's own loop polls again at once on this last answer: fine
-	// for the moment the test lasts.
-	api, _ := pollingtest.Serve(t, http.StatusOK, append(batches, `{"ok":true,"result":[]}`)...)
-	m := actiontest.NewMetrics(t)
-	tr := bottrack.New(bottrack.WithMetrics(m))
-	b, err := bot.New("TOKEN", bot.WithSkipGetMe(), bot.WithServerURL(api.URL), bot.WithWorkers(4),
-		bot.WithMiddlewares(tr.Middleware()), bot.WithDefaultHandler(tr.DefaultHandler(nop)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, nop)
-	tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryData, "menu:", bot.MatchTypePrefix, func(ctx context.Context, _ *bot.Bot, _ *models.Update) {
-		bottrack.Fail(ctx, errors.New("menu failed"))
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); b.Start(ctx) }()
-	e := actiontest.Wait(t, m.Handler(), perRoute*len(routes), 10*time.Second)
-	cancel()
-	<-done
-	actiontest.Want(t, e, "start_handler", perRoute, 0)
-	actiontest.Want(t, e, "menu_callback_handler", 0, perRoute)
-	actiontest.Want(t, e, "text_handler", perRoute, 0)
-	actiontest.Want(t, e, "unknown_command_handler", perRoute, 0)
-	wait, stop := context.WithTimeout(context.Background(), 10*time.Second)
-	defer stop()
-	if err := tr.Wait(wait); err != nil {
-		t.Error(err)
+	for _, withMiddleware := range []bool{false, true} {
+		t.Run(fmt.Sprint("middleware=", withMiddleware), func(t *testing.T) {
+			// The bot's own loop polls again at once on this last answer: fine
+			// for the moment the test lasts.
+			api, _ := pollingtest.Serve(t, http.StatusOK, append(batches, `{"ok":true,"result":[]}`)...)
+			m := actiontest.NewMetrics(t)
+			tr := bottrack.New(bottrack.WithMetrics(m))
+			opts := []bot.Option{bot.WithSkipGetMe(), bot.WithServerURL(api.URL), bot.WithWorkers(4), bot.WithDefaultHandler(tr.DefaultHandler(nop))}
+			if withMiddleware {
+				opts = append(opts, bot.WithMiddlewares(tr.Middleware()))
+			}
+			b, err := bot.New("TOKEN", opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, nop)
+			tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryData, "menu:", bot.MatchTypePrefix, func(ctx context.Context, _ *bot.Bot, _ *models.Update) {
+				bottrack.Fail(ctx, errors.New("menu failed"))
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); b.Start(ctx) }()
+			e := actiontest.Wait(t, m.Handler(), perRoute*len(routes), 10*time.Second)
+			cancel()
+			<-done
+			actiontest.Want(t, e, "start_handler", perRoute, 0)
+			actiontest.Want(t, e, "menu_callback_handler", 0, perRoute)
+			actiontest.Want(t, e, "text_handler", perRoute, 0)
+			actiontest.Want(t, e, "unknown_command_handler", perRoute, 0)
+			for typ, want := range map[string]float64{"message": 3 * perRoute, "callback_query": perRoute} {
+				if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ}); got != want {
+					t.Errorf("updates{type=%q} = %v, want %v", typ, got, want)
+				}
+			}
+			wait, stop := context.WithTimeout(context.Background(), 10*time.Second)
+			defer stop()
+			if err := tr.Wait(wait); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }

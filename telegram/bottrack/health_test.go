@@ -2,6 +2,7 @@ package bottrack_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/bottrack"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
@@ -21,13 +23,20 @@ import (
 // connection and an update of a type the bot does not know, with slow
 // handlers and a 429 on sendMessage. It asserts the exact counts by type,
 // the lag buckets, the in-flight gauge during and after the burst, and the
-// flood wait by method.
+// flood wait by method; with the Tracker's Middleware and without it (every
+// handler is tracked: the handlers record the updates).
 func TestUpdateHealth(t *testing.T) {
+	for _, withMiddleware := range []bool{false, true} {
+		t.Run(fmt.Sprint("middleware=", withMiddleware), func(t *testing.T) { updateHealth(t, withMiddleware) })
+	}
+}
+
+func updateHealth(t *testing.T, withMiddleware bool) {
 	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(200 * time.Millisecond))
 	defer srv.Close()
 	release := make(chan struct{})
 	tb := newTestBot(t, srv, func(tr *bottrack.Tracker) []bot.Option {
-		return []bot.Option{bot.WithMiddlewares(tr.Middleware()), bot.WithDefaultHandler(tr.DefaultHandler(
+		opts := []bot.Option{bot.WithDefaultHandler(tr.DefaultHandler(
 			func(ctx context.Context, b *bot.Bot, u *models.Update) {
 				if u.Message == nil {
 					return
@@ -35,6 +44,10 @@ func TestUpdateHealth(t *testing.T) {
 				<-release // slow: held until the test has seen the burst in flight
 				bottrack.Fail(ctx, send(ctx, b, u.Message.Chat.ID, "ok"))
 			}))}
+		if withMiddleware {
+			opts = append(opts, bot.WithMiddlewares(tr.Middleware()))
+		}
+		return opts
 	})
 	tb.tr.RegisterHandler(tb.Bot, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
 		bottrack.Fail(ctx, send(ctx, b, u.Message.Chat.ID, "ok"))
@@ -101,5 +114,63 @@ func TestUpdateHealth(t *testing.T) {
 	}
 	for name, runs := range map[string]int{"text_handler": 3, "edited_message_handler": 1, "business_connection_handler": 1, "other_handler": 1, "menu_callback_handler": 1} {
 		actiontest.Want(t, e, name, runs, 0)
+	}
+}
+
+// TestUpdateRecordedOnce: every update counts once in the update families,
+// recorded by the first part of the Tracker it reaches. With the
+// Middleware installed that is the Middleware, for every handler; without
+// it, the tracked handlers, and a handler registered on the bot directly
+// records nothing. A tracked handler that another calls with its context
+// records its own action, not the update a second time.
+func TestUpdateRecordedOnce(t *testing.T) {
+	for _, withMiddleware := range []bool{false, true} {
+		t.Run(fmt.Sprint("middleware=", withMiddleware), func(t *testing.T) {
+			m := actiontest.NewMetrics(t)
+			tr := bottrack.New(bottrack.WithMetrics(m))
+			fallback := tr.DefaultHandler(nop)
+			opts := []bot.Option{bot.WithSkipGetMe(), bot.WithNotAsyncHandlers(), bot.WithServerURL("http://127.0.0.1:1"), bot.WithDefaultHandler(fallback)}
+			if withMiddleware {
+				opts = append(opts, bot.WithMiddlewares(tr.Middleware()))
+			}
+			b, err := bot.New("TOKEN", opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.RegisterHandler(bot.HandlerTypeMessageText, "plain", bot.MatchTypeCommand, nop) // untracked
+			tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, nop)
+			tr.RegisterHandler(b, bot.HandlerTypeMessageText, "help", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
+				fallback(ctx, b, u) // unknown_command_handler, within help_handler
+			})
+			for _, u := range []*models.Update{command(t, "/plain"), command(t, "/start"), command(t, "/help"), text(t, "hi"), callback(t, "x")} {
+				b.ProcessUpdate(context.Background(), u)
+			}
+
+			e := promtest.Scrape(t, m.Handler())
+			messages := 3.0 // start, help, hi
+			if withMiddleware {
+				messages++ // plain
+			}
+			for typ, want := range map[string]float64{"message": messages, "callback_query": 1} {
+				if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ}); got != want {
+					t.Errorf("updates{type=%q} = %v, want %v", typ, got, want)
+				}
+			}
+			if count, _ := e.Histogram(t, actiontest.Lag, promtest.Labels{"type": "message"}); float64(count) != messages {
+				t.Errorf("lag{type=message} counted %d updates, want %v", count, messages)
+			}
+			if got := actiontest.Gauge(e, actiontest.InFlight); got != 0 {
+				t.Errorf("%s = %v once every handler returned, want 0", actiontest.InFlight, got)
+			}
+			for _, name := range []string{"start_handler", "help_handler", telegram.UnknownCommand, "text_handler", telegram.UnroutedCallback} {
+				actiontest.Want(t, e, name, 1, 0)
+			}
+			if n := actiontest.Runs(e); n != 5 {
+				t.Errorf("%d runs recorded, want 5", n)
+			}
+			if err := tr.Wait(context.Background()); err != nil {
+				t.Errorf("Wait: %v (the in-flight count leaked)", err)
+			}
+		})
 	}
 }

@@ -14,28 +14,32 @@ import (
 )
 
 // Middleware returns the global middleware, for bot.WithMiddlewares, that
-// records every update the bot dispatches, whichever handler (tracked or
-// not, the default one included) the bot chose: it counts in
-// genapp_telegram_updates_total{type}, its lag since Telegram stamped it
-// goes to genapp_telegram_update_lag_sec{type}, and it is in
-// genapp_telegram_handlers_in_flight until its handler returns or panics
-// (see metrics.Metrics.StartTelegramUpdate). [Tracker.Wait] waits for the
-// updates it has seen dispatched.
+// records every update the bot dispatches, whichever handler the bot chose,
+// in the genapp_telegram_updates_total, _update_lag_sec and
+// _handlers_in_flight families, and counts it for [Tracker.Wait] from the
+// moment the bot dispatches it.
+//
+// A bot whose handlers are all registered through the Tracker (its default
+// handler included) does not need it: each tracked handler records the
+// update it is given in the same families, and counts it for Wait from the
+// moment it starts, at the cost of one allocation per update where the
+// Middleware makes two. Install it for the updates of handlers registered
+// on the bot directly, and for a Wait that also sees the updates the bot
+// dispatched but has not started yet: go-telegram/bot starts each handler
+// on a goroutine of its own, after the [Poller] or webhook handing it the
+// update has moved on, and maybe confirmed it to the Bot API.
 //
 // Give it first to bot.WithMiddlewares: go-telegram/bot wraps each
 // update's handler in the global middlewares when it dispatches the
-// update, then runs the result, usually on a goroutine of its own. The
-// update counts for Tracker.Wait from the wrapping on, so that Wait also
-// sees one dispatched but not started yet; a middleware outside this one
-// that dropped the update would leave it counted.
+// update, then runs the result; a middleware outside this one that dropped
+// the update would leave it counted.
 func (t *Tracker) Middleware() bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
 		t.inFlight.add()
 		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
-			defer t.inFlight.done()
-			tu := t.metrics().StartTelegramUpdate(updateInfo(u))
-			defer tu.End()
-			next(ctx, b, u)
+			r := &run{Context: ctx, tracker: t, update: t.metrics().StartTelegramUpdate(updateInfo(u))}
+			defer r.end()
+			next(r, b, u)
 		}
 	}
 }
@@ -43,17 +47,20 @@ func (t *Tracker) Middleware() bot.Middleware {
 // inFlight counts the updates being handled. Unlike a sync.WaitGroup it
 // may be waited for while updates still come in (a webhook request racing
 // the shutdown), and it tells how many are left. The count is atomic: the
-// lock is taken only when it drops to 0.
+// lock is taken only when it drops to 0 once somebody waits.
 type inFlight struct {
-	n    atomic.Int64
-	mu   sync.Mutex
-	idle chan struct{} // closed when n drops to 0; nil while nobody waits
+	n       atomic.Int64
+	waiting atomic.Bool // set by the first wait, and kept
+	mu      sync.Mutex
+	idle    chan struct{} // closed when n drops to 0; nil while nobody waits
 }
 
 func (f *inFlight) add() { f.n.Add(1) }
 
 func (f *inFlight) done() {
-	if f.n.Add(-1) != 0 {
+	// wait sets waiting before it reads n, done reads waiting after it
+	// changed n: one of them sees the other.
+	if f.n.Add(-1) != 0 || !f.waiting.Load() {
 		return
 	}
 	f.mu.Lock()
@@ -66,6 +73,7 @@ func (f *inFlight) done() {
 
 func (f *inFlight) wait(ctx context.Context) error {
 	f.mu.Lock()
+	f.waiting.Store(true)
 	if f.n.Load() == 0 {
 		f.mu.Unlock()
 		return nil
