@@ -105,14 +105,18 @@ func (t *Tracker[C, H, M]) track(name string, onText, counts bool) M {
 	return func(next H) H {
 		return func(c C) (err error) {
 			m := t.Metrics()
-			if counts {
-				defer m.StartTelegramUpdate(t.v.UpdateInfo(c)).End()
-			}
 			n := name
 			if onText && commandRx.MatchString(c.Text()) {
 				n = telegram.UnknownCommand
 			}
-			a := m.Track(n)
+			var a metrics.Action
+			if counts {
+				u := m.StartTelegramUpdate(t.v.UpdateInfo(c))
+				defer u.End()
+				a = u.Track(n) // on the update's clock read
+			} else {
+				a = m.Track(n)
+			}
 			var named error
 			defer a.End(&named)
 			err = next(c)
