@@ -29,10 +29,12 @@ var anchor atomic.Pointer[wallAnchor]
 // against 25 on a kvm-clock virtual machine). Both clocks advance at the
 // same rate, NTP slewing included, and differ only by the steps of the wall
 // clock (an NTP correction, a virtual machine resumed): wallAt reads the
-// wall clock again once a second, so that a step shows within a second.
+// wall clock again once a second, so that a step shows within a second. A
+// mono a little before the anchor (read before another goroutine anchored
+// again) is as good as one after it.
 func wallAt(mono time.Duration) time.Time {
 	a := anchor.Load()
-	if a == nil || mono < a.mono || mono-a.mono >= time.Second {
+	if a == nil || (mono-a.mono).Abs() >= time.Second {
 		w := time.Now()
 		a = &wallAnchor{wall: w.Round(0), mono: w.Sub(epoch)}
 		anchor.Store(a)

@@ -199,30 +199,43 @@ func (t *Tracker) chain(name string, m []bot.Middleware) []bot.Middleware {
 }
 
 // track returns the middleware that records one run of the chain it wraps
-// as the action name(u). The first tracked handler an update reaches also
-// records the update (see [Tracker.Middleware]), unless the Middleware did:
-// then the run it began is this one, and no allocation is made here.
+// as the action name(u), and counts it for [Tracker.Wait] while it runs.
+// The first tracked handler an update reaches also records the update,
+// unless a Middleware did: then it claims the run the Middleware began,
+// and with it the ending of the update and of its count. Either way the
+// handler's context is a run that [Fail] finds.
 func (t *Tracker) track(name func(*models.Update) string) bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
 		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
-			r, _ := ctx.Value(runKey{}).(*run)
 			var a metrics.Action
+			r, _ := ctx.Value(runKey{}).(*run)
 			switch {
-			case r != nil && r.tracker == t && !r.claimed: // begun by the Middleware
-				r.claimed = true
-				a = r.update.Track(name(u))
-			case r != nil && r.tracker == t: // a tracked handler called by another with its context
-				r = &run{Context: ctx, tracker: t, claimed: true}
+			case r != nil && r.state.CompareAndSwap(runOpen, runOwned):
+				// The handler keeps the context the global middlewares
+				// after the Middleware made, and its time starts now,
+				// theirs left out.
+				defer r.flight.done()
+				defer r.update.End()
+				a = t.metrics().Track(name(u))
+			case r != nil:
+				// A tracked handler called by another with its context: a
+				// run of its own, for the same update.
+				t.inFlight.add()
+				defer t.inFlight.done()
+				r = &run{Context: ctx}
+				ctx = r
 				a = t.metrics().Track(name(u))
 			default:
-				r = t.begin(ctx, u)
-				r.claimed = true
-				defer r.end()
-				a = r.update.Track(name(u))
+				t.inFlight.add()
+				defer t.inFlight.done()
+				r = &run{Context: ctx, update: t.metrics().StartTelegramUpdate(updateInfo(u))}
+				defer r.update.End()
+				ctx = r
+				a = r.update.Track(name(u)) // on the update's clock read
 			}
 			var result error
 			defer a.End(&result) // directly, to see a panic
-			next(r, b, u)
+			next(ctx, b, u)
 			result = r.finish()
 		}
 	}
@@ -230,15 +243,26 @@ func (t *Tracker) track(name func(*models.Update) string) bot.Middleware {
 
 // run is the context a tracked handler is given: it carries the update
 // it handles and what [Fail] reports to the tracker. A handler may hand it
-// to goroutines that outlive it, hence the atomic error; one that Fail
+// to goroutines that outlive it, hence the atomics; an error that Fail
 // stores after the handler returned is never read.
 type run struct {
 	context.Context
-	tracker *Tracker
-	update  metrics.TelegramUpdate
-	claimed bool                  // a tracked handler records its action on this run
-	err     atomic.Pointer[error] // the first error given to Fail
+	update metrics.TelegramUpdate
+	flight *inFlight             // of the Middleware that began the run
+	state  atomic.Int32          // runOwned, runOpen or runClosed
+	err    atomic.Pointer[error] // the first error given to Fail
 }
+
+// The states of a run. One that a Middleware made when the bot dispatched
+// an update opens when the bot runs it, and is open until a tracked
+// handler claims it or the Middleware returns, whichever comes first: that
+// one ends the update and its count.
+const (
+	runOwned      = iota // a tracked handler's: Fail marks it
+	runDispatched        // a Middleware's, not run yet
+	runOpen              // a Middleware's, no tracked handler yet: Fail ignores it
+	runClosed            // a Middleware's that returned before any tracked handler
+)
 
 type runKey struct{}
 
@@ -249,20 +273,11 @@ func (r *run) Value(key any) any {
 	return r.Context.Value(key)
 }
 
-// begin records that the update u starts being handled, and counts it for
-// Tracker.Wait until end.
-func (t *Tracker) begin(ctx context.Context, u *models.Update) *run {
-	t.inFlight.add()
-	return &run{Context: ctx, tracker: t, update: t.metrics().StartTelegramUpdate(updateInfo(u))}
+func (r *run) fail(err error) {
+	if r.state.Load() == runOwned {
+		r.err.CompareAndSwap(nil, &err)
+	}
 }
-
-// end records that the handling of the update ended.
-func (r *run) end() {
-	r.update.End()
-	r.tracker.inFlight.done()
-}
-
-func (r *run) fail(err error) { r.err.CompareAndSwap(nil, &err) }
 
 // finish returns the result of the run: the error given to Fail, named
 // flood_wait when it is the bot's error for a 429.
@@ -292,17 +307,31 @@ func routeName(ht bot.HandlerType, pattern string, mt bot.MatchType) string {
 // defaultName is the action name of a run of the default handler.
 func defaultName(u *models.Update) string {
 	switch {
+	case u == nil:
 	case u.Message != nil:
 		if isCommand(u.Message) {
 			return telegram.UnknownCommand
 		}
-		return telegram.ActionName("\atext")
+		return textName
 	case u.CallbackQuery != nil:
 		return telegram.UnroutedCallback
 	}
 	typ, _ := updateInfo(u)
-	return telegram.ActionName("\a" + typ)
+	return kindNames[typ]
 }
+
+// textName and kindNames are the names defaultName returns, made once:
+// telegram.ActionName allocates.
+var (
+	textName  = telegram.ActionName("\atext")
+	kindNames = func() map[string]string {
+		names := map[string]string{}
+		for _, typ := range append(metrics.TelegramUpdateTypes(), metrics.TelegramUpdateOther) {
+			names[typ] = telegram.ActionName("\a" + typ)
+		}
+		return names
+	}()
+)
 
 // isCommand reports whether m is a command, as Telegram marks one: a
 // bot_command entity at the start of its text or caption.

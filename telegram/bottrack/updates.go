@@ -32,15 +32,33 @@ import (
 // Give it first to bot.WithMiddlewares: go-telegram/bot wraps each
 // update's handler in the global middlewares when it dispatches the
 // update, then runs the result; a middleware outside this one that dropped
-// the update would leave it counted.
+// the update would leave it counted. It is no route middleware: the bot
+// wraps those once, when the route is registered; given to a route, it
+// records the route's first update only.
 func (t *Tracker) Middleware() bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
 		t.inFlight.add()
+		r := &run{flight: &t.inFlight}
+		r.state.Store(runDispatched)
 		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
-			r := &run{Context: ctx, tracker: t, update: t.metrics().StartTelegramUpdate(updateInfo(u))}
-			defer r.end()
+			if !r.state.CompareAndSwap(runDispatched, runOpen) {
+				next(ctx, b, u) // a wrapping run twice: given as a route's middleware
+				return
+			}
+			r.Context = ctx
+			defer r.close()
+			r.update = t.metrics().StartTelegramUpdate(updateInfo(u))
 			next(r, b, u)
 		}
+	}
+}
+
+// close ends the update of a run a Middleware began, and its count, unless
+// a tracked handler claimed them: that one ends them when it returns.
+func (r *run) close() {
+	if r.state.CompareAndSwap(runOpen, runClosed) {
+		r.update.End()
+		r.flight.done()
 	}
 }
 
@@ -96,6 +114,9 @@ func (f *inFlight) wait(ctx context.Context) error {
 // when edited), of a chat member change, join request or reaction; the
 // zero time for the kinds the Bot API gives no stamp.
 func updateInfo(u *models.Update) (typ string, date time.Time) {
+	if u == nil {
+		return metrics.TelegramUpdateOther, time.Time{}
+	}
 	msg := func(typ string, m *models.Message, edited bool) (string, time.Time) {
 		d := m.Date
 		if edited {
