@@ -22,8 +22,8 @@ import (
 // A bot whose handlers are all registered through the Tracker (its default
 // handler included) does not need it: each tracked handler records the
 // update it is given in the same families, and counts it for Wait from the
-// moment it starts, at the cost of one allocation per update where the
-// Middleware makes two. Install it for the updates of handlers registered
+// moment it starts, at the cost of one allocation per update; the
+// Middleware adds a second, and a clock read. Install it for the updates of handlers registered
 // on the bot directly, and for a Wait that also sees the updates the bot
 // dispatched but has not started yet: go-telegram/bot starts each handler
 // on a goroutine of its own, after the [Poller] or webhook handing it the
