@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
+
+	"github.com/genapp-go/genapp/internal/httpserve"
 )
 
 // Paths served by [Serve].
@@ -113,79 +114,11 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 			serve = func() error { return srv.ServeTLS(ln, "", "") }
 		}
 	}
-	busy := &busyConns{conns: map[net.Conn]struct{}{}}
-	srv.Handler = busy.handler(refuseBodies(srv.Handler))
-	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
-		return context.WithValue(ctx, connKey{}, c)
-	}
-	srv.ConnState = busy.connState
-	errc := make(chan error, 1)
-	go func() { errc <- serve() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	// Shutdown stops listening and closes the idle connections, but would
-	// also wait for those still sending a request: a slow client would
-	// hold the stop to the end of ShutdownTimeout. Only the connections
-	// answering a request are waited for; then every one is closed.
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
-	defer cancel()
-	shutdown := make(chan struct{})
-	go func() { defer close(shutdown); _ = srv.Shutdown(shutdownCtx) }()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for busy.any() {
-		select {
-		case <-shutdown:
-		case <-tick.C:
-			continue
-		}
-		break
-	}
-	_ = srv.Close()
-	<-shutdown
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+	srv.Handler = refuseBodies(srv.Handler)
+	if err := httpserve.Run(ctx, srv, serve, ShutdownTimeout); err != nil && !errors.Is(err, httpserve.ErrTimeout) {
 		return err
 	}
 	return nil
-}
-
-// connKey is the context key of a request's connection.
-type connKey struct{}
-
-// busyConns are the connections of a server that answer a request: from
-// the start of its handler until net/http has sent the answer and set the
-// connection idle, or closed it.
-type busyConns struct {
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-}
-
-func (b *busyConns) handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
-			b.mu.Lock()
-			b.conns[c] = struct{}{}
-			b.mu.Unlock()
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (b *busyConns) connState(c net.Conn, s http.ConnState) {
-	if s == http.StateIdle || s == http.StateClosed || s == http.StateHijacked {
-		b.mu.Lock()
-		delete(b.conns, c)
-		b.mu.Unlock()
-	}
-}
-
-func (b *busyConns) any() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.conns) > 0
 }
 
 // refuseBodies closes the connection of a request with a body as soon as

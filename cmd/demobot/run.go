@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/genapp-go/genapp/httpclient"
+	"github.com/genapp-go/genapp/internal/httpserve"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 	"github.com/genapp-go/genapp/telegram/webhook"
@@ -278,8 +279,11 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 		handler = withHiccups(ctx, handler)
 	}
 	srv := newWebhookServer(handler)
+	// The server runs until the demo stops, or until setWebhook failed.
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- httpserve.Run(serveCtx, srv, func() error { return srv.Serve(ln) }, shutdownGrace) }()
 	fmt.Fprintf(stdout, "webhook: %s\n", describeWebhook(ln.Addr(), path, publicURL))
 
 	var users sync.WaitGroup
@@ -292,18 +296,16 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 		}
 		<-ctx.Done()
 	}
-	// Shutdown lets the update requests in flight finish, then refuses
+	// The stop lets the update requests in flight finish, then refuses
 	// more: the fake Bot API stops delivering, as the real one would.
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
-	defer cancel()
-	if shutdownErr := srv.Shutdown(shutdown); shutdownErr != nil {
-		log.Warn("webhook requests still running at shutdown", "error", shutdownErr)
-		srv.Close()
-	}
-	users.Wait()
-	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
+	stopServing()
+	switch serveErr := <-served; {
+	case errors.Is(serveErr, httpserve.ErrTimeout):
+		log.Warn("webhook requests still running at shutdown", "error", serveErr)
+	case serveErr != nil:
 		err = errors.Join(err, fmt.Errorf("webhook server: %w", serveErr))
 	}
+	users.Wait()
 	return err
 }
 
