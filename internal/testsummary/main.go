@@ -164,7 +164,8 @@ func reason(lines []string) string {
 	return strings.Join(r, " ")
 }
 
-// printSkips names the skipped tests, one line per reason.
+// printSkips names the skipped tests, one line per reason, in the order
+// the reasons first came, the tests of a reason sorted.
 func (s *summary) printSkips() {
 	if len(s.skips) == 0 {
 		return
@@ -184,6 +185,7 @@ func (s *summary) printSkips() {
 	}
 	s.print(fmt.Sprintf("skipped: %d test%s\n", len(s.skips), plural))
 	for _, r := range reasons {
+		slices.Sort(tests[r]) // packages run in parallel: their events come in any order
 		s.print(fmt.Sprintf("skipped: %s: %s\n", strings.Join(tests[r], ", "), r))
 	}
 }
