@@ -11,6 +11,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 )
 
 // Middleware returns the global middleware, for bot.WithMiddlewares, that
@@ -122,7 +123,7 @@ func updateInfo(u *models.Update) (typ string, date time.Time) {
 		if edited {
 			d = m.EditDate
 		}
-		return typ, stamp(int64(d))
+		return typ, telegram.Date(int64(d))
 	}
 	switch {
 	case u.Message != nil:
@@ -152,15 +153,15 @@ func updateInfo(u *models.Update) (typ string, date time.Time) {
 	case u.PollAnswer != nil:
 		return models.AllowedUpdatePollAnswer, time.Time{}
 	case u.MyChatMember != nil:
-		return models.AllowedUpdateMyChatMember, stamp(int64(u.MyChatMember.Date))
+		return models.AllowedUpdateMyChatMember, telegram.Date(int64(u.MyChatMember.Date))
 	case u.ChatMember != nil:
-		return models.AllowedUpdateChatMember, stamp(int64(u.ChatMember.Date))
+		return models.AllowedUpdateChatMember, telegram.Date(int64(u.ChatMember.Date))
 	case u.ChatJoinRequest != nil:
-		return models.AllowedUpdateChatJoinRequest, stamp(int64(u.ChatJoinRequest.Date))
+		return models.AllowedUpdateChatJoinRequest, telegram.Date(int64(u.ChatJoinRequest.Date))
 	case u.MessageReaction != nil:
-		return models.AllowedUpdateMessageReaction, stamp(int64(u.MessageReaction.Date))
+		return models.AllowedUpdateMessageReaction, telegram.Date(int64(u.MessageReaction.Date))
 	case u.MessageReactionCount != nil:
-		return models.AllowedUpdateMessageReactionCount, stamp(int64(u.MessageReactionCount.Date))
+		return models.AllowedUpdateMessageReactionCount, telegram.Date(int64(u.MessageReactionCount.Date))
 	case u.ChatBoost != nil:
 		return models.AllowedUpdateChatBoost, time.Time{}
 	case u.RemovedChatBoost != nil:
@@ -173,13 +174,4 @@ func updateInfo(u *models.Update) (typ string, date time.Time) {
 		return models.AllowedUpdateBusinessConnection, time.Time{}
 	}
 	return metrics.TelegramUpdateOther, time.Time{}
-}
-
-// stamp is the time of a Bot API date, in Unix seconds; 0 (not sent) is
-// the zero time.
-func stamp(secs int64) time.Time {
-	if secs == 0 {
-		return time.Time{}
-	}
-	return time.Unix(secs, 0)
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
+
+	"github.com/genapp-go/genapp/telegram"
 )
 
 // processor records every update the dispatcher handles (issue #16) around
@@ -34,27 +36,27 @@ func updateInfo(u *gotgbot.Update) (typ string, date time.Time) {
 	case u == nil:
 		return "other", time.Time{}
 	case u.Message != nil:
-		return "message", stamp(u.Message.Date)
+		return "message", telegram.Date(u.Message.Date)
 	case u.EditedMessage != nil:
-		return "edited_message", stamp(u.EditedMessage.EditDate)
+		return "edited_message", telegram.Date(u.EditedMessage.EditDate)
 	case u.ChannelPost != nil:
-		return "channel_post", stamp(u.ChannelPost.Date)
+		return "channel_post", telegram.Date(u.ChannelPost.Date)
 	case u.EditedChannelPost != nil:
-		return "edited_channel_post", stamp(u.EditedChannelPost.EditDate)
+		return "edited_channel_post", telegram.Date(u.EditedChannelPost.EditDate)
 	case u.BusinessMessage != nil:
-		return "business_message", stamp(u.BusinessMessage.Date)
+		return "business_message", telegram.Date(u.BusinessMessage.Date)
 	case u.EditedBusinessMessage != nil:
-		return "edited_business_message", stamp(u.EditedBusinessMessage.EditDate)
+		return "edited_business_message", telegram.Date(u.EditedBusinessMessage.EditDate)
 	case u.MyChatMember != nil:
-		return "my_chat_member", stamp(u.MyChatMember.Date)
+		return "my_chat_member", telegram.Date(u.MyChatMember.Date)
 	case u.ChatMember != nil:
-		return "chat_member", stamp(u.ChatMember.Date)
+		return "chat_member", telegram.Date(u.ChatMember.Date)
 	case u.ChatJoinRequest != nil:
-		return "chat_join_request", stamp(u.ChatJoinRequest.Date)
+		return "chat_join_request", telegram.Date(u.ChatJoinRequest.Date)
 	case u.MessageReaction != nil:
-		return "message_reaction", stamp(u.MessageReaction.Date)
+		return "message_reaction", telegram.Date(u.MessageReaction.Date)
 	case u.MessageReactionCount != nil:
-		return "message_reaction_count", stamp(u.MessageReactionCount.Date)
+		return "message_reaction_count", telegram.Date(u.MessageReactionCount.Date)
 	case u.CallbackQuery != nil:
 		return "callback_query", time.Time{}
 	case u.InlineQuery != nil:
@@ -81,12 +83,4 @@ func updateInfo(u *gotgbot.Update) (typ string, date time.Time) {
 		return "business_connection", time.Time{}
 	}
 	return "other", time.Time{}
-}
-
-// stamp is the time of a Bot API date, in Unix seconds; 0 is none.
-func stamp(sec int64) time.Time {
-	if sec <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(sec, 0)
 }

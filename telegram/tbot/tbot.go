@@ -78,6 +78,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
 
@@ -143,23 +144,23 @@ func (t *Tracker) HandleAs(name string, endpoint any, h tele.HandlerFunc, m ...t
 func updateInfo(u tele.Update) (string, time.Time) {
 	switch {
 	case u.Message != nil:
-		return "message", telebotcore.Stamp(u.Message.Unixtime)
+		return "message", telegram.Date(u.Message.Unixtime)
 	case u.EditedMessage != nil:
-		return "edited_message", telebotcore.Stamp(u.EditedMessage.LastEdit)
+		return "edited_message", telegram.Date(u.EditedMessage.LastEdit)
 	case u.ChannelPost != nil:
-		return "channel_post", telebotcore.Stamp(u.ChannelPost.Unixtime)
+		return "channel_post", telegram.Date(u.ChannelPost.Unixtime)
 	case u.EditedChannelPost != nil:
-		return "edited_channel_post", telebotcore.Stamp(u.EditedChannelPost.LastEdit)
+		return "edited_channel_post", telegram.Date(u.EditedChannelPost.LastEdit)
 	case u.MessageReaction != nil:
-		return "message_reaction", telebotcore.Stamp(u.MessageReaction.DateUnixtime)
+		return "message_reaction", telegram.Date(u.MessageReaction.DateUnixtime)
 	case u.MessageReactionCount != nil:
-		return "message_reaction_count", telebotcore.Stamp(u.MessageReactionCount.DateUnixtime)
+		return "message_reaction_count", telegram.Date(u.MessageReactionCount.DateUnixtime)
 	case u.MyChatMember != nil:
-		return "my_chat_member", telebotcore.Stamp(u.MyChatMember.Unixtime)
+		return "my_chat_member", telegram.Date(u.MyChatMember.Unixtime)
 	case u.ChatMember != nil:
-		return "chat_member", telebotcore.Stamp(u.ChatMember.Unixtime)
+		return "chat_member", telegram.Date(u.ChatMember.Unixtime)
 	case u.ChatJoinRequest != nil:
-		return "chat_join_request", telebotcore.Stamp(u.ChatJoinRequest.Unixtime)
+		return "chat_join_request", telegram.Date(u.ChatJoinRequest.Unixtime)
 	case u.Callback != nil:
 		return "callback_query", time.Time{}
 	case u.Query != nil:

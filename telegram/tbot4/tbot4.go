@@ -74,6 +74,7 @@ import (
 	tele "gopkg.in/telebot.v4"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
 
@@ -139,7 +140,7 @@ func updateInfo(u tele.Update) (typ string, date time.Time) {
 		{"message", u.Message}, {"channel_post", u.ChannelPost}, {"business_message", u.BusinessMessage}, {"guest_message", u.GuestMessage},
 	} {
 		if m.msg != nil {
-			return m.typ, telebotcore.Stamp(m.msg.Unixtime)
+			return m.typ, telegram.Date(m.msg.Unixtime)
 		}
 	}
 	for _, m := range []struct {
@@ -149,20 +150,20 @@ func updateInfo(u tele.Update) (typ string, date time.Time) {
 		{"edited_message", u.EditedMessage}, {"edited_channel_post", u.EditedChannelPost}, {"edited_business_message", u.EditedBusinessMessage},
 	} {
 		if m.msg != nil {
-			return m.typ, telebotcore.Stamp(m.msg.LastEdit)
+			return m.typ, telegram.Date(m.msg.LastEdit)
 		}
 	}
 	switch {
 	case u.MessageReaction != nil:
-		return "message_reaction", telebotcore.Stamp(u.MessageReaction.DateUnixtime)
+		return "message_reaction", telegram.Date(u.MessageReaction.DateUnixtime)
 	case u.MessageReactionCount != nil:
-		return "message_reaction_count", telebotcore.Stamp(u.MessageReactionCount.DateUnixtime)
+		return "message_reaction_count", telegram.Date(u.MessageReactionCount.DateUnixtime)
 	case u.MyChatMember != nil:
-		return "my_chat_member", telebotcore.Stamp(u.MyChatMember.Unixtime)
+		return "my_chat_member", telegram.Date(u.MyChatMember.Unixtime)
 	case u.ChatMember != nil:
-		return "chat_member", telebotcore.Stamp(u.ChatMember.Unixtime)
+		return "chat_member", telegram.Date(u.ChatMember.Unixtime)
 	case u.ChatJoinRequest != nil:
-		return "chat_join_request", telebotcore.Stamp(u.ChatJoinRequest.Unixtime)
+		return "chat_join_request", telegram.Date(u.ChatJoinRequest.Unixtime)
 	}
 	for _, k := range []struct {
 		typ string

@@ -7,6 +7,7 @@ import (
 	th "github.com/mymmrac/telego/telegohandler"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 )
 
 // Middleware returns the telego middleware that records every update it
@@ -40,17 +41,17 @@ func (t *Tracker) Middleware() th.Handler {
 func updateInfo(u telego.Update) (typ string, date time.Time) {
 	switch {
 	case u.Message != nil:
-		return "message", unixDate(u.Message.Date)
+		return "message", telegram.Date(u.Message.Date)
 	case u.EditedMessage != nil:
-		return "edited_message", unixDate(u.EditedMessage.EditDate)
+		return "edited_message", telegram.Date(u.EditedMessage.EditDate)
 	case u.ChannelPost != nil:
-		return "channel_post", unixDate(u.ChannelPost.Date)
+		return "channel_post", telegram.Date(u.ChannelPost.Date)
 	case u.EditedChannelPost != nil:
-		return "edited_channel_post", unixDate(u.EditedChannelPost.EditDate)
+		return "edited_channel_post", telegram.Date(u.EditedChannelPost.EditDate)
 	case u.BusinessMessage != nil:
-		return "business_message", unixDate(u.BusinessMessage.Date)
+		return "business_message", telegram.Date(u.BusinessMessage.Date)
 	case u.EditedBusinessMessage != nil:
-		return "edited_business_message", unixDate(u.EditedBusinessMessage.EditDate)
+		return "edited_business_message", telegram.Date(u.EditedBusinessMessage.EditDate)
 	case u.CallbackQuery != nil:
 		return "callback_query", time.Time{}
 	case u.InlineQuery != nil:
@@ -66,15 +67,15 @@ func updateInfo(u telego.Update) (typ string, date time.Time) {
 	case u.PollAnswer != nil:
 		return "poll_answer", time.Time{}
 	case u.MyChatMember != nil:
-		return "my_chat_member", unixDate(u.MyChatMember.Date)
+		return "my_chat_member", telegram.Date(u.MyChatMember.Date)
 	case u.ChatMember != nil:
-		return "chat_member", unixDate(u.ChatMember.Date)
+		return "chat_member", telegram.Date(u.ChatMember.Date)
 	case u.ChatJoinRequest != nil:
-		return "chat_join_request", unixDate(u.ChatJoinRequest.Date)
+		return "chat_join_request", telegram.Date(u.ChatJoinRequest.Date)
 	case u.MessageReaction != nil:
-		return "message_reaction", unixDate(u.MessageReaction.Date)
+		return "message_reaction", telegram.Date(u.MessageReaction.Date)
 	case u.MessageReactionCount != nil:
-		return "message_reaction_count", unixDate(u.MessageReactionCount.Date)
+		return "message_reaction_count", telegram.Date(u.MessageReactionCount.Date)
 	case u.ChatBoost != nil:
 		return "chat_boost", time.Time{}
 	case u.RemovedChatBoost != nil:
@@ -87,12 +88,4 @@ func updateInfo(u telego.Update) (typ string, date time.Time) {
 		return "business_connection", time.Time{}
 	}
 	return metrics.TelegramUpdateOther, time.Time{}
-}
-
-// unixDate is the time of a Bot API date, the zero time for none (0).
-func unixDate(secs int64) time.Time {
-	if secs <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(secs, 0)
 }

@@ -345,13 +345,13 @@ func (r *Router) handle(ctx context.Context, u tgbotapi.Update, flight *inFlight
 func updateInfo(u tgbotapi.Update) (typ string, date time.Time) {
 	switch {
 	case u.Message != nil:
-		return "message", unixDate(u.Message.Date)
+		return "message", telegram.Date(int64(u.Message.Date))
 	case u.EditedMessage != nil:
-		return "edited_message", unixDate(u.EditedMessage.EditDate)
+		return "edited_message", telegram.Date(int64(u.EditedMessage.EditDate))
 	case u.ChannelPost != nil:
-		return "channel_post", unixDate(u.ChannelPost.Date)
+		return "channel_post", telegram.Date(int64(u.ChannelPost.Date))
 	case u.EditedChannelPost != nil:
-		return "edited_channel_post", unixDate(u.EditedChannelPost.EditDate)
+		return "edited_channel_post", telegram.Date(int64(u.EditedChannelPost.EditDate))
 	case u.CallbackQuery != nil:
 		return "callback_query", time.Time{}
 	case u.InlineQuery != nil:
@@ -367,21 +367,13 @@ func updateInfo(u tgbotapi.Update) (typ string, date time.Time) {
 	case u.PollAnswer != nil:
 		return "poll_answer", time.Time{}
 	case u.MyChatMember != nil:
-		return "my_chat_member", unixDate(u.MyChatMember.Date)
+		return "my_chat_member", telegram.Date(int64(u.MyChatMember.Date))
 	case u.ChatMember != nil:
-		return "chat_member", unixDate(u.ChatMember.Date)
+		return "chat_member", telegram.Date(int64(u.ChatMember.Date))
 	case u.ChatJoinRequest != nil:
-		return "chat_join_request", unixDate(u.ChatJoinRequest.Date)
+		return "chat_join_request", telegram.Date(int64(u.ChatJoinRequest.Date))
 	}
 	return metrics.TelegramUpdateOther, time.Time{}
-}
-
-// unixDate is the time of a Bot API date, the zero time for none (0).
-func unixDate(secs int) time.Time {
-	if secs <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(int64(secs), 0)
 }
 
 // run runs rt as one tracked action. The deferred End records a panic and

@@ -15,6 +15,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
@@ -186,9 +187,5 @@ func (mon *Monitor) poll(ctx context.Context, endpoint string) (webhookInfo, *fa
 	if jsonErr != nil || !a.OK || a.Result == nil || a.Result.PendingUpdateCount == nil || *a.Result.PendingUpdateCount < 0 {
 		return webhookInfo{}, &failure{err: errors.New("the answer is not a getWebhookInfo result with a pending_update_count of 0 or more"), code: resp.StatusCode}
 	}
-	info := webhookInfo{pending: *a.Result.PendingUpdateCount}
-	if a.Result.LastErrorDate > 0 {
-		info.lastError = time.Unix(a.Result.LastErrorDate, 0)
-	}
-	return info, nil
+	return webhookInfo{pending: *a.Result.PendingUpdateCount, lastError: telegram.Date(a.Result.LastErrorDate)}, nil
 }

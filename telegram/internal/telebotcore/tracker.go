@@ -142,15 +142,6 @@ func Is[E error](err error) bool {
 	return errors.As(err, &e)
 }
 
-// Stamp is the time of a Bot API date, unix seconds; the zero time, no
-// lag observed, for 0 (the field absent) or a negative date.
-func Stamp(unix int64) time.Time {
-	if unix <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(unix, 0)
-}
-
 // commandRx is the command syntax of telebot v3 and v4 (their cmdRx): a
 // message that matches it and still reaches OnText is a command without a
 // route.
