@@ -80,7 +80,11 @@ func TestExpositionParityModern(t *testing.T) {
 			if tc.compat == LLMCommon26 {
 				replay26(m)
 			}
-			checkParity(t, tc.reference, scrape(t, m))
+			got := scrape(t, m)
+			checkParity(t, tc.reference, got)
+			if tc.compat == LLMCommon26 {
+				checkLLMExtensions(t, got)
+			}
 		})
 	}
 }

@@ -22,20 +22,42 @@ type LLMCall struct {
 
 // LLMUsage is the token usage of one answer, as its provider reports it.
 // Input and Output are all the tokens of each side; CachedInput is the part
-// of Input read from the provider's prompt cache and Reasoning the part of
-// Output spent reasoning, 0 when the provider reports none. Negative values
-// are taken as 0.
+// of Input read from the provider's prompt cache, CacheCreationInput the
+// part written to it (Anthropic's cache_creation_input_tokens, priced
+// apart) and Reasoning the part of Output spent reasoning, 0 when the
+// provider reports none. Each count must be between 0 and [MaxLLMTokens]:
+// see [Metrics.RecordLLMUsage].
 type LLMUsage struct {
 	Input, Output          int64
 	CachedInput, Reasoning int64
+	CacheCreationInput     int64
 }
 
 // Values of the token_type label.
 const (
-	TokenInput       = "input"
-	TokenOutput      = "output"
-	TokenCachedInput = "cached_input"
-	TokenReasoning   = "reasoning"
+	TokenInput              = "input"
+	TokenOutput             = "output"
+	TokenCachedInput        = "cached_input"
+	TokenReasoning          = "reasoning"
+	TokenCacheCreationInput = "cache_creation_input"
+)
+
+// MaxLLMTokens bounds each count of an [LLMUsage]: ten times the largest
+// context window of any current model (Llama 4 Scout's 10M tokens), which
+// no answer can exceed. A larger count is a provider's or a parser's
+// error, and recording it would make genapp_llm_tokens_total and the cost
+// jump by more than a year of real use.
+const MaxLLMTokens = 100_000_000
+
+// Values of the reason label of genapp_llm_usage_rejected_total: why the
+// usage of an answer was not recorded. [Metrics.RecordLLMUsage] finds the
+// first two; a transport that reads usage finds the others before it has
+// an [LLMUsage] (see [Metrics.RecordLLMUsageRejected]).
+const (
+	LLMRejectNegative   = "negative"     // a count below 0
+	LLMRejectTooLarge   = "too_large"    // a count above MaxLLMTokens
+	LLMRejectNotInteger = "not_integer"  // a count with a fraction, such as 12.5
+	LLMRejectNotANumber = "not_a_number" // a count that is a string, null, an object...
 )
 
 // RecordLLMRequest counts one call in genapp_llm_requests_total in the
@@ -60,16 +82,30 @@ func RecordLLMUsage(ctx context.Context, call LLMCall, u LLMUsage) {
 
 // RecordLLMUsage records the tokens of one answer: genapp_llm_tokens_total
 // and genapp_llm_request_tokens by token type, and
-// genapp_llm_request_all_tokens (Input + Output). The cached_input and
-// reasoning types are recorded only when not 0, so that providers that never
-// report them add no series. It does not count the request: see
-// [Metrics.RecordLLMRequest].
+// genapp_llm_request_all_tokens (Input + Output). The cached_input,
+// cache_creation_input and reasoning types are recorded only when not 0, so
+// that providers that never report them add no series. It prices the
+// tokens with the table of [WithLLMPrices] in genapp_llm_cost_usd_total, or
+// counts them in genapp_llm_unpriced_tokens_total when the table has no
+// price for call.Model (see [LLMPrices]). A call folded into
+// [OverflowValue] has lost its model name, and is unpriced.
+//
+// Usage with a count below 0 or above [MaxLLMTokens] is recorded in
+// genapp_llm_usage_rejected_total, with reason [LLMRejectNegative] or
+// [LLMRejectTooLarge], and nowhere else: neither its tokens nor its cost.
+//
+// It does not count the request: see [Metrics.RecordLLMRequest]. It does
+// not allocate once the series of call exist.
 func (m *Metrics) RecordLLMUsage(ctx context.Context, call LLMCall, u LLMUsage) {
 	if !m.recordsLLM() {
 		return
 	}
 	s := m.f.llmSeries(ctx, call)
-	counts := [...]int64{max(u.Input, 0), max(u.Output, 0), max(u.CachedInput, 0), max(u.Reasoning, 0)}
+	counts, reason := u.counts()
+	if reason >= 0 {
+		s.rejected[reason].get().Inc()
+		return
+	}
 	for i, n := range counts {
 		if n == 0 && i >= tokenCachedInput {
 			continue
@@ -77,7 +113,62 @@ func (m *Metrics) RecordLLMUsage(ctx context.Context, call LLMCall, u LLMUsage) 
 		s.tokens[i].get().Add(float64(n))
 		s.typeTokens[i].get().Observe(float64(n))
 	}
-	s.allTokens.get().Observe(float64(counts[tokenInput]) + float64(counts[tokenOutput])) // no int64 overflow
+	s.allTokens.get().Observe(float64(counts[tokenInput] + counts[tokenOutput]))
+	if s.price == nil {
+		for i, n := range counts {
+			if n != 0 || i < tokenCachedInput {
+				s.unpriced[i].get().Add(float64(n))
+			}
+		}
+		return
+	}
+	for i, c := range s.price.costs(counts) {
+		if s.price.priced[i] && (counts[i] != 0 || i < tokenCachedInput) {
+			s.cost[i].get().Add(c)
+		}
+	}
+}
+
+// counts returns the counts of u by token type, or the reason they are not
+// valid usage (-1 when they are).
+func (u LLMUsage) counts() (counts [tokenTypes]int64, reason int) {
+	counts = [tokenTypes]int64{u.Input, u.Output, u.CachedInput, u.Reasoning, u.CacheCreationInput}
+	reason = -1
+	for _, n := range counts {
+		switch {
+		case n < 0:
+			return counts, rejectNegative
+		case n > MaxLLMTokens:
+			reason = rejectTooLarge
+		}
+	}
+	return counts, reason
+}
+
+// RecordLLMUsageRejected counts in genapp_llm_usage_rejected_total of the
+// default instance an answer whose usage was not recorded. It records
+// nothing when [Init] has not been called.
+func RecordLLMUsageRejected(ctx context.Context, call LLMCall, reason string) {
+	Default().RecordLLMUsageRejected(ctx, call, reason)
+}
+
+// RecordLLMUsageRejected counts an answer whose usage was not recorded
+// because its counts were not valid, for a transport that reads them from
+// the answer: reason is [LLMRejectNotInteger] or [LLMRejectNotANumber]
+// (or, when it checks them itself, [LLMRejectNegative] or
+// [LLMRejectTooLarge]). Any other reason is recorded as "other", so that
+// the label stays bounded.
+func (m *Metrics) RecordLLMUsageRejected(ctx context.Context, call LLMCall, reason string) {
+	if !m.recordsLLM() {
+		return
+	}
+	i := rejectOther
+	for j, r := range rejectReasonNames[:rejectOther] {
+		if r == reason {
+			i = j
+		}
+	}
+	m.f.llmSeries(ctx, call).rejected[i].get().Inc()
 }
 
 // RecordLLMError counts one domain error of a call in
@@ -113,6 +204,27 @@ func (m *Metrics) RecordLLMTimeToFirstToken(ctx context.Context, call LLMCall, d
 		return
 	}
 	m.f.llmSeries(ctx, call).ttft.get().Observe(max(d, 0).Seconds())
+}
+
+// RecordLLMTimePerOutputToken records in
+// genapp_llm_time_per_output_token_sec of the default instance how fast a
+// streamed answer was generated. It records nothing when [Init] has not
+// been called.
+func RecordLLMTimePerOutputToken(ctx context.Context, call LLMCall, d time.Duration) {
+	Default().RecordLLMTimePerOutputToken(ctx, call, d)
+}
+
+// RecordLLMTimePerOutputToken records d, the time per output token of a
+// streamed answer after its first output: (end - first output) / (output
+// tokens - 1), the speed a reader of the stream sees, apart from the wait
+// for the first token (see [Metrics.RecordLLMTimeToFirstToken]). A negative
+// d is recorded as 0. This family is this module's extension, beside
+// OpenTelemetry's gen_ai.server.time_per_output_token.
+func (m *Metrics) RecordLLMTimePerOutputToken(ctx context.Context, call LLMCall, d time.Duration) {
+	if !m.recordsLLM() {
+		return
+	}
+	m.f.llmSeries(ctx, call).tpot.get().Observe(max(d, 0).Seconds())
 }
 
 // llmContext is what the context helpers store: one value for the three

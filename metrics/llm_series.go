@@ -7,16 +7,33 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Indexes of the token types in llmSeries.
+// Indexes of the token types in llmSeries: the optional ones from
+// tokenCachedInput on.
 const (
 	tokenInput = iota
 	tokenOutput
 	tokenCachedInput
 	tokenReasoning
+	tokenCacheCreationInput
 	tokenTypes
 )
 
-var tokenTypeNames = [tokenTypes]string{TokenInput, TokenOutput, TokenCachedInput, TokenReasoning}
+var tokenTypeNames = [tokenTypes]string{TokenInput, TokenOutput, TokenCachedInput, TokenReasoning, TokenCacheCreationInput}
+
+// Indexes of the reasons of genapp_llm_usage_rejected_total in llmSeries.
+const (
+	rejectNegative = iota
+	rejectTooLarge
+	rejectNotInteger
+	rejectNotANumber
+	rejectOther
+	rejectReasons
+)
+
+var rejectReasonNames = [rejectReasons]string{LLMRejectNegative, LLMRejectTooLarge, LLMRejectNotInteger, LLMRejectNotANumber, "other"}
+
+// llmSeriesPerKey is the most series one key makes in one family.
+const llmSeriesPerKey = max(tokenTypes, rejectReasons)
 
 // llmKey is the shared label values of one set of genapp_llm_* series.
 type llmKey struct {
@@ -31,13 +48,20 @@ type llmErrorKey struct {
 
 // llmSeries holds the children of one llmKey, each created on first use:
 // an answer that never reported reasoning tokens has no such series, a call
-// never streamed no time-to-first-token histogram.
+// never streamed no time-to-first-token histogram. price is that of the
+// key's model, resolved once when the key is created; nil when the table
+// has none.
 type llmSeries struct {
 	requests   lazyChild[prometheus.Counter]
 	allTokens  lazyChild[prometheus.Observer]
 	ttft       lazyChild[prometheus.Observer]
+	tpot       lazyChild[prometheus.Observer]
 	tokens     [tokenTypes]lazyChild[prometheus.Counter]
 	typeTokens [tokenTypes]lazyChild[prometheus.Observer]
+	cost       [tokenTypes]lazyChild[prometheus.Counter]
+	unpriced   [tokenTypes]lazyChild[prometheus.Counter]
+	rejected   [rejectReasons]lazyChild[prometheus.Counter]
+	price      *llmPrice
 }
 
 // newLLMKey returns the key of call, with the context's agent, tool and
@@ -80,9 +104,9 @@ func (k llmKey) labels(extra ...string) []string {
 }
 
 // llmKeyLimit is how many keys the cache of the series of calls admits. A
-// key, and the overflow key, can make a series for each token type in
-// genapp_llm_tokens_total and genapp_llm_request_tokens.
-func (f *families) llmKeyLimit() int { return (f.maxSeries - tokenTypes) / tokenTypes }
+// key, and the overflow key, can make llmSeriesPerKey series in one family:
+// one for each token type in genapp_llm_tokens_total, say.
+func (f *families) llmKeyLimit() int { return (f.maxSeries - llmSeriesPerKey) / llmSeriesPerKey }
 
 // llmSeries returns the series of call. An observation with a label folded
 // counts once in genapp_series_overflow_total{label="llm"}.
@@ -105,10 +129,17 @@ func (f *families) newLLMSeries(k llmKey) *llmSeries {
 		requests:  lazyWith(f.llm.requests.WithLabelValues, l...),
 		allTokens: lazyWith(f.llm.allTokens.WithLabelValues, l...),
 		ttft:      lazyWith(f.llm.ttft.WithLabelValues, l...),
+		tpot:      lazyWith(f.llm.tpot.WithLabelValues, l...),
+		price:     f.llm.prices.lookup(k.model),
 	}
 	for i, t := range tokenTypeNames {
 		s.tokens[i] = lazyWith(f.llm.tokens.WithLabelValues, k.labels(t)...)
 		s.typeTokens[i] = lazyWith(f.llm.typeToks.WithLabelValues, k.labels(t)...)
+		s.cost[i] = lazyWith(f.llm.cost.WithLabelValues, k.labels(t)...)
+		s.unpriced[i] = lazyWith(f.llm.unpriced.WithLabelValues, k.labels(t)...)
+	}
+	for i, r := range rejectReasonNames {
+		s.rejected[i] = lazyWith(f.llm.rejected.WithLabelValues, k.labels(r)...)
 	}
 	return s
 }

@@ -67,8 +67,8 @@ type families struct {
 }
 
 // Option configures [New] and [Init]: [WithRegistry], [WithMaxSeries],
-// [WithLogger], [WithCompatibility], [WithNativeHistograms] and
-// [WithExemplars]. The other functions of this package that take options have
+// [WithLogger], [WithCompatibility], [WithNativeHistograms],
+// [WithExemplars] and [WithLLMPrices]. The other functions of this package that take options have
 // option types of their own, so that an option given to the wrong function
 // does not compile: [MiddlewareOption] for [Middleware], [ServeOption] for
 // [Serve]. The outbound clients of package httpclient take an instance with
@@ -83,7 +83,8 @@ type config struct {
 	compat     Compatibility
 	histograms histograms
 	exemplars  bool
-	errs       []error // what the options found wrong, returned by New
+	prices     *LLMPrices // nil: the embedded table
+	errs       []error    // what the options found wrong, returned by New
 }
 
 // WithMaxSeries bounds every genapp_* family to at most n series (default
@@ -157,6 +158,12 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
+	}
+	if c.prices == nil {
+		var err error
+		if c.prices, err = embeddedLLMPrices(); err != nil {
+			return nil, err
+		}
 	}
 	f := newFamilies(prometheus.Labels{"app": project, "env": env}, c)
 	f.initGuard(c.maxSeries, c.logger)
@@ -254,7 +261,7 @@ func newFamilies(constLabels prometheus.Labels, c config) *families {
 				" because they were too long or their families reached their series limit",
 			ConstLabels: constLabels,
 		}, []string{"label"}),
-		llm:      newLLMFamilies(constLabels, h),
+		llm:      newLLMFamilies(constLabels, h, c.prices),
 		telegram: newTelegramFamilies(constLabels, h),
 		process:  newProcessGauges(constLabels),
 		pools:    newSQLPools(constLabels),
@@ -263,13 +270,16 @@ func newFamilies(constLabels prometheus.Labels, c config) *families {
 
 // sameShape returns an error when g, the families an option set would make,
 // differ from f, those registered, in what the registration cannot see:
-// the Descs of histograms and exemplars are the same either way.
+// the Descs of histograms, exemplars and price tables are the same either way.
 func (f *families) sameShape(g *families) error {
 	switch {
 	case f.histograms != g.histograms:
 		return fmt.Errorf("metrics: the registry holds genapp families made with native histogram factor %v, not %v (0: WithNativeHistograms off): give every instance on one registry the same options", f.histograms.nativeFactor, g.histograms.nativeFactor)
 	case (f.exemplars == nil) != (g.exemplars == nil):
 		return fmt.Errorf("metrics: the registry holds genapp families made with WithExemplars %s: give every instance on one registry the same options", onOff(f.exemplars != nil))
+	case f.llm.prices != g.llm.prices:
+		return fmt.Errorf("metrics: the registry holds genapp families that price LLM tokens with the table %s of %s, not %s of %s: give every instance on one registry the same WithLLMPrices",
+			f.llm.prices.source, f.llm.prices.updated, g.llm.prices.source, g.llm.prices.updated)
 	}
 	return nil
 }
@@ -295,6 +305,7 @@ func (f *families) Describe(ch chan<- *prometheus.Desc) {
 		c.Describe(ch)
 	}
 	if f.compat != LLMCommon22 {
+		f.llm.describe(ch)
 		f.telegram.describe(ch)
 		f.process.describe(ch)
 		f.pools.describe(ch)
@@ -311,6 +322,7 @@ func (f *families) Collect(ch chan<- prometheus.Metric) {
 		c.Collect(ch)
 	}
 	if f.compat != LLMCommon22 {
+		f.llm.collect(ch)
 		f.telegram.collect(ch)
 		f.process.collect(ch)
 		f.pools.collect(ch)
