@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -291,5 +292,69 @@ func BenchmarkTelegramFloodWait(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.RecordTelegramFloodWait("sendMessage", 3*time.Second)
+	}
+}
+
+// BenchmarkLLMUsage is the usage of one answer of a known model, priced by
+// the embedded table: tokens, tokens per request and type, and the cost by
+// type, with the price resolved when the series were created.
+func BenchmarkLLMUsage(b *testing.B) {
+	m := newBench(b)
+	ctx := context.Background()
+	call := LLMCall{Model: "gpt-4o-mini", Provider: "openai", BaseURL: "https://api.openai.com/v1"}
+	u := LLMUsage{Input: 1200, Output: 300, CachedInput: 1000}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.RecordLLMUsage(ctx, call, u)
+	}
+}
+
+// BenchmarkLLMUsageBaseline does the same work by hand with client_golang
+// on cached children, the price a constant: the cheapest way to record
+// tokens and their cost without this package.
+func BenchmarkLLMUsageBaseline(b *testing.B) {
+	reg := prometheus.NewRegistry()
+	labels := []string{"agent_name", "model_name", "provider_name", "tool_name", "base_url", "is_fallback", "token_type"}
+	tokens := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "t"}, labels)
+	typeTokens := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "h", Buckets: llmTokenBuckets}, labels)
+	allTokens := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "a", Buckets: llmTokenBuckets}, labels[:6])
+	cost := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "c"}, labels)
+	reg.MustRegister(tokens, typeTokens, allTokens, cost)
+	type series struct {
+		tokens, cost prometheus.Counter
+		typeTokens   prometheus.Observer
+		perMillion   float64
+	}
+	call := []string{"", "gpt-4o-mini", "openai", "", "https://api.openai.com/v1", "false"}
+	var byType [3]series
+	for i, typ := range []string{TokenInput, TokenOutput, TokenCachedInput} {
+		l := append(slices.Clone(call), typ)
+		byType[i] = series{tokens.WithLabelValues(l...), cost.WithLabelValues(l...), typeTokens.WithLabelValues(l...), [...]float64{0.15, 0.6, 0.075}[i]}
+	}
+	all := allTokens.WithLabelValues(call...)
+	u := LLMUsage{Input: 1200, Output: 300, CachedInput: 1000}
+	b.ReportAllocs()
+	for b.Loop() {
+		counts := [3]int64{u.Input, u.Output, u.CachedInput}
+		billed := [3]int64{u.Input - u.CachedInput, u.Output, u.CachedInput}
+		for i, s := range byType {
+			s.tokens.Add(float64(counts[i]))
+			s.typeTokens.Observe(float64(counts[i]))
+			s.cost.Add(float64(billed[i]) * s.perMillion / 1e6)
+		}
+		all.Observe(float64(u.Input + u.Output))
+	}
+}
+
+// BenchmarkLLMRateLimit is the rate-limit headers of one answer of a known
+// model: remaining and limit of requests and tokens.
+func BenchmarkLLMRateLimit(b *testing.B) {
+	m := newBench(b)
+	ctx := context.Background()
+	call := LLMCall{Model: "gpt-4o-mini", Provider: "openai", BaseURL: "https://api.openai.com/v1"}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.RecordLLMRateLimit(ctx, call, LLMLimitRequests, 499, 500)
+		m.RecordLLMRateLimit(ctx, call, LLMLimitTokens, 190_000, 200_000)
 	}
 }

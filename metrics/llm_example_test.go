@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,4 +44,31 @@ func ExampleWithLLMAgent() {
 	printSeries(m, "genapp_llm_requests_total")
 	// Output:
 	// genapp_llm_requests_total{agent_name="triage_agent",app="demobot",base_url="https://api.anthropic.com/v1",env="dev",is_fallback="true",model_name="claude-haiku-4-5",provider_name="anthropic",tool_name="search_tool"} 1
+}
+
+// A price table of your own, in LiteLLM's format (its
+// model_prices_and_context_window.json, or the entries of it you use),
+// instead of the embedded one.
+func ExampleLoadLLMPrices() {
+	prices, err := metrics.LoadLLMPrices("testdata/litellm-excerpt.json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()), metrics.WithLLMPrices(prices))
+
+	// 1,000 input tokens, 800 of them read from the prompt cache, and 200
+	// output tokens of a dated snapshot, priced as gpt-4o-mini-2024-07-18.
+	u := metrics.LLMUsage{Input: 1000, CachedInput: 800, Output: 200}
+	if dollars, ok := prices.Cost("openai/gpt-4o-mini-2024-07-18", u); ok {
+		fmt.Printf("$%.6f\n", dollars)
+	}
+	m.RecordLLMUsage(context.Background(), metrics.LLMCall{Model: "gpt-4o-mini-2024-07-18", Provider: "openai", BaseURL: "https://api.openai.com/v1"}, u)
+
+	printSeries(m, "genapp_llm_cost_usd_total")
+	// Output:
+	// $0.000210
+	// genapp_llm_cost_usd_total{agent_name="",app="demobot",base_url="https://api.openai.com/v1",env="dev",is_fallback="false",model_name="gpt-4o-mini-2024-07-18",provider_name="openai",token_type="cached_input",tool_name=""} 6e-05
+	// genapp_llm_cost_usd_total{agent_name="",app="demobot",base_url="https://api.openai.com/v1",env="dev",is_fallback="false",model_name="gpt-4o-mini-2024-07-18",provider_name="openai",token_type="input",tool_name=""} 3e-05
+	// genapp_llm_cost_usd_total{agent_name="",app="demobot",base_url="https://api.openai.com/v1",env="dev",is_fallback="false",model_name="gpt-4o-mini-2024-07-18",provider_name="openai",token_type="output",tool_name=""} 0.00012
 }

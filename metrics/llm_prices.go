@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,9 +46,20 @@ type LLMPrices struct {
 // llmPrice is the price of one model by token type. Input and output are
 // always priced; an optional part (cached input, cache creation,
 // reasoning) the table gives no price for is priced with its whole.
+//
+// Prices are kept per million tokens, as providers publish them, and a
+// cost computed as tokens × price per million / 1e6: 800 tokens at
+// 7.5e-08 a token then cost 6e-05 dollars, not 5.9999999999999995e-05.
 type llmPrice struct {
-	perToken [tokenTypes]float64 // dollars
-	priced   [tokenTypes]bool
+	perMillion [tokenTypes]float64 // dollars
+	priced     [tokenTypes]bool
+}
+
+// perMillion is the price of a million tokens at price a token, with the
+// error of the multiplication rounded away (2.5e-07 × 1e6 is 0.25).
+func perMillion(price float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(price*1e6, 'g', 15, 64), 64)
+	return v
 }
 
 // priceFields are the members of a LiteLLM entry that give the price of
@@ -140,7 +152,7 @@ func parseLLMPrices(data []byte) (map[string]*llmPrice, error) {
 			if err := json.Unmarshal(v, &price); err != nil || price < 0 {
 				return nil, fmt.Errorf("model %q: %s is %.40s: a price must be a finite number at least 0, in dollars per token", name, field, v)
 			}
-			p.perToken[i], p.priced[i] = price, true
+			p.perMillion[i], p.priced[i] = perMillion(price), true
 		}
 		if p.priced[tokenInput] || p.priced[tokenOutput] {
 			p.priced[tokenInput], p.priced[tokenOutput] = true, true
@@ -248,7 +260,7 @@ func (p *llmPrice) costs(counts [tokenTypes]int64) (costs [tokenTypes]float64) {
 		counts[tokenOutput] -= counts[tokenReasoning]
 	}
 	for i, n := range counts {
-		costs[i] = float64(max(n, 0)) * p.perToken[i]
+		costs[i] = float64(max(n, 0)) * p.perMillion[i] / 1e6
 	}
 	return costs
 }

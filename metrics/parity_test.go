@@ -72,9 +72,9 @@ func checkLLMExtensions(t *testing.T, got *promtest.Exposition) {
 		t.Errorf("%s = %v, want 1", llmPriceInfoName, v)
 	}
 	call := llmLabelsOf(LLMCall{Agent: "support_agent", Model: "gpt-4o-mini", Provider: "openai", BaseURL: "https://api.openai.com/v1"})
-	for typ, want := range map[string]float64{TokenInput: 100 * 1.5e-07, TokenOutput: 20 * 6e-07} {
+	for typ, want := range map[string]float64{TokenInput: 1.5e-05, TokenOutput: 1.2e-05} { // 100 and 20 tokens at $0.15 and $0.60 a million
 		call["token_type"] = typ
-		if got := got.Counter(t, llmCostName, call); math.Abs(got-want) > 1e-15 {
+		if got := got.Counter(t, llmCostName, call); got != want {
 			t.Errorf("%s{%s} = %v, want %v", llmCostName, typ, got, want)
 		}
 	}

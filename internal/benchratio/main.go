@@ -40,6 +40,7 @@ var pairs = []struct{ ours, peer, target string }{
 	{"Telego/tracked", "Telego/untracked", "<= 1.3x"},
 	{"Scrape/handler", "Scrape/promhttp", "<= 1.1x"},
 	{"LLMStream/usage=on", "LLMStream/usage=off", "<= 1.15x, allocs flat"},
+	{"LLMUsage", "LLMUsageBaseline", "<= 2.5x (the series looked up by six labels), 0 allocs"},
 	{"LLMStreamCPU/size=200KB/usage=on", "LLMStreamCPU/size=200KB/usage=off", "info: CPU without network; allocs as at 20KB"},
 	{"Guard/keys=100000/known", "Guard/keys=10/known", "<= 1.5x (flat)"},
 	{"Guard/keys=100000/new", "Guard/keys=10/new", "<= 2x (O(1), see docs)"},
