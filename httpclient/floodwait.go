@@ -115,3 +115,8 @@ func (f *floodWait) wait() (time.Duration, bool) {
 	s := f.seconds.Load()
 	return time.Duration(s) * time.Second, s >= 0
 }
+
+// beforeKey tells whether b can precede the opening quote of a key.
+func beforeKey(b byte) bool {
+	return b == '{' || b == ',' || isSpace(b) || b == 0
+}

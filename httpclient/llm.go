@@ -35,34 +35,50 @@ func (c *config) readsUsage() bool {
 	return c.appType == metrics.AppTypeLLM
 }
 
-// llmAnswer follows one answer of an LLM provider: the bodyScanner that
-// feeds its usageReader, and what its genapp_llm_* labels are made of. Its
-// lock keeps the scanning Read and a Close from another goroutine, which
-// records, apart.
+// llmAnswer follows one call that generates (see [generation]): the
+// bodyScanner that feeds the usageReader of a successful answer, the
+// rate-limit headers of any answer, and what its genapp_llm_* labels are
+// made of. Its lock keeps the scanning Read and a Close from another
+// goroutine, which records, apart.
 type llmAnswer struct {
 	mu     sync.Mutex
 	reader usageReader
+	read   bool // the body is read: a successful answer
 	start  time.Time
 	ttft   time.Duration // 0 until the first output was scanned
+	limits rateLimits
 
-	ctx                          context.Context
-	scheme, host, hostname, path string
-	getBody                      func() (io.ReadCloser, error) // of the request, nil when it has none
-	provider                     string                        // WithLLMProvider's
+	ctx                  context.Context
+	scheme, host, prefix string
+	hostname, path       string
+	getBody              func() (io.ReadCloser, error) // of the request, nil when it has none
+	provider             string                        // WithLLMProvider's
 }
 
-// newLLMAnswer returns the answer of req to follow, or nil when resp is not
-// one that can carry usage (not a success).
+// newLLMAnswer returns the answer to req to follow, or nil when req is not
+// a call that generates. The body of an answer other than a success is not
+// read.
 func newLLMAnswer(req *http.Request, resp *http.Response, start time.Time, provider string) *llmAnswer {
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	f, prefix, ok := generation(req)
+	if !ok {
 		return nil
 	}
-	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	a := &llmAnswer{
-		start: start, ctx: req.Context(), provider: provider,
-		scheme: req.URL.Scheme, host: req.URL.Host, hostname: req.URL.Hostname(), path: req.URL.Path, getBody: req.GetBody,
+		start: start, ctx: req.Context(), provider: provider, limits: readRateLimits(resp.Header),
+		scheme: req.URL.Scheme, host: req.URL.Host, prefix: prefix, hostname: req.URL.Hostname(), path: req.URL.Path,
+		getBody: req.GetBody,
 	}
-	a.reader = newUsageReader(mediaType == "text/event-stream")
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		fr := frameJSON
+		switch mediaType {
+		case "text/event-stream":
+			fr = frameSSE
+		case "application/x-ndjson", "application/jsonl", "application/json-seq":
+			fr = frameNDJSON
+		}
+		a.reader, a.read = newUsageReader(f, fr), true
+	}
 	return a
 }
 
@@ -78,27 +94,89 @@ func (a *llmAnswer) scan(p []byte) (hold int) {
 }
 
 // record records the answer in m (the exchange calls it once, when it
-// ends): a request when the answer named its model or reported usage, its
-// tokens when it reported usage, and its time to first output when it was a
-// stream. An answer in a format the reader does not know records nothing.
+// ends). A successful answer that named its model or reported usage
+// records a request, its tokens (or why they were rejected) and, for a
+// stream, its time to first output and per output token; any answer
+// records the rate limits it reports.
 func (a *llmAnswer) record(m *metrics.Metrics) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := &a.reader
-	if r.model == "" && !r.sawUsage {
+	answered := a.read && (r.model != "" && !r.f.usageOnly || r.sawUsage || r.rejected != "")
+	captured := capturedCallOf(a.ctx)
+	if !answered && captured == nil && !a.limits.any() {
 		return
 	}
 	call := metrics.LLMCall{Model: r.model, Provider: llmProvider(a.hostname, a.provider), BaseURL: a.baseURL()}
 	if call.Model == "" {
 		call.Model = a.requestedModel()
 	}
+	captured.set(call)
+	a.limits.record(m, a.ctx, call)
+	if !answered {
+		return
+	}
 	m.RecordLLMRequest(a.ctx, call)
-	if r.sawUsage {
-		m.RecordLLMUsage(a.ctx, call, r.usage.tokens())
+	switch {
+	case r.rejected != "":
+		m.RecordLLMUsageRejected(a.ctx, call, r.rejected)
+	case r.sawUsage:
+		u := r.f.tokens(&r.usage)
+		m.RecordLLMUsage(a.ctx, call, u)
+		if a.ttft > 0 && u.Output > 1 {
+			m.RecordLLMTimePerOutputToken(a.ctx, call, (time.Since(a.start)-a.ttft)/time.Duration(u.Output-1))
+		}
 	}
 	if a.ttft > 0 {
 		m.RecordLLMTimeToFirstToken(a.ctx, call, a.ttft)
 	}
+}
+
+// CaptureLLMCall returns a context whose LLM calls, made through a
+// transport that reads LLM usage, tell the function returned the labels
+// they were recorded under, so that what the caller records by hand about
+// the call lands on the same series:
+//
+//	ctx, call := httpclient.CaptureLLMCall(ctx)
+//	reply, err := client.Chat.Completions.New(ctx, params)
+//	...
+//	if c, ok := call(); ok && !valid(reply) {
+//		metrics.RecordLLMError(ctx, c, "validation")
+//	}
+//
+// The function reports the last call made with the context that has ended
+// (its answer read to the end or closed), and false before one has.
+func CaptureLLMCall(ctx context.Context) (context.Context, func() (metrics.LLMCall, bool)) {
+	c := new(capturedCall)
+	return context.WithValue(ctx, capturedCallKey{}, c), c.get
+}
+
+type capturedCallKey struct{}
+
+type capturedCall struct {
+	mu   sync.Mutex
+	call metrics.LLMCall
+	ok   bool
+}
+
+func capturedCallOf(ctx context.Context) *capturedCall {
+	c, _ := ctx.Value(capturedCallKey{}).(*capturedCall)
+	return c
+}
+
+func (c *capturedCall) set(call metrics.LLMCall) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.call, c.ok = call, true
+}
+
+func (c *capturedCall) get() (metrics.LLMCall, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.call, c.ok
 }
 
 // knownProviders name the providers by their API host, which may also be
@@ -133,32 +211,19 @@ func llmProvider(hostname, fallback string) string {
 	return hostname
 }
 
-// apiEndpoints end the paths of the calls whose prefix is the base URL.
-var apiEndpoints = []string{"/chat/completions", "/completions", "/responses", "/messages", "/embeddings"}
-
 // baseURL is scheme, host and the API's path prefix: the path up to the
 // endpoint ("/v1" of "/v1/chat/completions", "/v1beta" of
 // "/v1beta/models/gemini-2.0-flash:generateContent"). It has no query
 // string (where Gemini's key may be), fragment or user info by
-// construction; an unknown path contributes nothing. The prefix is cleaned
-// as a resource is ([metrics.CleanResource]: ids become {int} or {uuid}, a
-// bot token {token}), and a segment that looks like a key (24 bytes or
-// more, letters and digits mixed) becomes {key}: gateways put account ids
-// and keys in paths.
+// construction. The prefix is cleaned as a resource is
+// ([metrics.CleanResource]: ids become {int} or {uuid}, a bot token
+// {token}), and a segment that looks like a key (24 bytes or more, letters
+// and digits mixed) becomes {key}: gateways put account ids and keys in
+// paths.
 func (a *llmAnswer) baseURL() string {
-	prefix := ""
-	if i := strings.LastIndex(a.path, "/models/"); i >= 0 && strings.Contains(a.path[i:], ":") {
-		prefix = a.path[:i]
-	} else {
-		for _, e := range apiEndpoints {
-			if strings.HasSuffix(a.path, e) {
-				prefix = strings.TrimSuffix(a.path, e)
-				break
-			}
-		}
-	}
 	base := a.scheme + "://" + a.host
-	if prefix = metrics.CleanResource(prefix); prefix == "/" {
+	prefix := metrics.CleanResource(a.prefix)
+	if prefix == "/" {
 		return base
 	}
 	segments := strings.Split(prefix, "/")
@@ -210,7 +275,7 @@ func (a *llmAnswer) requestedModel() string {
 		return ""
 	}
 	defer body.Close()
-	r := newUsageReader(false)
+	r := newUsageReader(requestJSON, frameJSON)
 	buf := make([]byte, 4<<10)
 	rest := io.LimitReader(body, maxRequestScan)
 	for reads := 0; r.model == "" && reads < maxRequestScan/len(buf); reads++ { // bounded even if Read returns 0, nil

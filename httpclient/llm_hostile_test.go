@@ -50,7 +50,7 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 // had, and its last 200.
 func readCounting(t *testing.T, c *http.Client, url string) (int64, string) {
 	t.Helper()
-	resp, err := c.Get(url)
+	resp, err := c.Post(url, "application/json", strings.NewReader(`{}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,24 +136,26 @@ func TestLLMMalformedAnswers(t *testing.T) {
 		model      string // "" when no request is recorded
 		input      float64
 		tokens     bool
+		rejected   string // the reason the usage is rejected
 	}{
-		{"usage not numbers", `{"model":"m1","usage":{"prompt_tokens":"many","completion_tokens":2}}`, "m1", 0, false},
-		{"usage out of range", `{"model":"m2","usage":{"prompt_tokens":1e400,"completion_tokens":2}}`, "m2", 0, false},
-		{"usage an array", `{"model":"m3","usage":[1,2]}`, "m3", 0, false},
-		{"usage unbalanced", `{"model":"m4","usage":{"prompt_tokens":5,"x":{{{{{`, "m4", 0, false},
-		{"usage truncated", `{"model":"m5","usage":{"prompt_tokens":5,"completion_tok`, "m5", 0, false},
-		{"usage nested 100k deep", `{"model":"m6","usage":{"a":` + strings.Repeat("[", 100_000), "m6", 0, false},
-		{"negative counts", `{"model":"m7","usage":{"input_tokens":-5,"output_tokens":3}}`, "m7", 0, true},
-		{"a megabyte of model name", `{"model":"` + strings.Repeat("x", 1<<20) + `","usage":{"prompt_tokens":1,"completion_tokens":1}}`, metrics.OverflowValue, 1, true},
-		{"invalid UTF-8", "{\"model\":\"gpt\xff\xfe\",\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}", "gpt\uFFFD", 2, true},
-		{"not JSON at all", "\x00\x01\xff<html>usage model</html>", "", 0, false},
-		{"a key inside a string", `{"text":"\"usage\":{\"prompt_tokens\":5}, \"model\":\"fake\""}`, "", 0, false},
+		{"usage not numbers", `{"model":"m1","usage":{"prompt_tokens":"many","completion_tokens":2}}`, "m1", 0, false, metrics.LLMRejectNotANumber},
+		{"usage out of range", `{"model":"m2","usage":{"prompt_tokens":1e400,"completion_tokens":2}}`, "m2", 0, false, metrics.LLMRejectNotInteger},
+		{"usage an array", `{"model":"m3","usage":[1,2]}`, "m3", 0, false, ""},
+		{"usage unbalanced", `{"model":"m4","usage":{"prompt_tokens":5,"x":{{{{{`, "m4", 0, false, ""},
+		{"usage truncated", `{"model":"m5","usage":{"prompt_tokens":5,"completion_tok`, "m5", 0, false, ""},
+		{"usage nested 100k deep", `{"model":"m6","usage":{"a":` + strings.Repeat("[", 100_000), "m6", 0, false, ""},
+		{"negative counts", `{"model":"m7","usage":{"prompt_tokens":-5,"completion_tokens":3}}`, "m7", 0, false, metrics.LLMRejectNegative},
+		{"10^18 tokens", `{"model":"m8","usage":{"prompt_tokens":1000000000000000000,"completion_tokens":3}}`, "m8", 0, false, metrics.LLMRejectTooLarge},
+		{"a megabyte of model name", `{"model":"` + strings.Repeat("x", 1<<20) + `","usage":{"prompt_tokens":1,"completion_tokens":1}}`, metrics.OverflowValue, 1, true, ""},
+		{"invalid UTF-8", "{\"model\":\"gpt\xff\xfe\",\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}", "gpt\uFFFD", 2, true, ""},
+		{"not JSON at all", "\x00\x01\xff<html>usage model</html>", "", 0, false, ""},
+		{"a key inside a string", `{"text":"\"usage\":{\"prompt_tokens\":5}, \"model\":\"fake\""}`, "", 0, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newMetrics(t)
 			c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithBase(
 				memProvider("application/json", func() io.Reader { return strings.NewReader(tc.body) })))
-			_, got := get(t, c, "http://llm.test/v1/chat/completions")
+			_, got := post(t, c, "http://llm.test/v1/chat/completions")
 			if got != tc.body {
 				t.Fatalf("the caller read %d bytes that differ from the %d sent", len(got), len(tc.body))
 			}
@@ -176,6 +178,13 @@ func TestLLMMalformedAnswers(t *testing.T) {
 					t.Errorf("input tokens %v, want %v", got, tc.input)
 				}
 			}
+			if tc.rejected == "" {
+				if n := e.Series("genapp_llm_usage_rejected_total"); n != 0 {
+					t.Errorf("usage rejected:\n%s", e.Text)
+				}
+			} else if got := e.Counter(t, "genapp_llm_usage_rejected_total", with(l, "reason", tc.rejected)); got != 1 {
+				t.Errorf("usage rejected %v times for %s, want 1", got, tc.rejected)
+			}
 		})
 	}
 }
@@ -194,7 +203,7 @@ func TestLLMTruncatedStreams(t *testing.T) {
 				Body: io.NopCloser(io.MultiReader(bytes.NewReader(body[:cut]), errReader{io.ErrUnexpectedEOF})), Request: r}, nil
 		})
 		c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithBase(base))
-		resp, err := c.Get("http://llm.test/v1/messages")
+		resp, err := c.Post("http://llm.test/v1/messages", "application/json", strings.NewReader(`{}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +241,7 @@ func TestLLMEndlessStream(t *testing.T) {
 	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithBase(memProvider("text/event-stream", func() io.Reader {
 		return &endless{event: event}
 	})))
-	resp, err := c.Get("http://llm.test/v1/chat/completions")
+	resp, err := c.Post("http://llm.test/v1/chat/completions", "application/json", strings.NewReader(`{}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +297,7 @@ func TestLLMManyModels(t *testing.T) {
 	for w := range 4 {
 		wg.Go(func() {
 			for range answers / 4 {
-				get(t, c, "http://llm.test/v1/chat/completions?worker="+strconv.Itoa(w))
+				post(t, c, "http://llm.test/v1/chat/completions?worker="+strconv.Itoa(w))
 			}
 		})
 	}
@@ -312,7 +321,10 @@ func TestLLMManyModels(t *testing.T) {
 // every chunk).
 func TestLLMAllocationsFlat(t *testing.T) {
 	m := newMetrics(t)
-	for name, stream := range map[string]func(int) [][]byte{"openai": openAIStream, "gemini": geminiStream} {
+	for url, stream := range map[string]func(int) [][]byte{
+		"http://llm.test/v1/chat/completions":                                          openAIStream,
+		"http://llm.test/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse": geminiStream,
+	} {
 		allocs := map[int]float64{}
 		for _, size := range []int{20 << 10, 200 << 10} {
 			events := stream(size)
@@ -322,7 +334,7 @@ func TestLLMAllocationsFlat(t *testing.T) {
 			})))
 			buf := make([]byte, 32<<10)
 			allocs[size] = testing.AllocsPerRun(20, func() {
-				resp, err := c.Get("http://llm.test/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse")
+				resp, err := c.Post(url, "application/json", strings.NewReader(`{}`))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -335,7 +347,7 @@ func TestLLMAllocationsFlat(t *testing.T) {
 		// The slack of 2 is the race detector's, which drops sync.Pool
 		// items at random.
 		if allocs[200<<10] > allocs[20<<10]+2 {
-			t.Errorf("%s: allocations per answer: %v for 20 KB, %v for 200 KB", name, allocs[20<<10], allocs[200<<10])
+			t.Errorf("%s: allocations per answer: %v for 20 KB, %v for 200 KB", url, allocs[20<<10], allocs[200<<10])
 		}
 	}
 }

@@ -164,17 +164,18 @@ func TestLLMLabelsFromContext(t *testing.T) {
 	}
 }
 
-// TestLLMNothingToRead: an answer in no known format, an error status and
-// a client with usage reading off record nothing in genapp_llm_* and
+// TestLLMNothingToRead: an answer in no known format, an error status, a
+// call that does not generate (a GET of a stored answer, a POST elsewhere)
+// and a client with usage reading off record nothing in genapp_llm_* and
 // everything in genapp_http_*; WithLLMUsage(true) turns reading on for
 // another app type.
 func TestLLMNothingToRead(t *testing.T) {
 	known := httpclient.ReadAnswer(t, "openai_chat.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/unknown":
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/unknown/"):
 			io.WriteString(w, `{"answer":"42","tokens":7}`)
-		case "/error":
+		case strings.HasPrefix(r.URL.Path, "/error/"):
 			w.WriteHeader(http.StatusTooManyRequests)
 			w.Write(known) // a success's body with an error status is not an answer
 		default:
@@ -187,22 +188,25 @@ func TestLLMNothingToRead(t *testing.T) {
 		httpclient.NewLLM(httpclient.WithMetrics(m)),
 		httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMUsage(false)),
 	} {
-		get(t, c, srv.URL+"/unknown")
-		get(t, c, srv.URL+"/error")
+		post(t, c, srv.URL+"/unknown/v1/chat/completions")
+		post(t, c, srv.URL+"/error/v1/chat/completions")
+		get(t, c, srv.URL+"/v1/chat/completions") // the list of stored completions
+		get(t, c, srv.URL+"/v1/responses/resp_1") // a stored response
+		post(t, c, srv.URL+"/v1/messages/count_tokens")
 	}
-	get(t, httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMUsage(false)), srv.URL+"/v1/chat/completions")
-	get(t, httpclient.New(httpclient.WithMetrics(m)), srv.URL+"/v1/chat/completions")
+	post(t, httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMUsage(false)), srv.URL+"/v1/chat/completions")
+	post(t, httpclient.New(httpclient.WithMetrics(m)), srv.URL+"/v1/chat/completions")
 	e := scrape(t, m)
 	for name := range e.Families {
-		if strings.HasPrefix(name, "genapp_llm_") && e.Series(name) > 0 {
+		if strings.HasPrefix(name, "genapp_llm_") && name != "genapp_llm_price_table_info" && e.Series(name) > 0 {
 			t.Errorf("%s recorded:\n%s", name, e.Text)
 		}
 	}
-	if got := e.Sum(requestsTotal, nil); got != 6 {
-		t.Errorf("%v HTTP exchanges recorded, want 6", got)
+	if got := e.Sum(requestsTotal, nil); got != 12 {
+		t.Errorf("%v HTTP exchanges recorded, want 12", got)
 	}
 
-	get(t, httpclient.New(httpclient.WithMetrics(m), httpclient.WithLLMUsage(true)), srv.URL+"/v1/chat/completions")
+	post(t, httpclient.New(httpclient.WithMetrics(m), httpclient.WithLLMUsage(true)), srv.URL+"/v1/chat/completions")
 	e = scrape(t, m)
 	if got := e.Counter(t, "genapp_llm_requests_total", nil); got != 1 {
 		t.Errorf("WithLLMUsage(true): %v requests, want 1", got)

@@ -1,470 +1,563 @@
 package httpclient
 
 import (
-	"bytes"
 	"encoding/json"
 
 	"github.com/genapp-go/genapp/metrics"
 )
 
 // usageReader reads the model and the token usage out of an LLM provider's
-// answer as its bytes stream past, in pieces of any size: a JSON body or a
-// server-sent event stream of OpenAI's Chat Completions and Responses APIs,
-// Anthropic's Messages API or Gemini's generateContent and
-// streamGenerateContent. It never changes, holds back or buffers the body:
-// its memory is its own fields, bounded whatever the body and its lines.
+// answer as its bytes stream past, in pieces of any size: a JSON body, a
+// sequence of JSON documents (Ollama's NDJSON) or a server-sent event
+// stream whose data are JSON documents. It never changes, holds back or
+// buffers the body: its memory is its own fields, bounded whatever the body
+// and its lines.
 //
-// It looks for the keys it knows ("usage", "usageMetadata", "model",
-// "modelVersion", and for the first output "delta" and "candidates"), as a
-// JSON key: a quoted name after '{', ',' or white space and before ':'. In
-// valid JSON such a sequence is never inside a string, so the text of an
-// answer cannot fake one. It then captures the value after the key, at most
-// maxUsageLen bytes of object or maxModelLen of string; a longer value is
-// skipped. Keys are not matched by depth: a tool's JSON arguments that use
-// these names could be taken for the provider's own, which every format
-// sends after them, so that usage counts merge by maximum (they are
-// cumulative in every stream), the first "model" is kept (OpenAI and
-// Anthropic send it before any content) and Gemini's "modelVersion", sent
-// after its usageMetadata, replaces it. Once the model is known, the
-// "model" key of every later chunk of a stream is not looked at.
+// It follows the structure of each document and reads values only at the
+// places its format defines ([llmFormat]): a usage object's mapped counts,
+// the model's name, the key of a stream's output. Strings are skipped whole,
+// so no text can fake structure, and a subtree that holds no place (the
+// content, a tool call's input, a function call's arguments) is skipped
+// counting brackets only, so no key a model writes is ever looked at. A
+// usage object counts once it is closed, merged by maximum with the
+// others of the answer (counts are cumulative in every stream); a count
+// no real answer can have rejects the answer's usage.
 type usageReader struct {
-	sse bool // a server-sent event stream: a line break ends any capture
+	f        *llmFormat
+	frame    frame
+	sniffed  bool // the first byte of a body framed as JSON was looked at
+	streamed bool // a stream: events, NDJSON lines or a top-level array
 
-	state   readState
-	kind    keyKind
-	prev    byte // the last byte of the previous piece
-	prev2   byte // the byte before it
-	key     [maxKeyLen]byte
-	keyLen  int
-	capture []byte // the value being captured
-	depth   int    // of the object being captured
-	inStr   bool   // in a string of the object being captured
-	escaped bool   // after a backslash in a string being captured
+	// Framing of a stream.
+	line     lineState
+	field    int  // bytes of an SSE field name matched against "data"
+	afterCR  bool // the last byte was '\r': a '\n' after it ends no line
+	eventLen int  // data bytes of the current SSE event
 
-	model        string
-	modelVersion bool // model came from "modelVersion"
-	gemini       bool // a "usageMetadata" key was seen: a "modelVersion" may follow
-	usage        rawUsage
-	sawUsage     bool
-	sawOutput    bool // a "delta" or "candidates" key: the answer's first output
+	// The document being read.
+	depth   int               // containers open, at most maxDepth followed
+	places  [maxDepth]*place  // the place of each open container followed
+	arrays  [maxDepth]bool    // whether it is an array
+	skip    int               // containers open inside one that holds no place
+	expect  expectation       // in the innermost container followed
+	tok     token             // the token being read
+	escaped bool              // after a backslash in a string
+	value   *place            // the place of the value being read, nil for none
+	buf     [maxModelLen]byte // a key, the model or a count being read
+	bufLen  int
+	bufOver bool // the token was longer than buf (its start is kept)
+	broken  bool // not JSON: the rest of the document is ignored
+
+	pending       counts // of the usage object being read
+	pendingReason string // why the usage object being read is rejected
+	usageDepth    int    // the depth of the usage object being read, 0 for none
+
+	model     string
+	usage     counts
+	sawUsage  bool   // a usage object with an input or output count was closed
+	rejected  string // why the answer's usage is rejected, "" if it is not
+	sawOutput bool   // a stream's first output was read
 }
 
-type readState uint8
+type frame uint8
 
 const (
-	idle     readState = iota // searching for a key
-	inKey                     // after the opening quote of a possible key
-	afterKey                  // after its closing quote, before ':'
-	atValue                   // after ':', before the value
-	inString                  // capturing a string value
-	inObject                  // capturing an object value
+	frameJSON   frame = iota // one document, or several separated by white space
+	frameNDJSON              // one document a line
+	frameSSE                 // server-sent events whose data are documents
 )
 
-type keyKind uint8
+type lineState uint8
 
 const (
-	keyOther keyKind = iota
-	keyUsage
-	keyModel
-	keyModelVersion
-	keyOutput
+	lineStart lineState = iota
+	lineField           // in a field name that may be "data"
+	lineData            // in the value of a data field
+	lineSkip            // in a comment or a field other than data
+)
+
+type expectation uint8
+
+const (
+	expectValue expectation = iota
+	expectKey
+	expectColon
+	expectComma
+)
+
+type token uint8
+
+const (
+	tokNone    token = iota
+	tokString        // a string value or a key
+	tokLiteral       // a number, true, false or null
 )
 
 const (
-	maxKeyLen   = len("usageMetadata")
-	maxUsageLen = 2048 // the largest usage object of the four formats is some 500 bytes
-	maxModelLen = 256  // longer than any label value: a longer name is recorded as metrics.OverflowValue
+	// maxDepth is how deep containers are followed: deeper than any place
+	// (placeTree checks). Deeper ones are skipped as a subtree.
+	maxDepth = 6
+	// maxModelLen is longer than any label value: a longer name is recorded
+	// as metrics.OverflowValue.
+	maxModelLen = 256
+	// maxCountLen is the longest count that is read: a longer one is too
+	// large or not a number.
+	maxCountLen = 24
 )
 
-// anchors are the beginnings of the keys usageReader looks for.
-var anchors = [...][]byte{
-	anchorUsage:      []byte(`"usage`),
-	anchorModel:      []byte(`"model`),
-	anchorDelta:      []byte(`"delta"`),
-	anchorCandidates: []byte(`"candidates"`),
+func newUsageReader(f *llmFormat, fr frame) usageReader {
+	return usageReader{f: f, frame: fr, streamed: fr != frameJSON, usage: noCounts(), expect: expectValue}
 }
-
-const (
-	anchorUsage = iota
-	anchorModel
-	anchorDelta
-	anchorCandidates
-)
-
-// maxAnchorLen is the longest anchor: at the end of a piece, a quote among
-// the last maxAnchorLen-1 bytes may begin one that the next piece completes.
-const maxAnchorLen = len(`"candidates"`)
-
-func newUsageReader(sse bool) usageReader { return usageReader{sse: sse, usage: newRawUsage()} }
 
 // scan reads the next bytes of the body. It holds none back and never
 // changes them.
 func (r *usageReader) scan(p []byte) (hold int) {
-	for i := 0; i < len(p); {
-		if r.state == idle {
-			i = r.search(p, i)
-		} else {
-			i += r.step(p[i:])
-		}
+	if r.frame == frameJSON && !r.sniffed {
+		r.sniff(p)
 	}
-	if len(p) >= 2 {
-		r.prev2, r.prev = p[len(p)-2], p[len(p)-1]
-	} else if len(p) == 1 {
-		r.prev2, r.prev = r.prev, p[0]
+	if r.frame == frameSSE {
+		r.scanEvents(p)
+	} else {
+		r.scanJSON(p)
 	}
 	return 0
 }
 
-// at returns p[i], or for i of -1 and -2 the last bytes before p.
-func (r *usageReader) at(p []byte, i int) byte {
-	switch {
-	case i >= 0:
-		return p[i]
-	case i == -1:
-		return r.prev
-	}
-	return r.prev2
-}
-
-// search finds the next wanted key name in p[from:] and returns the index
-// after it, in state inKey (or afterKey for a name that ends with its
-// quote); at the end of p without one, it enters inKey if the last bytes
-// may begin one, and returns len(p). A name counts when a quote is before
-// it and a byte that may precede a key before the quote. It searches for
-// names, not quotes: a quote is in every few bytes of JSON, the first
-// letter of a name far more seldom.
-func (r *usageReader) search(p []byte, from int) int {
-	for {
-		at, anchor := -1, []byte(nil)
-		for i, a := range anchors {
-			if !r.wanted(i) {
-				continue
+// sniff frames as an event stream a body said to be JSON that begins with
+// a field or a comment of one, as some servers label their streams.
+func (r *usageReader) sniff(p []byte) {
+	for _, b := range p {
+		if !isSpace(b) {
+			r.sniffed = true
+			if isLetter(b) || b == ':' {
+				r.frame, r.streamed = frameSSE, true
 			}
-			if j := bytes.Index(p[from:], a[1:]); j >= 0 && (at < 0 || from+j < at) {
-				at, anchor = from+j, a
-			}
-		}
-		if at < 0 {
-			r.searchTail(p, from)
-			return len(p)
-		}
-		if r.at(p, at-1) != '"' || !beforeKey(r.at(p, at-2)) {
-			from = at + 1
-			continue
-		}
-		name := anchor[1:]
-		r.state = inKey
-		r.keyLen = copy(r.key[:], name)
-		if name[len(name)-1] == '"' { // the whole key: "delta" or "candidates"
-			r.keyLen--
-			r.state = afterKey
-			r.classify()
-		}
-		return at + len(name)
-	}
-}
-
-// searchTail enters inKey when p[from:] ends with the beginning of a
-// wanted name after a quote, which may be the byte before from (a quote
-// that closed the value before, as search allows) or before p.
-func (r *usageReader) searchTail(p []byte, from int) {
-	for q := max(from-1, len(p)-maxAnchorLen+1, -1); q < len(p); q++ {
-		if r.at(p, q) != '"' || !beforeKey(r.at(p, q-1)) {
-			continue
-		}
-		name := p[q+1:]
-		for i, a := range anchors {
-			if r.wanted(i) && bytes.HasPrefix(a[1:], name) {
-				r.state = inKey
-				r.keyLen = copy(r.key[:], name)
-				return
-			}
+			return
 		}
 	}
-}
-
-// wanted tells whether anchor i can still tell something new.
-func (r *usageReader) wanted(i int) bool {
-	switch i {
-	case anchorModel:
-		return r.model == "" || r.gemini && !r.modelVersion
-	case anchorDelta, anchorCandidates:
-		return r.sse && !r.sawOutput
-	}
-	return true
-}
-
-// beforeKey tells whether b can precede the opening quote of a key.
-func beforeKey(b byte) bool {
-	return b == '{' || b == ',' || isSpace(b) || b == 0
 }
 
 func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }
 
-func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
-
-// step advances a state other than idle by at least one byte of p and
-// returns how many it consumed.
-func (r *usageReader) step(p []byte) int {
-	switch r.state {
-	case inKey:
-		for i, b := range p {
-			if b == '"' {
-				r.state = afterKey
-				r.classify()
-				return i + 1
-			}
-			if r.keyLen == maxKeyLen || !isLetter(b) {
-				// Not a key of ours: search again from b, which may be the
-				// quote or the first letter of one.
-				r.state = idle
-				return i
-			}
-			r.key[r.keyLen] = b
-			r.keyLen++
-		}
-		return len(p)
-	case afterKey, atValue:
-		for i, b := range p {
-			if isSpace(b) && !(r.sse && b == '\n') {
+// scanEvents reads p as part of a server-sent event stream: the values of
+// its data fields are JSON, the lines of one event joined by a line break
+// as the standard says; an event that ends inside a document voids the
+// document.
+func (r *usageReader) scanEvents(p []byte) {
+	for i := 0; i < len(p); {
+		b := p[i]
+		if r.afterCR {
+			r.afterCR = false
+			if b == '\n' {
+				i++
 				continue
 			}
-			r.value(b)
-			return i + 1
 		}
-		return len(p)
-	case inString:
-		return r.captureString(p)
-	default:
-		return r.captureObject(p)
-	}
-}
-
-func (r *usageReader) classify() {
-	switch key := string(r.key[:r.keyLen]); key {
-	case "usage", "usageMetadata":
-		r.kind = keyUsage
-		r.gemini = r.gemini || key == "usageMetadata"
-	case "model", "modelVersion":
-		r.kind = keyModel
-		if key == "modelVersion" {
-			r.kind = keyModelVersion
-		}
-		if !r.wanted(anchorModel) {
-			r.state = idle // as search would not have found it
-		}
-	case "delta", "candidates":
-		r.kind = keyOutput
-		if !r.wanted(anchorDelta) {
-			r.state = idle
-		}
-	default:
-		r.state = idle
-	}
-}
-
-// value takes b, the first byte after the key that is not white space.
-func (r *usageReader) value(b byte) {
-	if r.state == afterKey {
-		r.state = idle
-		if b == ':' {
-			r.state = atValue
-			if r.kind == keyOutput {
-				r.sawOutput = true
-				r.state = idle
+		switch r.line {
+		case lineStart, lineField:
+			switch {
+			case b == '\n' || b == '\r':
+				if r.line == lineStart {
+					r.endEvent()
+				}
+				r.endLine(b)
+			case b == ':' && r.line == lineField && r.field == len("data"):
+				r.line = lineData
+				if i+1 < len(p) && p[i+1] == ' ' {
+					i++
+				} else if i+1 == len(p) {
+					r.field++ // a space may begin the next piece
+				}
+			case r.field < len("data") && b == "data"[r.field]:
+				r.line, r.field = lineField, r.field+1
+			default:
+				r.line = lineSkip
 			}
+			i++
+		case lineData:
+			if r.field > len("data") { // the optional space after "data:"
+				r.field = len("data")
+				if b == ' ' {
+					i++
+					continue
+				}
+			}
+			end := lineEnd(p, i)
+			r.eventLen += end - i
+			r.scanJSON(p[i:end])
+			i = end
+			if i < len(p) {
+				r.scanJSON(newline) // the lines of an event are joined by one
+				r.endLine(p[i])
+				i++
+			}
+		default:
+			end := lineEnd(p, i)
+			if end < len(p) {
+				r.endLine(p[end])
+				end++
+			}
+			i = end
 		}
-		return
 	}
-	r.state = idle
-	r.capture = r.capture[:0]
+}
+
+var newline = []byte{'\n'}
+
+// lineEnd returns the index of the first '\n' or '\r' of p[from:], or
+// len(p).
+func lineEnd(p []byte, from int) int {
+	for i := from; i < len(p); i++ {
+		if p[i] == '\n' || p[i] == '\r' {
+			return i
+		}
+	}
+	return len(p)
+}
+
+func (r *usageReader) endLine(b byte) {
+	r.line, r.field, r.afterCR = lineStart, 0, b == '\r'
+}
+
+// endEvent ends an SSE event: a document still open in it is void.
+func (r *usageReader) endEvent() {
+	if r.eventLen > 0 && (r.depth > 0 || r.tok != tokNone || r.broken) {
+		r.resetDocument()
+	}
+	r.eventLen = 0
+}
+
+// resetDocument drops the document being read, and the usage object open
+// in it.
+func (r *usageReader) resetDocument() {
+	r.depth, r.skip, r.expect, r.tok, r.escaped, r.value, r.bufLen, r.bufOver, r.broken = 0, 0, expectValue, tokNone, false, nil, 0, false, false
+	r.usageDepth = 0
+}
+
+// special marks the bytes that end a run of bytes of no interest: in a
+// string, its end or an escape; elsewhere, structure. A line break ends
+// both: in an event stream, a line of data.
+var special = func() (s [2][256]bool) {
+	for _, b := range []byte{'"', '\\', '\n', '\r'} {
+		s[0][b] = true
+	}
+	for _, b := range []byte("\"{}[]:,\n\r") {
+		s[1][b] = true
+	}
+	return s
+}()
+
+// scanJSON reads p as part of a sequence of JSON documents.
+func (r *usageReader) scanJSON(p []byte) {
+	for i := 0; i < len(p); {
+		b := p[i]
+		if r.broken {
+			// Ignore the rest of the document: the rest of the body, the rest of
+			// an NDJSON line; an event stream's event ends it (endEvent).
+			if r.frame == frameNDJSON {
+				for ; i < len(p) && p[i] != '\n'; i++ {
+				}
+				if i < len(p) {
+					r.resetDocument()
+					i++
+				}
+				continue
+			}
+			return
+		}
+		switch r.tok {
+		case tokString:
+			if r.escaped {
+				r.escaped = false
+				r.keep(b)
+				i++
+				continue
+			}
+			j := i
+			for j < len(p) && !special[0][p[j]] {
+				j++
+			}
+			r.keep(p[i:j]...)
+			if j == len(p) {
+				return
+			}
+			switch p[j] {
+			case '"':
+				r.tok = tokNone
+				r.endString()
+			case '\\':
+				r.escaped = true
+				r.keep('\\')
+			default: // no line break is in a JSON string
+				r.broken = true
+			}
+			i = j + 1
+			continue
+		case tokLiteral:
+			if isLiteral(b) {
+				r.keep(b)
+				i++
+				continue
+			}
+			r.tok = tokNone
+			r.endLiteral()
+			continue // b is read as structure
+		}
+		if r.skip > 0 {
+			// In a subtree that holds no place: brackets and strings only.
+			j := i
+			for j < len(p) && !special[1][p[j]] {
+				j++
+			}
+			if j == len(p) {
+				return
+			}
+			switch p[j] {
+			case '"':
+				r.tok, r.value, r.bufLen, r.bufOver = tokString, nil, 0, false
+			case '{', '[':
+				r.skip++
+			case '}', ']':
+				r.skip--
+				if r.skip == 0 {
+					r.endValue()
+				}
+			}
+			i = j + 1
+			continue
+		}
+		i++
+		switch {
+		case isSpace(b):
+		case b == '"' && (r.expect == expectKey || r.expect == expectValue):
+			if r.expect == expectValue {
+				r.startValue()
+			}
+			r.tok, r.bufLen, r.bufOver = tokString, 0, false
+		case b == ':' && r.expect == expectColon:
+			r.expect = expectValue
+		case b == ',' && r.expect == expectComma && r.depth > 0:
+			r.expect = expectValue
+			if !r.arrays[r.depth-1] {
+				r.expect = expectKey
+			}
+		case (b == '{' || b == '[') && r.expect == expectValue:
+			r.open(b == '[')
+		case (b == '}' || b == ']') && r.depth > 0 && r.arrays[r.depth-1] == (b == ']') &&
+			(r.expect == expectComma || r.expect == expectKey && b == '}' || r.expect == expectValue && b == ']'):
+			r.close()
+		case isLiteral(b) && r.expect == expectValue:
+			r.startValue()
+			r.tok, r.bufLen, r.bufOver = tokLiteral, 0, false
+			r.keep(b)
+		default:
+			r.broken = true
+			r.usageDepth = 0
+		}
+	}
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+func isLiteral(b byte) bool {
+	return isLetter(b) || '0' <= b && b <= '9' || b == '-' || b == '+' || b == '.'
+}
+
+// keep adds bytes to the token being read, as far as buf holds them.
+func (r *usageReader) keep(b ...byte) {
+	if r.value == nil && r.expect != expectKey {
+		return // a value read nowhere
+	}
+	n := copy(r.buf[r.bufLen:], b)
+	r.bufLen += n
+	r.bufOver = r.bufOver || n < len(b)
+}
+
+// startValue sets the place of the value that begins: a member of the
+// object followed, whose key was just read, or an element of the array.
+func (r *usageReader) startValue() {
+	r.value = nil
 	switch {
-	case b == '{' && r.kind == keyUsage:
-		r.state, r.depth, r.inStr, r.escaped = inObject, 1, false, false
-		r.capture = append(r.capture, b)
-	case b == '"' && (r.kind == keyModel && r.model == "" || r.kind == keyModelVersion):
-		r.state, r.escaped = inString, false
+	case r.depth == 0:
+		r.value = r.f.root
+	case r.arrays[r.depth-1]:
+		r.value = r.places[r.depth-1].elem
+	default:
+		r.value = r.places[r.depth-1].child(r.buf[:r.bufLen])
+		if r.bufOver {
+			r.value = nil
+		}
+	}
+	r.bufLen, r.bufOver = 0, false
+	if r.value != nil && r.value.role == roleOutput && r.streamed {
+		r.sawOutput = true
 	}
 }
 
-func (r *usageReader) captureString(p []byte) int {
-	for i, b := range p {
-		switch {
-		case r.escaped:
-			r.escaped = false
-		case b == '\\':
-			r.escaped = true
-		case b == '"':
-			r.capture = append(r.capture, p[:i]...)
-			r.setModel()
-			r.state = idle
-			return i + 1
-		case b == '\n' && r.sse:
-			r.state = idle
-			return i + 1
-		}
-		if len(r.capture)+i >= maxModelLen {
-			// A made-up name of any length costs one label value.
-			r.capture = append(r.capture[:0], metrics.OverflowValue...)
-			r.setModel()
-			r.state = idle
-			return i + 1
-		}
+// open opens an object or array value.
+func (r *usageReader) open(array bool) {
+	if r.depth == 0 && array {
+		// A top-level array: its elements are documents (Gemini's
+		// streamGenerateContent without alt=sse).
+		r.value, r.streamed = &r.f.top, true
+	} else {
+		r.startValue()
 	}
-	r.capture = append(r.capture, p...)
-	return len(p)
-}
-
-func (r *usageReader) captureObject(p []byte) int {
-	for i, b := range p {
-		switch {
-		case r.inStr && r.escaped:
-			r.escaped = false
-		case r.inStr && b == '\\':
-			r.escaped = true
-		case b == '"':
-			r.inStr = !r.inStr
-		case r.inStr:
-		case b == '{' || b == '[':
-			r.depth++
-		case b == '}' || b == ']':
-			r.depth--
-			if r.depth == 0 {
-				r.capture = append(r.capture, p[:i+1]...)
-				r.setUsage()
-				r.state = idle
-				return i + 1
-			}
-		}
-		if (b == '\n' && r.sse) || len(r.capture)+i >= maxUsageLen {
-			r.state = idle
-			return i + 1
-		}
+	p := r.value
+	if p != nil && p.role == roleCount {
+		r.reject(metrics.LLMRejectNotANumber)
+		p = nil
 	}
-	r.capture = append(r.capture, p...)
-	return len(p)
-}
-
-func (r *usageReader) setModel() {
-	if len(r.capture) == 0 {
-		return // an empty name tells nothing
-	}
-	var s string
-	if bytes.IndexByte(r.capture, '\\') < 0 {
-		if string(r.capture) == r.model {
-			return // the same model again, as in every chunk of a stream: no allocation
-		}
-		s = string(r.capture)
-	} else if json.Unmarshal(append([]byte{'"'}, append(r.capture, '"')...), &s) != nil {
+	if p == nil || p.keys == nil && p.elem == nil || r.depth == maxDepth || array && p.elem == nil || !array && p.keys == nil {
+		r.skip = 1
 		return
 	}
-	r.model = s
-	r.modelVersion = r.kind == keyModelVersion
+	r.places[r.depth], r.arrays[r.depth] = p, array
+	r.depth++
+	r.expect = expectValue
+	if !array {
+		r.expect = expectKey
+	}
+	if p.role == roleUsage && !array && r.usageDepth == 0 {
+		r.usageDepth, r.pending, r.pendingReason = r.depth, noCounts(), ""
+	}
 }
 
-func (r *usageReader) setUsage() {
-	u := newRawUsage()
-	if !parseUsage(r.capture, &u) || !u.valid() {
+// close closes the innermost container followed.
+func (r *usageReader) close() {
+	if r.depth == r.usageDepth {
+		r.usageDepth = 0
+		r.closeUsage()
+	}
+	r.depth--
+	r.endValue()
+}
+
+// endValue follows the end of a value.
+func (r *usageReader) endValue() {
+	r.value = nil
+	r.expect = expectComma
+	if r.depth == 0 {
+		r.expect = expectValue // the next document
+	}
+}
+
+// endString ends a string: a key, or a value that may be the model or a
+// count.
+func (r *usageReader) endString() {
+	if r.expect == expectKey {
+		r.expect = expectColon
+		return // the key stays in buf for startValue
+	}
+	if r.skip > 0 {
 		return
 	}
-	r.usage.merge(&u)
+	switch p := r.value; {
+	case p == nil:
+	case p.role == roleModel:
+		r.setModel()
+	case p.role == roleCount:
+		r.reject(metrics.LLMRejectNotANumber)
+	}
+	r.endValue()
+}
+
+// endLiteral ends a number, true, false or null.
+func (r *usageReader) endLiteral() {
+	if p := r.value; p != nil && p.role == roleCount && r.usageDepth > 0 {
+		n, reason := parseCount(r.buf[:r.bufLen], r.bufOver)
+		if reason != "" {
+			r.reject(reason)
+		} else if n >= 0 {
+			r.pending[p.count] = n
+		}
+	}
+	r.endValue()
+}
+
+// reject rejects the usage object being read.
+func (r *usageReader) reject(reason string) {
+	if r.usageDepth > 0 && r.pendingReason == "" {
+		r.pendingReason = reason
+	}
+}
+
+// closeUsage takes the counts of the usage object just closed.
+func (r *usageReader) closeUsage() {
+	if r.pendingReason != "" {
+		if r.rejected == "" {
+			r.rejected = r.pendingReason
+		}
+		return
+	}
+	if max(r.pending[0], r.pending[1]) < 0 {
+		return // neither input nor output: nothing to count
+	}
+	r.usage.merge(&r.pending)
 	r.sawUsage = true
 }
 
-// rawUsage is the union of the counts of the usage objects of the four
-// formats, named as they are; -1 marks a count absent.
-type rawUsage struct {
-	// OpenAI Chat Completions
-	PromptTokens        int64
-	CompletionTokens    int64
-	PromptTokensDetails struct {
-		CachedTokens int64
-	}
-	CompletionTokensDetails struct {
-		ReasoningTokens int64
-	}
-	// OpenAI Responses and Anthropic Messages
-	InputTokens        int64
-	OutputTokens       int64
-	InputTokensDetails struct {
-		CachedTokens int64
-	}
-	OutputTokensDetails struct {
-		ReasoningTokens int64
-	}
-	// Anthropic: input_tokens leaves these out.
-	CacheReadInputTokens     int64
-	CacheCreationInputTokens int64
-	// Gemini usageMetadata: candidatesTokenCount leaves thoughts out.
-	PromptTokenCount        int64
-	ToolUsePromptTokenCount int64
-	CandidatesTokenCount    int64
-	CachedContentTokenCount int64
-	ThoughtsTokenCount      int64
-}
-
-func newRawUsage() rawUsage {
-	var u rawUsage
-	for _, p := range u.fields() {
-		*p = -1
-	}
-	return u
-}
-
-func (u *rawUsage) fields() [15]*int64 {
-	return [...]*int64{
-		&u.PromptTokens, &u.CompletionTokens, &u.PromptTokensDetails.CachedTokens, &u.CompletionTokensDetails.ReasoningTokens,
-		&u.InputTokens, &u.OutputTokens, &u.InputTokensDetails.CachedTokens, &u.OutputTokensDetails.ReasoningTokens,
-		&u.CacheReadInputTokens, &u.CacheCreationInputTokens,
-		&u.PromptTokenCount, &u.ToolUsePromptTokenCount, &u.CandidatesTokenCount, &u.CachedContentTokenCount, &u.ThoughtsTokenCount,
-	}
-}
-
-// valid tells whether u has a count of input or output tokens.
-func (u *rawUsage) valid() bool {
-	return max(u.PromptTokens, u.CompletionTokens, u.InputTokens, u.OutputTokens, u.PromptTokenCount, u.CandidatesTokenCount) >= 0
-}
-
-// merge keeps the larger of each count: streams report cumulative counts,
-// some of them in more than one event (Anthropic's message_start and
-// message_delta, every chunk of Gemini's).
-func (u *rawUsage) merge(v *rawUsage) {
-	dst, src := u.fields(), v.fields()
-	for i := range dst {
-		*dst[i] = max(*dst[i], *src[i])
-	}
-}
-
-// tokens returns the usage as the genapp_llm_* families count it: input and
-// output whole, cached input and reasoning as parts of them.
-func (u *rawUsage) tokens() metrics.LLMUsage {
+// parseCount parses a count: a JSON integer from 0 to metrics.MaxLLMTokens.
+// null is a count not reported (-1); anything else gives the reason it
+// is not a count.
+func parseCount(b []byte, over bool) (n int64, reason string) {
 	switch {
-	case u.PromptTokens >= 0 || u.CompletionTokens >= 0: // OpenAI Chat Completions and compatible servers
-		return metrics.LLMUsage{
-			Input: sum(u.PromptTokens), Output: sum(u.CompletionTokens),
-			CachedInput: sum(u.PromptTokensDetails.CachedTokens), Reasoning: sum(u.CompletionTokensDetails.ReasoningTokens),
-		}
-	case u.PromptTokenCount >= 0 || u.CandidatesTokenCount >= 0: // Gemini
-		return metrics.LLMUsage{
-			Input: sum(u.PromptTokenCount, u.ToolUsePromptTokenCount), Output: sum(u.CandidatesTokenCount, u.ThoughtsTokenCount),
-			CachedInput: sum(u.CachedContentTokenCount), Reasoning: sum(u.ThoughtsTokenCount),
-		}
-	default: // OpenAI Responses, Anthropic Messages (whose input_tokens leaves the cache out)
-		return metrics.LLMUsage{
-			Input:       sum(u.InputTokens, u.CacheReadInputTokens, u.CacheCreationInputTokens),
-			Output:      sum(u.OutputTokens),
-			CachedInput: sum(u.InputTokensDetails.CachedTokens, u.CacheReadInputTokens),
-			Reasoning:   sum(u.OutputTokensDetails.ReasoningTokens),
+	case string(b) == "null" && !over:
+		return -1, ""
+	case len(b) > 1 && b[0] == '-' && '0' <= b[1] && b[1] <= '9':
+		return 0, metrics.LLMRejectNegative
+	}
+	digits := true
+	for _, c := range b {
+		switch {
+		case '0' <= c && c <= '9':
+		case c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-':
+			digits = false
+			if b[0] >= '0' && b[0] <= '9' {
+				reason = metrics.LLMRejectNotInteger
+			}
+		default:
+			return 0, metrics.LLMRejectNotANumber
 		}
 	}
+	if !digits {
+		if reason == "" {
+			reason = metrics.LLMRejectNotANumber
+		}
+		return 0, reason
+	}
+	if over || len(b) > 18 {
+		return 0, metrics.LLMRejectTooLarge
+	}
+	for _, c := range b {
+		n = n*10 + int64(c-'0')
+	}
+	if n > metrics.MaxLLMTokens {
+		return 0, metrics.LLMRejectTooLarge
+	}
+	return n, ""
 }
 
-// sum adds the counts present (not negative). A count has at most 18
-// digits (parseCount), so a sum of three cannot overflow.
-func sum(counts ...int64) int64 {
-	var total int64
-	for _, n := range counts {
-		total += max(n, 0)
+// setModel takes the string just read as the model's name: the first one
+// of the answer (every chunk of a stream names the same). A name longer
+// than maxModelLen is metrics.OverflowValue.
+func (r *usageReader) setModel() {
+	if r.model != "" || r.bufLen == 0 {
+		return
 	}
-	return total
+	if r.bufOver {
+		r.model = metrics.OverflowValue
+		return
+	}
+	raw := r.buf[:r.bufLen]
+	for _, c := range raw {
+		if c == '\\' {
+			var s string
+			if json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &s) == nil {
+				r.model = s
+			}
+			return
+		}
+	}
+	r.model = string(raw)
 }

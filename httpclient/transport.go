@@ -83,6 +83,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Request = req
 	}
 	x.status = int32(min(max(resp.StatusCode, 0), math.MaxInt32)) // the recorder maps codes outside 100-999 to 0
+	if t.readUsage {
+		x.llm = newLLMAnswer(req, resp, x.start, t.llmProvider)
+	}
 	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols {
 		// Nothing to read, or (101) a connection that is no longer HTTP and
 		// whose io.ReadWriteCloser body must reach the caller unwrapped.
@@ -90,10 +93,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	x.respBody = resp.Body
-	if t.readUsage {
-		if x.llm = newLLMAnswer(req, resp, x.start, t.llmProvider); x.llm != nil {
-			x.respBody = newScanBody(resp.Body, x.llm, 0)
-		}
+	if x.llm != nil && x.llm.read {
+		x.respBody = newScanBody(resp.Body, x.llm, 0)
 	}
 	if t.floodWaits && resp.StatusCode == http.StatusTooManyRequests {
 		x.flood, x.floodMethod = newFloodWait(), TelegramResource(req)
@@ -123,7 +124,7 @@ type exchange struct {
 	respBody io.ReadCloser
 	out      atomic.Int64 // response body bytes read by the caller
 
-	llm *llmAnswer // nil unless the LLM usage of the answer is read
+	llm *llmAnswer // nil unless the exchange is an LLM call that generates, whose usage is read
 
 	flood       *floodWait // nil unless the answer is a 429 of the Bot API
 	floodMethod string

@@ -25,7 +25,21 @@ import (
 // get does a GET, reads the body to the end, closes it and returns it.
 func get(t *testing.T, c *http.Client, url string) (int, string) {
 	t.Helper()
-	resp, err := c.Get(url)
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	return do(t, c, req)
+}
+
+// post does a POST of an empty JSON object, as get does a GET: an LLM
+// call that generates when url is a generation endpoint.
+func post(t *testing.T, c *http.Client, url string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{}`))
+	return do(t, c, req)
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
