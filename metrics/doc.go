@@ -24,13 +24,22 @@
 // embedded metrics server.
 //
 // For LLM calls it exports llm_common 2.6's genapp_llm_* families (requests,
-// tokens by type, tokens per request, domain errors) and this module's
-// genapp_llm_time_to_first_token_sec. The transport of
-// [github.com/genapp-go/genapp/httpclient.NewLLM] fills them from the
-// providers' answers; [RecordLLMRequest], [RecordLLMUsage], [RecordLLMError]
-// and [RecordLLMTimeToFirstToken] record what no transport sees, with
-// [WithLLMAgent], [WithLLMTool] and [WithLLMFallback] carrying labels in the
-// context.
+// tokens by type, tokens per request, domain errors) and this module's:
+//
+//	genapp_llm_time_to_first_token_sec    histogram  the wait for a streamed answer's first output
+//	genapp_llm_time_per_output_token_sec  histogram  the speed of a streamed answer after it
+//	genapp_llm_cost_usd_total             counter    dollars by token type (see [LLMPrices])
+//	genapp_llm_unpriced_tokens_total      counter    tokens of models the price table does not price
+//	genapp_llm_price_table_info           gauge      the price table in use and its date
+//	genapp_llm_usage_rejected_total       counter    answers whose usage was not recorded, by reason
+//	genapp_llm_ratelimit_remaining        gauge      a provider's rate limit left, by model and limit
+//	genapp_llm_ratelimit_limit            gauge      that rate limit
+//
+// The transport of [github.com/genapp-go/genapp/httpclient.NewLLM] fills
+// them from the providers' answers; [RecordLLMRequest], [RecordLLMUsage],
+// [RecordLLMError], [RecordLLMTimeToFirstToken] and the other RecordLLM
+// functions record what no transport sees, with [WithLLMAgent],
+// [WithLLMTool] and [WithLLMFallback] carrying labels in the context.
 //
 // With llm_common 2.6 come the genapp_process_* gauges (memory, threads, CPU,
 // page faults, context switches), read from /proc at each scrape, and the

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -19,6 +20,7 @@ func TestNativeHistogramsOnEveryFamily(t *testing.T) {
 	m := newModern(t, WithNativeHistograms(DefaultNativeHistogramFactor))
 	replay22(m)
 	replay26(m)
+	m.RecordLLMTimePerOutputToken(context.Background(), gpt, 20*time.Millisecond)
 	m.RecordTelegramFloodWait("sendMessage", time.Second)
 	u := m.StartTelegramUpdate("message", time.Now())
 	u.End()
@@ -42,10 +44,10 @@ func TestNativeHistogramsOnEveryFamily(t *testing.T) {
 			}
 		}
 	}
-	// Action and HTTP duration, HTTP size, the three LLM histograms, the
+	// Action and HTTP duration, HTTP size, the four LLM histograms, the
 	// update lag and flood wait of Telegram.
-	if seen != 8 {
-		t.Errorf("%d genapp_* histogram families, want 8", seen)
+	if seen != 9 {
+		t.Errorf("%d genapp_* histogram families, want 9", seen)
 	}
 }
 

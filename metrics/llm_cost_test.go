@@ -201,10 +201,18 @@ func TestLLMPricesEmbedded(t *testing.T) {
 			t.Errorf("%s: not priced", name)
 		}
 	}
-	// The models every bot is likely to call, by the names their APIs answer with.
-	for _, model := range []string{"gpt-4o-mini", "gpt-4o-2024-08-06", "gpt-4.1"} {
-		if table.lookup(model) == nil {
-			t.Errorf("%s is not priced by the embedded table", model)
+	// The names of LLMPrices' documentation, as the APIs answer with them.
+	for model, key := range map[string]string{
+		"gpt-4o-2024-08-06":                                        "gpt-4o",
+		"gpt-4o-2024-05-13":                                        "gpt-4o-2024-05-13",
+		"claude-sonnet-4-5-20250929":                               "claude-sonnet-4-5",
+		"claude-sonnet-4-5@20250929":                               "claude-sonnet-4-5",
+		"anthropic/claude-sonnet-4-5":                              "claude-sonnet-4-5",
+		"openrouter/openai/gpt-4o":                                 "gpt-4o",
+		"accounts/fireworks/models/llama4-maverick-instruct-basic": "fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic",
+	} {
+		if got, want := table.lookup(model), table.models[key]; got == nil || got != want {
+			t.Errorf("%s: priced as %v, want %s (%v)", model, got, key, want)
 		}
 	}
 }

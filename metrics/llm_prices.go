@@ -28,10 +28,12 @@ import (
 // prices. So, with the embedded table:
 //
 //	gpt-4o-2024-08-06                 gpt-4o
-//	claude-sonnet-4-5@20250929        claude-sonnet-4-5
+//	claude-sonnet-4-5-20250929        claude-sonnet-4-5
+//	claude-sonnet-4-5@20250929        claude-sonnet-4-5 (Vertex AI's name)
 //	anthropic/claude-sonnet-4-5       claude-sonnet-4-5
 //	openrouter/openai/gpt-4o          gpt-4o
-//	gemini-2.5-flash                  gemini/gemini-2.5-flash
+//	accounts/fireworks/models/llama4-maverick-instruct-basic
+//	                                  fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic
 //
 // while a snapshot the table has a price of its own for, such as
 // gpt-4o-2024-05-13, gets that price. Matching is case-sensitive, as the
