@@ -43,10 +43,29 @@ func geminiStream(size int) [][]byte {
 	return events
 }
 
+// rateLimitHeaders are the rate-limit headers OpenAI sends with every
+// answer.
+var rateLimitHeaders = map[string]string{
+	"X-Ratelimit-Limit-Requests": "10000", "X-Ratelimit-Remaining-Requests": "9999",
+	"X-Ratelimit-Limit-Tokens": "30000000", "X-Ratelimit-Remaining-Tokens": "29999000",
+	"X-Ratelimit-Reset-Requests": "6ms", "X-Ratelimit-Reset-Tokens": "0s",
+}
+
+// streamHeader is the header of a streamed answer.
+func streamHeader() http.Header {
+	h := http.Header{"Content-Type": {"text/event-stream"}}
+	for k, v := range rateLimitHeaders {
+		h.Set(k, v)
+	}
+	return h
+}
+
 // streamServer writes events as a provider streams them: each one flushed.
 func streamServer(tb testing.TB, events [][]byte) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
+		for k, v := range streamHeader() {
+			w.Header()[k] = v
+		}
 		for _, ev := range events {
 			if _, err := w.Write(ev); err != nil {
 				return
@@ -59,7 +78,9 @@ func streamServer(tb testing.TB, events [][]byte) *httptest.Server {
 }
 
 // BenchmarkLLMStream is a 200 KB streamed answer over loopback HTTP through
-// NewLLM, with usage reading on and off: the cost of reading it.
+// NewLLM, with usage reading on and off: the cost of reading it, pricing
+// it (the model is in the embedded price table) and reading the rate-limit
+// headers.
 func BenchmarkLLMStream(b *testing.B) {
 	srv := streamServer(b, openAIStream(200<<10))
 	for _, on := range []bool{true, false} {
@@ -67,7 +88,7 @@ func BenchmarkLLMStream(b *testing.B) {
 			c := httpclient.NewLLM(httpclient.WithMetrics(newMetrics(b)), httpclient.WithLLMUsage(on))
 			b.ReportAllocs()
 			for b.Loop() {
-				resp, err := c.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"stream":true}`))
+				resp, err := c.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"model":"gpt-4o-mini","stream":true}`))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -106,15 +127,14 @@ func BenchmarkLLMStreamCPU(b *testing.B) {
 	for _, size := range []int{20 << 10, 200 << 10} {
 		events := openAIStream(size)
 		base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			h := http.Header{"Content-Type": {"text/event-stream"}}
-			return &http.Response{StatusCode: http.StatusOK, Header: h, Body: &eventsBody{events: events}, Request: r}, nil
+			return &http.Response{StatusCode: http.StatusOK, Header: streamHeader(), Body: &eventsBody{events: events}, Request: r}, nil
 		})
 		for _, on := range []bool{true, false} {
 			b.Run(fmt.Sprintf("size=%dKB/usage=%s", size>>10, onOff(on)), func(b *testing.B) {
 				c := httpclient.NewLLM(httpclient.WithBase(base), httpclient.WithMetrics(newMetrics(b)), httpclient.WithLLMUsage(on))
 				b.ReportAllocs()
 				for b.Loop() {
-					resp, err := c.Get("http://llm.test/v1/chat/completions")
+					resp, err := c.Post("http://llm.test/v1/chat/completions", "application/json", strings.NewReader(`{"model":"gpt-4o-mini","stream":true}`))
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/internal/promtest"
@@ -274,5 +276,141 @@ func TestLLMRequestedModel(t *testing.T) {
 		if got := e.Counter(t, "genapp_llm_requests_total", llmLabels(model, "fake", srv.URL+"/v1")); got != 1 {
 			t.Errorf("model %q: %v requests, want 1", model, got)
 		}
+	}
+}
+
+// TestLLMRateLimits: the rate-limit gauges equal the headers of the last
+// answer to a call of each model, an error answer's included; headers that
+// are not counts are ignored, and a provider that sends none has none.
+func TestLLMRateLimits(t *testing.T) {
+	answers := map[string]struct {
+		status  int
+		headers map[string]string
+		body    string
+	}{
+		"/openai/v1/chat/completions": {200, map[string]string{
+			"x-ratelimit-limit-requests": "10000", "x-ratelimit-remaining-requests": "9999",
+			"x-ratelimit-limit-tokens": "30000000", "x-ratelimit-remaining-tokens": "29999000",
+			"x-ratelimit-reset-requests": "6ms", "x-ratelimit-reset-tokens": "0s",
+		}, `{"model":"gpt-4o-2024-08-06","usage":{"prompt_tokens":10,"completion_tokens":5}}`},
+		"/openaierr/v1/chat/completions": {429, map[string]string{
+			"x-ratelimit-limit-requests": "10000", "x-ratelimit-remaining-requests": "0",
+			"x-ratelimit-limit-tokens": "abc", "x-ratelimit-remaining-tokens": "-5",
+		}, `{"error":{"message":"Rate limit reached","type":"requests"}}`},
+		"/anthropic/v1/messages": {200, map[string]string{
+			"anthropic-ratelimit-requests-limit": "50", "anthropic-ratelimit-requests-remaining": "49",
+			"anthropic-ratelimit-input-tokens-limit": "40000", "anthropic-ratelimit-input-tokens-remaining": "39000",
+			"anthropic-ratelimit-output-tokens-limit": "8000", "anthropic-ratelimit-output-tokens-remaining": "1e3",
+			"anthropic-ratelimit-tokens-remaining": "99999999999999999999",
+		}, `{"model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":10,"output_tokens":5}}`},
+		"/gemini/v1beta/models/gemini-2.5-flash:generateContent": {200, nil,
+			`{"usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":5},"modelVersion":"gemini-2.5-flash"}`},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := answers[r.URL.Path]
+		for k, v := range a.headers {
+			w.Header().Set(k, v)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		io.WriteString(w, a.body)
+	}))
+	defer srv.Close()
+	m := newMetrics(t)
+	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+	for _, path := range []string{"/openai/v1/chat/completions", "/openaierr/v1/chat/completions", "/anthropic/v1/messages",
+		"/gemini/v1beta/models/gemini-2.5-flash:generateContent"} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(`{"model":"gpt-4o"}`))
+		exchange(t, c, req)
+	}
+	e := scrape(t, m)
+	gauge := func(name, prefix, model, limit string) []float64 {
+		var v []float64
+		for _, s := range e.Find(name, promtest.Labels{"base_url": srv.URL + prefix, "model_name": model, "limit": limit, "provider_name": "fake"}) {
+			v = append(v, s.GetGauge().GetValue())
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		prefix, model, limit string
+		remaining, max       []float64
+	}{
+		{"/openai/v1", "gpt-4o-2024-08-06", "requests", []float64{9999}, []float64{10000}},
+		{"/openai/v1", "gpt-4o-2024-08-06", "tokens", []float64{29999000}, []float64{30000000}},
+		{"/openaierr/v1", "gpt-4o", "requests", []float64{0}, []float64{10000}}, // the model requested
+		{"/openaierr/v1", "gpt-4o", "tokens", nil, nil},
+		{"/anthropic/v1", "claude-sonnet-4-5-20250929", "requests", []float64{49}, []float64{50}},
+		{"/anthropic/v1", "claude-sonnet-4-5-20250929", "input_tokens", []float64{39000}, []float64{40000}},
+		{"/anthropic/v1", "claude-sonnet-4-5-20250929", "output_tokens", nil, []float64{8000}},
+		{"/anthropic/v1", "claude-sonnet-4-5-20250929", "tokens", nil, nil},
+	} {
+		if got := gauge("genapp_llm_ratelimit_remaining", tc.prefix, tc.model, tc.limit); !slices.Equal(got, tc.remaining) {
+			t.Errorf("%s %s remaining %v, want %v", tc.prefix, tc.limit, got, tc.remaining)
+		}
+		if got := gauge("genapp_llm_ratelimit_limit", tc.prefix, tc.model, tc.limit); !slices.Equal(got, tc.max) {
+			t.Errorf("%s %s limit %v, want %v", tc.prefix, tc.limit, got, tc.max)
+		}
+	}
+	if n := len(e.Find("genapp_llm_ratelimit_remaining", promtest.Labels{"model_name": "gemini-2.5-flash"})); n != 0 {
+		t.Errorf("%d rate-limit series for a provider that sends no header", n)
+	}
+
+	// The last answer sets the gauges.
+	answers["/openai/v1/chat/completions"].headers["x-ratelimit-remaining-requests"] = "9000"
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/openai/v1/chat/completions", strings.NewReader(`{}`))
+	exchange(t, c, req)
+	e = scrape(t, m)
+	if got := gauge("genapp_llm_ratelimit_remaining", "/openai/v1", "gpt-4o-2024-08-06", "requests"); !slices.Equal(got, []float64{9000}) {
+		t.Errorf("remaining requests after the second answer %v, want 9000", got)
+	}
+}
+
+// TestCaptureLLMCall: the labels a call was recorded under reach the
+// caller, so that an error recorded by hand lands on the call's series.
+func TestCaptureLLMCall(t *testing.T) {
+	srv := fakeProvider(t, "text/event-stream", httpclient.ReadAnswer(t, "anthropic_stream.sse"))
+	m := newMetrics(t)
+	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+	ctx, call := httpclient.CaptureLLMCall(metrics.WithLLMAgent(context.Background(), "support_agent"))
+	if _, ok := call(); ok {
+		t.Fatal("a call captured before any was made")
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/v1/messages", strings.NewReader(`{}`))
+	exchange(t, c, req)
+	got, ok := call()
+	want := metrics.LLMCall{Model: "claude-haiku-4-5-20251001", Provider: "fake", BaseURL: srv.URL + "/v1"}
+	if !ok || got != want {
+		t.Fatalf("captured %+v, %v; want %+v", got, ok, want)
+	}
+	m.RecordLLMError(ctx, got, "validation")
+	e := scrape(t, m)
+	l := llmLabels(want.Model, "fake", want.BaseURL)
+	l["agent_name"] = "support_agent"
+	if e.Counter(t, "genapp_llm_requests_total", l) != 1 || e.Counter(t, "genapp_llm_errors_total", with(l, "name", "validation")) != 1 {
+		t.Errorf("the error is not on the call's series:\n%s", e.Text)
+	}
+}
+
+// TestLLMTimePerOutputToken: a streamed answer records the time from its
+// first output to its end per output token after the first; a JSON answer
+// records none.
+func TestLLMTimePerOutputToken(t *testing.T) {
+	const pause = 200 * time.Millisecond
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, `data: {"model":"m","choices":[{"delta":{"content":"a"}}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		time.Sleep(pause)
+		io.WriteString(w, `data: {"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5}}`+"\n\ndata: [DONE]\n\n")
+	}))
+	defer srv.Close()
+	m := newMetrics(t)
+	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+	post(t, c, srv.URL+"/v1/chat/completions")
+	e := scrape(t, m)
+	count, sum := e.Histogram(t, "genapp_llm_time_per_output_token_sec", llmLabels("m", "fake", srv.URL+"/v1"))
+	// 4 tokens after the first, in at least the pause.
+	if count != 1 || sum < pause.Seconds()/4 || sum > 10*pause.Seconds() {
+		t.Errorf("time per output token: %d observations, %v s; want 1 of at least %v s", count, sum, pause.Seconds()/4)
 	}
 }

@@ -53,8 +53,11 @@ const (
 
 // child returns the place of the member key of an object at p, or nil.
 func (p *place) child(key []byte) *place {
+	if len(key) == 0 {
+		return nil
+	}
 	for _, k := range p.keys {
-		if k.key == string(key) {
+		if len(k.key) == len(key) && k.key[0] == key[0] && k.key == string(key) {
 			return k.p
 		}
 	}

@@ -1,6 +1,7 @@
 package httpclient
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/genapp-go/genapp/metrics"
@@ -207,12 +208,14 @@ var newline = []byte{'\n'}
 // lineEnd returns the index of the first '\n' or '\r' of p[from:], or
 // len(p).
 func lineEnd(p []byte, from int) int {
-	for i := from; i < len(p); i++ {
-		if p[i] == '\n' || p[i] == '\r' {
-			return i
-		}
+	end := len(p)
+	if i := bytes.IndexByte(p[from:], '\n'); i >= 0 {
+		end = from + i
 	}
-	return len(p)
+	if i := bytes.IndexByte(p[from:end], '\r'); i >= 0 {
+		end = from + i
+	}
+	return end
 }
 
 func (r *usageReader) endLine(b byte) {
@@ -294,14 +297,18 @@ func (r *usageReader) scanJSON(p []byte) {
 			i = j + 1
 			continue
 		case tokLiteral:
-			if isLiteral(b) {
-				r.keep(b)
-				i++
-				continue
+			j := i
+			for j < len(p) && isLiteral(p[j]) {
+				j++
+			}
+			r.keep(p[i:j]...)
+			if j == len(p) {
+				return
 			}
 			r.tok = tokNone
 			r.endLiteral()
-			continue // b is read as structure
+			i = j // p[j] is read as structure
+			continue
 		}
 		if r.skip > 0 {
 			// In a subtree that holds no place: brackets and strings only.

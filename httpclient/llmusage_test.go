@@ -354,3 +354,25 @@ func TestModelName(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkUsageReader is the reader alone over a 200 KB Chat Completions
+// stream, one event per call, as a provider's flushed events arrive.
+func BenchmarkUsageReader(b *testing.B) {
+	var events [][]byte
+	size := 0
+	for n := 0; size < 200<<10; n++ {
+		ev := fmt.Appendf(nil, `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1741569952,`+
+			`"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":"tok%d "},`+
+			`"logprobs":null,"finish_reason":null}],"usage":null}`+"\n\n", n)
+		events = append(events, ev)
+		size += len(ev)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := newUsageReader(chatCompletions, frameSSE)
+		for _, ev := range events {
+			r.scan(ev)
+		}
+	}
+}
