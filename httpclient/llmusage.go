@@ -335,7 +335,7 @@ func (r *usageReader) scanJSON(p []byte) {
 		}
 		i++
 		switch {
-		case isSpace(b):
+		case isSpace(b) || r.depth == 0 && (b == 0xEF || b == 0xBB || b == 0xBF): // a byte order mark may begin a document
 		case b == '"' && (r.expect == expectKey || r.expect == expectValue):
 			if r.expect == expectValue {
 				r.startValue()

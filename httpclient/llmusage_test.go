@@ -348,6 +348,7 @@ func TestModelName(t *testing.T) {
 		{`{"model":""}`, ""},
 		{`{"model":5,"choices":[{"message":{"model":"evil"}}]}`, ""},
 		{`{"x":{"model":"evil"},"model":"m"}`, "m"},
+		{"\xEF\xBB\xBF{\"model\":\"bom\"}", "bom"}, // a byte order mark first
 	} {
 		if r := whole(chatCompletions, frameJSON, tc.body); r.model != tc.want {
 			t.Errorf("%.60s: model %q, want %q", tc.body, r.model, tc.want)
