@@ -217,6 +217,71 @@ func TestLLMPricesEmbedded(t *testing.T) {
 	}
 }
 
+// TestLLMPricesEmbeddedProviders: the embedded table prices the current
+// models of every provider the module knows, under the names their APIs
+// answer with (dated, prefixed, as a router or host names them), at the
+// dollars a million input and a million output tokens cost in LiteLLM's
+// table. And no two prefixed keys make a name ambiguous: each prefixed
+// key prices its name without the prefix, unless a key has that name.
+func TestLLMPricesEmbeddedProviders(t *testing.T) {
+	table, err := embeddedLLMPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		provider, model string
+		in, out         float64 // dollars for 1M tokens
+	}{
+		{"OpenAI", "gpt-5-mini-2025-08-07", 0.25, 2},
+		{"OpenAI", "gpt-5.4-nano", 0.2, 1.25},
+		{"OpenAI", "o3", 2, 8},
+		{"OpenAI", "o4-mini-2025-04-16", 1.1, 4.4},
+		{"Anthropic", "claude-sonnet-4-5-20250929", 3, 15},
+		{"Anthropic", "anthropic/claude-opus-4-8", 5, 25},
+		{"Anthropic", "claude-haiku-4-5@20251001", 1, 5},
+		{"Gemini", "gemini-2.5-pro", 1.25, 10}, // the base tier, up to 200k input tokens
+		{"Gemini", "models/gemini-2.5-flash", 0.3, 2.5},
+		{"Gemini", "gemini-2.5-flash-lite", 0.1, 0.4},
+		{"Gemini", "gemini-3.5-flash", 1.5, 9},
+		{"DeepSeek", "deepseek-chat", 0.28, 0.42},
+		{"DeepSeek", "deepseek-reasoner", 0.28, 0.42},
+		{"Mistral", "mistral-large-latest", 0.5, 1.5},
+		{"Mistral", "mistral-medium-2508", 0.4, 2},
+		{"Mistral", "mistral-small-latest", 0.06, 0.18},
+		{"xAI", "grok-4", 3, 15},
+		{"xAI", "grok-4-fast-reasoning", 0.2, 0.5},
+		{"xAI", "grok-code-fast-1", 0.2, 1.5},
+		{"Groq", "llama-3.3-70b-versatile", 0.59, 0.79},
+		{"Groq", "openai/gpt-oss-120b", 0.15, 0.6},
+		{"Groq", "moonshotai/kimi-k2-instruct-0905", 1, 3},
+		{"Together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 0.88, 0.88},
+		{"Together", "deepseek-ai/DeepSeek-R1", 3, 7},
+		{"Fireworks", "accounts/fireworks/models/llama-v3p1-70b-instruct", 0.9, 0.9},
+		{"Fireworks", "accounts/fireworks/models/llama4-scout-instruct-basic", 0.15, 0.6},
+		{"OpenRouter", "anthropic/claude-haiku-4.5", 1, 5},
+		{"OpenRouter", "openai/gpt-5.4-nano-20260317", 0.2, 1.25},
+	} {
+		in, okIn := table.Cost(tc.model, LLMUsage{Input: 1_000_000})
+		out, okOut := table.Cost(tc.model, LLMUsage{Output: 1_000_000})
+		if !okIn || !okOut || in != tc.in || out != tc.out {
+			t.Errorf("%s %s: 1M input $%v (%v), 1M output $%v (%v); want $%v, $%v", tc.provider, tc.model, in, okIn, out, okOut, tc.in, tc.out)
+		}
+	}
+	var entries map[string]json.RawMessage
+	if err := json.Unmarshal(embeddedLLMPricesJSON, &entries); err != nil {
+		t.Fatal(err)
+	}
+	for key := range entries {
+		name := unprefixed(key)
+		if _, bare := entries[name]; name == key || bare {
+			continue
+		}
+		if got, want := table.lookup(name), table.models[key]; got != want {
+			t.Errorf("%s: prices %s as %v, want its own %v (another key shares the name at other prices)", key, name, got, want)
+		}
+	}
+}
+
 // TestLoadLLMPricesLiteLLM reads entries copied from LiteLLM's own table:
 // sample_spec, image and speech models, tiered, batch, priority and flex
 // prices, prices per second and per pixel, all beside the per-token
