@@ -217,40 +217,14 @@ func llmProvider(hostname, fallback string) string {
 // string (where Gemini's key may be), fragment or user info by
 // construction. The prefix is cleaned as a resource is
 // ([metrics.CleanResource]: ids become {int} or {uuid}, a bot token
-// {token}), and a segment that looks like a key (24 bytes or more, letters
-// and digits mixed) becomes {key}: gateways put account ids and keys in
-// paths.
+// {token}, what looks like a key {key}): gateways put account ids and keys
+// in paths.
 func (a *llmAnswer) baseURL() string {
 	base := a.scheme + "://" + a.host
-	prefix := metrics.CleanResource(a.prefix)
-	if prefix == "/" {
-		return base
+	if prefix := metrics.CleanResource(a.prefix); prefix != "/" {
+		return base + "/" + prefix
 	}
-	segments := strings.Split(prefix, "/")
-	for i, seg := range segments {
-		if looksLikeKey(seg) {
-			segments[i] = "{key}"
-		}
-	}
-	return base + "/" + strings.Join(segments, "/")
-}
-
-// looksLikeKey tells whether a path segment may be a secret: long, with
-// letters and digits (a placeholder of CleanResource counts as digits).
-func looksLikeKey(seg string) bool {
-	if len(seg) < 24 {
-		return false
-	}
-	letters, digits := false, false
-	for _, c := range seg {
-		switch {
-		case c >= '0' && c <= '9' || c == '{':
-			digits = true
-		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-			letters = true
-		}
-	}
-	return letters && digits
+	return base
 }
 
 // maxRequestScan bounds the bytes of a request body read for its model.

@@ -147,6 +147,7 @@ func TestLLMLabelsFromContext(t *testing.T) {
 		"https://user:pass@api.openai.com/v1/chat/completions",
 		"https://my-res.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21",
 		"https://gateway.test/v1/users/42/sk-proj-Abc123def456GHI789jkl0/chat/completions",
+		"https://gateway.test/key/sk-proj-9aK3bX7qLm2Zp8Rt4Wv6Yc1Nd5Hf0Gj/v1/chat/completions",
 	} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(`{}`))
 		exchange(t, c, req)
@@ -157,11 +158,17 @@ func TestLLMLabelsFromContext(t *testing.T) {
 		"azure_openai": "https://my-res.openai.azure.com/openai/deployments/gpt4o",
 		"unused":       "https://gateway.test/v1/users/{int}/{key}", // a key in the path is not a label
 	} {
+		if provider == "unused" {
+			l := llmLabels("gpt-4o-2024-08-06", provider, "https://gateway.test/key/{key}/v1")
+			l["agent_name"], l["tool_name"], l["is_fallback"] = "support_agent", "search_tool", "true"
+			checkUsage(t, e, l, metrics.LLMUsage{Input: 1117, Output: 46, CachedInput: 1024}, false)
+		}
 		l := llmLabels("gpt-4o-2024-08-06", provider, baseURL)
 		l["agent_name"], l["tool_name"], l["is_fallback"] = "support_agent", "search_tool", "true"
 		checkUsage(t, e, l, metrics.LLMUsage{Input: 1117, Output: 46, CachedInput: 1024}, false)
 	}
-	if strings.Contains(e.Text, "pass") || strings.Contains(e.Text, "api-version") || strings.Contains(e.Text, "Abc123") {
+	if strings.Contains(e.Text, "pass") || strings.Contains(e.Text, "api-version") || strings.Contains(e.Text, "def456") ||
+		strings.Contains(e.Text, "Zp8Rt4") || strings.Contains(e.Text, "sk-proj") {
 		t.Errorf("user info or query string in the exposition:\n%s", e.Text)
 	}
 }

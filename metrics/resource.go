@@ -10,6 +10,7 @@ import (
 const (
 	uuidPlaceholder = "{uuid}"
 	intPlaceholder  = "{int}"
+	keyPlaceholder  = "{key}"
 	// UnknownResource is the resource of a request that matched no route
 	// and was answered 404.
 	UnknownResource = "/{unknown}"
@@ -26,9 +27,14 @@ const (
 //
 //	/users/123/orders/6f1c2a9e-8a4b-4f7e-9d3c-2b1a0e9f8c7d/  ->  users/{int}/orders/{uuid}
 //
-// One rule goes beyond llm_common because no label may carry a secret: a
+// Two rules go beyond llm_common because no label may carry a secret: a
 // Telegram bot token (digits, ":", 30 or more of [A-Za-z0-9_-]), which
-// webhook paths often contain, becomes {token}.
+// webhook paths often contain, becomes {token}; a run of 16 or more of
+// [A-Za-z0-9_-] with upper- and lower-case letters and digits, or of
+// letters and digits with both, which is how API keys and random ids look
+// (gateways put them in paths), becomes {key}:
+//
+//	/key/sk-proj-9aK3bX7qLm2Zp8Rt4Wv6Yc1Nd5Hf0Gj/v1/chat/completions  ->  key/sk-proj-{key}/v1/chat/completions
 func CleanResource(path string) string {
 	var b strings.Builder
 	changed := false // until a placeholder is written, b stays empty: no allocation
@@ -67,13 +73,19 @@ func CleanResource(path string) string {
 // that replaces it, "" to keep it.
 func match(path string, i int) (n int, placeholder string) {
 	c := path[i]
-	if !isHex(c) {
-		return 1, ""
-	}
 	if isDigit(c) {
 		if n := bottoken.Len(path[i:]); n > 0 {
 			return n, bottoken.Placeholder
 		}
+	}
+	if i == 0 || !isKeyByte(path[i-1]) {
+		// A run before ':' may end with a bot token's id: that is the token's.
+		if n := keyLen(path[i:]); n > 0 && (i+n == len(path) || path[i+n] != ':') {
+			return n, keyPlaceholder
+		}
+	}
+	if !isHex(c) {
+		return 1, ""
 	}
 	// The dash test first: most hex characters start no UUID.
 	if i+36 <= len(path) && path[i+8] == '-' && uuidLen(path[i:]) > 0 {
@@ -93,6 +105,43 @@ func match(path string, i int) (n int, placeholder string) {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isAlnum(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func isKeyByte(c byte) bool { return isAlnum(c) || c == '-' || c == '_' }
+
+// minKeyLen is the shortest run taken for a key: as short as 64 random
+// bits in hexadecimal.
+const minKeyLen = 16
+
+// keyLen returns the length of the key s starts with, or 0: a run of
+// minKeyLen or more of [A-Za-z0-9_-] with upper- and lower-case letters
+// and digits (sk-proj-..., AIza..., gsk_...), or of letters and digits
+// with both (a hexadecimal id). Model names (gpt-4o-mini-2024-07-18,
+// claude-sonnet-4-5-20250929) are neither.
+func keyLen(s string) int {
+	var upper, lower, digits bool
+	n, alnum := 0, -1 // alnum: the length of the run of letters and digits s starts with
+	for ; n < len(s) && isKeyByte(s[n]); n++ {
+		switch c := s[n]; {
+		case isDigit(c):
+			digits = true
+		case 'a' <= c && c <= 'z':
+			lower = true
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		case alnum < 0:
+			alnum = n
+			if alnum >= minKeyLen && digits && (upper || lower) {
+				return alnum
+			}
+		}
+	}
+	if n >= minKeyLen && digits && (upper && lower || alnum < 0 && (upper || lower)) {
+		return n
+	}
+	return 0
+}
 
 func isHex(c byte) bool {
 	return isDigit(c) || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')

@@ -20,7 +20,19 @@ func TestCleanResource(t *testing.T) {
 		"/webhook/123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw":  "webhook/{token}",
 		"/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe": "bot{token}/getMe",
 		"/time/12:30": "time/{int}:{int}",
-		"/Ω/99":       "Ω/{int}",
+		"/key/sk-proj-9aK3bX7qLm2Zp8Rt4Wv6Yc1Nd5Hf0Gj/v1/chat/completions": "key/{key}/v1/chat/completions",
+		"/v1/a3f9c2e1b4d5f6a7/x":                                      "v1/{key}/x", // 16 hex digits
+		"/v1/sk-proj-9aK3bX7qLm2Zp8Rt4Wv6Yc1Nd5Hf0Gj":                 "v1/{key}",
+		"/v1/a3f9c2e1b4d5f6a/x":                                       "v1/a3f9c2e1b4d5f6a/x",
+		"/v1/internationalization/getUserProfileSettings":             "v1/internationalization/getUserProfileSettings",
+		"/v1beta/models/gemini-2.5-flash:generateContent":             "v1beta/models/gemini-2.5-flash:generateContent",
+		"/AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY/x":                  "{key}/x",
+		"/gsk_AbCdEf0123456789GhIjKl/x":                               "{key}/x",
+		"/v1/models/claude-sonnet-4-5-20250929/x":                     "v1/models/claude-sonnet-4-5-{int}/x",
+		"/v1/gpt-4o-mini-2024-07-18":                                  "v1/gpt-4o-mini-{int}-{int}-{int}",
+		"/v1/0123456789abcdef-x":                                      "v1/{key}-x",
+		"/bot12345678901234:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe": "bot{token}/getMe",
+		"/Ω/99": "Ω/{int}",
 	} {
 		if got := CleanResource(in); got != want {
 			t.Errorf("CleanResource(%q) = %q, want %q", in, got, want)
