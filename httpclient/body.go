@@ -2,20 +2,23 @@ package httpclient
 
 import (
 	"io"
-	"sync/atomic"
 )
 
-// requestBody counts the request body bytes the base transport reads. The
-// transport may read it on another goroutine than the one that records the
-// exchange, hence the atomic counter.
+// requestBody counts the request body bytes the base transport reads, and
+// shows them to the exchange's LLM call, which reads the model requested
+// as they go. The transport may read it on another goroutine than the one
+// that records the exchange, hence the atomic counter.
 type requestBody struct {
 	rc io.ReadCloser
-	n  *atomic.Int64
+	x  *exchange
 }
 
 func (b *requestBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	b.n.Add(int64(n))
+	b.x.in.Add(int64(n))
+	if b.x.llm != nil {
+		b.x.llm.scanRequest(p[:n], err)
+	}
 	return n, err
 }
 

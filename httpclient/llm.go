@@ -36,17 +36,22 @@ func (c *config) readsUsage() bool {
 }
 
 // llmAnswer follows one call that generates (see [generation]): the
-// bodyScanner that feeds the usageReader of a successful answer, the
-// rate-limit headers of any answer, and what its genapp_llm_* labels are
-// made of. Its lock keeps the scanning Read and a Close from another
+// model its request names, read as the transport sends the body; the
+// rate-limit headers of its answer, whatever the status; the bodyScanner
+// that feeds the usageReader of a successful answer; and what its
+// genapp_llm_* labels are made of. Its lock keeps the transport sending
+// the request, the caller reading the answer and a Close from another
 // goroutine, which records, apart.
 type llmAnswer struct {
 	mu     sync.Mutex
+	f      *llmFormat
 	reader usageReader
 	read   bool // the body is read: a successful answer
 	start  time.Time
 	ttft   time.Duration // 0 until the first output was scanned
-	limits rateLimits
+
+	request     usageReader // of the request body: the model requested
+	requestSent bool        // the request body was read to its end
 
 	ctx                  context.Context
 	scheme, host, prefix string
@@ -55,31 +60,61 @@ type llmAnswer struct {
 	provider             string                        // WithLLMProvider's
 }
 
-// newLLMAnswer returns the answer to req to follow, or nil when req is not
-// a call that generates. The body of an answer other than a success is not
-// read.
-func newLLMAnswer(req *http.Request, resp *http.Response, start time.Time, provider string) *llmAnswer {
+// newLLMCall returns the call req makes to follow, or nil when req is not
+// a call that generates.
+func newLLMCall(req *http.Request, start time.Time, provider string) *llmAnswer {
 	f, prefix, ok := generation(req)
 	if !ok {
 		return nil
 	}
-	a := &llmAnswer{
-		start: start, ctx: req.Context(), provider: provider, limits: readRateLimits(resp.Header),
+	return &llmAnswer{
+		f: f, start: start, ctx: req.Context(), provider: provider, request: newUsageReader(requestJSON, frameJSON),
 		scheme: req.URL.Scheme, host: req.URL.Host, prefix: prefix, hostname: req.URL.Hostname(), path: req.URL.Path,
 		getBody: req.GetBody,
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-		fr := frameJSON
-		switch mediaType {
-		case "text/event-stream":
-			fr = frameSSE
-		case "application/x-ndjson", "application/jsonl", "application/json-seq":
-			fr = frameNDJSON
-		}
-		a.reader, a.read = newUsageReader(f, fr), true
+}
+
+// scanRequest reads the next bytes of the request body as the transport
+// sends them, until the model is found; err is the one of their Read.
+func (a *llmAnswer) scanRequest(p []byte, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.request.model == "" {
+		a.request.scan(p)
 	}
-	return a
+	a.requestSent = a.requestSent || err != nil
+}
+
+// rewindRequest starts the request body again, as the transport sends it
+// again on a new connection.
+func (a *llmAnswer) rewindRequest() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.request, a.requestSent = newUsageReader(requestJSON, frameJSON), false
+}
+
+// answered takes the answer's headers: its rate limits are recorded now,
+// in the order answers arrive, under the model requested (an error names
+// no other); the body of a success is to be read.
+func (a *llmAnswer) answered(m *metrics.Metrics, resp *http.Response) {
+	limits := readRateLimits(resp.Header)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if limits.any() {
+		limits.record(m, a.ctx, metrics.LLMCall{Model: a.requestedModel(), Provider: llmProvider(a.hostname, a.provider), BaseURL: a.baseURL()})
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return
+	}
+	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	fr := frameJSON
+	switch mediaType {
+	case "text/event-stream":
+		fr = frameSSE
+	case "application/x-ndjson", "application/jsonl", "application/json-seq":
+		fr = frameNDJSON
+	}
+	a.reader, a.read = newUsageReader(a.f, fr), true
 }
 
 // scan implements bodyScanner: it reads and holds nothing back.
@@ -96,15 +131,14 @@ func (a *llmAnswer) scan(p []byte) (hold int) {
 // record records the answer in m (the exchange calls it once, when it
 // ends). A successful answer that named its model or reported usage
 // records a request, its tokens (or why they were rejected) and, for a
-// stream, its time to first output and per output token; any answer
-// records the rate limits it reports.
+// stream, its time to first output and per output token.
 func (a *llmAnswer) record(m *metrics.Metrics) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := &a.reader
 	answered := a.read && (r.model != "" && !r.f.usageOnly || r.sawUsage || r.rejected != "")
 	captured := capturedCallOf(a.ctx)
-	if !answered && captured == nil && !a.limits.any() {
+	if !answered && captured == nil {
 		return
 	}
 	call := metrics.LLMCall{Model: r.model, Provider: llmProvider(a.hostname, a.provider), BaseURL: a.baseURL()}
@@ -112,7 +146,6 @@ func (a *llmAnswer) record(m *metrics.Metrics) {
 		call.Model = a.requestedModel()
 	}
 	captured.set(call)
-	a.limits.record(m, a.ctx, call)
 	if !answered {
 		return
 	}
@@ -227,22 +260,25 @@ func (a *llmAnswer) baseURL() string {
 	return base
 }
 
-// maxRequestScan bounds the bytes of a request body read for its model.
+// maxRequestScan bounds the bytes of a copy of the request body read for
+// its model.
 const maxRequestScan = 1 << 20
 
-// requestedModel is the model the request named, for answers that name
-// none: the one of a Gemini path (".../models/gemini-2.0-flash:generateContent"),
-// else the "model" of the request body, read from a copy that GetBody makes
-// (SDKs send in-memory bodies, which have one), at most maxRequestScan
-// bytes of it. The caller's request and body are not touched.
+// requestedModel is the model the request named: the one of a Gemini path
+// (".../models/gemini-2.0-flash:generateContent"), else the top-level
+// "model" of the request body, read as the transport sent it. When the
+// answer came before the body was sent whole, it is read from a copy that
+// GetBody makes (SDKs send in-memory bodies, which have one), at most
+// maxRequestScan bytes of it. The caller's request and body are not
+// touched.
 func (a *llmAnswer) requestedModel() string {
 	if i := strings.LastIndex(a.path, "/models/"); i >= 0 {
 		if model, _, ok := strings.Cut(a.path[i+len("/models/"):], ":"); ok {
 			return model
 		}
 	}
-	if a.getBody == nil {
-		return ""
+	if a.request.model != "" || a.requestSent || a.getBody == nil {
+		return a.request.model
 	}
 	body, err := a.getBody()
 	if err != nil || body == nil {

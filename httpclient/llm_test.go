@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -267,34 +269,40 @@ func TestLLMCloseMidStream(t *testing.T) {
 }
 
 // TestLLMRequestedModel: an answer that names no model (some compatible
-// servers) is recorded under the model its request named, read from a
-// copy of the request body; a body without GetBody leaves it empty.
+// servers) is recorded under the model its request named: the top-level
+// "model" of the body, read as the transport sends it, after a megabyte of
+// messages too, with GetBody or without; never a "model" inside a message
+// or a tool's schema.
 func TestLLMRequestedModel(t *testing.T) {
 	srv := fakeProvider(t, "application/json", []byte(`{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":1}}`))
 	m := newMetrics(t)
 	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
-	const body = `{"messages":[{"role":"user","content":"say \"model\": \"fake\""}],"tools":[{"parameters":{"model":{"type":"string"}}}],"model":"qwen2.5-7b"}`
+	image := strings.Repeat("A", 2<<20)
+	body := `{"messages":[{"role":"user","content":[{"type":"text","text":"say \"model\": \"fake\""},` +
+		`{"type":"image_url","image_url":{"url":"data:image/png;base64,` + image + `"}}]}],` +
+		`"tools":[{"parameters":{"model":{"type":"string"}}}],"model":"qwen2.5-7b"}`
 	for _, r := range []io.Reader{strings.NewReader(body), opaqueReader{strings.NewReader(body)}} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions", r)
 		exchange(t, c, req)
 	}
 	e := scrape(t, m)
-	for _, model := range []string{"qwen2.5-7b", ""} {
-		if got := e.Counter(t, "genapp_llm_requests_total", llmLabels(model, "fake", srv.URL+"/v1")); got != 1 {
-			t.Errorf("model %q: %v requests, want 1", model, got)
-		}
+	if got := e.Counter(t, "genapp_llm_requests_total", llmLabels("qwen2.5-7b", "fake", srv.URL+"/v1")); got != 2 {
+		t.Errorf("%v requests of qwen2.5-7b, want 2:\n%s", got, e.Text)
 	}
 }
 
-// TestLLMRateLimits: the rate-limit gauges equal the headers of the last
-// answer to a call of each model, an error answer's included; headers that
-// are not counts are ignored, and a provider that sends none has none.
+// TestLLMRateLimits: the rate-limit gauges of a model equal the headers of
+// the last answer to a request for it, in the order answers arrive, an
+// error's included; headers that are not counts are ignored, and a
+// provider that sends none has none.
 func TestLLMRateLimits(t *testing.T) {
-	answers := map[string]struct {
+	type answer struct {
 		status  int
 		headers map[string]string
 		body    string
-	}{
+	}
+	var mu sync.Mutex
+	answers := map[string]answer{
 		"/openai/v1/chat/completions": {200, map[string]string{
 			"x-ratelimit-limit-requests": "10000", "x-ratelimit-remaining-requests": "9999",
 			"x-ratelimit-limit-tokens": "30000000", "x-ratelimit-remaining-tokens": "29999000",
@@ -314,7 +322,10 @@ func TestLLMRateLimits(t *testing.T) {
 			`{"usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":5},"modelVersion":"gemini-2.5-flash"}`},
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
 		a := answers[r.URL.Path]
+		mu.Unlock()
 		for k, v := range a.headers {
 			w.Header().Set(k, v)
 		}
@@ -325,11 +336,14 @@ func TestLLMRateLimits(t *testing.T) {
 	defer srv.Close()
 	m := newMetrics(t)
 	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
-	for _, path := range []string{"/openai/v1/chat/completions", "/openaierr/v1/chat/completions", "/anthropic/v1/messages",
-		"/gemini/v1beta/models/gemini-2.5-flash:generateContent"} {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(`{"model":"gpt-4o"}`))
+	call := func(path, model string) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(`{"model":"`+model+`"}`))
 		exchange(t, c, req)
 	}
+	call("/openai/v1/chat/completions", "gpt-4o")
+	call("/openaierr/v1/chat/completions", "gpt-4o")
+	call("/anthropic/v1/messages", "claude-sonnet-4-5")
+	call("/gemini/v1beta/models/gemini-2.5-flash:generateContent", "")
 	e := scrape(t, m)
 	gauge := func(name, prefix, model, limit string) []float64 {
 		var v []float64
@@ -342,14 +356,14 @@ func TestLLMRateLimits(t *testing.T) {
 		prefix, model, limit string
 		remaining, max       []float64
 	}{
-		{"/openai/v1", "gpt-4o-2024-08-06", "requests", []float64{9999}, []float64{10000}},
-		{"/openai/v1", "gpt-4o-2024-08-06", "tokens", []float64{29999000}, []float64{30000000}},
-		{"/openaierr/v1", "gpt-4o", "requests", []float64{0}, []float64{10000}}, // the model requested
+		{"/openai/v1", "gpt-4o", "requests", []float64{9999}, []float64{10000}}, // the model requested, not the one that answered
+		{"/openai/v1", "gpt-4o", "tokens", []float64{29999000}, []float64{30000000}},
+		{"/openaierr/v1", "gpt-4o", "requests", []float64{0}, []float64{10000}},
 		{"/openaierr/v1", "gpt-4o", "tokens", nil, nil},
-		{"/anthropic/v1", "claude-sonnet-4-5-20250929", "requests", []float64{49}, []float64{50}},
-		{"/anthropic/v1", "claude-sonnet-4-5-20250929", "input_tokens", []float64{39000}, []float64{40000}},
-		{"/anthropic/v1", "claude-sonnet-4-5-20250929", "output_tokens", nil, []float64{8000}},
-		{"/anthropic/v1", "claude-sonnet-4-5-20250929", "tokens", nil, nil},
+		{"/anthropic/v1", "claude-sonnet-4-5", "requests", []float64{49}, []float64{50}},
+		{"/anthropic/v1", "claude-sonnet-4-5", "input_tokens", []float64{39000}, []float64{40000}},
+		{"/anthropic/v1", "claude-sonnet-4-5", "output_tokens", nil, []float64{8000}},
+		{"/anthropic/v1", "claude-sonnet-4-5", "tokens", nil, nil},
 	} {
 		if got := gauge("genapp_llm_ratelimit_remaining", tc.prefix, tc.model, tc.limit); !slices.Equal(got, tc.remaining) {
 			t.Errorf("%s %s remaining %v, want %v", tc.prefix, tc.limit, got, tc.remaining)
@@ -362,13 +376,51 @@ func TestLLMRateLimits(t *testing.T) {
 		t.Errorf("%d rate-limit series for a provider that sends no header", n)
 	}
 
-	// The last answer sets the gauges.
-	answers["/openai/v1/chat/completions"].headers["x-ratelimit-remaining-requests"] = "9000"
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/openai/v1/chat/completions", strings.NewReader(`{}`))
-	exchange(t, c, req)
+	// A 429 and then a success on one series: the last answer's headers.
+	answers["/openaierr/v1/chat/completions"] = answers["/openai/v1/chat/completions"]
+	call("/openaierr/v1/chat/completions", "gpt-4o")
 	e = scrape(t, m)
-	if got := gauge("genapp_llm_ratelimit_remaining", "/openai/v1", "gpt-4o-2024-08-06", "requests"); !slices.Equal(got, []float64{9000}) {
-		t.Errorf("remaining requests after the second answer %v, want 9000", got)
+	if got := gauge("genapp_llm_ratelimit_remaining", "/openaierr/v1", "gpt-4o", "requests"); !slices.Equal(got, []float64{9999}) {
+		t.Errorf("remaining requests after a 429 and a success %v, want 9999", got)
+	}
+}
+
+// TestLLMRateLimitsInArrivalOrder: a long stream that began before a short
+// call of the same model and ends after it does not overwrite the short
+// call's newer headers: the gauges are set when the headers arrive.
+func TestLLMRateLimitsInArrivalOrder(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		if calls.Add(1) == 1 { // the long stream
+			w.Header().Set("x-ratelimit-remaining-tokens", "100000")
+			w.WriteHeader(200)
+			io.WriteString(w, `data: {"model":"m","choices":[{"delta":{"content":"a"}}]}`+"\n\n")
+			w.(http.Flusher).Flush()
+			<-release
+		} else {
+			w.Header().Set("x-ratelimit-remaining-tokens", "500")
+			w.WriteHeader(200)
+		}
+		io.WriteString(w, `data: {"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}`+"\n\ndata: [DONE]\n\n")
+	}))
+	defer srv.Close()
+	m := newMetrics(t)
+	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+	long, err := c.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"model":"m"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions", strings.NewReader(`{"model":"m"}`))
+	exchange(t, c, short)
+	close(release)
+	io.Copy(io.Discard, long.Body)
+	long.Body.Close()
+	e := scrape(t, m)
+	if got := e.Find("genapp_llm_ratelimit_remaining", promtest.Labels{"limit": "tokens"}); len(got) != 1 || got[0].GetGauge().GetValue() != 500 {
+		t.Errorf("remaining tokens %v, want the 500 of the last answer to arrive:\n%s", got, e.Text)
 	}
 }
 

@@ -33,7 +33,8 @@ type place struct {
 	keys  []keyedPlace // the members of an object that are places
 	elem  *place       // the elements of an array, nil if none is a place
 	role  role
-	count int // the index in counts of a roleCount place
+	count int  // the index in counts of a roleCount place
+	check bool // a count that only checks the others: a bad one is skipped, not a reason to reject
 }
 
 type keyedPlace struct {
@@ -212,6 +213,7 @@ var (
 			"completion_tokens_details.reasoning_tokens": chatReasoning,
 			"cache_creation_input_tokens":                chatCacheCreation, "total_tokens": chatTotal,
 		})
+		usage.child([]byte("total_tokens")).check = true
 		return newFormat(
 			placeTree(map[string]*place{
 				"usage": usage, "x_groq.usage": usage, "model": modelPlace,
@@ -331,15 +333,20 @@ func generation(req *http.Request) (f *llmFormat, prefix string, ok bool) {
 		return nil, "", false
 	}
 	path := req.URL.Path
-	if i := strings.LastIndex(path, "/models/"); i >= 0 {
-		// Gemini and Vertex AI: .../models/gemini-2.5-flash:generateContent;
+	slash := strings.LastIndexByte(path, '/')
+	if _, method, ok := strings.Cut(path[slash+1:], ":"); ok {
+		// Gemini and Vertex AI: .../models/gemini-2.5-flash:generateContent,
+		// .../tunedModels/<id>:generateContent, .../endpoints/<id>:generateContent;
 		// Claude on Vertex AI: .../publishers/anthropic/models/claude-...:rawPredict.
-		_, method, _ := strings.Cut(path[i+len("/models/"):], ":")
+		prefix := path[:slash]
+		for _, collection := range []string{"/models", "/tunedModels", "/endpoints"} {
+			prefix = strings.TrimSuffix(prefix, collection)
+		}
 		switch method {
 		case "generateContent", "streamGenerateContent":
-			return gemini, path[:i], true
+			return gemini, prefix, true
 		case "rawPredict", "streamRawPredict":
-			return anthropicMessages, path[:i], true
+			return anthropicMessages, prefix, true
 		}
 		return nil, "", false
 	}

@@ -47,6 +47,7 @@ type usageReader struct {
 	buf     [maxModelLen]byte // a key, the model or a count being read
 	bufLen  int
 	bufOver bool // the token was longer than buf (its start is kept)
+	empty   bool // the innermost container followed has no member yet
 	broken  bool // not JSON: the rest of the document is ignored
 
 	pending       counts // of the usage object being read
@@ -258,13 +259,11 @@ func (r *usageReader) scanJSON(p []byte) {
 			// Ignore the rest of the document: the rest of the body, the rest of
 			// an NDJSON line; an event stream's event ends it (endEvent).
 			if r.frame == frameNDJSON {
-				for ; i < len(p) && p[i] != '\n'; i++ {
+				if j := bytes.IndexByte(p[i:], '\n'); j >= 0 {
+					r.endNDJSONLine('\n')
+					i += j + 1
+					continue
 				}
-				if i < len(p) {
-					r.resetDocument()
-					i++
-				}
-				continue
 			}
 			return
 		}
@@ -293,6 +292,7 @@ func (r *usageReader) scanJSON(p []byte) {
 				r.keep('\\')
 			default: // no line break is in a JSON string
 				r.broken = true
+				r.endNDJSONLine(p[j])
 			}
 			i = j + 1
 			continue
@@ -329,18 +329,22 @@ func (r *usageReader) scanJSON(p []byte) {
 				if r.skip == 0 {
 					r.endValue()
 				}
+			case '\n':
+				r.endNDJSONLine('\n')
 			}
 			i = j + 1
 			continue
 		}
 		i++
 		switch {
+		case b == '\n':
+			r.endNDJSONLine(b)
 		case isSpace(b) || r.depth == 0 && (b == 0xEF || b == 0xBB || b == 0xBF): // a byte order mark may begin a document
 		case b == '"' && (r.expect == expectKey || r.expect == expectValue):
 			if r.expect == expectValue {
 				r.startValue()
 			}
-			r.tok, r.bufLen, r.bufOver = tokString, 0, false
+			r.tok, r.bufLen, r.bufOver, r.empty = tokString, 0, false, false
 		case b == ':' && r.expect == expectColon:
 			r.expect = expectValue
 		case b == ',' && r.expect == expectComma && r.depth > 0:
@@ -351,7 +355,7 @@ func (r *usageReader) scanJSON(p []byte) {
 		case (b == '{' || b == '[') && r.expect == expectValue:
 			r.open(b == '[')
 		case (b == '}' || b == ']') && r.depth > 0 && r.arrays[r.depth-1] == (b == ']') &&
-			(r.expect == expectComma || r.expect == expectKey && b == '}' || r.expect == expectValue && b == ']'):
+			(r.expect == expectComma || r.empty && (r.expect == expectKey) == (b == '}')):
 			r.close()
 		case isLiteral(b) && r.expect == expectValue:
 			r.startValue()
@@ -365,6 +369,18 @@ func (r *usageReader) scanJSON(p []byte) {
 }
 
 func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// endNDJSONLine follows a line break outside a string: in NDJSON, it ends the
+// document, and one still open there is void (a line break in a string
+// breaks it too).
+func (r *usageReader) endNDJSONLine(b byte) {
+	if r.frame != frameNDJSON || b != '\n' {
+		return
+	}
+	if r.depth > 0 || r.skip > 0 || r.tok != tokNone || r.broken {
+		r.resetDocument()
+	}
+}
 
 func isLiteral(b byte) bool {
 	return isLetter(b) || '0' <= b && b <= '9' || b == '-' || b == '+' || b == '.'
@@ -383,7 +399,7 @@ func (r *usageReader) keep(b ...byte) {
 // startValue sets the place of the value that begins: a member of the
 // object followed, whose key was just read, or an element of the array.
 func (r *usageReader) startValue() {
-	r.value = nil
+	r.value, r.empty = nil, false
 	switch {
 	case r.depth == 0:
 		r.value = r.f.root
@@ -412,7 +428,7 @@ func (r *usageReader) open(array bool) {
 	}
 	p := r.value
 	if p != nil && p.role == roleCount {
-		r.reject(metrics.LLMRejectNotANumber)
+		r.reject(p, metrics.LLMRejectNotANumber)
 		p = nil
 	}
 	if p == nil || p.keys == nil && p.elem == nil || r.depth == maxDepth || array && p.elem == nil || !array && p.keys == nil {
@@ -421,6 +437,7 @@ func (r *usageReader) open(array bool) {
 	}
 	r.places[r.depth], r.arrays[r.depth] = p, array
 	r.depth++
+	r.empty = true
 	r.expect = expectValue
 	if !array {
 		r.expect = expectKey
@@ -464,7 +481,7 @@ func (r *usageReader) endString() {
 	case p.role == roleModel:
 		r.setModel()
 	case p.role == roleCount:
-		r.reject(metrics.LLMRejectNotANumber)
+		r.reject(p, metrics.LLMRejectNotANumber)
 	}
 	r.endValue()
 }
@@ -474,7 +491,7 @@ func (r *usageReader) endLiteral() {
 	if p := r.value; p != nil && p.role == roleCount && r.usageDepth > 0 {
 		n, reason := parseCount(r.buf[:r.bufLen], r.bufOver)
 		if reason != "" {
-			r.reject(reason)
+			r.reject(p, reason)
 		} else if n >= 0 {
 			r.pending[p.count] = n
 		}
@@ -482,9 +499,10 @@ func (r *usageReader) endLiteral() {
 	r.endValue()
 }
 
-// reject rejects the usage object being read.
-func (r *usageReader) reject(reason string) {
-	if r.usageDepth > 0 && r.pendingReason == "" {
+// reject rejects the usage object being read for its count at p, unless
+// that count is only a check of the others.
+func (r *usageReader) reject(p *place, reason string) {
+	if r.usageDepth > 0 && r.pendingReason == "" && !p.check {
 		r.pendingReason = reason
 	}
 }
@@ -508,38 +526,39 @@ func (r *usageReader) closeUsage() {
 // null is a count not reported (-1); anything else gives the reason it
 // is not a count.
 func parseCount(b []byte, over bool) (n int64, reason string) {
-	switch {
-	case string(b) == "null" && !over:
+	if string(b) == "null" && !over {
 		return -1, ""
-	case len(b) > 1 && b[0] == '-' && '0' <= b[1] && b[1] <= '9':
-		return 0, metrics.LLMRejectNegative
 	}
-	digits := true
-	for _, c := range b {
+	digits, neg := b, len(b) > 0 && b[0] == '-'
+	if neg {
+		digits = b[1:]
+	}
+	if len(digits) == 0 || digits[0] < '0' || digits[0] > '9' {
+		return 0, metrics.LLMRejectNotANumber
+	}
+	for _, c := range digits {
 		switch {
 		case '0' <= c && c <= '9':
 		case c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-':
-			digits = false
-			if b[0] >= '0' && b[0] <= '9' {
-				reason = metrics.LLMRejectNotInteger
-			}
+			return 0, metrics.LLMRejectNotInteger
 		default:
 			return 0, metrics.LLMRejectNotANumber
 		}
 	}
-	if !digits {
-		if reason == "" {
-			reason = metrics.LLMRejectNotANumber
+	switch {
+	case len(digits) > 1 && digits[0] == '0':
+		return 0, metrics.LLMRejectNotANumber // not JSON: 007
+	case over || len(digits) > 18:
+		n = 1 << 62
+	default:
+		for _, c := range digits {
+			n = n*10 + int64(c-'0')
 		}
-		return 0, reason
 	}
-	if over || len(b) > 18 {
-		return 0, metrics.LLMRejectTooLarge
-	}
-	for _, c := range b {
-		n = n*10 + int64(c-'0')
-	}
-	if n > metrics.MaxLLMTokens {
+	switch {
+	case neg && n != 0:
+		return 0, metrics.LLMRejectNegative
+	case n > metrics.MaxLLMTokens:
 		return 0, metrics.LLMRejectTooLarge
 	}
 	return n, ""

@@ -148,6 +148,9 @@ func TestGeneration(t *testing.T) {
 			"/v1/projects/p/locations/us-central1/publishers/google"},
 		{"POST", "/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict", anthropicMessages,
 			"/v1/projects/p/locations/us-east5/publishers/anthropic"},
+		{"POST", "/v1beta/tunedModels/my-model-1:generateContent", gemini, "/v1beta"},
+		{"POST", "/v1/projects/p/locations/us-central1/endpoints/1234:generateContent", gemini, "/v1/projects/p/locations/us-central1"},
+		{"POST", "/models/meta-llama/Llama-3.1-8B-Instruct/v1/chat/completions", chatCompletions, "/models/meta-llama/Llama-3.1-8B-Instruct/v1"}, // Hugging Face
 		{"POST", "/api/chat", ollamaNative, ""},
 		{"POST", "/api/generate", ollamaNative, ""},
 		// Not calls that generate.
@@ -282,6 +285,10 @@ func TestUsageCounts(t *testing.T) {
 		{fmt.Sprintf(`{"prompt_tokens":%d}`, metrics.MaxLLMTokens+1), metrics.LLMUsage{}, metrics.LLMRejectTooLarge},
 		{fmt.Sprintf(`{"prompt_tokens":%d}`, metrics.MaxLLMTokens), metrics.LLMUsage{Input: metrics.MaxLLMTokens}, ""},
 		{`{"prompt_tokens":1000000000000000000000000000000000000}`, metrics.LLMUsage{}, metrics.LLMRejectTooLarge},
+		{`{"prompt_tokens":007,"completion_tokens":2}`, metrics.LLMUsage{}, metrics.LLMRejectNotANumber}, // not JSON
+		{`{"prompt_tokens":-0,"completion_tokens":2}`, metrics.LLMUsage{Output: 2}, ""},
+		{`{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3.0}`, metrics.LLMUsage{Input: 1, Output: 2}, ""}, // a check, not a count
+		{`{"prompt_tokens":1,"completion_tokens":2,}`, metrics.LLMUsage{}, ""},                                      // not JSON: nothing read
 	} {
 		body := `{"model":"m","usage":` + tc.usage + `}`
 		r := whole(chatCompletions, frameJSON, body)
@@ -305,6 +312,10 @@ func TestUsageCutOff(t *testing.T) {
 		{"data: {\"usage\":{\"prompt_tokens\":\"7\ndata: \"}}\n\n", frameSSE, metrics.LLMUsage{}},                                        // no line break in a string
 		{"{\"usage\":{\"prompt_tokens\":5,\"x\":tru}}\n{\"usage\":{\"prompt_tokens\":6}}", frameNDJSON, metrics.LLMUsage{Input: 6}},
 		{`{"usage":{"prompt_tokens":5,"completion_tokens":1`, frameJSON, metrics.LLMUsage{}},
+		{"{\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7\n}}\n", frameNDJSON, metrics.LLMUsage{}}, // a line ends a document
+		{"{\"usage\":{\"prompt_tokens\":999\n{\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7}}\n", frameNDJSON, metrics.LLMUsage{Input: 5, Output: 7}},
+		{"{\"x\":[1,\n{\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7}}\n", frameNDJSON, metrics.LLMUsage{Input: 5, Output: 7}},
+		{"{\"x\":\"a\n{\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7}}\n", frameNDJSON, metrics.LLMUsage{Input: 5, Output: 7}},
 		{`{"a":"unterminated}, "usage":{"prompt_tokens":5}}`, frameJSON, metrics.LLMUsage{}},
 	} {
 		r := whole(chatCompletions, tc.fr, tc.body)

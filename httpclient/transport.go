@@ -61,11 +61,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	x := &exchange{m: m, t: t, ctx: req.Context(), start: time.Now(), method: req.Method, resource: t.resource(req)}
+	if t.readUsage {
+		x.llm = newLLMCall(req, x.start, t.llmProvider)
+	}
 	sent := req
 	if req.Body != nil && req.Body != http.NoBody {
 		sent = new(http.Request)
 		*sent = *req
-		x.reqBody = requestBody{rc: req.Body, n: &x.in}
+		x.reqBody = requestBody{rc: req.Body, x: x}
 		sent.Body = &x.reqBody
 		if req.GetBody != nil {
 			x.getBody = req.GetBody
@@ -83,8 +86,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Request = req
 	}
 	x.status = int32(min(max(resp.StatusCode, 0), math.MaxInt32)) // the recorder maps codes outside 100-999 to 0
-	if t.readUsage {
-		x.llm = newLLMAnswer(req, resp, x.start, t.llmProvider)
+	if x.llm != nil {
+		x.llm.answered(m, resp)
 	}
 	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols {
 		// Nothing to read, or (101) a connection that is no longer HTTP and
@@ -125,6 +128,7 @@ type exchange struct {
 	out      atomic.Int64 // response body bytes read by the caller
 
 	llm *llmAnswer // nil unless the exchange is an LLM call that generates, whose usage is read
+	// (set before the request is sent, read by requestBody on the transport's goroutine)
 
 	flood       *floodWait // nil unless the answer is a 429 of the Bot API
 	floodMethod string
@@ -168,7 +172,10 @@ func (x *exchange) rewind() (io.ReadCloser, error) {
 		return nil, err
 	}
 	x.in.Store(0)
-	return &requestBody{rc: rc, n: &x.in}, nil
+	if x.llm != nil {
+		x.llm.rewindRequest()
+	}
+	return &requestBody{rc: rc, x: x}, nil
 }
 
 // CloseIdleConnections closes the idle connections of the base transport when
