@@ -87,7 +87,7 @@ func RecordLLMUsage(ctx context.Context, call LLMCall, u LLMUsage) {
 // that providers that never report them add no series. It prices the
 // tokens with the table of [WithLLMPrices] in genapp_llm_cost_usd_total, or
 // counts them in genapp_llm_unpriced_tokens_total when the table has no
-// price for call.Model (see [LLMPrices]). A call folded into
+// price for call.Model from call.Provider (see [LLMPrices]). A call folded into
 // [OverflowValue] has lost its model name, and is unpriced.
 //
 // Usage with a count below 0 or above [MaxLLMTokens] is recorded in

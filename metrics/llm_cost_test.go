@@ -164,6 +164,198 @@ func TestLLMPriceMatching(t *testing.T) {
 	}
 }
 
+// TestLLMPriceByProvider: a name that only a host of open-weight models
+// prices, without the prefix of its key, is priced for that host's calls
+// only: the same model served by one's own vLLM, llama.cpp or Ollama is
+// unpriced, not billed at Groq's or Together's rate. A key itself, and the
+// names of the keys of a model's own maker or of a router, price calls from
+// any provider.
+func TestLLMPriceByProvider(t *testing.T) {
+	for _, tc := range []struct {
+		provider, model string
+		in              float64 // dollars a token; 0: unpriced
+	}{
+		{"groq", "openai/gpt-oss-120b", 1.5e-07},
+		{"vllm", "openai/gpt-oss-120b", 0},
+		{"llamacpp", "openai/gpt-oss-120b", 0},
+		{"127.0.0.1", "gpt-oss-120b", 0},
+		{"", "openai/gpt-oss-120b", 0},
+		{"openrouter", "openai/gpt-oss-120b", 0}, // no openrouter/ key for it
+		{"groq", "meta-llama/llama-4-scout-17b-16e-instruct", 1.1e-07},
+		{"ollama", "meta-llama/llama-4-scout-17b-16e-instruct", 0},
+		{"together", "deepseek-ai/DeepSeek-V3", 1.25e-06},
+		{"vllm", "deepseek-ai/DeepSeek-V3", 0},
+		{"together", "Qwen/Qwen3-Next-80B-A3B-Instruct", 1.5e-07},
+		{"vllm", "Qwen/Qwen3-Next-80B-A3B-Instruct", 0},
+		{"fireworks", "accounts/fireworks/models/deepseek-v3", 9e-07},
+		{"together", "accounts/fireworks/models/deepseek-v3", 0},
+		{"vllm", "groq/openai/gpt-oss-120b", 1.5e-07},                   // a key: priced for any provider
+		{"vllm", "together_ai/deepseek-ai/DeepSeek-V3", 1.25e-06},       // the same
+		{"litellm", "gemini-2.5-flash", 3e-07},                          // a gateway pays Google's price
+		{"vertex_ai", "gemini-2.5-flash", 3e-07},                        // so does Vertex AI
+		{"vllm", "deepseek-chat", 2.8e-07},                              // a maker's name, whoever serves it
+		{"azure_openai", "grok-4", 3e-06},                               // the same
+		{"openai", "claude-haiku-4.5", 1e-06},                           // a router's name, the same
+		{"openai", "anthropic/claude-sonnet-4-5-20250929", 3e-06},       // a bare key, prefixed and dated
+		{"vllm", "gpt-4.1-mini-2025-04-14", 4e-07},                      // the same
+		{"fireworks", "openai/gpt-oss-120b", 0},                         // another host's name
+		{"together", "moonshotai/kimi-k2-instruct-0905", 0},             // the same
+		{"groq", "moonshotai/kimi-k2-instruct-0905", 1e-06},             // its own
+		{OverflowValue, "meta-llama/llama-4-scout-17b-16e-instruct", 0}, // a provider folded names no host
+	} {
+		m := newTest(t)
+		call := LLMCall{Model: tc.model, Provider: tc.provider, BaseURL: "http://10.0.0.7:8000/v1"}
+		m.RecordLLMUsage(context.Background(), call, LLMUsage{Input: 1_000_000, Output: 10})
+		e := scrape(t, m)
+		if tc.in == 0 {
+			if n := e.Series(llmCostName); n != 0 {
+				t.Errorf("%s from %q: priced, want unpriced: %v", tc.model, tc.provider, costsOf(t, m, call))
+			}
+			if got := e.Counter(t, llmUnpricedName, llmLabelsOf(call, "token_type", TokenInput)); got != 1_000_000 {
+				t.Errorf("%s from %q: %v unpriced input tokens, want 1000000", tc.model, tc.provider, got)
+			}
+			continue
+		}
+		if got := costsOf(t, m, call)[TokenInput]; got != dollars(1_000_000, tc.in) {
+			t.Errorf("%s from %q: 1M input tokens cost $%v, want $%v", tc.model, tc.provider, got, dollars(1_000_000, tc.in))
+		}
+	}
+}
+
+// TestLLMPriceByProviderRules: the rules of LLMPrices with a table of
+// one's own: LiteLLM's host prefixes name this module's providers
+// (together_ai/ together, hosted_vllm/ vllm); a host's name wins over the
+// same name of a maker's key for that host's calls; two hosts may price a
+// name differently, each for its own calls, and Cost, which has no
+// provider, then prices it for neither; a name one host alone prices,
+// Cost prices at that host's price.
+func TestLLMPriceByProviderRules(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prices.json")
+	table := `{
+		"together_ai/org/open-model": {"input_cost_per_token": 1e-06, "output_cost_per_token": 1e-06},
+		"fireworks_ai/accounts/fireworks/models/open-model": {"input_cost_per_token": 2e-06, "output_cost_per_token": 2e-06},
+		"groq/solo-model": {"input_cost_per_token": 3e-06, "output_cost_per_token": 3e-06},
+		"hosted_vllm/org/local-model": {"input_cost_per_token": 0, "output_cost_per_token": 0},
+		"maker/both-model": {"input_cost_per_token": 4e-06, "output_cost_per_token": 4e-06},
+		"deepinfra/org/both-model": {"input_cost_per_token": 5e-06, "output_cost_per_token": 5e-06}
+	}`
+	if err := os.WriteFile(path, []byte(table), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadLLMPrices(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		provider, model string
+		in              float64 // 0: unpriced
+	}{
+		{"together", "org/open-model", 1e-06},
+		{"together_ai", "org/open-model", 0}, // LiteLLM's name is not this module's
+		{"fireworks", "open-model", 2e-06},
+		{"groq", "open-model", 0},
+		{"vllm", "open-model", 0},
+		{"groq", "solo-model-2025-08-07", 3e-06},
+		{"vllm", "solo-model", 0},
+		{"vllm", "org/local-model", 0.0},
+		{"ollama", "org/local-model", 0},
+		{"deepinfra", "org/both-model", 5e-06}, // the host's own price
+		{"vllm", "org/both-model", 4e-06},      // the maker's, for anyone else
+		{"groq", "both-model", 4e-06},
+	} {
+		m, err := New("demobot", "dev", WithRegistry(prometheus.NewRegistry()), WithLLMPrices(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		call := LLMCall{Model: tc.model, Provider: tc.provider}
+		m.RecordLLMUsage(context.Background(), call, LLMUsage{Input: 1_000_000, Output: 10})
+		got, priced := costsOf(t, m, call)[TokenInput]
+		wantPriced := tc.in != 0 || tc.model == "org/local-model" && tc.provider == "vllm"
+		if priced != wantPriced || got != dollars(1_000_000, tc.in) {
+			t.Errorf("%s from %q: $%v (priced %v), want $%v (priced %v)", tc.model, tc.provider, got, priced, dollars(1_000_000, tc.in), wantPriced)
+		}
+	}
+	for model, want := range map[string]float64{
+		"org/open-model":  0, // Together's and Fireworks' prices differ
+		"open-model":      0,
+		"solo-model":      3e-06, // Groq's alone
+		"org/both-model":  4e-06, // the maker's
+		"org/local-model": 0,     // priced, at 0
+	} {
+		got, ok := p.Cost(model, LLMUsage{Input: 1_000_000})
+		if wantOK := want != 0 || model == "org/local-model"; ok != wantOK || got != dollars(1_000_000, want) {
+			t.Errorf("Cost(%s) = %v, %v; want %v, %v", model, got, ok, dollars(1_000_000, want), wantOK)
+		}
+	}
+}
+
+// TestLoadLLMPricesBounds: a price above a dollar a token is refused, as a
+// price of 1e305 would make the cost counter +Inf; the bound itself is a
+// price, and the dearest call it allows stays finite. A model named "" is
+// refused, as it would price the calls that name no model; a key that ends
+// in "/" prices no empty name. A name an error quotes is cut to 64 bytes.
+func TestLoadLLMPricesBounds(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	long := strings.Repeat("a", 10<<20)
+	for _, tc := range []struct {
+		path string
+		want string // the error after the file's name
+	}{
+		{write("huge-price.json", `{"m": {"input_cost_per_token": 1e305, "output_cost_per_token": 1}}`),
+			`model "m": input_cost_per_token is 1e305: a price must be at most 1 dollar per token (the dearest model costs about 0.00015): is it a price per million tokens?`},
+		{write("per-million.json", `{"m": {"input_cost_per_token": 3e-06, "output_cost_per_token": 15.0}}`),
+			`model "m": output_cost_per_token is 15.0: a price must be at most 1 dollar per token`},
+		{write("empty-name.json", `{"": {"input_cost_per_token": 1e-06}, "ok": {"input_cost_per_token": 1e-06}}`),
+			`model "": a model name must not be empty`},
+		{write("long-name.json", `{"`+long+`": 3}`),
+			`model "` + strings.Repeat("a", 64) + `…" is 3, not a JSON object`},
+		{write("long-price.json", `{"`+long+`": {"input_cost_per_token": 2}}`),
+			`model "` + strings.Repeat("a", 64) + `…": input_cost_per_token is 2: a price must be at most 1`},
+		{write("long-runes.json", `{"a`+strings.Repeat("é", 40)+`": 3}`), // 81 bytes, the 64th inside an é: cut before it
+			`model "a` + strings.Repeat("é", 31) + `…" is 3`},
+	} {
+		p, err := LoadLLMPrices(tc.path)
+		if err == nil || p != nil {
+			t.Errorf("%s: loaded, want an error", filepath.Base(tc.path))
+			continue
+		}
+		prefix := "metrics: LoadLLMPrices: " + tc.path + ": "
+		if msg := err.Error(); !strings.HasPrefix(msg, prefix+tc.want) || len(msg) > len(prefix)+300 {
+			t.Errorf("%s: error %.300q, want %q", filepath.Base(tc.path), msg, tc.want)
+		}
+	}
+
+	p, err := LoadLLMPrices(write("bound.json", `{"dear": {"input_cost_per_token": 1, "output_cost_per_token": 1, "cache_read_input_token_cost": 1, "cache_creation_input_token_cost": 1, "output_cost_per_reasoning_token": 1}, "x/": {"input_cost_per_token": 1e-06}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := LLMUsage{Input: MaxLLMTokens, Output: MaxLLMTokens, CachedInput: MaxLLMTokens, CacheCreationInput: MaxLLMTokens, Reasoning: MaxLLMTokens}
+	if got, ok := p.Cost("dear", u); !ok || got != 3*MaxLLMTokens {
+		t.Errorf("Cost(dear) = %v, %v; want %v", got, ok, 3*MaxLLMTokens)
+	}
+	for model, want := range map[string]bool{"x/": true, "": false, "y/": false, "/": false} {
+		if _, ok := p.Cost(model, LLMUsage{Input: 1}); ok != want {
+			t.Errorf("Cost(%q) priced %v, want %v", model, ok, want)
+		}
+	}
+	m, err := New("demobot", "dev", WithRegistry(prometheus.NewRegistry()), WithLLMPrices(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nameless := LLMCall{Provider: "openai"}
+	m.RecordLLMUsage(context.Background(), nameless, LLMUsage{Input: 7, Output: 1})
+	if got := scrape(t, m).Counter(t, llmUnpricedName, llmLabelsOf(nameless, "token_type", TokenInput)); got != 7 {
+		t.Errorf("a call that names no model: %v unpriced input tokens, want 7", got)
+	}
+}
+
 // TestLLMPricesEmbedded: without WithLLMPrices the embedded table prices,
 // and genapp_llm_price_table_info says so with its date. Every entry of
 // the table says where its prices come from and when they were taken.
@@ -197,22 +389,30 @@ func TestLLMPricesEmbedded(t *testing.T) {
 		if _, err := time.Parse(time.DateOnly, updated); err != nil {
 			t.Errorf("%s: updated %q: %v", name, updated, err)
 		}
-		if name != llmTableEntry && table.lookup(name) == nil {
+		if name != llmTableEntry && table.lookup("any", name) == nil {
 			t.Errorf("%s: not priced", name)
 		}
 	}
-	// The names of LLMPrices' documentation, as the APIs answer with them.
-	for model, key := range map[string]string{
-		"gpt-4o-2024-08-06":                                        "gpt-4o",
-		"gpt-4o-2024-05-13":                                        "gpt-4o-2024-05-13",
-		"claude-sonnet-4-5-20250929":                               "claude-sonnet-4-5",
-		"claude-sonnet-4-5@20250929":                               "claude-sonnet-4-5",
-		"anthropic/claude-sonnet-4-5":                              "claude-sonnet-4-5",
-		"openrouter/openai/gpt-4o":                                 "gpt-4o",
-		"accounts/fireworks/models/llama4-maverick-instruct-basic": "fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic",
+	// The names of LLMPrices' documentation, as the APIs answer with them,
+	// from the providers they name ("" for none, "any" for every one).
+	for _, tc := range []struct{ provider, model, key string }{
+		{"any", "gpt-4o-2024-08-06", "gpt-4o"},
+		{"any", "gpt-4o-2024-05-13", "gpt-4o-2024-05-13"},
+		{"any", "claude-sonnet-4-5-20250929", "claude-sonnet-4-5"},
+		{"any", "claude-sonnet-4-5@20250929", "claude-sonnet-4-5"},
+		{"any", "anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"},
+		{"any", "openrouter/openai/gpt-4o", "gpt-4o"},
+		{"any", "groq/openai/gpt-oss-120b", "groq/openai/gpt-oss-120b"},
+		{"gemini", "gemini-2.5-flash", "gemini/gemini-2.5-flash"},
+		{"any", "gemini-2.5-flash", "gemini/gemini-2.5-flash"},
+		{"groq", "openai/gpt-oss-120b", "groq/openai/gpt-oss-120b"},
+		{"vllm", "openai/gpt-oss-120b", ""},
+		{"any", "openai/gpt-oss-120b", ""},
+		{"together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", "together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo"},
+		{"fireworks", "accounts/fireworks/models/llama4-maverick-instruct-basic", "fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic"},
 	} {
-		if got, want := table.lookup(model), table.models[key]; got == nil || got != want {
-			t.Errorf("%s: priced as %v, want %s (%v)", model, got, key, want)
+		if got, want := table.lookup(tc.provider, tc.model), table.keys[tc.key]; got != want {
+			t.Errorf("%s from %s: priced as %v, want %q (%v)", tc.model, tc.provider, got, tc.key, want)
 		}
 	}
 }
@@ -276,8 +476,15 @@ func TestLLMPricesEmbeddedProviders(t *testing.T) {
 		if _, bare := entries[name]; name == key || bare {
 			continue
 		}
-		if got, want := table.lookup(name), table.models[key]; got != want {
-			t.Errorf("%s: prices %s as %v, want its own %v (another key shares the name at other prices)", key, name, got, want)
+		provider, isHost := llmHosts[key[:strings.IndexByte(key, '/')]]
+		if !isHost {
+			provider = "any"
+		}
+		if got, want := table.lookup(provider, name), table.keys[key]; got != want {
+			t.Errorf("%s: prices %s from %s as %v, want its own %v (another key shares the name at other prices)", key, name, provider, got, want)
+		}
+		if got := table.lookup("vllm", name); isHost && got != nil {
+			t.Errorf("%s: prices %s from vllm at %v, a host's price for a model served by another", key, name, got)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // LLMPrices is a table of the prices of LLM tokens in dollars, by model:
@@ -23,26 +24,101 @@ import (
 // A model name is looked up as it is; then without a trailing date
 // snapshot (-2025-08-07, -20250929, or Vertex AI's @20250929); then
 // without a provider prefix, everything up to the last "/"; then without
-// both. A table key with a provider prefix also prices its name without
-// it, when no key has that name and all keys that share it give the same
-// prices. So, with the embedded table:
+// both. A table key, the name as the table writes it, prices calls of
+// that name from any provider. So, with the embedded table:
 //
 //	gpt-4o-2024-08-06                 gpt-4o
 //	claude-sonnet-4-5-20250929        claude-sonnet-4-5
 //	claude-sonnet-4-5@20250929        claude-sonnet-4-5 (Vertex AI's name)
 //	anthropic/claude-sonnet-4-5       claude-sonnet-4-5
 //	openrouter/openai/gpt-4o          gpt-4o
-//	accounts/fireworks/models/llama4-maverick-instruct-basic
-//	                                  fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic
+//	groq/openai/gpt-oss-120b          groq/openai/gpt-oss-120b (a key)
 //
 // while a snapshot the table has a price of its own for, such as
 // gpt-4o-2024-05-13, gets that price. Matching is case-sensitive, as the
 // providers' model IDs are: GPT-4o is not gpt-4o.
 //
+// A table key with a provider prefix (LiteLLM's: gemini/, xai/, groq/...)
+// also prices its name after the last "/", when no key has that name and
+// the keys that share it give the same prices; for which calls depends on
+// the prefix, the first part of the key:
+//
+//   - A host of open-weight models, which anyone can serve too, prices its
+//     names for its own calls only, those whose provider_name names it:
+//     groq/ (provider_name groq), together_ai/ (together), fireworks_ai/
+//     (fireworks), and, as LiteLLM names them, deepinfra/, cerebras/,
+//     sambanova/, nebius/, novita/, nscale/, hyperbolic/, lambda_ai/,
+//     featherless_ai/, friendliai/, replicate/, cloudflare/, nvidia_nim/,
+//     huggingface/, ovhcloud/, watsonx/, anyscale/ (provider_name the
+//     prefix), and the servers people run themselves: hosted_vllm/ and
+//     vllm/ (vllm), ollama/ and ollama_chat/ (ollama), llamafile/,
+//     lm_studio/ and xinference/. Otherwise a vLLM or llama.cpp serving
+//     openai/gpt-oss-120b on one's own machines would be billed at Groq's
+//     rate: dollars never spent.
+//   - Any other prefix, a model's own maker (gemini/, vertex_ai/,
+//     anthropic/, openai/, xai/, deepseek/, mistral/, azure/...) or a router
+//     that resells models at their maker's price (openrouter/), prices its
+//     names for calls from any provider: a gateway calling gemini-2.5-flash
+//     pays Google's price.
+//
+// For a call from a host, the host's names come before those of any
+// provider: its price is what it bills. [LLMPrices.Cost], which has no
+// provider, prices a name only hosts price as a call from the host would
+// be. So, with the embedded table:
+//
+//	model                             provider_name  priced as
+//	gemini-2.5-flash                  gemini, any    gemini/gemini-2.5-flash
+//	openai/gpt-oss-120b               groq           groq/openai/gpt-oss-120b
+//	openai/gpt-oss-120b               vllm, others   not priced
+//	meta-llama/Llama-3.3-70B-Instruct-Turbo
+//	                                  together       together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo
+//	accounts/fireworks/models/llama4-maverick-instruct-basic
+//	                                  fireworks      fireworks_ai/accounts/fireworks/models/llama4-maverick-instruct-basic
+//
 // An LLMPrices is safe for concurrent use and never changes.
 type LLMPrices struct {
-	source, updated string               // the labels of genapp_llm_price_table_info
-	models          map[string]*llmPrice // by table key, and by the names keys with a prefix also price
+	source, updated string // the labels of genapp_llm_price_table_info
+
+	keys    map[string]*llmPrice            // by table key: for any provider
+	aliases map[string]*llmPrice            // names of keys of other prefixes than hosts': for any provider
+	hosted  map[string]map[string]*llmPrice // by provider_name: the names of the keys of that host
+	anyHost map[string]*llmPrice            // the names of every host's keys, those hosts disagree on left out: for Cost
+}
+
+// llmHosts are the provider_name, by LiteLLM's provider prefix, of the
+// hosts of open-weight models, whose keys price their names without the
+// prefix for their own calls only (see [LLMPrices]). Groq, Together and
+// Fireworks have the names httpclient gives them; the others that LiteLLM
+// gives them, but for the servers one runs oneself, named as httpclient's
+// users name them with WithLLMProvider.
+var llmHosts = map[string]string{
+	"groq":           "groq",
+	"together_ai":    "together",
+	"fireworks_ai":   "fireworks",
+	"deepinfra":      "deepinfra",
+	"cerebras":       "cerebras",
+	"sambanova":      "sambanova",
+	"nebius":         "nebius",
+	"novita":         "novita",
+	"nscale":         "nscale",
+	"hyperbolic":     "hyperbolic",
+	"lambda_ai":      "lambda_ai",
+	"featherless_ai": "featherless_ai",
+	"friendliai":     "friendliai",
+	"replicate":      "replicate",
+	"cloudflare":     "cloudflare",
+	"nvidia_nim":     "nvidia_nim",
+	"huggingface":    "huggingface",
+	"ovhcloud":       "ovhcloud",
+	"watsonx":        "watsonx",
+	"anyscale":       "anyscale",
+	"hosted_vllm":    "vllm",
+	"vllm":           "vllm",
+	"ollama":         "ollama",
+	"ollama_chat":    "ollama",
+	"llamafile":      "llamafile",
+	"lm_studio":      "lm_studio",
+	"xinference":     "xinference",
 }
 
 // llmPrice is the price of one model by token type. Input and output are
@@ -66,6 +142,13 @@ func perMillion(price float64) float64 {
 
 // priceFields are the members of a LiteLLM entry that give the price of
 // each token type, in dollars per token.
+//
+// cache_creation_input_token_cost is the price of a write to the prompt
+// cache that lasts 5 minutes (1.25 times the input price at Anthropic).
+// Anthropic bills a write that lasts an hour at 2 times the input price
+// (cache_creation_input_token_cost_above_1hr), but the transport reports
+// one count of cache_creation_input, both kinds together: those of an hour
+// are priced at the 5-minute rate, up to 37.5% below what they cost.
 var priceFields = [tokenTypes]string{
 	tokenInput:              "input_cost_per_token",
 	tokenOutput:             "output_cost_per_token",
@@ -77,6 +160,31 @@ var priceFields = [tokenTypes]string{
 // maxLLMPricesSize bounds the file LoadLLMPrices reads: LiteLLM's whole
 // table, of every provider, is about 1.5 MB.
 const maxLLMPricesSize = 64 << 20
+
+// maxLLMPrice bounds the price of a token, in dollars: the dearest model
+// today costs about $0.00015 an output token, so a dollar a token is a
+// typo (a price per million tokens, or per thousand, in dollars per
+// token) or an attack. With it, and counts of at most MaxLLMTokens, a
+// call costs less than $1e9 and the cost counters stay finite (a price of
+// 1e305 makes a cost of +Inf, and the counter +Inf for good).
+const maxLLMPrice = 1.0
+
+// maxQuotedName is how many bytes of a model name an error quotes: a
+// table can have a key of megabytes.
+const maxQuotedName = 64
+
+// quoteName is name quoted for an error, cut to maxQuotedName bytes (at a
+// character boundary) and ended with "…" when longer.
+func quoteName(name string) string {
+	if len(name) <= maxQuotedName {
+		return strconv.Quote(name)
+	}
+	n := maxQuotedName
+	for n > 0 && !utf8.RuneStart(name[n]) {
+		n--
+	}
+	return strconv.Quote(name[:n] + "…")
+}
 
 // llmTableEntry is the member of the embedded table that dates it. Like
 // LiteLLM's sample_spec, it is not a model.
@@ -98,8 +206,10 @@ const llmTableEntry = "genapp_table"
 // name> and updated=<its modification date, UTC, as YYYY-MM-DD>.
 //
 // It returns an error, and no table, for a file of more than 64 MiB, that
-// is not a JSON object of objects, has a price that is not a finite number
-// at least 0, or prices no model.
+// is not a JSON object of objects, has a model named "", has a price that
+// is not a number from 0 to 1 dollar a token (no model costs near as much:
+// a larger price is a typo), or prices no model. An error quotes at most
+// the first 64 bytes of a model name.
 func LoadLLMPrices(path string) (*LLMPrices, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -117,32 +227,32 @@ func LoadLLMPrices(path string) (*LLMPrices, error) {
 	if len(data) > maxLLMPricesSize {
 		return nil, fmt.Errorf("metrics: LoadLLMPrices: %s is larger than %d MiB, the most a price table may be (LiteLLM's whole table is about 1.5 MB)", path, maxLLMPricesSize>>20)
 	}
-	models, err := parseLLMPrices(data)
+	t, err := parseLLMPrices(data)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: LoadLLMPrices: %s: %w", path, err)
 	}
-	return &LLMPrices{
-		source:  labelValue(info.Name()),
-		updated: info.ModTime().UTC().Format(time.DateOnly),
-		models:  models,
-	}, nil
+	t.source, t.updated = labelValue(info.Name()), info.ModTime().UTC().Format(time.DateOnly)
+	return t, nil
 }
 
-// parseLLMPrices returns the prices of a table in LiteLLM's format by the
-// names they match.
-func parseLLMPrices(data []byte) (map[string]*llmPrice, error) {
+// parseLLMPrices returns the table of data, in LiteLLM's format, without
+// its source and date.
+func parseLLMPrices(data []byte) (*LLMPrices, error) {
 	var entries map[string]json.RawMessage
 	if err := json.Unmarshal(data, &entries); err != nil || entries == nil {
 		return nil, fmt.Errorf("not a JSON object keyed by model name, the format of LiteLLM's model_prices_and_context_window.json: %v", err)
 	}
-	models := make(map[string]*llmPrice, len(entries))
+	keys := make(map[string]*llmPrice, len(entries))
 	for _, name := range slices.Sorted(maps.Keys(entries)) { // the first error in key order, every time
 		if name == "sample_spec" || name == llmTableEntry {
 			continue
 		}
+		if name == "" {
+			return nil, errors.New(`model "": a model name must not be empty (it would price the calls that name no model)`)
+		}
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(entries[name], &fields); err != nil || fields == nil {
-			return nil, fmt.Errorf("model %q is %.40s, not a JSON object of prices and properties", name, entries[name])
+			return nil, fmt.Errorf("model %s is %.40s, not a JSON object of prices and properties", quoteName(name), entries[name])
 		}
 		var p llmPrice
 		for i, field := range priceFields {
@@ -152,55 +262,86 @@ func parseLLMPrices(data []byte) (map[string]*llmPrice, error) {
 			}
 			var price float64
 			if err := json.Unmarshal(v, &price); err != nil || price < 0 {
-				return nil, fmt.Errorf("model %q: %s is %.40s: a price must be a finite number at least 0, in dollars per token", name, field, v)
+				return nil, fmt.Errorf("model %s: %s is %.40s: a price must be a finite number at least 0, in dollars per token", quoteName(name), field, v)
+			}
+			if price > maxLLMPrice {
+				return nil, fmt.Errorf("model %s: %s is %.40s: a price must be at most %g dollar per token (the dearest model costs about 0.00015): is it a price per million tokens?", quoteName(name), field, v, maxLLMPrice)
 			}
 			p.perMillion[i], p.priced[i] = perMillion(price), true
 		}
 		if p.priced[tokenInput] || p.priced[tokenOutput] {
 			p.priced[tokenInput], p.priced[tokenOutput] = true, true
-			models[name] = &p
+			keys[name] = &p
 		}
 	}
-	if len(models) == 0 {
+	if len(keys) == 0 {
 		return nil, errors.New("no priced model: an entry needs input_cost_per_token or output_cost_per_token")
 	}
-	addUnprefixed(models)
-	return models, nil
+	return newLLMPrices(keys), nil
 }
 
-// addUnprefixed adds the name without its provider prefix of each key that
-// has one, when no key has that name and every key that shares it gives
-// the same prices: gemini/gemini-2.5-flash prices gemini-2.5-flash.
-func addUnprefixed(models map[string]*llmPrice) {
-	names := map[string]*llmPrice{}
-	for key, p := range models {
+// newLLMPrices returns the table of keys, with the names that the keys
+// with a provider prefix price without it (see LLMPrices): gemini/
+// gemini-2.5-flash prices gemini-2.5-flash for any provider, groq/openai/
+// gpt-oss-120b prices gpt-oss-120b for groq. A name is left out when a key
+// has it, or when two keys in its scope (any provider, one host, or, for
+// Cost, all hosts) give it different prices.
+func newLLMPrices(keys map[string]*llmPrice) *LLMPrices {
+	t := &LLMPrices{keys: keys, aliases: map[string]*llmPrice{}, hosted: map[string]map[string]*llmPrice{}, anyHost: map[string]*llmPrice{}}
+	for key, p := range keys {
 		name := unprefixed(key)
-		if name == key || name == "" || models[name] != nil {
+		if name == key || name == "" || keys[name] != nil {
 			continue
 		}
-		if q, ok := names[name]; ok && (q == nil || *q != *p) {
-			names[name] = nil // ambiguous
+		provider, isHost := llmHosts[key[:strings.IndexByte(key, '/')]]
+		if !isHost {
+			addAlias(t.aliases, name, p)
 			continue
 		}
-		names[name] = p
-	}
-	for name, p := range names {
-		if p != nil {
-			models[name] = p
+		if t.hosted[provider] == nil {
+			t.hosted[provider] = map[string]*llmPrice{}
 		}
+		addAlias(t.hosted[provider], name, p)
+		addAlias(t.anyHost, name, p)
 	}
+	for _, names := range append([]map[string]*llmPrice{t.aliases, t.anyHost}, slices.Collect(maps.Values(t.hosted))...) {
+		maps.DeleteFunc(names, func(_ string, p *llmPrice) bool { return p == nil })
+	}
+	return t
 }
 
-// lookup returns the price of model, nil when t is nil or has none (see
-// LLMPrices for the matching).
-func (t *LLMPrices) lookup(model string) *llmPrice {
+// addAlias makes name price p in names, or nil (ambiguous) when it prices
+// another price already.
+func addAlias(names map[string]*llmPrice, name string, p *llmPrice) {
+	if q, ok := names[name]; ok && (q == nil || *q != *p) {
+		names[name] = nil
+		return
+	}
+	names[name] = p
+}
+
+// lookup returns the price of model in a call from provider, nil when t is
+// nil or has none (see LLMPrices for the matching).
+func (t *LLMPrices) lookup(provider, model string) *llmPrice {
 	if t == nil {
 		return nil
 	}
+	return t.find(model, t.hosted[provider])
+}
+
+// find returns the price of model, from t's keys, then the names of
+// hosted, then the names of the keys of any provider, for each name model
+// is looked up as in turn; nil when none prices it.
+func (t *LLMPrices) find(model string, hosted map[string]*llmPrice) *llmPrice {
 	base := unprefixed(model)
 	for _, name := range [...]string{model, undated(model), base, undated(base)} {
-		if p := t.models[name]; p != nil {
-			return p
+		if name == "" {
+			continue
+		}
+		for _, names := range [...]map[string]*llmPrice{t.keys, hosted, t.aliases} {
+			if p := names[name]; p != nil {
+				return p
+			}
 		}
 	}
 	return nil
@@ -236,8 +377,22 @@ func matchesDigits(s, pattern string) bool {
 // [Metrics.RecordLLMUsage]). ok is false, and dollars 0, when the table
 // has no price for model or a count of u is below 0 or above
 // [MaxLLMTokens].
+//
+// Cost has no provider: it prices model as a call from the model's own
+// provider would be, the one the table prices it for. A name that only
+// the keys of hosts of open-weight models price (see [LLMPrices]) is
+// priced at the host's price, as a call from that host: openai/gpt-oss-120b
+// at Groq's, with the embedded table. Cost then gives a price that
+// genapp_llm_cost_usd_total does not record for the same model served by
+// another provider, one's own vLLM say; and none when two hosts price the
+// name differently.
 func (t *LLMPrices) Cost(model string, u LLMUsage) (dollars float64, ok bool) {
-	p := t.lookup(model)
+	var p *llmPrice
+	if t != nil {
+		if p = t.find(model, nil); p == nil {
+			p = t.find(model, t.anyHost)
+		}
+	}
 	counts, reason := u.counts()
 	if p == nil || reason >= 0 {
 		return 0, false
@@ -273,7 +428,7 @@ var embeddedLLMPricesJSON []byte
 // embeddedLLMPrices is the table embedded in this package, parsed on first
 // use.
 var embeddedLLMPrices = sync.OnceValues(func() (*LLMPrices, error) {
-	models, err := parseLLMPrices(embeddedLLMPricesJSON)
+	t, err := parseLLMPrices(embeddedLLMPricesJSON)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: the embedded price table: %w", err)
 	}
@@ -288,7 +443,8 @@ var embeddedLLMPrices = sync.OnceValues(func() (*LLMPrices, error) {
 	if _, err := time.Parse(time.DateOnly, table.Meta.Updated); err != nil {
 		return nil, fmt.Errorf("metrics: the embedded price table: %s.updated: %w", llmTableEntry, err)
 	}
-	return &LLMPrices{source: "embedded", updated: table.Meta.Updated, models: models}, nil
+	t.source, t.updated = "embedded", table.Meta.Updated
+	return t, nil
 })
 
 // WithLLMPrices makes [Metrics.RecordLLMUsage] price tokens with p, a

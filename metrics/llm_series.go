@@ -49,8 +49,9 @@ type llmErrorKey struct {
 // llmSeries holds the children of one llmKey, each created on first use:
 // an answer that never reported reasoning tokens has no such series, a call
 // never streamed no time-to-first-token histogram. price is that of the
-// key's model, resolved once when the key is created; nil when the table
-// has none.
+// key's model from the key's provider (a host of open-weight models prices
+// its names for its own calls only: see LLMPrices), resolved once when the
+// key is created; nil when the table has none.
 type llmSeries struct {
 	requests   lazyChild[prometheus.Counter]
 	allTokens  lazyChild[prometheus.Observer]
@@ -130,7 +131,7 @@ func (f *families) newLLMSeries(k llmKey) *llmSeries {
 		allTokens: lazyWith(f.llm.allTokens.WithLabelValues, l...),
 		ttft:      lazyWith(f.llm.ttft.WithLabelValues, l...),
 		tpot:      lazyWith(f.llm.tpot.WithLabelValues, l...),
-		price:     f.llm.prices.lookup(k.model),
+		price:     f.llm.prices.lookup(k.provider, k.model),
 	}
 	for i, t := range tokenTypeNames {
 		s.tokens[i] = lazyWith(f.llm.tokens.WithLabelValues, k.labels(t)...)
