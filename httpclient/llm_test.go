@@ -451,11 +451,18 @@ func TestCaptureLLMCall(t *testing.T) {
 }
 
 // TestLLMTimePerOutputToken: a streamed answer records the time from its
-// first output to its end per output token after the first; a JSON answer
-// records none.
+// first output to its end per output token after the first, so that the
+// time to first token and the 4 tokens after it span the whole answer,
+// which the server's pause lengthens; a JSON answer records none.
 func TestLLMTimePerOutputToken(t *testing.T) {
 	const pause = 200 * time.Millisecond
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/json/v1/chat/completions" {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5}}`)
+			return
+		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		io.WriteString(w, `data: {"model":"m","choices":[{"delta":{"content":"a"}}]}`+"\n\n")
 		w.(http.Flusher).Flush()
@@ -465,11 +472,19 @@ func TestLLMTimePerOutputToken(t *testing.T) {
 	defer srv.Close()
 	m := newMetrics(t)
 	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+	start := time.Now()
 	post(t, c, srv.URL+"/v1/chat/completions")
+	elapsed := time.Since(start)
+	post(t, c, srv.URL+"/json/v1/chat/completions")
 	e := scrape(t, m)
-	count, sum := e.Histogram(t, "genapp_llm_time_per_output_token_sec", llmLabels("m", "fake", srv.URL+"/v1"))
-	// 4 tokens after the first, in at least the pause.
-	if count != 1 || sum < pause.Seconds()/4 || sum > 10*pause.Seconds() {
-		t.Errorf("time per output token: %d observations, %v s; want 1 of at least %v s", count, sum, pause.Seconds()/4)
+	l := llmLabels("m", "fake", srv.URL+"/v1")
+	count, tpot := e.Histogram(t, "genapp_llm_time_per_output_token_sec", l)
+	_, ttft := e.Histogram(t, "genapp_llm_time_to_first_token_sec", l)
+	if span := ttft + 4*tpot; count != 1 || span < pause.Seconds() || span > elapsed.Seconds() {
+		t.Errorf("time per output token: %d observations, %v s; with the time to first token %v s they span %v s, want one spanning %v to %v s",
+			count, tpot, ttft, span, pause.Seconds(), elapsed.Seconds())
+	}
+	if n := len(e.Find("genapp_llm_time_per_output_token_sec", llmLabels("m", "fake", srv.URL+"/json/v1"))); n != 0 {
+		t.Errorf("a JSON answer recorded a time per output token")
 	}
 }

@@ -102,9 +102,6 @@ const (
 	// maxModelLen is longer than any label value: a longer name is recorded
 	// as metrics.OverflowValue.
 	maxModelLen = 256
-	// maxCountLen is the longest count that is read: a longer one is too
-	// large or not a number.
-	maxCountLen = 24
 )
 
 func newUsageReader(f *llmFormat, fr frame) usageReader {

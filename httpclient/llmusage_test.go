@@ -188,7 +188,7 @@ const usageShaped = `"usage":{"prompt_tokens":999999999,"completion_tokens":9999
 func nested(obj string, depth int) string {
 	for i := range depth {
 		if i%2 == 0 {
-			obj = `{"level":` + obj + `,` + usageShaped[:len(usageShaped)] + `}`
+			obj = `{"level":` + obj + `,` + usageShaped + `}`
 		} else {
 			obj = `[` + obj + `]`
 		}
