@@ -38,10 +38,14 @@ bench:
 	done | tee bench.out
 	@$(GO) run ./internal/benchratio bench.out
 
+# lint: gofmt, go vet and staticcheck (pinned; fetched from the module proxy
+# and built once, then cached).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 # fuzz: every Fuzz target in the module for FUZZTIME each (their seed corpora
 # run in make test already).

@@ -70,7 +70,7 @@ var sdkCases = []sdkCase{
 		func(ctx context.Context, c *http.Client, baseURL string) (string, metrics.LLMUsage, error) {
 			client := openai.NewClient(option.WithAPIKey("sk-test"), option.WithBaseURL(baseURL+"/v1/"), option.WithHTTPClient(c), option.WithMaxRetries(0))
 			resp, err := client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
-				Model: openai.ChatModelGPT4o, Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},
+				Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},
 			})
 			if err != nil {
 				return "", metrics.LLMUsage{}, err
@@ -83,7 +83,7 @@ var sdkCases = []sdkCase{
 		func(ctx context.Context, c *http.Client, baseURL string) (string, metrics.LLMUsage, error) {
 			client := openai.NewClient(option.WithAPIKey("sk-test"), option.WithBaseURL(baseURL+"/v1/"), option.WithHTTPClient(c), option.WithMaxRetries(0))
 			stream := client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
-				Model: openai.ChatModelGPT4oMini, Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},
+				Model: "gpt-4o-mini", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},
 				StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 			})
 			defer stream.Close()
@@ -102,7 +102,7 @@ var sdkCases = []sdkCase{
 		func(ctx context.Context, c *http.Client, baseURL string) (string, metrics.LLMUsage, error) {
 			client := openai.NewClient(option.WithAPIKey("sk-test"), option.WithBaseURL(baseURL+"/v1/"), option.WithHTTPClient(c), option.WithMaxRetries(0))
 			resp, err := client.Responses.New(ctx, responses.ResponseNewParams{
-				Model: openai.ChatModelO4Mini, Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")},
+				Model: "o4-mini", Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")},
 			})
 			if err != nil {
 				return "", metrics.LLMUsage{}, err
@@ -113,7 +113,7 @@ var sdkCases = []sdkCase{
 		func(ctx context.Context, c *http.Client, baseURL string) (string, metrics.LLMUsage, error) {
 			client := openai.NewClient(option.WithAPIKey("sk-test"), option.WithBaseURL(baseURL+"/v1/"), option.WithHTTPClient(c), option.WithMaxRetries(0))
 			stream := client.Responses.NewStreaming(ctx, responses.ResponseNewParams{
-				Model: openai.ChatModelGPT4_1, Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")},
+				Model: "gpt-4.1", Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")},
 			})
 			defer stream.Close()
 			var text strings.Builder

@@ -79,7 +79,8 @@ func TestEndTwiceRecordsOnce(t *testing.T) {
 
 func TestWrap(t *testing.T) {
 	m := initTest(t)
-	ctxKey := struct{}{}
+	type key struct{}
+	ctxKey := key{}
 	ctx := context.WithValue(context.Background(), ctxKey, "v")
 
 	ok := Wrap("wrapped_ok", func(ctx context.Context) error {

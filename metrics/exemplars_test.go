@@ -190,9 +190,11 @@ func TestWrapExemplar(t *testing.T) {
 func TestContextFormsBeforeInit(t *testing.T) {
 	a := TrackContext(spanContext(spantest.TraceID, spantest.SpanID), "x_handler")
 	a.End(nil)
-	RecordHTTPContext(nil, Exchange{}) //nolint:staticcheck // a nil context must not panic
+	//lint:ignore SA1012 a nil context must not panic
+	RecordHTTPContext(nil, Exchange{})
 	m := newModern(t, WithExemplars())
-	m.RecordHTTPContext(nil, Exchange{AppType: AppTypeLLM, Resource: "r", Status: 200}) //nolint:staticcheck // nor here
+	//lint:ignore SA1012 nor here
+	m.RecordHTTPContext(nil, Exchange{AppType: AppTypeLLM, Resource: "r", Status: 200})
 	var nilM *Metrics
 	b := nilM.TrackContext(context.Background(), "x_handler")
 	b.End(nil)

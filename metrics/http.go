@@ -45,7 +45,7 @@ func RecordHTTP(e Exchange) { Default().RecordHTTP(e) }
 
 // RecordHTTP records e: one count, its duration, and both body sizes.
 // Negative durations and sizes are recorded as 0.
-func (m *Metrics) RecordHTTP(e Exchange) { m.recordHTTP(nil, e) }
+func (m *Metrics) RecordHTTP(e Exchange) { m.recordHTTP(context.Background(), e) }
 
 // RecordHTTPContext records e, an exchange made in ctx, in the default
 // instance: with [WithExemplars], when ctx carries an OpenTelemetry span,

@@ -37,7 +37,8 @@ func TestInbound(t *testing.T) {
 		if ir.Recording() {
 			t.Error("an excluded, nil or zero request is recorded")
 		}
-		ir.Finish(nil, "/skip", 200, 0, false) //nolint:staticcheck // a nil context must not panic
+		//lint:ignore SA1012 a nil context must not panic
+		ir.Finish(nil, "/skip", 200, 0, false)
 	}
 	var uninitialised *Metrics
 	if uninitialised.NewInbound().Start(httptest.NewRequest("GET", "/", nil)).Recording() {

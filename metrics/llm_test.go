@@ -128,7 +128,8 @@ func TestLLMContext(t *testing.T) {
 	own.Agent, own.Tool = "billing_agent", "refund_tool"
 	m.RecordLLMRequest(ctx, own) // the call's own values win
 	m.RecordLLMRequest(WithLLMFallback(ctx, false), gpt)
-	m.RecordLLMRequest(nil, gpt) //nolint:staticcheck // a nil context is tolerated
+	//lint:ignore SA1012 a nil context is tolerated
+	m.RecordLLMRequest(nil, gpt)
 
 	e := scrape(t, m)
 	withCtx := gpt

@@ -28,15 +28,15 @@ func start(t *testing.T, h http.Handler, timeout time.Duration) (string, context
 	return ln.Addr().String(), cancel, done
 }
 
-func result(t *testing.T, done <-chan error, within time.Duration) (error, time.Duration) {
+func result(t *testing.T, done <-chan error, within time.Duration) (time.Duration, error) {
 	t.Helper()
 	t0 := time.Now()
 	select {
 	case err := <-done:
-		return err, time.Since(t0)
+		return time.Since(t0), err
 	case <-time.After(within):
 		t.Fatalf("Run still running %v after the stop", within)
-		return nil, 0
+		return 0, nil
 	}
 }
 
@@ -60,7 +60,7 @@ func TestIdleConnectionDoesNotHoldStop(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // both accepted
 	cancel()
-	err, took := result(t, done, 5*time.Second)
+	took, err := result(t, done, 5*time.Second)
 	if err != nil || took > 2*time.Second {
 		t.Errorf("Run = %v after %v, want nil at once", err, took)
 	}
@@ -88,7 +88,7 @@ func TestRequestInFlightFinishes(t *testing.T) {
 	}()
 	<-started
 	cancel()
-	if err, _ := result(t, done, 5*time.Second); err != nil {
+	if _, err := result(t, done, 5*time.Second); err != nil {
 		t.Errorf("Run = %v, want nil", err)
 	}
 	if body := <-got; body != "answered" {
@@ -113,7 +113,7 @@ func TestTimeout(t *testing.T) {
 	}()
 	<-started
 	cancel()
-	err, took := result(t, done, 5*time.Second)
+	took, err := result(t, done, 5*time.Second)
 	if !errors.Is(err, httpserve.ErrTimeout) || took < 200*time.Millisecond {
 		t.Errorf("Run = %v after %v, want ErrTimeout after the 200ms timeout", err, took)
 	}

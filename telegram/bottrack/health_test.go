@@ -76,10 +76,10 @@ func updateHealth(t *testing.T, withMiddleware bool) {
 		return actiontest.Gauge(e, actiontest.InFlight) == 3 && e.Sum(actiontest.Updates, nil) == 9 && actiontest.Runs(e) == 6
 	})
 	close(release)
-	e := actiontest.ScrapeUntil(t, tb.m.Handler(), "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
+	actiontest.ScrapeUntil(t, tb.m.Handler(), "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
 		return actiontest.Gauge(e, actiontest.InFlight) == 0 && actiontest.Runs(e) == 9
 	})
-	e = promtest.Scrape(t, tb.m.Handler()) // the histograms of the last runs too (see actiontest.Wait)
+	e := promtest.Scrape(t, tb.m.Handler()) // the histograms of the last runs too (see actiontest.Wait)
 
 	for typ, want := range map[string]float64{"message": 5, "callback_query": 1, "edited_message": 1, "business_connection": 1, "other": 1} {
 		if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ, "app": "bot", "env": "dev"}); got != want {

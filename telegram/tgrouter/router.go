@@ -296,19 +296,6 @@ func add[K comparable](routes map[K]route, key K, what, path string, h Handler, 
 	return nil
 }
 
-func validWord(s string, maxLen int, dash bool) bool {
-	if s == "" || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z') && !('A' <= c && c <= 'Z') && !('0' <= c && c <= '9') && c != '_' && !(dash && c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // HandleUpdate runs the handler of the route that takes u, for webhooks and
 // other callers that receive updates one at a time, and returns its error
 // unchanged, or a [*PanicError] when it panicked. An update no route takes
