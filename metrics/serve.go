@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -31,39 +32,30 @@ const (
 	idleTimeout  = 2 * time.Minute  // between two requests on a connection
 )
 
-// ServeOption configures [Serve] and [ServeListener]: [WithWebConfig] and
-// [WithWebConfigFile]. The instance served is the default one, made by
-// [Init] with its [Option]s.
+// ServeOption configures [Serve] and [ServeListener]: [WithSecurity]. The
+// instance served is the default one, made by [Init] with its [Option]s.
 type ServeOption func(*serveConfig)
 
 type serveConfig struct {
-	webConfig func() (*WebConfig, error) // nil: plain HTTP without authentication
+	security Security // nil: plain HTTP without authentication
 }
 
-// WithWebConfig secures the server with c: TLS, basic auth and the other
-// settings of the file, which cover every path, /health included. A nil c
-// leaves the server plain HTTP without authentication.
-func WithWebConfig(c *WebConfig) ServeOption {
-	return func(sc *serveConfig) {
-		sc.webConfig = nil
-		if c != nil {
-			sc.webConfig = func() (*WebConfig, error) { return c, nil }
-		}
-	}
+// Security secures the server of [Serve] and [ServeListener]: TLS,
+// authentication and whatever else applies to every request, /health
+// included. Package metrics/webconfig implements it with a Prometheus web
+// configuration file; it is an interface so that programs that do not
+// secure their server do not link that package's dependencies.
+type Security interface {
+	// Secure is called once, as the server starts. It returns the handler
+	// to serve, which wraps next, and the TLS configuration of the server:
+	// nil serves plain HTTP. An error stops the server before it serves.
+	Secure(next http.Handler) (http.Handler, *tls.Config, error)
 }
 
-// WithWebConfigFile is [WithWebConfig] with the file at path, loaded by
-// [LoadWebConfig] when the server starts, logging to [log/slog.Default]:
-// its error is then the error of [ServeListener]. An empty path leaves the
-// server plain HTTP without authentication, so that a -web.config.file flag
-// can default to "".
-func WithWebConfigFile(path string) ServeOption {
-	return func(sc *serveConfig) {
-		sc.webConfig = nil
-		if path != "" {
-			sc.webConfig = func() (*WebConfig, error) { return LoadWebConfig(path) }
-		}
-	}
+// WithSecurity secures the server with s. A nil s leaves the server plain
+// HTTP without authentication.
+func WithSecurity(s Security) ServeOption {
+	return func(sc *serveConfig) { sc.security = s }
 }
 
 // Serve runs the embedded metrics server on addr (host:port): GET /prometheus
@@ -102,15 +94,15 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 		IdleTimeout:       idleTimeout,
 	}
 	serve := func() error { return srv.Serve(ln) }
-	if c.webConfig != nil {
-		wc, err := c.webConfig()
+	if c.security != nil {
+		h, tlsConfig, err := c.security.Secure(srv.Handler)
 		if err != nil {
 			_ = ln.Close()
 			return fmt.Errorf("metrics: %w", err)
 		}
-		srv.Handler = wc.handler(srv.Handler)
-		if wc.tls {
-			srv.TLSConfig = wc.tlsConfig()
+		srv.Handler = h
+		if tlsConfig != nil {
+			srv.TLSConfig = tlsConfig
 			serve = func() error { return srv.ServeTLS(ln, "", "") }
 		}
 	}

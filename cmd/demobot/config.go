@@ -14,6 +14,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/webconfig"
 	"github.com/genapp-go/genapp/telegram/webhook"
 )
 
@@ -57,7 +58,7 @@ type config struct {
 
 	webConfigFile           string // Prometheus web configuration of the metrics server; "" serves plain HTTP
 	webConfigAllowUnsecured bool
-	webConfig               *metrics.WebConfig // loaded from webConfigFile by run; nil serves plain HTTP
+	webConfig               *webconfig.Config // loaded from webConfigFile by run; nil serves plain HTTP
 }
 
 // offline reports whether the bot runs against the in-process fake Bot API.
@@ -154,16 +155,16 @@ func wantValue(f *flag.Flag) string {
 // run loads it with the flags, so that a file that cannot secure the
 // metrics server stops the demo before it opens a socket or calls the Bot
 // API.
-func (c config) loadWebConfig(log *slog.Logger) (*metrics.WebConfig, error) {
+func (c config) loadWebConfig(log *slog.Logger) (*webconfig.Config, error) {
 	if c.webConfigFile == "" {
 		return nil, nil
 	}
-	opts := []metrics.WebConfigOption{metrics.WithWebConfigLogger(log)}
+	opts := []webconfig.Option{webconfig.WithLogger(log)}
 	if c.webConfigAllowUnsecured {
-		opts = append(opts, metrics.AllowUnsecuredWebConfig())
+		opts = append(opts, webconfig.AllowUnsecured())
 	}
-	wc, err := metrics.LoadWebConfig(c.webConfigFile, opts...)
-	if errors.Is(err, metrics.ErrUnsecuredWebConfig) {
+	wc, err := webconfig.Load(c.webConfigFile, opts...)
+	if errors.Is(err, webconfig.ErrUnsecured) {
 		return nil, fmt.Errorf("-web.config.file: %w (-web.config.allow-unsecured accepts it)", err)
 	}
 	if err != nil {

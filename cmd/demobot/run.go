@@ -146,7 +146,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	metricsServer.Go(func() {
 		// A metrics server that fails stops the demo: a bot nobody can
 		// scrape shows nothing. (-web.config.file was loaded by run.)
-		if metricsErr = metrics.ServeListener(metricsCtx, metricsLn, metrics.WithWebConfig(cfg.webConfig)); metricsErr != nil {
+		var opts []metrics.ServeOption
+		if cfg.webConfig != nil { // a nil *webconfig.Config would be a non-nil Security
+			opts = append(opts, metrics.WithSecurity(cfg.webConfig))
+		}
+		if metricsErr = metrics.ServeListener(metricsCtx, metricsLn, opts...); metricsErr != nil {
 			cancel()
 		}
 	})

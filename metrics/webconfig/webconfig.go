@@ -1,4 +1,17 @@
-package metrics
+// Package webconfig secures the server of package metrics with a
+// Prometheus web configuration file, the file exporters take as
+// --web.config.file (https://prometheus.io/docs/prometheus/latest/configuration/https/):
+// TLS, client certificates, basic auth with bcrypt-hashed passwords, rate
+// limiting and response headers, checked by
+// github.com/prometheus/exporter-toolkit/web. It is a package of its own so
+// that programs that serve their metrics without it do not link the
+// toolkit and what it imports (YAML, bcrypt, OAuth2, JWT, systemd socket
+// activation, vsock).
+//
+//	wc, err := webconfig.Load(*webConfigFile) // while the flags are checked
+//	...
+//	err = metrics.Serve(ctx, ":9100", metrics.WithSecurity(wc))
+package webconfig
 
 import (
 	"bytes"
@@ -20,25 +33,23 @@ import (
 	"go.yaml.in/yaml/v2"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/time/rate"
+
+	"github.com/genapp-go/genapp/metrics"
 )
 
-// WebConfig is a Prometheus web configuration file, the file exporters take
-// as --web.config.file (https://prometheus.io/docs/prometheus/latest/configuration/https/):
-// TLS, client certificates, basic auth with bcrypt-hashed passwords, rate
-// limiting and response headers, checked by
-// github.com/prometheus/exporter-toolkit/web. [LoadWebConfig] loads one,
-// [WithWebConfig] secures a server with it.
+// Config is a web configuration file. [Load] loads one; it secures the
+// server of metrics.Serve given as metrics.WithSecurity(c), or any
+// net/http server through [Config.Secure].
 //
 // The file is read again on every request and TLS handshake, so that
 // passwords and certificates can be rotated without a restart. Security
 // never lapses while the server runs: a version of the file that fails the
-// checks of LoadWebConfig (a file truncated, half written or mistyped, or
-// one that would secure nothing), or that turns TLS on or off, turns basic
-// auth off or changes client_auth_type (which take a restart), is logged
-// and ignored; the last valid version stays in
-// force. A certificate or key file that cannot be read any more fails the
-// TLS handshakes until it can.
-type WebConfig struct {
+// checks of Load (a file truncated, half written or mistyped, or one that
+// would secure nothing), or that turns TLS on or off, turns basic auth off
+// or changes client_auth_type (which take a restart), is logged and
+// ignored; the last valid version stays in force. A certificate or key
+// file that cannot be read any more fails the TLS handshakes until it can.
+type Config struct {
 	path           string
 	allowUnsecured bool
 	tls            bool // set by the first version
@@ -50,37 +61,36 @@ type WebConfig struct {
 	readErr  string            // the error last logged for a file that cannot be read
 }
 
-// WebConfigOption configures [LoadWebConfig].
-type WebConfigOption func(*WebConfig)
+// Option configures [Load].
+type Option func(*Config)
 
-// AllowUnsecuredWebConfig accepts a file that configures neither TLS nor
-// basic auth (only headers or a rate limit, say): a server it secures is
-// open to anyone. Without it such a file is an error, as is an empty one,
-// since a file meant to secure a server that secures nothing is more likely
-// a mistake than a choice.
-func AllowUnsecuredWebConfig() WebConfigOption {
-	return func(c *WebConfig) { c.allowUnsecured = true }
+// AllowUnsecured accepts a file that configures neither TLS nor basic auth
+// (only headers or a rate limit, say): a server it secures is open to
+// anyone. Without it such a file is an error, as is an empty one, since a
+// file meant to secure a server that secures nothing is more likely a
+// mistake than a choice.
+func AllowUnsecured() Option {
+	return func(c *Config) { c.allowUnsecured = true }
 }
 
-// WithWebConfigLogger logs the versions of the file taken up and rejected
-// while a server runs to l instead of [slog.Default].
-func WithWebConfigLogger(l *slog.Logger) WebConfigOption {
-	return func(c *WebConfig) { c.log = l }
+// WithLogger logs the versions of the file taken up and rejected while a
+// server runs to l instead of [slog.Default].
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Config) { c.log = l }
 }
 
-// LoadWebConfig reads the web configuration file at path and checks it as
-// exporters do (known keys only, bcrypt hashes, allowed headers, readable
-// certificate and key files), and that it configures TLS or basic auth
-// unless [AllowUnsecuredWebConfig] is given ([ErrUnsecuredWebConfig]). The
-// error names the file and what is wrong with it. Commands call it while
-// they check their flags, so that a bad file stops them before they open
-// any socket.
-func LoadWebConfig(path string, opts ...WebConfigOption) (*WebConfig, error) {
-	c := &WebConfig{path: path, log: slog.Default()}
+// Load reads the web configuration file at path and checks it as exporters
+// do (known keys only, bcrypt hashes, allowed headers, readable certificate
+// and key files), and that it configures TLS or basic auth unless
+// [AllowUnsecured] is given ([ErrUnsecured]). The error names the file and
+// what is wrong with it. Commands call it while they check their flags, so
+// that a bad file stops them before they open any socket.
+func Load(path string, opts ...Option) (*Config, error) {
+	c := &Config{path: path, log: slog.Default()}
 	for _, o := range opts {
 		o(c)
 	}
-	raw, err := readWebConfig(path)
+	raw, err := readFile(path)
 	if err == nil {
 		c.settings, err = c.check(raw)
 	}
@@ -92,13 +102,50 @@ func LoadWebConfig(path string, opts ...WebConfigOption) (*WebConfig, error) {
 	return c, nil
 }
 
+// File secures the server of metrics.Serve with the file at path, loaded by
+// [Load] when the server starts, logging to [slog.Default]: its error is
+// then the error of metrics.ServeListener. An empty path leaves the server
+// plain HTTP without authentication, so that a -web.config.file flag can
+// default to "".
+func File(path string) metrics.ServeOption {
+	if path == "" {
+		return metrics.WithSecurity(nil)
+	}
+	return metrics.WithSecurity(file(path))
+}
+
+// file is the web configuration file at its path, loaded as the server
+// starts.
+type file string
+
+// Secure loads the file and secures next with it.
+func (f file) Secure(next http.Handler) (http.Handler, *tls.Config, error) {
+	c, err := Load(string(f))
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Secure(next)
+}
+
 // Scheme is the scheme of the URLs of a server c secures: "https" when the
 // file configures TLS, "http" otherwise.
-func (c *WebConfig) Scheme() string {
+func (c *Config) Scheme() string {
 	if c.tls {
 		return "https"
 	}
 	return "http"
+}
+
+// Secure applies the settings in force to every request to next (rate
+// limit, headers, basic auth) and returns the TLS configuration of the
+// server, which takes them up on every handshake: nil when the file
+// configures no TLS. Its error is always nil; it implements
+// metrics.Security.
+func (c *Config) Secure(next http.Handler) (http.Handler, *tls.Config, error) {
+	if !c.tls {
+		return c.handler(next), nil, nil
+	}
+	return c.handler(next), c.tlsConfig(), nil
 }
 
 // webSettings is one valid version of the file.
@@ -125,21 +172,21 @@ type webSettings struct {
 // maxPassed bounds the credentials remembered per version of the file.
 const maxPassed = 100
 
-// ErrUnsecuredWebConfig is the error of [LoadWebConfig] for a file that
-// configures neither TLS nor basic auth, without [AllowUnsecuredWebConfig].
-var ErrUnsecuredWebConfig = errors.New("configures neither TLS (tls_server_config) nor basic auth (basic_auth_users): a server it secured would be open to anyone")
+// ErrUnsecured is the error of [Load] for a file that configures neither
+// TLS nor basic auth, without [AllowUnsecured].
+var ErrUnsecured = errors.New("configures neither TLS (tls_server_config) nor basic auth (basic_auth_users): a server it secured would be open to anyone")
 
 // errChanged is the error of a file that changed while it was checked.
 var errChanged = errors.New("the file changed while it was being checked")
 
 // check parses raw, the content of the file, into settings if it is valid.
-func (c *WebConfig) check(raw []byte) (*webSettings, error) {
+func (c *Config) check(raw []byte) (*webSettings, error) {
 	// The toolkit's checks read the file themselves: what they checked is
 	// raw only if the file still holds raw afterwards.
 	if err := web.Validate(c.path); err != nil {
 		return nil, err
 	}
-	if again, err := readWebConfig(c.path); err != nil || !bytes.Equal(again, raw) {
+	if again, err := readFile(c.path); err != nil || !bytes.Equal(again, raw) {
 		return nil, errChanged
 	}
 	// The defaults of the toolkit.
@@ -155,7 +202,7 @@ func (c *WebConfig) check(raw []byte) (*webSettings, error) {
 	}
 	s.config.TLSConfig.SetDirectory(filepath.Dir(c.path))
 	if !s.config.TLSConfig.IsEnabled() && len(s.config.Users) == 0 && !c.allowUnsecured {
-		return nil, ErrUnsecuredWebConfig
+		return nil, ErrUnsecured
 	}
 	if rl := s.config.RateLimiterConfig; rl.Interval != 0 {
 		s.limiter = rate.NewLimiter(rate.Every(rl.Interval), rl.Burst)
@@ -185,22 +232,22 @@ func (s *webSettings) unknownUserHash(user string) []byte {
 	return s.unknownUserHashes[s.userCosts[int(h.Sum32()%uint32(len(s.userCosts)))]]
 }
 
-// maxWebConfigSize bounds the size of a web configuration file, far above
-// that of any real one.
-const maxWebConfigSize = 1 << 20
+// maxFileSize bounds the size of a web configuration file, far above that
+// of any real one.
+const maxFileSize = 1 << 20
 
-// readWebConfig reads the web configuration file at path, which must be a
-// regular file of at most maxWebConfigSize bytes: not a directory, nor a
-// pipe or device whose reading would never end.
-func readWebConfig(path string) ([]byte, error) {
+// readFile reads the web configuration file at path, which must be a
+// regular file of at most maxFileSize bytes: not a directory, nor a pipe
+// or device whose reading would never end.
+func readFile(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	switch {
 	case err != nil:
 		return nil, err
 	case !fi.Mode().IsRegular():
 		return nil, errors.New("not a regular file")
-	case fi.Size() > maxWebConfigSize:
-		return nil, fmt.Errorf("larger than %d bytes", maxWebConfigSize)
+	case fi.Size() > maxFileSize:
+		return nil, fmt.Errorf("larger than %d bytes", maxFileSize)
 	}
 	return os.ReadFile(path)
 }
@@ -208,10 +255,10 @@ func readWebConfig(path string) ([]byte, error) {
 // current returns the settings in force, after taking up the file if it
 // holds a new valid version. Each version is checked and logged once; a
 // file that cannot be read is logged again only when the error changes.
-func (c *WebConfig) current() *webSettings {
+func (c *Config) current() *webSettings {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	raw, err := readWebConfig(c.path)
+	raw, err := readFile(c.path)
 	if err != nil {
 		if msg := err.Error(); msg != c.readErr {
 			c.readErr = msg
@@ -259,13 +306,13 @@ func (o *webSettings) dropped(s *webSettings) error {
 }
 
 // reject logs why the file is not taken up.
-func (c *WebConfig) reject(err error) {
+func (c *Config) reject(err error) {
 	c.log.Error("web config file rejected: the last valid version stays in force", "file", c.path, "error", err.Error())
 }
 
 // handler applies the settings in force to every request to next: rate
 // limit, headers, basic auth.
-func (c *WebConfig) handler(next http.Handler) http.Handler {
+func (c *Config) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := c.current()
 		if s.limiter != nil && !s.limiter.Allow() {
@@ -319,7 +366,7 @@ func (s *webSettings) authorized(r *http.Request) bool {
 
 // tlsConfig is the TLS configuration of a server c secures: the settings
 // in force, with certificates read again, on every handshake.
-func (c *WebConfig) tlsConfig() *tls.Config {
+func (c *Config) tlsConfig() *tls.Config {
 	return &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
 		s := c.current()
 		cfg, err := web.ConfigToTLSConfig(&s.config.TLSConfig)

@@ -1,4 +1,4 @@
-package metrics_test
+package webconfig_test
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/promserver"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/webconfig"
 )
 
 // webServe runs ServeListener on a free loopback port with opts and returns
@@ -95,7 +96,7 @@ func webGet(t *testing.T, client *http.Client, url, user, password string) (int,
 }
 
 func TestServeBasicAuth(t *testing.T) {
-	addr := webServe(t, metrics.WithWebConfigFile(basicAuthConfig(t, "prometheus", "s3cret")))
+	addr := webServe(t, webconfig.File(basicAuthConfig(t, "prometheus", "s3cret")))
 	url := "http://" + addr + metrics.MetricsPath
 	client := &http.Client{Timeout: 5 * time.Second}
 
@@ -121,7 +122,7 @@ func TestServeBasicAuth(t *testing.T) {
 	}
 }
 
-func TestServeWebConfigErrors(t *testing.T) {
+func TestServeFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct{ name, path string }{
 		{"missing file", filepath.Join(dir, "absent.yml")},
@@ -136,7 +137,7 @@ func TestServeWebConfigErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = metrics.ServeListener(ctx, ln, metrics.WithWebConfigFile(c.path))
+		err = metrics.ServeListener(ctx, ln, webconfig.File(c.path))
 		cancel()
 		if err == nil || !strings.Contains(err.Error(), c.path) {
 			t.Errorf("%s: err = %v, want an error naming %s", c.name, err, c.path)
@@ -147,8 +148,8 @@ func TestServeWebConfigErrors(t *testing.T) {
 	}
 }
 
-func TestServeEmptyWebConfigIsPlainHTTP(t *testing.T) {
-	addr := webServe(t, metrics.WithWebConfigFile(""))
+func TestServeEmptyFileIsPlainHTTP(t *testing.T) {
+	addr := webServe(t, webconfig.File(""))
 	if status, _ := webGet(t, &http.Client{Timeout: 5 * time.Second}, "http://"+addr+metrics.MetricsPath, "", ""); status != http.StatusOK {
 		t.Fatalf("status %d, want 200", status)
 	}
@@ -251,7 +252,7 @@ func httpsClient(roots *x509.CertPool, certs ...tls.Certificate) *http.Client {
 
 func TestServeTLS(t *testing.T) {
 	p := newTestPKI(t)
-	addr := webServe(t, metrics.WithWebConfigFile(webConfig(t, p.tlsConfig())))
+	addr := webServe(t, webconfig.File(webConfig(t, p.tlsConfig())))
 
 	status, body := webGet(t, httpsClient(p.pool), "https://"+addr+metrics.MetricsPath, "", "")
 	if status != http.StatusOK || !strings.Contains(body, "# TYPE ") {
@@ -269,7 +270,7 @@ func TestServeTLS(t *testing.T) {
 
 func TestServeClientCertificates(t *testing.T) {
 	p := newTestPKI(t)
-	addr := webServe(t, metrics.WithWebConfigFile(webConfig(t,
+	addr := webServe(t, webconfig.File(webConfig(t,
 		p.tlsConfig()+"  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: "+p.caFile+"\n")))
 	url := "https://" + addr + metrics.MetricsPath
 
@@ -286,9 +287,9 @@ func TestServeClientCertificates(t *testing.T) {
 // wrong password it is down with a 401, and over HTTPS with the test CA as
 // ca_file it is up.
 func TestServeScrapedByPrometheus(t *testing.T) {
-	authAddr := webServe(t, metrics.WithWebConfigFile(basicAuthConfig(t, "prometheus", "s3cret")))
+	authAddr := webServe(t, webconfig.File(basicAuthConfig(t, "prometheus", "s3cret")))
 	p := newTestPKI(t)
-	tlsAddr := webServe(t, metrics.WithWebConfigFile(webConfig(t, p.tlsConfig())))
+	tlsAddr := webServe(t, webconfig.File(webConfig(t, p.tlsConfig())))
 
 	srv := promserver.Start(t, promserver.Config{Jobs: []promserver.Job{
 		{Name: "auth", Targets: []string{authAddr}, MetricsPath: metrics.MetricsPath,

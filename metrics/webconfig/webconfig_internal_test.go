@@ -1,4 +1,4 @@
-package metrics
+package webconfig
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ func TestUnknownUserCost(t *testing.T) {
 		if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		c, err := LoadWebConfig(path)
+		c, err := Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}

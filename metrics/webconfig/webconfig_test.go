@@ -1,4 +1,4 @@
-package metrics_test
+package webconfig_test
 
 import (
 	"log/slog"
@@ -13,27 +13,28 @@ import (
 
 	"github.com/genapp-go/genapp/internal/syncbuf"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/webconfig"
 )
 
-// TestWebConfigSecuringNothing: an empty file, or one with headers only,
-// secures nothing and is refused unless AllowUnsecuredWebConfig says so.
-func TestWebConfigSecuringNothing(t *testing.T) {
+// TestSecuringNothing: an empty file, or one with headers only,
+// secures nothing and is refused unless AllowUnsecured says so.
+func TestSecuringNothing(t *testing.T) {
 	for name, text := range map[string]string{
 		"empty":        "",
 		"headers only": "http_server_config:\n  headers:\n    X-Frame-Options: deny\n",
 	} {
 		path := webConfig(t, text)
-		if _, err := metrics.LoadWebConfig(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "neither TLS") {
+		if _, err := webconfig.Load(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "neither TLS") {
 			t.Errorf("%s: err = %v, want an error naming the file and saying it configures neither TLS nor basic auth", name, err)
 		}
-		wc, err := metrics.LoadWebConfig(path, metrics.AllowUnsecuredWebConfig())
+		wc, err := webconfig.Load(path, webconfig.AllowUnsecured())
 		if err != nil {
 			t.Fatalf("%s, allowed: %v", name, err)
 		}
 		if wc.Scheme() != "http" {
 			t.Errorf("%s: scheme %s, want http", name, wc.Scheme())
 		}
-		addr := webServe(t, metrics.WithWebConfig(wc))
+		addr := webServe(t, metrics.WithSecurity(wc))
 		if status, _ := webGet(t, &http.Client{Timeout: 5 * time.Second}, "http://"+addr+metrics.MetricsPath, "", ""); status != http.StatusOK {
 			t.Errorf("%s, allowed: status %d, want 200", name, status)
 		}
@@ -42,8 +43,8 @@ func TestWebConfigSecuringNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := metrics.ServeListener(t.Context(), ln, metrics.WithWebConfigFile(webConfig(t, ""))); err == nil || !strings.Contains(err.Error(), "neither TLS") {
-		t.Errorf("WithWebConfigFile of an empty file: err = %v, want a refusal", err)
+	if err := metrics.ServeListener(t.Context(), ln, webconfig.File(webConfig(t, ""))); err == nil || !strings.Contains(err.Error(), "neither TLS") {
+		t.Errorf("File of an empty file: err = %v, want a refusal", err)
 	}
 }
 
@@ -56,18 +57,18 @@ func writeFile(t *testing.T, path, text string) {
 	}
 }
 
-// TestWebConfigChangedWhileServing: a new valid version of the file takes
+// TestChangedWhileServing: a new valid version of the file takes
 // effect on the next request (a rotated password); a version that is empty,
 // broken, missing, secures nothing or turns TLS on leaves the last valid one
 // in force: the server never serves without authentication.
-func TestWebConfigChangedWhileServing(t *testing.T) {
+func TestChangedWhileServing(t *testing.T) {
 	path := basicAuthConfig(t, "prometheus", "s3cret")
 	var log syncbuf.Buffer
-	wc, err := metrics.LoadWebConfig(path, metrics.WithWebConfigLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	wc, err := webconfig.Load(path, webconfig.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := webServe(t, metrics.WithWebConfig(wc))
+	addr := webServe(t, metrics.WithSecurity(wc))
 	url := "http://" + addr + metrics.MetricsPath
 	client := &http.Client{Timeout: 5 * time.Second}
 	expect := func(when, password string) {
@@ -122,20 +123,20 @@ func TestWebConfigChangedWhileServing(t *testing.T) {
 	}
 }
 
-// TestWebConfigTLSChangedWhileServing: a TLS server keeps serving HTTPS,
+// TestTLSChangedWhileServing: a TLS server keeps serving HTTPS,
 // with the last valid certificate settings, when its file is emptied; and
 // never answers plain HTTP.
-func TestWebConfigTLSChangedWhileServing(t *testing.T) {
+func TestTLSChangedWhileServing(t *testing.T) {
 	p := newTestPKI(t)
 	path := webConfig(t, p.tlsConfig())
-	wc, err := metrics.LoadWebConfig(path)
+	wc, err := webconfig.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if wc.Scheme() != "https" {
 		t.Fatalf("scheme %s, want https", wc.Scheme())
 	}
-	addr := webServe(t, metrics.WithWebConfig(wc))
+	addr := webServe(t, metrics.WithSecurity(wc))
 	for _, text := range []string{"", "basic_auth_users: [\n", "tls_server_config:\n  cert_file: " + p.serverCert + "\n"} {
 		writeFile(t, path, text)
 		if status, _ := webGet(t, httpsClient(p.pool), "https://"+addr+metrics.MetricsPath, "", ""); status != http.StatusOK {
@@ -147,11 +148,11 @@ func TestWebConfigTLSChangedWhileServing(t *testing.T) {
 	}
 }
 
-// TestWebConfigCutShortKeepsAuth: a file cut short as it is rewritten,
+// TestCutShortKeepsAuth: a file cut short as it is rewritten,
 // whose first lines still configure TLS, does not drop basic auth or the
 // client certificate check: the last valid version stays in force and the
 // server stays closed to a client without them.
-func TestWebConfigCutShortKeepsAuth(t *testing.T) {
+func TestCutShortKeepsAuth(t *testing.T) {
 	p := newTestPKI(t)
 	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
 	if err != nil {
@@ -160,11 +161,11 @@ func TestWebConfigCutShortKeepsAuth(t *testing.T) {
 	clientAuth := "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: " + p.caFile + "\n"
 	users := "basic_auth_users:\n  prometheus: " + string(hash) + "\n"
 	path := webConfig(t, p.tlsConfig()+clientAuth+users)
-	wc, err := metrics.LoadWebConfig(path, metrics.WithWebConfigLogger(slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil))))
+	wc, err := webconfig.Load(path, webconfig.WithLogger(slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := "https://" + webServe(t, metrics.WithWebConfig(wc)) + metrics.MetricsPath
+	url := "https://" + webServe(t, metrics.WithSecurity(wc)) + metrics.MetricsPath
 	for _, text := range []string{p.tlsConfig() + clientAuth, p.tlsConfig() + users, p.tlsConfig()} {
 		writeFile(t, path, text)
 		if status, body := webGet(t, httpsClient(p.pool, p.clientTLS), url, "", ""); status != http.StatusUnauthorized || strings.Contains(body, "# TYPE ") {
