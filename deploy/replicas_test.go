@@ -240,9 +240,10 @@ func (u *users) say(chat int64, text, handler string, press bool) {
 }
 
 // converse queues rounds of a conversation that runs every handler of the
-// demo, /ask included, in three chats: 16 updates a round, so that with
+// demo, /ask included, in three chats: 17 updates a round, so that with
 // round-robin delivery each update of a round lands on another replica
-// than in the round before. beforePress, if set, runs before the first
+// than in the round before, and each replica answers /ask four times in
+// six rounds, enough for every kind of LLM answer of the demo's schedule. beforePress, if set, runs before the first
 // button press is queued (the updates are not delivered yet: a fault it
 // injects hits that press's edit, the first edit delivered).
 func (u *users) converse(rounds int, beforePress func()) {
@@ -264,6 +265,7 @@ func (u *users) converse(rounds int, beforePress func()) {
 			u.say(chat, "hello bot", "text_handler", false)
 		}
 		u.say(1001, "/ask how many replicas?", "ask_handler", false)
+		u.say(1002, "/ask what does it cost?", "ask_handler", false)
 		u.say(1002, "/start", "start_handler", false)
 		u.say(1003, "/panic", "panic_handler", false)
 		u.say(1003, "/start", "start_handler", false)

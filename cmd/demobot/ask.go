@@ -38,7 +38,7 @@ import (
 //   - the hosted model reads llmCached tokens of the prompt from its prompt
 //     cache on two requests in three (n%3 != 1): prompt_tokens_details.cached_tokens.
 //
-// A replica that gets three questions has shown every kind of answer.
+// A replica that gets four questions has shown every kind of answer.
 //
 // The hosted model has a quota per window, which its answers report in
 // OpenAI's x-ratelimit-* headers (genapp_llm_ratelimit_*): the simulated
