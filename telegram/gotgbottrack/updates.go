@@ -9,7 +9,7 @@ import (
 	"github.com/genapp-go/genapp/telegram"
 )
 
-// processor records every update the dispatcher handles (issue #16) around
+// processor records every update the dispatcher handles around
 // the Processor it wraps.
 type processor struct {
 	next ext.Processor

@@ -1,4 +1,3 @@
-// Package webhook serves bots in webhook mode.
 package webhook
 
 import (
