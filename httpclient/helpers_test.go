@@ -1,8 +1,10 @@
 package httpclient_test
 
 import (
+	"bytes"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -91,4 +93,30 @@ func exchange(t testing.TB, c *http.Client, req *http.Request) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+}
+
+// readWhole does req with c and asserts that the caller reads exactly the
+// body the server wrote.
+func readWhole(t *testing.T, c *http.Client, req *http.Request, body []byte) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("the caller read %d bytes (%v), not the %d the server wrote", len(got), err, len(body))
+	}
+}
+
+// checkNoLLM asserts that e has no genapp_llm_* series but the price
+// table's, which every instance has.
+func checkNoLLM(t *testing.T, e *promtest.Exposition) {
+	t.Helper()
+	for name := range e.Families {
+		if strings.HasPrefix(name, "genapp_llm_") && name != "genapp_llm_price_table_info" && e.Series(name) > 0 {
+			t.Errorf("%s recorded:\n%s", name, e.Text)
+		}
+	}
 }

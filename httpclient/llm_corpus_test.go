@@ -1,7 +1,6 @@
 package httpclient_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -81,22 +80,10 @@ func TestProviderCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := c.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil || !bytes.Equal(got, body) {
-				t.Fatalf("the caller read %d bytes (%v), not the %d the server wrote", len(got), err, len(body))
-			}
+			readWhole(t, c, req, body)
 			e := scrape(t, m)
 			if !a.Generates || a.Usage == nil {
-				for name := range e.Families {
-					if strings.HasPrefix(name, "genapp_llm_") && name != "genapp_llm_price_table_info" && e.Series(name) > 0 {
-						t.Errorf("%s recorded for an answer that reports no usage (%s):\n%s", name, a.Doc, e.Text)
-					}
-				}
+				checkNoLLM(t, e) // an answer that reports no usage
 				return
 			}
 			model := a.Model

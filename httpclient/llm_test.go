@@ -108,15 +108,8 @@ func TestLLMUsageOverHTTP(t *testing.T) {
 			srv := fakeProvider(t, contentTypeOf(a.File), body)
 			m := newMetrics(t)
 			c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
-			resp, err := c.Post(srv.URL+a.Path, "application/json", strings.NewReader(`{"model":"requested"}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil || !bytes.Equal(got, body) {
-				t.Fatalf("the caller read %d bytes (%v), not the %d the server wrote", len(got), err, len(body))
-			}
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+a.Path, strings.NewReader(`{"model":"requested"}`))
+			readWhole(t, c, req, body)
 			e := scrape(t, m)
 			base := srv.URL + a.Path[:strings.Index(a.Path[1:], "/")+1]
 			checkUsage(t, e, llmLabels(a.Model, "fake", base), a.Usage, a.Output)
@@ -208,11 +201,7 @@ func TestLLMNothingToRead(t *testing.T) {
 	post(t, httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMUsage(false)), srv.URL+"/v1/chat/completions")
 	post(t, httpclient.New(httpclient.WithMetrics(m)), srv.URL+"/v1/chat/completions")
 	e := scrape(t, m)
-	for name := range e.Families {
-		if strings.HasPrefix(name, "genapp_llm_") && name != "genapp_llm_price_table_info" && e.Series(name) > 0 {
-			t.Errorf("%s recorded:\n%s", name, e.Text)
-		}
-	}
+	checkNoLLM(t, e)
 	if got := e.Sum(requestsTotal, nil); got != 12 {
 		t.Errorf("%v HTTP exchanges recorded, want 12", got)
 	}
