@@ -51,7 +51,9 @@ type llmAnswer struct {
 	ttft   time.Duration // 0 until the first output was scanned
 
 	request     usageReader // of the request body: the model requested
-	requestSent bool        // the request body was read to its end
+	requestSent bool        // the request body was read to its end, or need not be read
+	requested   *string     // the model requested, once known
+	lastScan    time.Time   // when the last bytes of the answer were scanned
 
 	ctx                  context.Context
 	scheme, host, prefix string
@@ -67,11 +69,15 @@ func newLLMCall(req *http.Request, start time.Time, provider string) *llmAnswer 
 	if !ok {
 		return nil
 	}
-	return &llmAnswer{
+	a := &llmAnswer{
 		f: f, start: start, ctx: req.Context(), provider: provider, request: newUsageReader(requestJSON, frameJSON),
 		scheme: req.URL.Scheme, host: req.URL.Host, prefix: prefix, hostname: req.URL.Hostname(), path: req.URL.Path,
 		getBody: req.GetBody,
 	}
+	if model, ok := pathModel(a.path); ok {
+		a.requested, a.requestSent = &model, true // the body names none: it need not be read
+	}
+	return a
 }
 
 // scanRequest reads the next bytes of the request body as the transport
@@ -79,7 +85,7 @@ func newLLMCall(req *http.Request, start time.Time, provider string) *llmAnswer 
 func (a *llmAnswer) scanRequest(p []byte, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.request.model == "" {
+	if a.request.model == "" && a.requested == nil {
 		a.request.scan(p)
 	}
 	a.requestSent = a.requestSent || err != nil
@@ -111,7 +117,7 @@ func (a *llmAnswer) answered(m *metrics.Metrics, resp *http.Response) {
 	switch mediaType {
 	case "text/event-stream":
 		fr = frameSSE
-	case "application/x-ndjson", "application/jsonl", "application/json-seq":
+	case "application/x-ndjson", "application/jsonl":
 		fr = frameNDJSON
 	}
 	a.reader, a.read = newUsageReader(a.f, fr), true
@@ -122,8 +128,11 @@ func (a *llmAnswer) scan(p []byte) (hold int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.reader.scan(p)
+	if a.reader.streamed {
+		a.lastScan = time.Now()
+	}
 	if a.ttft == 0 && a.reader.sawOutput {
-		a.ttft = max(time.Since(a.start), time.Nanosecond)
+		a.ttft = max(a.lastScan.Sub(a.start), time.Nanosecond)
 	}
 	return 0
 }
@@ -157,7 +166,8 @@ func (a *llmAnswer) record(m *metrics.Metrics) {
 		u := r.f.tokens(&r.usage)
 		m.RecordLLMUsage(a.ctx, call, u)
 		if a.ttft > 0 && u.Output > 1 {
-			m.RecordLLMTimePerOutputToken(a.ctx, call, (time.Since(a.start)-a.ttft)/time.Duration(u.Output-1))
+			// Until the last bytes received, not until a Close that came later.
+			m.RecordLLMTimePerOutputToken(a.ctx, call, (a.lastScan.Sub(a.start)-a.ttft)/time.Duration(u.Output-1))
 		}
 	}
 	if a.ttft > 0 {
@@ -272,14 +282,33 @@ const maxRequestScan = 1 << 20
 // maxRequestScan bytes of it. The caller's request and body are not
 // touched.
 func (a *llmAnswer) requestedModel() string {
-	if i := strings.LastIndex(a.path, "/models/"); i >= 0 {
-		if model, _, ok := strings.Cut(a.path[i+len("/models/"):], ":"); ok {
-			return model
+	if a.requested != nil {
+		return *a.requested
+	}
+	model := a.request.model
+	if model == "" && !a.requestSent && a.getBody != nil {
+		model = a.requestCopyModel()
+	}
+	if model != "" || a.requestSent {
+		a.requested = &model
+	}
+	return model
+}
+
+// pathModel is the model a Gemini or Vertex AI path names
+// (".../models/gemini-2.0-flash:generateContent").
+func pathModel(path string) (string, bool) {
+	if i := strings.LastIndex(path, "/models/"); i >= 0 {
+		if model, _, ok := strings.Cut(path[i+len("/models/"):], ":"); ok {
+			return model, true
 		}
 	}
-	if a.request.model != "" || a.requestSent || a.getBody == nil {
-		return a.request.model
-	}
+	return "", false
+}
+
+// requestCopyModel reads the model from a copy of the request body that
+// GetBody makes, at most maxRequestScan bytes of it.
+func (a *llmAnswer) requestCopyModel() string {
 	body, err := a.getBody()
 	if err != nil || body == nil {
 		return ""

@@ -3,6 +3,7 @@ package httpclient_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -475,5 +476,44 @@ func TestLLMTimePerOutputToken(t *testing.T) {
 	}
 	if n := len(e.Find("genapp_llm_time_per_output_token_sec", llmLabels("m", "fake", srv.URL+"/json/v1"))); n != 0 {
 		t.Errorf("a JSON answer recorded a time per output token")
+	}
+}
+
+// TestLLMTimePerOutputTokenCutStream: a stream closed by the caller after
+// some output records the time per token until its last bytes received,
+// not until the Close.
+func TestLLMTimePerOutputTokenCutStream(t *testing.T) {
+	const chunk = `data: {"candidates":[{"content":{"parts":[{"text":"x"}]}}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":%d},"modelVersion":"g"}` + "\n\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		for n := 1; n <= 3; n++ {
+			fmt.Fprintf(w, chunk, n)
+		}
+		w.(http.Flusher).Flush()
+		blockUntilDone(r)
+	}))
+	defer srv.Close()
+	m := newMetrics(t)
+	c := httpclient.NewLLM(httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+	start := time.Now()
+	resp, err := c.Post(srv.URL+"/v1beta/models/g:streamGenerateContent?alt=sse", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(fmt.Sprintf(chunk, 1)) * 3
+	if _, err := io.ReadFull(resp.Body, make([]byte, want)); err != nil {
+		t.Fatal(err)
+	}
+	read := time.Since(start)
+	time.Sleep(300 * time.Millisecond)
+	resp.Body.Close()
+	e := scrape(t, m)
+	l := llmLabels("g", "fake", srv.URL+"/v1beta")
+	count, tpot := e.Histogram(t, "genapp_llm_time_per_output_token_sec", l)
+	_, ttft := e.Histogram(t, "genapp_llm_time_to_first_token_sec", l)
+	if span := ttft + 2*tpot; count != 1 || span > read.Seconds() {
+		t.Errorf("time per output token: %d observations; with the time to first token they span %v s, more than the %v s until the last bytes were read",
+			count, span, read.Seconds())
 	}
 }

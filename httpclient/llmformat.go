@@ -334,7 +334,7 @@ func generation(req *http.Request) (f *llmFormat, prefix string, ok bool) {
 	}
 	path := req.URL.Path
 	slash := strings.LastIndexByte(path, '/')
-	if _, method, ok := strings.Cut(path[slash+1:], ":"); ok {
+	if _, method, ok := strings.Cut(path[slash+1:], ":"); ok && slash >= 0 {
 		// Gemini and Vertex AI: .../models/gemini-2.5-flash:generateContent,
 		// .../tunedModels/<id>:generateContent, .../endpoints/<id>:generateContent;
 		// Claude on Vertex AI: .../publishers/anthropic/models/claude-...:rawPredict.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -385,6 +386,17 @@ func BenchmarkUsageReader(b *testing.B) {
 		r := newUsageReader(chatCompletions, frameSSE)
 		for _, ev := range events {
 			r.scan(ev)
+		}
+	}
+}
+
+// TestGenerationOddPaths: a path that is one segment with a method, as a
+// hand-made request may have, is no call that generates, and no panic.
+func TestGenerationOddPaths(t *testing.T) {
+	for _, path := range []string{"m:generateContent", ":", "", "/"} {
+		req := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: path}}
+		if f, _, ok := generation(req); ok || f != nil {
+			t.Errorf("POST %q: a call that generates", path)
 		}
 	}
 }

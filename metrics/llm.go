@@ -57,7 +57,7 @@ const (
 	LLMRejectNegative   = "negative"     // a count below 0
 	LLMRejectTooLarge   = "too_large"    // a count above MaxLLMTokens
 	LLMRejectNotInteger = "not_integer"  // a count with a fraction, such as 12.5
-	LLMRejectNotANumber = "not_a_number" // a count that is a string, null, an object...
+	LLMRejectNotANumber = "not_a_number" // a count that is a string, true, an object...
 )
 
 // RecordLLMRequest counts one call in genapp_llm_requests_total in the

@@ -239,7 +239,11 @@ func LoadLLMPrices(path string) (*LLMPrices, error) {
 // its source and date.
 func parseLLMPrices(data []byte) (*LLMPrices, error) {
 	var entries map[string]json.RawMessage
-	if err := json.Unmarshal(data, &entries); err != nil || entries == nil {
+	err := json.Unmarshal(data, &entries)
+	if err == nil && entries == nil {
+		err = errors.New("null")
+	}
+	if err != nil {
 		return nil, fmt.Errorf("not a JSON object keyed by model name, the format of LiteLLM's model_prices_and_context_window.json: %v", err)
 	}
 	keys := make(map[string]*llmPrice, len(entries))

@@ -34,7 +34,7 @@ const (
 // letters and digits with both, which is how API keys and random ids look
 // (gateways put them in paths), becomes {key}:
 //
-//	/key/sk-proj-9aK3bX7qLm2Zp8Rt4Wv6Yc1Nd5Hf0Gj/v1/chat/completions  ->  key/sk-proj-{key}/v1/chat/completions
+//	/key/sk-proj-9aK3bX7qLm2Zp8Rt4Wv6Yc1Nd5Hf0Gj/v1/chat/completions  ->  key/{key}/v1/chat/completions
 func CleanResource(path string) string {
 	var b strings.Builder
 	changed := false // until a placeholder is written, b stays empty: no allocation
@@ -114,30 +114,44 @@ func isKeyByte(c byte) bool { return isAlnum(c) || c == '-' || c == '_' }
 // bits in hexadecimal.
 const minKeyLen = 16
 
+// minKeyPart is the shortest part, between dashes or underscores, of
+// letters and digits mixed that a key split by them has: model names
+// (Mistral-7B-Instruct-v0.3, Qwen2.5-Coder-32B-Instruct) have none.
+const minKeyPart = 8
+
 // keyLen returns the length of the key s starts with, or 0: a run of
 // minKeyLen or more of [A-Za-z0-9_-] with upper- and lower-case letters
-// and digits (sk-proj-..., AIza..., gsk_...), or of letters and digits
-// with both (a hexadecimal id). Model names (gpt-4o-mini-2024-07-18,
-// claude-sonnet-4-5-20250929) are neither.
+// and digits and a part of minKeyPart letters and digits mixed
+// (sk-proj-..., AIza..., gsk_...), or of letters and digits with both (a
+// hexadecimal id). Model names (gpt-4o-mini-2024-07-18,
+// claude-sonnet-4-5-20250929, Mistral-7B-Instruct-v0.3) are neither; a
+// name in one word of letters and digits, such as an Azure deployment
+// called MyCompanyGpt4oProd, is taken for one.
 func keyLen(s string) int {
-	var upper, lower, digits bool
+	var upper, lower, digits, mixedPart bool
 	n, alnum := 0, -1 // alnum: the length of the run of letters and digits s starts with
+	part, partLetters, partDigits := 0, false, false
 	for ; n < len(s) && isKeyByte(s[n]); n++ {
 		switch c := s[n]; {
 		case isDigit(c):
-			digits = true
+			digits, partDigits = true, true
 		case 'a' <= c && c <= 'z':
-			lower = true
+			lower, partLetters = true, true
 		case 'A' <= c && c <= 'Z':
-			upper = true
-		case alnum < 0:
-			alnum = n
-			if alnum >= minKeyLen && digits && (upper || lower) {
-				return alnum
+			upper, partLetters = true, true
+		default: // a dash or an underscore ends a part
+			part, partLetters, partDigits = -1, false, false
+			if alnum < 0 {
+				alnum = n
+				if alnum >= minKeyLen && digits && (upper || lower) {
+					return alnum
+				}
 			}
 		}
+		part++
+		mixedPart = mixedPart || part >= minKeyPart && partLetters && partDigits
 	}
-	if n >= minKeyLen && digits && (upper && lower || alnum < 0 && (upper || lower)) {
+	if n >= minKeyLen && digits && (upper && lower && mixedPart || alnum < 0 && (upper || lower)) {
 		return n
 	}
 	return 0

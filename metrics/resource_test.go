@@ -31,6 +31,9 @@ func TestCleanResource(t *testing.T) {
 		"/v1/models/claude-sonnet-4-5-20250929/x":                     "v1/models/claude-sonnet-4-5-{int}/x",
 		"/v1/gpt-4o-mini-2024-07-18":                                  "v1/gpt-4o-mini-{int}-{int}-{int}",
 		"/v1/0123456789abcdef-x":                                      "v1/{key}-x",
+		"/models/mistralai/Mistral-7B-Instruct-v0.3/v1":               "models/mistralai/Mistral-7B-Instruct-v0.3/v1",
+		"/models/Qwen/Qwen2.5-Coder-32B-Instruct/v1":                  "models/Qwen/Qwen2.5-Coder-{int}B-Instruct/v1",
+		"/models/meta-llama/Meta-Llama-3.1-70B-Instruct":              "models/meta-llama/Meta-Llama-3.1-{int}B-Instruct",
 		"/bot12345678901234:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe": "bot{token}/getMe",
 		"/Ω/99": "Ω/{int}",
 	} {
