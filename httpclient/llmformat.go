@@ -350,6 +350,9 @@ func generation(req *http.Request) (f *llmFormat, prefix string, ok bool) {
 		}
 		return nil, "", false
 	}
+	if strings.Contains(path, "/threads/") {
+		return nil, "", false // OpenAI's Assistants: .../threads/<id>/messages adds a message
+	}
 	for _, e := range generationEndpoints {
 		if prefix, ok := strings.CutSuffix(path, e.suffix); ok {
 			return e.format, prefix, true

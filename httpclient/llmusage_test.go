@@ -165,6 +165,7 @@ func TestGeneration(t *testing.T) {
 		{"POST", "/v1beta/models/gemini-2.5-flash:countTokens", nil, ""},
 		{"POST", "/v1beta/models/gemini-2.5-flash:batchGenerateContent", nil, ""},
 		{"GET", "/v1/models", nil, ""},
+		{"POST", "/v1/threads/thread_abc/messages", nil, ""}, // an Assistants thread's new message
 		{"POST", "/v1/chat/completions/chatcmpl-1", nil, ""}, // updating a stored completion
 	} {
 		req, _ := http.NewRequest(tc.method, "https://llm.test"+tc.path, nil)
