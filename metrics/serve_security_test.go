@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genapp-go/genapp/internal/servetest"
 	"github.com/genapp-go/genapp/metrics"
 )
 
@@ -35,31 +36,6 @@ func (s *keySecurity) Secure(next http.Handler) (http.Handler, *tls.Config, erro
 	}), s.tls, nil
 }
 
-// serveWith runs ServeListener on a free loopback port with opts and returns
-// its host:port; the server must stop cleanly at test end.
-func serveWith(t *testing.T, opts ...metrics.ServeOption) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- metrics.ServeListener(ctx, ln, opts...) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("ServeListener: %v", err)
-			}
-		case <-time.After(metrics.ShutdownTimeout + time.Second):
-			t.Error("ServeListener did not return after its context ended")
-		}
-	})
-	return ln.Addr().String()
-}
-
 // TestWithSecurity: the handler of the Security answers every path, over
 // the TLS configuration it returns, and a request with a body is still
 // answered with its connection closed; Secure is called once.
@@ -68,7 +44,7 @@ func TestWithSecurity(t *testing.T) {
 	client := ts.Client()
 	s := &keySecurity{tls: ts.TLS.Clone()}
 	ts.Close()
-	addr := serveWith(t, metrics.WithSecurity(s))
+	addr := servetest.Start(t, metrics.WithSecurity(s))
 
 	for _, c := range []struct {
 		method, path, key, body string
@@ -137,7 +113,7 @@ func TestWithSecurityError(t *testing.T) {
 // TestWithSecurityNil: WithSecurity(nil) leaves the server plain HTTP, and
 // undoes an earlier WithSecurity.
 func TestWithSecurityNil(t *testing.T) {
-	addr := serveWith(t, metrics.WithSecurity(failingSecurity{errors.New("bad file")}), metrics.WithSecurity(nil))
+	addr := servetest.Start(t, metrics.WithSecurity(failingSecurity{errors.New("bad file")}), metrics.WithSecurity(nil))
 	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + addr + metrics.LivenessPath)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genapp-go/genapp/internal/servetest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/metrics/webconfig"
 )
@@ -55,8 +56,8 @@ func answered(t *testing.T, r *bufio.Reader) (status int, closed bool) {
 // slowloris way, are answered at once (401 without credentials, 405 on
 // POST) and their connections closed, 100 of them at the same time.
 func TestServeSlowBodies(t *testing.T) {
-	plain := webServe(t)
-	secured := webServe(t, webconfig.File(basicAuthConfig(t, "prometheus", "s3cret")))
+	plain := servetest.Start(t)
+	secured := servetest.Start(t, webconfig.File(basicAuthConfig(t, "prometheus", "s3cret")))
 	for _, c := range []struct {
 		name, addr string
 		want       int

@@ -22,34 +22,10 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/genapp-go/genapp/internal/promserver"
+	"github.com/genapp-go/genapp/internal/servetest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/metrics/webconfig"
 )
-
-// webServe runs ServeListener on a free loopback port with opts and returns
-// its host:port; the server is stopped, and must stop cleanly, at test end.
-func webServe(t *testing.T, opts ...metrics.ServeOption) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- metrics.ServeListener(ctx, ln, opts...) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("ServeListener: %v", err)
-			}
-		case <-time.After(metrics.ShutdownTimeout + time.Second):
-			t.Error("ServeListener did not return after its context ended")
-		}
-	})
-	return ln.Addr().String()
-}
 
 // webConfig writes a web configuration file and returns its path.
 func webConfig(t *testing.T, text string) string {
@@ -96,7 +72,7 @@ func webGet(t *testing.T, client *http.Client, url, user, password string) (int,
 }
 
 func TestServeBasicAuth(t *testing.T) {
-	addr := webServe(t, webconfig.File(basicAuthConfig(t, "prometheus", "s3cret")))
+	addr := servetest.Start(t, webconfig.File(basicAuthConfig(t, "prometheus", "s3cret")))
 	url := "http://" + addr + metrics.MetricsPath
 	client := &http.Client{Timeout: 5 * time.Second}
 
@@ -149,7 +125,7 @@ func TestServeFileErrors(t *testing.T) {
 }
 
 func TestServeEmptyFileIsPlainHTTP(t *testing.T) {
-	addr := webServe(t, webconfig.File(""))
+	addr := servetest.Start(t, webconfig.File(""))
 	if status, _ := webGet(t, &http.Client{Timeout: 5 * time.Second}, "http://"+addr+metrics.MetricsPath, "", ""); status != http.StatusOK {
 		t.Fatalf("status %d, want 200", status)
 	}
@@ -252,7 +228,7 @@ func httpsClient(roots *x509.CertPool, certs ...tls.Certificate) *http.Client {
 
 func TestServeTLS(t *testing.T) {
 	p := newTestPKI(t)
-	addr := webServe(t, webconfig.File(webConfig(t, p.tlsConfig())))
+	addr := servetest.Start(t, webconfig.File(webConfig(t, p.tlsConfig())))
 
 	status, body := webGet(t, httpsClient(p.pool), "https://"+addr+metrics.MetricsPath, "", "")
 	if status != http.StatusOK || !strings.Contains(body, "# TYPE ") {
@@ -270,7 +246,7 @@ func TestServeTLS(t *testing.T) {
 
 func TestServeClientCertificates(t *testing.T) {
 	p := newTestPKI(t)
-	addr := webServe(t, webconfig.File(webConfig(t,
+	addr := servetest.Start(t, webconfig.File(webConfig(t,
 		p.tlsConfig()+"  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: "+p.caFile+"\n")))
 	url := "https://" + addr + metrics.MetricsPath
 
@@ -287,9 +263,9 @@ func TestServeClientCertificates(t *testing.T) {
 // wrong password it is down with a 401, and over HTTPS with the test CA as
 // ca_file it is up.
 func TestServeScrapedByPrometheus(t *testing.T) {
-	authAddr := webServe(t, webconfig.File(basicAuthConfig(t, "prometheus", "s3cret")))
+	authAddr := servetest.Start(t, webconfig.File(basicAuthConfig(t, "prometheus", "s3cret")))
 	p := newTestPKI(t)
-	tlsAddr := webServe(t, webconfig.File(webConfig(t, p.tlsConfig())))
+	tlsAddr := servetest.Start(t, webconfig.File(webConfig(t, p.tlsConfig())))
 
 	srv := promserver.Start(t, promserver.Config{Jobs: []promserver.Job{
 		{Name: "auth", Targets: []string{authAddr}, MetricsPath: metrics.MetricsPath,

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/genapp-go/genapp/internal/servetest"
 	"github.com/genapp-go/genapp/internal/syncbuf"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/metrics/webconfig"
@@ -34,7 +35,7 @@ func TestSecuringNothing(t *testing.T) {
 		if wc.Scheme() != "http" {
 			t.Errorf("%s: scheme %s, want http", name, wc.Scheme())
 		}
-		addr := webServe(t, metrics.WithSecurity(wc))
+		addr := servetest.Start(t, metrics.WithSecurity(wc))
 		if status, _ := webGet(t, &http.Client{Timeout: 5 * time.Second}, "http://"+addr+metrics.MetricsPath, "", ""); status != http.StatusOK {
 			t.Errorf("%s, allowed: status %d, want 200", name, status)
 		}
@@ -68,7 +69,7 @@ func TestChangedWhileServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := webServe(t, metrics.WithSecurity(wc))
+	addr := servetest.Start(t, metrics.WithSecurity(wc))
 	url := "http://" + addr + metrics.MetricsPath
 	client := &http.Client{Timeout: 5 * time.Second}
 	expect := func(when, password string) {
@@ -136,7 +137,7 @@ func TestTLSChangedWhileServing(t *testing.T) {
 	if wc.Scheme() != "https" {
 		t.Fatalf("scheme %s, want https", wc.Scheme())
 	}
-	addr := webServe(t, metrics.WithSecurity(wc))
+	addr := servetest.Start(t, metrics.WithSecurity(wc))
 	for _, text := range []string{"", "basic_auth_users: [\n", "tls_server_config:\n  cert_file: " + p.serverCert + "\n"} {
 		writeFile(t, path, text)
 		if status, _ := webGet(t, httpsClient(p.pool), "https://"+addr+metrics.MetricsPath, "", ""); status != http.StatusOK {
@@ -165,7 +166,7 @@ func TestCutShortKeepsAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := "https://" + webServe(t, metrics.WithSecurity(wc)) + metrics.MetricsPath
+	url := "https://" + servetest.Start(t, metrics.WithSecurity(wc)) + metrics.MetricsPath
 	for _, text := range []string{p.tlsConfig() + clientAuth, p.tlsConfig() + users, p.tlsConfig()} {
 		writeFile(t, path, text)
 		if status, body := webGet(t, httpsClient(p.pool, p.clientTLS), url, "", ""); status != http.StatusUnauthorized || strings.Contains(body, "# TYPE ") {
