@@ -296,13 +296,7 @@ func TestLLMPriceByProviderRules(t *testing.T) {
 // in "/" prices no empty name. A name an error quotes is cut to 64 bytes.
 func TestLoadLLMPricesBounds(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeFile(t, dir, name, content) }
 	long := strings.Repeat("a", 10<<20)
 	for _, tc := range []struct {
 		path string
@@ -529,13 +523,7 @@ func TestLoadLLMPricesLiteLLM(t *testing.T) {
 // an error that names the file, and the model and member at fault.
 func TestLoadLLMPricesErrors(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeFile(t, dir, name, content) }
 	huge := filepath.Join(dir, "huge.json")
 	f, err := os.Create(huge)
 	if err != nil {
@@ -824,4 +812,14 @@ func TestLLMNewFunctionsDefault(t *testing.T) {
 			t.Errorf("%s: %d series, want 1", family, n)
 		}
 	}
+}
+
+// writeFile writes content to the file name of dir and returns its path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
