@@ -21,10 +21,10 @@ demo:
 
 # test: everything CI runs. Tests that need prometheus, promtool or the
 # Pushgateway skip without them unless REQUIRE_PROMETHEUS=1 (set by .ci/run);
-# internal/testsummary prints go test's usual output and names the skipped
+# internal/cmd/testsummary prints go test's usual output and names the skipped
 # tests, and why, above its last line.
 test: lint
-	@$(GO) build -o bin/testsummary ./internal/testsummary
+	@$(GO) build -o bin/testsummary ./internal/cmd/testsummary
 	set -o pipefail; $(GO) test -json -race -count=1 ./... | bin/testsummary
 
 # bench: every benchmark, peers side by side, BENCHCOUNT rounds. Each round
@@ -36,7 +36,7 @@ bench:
 	@set -o pipefail; for i in $$(seq $(BENCHCOUNT)); do \
 	  $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=1 ./... || exit 1; \
 	done | tee bench.out
-	@$(GO) run ./internal/benchratio bench.out
+	@$(GO) run ./internal/cmd/benchratio bench.out
 
 # lint: gofmt, go vet and staticcheck (pinned; fetched from the module proxy
 # and built once, then cached).

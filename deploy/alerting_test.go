@@ -17,7 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/genapp-go/genapp/internal/promserver"
+	"github.com/genapp-go/genapp/internal/prometheustest"
 	"github.com/genapp-go/genapp/internal/toolstest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -62,8 +62,8 @@ receivers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	prom := promserver.Start(t, promserver.Config{
-		Jobs:          []promserver.Job{{Name: "genapp", Targets: []string{target}, MetricsPath: "/prometheus"}},
+	prom := prometheustest.Start(t, prometheustest.Config{
+		Jobs:          []prometheustest.Job{{Name: "genapp", Targets: []string{target}, MetricsPath: "/prometheus"}},
 		RuleFiles:     []string{fastRules(t)},
 		Alertmanagers: []string{am},
 	})
@@ -103,7 +103,7 @@ receivers:
 		}
 	}
 	t.Logf("fault to both alerts at the receiver %v, fault cleared to both resolved %v (5m windows as %s, for: as %s; scrape and evaluation every %v); whole run %v",
-		toFire.Round(100*time.Millisecond), time.Since(cleared).Round(100*time.Millisecond), fastWindow, fastFor, promserver.Interval, time.Since(start).Round(time.Second))
+		toFire.Round(100*time.Millisecond), time.Since(cleared).Round(100*time.Millisecond), fastWindow, fastFor, prometheustest.Interval, time.Since(start).Round(time.Second))
 }
 
 // notice is one alert of a notification, as Alertmanager's webhook sends

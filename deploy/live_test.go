@@ -15,7 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/genapp-go/genapp/internal/promserver"
+	"github.com/genapp-go/genapp/internal/prometheustest"
 	"github.com/genapp-go/genapp/internal/toolstest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/metrics/push"
@@ -62,8 +62,8 @@ func checkExpressions(t *testing.T, exprs []expression, args []string) {
 		t.Fatal(err)
 	}
 
-	srv := promserver.Start(t, promserver.Config{
-		Jobs: []promserver.Job{
+	srv := prometheustest.Start(t, prometheustest.Config{
+		Jobs: []prometheustest.Job{
 			{Name: "genapp", Targets: []string{target.Addr}, MetricsPath: target.MetricsPath},
 			{Name: "pushgateway", Targets: []string{gatewayURL.Host}, MetricsPath: gatewayURL.Path + "/metrics", HonorLabels: true},
 		},
@@ -230,7 +230,7 @@ func substitute(expr string, vars map[string]string) (string, error) {
 
 // waitForData queries expr every second until it returns a sample that is
 // not NaN, at least once and for at most wait.
-func waitForData(srv *promserver.Server, expr string, wait time.Duration) error {
+func waitForData(srv *prometheustest.Server, expr string, wait time.Duration) error {
 	end := time.Now().Add(wait)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -244,10 +244,10 @@ func waitForData(srv *promserver.Server, expr string, wait time.Duration) error 
 			}
 			err = fmt.Errorf("no data: %d samples, none a number", len(vec))
 		}
-		if time.Now().Add(promserver.Interval).After(end) {
+		if time.Now().Add(prometheustest.Interval).After(end) {
 			return err
 		}
-		time.Sleep(promserver.Interval)
+		time.Sleep(prometheustest.Interval)
 	}
 }
 
@@ -256,7 +256,7 @@ func waitForData(srv *promserver.Server, expr string, wait time.Duration) error 
 // free loopback port and the flags args, until the test ends.
 func startDemoBot(t *testing.T, args ...string) scrapeTarget {
 	t.Helper()
-	// tgbotapi in webhook mode shows every family: its adapter (tgrouter)
+	// tgbotapi in webhook mode shows every family: its adapter (tgbotapimetrics)
 	// records the genapp_telegram_* update families, and the webhook
 	// monitor the webhook gauges.
 	p := startDemoProcess(t, append([]string{"-framework", "tgbotapi", "-mode", "webhook", "-webhook-listen", "127.0.0.1:0",

@@ -19,7 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/genapp-go/genapp/internal/proctest"
-	"github.com/genapp-go/genapp/internal/promserver"
+	"github.com/genapp-go/genapp/internal/prometheustest"
 	"github.com/genapp-go/genapp/internal/toolstest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -82,8 +82,8 @@ func TestReplicas(t *testing.T) {
 		targets = append(targets, metricsURL.Host)
 	}
 	vm := toolstest.StartVictoriaMetrics(t)
-	prom := promserver.Start(t, promserver.Config{
-		Jobs:        []promserver.Job{{Name: "genapp", Targets: targets, MetricsPath: "/prometheus"}},
+	prom := prometheustest.Start(t, prometheustest.Config{
+		Jobs:        []prometheustest.Job{{Name: "genapp", Targets: targets, MetricsPath: "/prometheus"}},
 		RuleFiles:   []string{rulesFile},
 		RemoteWrite: []string{vm + "/api/v1/write"},
 	})
@@ -153,7 +153,7 @@ func TestReplicas(t *testing.T) {
 	at := time.Now()
 	exprs := replicaExprs(t)
 	checkAggregated(t, prom, exprs, at)
-	compareStores(t, prom, &promserver.Server{URL: vm}, exprs, at)
+	compareStores(t, prom, &prometheustest.Server{URL: vm}, exprs, at)
 	t.Logf("whole run %v", time.Since(start).Round(time.Second))
 }
 
@@ -291,7 +291,7 @@ func deliverAll(ctx context.Context, t *testing.T, api *telegramtest.Server) (fa
 
 // checkPerHandler: each handler ran, over every replica, as many times as
 // updates for it were delivered.
-func checkPerHandler(t *testing.T, prom *promserver.Server, want map[string]int) {
+func checkPerHandler(t *testing.T, prom *prometheustest.Server, want map[string]int) {
 	t.Helper()
 	expr := `sum by (name) (last_over_time(genapp_action_count_total{job="genapp", name=~".+_handler"}[10m]))`
 	got := map[string]int{}
@@ -305,11 +305,11 @@ func checkPerHandler(t *testing.T, prom *promserver.Server, want map[string]int)
 
 // waitValue waits, at most 20 s, until expr is one sample of value want, and
 // returns it.
-func waitValue(t *testing.T, prom *promserver.Server, expr string, want float64) float64 {
+func waitValue(t *testing.T, prom *prometheustest.Server, expr string, want float64) float64 {
 	t.Helper()
 	var last model.Vector
 	var err error
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(promserver.Interval / 2) {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(prometheustest.Interval / 2) {
 		qctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		last, err = prom.Query(qctx, expr)
 		cancel()
@@ -380,7 +380,7 @@ func replicaExprs(t *testing.T) []expression {
 // checkAggregated: every expression has data at the instant at, and each of
 // its samples adds up the replicas (no instance label), but the alerts on
 // targets, which are per instance by design.
-func checkAggregated(t *testing.T, prom *promserver.Server, exprs []expression, at time.Time) {
+func checkAggregated(t *testing.T, prom *prometheustest.Server, exprs []expression, at time.Time) {
 	t.Helper()
 	for _, e := range exprs {
 		qctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -431,7 +431,7 @@ func checkAggregated(t *testing.T, prom *promserver.Server, exprs []expression, 
 //     against 0.05 s, the bound between two buckets, where the rates above
 //     counted one observation more). Both answers must fall in the same
 //     bucket or in two that are next to each other.
-func compareStores(t *testing.T, prom, vm *promserver.Server, exprs []expression, at time.Time) {
+func compareStores(t *testing.T, prom, vm *prometheustest.Server, exprs []expression, at time.Time) {
 	t.Helper()
 	// Remote write runs behind the scrapes, in shards that each send their
 	// own series: wait until VictoriaMetrics has the last sample up to at of
@@ -444,7 +444,7 @@ func compareStores(t *testing.T, prom, vm *promserver.Server, exprs []expression
 	}
 	want = withoutNaN(want)
 	var diff string
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(promserver.Interval) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(prometheustest.Interval) {
 		got, err := vm.QueryAt(context.Background(), latest, at)
 		if err == nil {
 			diff = diffVectors(want, withoutNaN(got), relative(1e-12))
@@ -501,7 +501,7 @@ var bucketSeries = regexp.MustCompile(`^histogram_quantile\(.*\b(\w+_bucket)\{`)
 
 // bucketBounds returns the upper bounds (le) of the buckets of the
 // histogram whose bucket series is name, in ascending order.
-func bucketBounds(t *testing.T, prom *promserver.Server, name string, at time.Time) []float64 {
+func bucketBounds(t *testing.T, prom *prometheustest.Server, name string, at time.Time) []float64 {
 	t.Helper()
 	vec, err := prom.QueryAt(context.Background(), "group by (le) ("+name+")", at)
 	if err != nil || len(vec) == 0 {

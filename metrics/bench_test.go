@@ -15,7 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/genapp-go/genapp/internal/httpbench"
+	"github.com/genapp-go/genapp/internal/benchtest"
 	"github.com/genapp-go/genapp/internal/spantest"
 )
 
@@ -173,7 +173,7 @@ func BenchmarkPromhttpChain(b *testing.B) {
 }
 
 func benchServe(b *testing.B, h http.Handler, ctx context.Context) {
-	httpbench.Serve(b, ctx, h, "POST", "http://bot.example/users/42", `{"name":"x"}`)
+	benchtest.Serve(b, ctx, h, "POST", "http://bot.example/users/42", `{"name":"x"}`)
 }
 
 func newBench(b *testing.B, opts ...Option) *Metrics {
@@ -210,7 +210,7 @@ func benchScrape(b *testing.B, h http.Handler) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := httpbench.NewWriter()
+	w := benchtest.NewWriter()
 	runtime.GC() // both sides start from the same heap
 	b.ReportAllocs()
 	for b.Loop() {

@@ -14,8 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/internal/routertest"
 )
 
 // printSeries prints the exposition lines of family, as a scrape shows them.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/genapp-go/genapp/internal/promserver"
+	"github.com/genapp-go/genapp/internal/prometheustest"
 	"github.com/genapp-go/genapp/internal/spantest"
 	"github.com/genapp-go/genapp/internal/toolstest"
 )
@@ -33,12 +33,12 @@ func TestPrometheusReadsNativeHistogramsAndExemplars(t *testing.T) {
 	}
 	page := httptest.NewServer(m.Handler())
 	t.Cleanup(page.Close)
-	job := []promserver.Job{{Name: "genapp", Targets: []string{strings.TrimPrefix(page.URL, "http://")}, MetricsPath: "/prometheus"}}
+	job := []prometheustest.Job{{Name: "genapp", Targets: []string{strings.TrimPrefix(page.URL, "http://")}, MetricsPath: "/prometheus"}}
 	const wait = 20 * time.Second
 
 	t.Run("native-histograms", func(t *testing.T) {
 		t.Parallel()
-		srv := promserver.Start(t, promserver.Config{Jobs: job, Features: []string{"native-histograms"}})
+		srv := prometheustest.Start(t, prometheustest.Config{Jobs: job, Features: []string{"native-histograms"}})
 		v := srv.WaitVector(t, `histogram_quantile(0.5, genapp_http_request_duration_sec{resource="chat"})`, wait)
 		// Schema 3 (factor 1.1): 0.3 lies in (2^(-14/8), 2^(-13/8)].
 		if q := float64(v[0].Value); q < 0.297 || q > 0.325 {
@@ -56,7 +56,7 @@ func TestPrometheusReadsNativeHistogramsAndExemplars(t *testing.T) {
 	})
 	t.Run("classic", func(t *testing.T) {
 		t.Parallel()
-		srv := promserver.Start(t, promserver.Config{Jobs: job})
+		srv := prometheustest.Start(t, prometheustest.Config{Jobs: job})
 		v := srv.WaitVector(t, `histogram_quantile(0.5, genapp_http_request_duration_sec_bucket{resource="chat"})`, wait)
 		// Linear interpolation in the classic bucket (0.1, 0.5].
 		if q := float64(v[0].Value); math.Abs(q-0.3) > 1e-9 {
@@ -68,7 +68,7 @@ func TestPrometheusReadsNativeHistogramsAndExemplars(t *testing.T) {
 	})
 	t.Run("exemplar-storage", func(t *testing.T) {
 		t.Parallel()
-		srv := promserver.Start(t, promserver.Config{Jobs: job, Features: []string{"exemplar-storage"}})
+		srv := prometheustest.Start(t, prometheustest.Config{Jobs: job, Features: []string{"exemplar-storage"}})
 		waitExemplar(t, srv, `genapp_http_request_duration_sec_bucket{resource="chat"}`, wait)
 		waitExemplar(t, srv, `genapp_action_duration_sec_bucket{name="ask_handler"}`, wait)
 	})
@@ -76,7 +76,7 @@ func TestPrometheusReadsNativeHistogramsAndExemplars(t *testing.T) {
 	// series.
 	t.Run("native-histograms,exemplar-storage", func(t *testing.T) {
 		t.Parallel()
-		srv := promserver.Start(t, promserver.Config{Jobs: job, Features: []string{"native-histograms", "exemplar-storage"}})
+		srv := prometheustest.Start(t, prometheustest.Config{Jobs: job, Features: []string{"native-histograms", "exemplar-storage"}})
 		waitExemplar(t, srv, `genapp_http_request_duration_sec{resource="chat"}`, wait)
 		waitExemplar(t, srv, `genapp_action_duration_sec{name="ask_handler"}`, wait)
 	})
@@ -84,9 +84,9 @@ func TestPrometheusReadsNativeHistogramsAndExemplars(t *testing.T) {
 
 // waitExemplar waits until Prometheus has an exemplar of the one series sel
 // selects, and checks that it is the span's.
-func waitExemplar(t *testing.T, srv *promserver.Server, sel string, wait time.Duration) {
+func waitExemplar(t *testing.T, srv *prometheustest.Server, sel string, wait time.Duration) {
 	t.Helper()
-	for deadline := time.Now().Add(wait); ; time.Sleep(promserver.Interval) {
+	for deadline := time.Now().Add(wait); ; time.Sleep(prometheustest.Interval) {
 		got, err := srv.Exemplars(context.Background(), sel)
 		if err == nil && len(got) == 1 && len(got[0].Exemplars) > 0 {
 			if l := got[0].Exemplars[0].Labels; l["trace_id"] != spantest.TraceID || l["span_id"] != spantest.SpanID {

@@ -8,8 +8,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/internal/routertest"
 )
 
 // A chi router keeps the route it matched in the request's context, and

@@ -9,8 +9,8 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/genapp-go/genapp/internal/promtest"
-	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/internal/routertest"
 )
 
 // The handlers of routertest's routes, as net/http handlers; id is the

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/genapp-go/genapp/internal/servetest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/internal/servetest"
 )
 
 // keySecurity serves over TLS, with the test certificate of

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/genapp-go/genapp/internal/syncbuf"
+	"github.com/genapp-go/genapp/internal/logtest"
 )
 
 // TestBadCommandLine: every bad flag or variable exits with status 2 and a
@@ -60,7 +60,7 @@ func TestBadCommandLine(t *testing.T) {
 		{"empty web config", []string{"-web.config.file", emptyFile}, nil, []string{"-web.config.file", emptyFile, "neither TLS", "-web.config.allow-unsecured"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr syncbuf.Buffer
+			var stdout, stderr logtest.Buffer
 			code := run(context.Background(), append(append([]string{}, online...), tc.args...), envOf(tc.env), &stdout, &stderr)
 			if code != 2 {
 				t.Errorf("exit status %d, want 2; stderr:\n%s", code, stderr.String())
@@ -84,7 +84,7 @@ func TestBadCommandLine(t *testing.T) {
 // TestHelp: -help lists every flag with its environment variable, exits 0,
 // and never shows the token, even when it is set.
 func TestHelp(t *testing.T) {
-	var stdout, stderr syncbuf.Buffer
+	var stdout, stderr logtest.Buffer
 	token := "123456:" + strings.Repeat("y", 35)
 	if code := run(context.Background(), []string{"-help"}, envOf(map[string]string{"TELEGRAM_BOT_TOKEN": token}), &stdout, &stderr); code != 0 {
 		t.Errorf("exit status %d, want 0", code)
@@ -136,7 +136,7 @@ func TestFlagTable(t *testing.T) {
 // the default.
 func TestFlagsOverEnvironment(t *testing.T) {
 	cfg, err := parseConfig([]string{"-framework", "telebot"},
-		envOf(map[string]string{"BOT_FRAMEWORK": "tgbotapi", "METRICS_ADDR": "127.0.0.1:1234", "DEMO_DURATION": "90s"}), &syncbuf.Buffer{})
+		envOf(map[string]string{"BOT_FRAMEWORK": "tgbotapi", "METRICS_ADDR": "127.0.0.1:1234", "DEMO_DURATION": "90s"}), &logtest.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestFlagsOverEnvironment(t *testing.T) {
 // quoted: its path may hold a secret.
 func TestBadWebhookURLNotPrinted(t *testing.T) {
 	for _, webhookURL := range []string{"ftp://example.com/hook-s3cret", "example.com/hook-s3cret", "https://example.com/%zzhook-s3cret"} {
-		var stdout, stderr syncbuf.Buffer
+		var stdout, stderr logtest.Buffer
 		code := run(context.Background(), []string{"-mode", "webhook", "-webhook-url", webhookURL}, envOf(nil), &stdout, &stderr)
 		if code != 2 || !strings.Contains(stderr.String(), "-webhook-url") || strings.Contains(stderr.String(), "s3cret") {
 			t.Errorf("-webhook-url %s: exit status %d, stderr %q; want 2, the flag named and the URL not shown", webhookURL, code, stderr.String())
@@ -176,7 +176,7 @@ func TestBadWebhookSecretNotPrinted(t *testing.T) {
 			if tc.secret != "" {
 				args = append(args, "-webhook-secret", tc.secret)
 			}
-			var stdout, stderr syncbuf.Buffer
+			var stdout, stderr logtest.Buffer
 			code := run(context.Background(), args, envOf(tc.env), &stdout, &stderr)
 			if code != 2 || !strings.Contains(stderr.String(), "-webhook-secret") || !strings.Contains(stderr.String(), "[A-Za-z0-9_-]") || strings.Contains(stderr.String(), "s3cret") {
 				t.Errorf("exit status %d, stderr %q; want 2, the flag and the allowed characters named, the secret not shown", code, stderr.String())
@@ -184,7 +184,7 @@ func TestBadWebhookSecretNotPrinted(t *testing.T) {
 		})
 	}
 	for _, secret := range []string{"a", strings.Repeat("Az09_-", 42) + "abcd"} {
-		if cfg, err := parseConfig(nil, envOf(map[string]string{"WEBHOOK_SECRET": secret}), &syncbuf.Buffer{}); err != nil || cfg.webhookSecret != secret {
+		if cfg, err := parseConfig(nil, envOf(map[string]string{"WEBHOOK_SECRET": secret}), &logtest.Buffer{}); err != nil || cfg.webhookSecret != secret {
 			t.Errorf("WEBHOOK_SECRET of %d characters: %v, secret %q", len(secret), err, cfg.webhookSecret)
 		}
 	}

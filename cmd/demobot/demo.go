@@ -137,7 +137,7 @@ func (d *demo) fail(_ context.Context, c chat) error {
 }
 
 // panics panics: the run counts as an error, and the bot carries on
-// (telebot through its Recover middleware, tgrouter by itself).
+// (telebot through its Recover middleware, tgbotapimetrics by itself).
 func (d *demo) panics(context.Context, chat) error {
 	panic("/panic panics on purpose")
 }

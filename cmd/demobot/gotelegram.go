@@ -12,32 +12,32 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/genapp-go/genapp/httpclient"
-	"github.com/genapp-go/genapp/telegram/bottrack"
+	"github.com/genapp-go/genapp/telegram/gotelegrammetrics"
 )
 
 // frameworkGotelegram is the -framework of github.com/go-telegram/bot.
 const frameworkGotelegram = "gotelegram"
 
 // gotelegramBot runs the demo on github.com/go-telegram/bot, its handlers
-// registered through a bottrack.Tracker and its updates fetched by a
-// bottrack.Poller (the bot's own loop ignores retry_after and retries 401
+// registered through a gotelegrammetrics.Tracker and its updates fetched by a
+// gotelegrammetrics.Poller (the bot's own loop ignores retry_after and retries 401
 // and 409 for ever). The bot runs each update's handler on a goroutine of
 // its own.
 type gotelegramBot struct {
 	bot    *tgbot.Bot
-	tr     *bottrack.Tracker
+	tr     *gotelegrammetrics.Tracker
 	client *http.Client
 	apiURL string
 	log    *slog.Logger
 }
 
 func newGotelegram(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*gotelegramBot, error) {
-	tr := bottrack.New()
+	tr := gotelegrammetrics.New()
 	h := func(rt route) tgbot.HandlerFunc {
 		return func(ctx context.Context, b *tgbot.Bot, u *models.Update) {
 			if err := d.handle(ctx, rt, gotelegramChat{ctx, b, u}); err != nil {
 				log.Error("telegram handler failed", "update_id", u.ID, "error", err)
-				bottrack.Fail(ctx, err)
+				gotelegrammetrics.Fail(ctx, err)
 			}
 		}
 	}
@@ -46,7 +46,7 @@ func newGotelegram(apiURL string, client *http.Client, d *demo, log *slog.Logger
 		tgbot.WithHTTPClient(pollTimeout, client),
 		tgbot.WithCheckInitTimeout(apiTimeout),
 		tgbot.WithErrorsHandler(func(err error) { log.Error("telegram bot failed", "error", err) }),
-		tgbot.WithMiddlewares(tr.Middleware(), finish(log)), // bottrack's first: see its doc
+		tgbot.WithMiddlewares(tr.Middleware(), finish(log)), // gotelegrammetrics's first: see its doc
 	}
 	routes := d.routes()
 	for _, rt := range routes {
@@ -74,9 +74,9 @@ func newGotelegram(apiURL string, client *http.Client, d *demo, log *slog.Logger
 // until its update has been handled.
 type handled struct{}
 
-// finish is the global middleware after bottrack's: go-telegram/bot
+// finish is the global middleware after gotelegrammetrics's: go-telegram/bot
 // recovers no panic, and a panicking handler would end the process, so it
-// logs the panic (bottrack has recorded the run as an error before); and
+// logs the panic (gotelegrammetrics has recorded the run as an error before); and
 // it tells a webhook request waiting for its update that the update was
 // handled.
 func finish(log *slog.Logger) tgbot.Middleware {
@@ -101,8 +101,8 @@ func finish(log *slog.Logger) tgbot.Middleware {
 // updates are left unconfirmed, and the Bot API sends them again to the
 // next run.
 func (g *gotelegramBot) poll(ctx context.Context) error {
-	p := bottrack.NewPoller(g.client, g.apiURL, bottrack.WithPollTimeout(pollTimeout),
-		bottrack.WithErrorsHandler(func(err error) { g.log.Error("telegram polling failed", "error", err) }))
+	p := gotelegrammetrics.NewPoller(g.client, g.apiURL, gotelegrammetrics.WithPollTimeout(pollTimeout),
+		gotelegrammetrics.WithErrorsHandler(func(err error) { g.log.Error("telegram polling failed", "error", err) }))
 	err := p.Run(ctx, g.bot)
 	wait, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
@@ -117,7 +117,7 @@ func (g *gotelegramBot) poll(ctx context.Context) error {
 // shutting the webhook server down waits for it. The handler's context is
 // not the request's, which ends when the request does.
 func (g *gotelegramBot) handleUpdate(ctx context.Context, data []byte) error {
-	u, err := bottrack.ParseUpdate(data) // go-telegram/bot panics on some updates
+	u, err := gotelegrammetrics.ParseUpdate(data) // go-telegram/bot panics on some updates
 	if err != nil {
 		return err
 	}

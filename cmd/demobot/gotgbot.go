@@ -14,11 +14,11 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/message"
 
 	"github.com/genapp-go/genapp/httpclient"
-	"github.com/genapp-go/genapp/telegram/gotgbottrack"
+	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
 )
 
 // gotgbotBot runs the demo on github.com/PaulSonOfLars/gotgbot/v2, its
-// handlers registered on the dispatcher through a gotgbottrack.Tracker.
+// handlers registered on the dispatcher through a gotgbotmetrics.Tracker.
 type gotgbotBot struct {
 	bot *gotgbot.Bot
 	d   *ext.Dispatcher
@@ -41,7 +41,7 @@ func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 			log.Error("telegram handler failed", "update_id", ctx.UpdateId, "error", err)
 			return ext.DispatcherActionNoop
 		},
-		// gotgbot recovers a handler's panic; gotgbottrack has recorded the
+		// gotgbot recovers a handler's panic; gotgbotmetrics has recorded the
 		// run as an error before.
 		Panic: func(_ *gotgbot.Bot, ctx *ext.Context, r any) {
 			log.Error("telegram handler panicked", "update_id", ctx.UpdateId, "panic", r)
@@ -51,7 +51,7 @@ func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 	})
 	// gotgbot handlers have no context.Context; the one that waits, /slow,
 	// takes at most 1.5 s, less than the shutdownGrace it is given.
-	tr := gotgbottrack.New(dispatcher)
+	tr := gotgbotmetrics.New(dispatcher)
 	for _, rt := range d.routes() {
 		h := func(b *gotgbot.Bot, ctx *ext.Context) error {
 			return d.handle(context.Background(), rt, gotgbotChat{b, ctx})
@@ -70,14 +70,14 @@ func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 	return &gotgbotBot{bot: b, d: dispatcher, log: log}, nil
 }
 
-// poll runs a gotgbottrack.Poller (gotgbot's Updater polls a failing Bot
+// poll runs a gotgbotmetrics.Poller (gotgbot's Updater polls a failing Bot
 // API every second, or in a busy loop, and never stops) until ctx ends or
 // the Bot API answers 401 or 409, which ends the demo with that error, then
 // waits for the handlers in flight. The getUpdates in flight is cancelled;
 // updates fetched and not yet handed to the dispatcher are dropped
 // unconfirmed, and the Bot API sends them again to the next run.
 func (g *gotgbotBot) poll(ctx context.Context) error {
-	p := gotgbottrack.NewPoller(gotgbottrack.WithPollTimeout(pollTimeout), gotgbottrack.WithErrorFunc(func(err error) {
+	p := gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(pollTimeout), gotgbotmetrics.WithErrorFunc(func(err error) {
 		g.log.Error("telegram polling failed", "error", err)
 	}))
 	err := p.Poll(ctx, g.bot, g.d)

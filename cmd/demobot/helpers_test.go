@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/genapp-go/genapp/internal/syncbuf"
+	"github.com/genapp-go/genapp/internal/logtest"
 )
 
 // Lines demobot prints on start.
@@ -33,7 +33,7 @@ func waitMatch(t testing.TB, text func() string, re *regexp.Regexp, timeout time
 // demoRun is a run of the demo in the test process.
 type demoRun struct {
 	metricsURL     string
-	stdout, stderr *syncbuf.Buffer
+	stdout, stderr *logtest.Buffer
 	cancel         context.CancelFunc
 	code           chan int
 }
@@ -50,7 +50,7 @@ func envOf(env map[string]string) func(string) string {
 func startRun(t *testing.T, env map[string]string, args ...string) *demoRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &demoRun{stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, cancel: cancel, code: make(chan int, 1)}
+	r := &demoRun{stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, cancel: cancel, code: make(chan int, 1)}
 	go func() { r.code <- run(ctx, args, envOf(env), r.stdout, r.stderr) }()
 	t.Cleanup(func() {
 		cancel()

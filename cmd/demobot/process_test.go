@@ -248,7 +248,7 @@ func TestHostileBotAPI(t *testing.T) {
 			}
 			p.Signal(t, syscall.SIGTERM)
 			stderr := p.Stderr.String()
-			// The description arrives masked ("/bot7012345678:***"); tgrouter
+			// The description arrives masked ("/bot7012345678:***"); tgbotapimetrics
 			// redacts what it logs once more ("/bot{token}/").
 			for _, want := range []string{"a NewTelegram client follows none", "no such path /bot"} {
 				if !strings.Contains(stderr, want) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/genapp-go/genapp/internal/promserver"
+	"github.com/genapp-go/genapp/internal/prometheustest"
 	"github.com/genapp-go/genapp/internal/toolstest"
 )
 
@@ -28,7 +28,7 @@ func TestPrometheus(t *testing.T) {
 	toolstest.Require(t, "prometheus") // before starting anything
 	polling := startProcess(t, "-framework", frameworkTelebot, "-mode", modePolling, "-project", "demobot_polling", "-listen", "127.0.0.1:0")
 	webhook := startProcess(t, "-framework", frameworkTgbotapi, "-mode", modeWebhook, "-project", "demobot_webhook", "-listen", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0")
-	prom := promserver.Start(t, promserver.Config{Jobs: []promserver.Job{{
+	prom := prometheustest.Start(t, prometheustest.Config{Jobs: []prometheustest.Job{{
 		Name:        "demobot",
 		Targets:     []string{hostPort(t, polling.metricsURL), hostPort(t, webhook.metricsURL)},
 		MetricsPath: "/prometheus",
@@ -94,7 +94,7 @@ func TestPrometheus(t *testing.T) {
 	})
 	// Bot health: flood waits by method in both (the Bot API client
 	// records them); updates by type, their lag and the handlers in flight
-	// where the adapter records them (tgrouter, the webhook bot); the
+	// where the adapter records them (tgbotapimetrics, the webhook bot); the
 	// webhook's backlog and last error from the webhook monitor.
 	q.wait(`sum by (app, method) (rate(genapp_telegram_flood_wait_sec_count[15s]))`, func(v model.Vector) error {
 		for _, app := range apps {
@@ -148,11 +148,11 @@ func hostPort(t *testing.T, rawURL string) string {
 // is shared by every query.
 type waiter struct {
 	t        *testing.T
-	prom     *promserver.Server
+	prom     *prometheustest.Server
 	deadline time.Time
 }
 
-// wait evaluates expr every promserver.Interval until check accepts the
+// wait evaluates expr every prometheustest.Interval until check accepts the
 // result, and fails the test with the last result when the deadline passes.
 func (w *waiter) wait(expr string, check func(model.Vector) error) {
 	w.t.Helper()
@@ -172,7 +172,7 @@ func (w *waiter) wait(expr string, check func(model.Vector) error) {
 			w.t.Errorf("%s\n%v\nresult: %v", expr, err, v)
 			return
 		}
-		time.Sleep(promserver.Interval)
+		time.Sleep(prometheustest.Interval)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 
-	"github.com/genapp-go/genapp/internal/syncbuf"
+	"github.com/genapp-go/genapp/internal/logtest"
 )
 
 // inProcess serializes the tests that run the demo in the test process:
@@ -101,7 +101,7 @@ var (
 )
 
 // updateSeries are the genapp_telegram_* update families, recorded by the
-// adapter of the bot library: tgrouter for tgbotapi, tbot and tbot4 for
+// adapter of the bot library: tgbotapimetrics for tgbotapi, telebotmetrics and telebotmetrics/v4 for
 // telebot.
 var updateSeries = []series{
 	{"genapp_telegram_updates_total", promtest.Labels{"type": "message"}},
@@ -360,7 +360,7 @@ func TestStartFailures(t *testing.T) {
 				srv := telegramtest.NewServer()
 				defer srv.Close()
 				tc.fault(srv)
-				var stdout, stderr syncbuf.Buffer
+				var stdout, stderr logtest.Buffer
 				args := append([]string{"-framework", framework, "-token", srv.Token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, tc.args...)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
@@ -413,7 +413,7 @@ func TestMalformedAnswerAtStartup(t *testing.T) {
 		frameworkGotelegram: "cannot unmarshal string",
 		frameworkTelego:     "cannot unmarshal string",
 	} {
-		var stdout, stderr syncbuf.Buffer
+		var stdout, stderr logtest.Buffer
 		code := run(t.Context(), []string{"-framework", framework, "-token", token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, envOf(nil), &stdout, &stderr)
 		if code != 1 || !strings.Contains(stderr.String(), want) {
 			t.Errorf("%s: exit status %d, stderr:\n%s\nwant 1 and %q", framework, code, stderr.String(), want)

@@ -8,11 +8,11 @@ import (
 	"gopkg.in/telebot.v3/middleware"
 
 	"github.com/genapp-go/genapp/httpclient"
-	"github.com/genapp-go/genapp/telegram/tbot"
+	"github.com/genapp-go/genapp/telegram/telebotmetrics"
 )
 
 // newTelebot runs the demo on gopkg.in/telebot.v3 (see telebotDemo), its
-// handlers registered through a tbot.Tracker.
+// handlers registered through a telebotmetrics.Tracker.
 func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*telebotDemo[tele.Context, tele.Update], error) {
 	b, err := tele.NewBot(tele.Settings{
 		URL:         apiURL,
@@ -25,15 +25,15 @@ func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 		return nil, err
 	}
 	// Telebot does not recover panics: a panicking handler would end the
-	// process. Recover hands the panic to OnError; tbot has recorded the
+	// process. Recover hands the panic to OnError; telebotmetrics has recorded the
 	// run as an error before.
 	b.Use(middleware.Recover())
 
 	t := &telebotDemo[tele.Context, tele.Update]{log: log, v: telebotVersion[tele.Context, tele.Update]{
 		process: b.ProcessUpdate,
-		parse:   tbot.ParseUpdate,
+		parse:   telebotmetrics.ParseUpdate,
 		poll: func(dest chan tele.Update, stop chan struct{}) func() error {
-			p := tbot.NewPoller(client, tbot.WithPollTimeout(pollTimeout))
+			p := telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(pollTimeout))
 			p.Poll(b, dest, stop)
 			return p.Err
 		},
@@ -57,7 +57,7 @@ func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 			return func(text string) error { _, err := c.Bot().Edit(m, text); return err }, nil
 		},
 	}}
-	tr := tbot.New(b)
+	tr := telebotmetrics.New(b)
 	for _, rt := range telebotRoutes(d, &t.v, func(unique string) any { return &tele.Btn{Unique: unique} }, tele.OnText) {
 		tr.Handle(rt.endpoint, rt.handler)
 	}

@@ -8,11 +8,11 @@ import (
 	"gopkg.in/telebot.v4/middleware"
 
 	"github.com/genapp-go/genapp/httpclient"
-	"github.com/genapp-go/genapp/telegram/tbot4"
+	"github.com/genapp-go/genapp/telegram/telebotmetrics/v4"
 )
 
 // newTelebot runs the demo on gopkg.in/telebot.v4 (see telebotDemo), its
-// handlers registered through a tbot4.Tracker.
+// handlers registered through a telebotmetrics.Tracker.
 func newTelebot4(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*telebotDemo[tele.Context, tele.Update], error) {
 	b, err := tele.NewBot(tele.Settings{
 		URL:         apiURL,
@@ -25,15 +25,15 @@ func newTelebot4(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 		return nil, err
 	}
 	// Telebot does not recover panics: a panicking handler would end the
-	// process. Recover hands the panic to OnError; tbot has recorded the
+	// process. Recover hands the panic to OnError; telebotmetrics has recorded the
 	// run as an error before.
 	b.Use(middleware.Recover())
 
 	t := &telebotDemo[tele.Context, tele.Update]{log: log, v: telebotVersion[tele.Context, tele.Update]{
 		process: b.ProcessUpdate,
-		parse:   tbot4.ParseUpdate,
+		parse:   telebotmetrics.ParseUpdate,
 		poll: func(dest chan tele.Update, stop chan struct{}) func() error {
-			p := tbot4.NewPoller(client, tbot4.WithPollTimeout(pollTimeout))
+			p := telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(pollTimeout))
 			p.Poll(b, dest, stop)
 			return p.Err
 		},
@@ -57,7 +57,7 @@ func newTelebot4(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 			return func(text string) error { _, err := c.Bot().Edit(m, text); return err }, nil
 		},
 	}}
-	tr := tbot4.New(b)
+	tr := telebotmetrics.New(b)
 	for _, rt := range telebotRoutes(d, &t.v, func(unique string) any { return &tele.Btn{Unique: unique} }, tele.OnText) {
 		tr.Handle(rt.endpoint, rt.handler)
 	}

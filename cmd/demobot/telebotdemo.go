@@ -31,7 +31,7 @@ type telebotContext interface {
 // telebotVersion is what the demo does on one telebot version.
 type telebotVersion[C telebotContext, U any] struct {
 	process       func(U)
-	parse         func([]byte) (U, error) // tbot's or tbot4's ParseUpdate
+	parse         func([]byte) (U, error) // telebotmetrics's or telebotmetrics/v4's ParseUpdate
 	poll          func(dest chan U, stop chan struct{}) (stopped func() error)
 	setWebhook    func(publicURL, secret string) error
 	deleteWebhook func() error

@@ -13,11 +13,11 @@ import (
 	th "github.com/mymmrac/telego/telegohandler"
 	tu "github.com/mymmrac/telego/telegoutil"
 
-	"github.com/genapp-go/genapp/telegram/telegotrack"
+	"github.com/genapp-go/genapp/telegram/telegometrics"
 )
 
 // telegoBot runs the demo on github.com/mymmrac/telego, its handlers
-// registered through a telegotrack.Tracker on a th.HandlerGroup.
+// registered through a telegometrics.Tracker on a th.HandlerGroup.
 //
 // Updates are routed with HandlerGroup.HandleUpdate, each on a goroutine of
 // its own as th.BotHandler does, not by a th.BotHandler: stopping one
@@ -32,7 +32,7 @@ type telegoBot struct {
 
 func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*telegoBot, error) {
 	// The token telego holds is a placeholder: the client adds the real one.
-	b, err := telego.NewBot(telegotrack.TokenPlaceholder, telegotrack.WithClient(client),
+	b, err := telego.NewBot(telegometrics.TokenPlaceholder, telegometrics.WithClient(client),
 		telego.WithAPIServer(apiURL), telego.WithLogger(telegoLogger{log}),
 		telego.WithHealthCheck(context.Background())) // getMe, as the other libraries call it
 	if err != nil {
@@ -44,10 +44,10 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 	// update is not held that long.
 	telego.Update{}.Clone()
 	routes := &th.HandlerGroup{}
-	tr := telegotrack.New(routes)
+	tr := telegometrics.New(routes)
 	routes.Use(tr.Middleware()) // every update, in the genapp_telegram_* families
 	// A panicking handler would end the process. The recovery hands the
-	// panic on as an error; telegotrack has recorded the run as an error
+	// panic on as an error; telegometrics has recorded the run as an error
 	// before.
 	routes.Use(th.PanicRecoveryHandler(func(p any) error { return fmt.Errorf("handler panicked: %v", p) }))
 	for _, rt := range d.routes() {
@@ -58,7 +58,7 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 		case buttonRoute: // data "menu:<payload>"
 			err = errors.Join(err, tr.Callback(rt.key, h))
 		case textRoute: // also takes the commands no route takes
-			err = errors.Join(err, tr.On(telegotrack.KindText, h))
+			err = errors.Join(err, tr.On(telegometrics.KindText, h))
 		}
 	}
 	if err != nil {
@@ -67,14 +67,14 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 	return &telegoBot{bot: b, client: client, routes: routes, log: log}, nil
 }
 
-// poll handles the updates of a telegotrack.Poller (telego's
+// poll handles the updates of a telegometrics.Poller (telego's
 // UpdatesViaLongPolling retries a failing Bot API every 8 s for ever) until
 // ctx ends, then waits for the handlers in flight, at most shutdownGrace;
 // or until the Poller stops on a 401 or 409, which ends the demo with that
 // error. Updates fetched but not handed on stay unconfirmed: the Bot API
 // sends them again to the next run.
 func (t *telegoBot) poll(ctx context.Context) error {
-	poller := telegotrack.NewPoller(t.bot, t.client, telegotrack.WithPollTimeout(pollTimeout))
+	poller := telegometrics.NewPoller(t.bot, t.client, telegometrics.WithPollTimeout(pollTimeout))
 	var handlers sync.WaitGroup
 	for u := range poller.Updates(ctx) { // closed when ctx ends or the Poller stops
 		handlers.Go(func() { t.handle(context.WithoutCancel(ctx), u) })
@@ -93,7 +93,7 @@ func (t *telegoBot) handle(ctx context.Context, u telego.Update) {
 // handleUpdate routes the update through the tracked routes, on the
 // request's goroutine: the request lasts as long as the handler.
 func (t *telegoBot) handleUpdate(ctx context.Context, data []byte) error {
-	u, err := telegotrack.ParseUpdate(data) // telego panics routing some updates
+	u, err := telegometrics.ParseUpdate(data) // telego panics routing some updates
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/genapp-go/genapp/httpclient"
-	"github.com/genapp-go/genapp/telegram/tgrouter"
+	"github.com/genapp-go/genapp/telegram/tgbotapimetrics"
 )
 
 // workers is how many updates the tgbotapi bot handles at a time when
@@ -19,10 +19,10 @@ import (
 const workers = 8
 
 // tgbotapiBot runs the demo on github.com/go-telegram-bot-api/telegram-bot-api/v5
-// with its handlers routed and tracked by a tgrouter.Router.
+// with its handlers routed and tracked by a tgbotapimetrics.Router.
 type tgbotapiBot struct {
 	api    *tgbotapi.BotAPI
-	router *tgrouter.Router
+	router *tgbotapimetrics.Router
 	log    *slog.Logger
 }
 
@@ -32,9 +32,9 @@ func newTgbotapi(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	opts := []tgrouter.Option{tgrouter.WithLogger(log), tgrouter.WithShutdownTimeout(shutdownGrace)}
+	opts := []tgbotapimetrics.Option{tgbotapimetrics.WithLogger(log), tgbotapimetrics.WithShutdownTimeout(shutdownGrace)}
 	if api.Self.UserName != "" { // webhook mode too: commands for other bots are not ours
-		opts = append(opts, tgrouter.WithBotUsername(api.Self.UserName))
+		opts = append(opts, tgbotapimetrics.WithBotUsername(api.Self.UserName))
 	}
 	for _, rt := range d.routes() {
 		h := func(ctx context.Context, u tgbotapi.Update) error {
@@ -42,14 +42,14 @@ func newTgbotapi(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 		}
 		switch rt.kind {
 		case commandRoute:
-			opts = append(opts, tgrouter.Command(rt.key, h))
+			opts = append(opts, tgbotapimetrics.Command(rt.key, h))
 		case buttonRoute:
-			opts = append(opts, tgrouter.Callback(rt.key, h))
+			opts = append(opts, tgbotapimetrics.Callback(rt.key, h))
 		case textRoute: // also takes the commands no route takes
-			opts = append(opts, tgrouter.On(tgrouter.KindText, h))
+			opts = append(opts, tgbotapimetrics.On(tgbotapimetrics.KindText, h))
 		}
 	}
-	router, err := tgrouter.New(opts...)
+	router, err := tgbotapimetrics.New(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (t *tgbotapiBot) poll(ctx context.Context) error {
 	cfg := tgbotapi.NewUpdate(0)
 	cfg.Timeout = int(pollTimeout.Seconds())
 	err := t.router.Poll(ctx, t.api, cfg, workers)
-	var abandoned *tgrouter.AbandonedError
+	var abandoned *tgbotapimetrics.AbandonedError
 	if errors.As(err, &abandoned) {
 		t.log.Warn("still running at shutdown, not waiting any longer", "error", abandoned)
 		if err == error(abandoned) {
@@ -82,7 +82,7 @@ func (t *tgbotapiBot) handleUpdate(ctx context.Context, data []byte) error {
 		return err
 	}
 	err := t.router.HandleUpdate(ctx, u)
-	var panicked *tgrouter.PanicError
+	var panicked *tgbotapimetrics.PanicError
 	if err != nil && !errors.As(err, &panicked) { // the router logs panics itself
 		t.log.Error("telegram handler failed", "update_id", u.UpdateID, "error", err)
 	}

@@ -22,7 +22,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
-	"github.com/genapp-go/genapp/telegram/bottrack"
+	"github.com/genapp-go/genapp/telegram/gotelegrammetrics"
 )
 
 func main() {
@@ -42,7 +42,7 @@ func main() {
 	client := httpclient.NewTelegram(os.Getenv("TELEGRAM_BOT_TOKEN"), httpclient.WithTimeout(time.Minute))
 	apiURL := cmp.Or(os.Getenv("TELEGRAM_API_URL"), "https://api.telegram.org")
 
-	tr := bottrack.New()
+	tr := gotelegrammetrics.New()
 	b, err := bot.New(httpclient.TokenPlaceholder,
 		bot.WithServerURL(apiURL),
 		bot.WithHTTPClient(10*time.Second, client),
@@ -52,7 +52,7 @@ func main() {
 				return
 			}
 			_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: "You said: " + u.Message.Text})
-			bottrack.Fail(ctx, err) // handlers return nothing: a failed reply fails the run this way
+			gotelegrammetrics.Fail(ctx, err) // handlers return nothing: a failed reply fails the run this way
 		})))
 	if err != nil {
 		log.Fatal(err)
@@ -66,22 +66,22 @@ func main() {
 				{{Text: "Say hello", CallbackData: "hello:1"}},
 			}},
 		})
-		bottrack.Fail(ctx, err)
+		gotelegrammetrics.Fail(ctx, err)
 	})
 	tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryData, "hello:", bot.MatchTypePrefix, func(ctx context.Context, b *bot.Bot, u *models.Update) { // hello_callback_handler
 		q := u.CallbackQuery
 		if _, err := b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: q.ID}); err != nil {
-			bottrack.Fail(ctx, err)
+			gotelegrammetrics.Fail(ctx, err)
 			return
 		}
 		_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: q.From.ID, Text: "Hello, " + q.From.FirstName + "!"})
-		bottrack.Fail(ctx, err)
+		gotelegrammetrics.Fail(ctx, err)
 	})
 
 	// Unlike b.Start, the Poller backs off when the Bot API fails, waits
 	// its retry_after, and stops on 401 and 409, where polling again
 	// would not help.
-	poller := bottrack.NewPoller(client, apiURL, bottrack.WithPollTimeout(10*time.Second))
+	poller := gotelegrammetrics.NewPoller(client, apiURL, gotelegrammetrics.WithPollTimeout(10*time.Second))
 	err = poller.Run(ctx, b) // until Ctrl-C: cancels the poll in flight
 	stop()
 	wait, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -23,7 +23,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
-	"github.com/genapp-go/genapp/telegram/gotgbottrack"
+	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
 )
 
 func main() {
@@ -55,7 +55,7 @@ func main() {
 	d := ext.NewDispatcher(&ext.DispatcherOpts{
 		Panic: func(_ *gotgbot.Bot, _ *ext.Context, r any) { log.Print("handler panicked: ", r) },
 	})
-	tr := gotgbottrack.New(d)
+	tr := gotgbotmetrics.New(d)
 	tr.AddHandler(handlers.NewCommand("start", func(b *gotgbot.Bot, ctx *ext.Context) error { // start_handler
 		_, err := ctx.EffectiveMessage.Reply(b, "Hi! Press the button.", &gotgbot.SendMessageOpts{
 			ReplyMarkup: gotgbot.InlineKeyboardMarkup{InlineKeyboard: [][]gotgbot.InlineKeyboardButton{
@@ -81,7 +81,7 @@ func main() {
 
 	// Unlike gotgbot's Updater, the Poller backs off when the Bot API
 	// fails, and stops on 401 and 409.
-	poller := gotgbottrack.NewPoller(gotgbottrack.WithPollTimeout(10 * time.Second))
+	poller := gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(10 * time.Second))
 	pollErr := poller.Poll(ctx, bot, d) // until Ctrl-C, a 401 or a 409
 	stop()
 	d.Stop() // waits for the handlers in flight

@@ -21,7 +21,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
-	"github.com/genapp-go/genapp/telegram/tbot"
+	"github.com/genapp-go/genapp/telegram/telebotmetrics"
 )
 
 func main() {
@@ -40,7 +40,7 @@ func main() {
 	// each request and counts it as genapp_http_*{app_type="telegram_api"}.
 	client := httpclient.NewTelegram(os.Getenv("TELEGRAM_BOT_TOKEN"))
 	// Unlike tele.LongPoller, it backs off when the Bot API fails.
-	poller := tbot.NewPoller(client, tbot.WithPollTimeout(10*time.Second))
+	poller := telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(10*time.Second))
 	bot, err := tele.NewBot(tele.Settings{
 		URL:    os.Getenv("TELEGRAM_API_URL"), // "": https://api.telegram.org
 		Token:  httpclient.TokenPlaceholder,
@@ -48,7 +48,7 @@ func main() {
 		Poller: poller,
 		OnError: func(err error, c tele.Context) {
 			log.Print(err)
-			var pe *tbot.PollError
+			var pe *telebotmetrics.PollError
 			if errors.As(err, &pe) && pe.Stopped {
 				stop() // 401 or 409: polling again would not help
 			}
@@ -63,7 +63,7 @@ func main() {
 	btnHello := menu.Data("Say hello", "hello", "1") // data "\fhello|1"
 	menu.Inline(menu.Row(btnHello))
 
-	tr := tbot.New(bot)
+	tr := telebotmetrics.New(bot)
 	tr.Handle("/start", func(c tele.Context) error { // start_handler
 		return c.Send("Hi! Press the button.", menu)
 	})

@@ -22,7 +22,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
-	"github.com/genapp-go/genapp/telegram/telegotrack"
+	"github.com/genapp-go/genapp/telegram/telegometrics"
 )
 
 func main() {
@@ -41,22 +41,22 @@ func main() {
 	// Bot API through this client, which puts the real token in each
 	// request and counts it as genapp_http_*{app_type="telegram_api"}.
 	client := httpclient.NewTelegram(os.Getenv("TELEGRAM_BOT_TOKEN"))
-	opts := []telego.BotOption{telegotrack.WithClient(client)}
+	opts := []telego.BotOption{telegometrics.WithClient(client)}
 	if url := os.Getenv("TELEGRAM_API_URL"); url != "" { // "": https://api.telegram.org
 		opts = append(opts, telego.WithAPIServer(url))
 	}
-	bot, err := telego.NewBot(telegotrack.TokenPlaceholder, opts...)
+	bot, err := telego.NewBot(telegometrics.TokenPlaceholder, opts...)
 	if err != nil {
 		log.Fatal(err)
 	}
 	// Unlike UpdatesViaLongPolling, it backs off when the Bot API fails and
 	// stops on 401 and 409.
-	poller := telegotrack.NewPoller(bot, client, telegotrack.WithPollTimeout(10*time.Second))
+	poller := telegometrics.NewPoller(bot, client, telegometrics.WithPollTimeout(10*time.Second))
 	bh, err := th.NewBotHandler(bot, poller.Updates(ctx))
 	if err != nil {
 		log.Fatal(err)
 	}
-	tr := telegotrack.New(bh)
+	tr := telegometrics.New(bh)
 	bh.Use(tr.Middleware())    // every update: genapp_telegram_updates_total, lag, in flight
 	bh.Use(th.PanicRecovery()) // a panicking handler is recorded as "error", then recovered
 
@@ -75,7 +75,7 @@ func main() {
 			_, err := ctx.Bot().SendMessage(ctx, tu.Message(tu.ID(q.From.ID), "Hello, "+q.From.FirstName+"!"))
 			return err
 		}),
-		tr.On(telegotrack.KindText, func(ctx *th.Context, u telego.Update) error { // text_handler, unknown_command_handler
+		tr.On(telegometrics.KindText, func(ctx *th.Context, u telego.Update) error { // text_handler, unknown_command_handler
 			_, err := ctx.Bot().SendMessage(ctx, tu.Message(u.Message.Chat.ChatID(), "You said: "+u.Message.Text))
 			return err
 		}),

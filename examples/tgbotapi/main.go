@@ -21,7 +21,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
-	"github.com/genapp-go/genapp/telegram/tgrouter"
+	"github.com/genapp-go/genapp/telegram/tgbotapimetrics"
 )
 
 func main() {
@@ -57,17 +57,17 @@ func main() {
 		_, err := bot.Send(msg)
 		return err
 	}
-	r, err := tgrouter.New(
-		tgrouter.Command("start", func(ctx context.Context, u tgbotapi.Update) error { // start_handler
+	r, err := tgbotapimetrics.New(
+		tgbotapimetrics.Command("start", func(ctx context.Context, u tgbotapi.Update) error { // start_handler
 			return reply(u.Message.Chat.ID, "Hi! Press the button.", menu)
 		}),
-		tgrouter.Callback("hello", func(ctx context.Context, u tgbotapi.Update) error { // hello_callback_handler
+		tgbotapimetrics.Callback("hello", func(ctx context.Context, u tgbotapi.Update) error { // hello_callback_handler
 			if _, err := bot.Request(tgbotapi.NewCallback(u.CallbackQuery.ID, "")); err != nil {
 				return err
 			}
 			return reply(u.CallbackQuery.Message.Chat.ID, fmt.Sprintf("Hello, %s!", u.CallbackQuery.From.FirstName), nil)
 		}),
-		tgrouter.On(tgrouter.KindText, func(ctx context.Context, u tgbotapi.Update) error { // text_handler, unknown_command_handler
+		tgbotapimetrics.On(tgbotapimetrics.KindText, func(ctx context.Context, u tgbotapi.Update) error { // text_handler, unknown_command_handler
 			return reply(u.Message.Chat.ID, "You said: "+u.Message.Text, nil)
 		}),
 	)

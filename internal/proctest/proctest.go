@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/genapp-go/genapp/internal/syncbuf"
+	"github.com/genapp-go/genapp/internal/logtest"
 )
 
 // Process is a running program.
 type Process struct {
 	Cmd            *exec.Cmd
-	Stdout, Stderr *syncbuf.Buffer
+	Stdout, Stderr *logtest.Buffer
 	// Exited is closed once the process has exited; Cmd.ProcessState
 	// then holds its status.
 	Exited chan struct{}
@@ -27,7 +27,7 @@ type Process struct {
 // ends, if still running.
 func Start(t testing.TB, cmd *exec.Cmd) *Process {
 	t.Helper()
-	p := &Process{Cmd: cmd, Stdout: &syncbuf.Buffer{}, Stderr: &syncbuf.Buffer{}, Exited: make(chan struct{})}
+	p := &Process{Cmd: cmd, Stdout: &logtest.Buffer{}, Stderr: &logtest.Buffer{}, Exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.Stdout, p.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/genapp-go/genapp/internal/syncbuf"
+	"github.com/genapp-go/genapp/internal/logtest"
 )
 
 // postgresReady is what postgres logs once it accepts connections.
@@ -66,7 +66,7 @@ func startPostgres(t testing.TB, bin, data string, cred *syscall.Credential) (ur
 		return "", false, err
 	}
 	port := addr[strings.LastIndexByte(addr, ':')+1:]
-	out := &syncbuf.Buffer{}
+	out := &logtest.Buffer{}
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", port,
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+data, "-c", "fsync=off")
 	cmd.Stdout, cmd.Stderr = out, out

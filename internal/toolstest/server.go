@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/genapp-go/genapp/internal/syncbuf"
+	"github.com/genapp-go/genapp/internal/logtest"
 )
 
 // Timeouts of StartServer.
@@ -57,7 +57,7 @@ func startServer(t testing.TB, bin string, args func(addr, routePrefix string) [
 		return "", false, err
 	}
 	prefix := "/" + rand.Text()
-	out := &syncbuf.Buffer{}
+	out := &logtest.Buffer{}
 	cmd := exec.Command(bin, args(addr, prefix)...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

@@ -8,9 +8,9 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/metrics/echometrics"
+	"github.com/genapp-go/genapp/metrics/internal/routertest"
 )
 
 func ExampleMiddleware() {

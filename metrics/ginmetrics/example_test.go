@@ -7,9 +7,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/metrics/ginmetrics"
+	"github.com/genapp-go/genapp/metrics/internal/routertest"
 )
 
 func ExampleMiddleware() {

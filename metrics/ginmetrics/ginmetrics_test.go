@@ -9,9 +9,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/genapp-go/genapp/internal/promtest"
-	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/metrics/ginmetrics"
+	"github.com/genapp-go/genapp/metrics/internal/routertest"
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) }

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/genapp-go/genapp/internal/servetest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/internal/servetest"
 	"github.com/genapp-go/genapp/metrics/webconfig"
 )
 

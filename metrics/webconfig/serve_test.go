@@ -21,9 +21,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/genapp-go/genapp/internal/promserver"
-	"github.com/genapp-go/genapp/internal/servetest"
+	"github.com/genapp-go/genapp/internal/prometheustest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/internal/servetest"
 	"github.com/genapp-go/genapp/metrics/webconfig"
 )
 
@@ -267,11 +267,11 @@ func TestServeScrapedByPrometheus(t *testing.T) {
 	p := newTestPKI(t)
 	tlsAddr := servetest.Start(t, webconfig.File(webConfig(t, p.tlsConfig())))
 
-	srv := promserver.Start(t, promserver.Config{Jobs: []promserver.Job{
+	srv := prometheustest.Start(t, prometheustest.Config{Jobs: []prometheustest.Job{
 		{Name: "auth", Targets: []string{authAddr}, MetricsPath: metrics.MetricsPath,
-			BasicAuth: &promserver.BasicAuth{Username: "prometheus", Password: "s3cret"}},
+			BasicAuth: &prometheustest.BasicAuth{Username: "prometheus", Password: "s3cret"}},
 		{Name: "wrong", Targets: []string{authAddr}, MetricsPath: metrics.MetricsPath,
-			BasicAuth: &promserver.BasicAuth{Username: "prometheus", Password: "guess"}},
+			BasicAuth: &prometheustest.BasicAuth{Username: "prometheus", Password: "guess"}},
 		{Name: "tls", Targets: []string{tlsAddr}, MetricsPath: metrics.MetricsPath, Scheme: "https", CAFile: p.caFile},
 	}})
 	// Every target has been scraped once when up has a sample for each.

@@ -11,9 +11,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/genapp-go/genapp/internal/servetest"
-	"github.com/genapp-go/genapp/internal/syncbuf"
+	"github.com/genapp-go/genapp/internal/logtest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/metrics/internal/servetest"
 	"github.com/genapp-go/genapp/metrics/webconfig"
 )
 
@@ -64,7 +64,7 @@ func writeFile(t *testing.T, path, text string) {
 // in force: the server never serves without authentication.
 func TestChangedWhileServing(t *testing.T) {
 	path := basicAuthConfig(t, "prometheus", "s3cret")
-	var log syncbuf.Buffer
+	var log logtest.Buffer
 	wc, err := webconfig.Load(path, webconfig.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestCutShortKeepsAuth(t *testing.T) {
 	clientAuth := "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: " + p.caFile + "\n"
 	users := "basic_auth_users:\n  prometheus: " + string(hash) + "\n"
 	path := webConfig(t, p.tlsConfig()+clientAuth+users)
-	wc, err := webconfig.Load(path, webconfig.WithLogger(slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil))))
+	wc, err := webconfig.Load(path, webconfig.WithLogger(slog.New(slog.NewTextHandler(&logtest.Buffer{}, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}

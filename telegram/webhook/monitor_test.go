@@ -13,8 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/genapp-go/genapp/httpclient"
+	"github.com/genapp-go/genapp/internal/logtest"
 	"github.com/genapp-go/genapp/internal/promtest"
-	"github.com/genapp-go/genapp/internal/syncbuf"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 	"github.com/genapp-go/genapp/telegram/webhook"
@@ -97,7 +97,7 @@ func TestMonitorTelegramtest(t *testing.T) {
 	}
 
 	m := newMetrics(t)
-	var logs syncbuf.Buffer
+	var logs logtest.Buffer
 	stop := run(t, &webhook.Monitor{Client: client, APIURL: srv.URL, Metrics: m, Interval: webhook.MinInterval,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	e := waitFor(t, m, "polled", func(e *promtest.Exposition) bool { _, ok := gauge(e, pendingName); return ok })
@@ -182,7 +182,7 @@ func TestMonitorHostile(t *testing.T) {
 			}))
 			defer api.Close()
 			m := newMetrics(t)
-			var logs syncbuf.Buffer
+			var logs logtest.Buffer
 			stop := run(t, &webhook.Monitor{Client: httpclient.NewTelegram(token), APIURL: api.URL + "/", Metrics: m,
 				Interval: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			e := waitFor(t, m, "the good answer recorded", func(e *promtest.Exposition) bool { _, ok := gauge(e, pendingName); return ok })
@@ -229,7 +229,7 @@ func TestMonitorStops(t *testing.T) {
 	}
 
 	status.Store(http.StatusTooManyRequests)
-	mon.Logger = slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil))
+	mon.Logger = slog.New(slog.NewTextHandler(&logtest.Buffer{}, nil))
 	stop := run(t, mon)
 	time.Sleep(100 * time.Millisecond) // let it reach the wait; stop bounds how long the return may take
 	if err := stop(); err != nil {

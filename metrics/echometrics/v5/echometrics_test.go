@@ -12,9 +12,9 @@ import (
 	"github.com/labstack/echo/v5/middleware"
 
 	"github.com/genapp-go/genapp/internal/promtest"
-	"github.com/genapp-go/genapp/internal/routertest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/metrics/echometrics/v5"
+	"github.com/genapp-go/genapp/metrics/internal/routertest"
 )
 
 // routes registers routertest's routes on e.

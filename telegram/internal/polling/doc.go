@@ -1,3 +1,3 @@
-// Package polling is what the getUpdates pollers of tbot and tgrouter
+// Package polling is what the getUpdates pollers of telebotmetrics and tgbotapimetrics
 // share: when to wait, how long, and when to stop.
 package polling

@@ -1,5 +1,5 @@
-// Package telebotcore is what the front ends for telebot v3 (tbot) and
-// telebot v4 (tbot4) share: route naming, the tracking middleware with its
+// Package telebotcore is what the front ends for telebot v3 (telebotmetrics) and
+// telebot v4 (telebotmetrics/v4) share: route naming, the tracking middleware with its
 // unknown-command detection, the getUpdates Poller and the guard around
 // telebot's parsing of updates. The two telebot versions have the same
 // Context, HandlerFunc and MiddlewareFunc, each in its own package, so the

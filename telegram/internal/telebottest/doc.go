@@ -1,5 +1,5 @@
 // Package telebottest is the end-to-end scenario that the tests of the
-// telebot front ends (tbot for v3, tbot4 for v4) play against a real bot
+// telebot front ends (telebotmetrics for v3, telebotmetrics/v4 for v4) play against a real bot
 // on the fake Bot API, so that both versions are held to the same exact
 // outcome.
 //

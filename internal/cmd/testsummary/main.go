@@ -1,0 +1,211 @@
+// Command testsummary reads the events of go test -json (make test) and
+// prints what go test prints without -json: the result line of each
+// package, and the output of the tests that failed. It then names the
+// tests that were skipped, grouped by the reason they gave, so that a
+// missing tool never passes for a green run; the last line printed stays
+// the last line of go test. Its exit status is 1 when a test or package
+// failed, as with go test.
+//
+//	set -o pipefail; go test -json ./... | go run ./internal/testsummary
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+func main() {
+	os.Exit(summarize(os.Stdin, os.Stdout))
+}
+
+// event is one line of go test -json (see go doc test2json).
+type event struct {
+	Action  string
+	Package string
+	Test    string
+	Output  string
+}
+
+// testKey identifies a test of a package.
+type testKey struct{ pkg, test string }
+
+// skip is a skipped test and the reason it logged.
+type skip struct {
+	testKey
+	reason string
+}
+
+// summary accumulates the stream.
+type summary struct {
+	out      *bufio.Writer
+	held     string               // the line last printed, held back so that it stays last
+	output   map[testKey][]string // of the tests running
+	failures map[string][]string  // of the failed tests, by package
+	skips    []skip
+	pkgs     map[string]bool
+	failed   bool
+}
+
+// summarize copies the summary of the go test -json stream in to out and
+// returns the exit status.
+func summarize(in io.Reader, out io.Writer) int {
+	s := &summary{out: bufio.NewWriter(out), output: map[testKey][]string{}, failures: map[string][]string{}, pkgs: map[string]bool{}}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Action == "" {
+			s.print(sc.Text() + "\n") // not an event: go vet or the go command speaking
+			continue
+		}
+		s.add(e)
+	}
+	if err := sc.Err(); err != nil {
+		s.print(fmt.Sprintf("testsummary: reading go test -json: %v\n", err))
+		s.failed = true
+	}
+	for _, pkg := range slices.Sorted(maps.Keys(s.failures)) { // a stream cut short
+		s.printFailures(pkg)
+	}
+	last := s.held
+	s.held = ""
+	s.printSkips()
+	s.print(last)
+	s.print("") // writes last
+	if err := s.out.Flush(); err != nil {
+		return 1
+	}
+	if s.failed {
+		return 1
+	}
+	return 0
+}
+
+// print prints the line held back, and holds line back.
+func (s *summary) print(line string) {
+	if s.held != "" {
+		s.out.WriteString(s.held)
+		s.out.Flush()
+	}
+	s.held = line
+}
+
+// add takes one event.
+func (s *summary) add(e event) {
+	if e.Package != "" {
+		s.pkgs[e.Package] = true
+	}
+	k := testKey{e.Package, e.Test}
+	switch {
+	case e.Action == "build-output":
+		s.print(e.Output)
+	case e.Action == "output" && e.Test == "":
+		s.printFailures(e.Package)
+		if e.Output != "PASS\n" { // go test without -v prints only the ok line
+			s.print(e.Output)
+		}
+	case e.Action == "output":
+		s.output[k] = append(s.output[k], e.Output)
+	case e.Action == "fail" && e.Test == "":
+		s.failed = true
+		s.printFailures(e.Package)
+	case e.Action == "fail":
+		s.failed = true
+		// The result line first, then what the test logged, as without -json.
+		for _, result := range []bool{true, false} {
+			for _, line := range s.output[k] {
+				if strings.HasPrefix(line, "--- ") == result && !strings.HasPrefix(line, "=== ") {
+					s.failures[e.Package] = append(s.failures[e.Package], line)
+				}
+			}
+		}
+		delete(s.output, k)
+	case e.Action == "skip" && e.Test != "":
+		s.skips = append(s.skips, skip{k, reason(s.output[k])})
+		delete(s.output, k)
+	case e.Action == "pass", e.Action == "skip":
+		delete(s.output, k)
+	}
+}
+
+// printFailures prints the output of the failed tests of pkg. The events
+// of packages tested at the same time interleave: the output of a failed
+// test waits for the result lines of its package, as without -json.
+func (s *summary) printFailures(pkg string) {
+	for _, line := range s.failures[pkg] {
+		s.print(line)
+	}
+	delete(s.failures, pkg)
+}
+
+// logPrefix is the file:line: go test puts before a logged line.
+var logPrefix = regexp.MustCompile(`^\S+\.go:\d+: `)
+
+// reason is what a skipped test logged, without the lines go test adds.
+func reason(lines []string) string {
+	var r []string
+	for _, line := range lines {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "=== ") || strings.HasPrefix(line, "--- SKIP") {
+			continue
+		}
+		r = append(r, logPrefix.ReplaceAllString(line, ""))
+	}
+	if len(r) == 0 {
+		return "no reason given"
+	}
+	return strings.Join(r, " ")
+}
+
+// printSkips names the skipped tests, one line per reason, in the order
+// the reasons first came, the tests of a reason sorted.
+func (s *summary) printSkips() {
+	if len(s.skips) == 0 {
+		return
+	}
+	prefix := s.commonParent()
+	var reasons []string
+	tests := map[string][]string{}
+	for _, sk := range s.skips {
+		if _, ok := tests[sk.reason]; !ok {
+			reasons = append(reasons, sk.reason)
+		}
+		tests[sk.reason] = append(tests[sk.reason], strings.TrimPrefix(sk.pkg, prefix)+"."+sk.test)
+	}
+	plural := "s"
+	if len(s.skips) == 1 {
+		plural = ""
+	}
+	s.print(fmt.Sprintf("skipped: %d test%s\n", len(s.skips), plural))
+	for _, r := range reasons {
+		slices.Sort(tests[r]) // packages run in parallel: their events come in any order
+		s.print(fmt.Sprintf("skipped: %s: %s\n", strings.Join(tests[r], ", "), r))
+	}
+}
+
+// commonParent is the longest directory prefix, ending in a slash, that
+// every package's parent directory shares, so that packages are named
+// as in the module (metrics, internal/prometheustest).
+func (s *summary) commonParent() string {
+	var parents []string
+	for pkg := range s.pkgs {
+		parents = append(parents, pkg[:strings.LastIndex(pkg, "/")+1])
+	}
+	slices.Sort(parents)
+	if len(parents) == 0 {
+		return ""
+	}
+	first, last := parents[0], parents[len(parents)-1]
+	n := 0
+	for n < len(first) && n < len(last) && first[n] == last[n] {
+		n++
+	}
+	return first[:strings.LastIndex(first[:n], "/")+1]
+}

@@ -1,0 +1,57 @@
+package gotgbotmetrics_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/PaulSonOfLars/gotgbot/v2"
+	"github.com/PaulSonOfLars/gotgbot/v2/ext"
+	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers"
+	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/callbackquery"
+	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/message"
+
+	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
+)
+
+// FuzzProcessUpdate feeds random updates, as the Bot API's JSON, to a
+// gotgbot dispatcher whose handlers of every kind are registered through a
+// Tracker, as the dispatcher handles what a Poller hands it: gotgbot's
+// parsing, then routing (gotgbot's, then the tracker's) never panics, and
+// nothing but a handler's own error comes out.
+func FuzzProcessUpdate(f *testing.F) {
+	for _, s := range []string{
+		`{"update_id":1,"message":{"text":"/start","entities":[{"type":"bot_command","offset":0,"length":99}]}}`,
+		`{"update_id":2,"message":{"text":"/x@","entities":[{"type":"bot_command","offset":0,"length":0}]}}`,
+		`{"update_id":3,"callback_query":{"id":"1","data":"menu:42","message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"}}}}`,
+		`{"update_id":4,"callback_query":{"id":"1","data":"","message":{"message_id":1,"date":0,"chat":{"id":1,"type":"channel"}}}}`,
+		`{"update_id":5,"message":{"text":"/"}}`,
+		`{"update_id":6,"message":{"photo":[],"caption":"/start@"}}`,
+		`{"update_id":7,"edited_message":{"text":"/start"},"my_chat_member":{}}`,
+		`{"update_id":8,"message":{"text":"/ \u00a0x","entities":[]}}`,
+		`{"update_id":9,"inline_query":{"id":"1","query":"q"}}`,
+		`{"update_id":10,"message_reaction":{"chat":{"id":1},"new_reaction":[{"type":"emoji","emoji":"x"}]}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	d := ext.NewDispatcher(&ext.DispatcherOpts{Panic: func(_ *gotgbot.Bot, _ *ext.Context, r any) { panic(r) }})
+	tr := gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(nil))
+	tr.AddHandler(handlers.NewCommand("start", ok).SetAllowEdited(true).SetAllowChannel(true))
+	if err := tr.AddHandlerAs("menu_callback_handler", 0, handlers.NewCallback(callbackquery.Prefix("menu:"), ok)); err != nil {
+		f.Fatal(err)
+	}
+	tr.AddHandler(handlers.NewCallback(nil, ok))
+	tr.AddHandler(handlers.NewMessage(message.Text, ok).SetAllowEdited(true).SetAllowChannel(true).SetAllowBusiness(true))
+	tr.AddHandler(handlers.NewMessage(message.Photo, ok))
+	tr.AddHandlerToGroup(handlers.NewMessage(nil, ok), 1)
+	tr.AddHandlerToGroup(handlers.NewReaction(nil, ok), 1)
+	tr.AddHandlerToGroup(handlers.NewInlineQuery(nil, ok), 1)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var u gotgbot.Update // as the dispatcher parses what it is handed
+		if json.Unmarshal(data, &u) != nil {
+			return
+		}
+		if err := d.ProcessUpdate(offlineBot, &u, nil); err != nil {
+			t.Fatalf("ProcessUpdate = %v", err)
+		}
+	})
+}
