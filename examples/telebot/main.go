@@ -21,6 +21,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/telebotmetrics"
 )
 
@@ -48,7 +49,7 @@ func main() {
 		Poller: poller,
 		OnError: func(err error, c tele.Context) {
 			log.Print(err)
-			var pe *telebotmetrics.PollError
+			var pe *telegram.PollError
 			if errors.As(err, &pe) && pe.Stopped {
 				stop() // 401 or 409: polling again would not help
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
@@ -116,36 +117,6 @@ func NewPoller(client bot.HttpClient, serverURL string, opts ...PollerOption) *P
 	return p
 }
 
-// PollError is a failed getUpdates, or an update skipped, as a [Poller]
-// reports it.
-type PollError struct {
-	// Code is the Bot API's error_code, else the HTTP status; 0 when no
-	// answer came.
-	Code int
-	// Description says what failed, the bot token masked.
-	Description string
-	// RetryAfter is the wait a 429 asked for, as the Poller waits it.
-	RetryAfter time.Duration
-	// Stopped is set on a 401 or a 409: the Poller stopped polling.
-	Stopped bool
-
-	err error
-}
-
-func (e *PollError) Error() string {
-	f := polling.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}
-	return f.Text("gotelegrammetrics: getUpdates")
-}
-
-// pollError is the PollError of f.
-func pollError(f *polling.Failure) *PollError {
-	return &PollError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter, Stopped: f.Stopped, err: f.Err}
-}
-
-// Unwrap returns the error of the HTTP call or of the parsing of the
-// answer, if that is what failed.
-func (e *PollError) Unwrap() error { return e.err }
-
 // Run polls getUpdates for b and hands each update to b.ProcessUpdate
 // until ctx ends (nil) or the Bot API answers 401 or 409 (a *PollError
 // with Stopped set).
@@ -179,21 +150,21 @@ func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
 
 // getUpdates sends one getUpdates and returns the updates it brought and
 // the bot can take; the others are reported and skipped.
-func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker) ([]*models.Update, *PollError) {
+func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker) ([]*models.Update, *telegram.PollError) {
 	offset := p.offset + 1
 	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: p.url + "/bot" + token + "/getUpdates", Offset: int(offset), Timeout: p.timeout, Allowed: p.allowed}, m)
 	if f != nil {
-		return nil, pollError(f)
+		return nil, f
 	}
 	if batch.Stale > 0 {
-		p.onError(pollError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil)))
+		p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil))
 	}
 	updates := make([]*models.Update, 0, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		p.offset = max(p.offset, int64(batch.IDs[i]))
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			p.onError(pollError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err)))
+			p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
 			continue
 		}
 		updates = append(updates, u)

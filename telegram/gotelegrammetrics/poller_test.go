@@ -16,6 +16,7 @@ import (
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/gotelegrammetrics"
 	"github.com/genapp-go/genapp/telegram/internal/pollingtest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
@@ -126,7 +127,7 @@ func TestPollerFailingAPI(t *testing.T) {
 			if len(errs) != calls && len(errs) != calls-1 { // the last may be cut by the end
 				t.Fatalf("%d errors reported for %d failed calls: %v", len(errs), calls, errs)
 			}
-			var pe *gotelegrammetrics.PollError
+			var pe *telegram.PollError
 			if !errors.As(errs[0], &pe) || pe.Code != tc.fault.Status || pe.Stopped != tc.stops {
 				t.Fatalf("reported %#v, want a *PollError with code %d, stopped %v", errs[0], tc.fault.Status, tc.stops)
 			}

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/telebot.v3/middleware"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/telebotmetrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -89,7 +90,7 @@ func ExampleNewPoller() {
 		Client: client,
 		Poller: telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(10*time.Second)),
 		OnError: func(err error, _ tele.Context) {
-			if pe := (*telebotmetrics.PollError)(nil); errors.As(err, &pe) && pe.Stopped {
+			if pe := (*telegram.PollError)(nil); errors.As(err, &pe) && pe.Stopped {
 				stopped <- err
 			}
 		},
@@ -101,7 +102,7 @@ func ExampleNewPoller() {
 	fmt.Println(<-stopped)
 	bot.Stop()
 	// Output:
-	// telebotmetrics: getUpdates failed (409): Conflict: terminated by other getUpdates request; polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls
+	// telegram: getUpdates failed (409): Conflict: terminated by other getUpdates request; polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls
 }
 
 // printActions prints m's non-zero action counts once it has recorded runs

@@ -93,40 +93,11 @@ func NewPoller(client *http.Client, opts ...PollerOption) *Poller {
 // has returned.
 func (p *Poller) Err() error { return p.core.Err() }
 
-// PollError is a failed getUpdates, as a [Poller] hands it to OnError.
-type PollError struct {
-	// Code is the Bot API's error_code, else the HTTP status; 0 when no
-	// answer came.
-	Code int
-	// Description is the Bot API's description of the error, the bot
-	// token masked, or what was wrong with the answer.
-	Description string
-	// RetryAfter is the wait a 429 asked for, as the Poller waits it.
-	RetryAfter time.Duration
-	// Stopped is set on a 401 or a 409: the Poller stopped polling.
-	Stopped bool
-
-	err error
-}
-
-func (e *PollError) Error() string {
-	f := polling.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}
-	return f.Text("telebotmetrics: getUpdates failed")
-}
-
-// Unwrap returns the error of the HTTP call or of the parsing of the
-// answer, if that is what failed.
-func (e *PollError) Unwrap() error { return e.err }
-
-func newPollError(f *polling.Failure) error {
-	return &PollError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter, Stopped: f.Stopped, err: f.Err}
-}
-
 // Poll implements tele.Poller: it sends the updates of b to dest until stop
 // is closed or the Bot API answers 401 or 409.
 func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 	onError := func(err error) { b.OnError(err, nil) }
-	p.core.Poll(telebotcore.Bot[tele.Update]{URL: b.URL, Token: b.Token, OnError: onError, Parse: ParseUpdate, Fail: newPollError}, dest, stop)
+	p.core.Poll(telebotcore.Bot[tele.Update]{URL: b.URL, Token: b.Token, OnError: onError, Parse: ParseUpdate}, dest, stop)
 }
 
 // ParseUpdate parses an update, as the Bot API sends it to getUpdates and

@@ -14,6 +14,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/pollingtest"
 	"github.com/genapp-go/genapp/telegram/telebotmetrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
@@ -95,7 +96,7 @@ func TestPollerFailingAPI(t *testing.T) {
 			if len(errs) != calls && len(errs) != calls-1 { // the last may be cut by stop
 				t.Fatalf("OnError got %d errors for %d failed calls: %v", len(errs), calls, errs)
 			}
-			var pe *telebotmetrics.PollError
+			var pe *telegram.PollError
 			if !errors.As(errs[0], &pe) || pe.Code != tc.fault.Status || pe.Stopped != tc.stops {
 				t.Fatalf("OnError got %#v, want a *PollError with code %d, stopped %v", errs[0], tc.fault.Status, tc.stops)
 			}
@@ -151,7 +152,7 @@ func TestPollerMalformedRetryAfter(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Errorf("%d getUpdates in %v, want 1 (retry after 5 s)", n, window)
 	}
-	var pe *telebotmetrics.PollError
+	var pe *telegram.PollError
 	if errs := bot.onError(); len(errs) != 1 || !errors.As(errs[0], &pe) || pe.RetryAfter != 5*time.Second {
 		t.Errorf("OnError got %v, want one *PollError with RetryAfter 5s", errs)
 	}
@@ -209,7 +210,7 @@ func TestPollerPoisonUpdate(t *testing.T) {
 	if len(got) != 1 || got[0].ID != good || got[0].Message == nil || got[0].Message.Text != "after the poison" {
 		t.Fatalf("updates = %+v, want only update %d", got, good)
 	}
-	var pe *telebotmetrics.PollError
+	var pe *telegram.PollError
 	if errs := bot.onError(); len(errs) != 1 || !errors.As(errs[0], &pe) || !strings.Contains(pe.Error(), fmt.Sprintf("update %d skipped", poison)) {
 		t.Errorf("OnError got %v, want update %d reported as skipped", errs, poison)
 	}
@@ -329,7 +330,7 @@ func TestPollerMessageWithoutChat(t *testing.T) {
 	if len(updates) != 1 || updates[0].ID != 2 {
 		t.Fatalf("updates = %+v, want only update 2", updates)
 	}
-	var pe *telebotmetrics.PollError
+	var pe *telegram.PollError
 	if errs := bot.onError(); len(errs) == 0 || !errors.As(errs[0], &pe) || !strings.Contains(pe.Error(), "update 1 skipped") {
 		t.Errorf("OnError got %v, want update 1 reported as skipped", errs)
 	}
@@ -347,7 +348,7 @@ func TestPollerTinyRetryAfter(t *testing.T) {
 			if n := calls.Load(); n != 1 {
 				t.Errorf("%d getUpdates in 400ms, want 1", n)
 			}
-			var pe *telebotmetrics.PollError
+			var pe *telegram.PollError
 			if errs := bot.onError(); len(errs) == 0 || !errors.As(errs[0], &pe) || pe.RetryAfter != time.Second {
 				t.Errorf("OnError got %d errors, the first %v; want a *PollError with RetryAfter 1s", len(errs), errs[0])
 			}

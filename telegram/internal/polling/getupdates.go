@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
+	"github.com/genapp-go/genapp/telegram"
 )
 
 // MaxAnswer caps the getUpdates answer a poller reads: 100 updates of the
@@ -23,50 +23,10 @@ type Doer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// Failure is a failed getUpdates, or an update a poller skipped, with
-// every text masked: the adapters' poll errors are made of it.
-type Failure struct {
-	// Code is the Bot API's error_code, else the HTTP status; 0 when no
-	// answer came.
-	Code int
-	// Description says what failed.
-	Description string
-	// RetryAfter is the wait a 429 asked for, as the poller waits it.
-	RetryAfter time.Duration
-	// Stopped is set on a 401 or a 409 (see StopReason).
-	Stopped bool
-	// Err is the error of the HTTP call or of the parsing, if that is
-	// what failed.
-	Err error
-}
-
-// Fail returns a Failure whose texts m has masked, and from which
+// Fail returns a PollError whose texts m has masked, and from which
 // [bottoken.Redact] has removed anything token-shaped.
-func Fail(m bottoken.Masker, code int, description string, err error) *Failure {
-	return &Failure{Code: code, Description: bottoken.Redact(m.MaskString(description)), Err: m.Error(err)}
-}
-
-// Text is the error text of f, after prefix ("tbot: getUpdates failed").
-func (f *Failure) Text(prefix string) string {
-	var b strings.Builder
-	b.WriteString(prefix)
-	if f.Code != 0 {
-		fmt.Fprintf(&b, " (%d)", f.Code)
-	}
-	b.WriteString(": ")
-	b.WriteString(f.Description)
-	if f.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(f.Err.Error())
-	}
-	switch {
-	case f.Stopped:
-		b.WriteString("; ")
-		b.WriteString(StopReason(f.Code))
-	case f.RetryAfter > 0:
-		fmt.Fprintf(&b, "; retrying after %v, as asked", f.RetryAfter)
-	}
-	return b.String()
+func Fail(m bottoken.Masker, code int, description string, err error) *telegram.PollError {
+	return &telegram.PollError{Code: code, Description: bottoken.Redact(m.MaskString(description)), Err: m.Error(err)}
 }
 
 // Batch is the answer to one getUpdates.
@@ -97,7 +57,7 @@ type Request struct {
 // its retry_after and whether polling must stop), or one that came back at
 // once with no new updates though asked to wait ([EarlyEmpty]). Every text
 // is masked by m.
-func GetUpdates(ctx context.Context, client Doer, r Request, m bottoken.Masker) (Batch, *Failure) {
+func GetUpdates(ctx context.Context, client Doer, r Request, m bottoken.Masker) (Batch, *telegram.PollError) {
 	params := map[string]any{"offset": r.Offset, "timeout": int(r.Timeout / time.Second)}
 	if r.Allowed != nil {
 		params["allowed_updates"] = r.Allowed

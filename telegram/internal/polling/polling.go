@@ -7,18 +7,16 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"time"
+
+	"github.com/genapp-go/genapp/telegram"
 )
 
-// Backoff after a failed getUpdates: the first wait is between MinBackoff/2
-// and MinBackoff, each further one in a row twice as long, at most
-// MaxBackoff.
+// The backoff and the cap on retry_after: see [telegram.MinBackoff].
 const (
-	MinBackoff = time.Second
-	MaxBackoff = 30 * time.Second
+	MinBackoff    = telegram.MinBackoff
+	MaxBackoff    = telegram.MaxBackoff
+	MaxRetryAfter = telegram.MaxRetryAfter
 )
-
-// MaxRetryAfter caps the retry_after of a 429 that a poller waits.
-const MaxRetryAfter = time.Hour
 
 // Retry counts the getUpdates that failed in a row and says how long to
 // wait after each. The zero value is ready to use.

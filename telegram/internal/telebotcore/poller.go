@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
@@ -23,13 +24,11 @@ type Poller[U any] struct {
 }
 
 // Bot is what a Poller needs of the telebot bot it polls for: where the
-// Bot API is, its OnError, how to parse an update, and how to make the
-// front end's error for a failure.
+// Bot API is, its OnError and how to parse an update.
 type Bot[U any] struct {
 	URL, Token string
 	OnError    func(error)
 	Parse      func([]byte) (U, error)
-	Fail       func(*polling.Failure) error
 }
 
 // Err returns the error Poll stopped on by itself, nil when stop ended it.
@@ -54,10 +53,9 @@ func (p *Poller[U]) Poll(b Bot[U], dest chan U, stop chan struct{}) {
 			return
 		}
 		if f != nil {
-			err := b.Fail(f)
-			b.OnError(err)
+			b.OnError(f)
 			if f.Stopped {
-				p.err = err
+				p.err = f
 				return
 			}
 			polling.Sleep(ctx.Done(), retry.Failed(f.RetryAfter))
@@ -89,7 +87,7 @@ type fetched[U any] struct {
 
 // getUpdates sends one getUpdates and returns its updates, the ones that
 // cannot be parsed reported to b.OnError, to be confirmed but not handed on.
-func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]fetched[U], *polling.Failure) {
+func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]fetched[U], *telegram.PollError) {
 	m := bottoken.NewMasker(b.Token) // b.Token may be the real one
 	offset := p.lastUpdateID + 1
 	batch, f := polling.GetUpdates(ctx, p.Client, polling.Request{URL: b.URL + "/bot" + b.Token + "/getUpdates", Offset: offset, Timeout: p.Timeout, Allowed: p.Allowed}, m)
@@ -97,13 +95,13 @@ func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]fetched[U], *po
 		return nil, f
 	}
 	if batch.Stale > 0 {
-		b.OnError(b.Fail(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil)))
+		b.OnError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil))
 	}
 	updates := make([]fetched[U], 0, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		u, err := b.Parse(raw)
 		if err != nil {
-			b.OnError(b.Fail(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped: telebot cannot parse it", batch.IDs[i]), err)))
+			b.OnError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped: telebot cannot parse it", batch.IDs[i]), err))
 		}
 		updates = append(updates, fetched[U]{u, batch.IDs[i], err == nil})
 	}

@@ -69,33 +69,12 @@ func NewPoller(client *http.Client, opts ...PollerOption) *Poller {
 // itself, or nil when stop ended it.
 func (p *Poller) Err() error { return p.core.Err() }
 
-// PollError is a failed getUpdates, as a [Poller] hands it to OnError.
-type PollError struct {
-	Code        int           // the Bot API's error_code, else the HTTP status; 0 without an answer
-	Description string        // what failed, the token masked
-	RetryAfter  time.Duration // the wait a 429 asked for, as waited
-	Stopped     bool          // a 401 or 409: the Poller stopped
-
-	err error
-}
-
-func (e *PollError) Error() string {
-	f := polling.Failure{Code: e.Code, Description: e.Description, RetryAfter: e.RetryAfter, Stopped: e.Stopped, Err: e.err}
-	return f.Text("telebotmetrics/v4: getUpdates failed")
-}
-
-// Unwrap returns the error of the HTTP call or of the parsing, if any.
-func (e *PollError) Unwrap() error { return e.err }
-
 // Poll implements tele.Poller: it sends the updates of b to dest until stop
 // is closed or the Bot API answers 401 or 409.
 func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 	p.core.Poll(telebotcore.Bot[tele.Update]{
 		URL: b.URL, Token: b.Token, Parse: ParseUpdate,
 		OnError: func(err error) { b.OnError(err, nil) },
-		Fail: func(f *polling.Failure) error {
-			return &PollError{Code: f.Code, Description: f.Description, RetryAfter: f.RetryAfter, Stopped: f.Stopped, err: f.Err}
-		},
 	}, dest, stop)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	tele "gopkg.in/telebot.v4"
 
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/pollingtest"
 	"github.com/genapp-go/genapp/telegram/telebotmetrics/v4"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
@@ -61,11 +62,11 @@ func pollHostile(t *testing.T, p tele.Poller, window time.Duration, status int, 
 	return r
 }
 
-func pollErr(t *testing.T, r *polled) *telebotmetrics.PollError {
+func pollErr(t *testing.T, r *polled) *telegram.PollError {
 	t.Helper()
-	var pe *telebotmetrics.PollError
+	var pe *telegram.PollError
 	if len(r.errs) == 0 || !errors.As(r.errs[0], &pe) {
-		t.Fatalf("OnError got %v, want a *telebotmetrics.PollError first", r.errs)
+		t.Fatalf("OnError got %v, want a *telegram.PollError first", r.errs)
 	}
 	return pe
 }
@@ -143,7 +144,7 @@ func TestPollerFaults(t *testing.T) {
 			if want := time.Duration(tc.fault.RetryAfter) * time.Second; pe.RetryAfter != want {
 				t.Errorf("RetryAfter = %v, want %v", pe.RetryAfter, want)
 			}
-			if stopped := p.Err() != nil; stopped != tc.stops || tc.stops && !strings.HasPrefix(p.Err().Error(), "telebotmetrics/v4: getUpdates failed") {
+			if stopped := p.Err() != nil; stopped != tc.stops || tc.stops && !strings.HasPrefix(p.Err().Error(), "telegram: getUpdates failed") {
 				t.Errorf("Err() = %v", p.Err())
 			}
 		})
