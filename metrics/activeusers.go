@@ -72,8 +72,8 @@ type activeUsers struct {
 	p      uint8
 	hour   atomic.Pointer[hourSketch]
 	desc   *prometheus.Desc
-	labels []string // the register label values, "0" to 2^p-1
-	clock  func() time.Time
+	labels []string         // the register label values, "0" to 2^p-1
+	clock  func() time.Time // wallAt of now; a test sets it
 }
 
 // hourSketch holds the registers of one hour.
@@ -86,7 +86,7 @@ func newActiveUsers(c activeUsersConfig, constLabels prometheus.Labels) *activeU
 	a := &activeUsers{
 		p:     uint8(c.precision),
 		desc:  prometheus.NewDesc(activeUsersName, activeUsersHelp, []string{"register"}, constLabels),
-		clock: time.Now,
+		clock: func() time.Time { return wallAt(now()) },
 	}
 	if c.key != nil {
 		a.key = sha256.Sum256(c.key)

@@ -54,6 +54,7 @@ type families struct {
 	overflow       *prometheus.CounterVec
 	llm            llmFamilies
 	telegram       *telegramFamilies
+	audience       *audienceFamilies
 	process        processGauges
 	pools          *sqlPools
 	compat         Compatibility
@@ -68,7 +69,7 @@ type families struct {
 
 // Option configures [New] and [Init]: [WithRegistry], [WithMaxSeries],
 // [WithLogger], [WithCompatibility], [WithNativeHistograms],
-// [WithExemplars] and [WithLLMPrices]. The other functions of this package that take options have
+// [WithExemplars], [WithLLMPrices] and [WithActiveUsers]. The other functions of this package that take options have
 // option types of their own, so that an option given to the wrong function
 // does not compile: [MiddlewareOption] for [Middleware], [ServeOption] for
 // [Serve]. The outbound clients of package httpclient take an instance with
@@ -76,15 +77,16 @@ type families struct {
 type Option func(*config)
 
 type config struct {
-	registerer prometheus.Registerer
-	gatherer   prometheus.Gatherer
-	maxSeries  int
-	logger     *slog.Logger
-	compat     Compatibility
-	histograms histograms
-	exemplars  bool
-	prices     *LLMPrices // nil: the embedded table
-	errs       []error    // what the options found wrong, returned by New
+	registerer  prometheus.Registerer
+	gatherer    prometheus.Gatherer
+	maxSeries   int
+	logger      *slog.Logger
+	compat      Compatibility
+	histograms  histograms
+	exemplars   bool
+	prices      *LLMPrices         // nil: the embedded table
+	activeUsers *activeUsersConfig // nil: WithActiveUsers is off
+	errs        []error            // what the options found wrong, returned by New
 }
 
 // WithMaxSeries bounds every genapp_* family to at most n series (default
@@ -263,6 +265,7 @@ func newFamilies(constLabels prometheus.Labels, c config) *families {
 		}, []string{"label"}),
 		llm:      newLLMFamilies(constLabels, h, c.prices),
 		telegram: newTelegramFamilies(constLabels, h),
+		audience: newAudienceFamilies(constLabels, activeUsersOf(c)),
 		process:  newProcessGauges(constLabels),
 		pools:    newSQLPools(constLabels),
 	}
@@ -277,11 +280,30 @@ func (f *families) sameShape(g *families) error {
 		return fmt.Errorf("metrics: the registry holds genapp families made with native histogram factor %v, not %v (0: WithNativeHistograms off): give every instance on one registry the same options", f.histograms.nativeFactor, g.histograms.nativeFactor)
 	case (f.exemplars == nil) != (g.exemplars == nil):
 		return fmt.Errorf("metrics: the registry holds genapp families made with WithExemplars %s: give every instance on one registry the same options", onOff(f.exemplars != nil))
+	case activeUsersPrecision(f) != activeUsersPrecision(g):
+		return fmt.Errorf("metrics: the registry holds genapp families with WithActiveUsers at precision %d, not %d (0: off): give every instance on one registry the same options", activeUsersPrecision(f), activeUsersPrecision(g))
 	case f.llm.prices != g.llm.prices:
 		return fmt.Errorf("metrics: the registry holds genapp families that price LLM tokens with the table %s of %s, not %s of %s: give every instance on one registry the same WithLLMPrices",
 			f.llm.prices.source, f.llm.prices.updated, g.llm.prices.source, g.llm.prices.updated)
 	}
 	return nil
+}
+
+// activeUsersOf returns the configuration of the active-users sketch, nil
+// when it is off: without WithActiveUsers, or in the LLMCommon22 mode.
+func activeUsersOf(c config) *activeUsersConfig {
+	if c.compat == LLMCommon22 {
+		return nil
+	}
+	return c.activeUsers
+}
+
+// activeUsersPrecision returns the precision of f's sketch, 0 without one.
+func activeUsersPrecision(f *families) int {
+	if f.audience.users == nil {
+		return 0
+	}
+	return int(f.audience.users.p)
 }
 
 func onOff(on bool) string {
@@ -296,7 +318,7 @@ func (f *families) collectors() []prometheus.Collector {
 	if f.compat == LLMCommon22 {
 		return c
 	}
-	return slices.Concat(c, f.llm.collectors(), f.telegram.collectors())
+	return slices.Concat(c, f.llm.collectors(), f.telegram.collectors(), f.audience.collectors())
 }
 
 // Describe implements prometheus.Collector.
@@ -307,6 +329,7 @@ func (f *families) Describe(ch chan<- *prometheus.Desc) {
 	if f.compat != LLMCommon22 {
 		f.llm.describe(ch)
 		f.telegram.describe(ch)
+		f.audience.describe(ch)
 		f.process.describe(ch)
 		f.pools.describe(ch)
 	}
@@ -324,6 +347,7 @@ func (f *families) Collect(ch chan<- prometheus.Metric) {
 	if f.compat != LLMCommon22 {
 		f.llm.collect(ch)
 		f.telegram.collect(ch)
+		f.audience.collect(ch)
 		f.process.collect(ch)
 		f.pools.collect(ch)
 	}
