@@ -46,6 +46,7 @@ type config struct {
 	project   string
 	listen    string        // metrics server address
 	duration  time.Duration // 0: until SIGINT or SIGTERM
+	users     int           // offline: simulated users with ids 1..users besides the scripted ones
 
 	nativeHistograms bool // every genapp_* histogram native too
 
@@ -75,6 +76,7 @@ var envVars = map[string]string{
 	"project":        "APP_NAME",
 	"listen":         "METRICS_ADDR",
 	"duration":       "DEMO_DURATION",
+	"users":          "DEMO_USERS",
 	"webhook-url":    "WEBHOOK_URL",
 	"webhook-listen": "WEBHOOK_ADDR",
 	"webhook-secret": "WEBHOOK_SECRET",
@@ -104,6 +106,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.project, "project", "demobot", "app label of every genapp_* series")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:9464", "address of the metrics server (GET /prometheus, /health)")
 	fs.DurationVar(&c.duration, "duration", 0, "stop cleanly after this long, such as 30s; 0 runs until SIGINT or SIGTERM")
+	fs.IntVar(&c.users, "users", 0, fmt.Sprintf("offline: simulate this many more users, ids 1 to N, the same in every process: each writes within the first 20 s (up to %d), some block the bot and come back, some sends fail", maxUsersIn20s))
 	fs.BoolVar(&c.nativeHistograms, "native-histograms", false, "make every genapp_* histogram a native histogram too (factor 1.1), for a Prometheus that scrapes them; the classic buckets stay")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "webhook mode: public HTTPS URL Telegram posts updates to (required with -token); its path is served on -webhook-listen")
 	fs.StringVar(&c.webhookListen, "webhook-listen", "127.0.0.1:8443", "webhook mode: address the webhook server listens on")
@@ -174,10 +177,12 @@ func (c config) loadWebConfig(log *slog.Logger) (*webconfig.Config, error) {
 }
 
 // metricsOptions are the options of metrics.Init: exemplars always, so that
-// the page links durations to the spans the demo starts (see withSpan), and
-// native histograms with -native-histograms.
+// the page links durations to the spans the demo starts (see withSpan),
+// active users always (the key derived from the labels is the same in
+// every process, so that replicas merge), and native histograms with
+// -native-histograms.
 func (c config) metricsOptions() []metrics.Option {
-	opts := []metrics.Option{metrics.WithExemplars()}
+	opts := []metrics.Option{metrics.WithExemplars(), metrics.WithActiveUsers()}
 	if c.nativeHistograms {
 		opts = append(opts, metrics.WithNativeHistograms(metrics.DefaultNativeHistogramFactor))
 	}
@@ -195,6 +200,12 @@ func (c config) validate() error {
 	}
 	if c.duration < 0 {
 		return fmt.Errorf("-duration (or %s) %v is negative: use 0 to run until SIGINT or SIGTERM", envVars["duration"], c.duration)
+	}
+	if c.users < 0 || c.users > maxUsers {
+		return fmt.Errorf("-users (or %s) %d: want 0 to %d", envVars["users"], c.users, maxUsers)
+	}
+	if c.users > 0 && !c.offline() {
+		return fmt.Errorf("-users (or %s) simulates users of the offline bot: it takes no -token", envVars["users"])
 	}
 	if err := checkURL("-api-url", c.apiURL); err != nil {
 		return err

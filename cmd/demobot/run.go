@@ -220,11 +220,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 		})
 		return runWebhook(ctx, cfg, b, fake, stdout, log)
 	}
-	return runPolling(ctx, b, fake, log)
+	return runPolling(ctx, cfg, b, fake, log)
 }
 
 // runPolling runs the bot with long polling until ctx ends.
-func runPolling(ctx context.Context, b bot, fake *telegramtest.Server, log *slog.Logger) error {
+func runPolling(ctx context.Context, cfg config, b bot, fake *telegramtest.Server, log *slog.Logger) error {
 	// getUpdates fails while a webhook is set: a bot that ran in webhook
 	// mode before must drop it.
 	started, err := startup(ctx, b.deleteWebhook)
@@ -237,7 +237,7 @@ func runPolling(ctx context.Context, b bot, fake *telegramtest.Server, log *slog
 	var users sync.WaitGroup
 	defer users.Wait()
 	if fake != nil {
-		users.Go(func() { simulateUsers(ctx, fake, b.callbackData, false, log) })
+		users.Go(func() { simulateUsers(ctx, fake, b.callbackData, cfg.users, false, log) })
 	}
 	return b.poll(ctx)
 }
@@ -296,7 +296,7 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 		err = fmt.Errorf("setWebhook: %w", err)
 	} else if started {
 		if fake != nil {
-			users.Go(func() { simulateUsers(ctx, fake, b.callbackData, true, log) })
+			users.Go(func() { simulateUsers(ctx, fake, b.callbackData, cfg.users, true, log) })
 		}
 		<-ctx.Done()
 	}

@@ -43,7 +43,7 @@ const (
 // callbackData gives the data of a menu button, which depends on the bot
 // library. With webhook, it also delivers the updates to the bot's webhook,
 // as Telegram would, several at a time.
-func simulateUsers(ctx context.Context, fake *telegramtest.Server, callbackData func(payload string) string, webhook bool, log *slog.Logger) {
+func simulateUsers(ctx context.Context, fake *telegramtest.Server, callbackData func(payload string) string, users int, webhook bool, log *slog.Logger) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for i, chatID := range userChats {
@@ -62,10 +62,95 @@ func simulateUsers(ctx context.Context, fake *telegramtest.Server, callbackData 
 			}
 		})
 	}
+	if users > 0 {
+		wg.Go(func() { audience(ctx, fake, users) })
+		wg.Go(func() { blocks(ctx, fake, users) })
+		wg.Go(func() { sendFailures(ctx, fake) })
+	}
 	wg.Go(func() { floodControl(ctx, fake) })
 	wg.Go(func() { backlog(ctx, fake) })
 	if webhook {
 		wg.Go(func() { deliver(ctx, fake, log) })
+	}
+}
+
+// Bounds of -users: up to maxUsersIn20s users all write within the first
+// 20 s; more write within users/maxUsersIn20s x 20 s.
+const (
+	maxUsers      = 1_000_000
+	maxUsersIn20s = 5000
+	firstWave     = 20 * time.Second
+)
+
+// audience plays users 1 to n (private chats whose id is the user's, the
+// same in every process): each sends /start once in the first wave, spread
+// evenly over firstWave (longer above maxUsersIn20s users, at the same
+// pace), then about once a minute, at random.
+func audience(ctx context.Context, fake *telegramtest.Server, n int) {
+	start := time.Now()
+	wave := firstWave * time.Duration(max(n, maxUsersIn20s)) / maxUsersIn20s
+	for id := 1; id <= n; id++ {
+		if !sleepUntil(ctx, start.Add(wave*time.Duration(id-1)/time.Duration(n))) {
+			return
+		}
+		fake.SendText(int64(id), "/start")
+	}
+	rng := rand.New(rand.NewPCG(uint64(n), 1))
+	for perSecond := max(n/60, 1); sleep(ctx, time.Second); {
+		for range perSecond {
+			fake.SendText(1+rng.Int64N(int64(n)), "hello bot")
+		}
+	}
+}
+
+// blockEvery is how often one of the simulated users blocks the bot, to
+// unblock it blockEvery later.
+const blockEvery = 5 * time.Second
+
+// blocks makes a user block the bot every blockEvery and unblock it the
+// next time: the my_chat_member updates Telegram sends for a private chat,
+// with the bot's new status kicked, then member.
+func blocks(ctx context.Context, fake *telegramtest.Server, n int) {
+	rng := rand.New(rand.NewPCG(uint64(n), 2))
+	for sleep(ctx, blockEvery) {
+		id := 1 + rng.Int64N(int64(n))
+		fake.SendUpdate(myChatMember(fake.Bot(), id, "member", "kicked"))
+		if !sleep(ctx, blockEvery) {
+			return
+		}
+		fake.SendUpdate(myChatMember(fake.Bot(), id, "kicked", "member"))
+	}
+}
+
+// myChatMember is the update of the bot's status changing from old to
+// status in the private chat of user id.
+func myChatMember(bot telegramtest.User, id int64, old, status string) map[string]any {
+	user := map[string]any{"id": id, "is_bot": false, "first_name": "User"}
+	return map[string]any{"my_chat_member": map[string]any{
+		"chat": map[string]any{"id": id, "type": "private", "first_name": "User"}, "from": user, "date": time.Now().Unix(),
+		"old_chat_member": map[string]any{"status": old, "user": bot},
+		"new_chat_member": map[string]any{"status": status, "user": bot},
+	}}
+}
+
+// failedSends are the answers the Bot API gives to sends that cannot
+// succeed, in Telegram's words, one every failEvery in turn.
+var failedSends = []struct {
+	method string
+	fault  telegramtest.Fault
+}{
+	{"sendMessage", telegramtest.Fault{Status: http.StatusForbidden, Description: "Forbidden: bot was blocked by the user"}},
+	{"sendMessage", telegramtest.Fault{Status: http.StatusBadRequest, Description: "Bad Request: chat not found"}},
+	{"editMessageText", telegramtest.Fault{Status: http.StatusBadRequest, Description: "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}},
+}
+
+const failEvery = 3 * time.Second
+
+// sendFailures makes one send fail every failEvery, as in failedSends.
+func sendFailures(ctx context.Context, fake *telegramtest.Server) {
+	for n := 0; sleep(ctx, failEvery); n++ {
+		f := failedSends[n%len(failedSends)]
+		fake.Inject(f.method, f.fault)
 	}
 }
 
@@ -146,6 +231,14 @@ func deliver(ctx context.Context, fake *telegramtest.Server, log *slog.Logger) {
 			}
 		})
 	}
+}
+
+// sleepUntil waits until t and reports whether ctx is still alive.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	if d := time.Until(t); d > 0 {
+		return sleep(ctx, d)
+	}
+	return ctx.Err() == nil
 }
 
 // sleep waits for d and reports whether ctx is still alive.
