@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dchest/siphash"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -68,7 +69,7 @@ func ActiveUsersPrecision(p int) ActiveUsersOption {
 // Prometheus keeps the history: the register-wise max over a window and
 // over replicas is the sketch of their union.
 type activeUsers struct {
-	key    [sha256.Size]byte
+	k0, k1 uint64 // the SipHash key
 	p      uint8
 	hour   atomic.Pointer[hourSketch]
 	desc   *prometheus.Desc
@@ -88,11 +89,12 @@ func newActiveUsers(c activeUsersConfig, constLabels prometheus.Labels) *activeU
 		desc:  prometheus.NewDesc(activeUsersName, activeUsersHelp, []string{"register"}, constLabels),
 		clock: func() time.Time { return wallAt(now()) },
 	}
-	if c.key != nil {
-		a.key = sha256.Sum256(c.key)
-	} else {
-		a.key = sha256.Sum256([]byte("genapp active users\x00" + constLabels["app"] + "\x00" + constLabels["env"]))
+	key := c.key
+	if key == nil {
+		key = []byte("genapp active users\x00" + constLabels["app"] + "\x00" + constLabels["env"])
 	}
+	sum := sha256.Sum256(key)
+	a.k0, a.k1 = binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])
 	a.labels = make([]string, 1<<c.precision)
 	for i := range a.labels {
 		a.labels[i] = strconv.Itoa(i)
@@ -100,13 +102,12 @@ func newActiveUsers(c activeUsersConfig, constLabels prometheus.Labels) *activeU
 	return a
 }
 
-// hash is the keyed hash of user id: SHA-256 of the key and the id.
+// hash is the keyed hash of user id: SipHash-2-4 of its 8 bytes, little
+// endian, under the first 16 bytes of SHA-256 of the key.
 func (a *activeUsers) hash(id int64) uint64 {
-	var buf [sha256.Size + 8]byte
-	copy(buf[:], a.key[:])
-	binary.BigEndian.PutUint64(buf[sha256.Size:], uint64(id))
-	sum := sha256.Sum256(buf[:])
-	return binary.BigEndian.Uint64(sum[:8])
+	var buf [8]byte
+	binary.LittleEndian.PutUint64(buf[:], uint64(id))
+	return siphash.Hash(a.k0, a.k1, buf[:])
 }
 
 // registerOf returns the register a hash falls in and the value it brings:

@@ -286,6 +286,31 @@ func BenchmarkTelegramUpdate(b *testing.B) {
 	}
 }
 
+// BenchmarkTelegramUpdateActiveUsers is BenchmarkTelegramUpdate with
+// WithActiveUsers on: the update's user counted in the sketch too, a
+// different user each time.
+func BenchmarkTelegramUpdateActiveUsers(b *testing.B) {
+	m := newBench(b, WithActiveUsers())
+	date := time.Now()
+	b.ReportAllocs()
+	id := int64(0)
+	for b.Loop() {
+		id++
+		m.StartTelegramUpdate("message", date).End()
+		m.RecordTelegramUser(id)
+	}
+}
+
+// BenchmarkTelegramAPIError is one error answer of the Bot API: its reason
+// read from the description, and the counter of a known method.
+func BenchmarkTelegramAPIError(b *testing.B) {
+	m := newBench(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.RecordTelegramAPIError("sendMessage", 403, "Forbidden: bot was blocked by the user")
+	}
+}
+
 // BenchmarkTelegramFloodWait is one 429 of a known method.
 func BenchmarkTelegramFloodWait(b *testing.B) {
 	m := newBench(b)

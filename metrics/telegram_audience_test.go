@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dchest/siphash"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/genapp-go/genapp/internal/promtest"
@@ -150,15 +151,16 @@ func TestActiveUsersExposition(t *testing.T) {
 	}
 }
 
-// reference computes the registers of ids from the definition: SHA-256 of
-// SHA-256(key) and the id, big-endian; the first p bits pick the register,
-// which takes the position of the first 1 bit after them.
+// reference computes the registers of ids from the definition: SipHash-2-4
+// of the id (8 bytes, little endian) under the first 16 bytes of
+// SHA-256(key); the first p bits pick the register, which takes the
+// position of the first 1 bit after them.
 func reference(key []byte, p int, ids []int64) []float64 {
 	regs := make([]float64, 1<<p)
 	k := sha256.Sum256(key)
+	k0, k1 := binary.LittleEndian.Uint64(k[:8]), binary.LittleEndian.Uint64(k[8:16])
 	for _, id := range ids {
-		sum := sha256.Sum256(binary.BigEndian.AppendUint64(k[:], uint64(id)))
-		h := binary.BigEndian.Uint64(sum[:8])
+		h := siphash.Hash(k0, k1, binary.LittleEndian.AppendUint64(nil, uint64(id)))
 		j := h >> (64 - p)
 		rank := 1
 		for bit := 63 - p; bit >= 0 && h&(1<<bit) == 0; bit-- {
