@@ -8,7 +8,6 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers"
 
-	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 )
 
@@ -31,7 +30,7 @@ func BenchmarkGotgbot(b *testing.B) {
 	}{
 		{"untracked", (*ext.Dispatcher).AddHandler},
 		{"tracked", func(d *ext.Dispatcher, h ext.Handler) {
-			gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(actiontest.NewMetrics(b))).AddHandler(h)
+			track(b, d, actiontest.NewMetrics(b)).AddHandler(h)
 		}},
 	} {
 		b.Run("reply/"+bc.name, func(b *testing.B) {
