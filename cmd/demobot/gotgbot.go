@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -20,9 +19,10 @@ import (
 // gotgbotBot runs the demo on github.com/PaulSonOfLars/gotgbot/v2, its
 // handlers registered on the dispatcher through a gotgbotmetrics.Tracker.
 type gotgbotBot struct {
-	bot *gotgbot.Bot
-	d   *ext.Dispatcher
-	log *slog.Logger
+	bot    *gotgbot.Bot
+	client *http.Client // the one bot's BaseBotClient copies, for the Poller
+	d      *ext.Dispatcher
+	log    *slog.Logger
 }
 
 func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*gotgbotBot, error) {
@@ -51,7 +51,10 @@ func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 	})
 	// gotgbot handlers have no context.Context; the one that waits, /slow,
 	// takes at most 1.5 s, less than the shutdownGrace it is given.
-	tr := gotgbotmetrics.New(dispatcher)
+	tr, err := gotgbotmetrics.New(dispatcher)
+	if err != nil {
+		return nil, err
+	}
 	for _, rt := range d.routes() {
 		h := func(b *gotgbot.Bot, ctx *ext.Context) error {
 			return d.handle(context.Background(), rt, gotgbotChat{b, ctx})
@@ -60,14 +63,14 @@ func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 		case commandRoute:
 			tr.AddHandler(handlers.NewCommand(rt.key, h))
 		case buttonRoute:
-			if err := tr.AddCallback(rt.key, 0, h); err != nil {
+			if err := tr.AddCallback(rt.key, h); err != nil {
 				return nil, err
 			}
 		case textRoute: // after the commands: takes the commands no route takes
 			tr.AddHandler(handlers.NewMessage(message.Text, h))
 		}
 	}
-	return &gotgbotBot{bot: b, d: dispatcher, log: log}, nil
+	return &gotgbotBot{bot: b, client: client, d: dispatcher, log: log}, nil
 }
 
 // poll runs a gotgbotmetrics.Poller (gotgbot's Updater polls a failing Bot
@@ -77,10 +80,13 @@ func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 // updates fetched and not yet handed to the dispatcher are dropped
 // unconfirmed, and the Bot API sends them again to the next run.
 func (g *gotgbotBot) poll(ctx context.Context) error {
-	p := gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(pollTimeout), gotgbotmetrics.WithErrorFunc(func(err error) {
+	p, err := gotgbotmetrics.NewPoller(g.client, gotgbotmetrics.WithPollTimeout(pollTimeout), gotgbotmetrics.WithErrorFunc(func(err error) {
 		g.log.Error("telegram polling failed", "error", err)
 	}))
-	err := p.Poll(ctx, g.bot, g.d)
+	if err != nil {
+		return err
+	}
+	err = p.Poll(ctx, g.bot, g.d)
 	stopped := make(chan struct{})
 	go func() { defer close(stopped); g.d.Stop() }()
 	waitFor(stopped, shutdownGrace, g.log)
@@ -88,10 +94,11 @@ func (g *gotgbotBot) poll(ctx context.Context) error {
 }
 
 // handleUpdate handles the update on the request's goroutine, so that the
-// request lasts as long as its handler.
+// request lasts as long as its handler. An update gotgbot cannot take is
+// no update (400).
 func (g *gotgbotBot) handleUpdate(_ context.Context, data []byte) error {
-	var u gotgbot.Update
-	if err := json.Unmarshal(data, &u); err != nil {
+	u, err := gotgbotmetrics.ParseUpdate(data)
+	if err != nil {
 		return err
 	}
 	if err := g.d.ProcessUpdate(g.bot, &u, nil); err != nil {

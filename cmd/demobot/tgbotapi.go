@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/genapp-go/genapp/httpclient"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/tgbotapimetrics"
 )
 
@@ -23,6 +23,7 @@ const workers = 8
 type tgbotapiBot struct {
 	api    *tgbotapi.BotAPI
 	router *tgbotapimetrics.Router
+	poller *tgbotapimetrics.Poller
 	log    *slog.Logger
 }
 
@@ -46,26 +47,29 @@ func newTgbotapi(apiURL string, client *http.Client, d *demo, log *slog.Logger) 
 		case buttonRoute:
 			opts = append(opts, tgbotapimetrics.Callback(rt.key, h))
 		case textRoute: // also takes the commands no route takes
-			opts = append(opts, tgbotapimetrics.On(tgbotapimetrics.KindText, h))
+			opts = append(opts, tgbotapimetrics.On(telegram.KindText, h))
 		}
 	}
 	router, err := tgbotapimetrics.New(opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &tgbotapiBot{api: api, router: router, log: log}, nil
+	// The BotAPI's client, to the server of its endpoint.
+	poller, err := tgbotapimetrics.NewPoller(client, tgbotapimetrics.WithAPIURL(apiURL), tgbotapimetrics.WithPollTimeout(pollTimeout))
+	if err != nil {
+		return nil, err
+	}
+	return &tgbotapiBot{api: api, router: router, poller: poller, log: log}, nil
 }
 
 // poll routes the updates of getUpdates with Router.Poll (tgbotapi's
 // GetUpdatesChan retries a failing Bot API every 3 s for ever) until ctx
 // ends, then waits for the handlers in flight, or until the Bot API
 // answers 401 or 409, which ends the demo with that error. The getUpdates
-// in flight at the end is not waited for: its updates are dropped
+// in flight at the end is cancelled: updates not handed to a worker stay
 // unconfirmed, and the Bot API sends them again to the next run.
 func (t *tgbotapiBot) poll(ctx context.Context) error {
-	cfg := tgbotapi.NewUpdate(0)
-	cfg.Timeout = int(pollTimeout.Seconds())
-	err := t.router.Poll(ctx, t.api, cfg, workers)
+	err := t.router.Poll(ctx, t.api, t.poller, workers)
 	var abandoned *tgbotapimetrics.AbandonedError
 	if errors.As(err, &abandoned) {
 		t.log.Warn("still running at shutdown, not waiting any longer", "error", abandoned)
@@ -77,11 +81,11 @@ func (t *tgbotapiBot) poll(ctx context.Context) error {
 }
 
 func (t *tgbotapiBot) handleUpdate(ctx context.Context, data []byte) error {
-	var u tgbotapi.Update
-	if err := json.Unmarshal(data, &u); err != nil {
+	u, err := tgbotapimetrics.ParseUpdate(data)
+	if err != nil {
 		return err
 	}
-	err := t.router.HandleUpdate(ctx, u)
+	err = t.router.HandleUpdate(ctx, u)
 	var panicked *tgbotapimetrics.PanicError
 	if err != nil && !errors.As(err, &panicked) { // the router logs panics itself
 		t.log.Error("telegram handler failed", "update_id", u.UpdateID, "error", err)

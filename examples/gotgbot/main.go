@@ -55,7 +55,10 @@ func main() {
 	d := ext.NewDispatcher(&ext.DispatcherOpts{
 		Panic: func(_ *gotgbot.Bot, _ *ext.Context, r any) { log.Print("handler panicked: ", r) },
 	})
-	tr := gotgbotmetrics.New(d)
+	tr, err := gotgbotmetrics.New(d) // counts every update d handles
+	if err != nil {
+		log.Fatal(err)
+	}
 	tr.AddHandler(handlers.NewCommand("start", func(b *gotgbot.Bot, ctx *ext.Context) error { // start_handler
 		_, err := ctx.EffectiveMessage.Reply(b, "Hi! Press the button.", &gotgbot.SendMessageOpts{
 			ReplyMarkup: gotgbot.InlineKeyboardMarkup{InlineKeyboard: [][]gotgbot.InlineKeyboardButton{
@@ -64,7 +67,7 @@ func main() {
 		})
 		return err
 	}))
-	err = tr.AddCallback("hello", 0, func(b *gotgbot.Bot, ctx *ext.Context) error { // hello_callback_handler
+	err = tr.AddCallback("hello", func(b *gotgbot.Bot, ctx *ext.Context) error { // hello_callback_handler
 		if _, err := ctx.CallbackQuery.Answer(b, nil); err != nil {
 			return err
 		}
@@ -80,8 +83,12 @@ func main() {
 	}))
 
 	// Unlike gotgbot's Updater, the Poller backs off when the Bot API
-	// fails, and stops on 401 and 409.
-	poller := gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(10 * time.Second))
+	// fails, and stops on 401 and 409. It sends getUpdates with the client
+	// the bot's BaseBotClient copies, to the bot's API URL.
+	poller, err := gotgbotmetrics.NewPoller(client, gotgbotmetrics.WithPollTimeout(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
 	pollErr := poller.Poll(ctx, bot, d) // until Ctrl-C, a 401 or a 409
 	stop()
 	d.Stop() // waits for the handlers in flight

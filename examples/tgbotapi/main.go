@@ -21,6 +21,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/tgbotapimetrics"
 )
 
@@ -36,14 +37,14 @@ func main() {
 	served := make(chan error, 1)
 	go func() { served <- metrics.Serve(ctx, *metricsAddr); stop() }()
 
-	endpoint := tgbotapi.APIEndpoint
+	apiURL := "https://api.telegram.org"
 	if u := os.Getenv("TELEGRAM_API_URL"); u != "" {
-		endpoint = u + "/bot%s/%s"
+		apiURL = u
 	}
 	// The library holds the placeholder; the client puts the real token in
 	// each request and counts it as genapp_http_*{app_type="telegram_api"}.
 	client := httpclient.NewTelegram(os.Getenv("TELEGRAM_BOT_TOKEN"))
-	bot, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, endpoint, client)
+	bot, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, apiURL+"/bot%s/%s", client)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func main() {
 			}
 			return reply(u.CallbackQuery.Message.Chat.ID, fmt.Sprintf("Hello, %s!", u.CallbackQuery.From.FirstName), nil)
 		}),
-		tgbotapimetrics.On(tgbotapimetrics.KindText, func(ctx context.Context, u tgbotapi.Update) error { // text_handler, unknown_command_handler
+		tgbotapimetrics.On(telegram.KindText, func(ctx context.Context, u tgbotapi.Update) error { // text_handler, unknown_command_handler
 			return reply(u.Message.Chat.ID, "You said: "+u.Message.Text, nil)
 		}),
 	)
@@ -75,10 +76,15 @@ func main() {
 		log.Fatal(err)
 	}
 
-	// Long polling, 8 handlers at a time, until ctx ends (then the handlers in
-	// flight finish) or the Bot API answers 401 or 409. Unlike GetUpdatesChan,
-	// it backs off when the Bot API fails.
-	err = r.Poll(ctx, bot, tgbotapi.UpdateConfig{Timeout: 10}, 8)
+	// Long polling with the bot's client and server, 8 handlers at a time,
+	// until ctx ends (then the handlers in flight finish) or the Bot API
+	// answers 401 or 409. Unlike GetUpdatesChan, it backs off when the Bot
+	// API fails.
+	poller, err := tgbotapimetrics.NewPoller(client, tgbotapimetrics.WithAPIURL(apiURL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = r.Poll(ctx, bot, poller, 8)
 	stop()
 	if err := errors.Join(err, <-served); err != nil {
 		log.Fatal(err)

@@ -31,7 +31,7 @@ func BenchmarkGotgbot(b *testing.B) {
 	}{
 		{"untracked", (*ext.Dispatcher).AddHandler},
 		{"tracked", func(d *ext.Dispatcher, h ext.Handler) {
-			gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(actiontest.NewMetrics(b))).AddHandler(h)
+			track(b, d, actiontest.NewMetrics(b)).AddHandler(h)
 		}},
 	} {
 		b.Run("reply/"+bc.name, func(b *testing.B) {
@@ -45,5 +45,18 @@ func BenchmarkGotgbot(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkParseUpdate is what the Poller adds to each update it fetches,
+// before the dispatcher parses it again (Dispatcher.Start takes raw JSON):
+// ParseUpdate of a command.
+func BenchmarkParseUpdate(b *testing.B) {
+	data := []byte(`{"update_id":7,"message":{"message_id":1,"date":1700000000,"chat":{"id":100,"type":"private"},"from":{"id":100,"is_bot":false,"first_name":"U"},"text":"/start","entities":[{"type":"bot_command","offset":0,"length":6}]}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := gotgbotmetrics.ParseUpdate(data); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

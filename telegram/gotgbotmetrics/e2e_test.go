@@ -30,17 +30,17 @@ func reply(text string) handlers.Response {
 }
 
 // TestEndToEnd runs a real gotgbot bot, its Poller long polling the fake
-// Bot API over HTTP, with every kind of handler the issue names, and
-// asserts the exact samples, the replies the server received, and what
-// gotgbot's dispatcher saw of errors and panics.
+// Bot API over HTTP, with every kind of handler, and asserts the exact
+// samples, the replies the server received, and what gotgbot's dispatcher
+// saw of errors and panics.
 func TestEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer()
 	defer srv.Close()
 	m := actiontest.NewMetrics(t)
-	b := newBot(t, srv.URL, srv.Token, m)
+	b, client := newBot(t, srv.URL, srv.Token, m)
 	var got collector
 	d := ext.NewDispatcher(got.dispatcherOpts())
-	tr := gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m))
+	tr := track(t, d, m)
 
 	tr.AddHandler(handlers.NewCommand("start", func(b *gotgbot.Bot, ctx *ext.Context) error {
 		_, err := b.SendMessage(ctx.EffectiveChat.Id, "hello", &gotgbot.SendMessageOpts{ReplyMarkup: gotgbot.InlineKeyboardMarkup{
@@ -48,7 +48,7 @@ func TestEndToEnd(t *testing.T) {
 		}})
 		return err
 	}))
-	if err := tr.AddCallback("menu", 0, func(b *gotgbot.Bot, ctx *ext.Context) error {
+	if err := tr.AddCallback("menu", func(b *gotgbot.Bot, ctx *ext.Context) error {
 		if _, err := ctx.CallbackQuery.Answer(b, nil); err != nil {
 			return err
 		}
@@ -88,7 +88,10 @@ func TestEndToEnd(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	polled := make(chan error, 1)
-	p := gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(time.Second), gotgbotmetrics.WithErrorFunc(got.err))
+	p, err := gotgbotmetrics.NewPoller(client, gotgbotmetrics.WithPollTimeout(time.Second), gotgbotmetrics.WithErrorFunc(got.err))
+	if err != nil {
+		t.Fatal(err)
+	}
 	go func() { polled <- p.Poll(ctx, b, d) }()
 
 	srv.SendText(100, "/start")
@@ -163,17 +166,6 @@ func TestEndToEnd(t *testing.T) {
 	if strings.Contains(e.Text, secret) {
 		t.Error("the exposition holds the token's secret")
 	}
-	for typ, want := range map[string]float64{"message": 6, "callback_query": 2} {
-		if n := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ}); n != want {
-			t.Errorf("%s{type=%q} = %v, want %v", actiontest.Updates, typ, n, want)
-		}
-	}
-	if n, _ := e.Histogram(t, actiontest.Lag, promtest.Labels{"type": "message"}); n != 6 {
-		t.Errorf("%d message lags observed, want 6", n)
-	}
-	if n := gauge(t, e, actiontest.InFlight); n != 0 {
-		t.Errorf("%s = %v after the run, want 0", actiontest.InFlight, n)
-	}
 	if n := e.Sum("genapp_http_requests_total", promtest.Labels{"app_type": "telegram_api", "resource": "sendMessage", "status": "200"}); n != 7 {
 		t.Errorf("sendMessage calls = %v, want 7", n)
 	}
@@ -186,11 +178,11 @@ func TestEndToEnd(t *testing.T) {
 func TestTokenNeverInErrors(t *testing.T) {
 	srv := telegramtest.NewServer()
 	m := actiontest.NewMetrics(t)
-	b := newBot(t, srv.URL, srv.Token, m)
+	b, _ := newBot(t, srv.URL, srv.Token, m)
 	srv.Close()
 	var got collector
 	d := ext.NewDispatcher(got.dispatcherOpts())
-	gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m)).AddHandler(handlers.NewCommand("start", reply("hello")))
+	track(t, d, m).AddHandler(handlers.NewCommand("start", reply("hello")))
 	if err := d.ProcessUpdate(b, textUpdate("/start"), nil); err != nil {
 		t.Fatal(err)
 	}

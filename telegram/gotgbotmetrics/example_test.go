@@ -2,8 +2,10 @@ package gotgbotmetrics_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
@@ -44,14 +47,18 @@ func Example() {
 	}
 
 	d := ext.NewDispatcher(nil)
-	tr := gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m))
+	tr, err := gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m))
+	if err != nil {
+		log.Fatal(err)
+	}
 	tr.AddHandler(handlers.NewCommand("start", func(b *gotgbot.Bot, ctx *ext.Context) error {
 		_, err := ctx.EffectiveMessage.Reply(b, "Hello!", &gotgbot.SendMessageOpts{ReplyMarkup: gotgbot.InlineKeyboardMarkup{
 			InlineKeyboard: [][]gotgbot.InlineKeyboardButton{{{Text: "Menu", CallbackData: "menu:42"}}},
 		}})
 		return err
 	}))
-	if err := tr.AddHandlerAs("menu_callback_handler", 0, handlers.NewCallback(callbackquery.Prefix("menu:"), func(b *gotgbot.Bot, ctx *ext.Context) error {
+	// gotgbot's own filter, named: a filter does not say which buttons it takes.
+	if err := tr.AddHandlerAs("menu_callback_handler", handlers.NewCallback(callbackquery.Prefix("menu:"), func(b *gotgbot.Bot, ctx *ext.Context) error {
 		_, err := ctx.CallbackQuery.Answer(b, &gotgbot.AnswerCallbackQueryOpts{Text: "item " + strings.TrimPrefix(ctx.CallbackQuery.Data, "menu:")})
 		return err
 	})); err != nil {
@@ -62,11 +69,15 @@ func Example() {
 		return err
 	}))
 
+	// The Poller sends getUpdates with the client the bot's BaseBotClient
+	// copies, to the bot's API URL.
+	p, err := gotgbotmetrics.NewPoller(client, gotgbotmetrics.WithPollTimeout(time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	polled := make(chan error, 1)
-	go func() {
-		polled <- gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(time.Second)).Poll(ctx, b, d)
-	}()
+	go func() { polled <- p.Poll(ctx, b, d) }()
 
 	// Play the user: a command, the button, a command the bot does not know.
 	srv.SendText(42, "/start")
@@ -104,11 +115,18 @@ func ExampleNewPoller() {
 	srv := telegramtest.NewServer()
 	defer srv.Close()
 	srv.Inject("getUpdates", telegramtest.Fault{Status: 409, Description: "Conflict: terminated by other getUpdates request"})
-	b := &gotgbot.Bot{Token: srv.Token, BotClient: &gotgbot.BaseBotClient{DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: srv.URL}}}
+	client := &http.Client{Timeout: 30 * time.Second}
+	b := &gotgbot.Bot{Token: srv.Token, BotClient: &gotgbot.BaseBotClient{Client: *client, DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: srv.URL}}}
 
-	p := gotgbotmetrics.NewPoller(gotgbotmetrics.WithErrorFunc(func(error) {}))
-	err := p.Poll(context.Background(), b, ext.NewDispatcher(nil))
+	p, err := gotgbotmetrics.NewPoller(client, gotgbotmetrics.WithErrorFunc(func(error) {}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = p.Poll(context.Background(), b, ext.NewDispatcher(nil))
+	var pe *telegram.PollError
+	fmt.Println(errors.As(err, &pe), pe.Code, pe.Stopped, p.Err() == err)
 	fmt.Println(err)
 	// Output:
-	// gotgbotmetrics: getUpdates failed (409): Conflict: terminated by other getUpdates request; polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls
+	// true 409 true true
+	// telegram: getUpdates failed (409): Conflict: terminated by other getUpdates request; polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls
 }

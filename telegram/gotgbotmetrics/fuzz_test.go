@@ -1,7 +1,6 @@
 package gotgbotmetrics_test
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
@@ -13,11 +12,11 @@ import (
 	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
 )
 
-// FuzzProcessUpdate feeds random updates, as the Bot API's JSON, to a
-// gotgbot dispatcher whose handlers of every kind are registered through a
-// Tracker, as the dispatcher handles what a Poller hands it: gotgbot's
-// parsing, then routing (gotgbot's, then the tracker's) never panics, and
-// nothing but a handler's own error comes out.
+// FuzzProcessUpdate feeds random updates, as the Bot API's JSON, to
+// ParseUpdate and then to a gotgbot dispatcher whose handlers of every kind
+// are registered through a Tracker, as a Poller or a webhook hands them on:
+// parsing, then the dispatcher's context and routing (gotgbot's, then the
+// tracker's) never panic, and nothing but a handler's own error comes out.
 func FuzzProcessUpdate(f *testing.F) {
 	for _, s := range []string{
 		`{"update_id":1,"message":{"text":"/start","entities":[{"type":"bot_command","offset":0,"length":99}]}}`,
@@ -30,13 +29,16 @@ func FuzzProcessUpdate(f *testing.F) {
 		`{"update_id":8,"message":{"text":"/ \u00a0x","entities":[]}}`,
 		`{"update_id":9,"inline_query":{"id":"1","query":"q"}}`,
 		`{"update_id":10,"message_reaction":{"chat":{"id":1},"new_reaction":[{"type":"emoji","emoji":"x"}]}}`,
+		`{"update_id":11,"chat_boost":{"chat":{"id":1,"type":"channel"},"boost":{"boost_id":"b","add_date":1,"expiration_date":2}}}`,
+		`{"update_id":12,"removed_chat_boost":{"chat":{"id":1,"type":"channel"},"boost_id":"b","source":{"source":"premium","user":{"id":1}}}}`,
+		`{"update_id":13,"callback_query":{"id":"1","from":{"id":1},"message":{"chat":{"id":1},"date":0}}}`,
 	} {
 		f.Add([]byte(s))
 	}
 	d := ext.NewDispatcher(&ext.DispatcherOpts{Panic: func(_ *gotgbot.Bot, _ *ext.Context, r any) { panic(r) }})
-	tr := gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(nil))
+	tr := track(f, d, nil)
 	tr.AddHandler(handlers.NewCommand("start", ok).SetAllowEdited(true).SetAllowChannel(true))
-	if err := tr.AddHandlerAs("menu_callback_handler", 0, handlers.NewCallback(callbackquery.Prefix("menu:"), ok)); err != nil {
+	if err := tr.AddHandlerAs("menu_callback_handler", handlers.NewCallback(callbackquery.Prefix("menu:"), ok)); err != nil {
 		f.Fatal(err)
 	}
 	tr.AddHandler(handlers.NewCallback(nil, ok))
@@ -46,8 +48,8 @@ func FuzzProcessUpdate(f *testing.F) {
 	tr.AddHandlerToGroup(handlers.NewReaction(nil, ok), 1)
 	tr.AddHandlerToGroup(handlers.NewInlineQuery(nil, ok), 1)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var u gotgbot.Update // as the dispatcher parses what it is handed
-		if json.Unmarshal(data, &u) != nil {
+		u, err := gotgbotmetrics.ParseUpdate(data)
+		if err != nil {
 			return
 		}
 		if err := d.ProcessUpdate(offlineBot, &u, nil); err != nil {

@@ -3,6 +3,7 @@ package gotgbotmetrics_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/inlinequery"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/message"
 
+	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
@@ -26,6 +28,69 @@ import (
 var offlineBot = &gotgbot.Bot{Token: "1:TOKEN", User: gotgbot.User{Id: 1, IsBot: true, Username: "test_bot"}}
 
 func ok(*gotgbot.Bot, *ext.Context) error { return nil }
+
+// newBot is a gotgbot bot on the Bot API at url, with the token kept in an
+// httpclient.NewTelegram client recording in m, and the placeholder in the
+// bot; it returns the client, for the Poller. It calls getMe, as
+// gotgbot.NewBot does.
+func newBot(t testing.TB, url, token string, m *metrics.Metrics) (*gotgbot.Bot, *http.Client) {
+	t.Helper()
+	client := httpclient.NewTelegram(token, httpclient.WithMetrics(m), httpclient.WithTimeout(30*time.Second))
+	b, err := gotgbot.NewBot(httpclient.TokenPlaceholder, &gotgbot.BotOpts{BotClient: &gotgbot.BaseBotClient{
+		Client:             *client,
+		DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: url, Timeout: 5 * time.Second},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, client
+}
+
+// track returns a Tracker on d recording in m.
+func track(t testing.TB, d *ext.Dispatcher, m *metrics.Metrics) *gotgbotmetrics.Tracker {
+	t.Helper()
+	tr, err := gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// collector collects what a dispatcher or a poller reports.
+type collector struct {
+	mu     sync.Mutex
+	errors []error
+	panics []any
+}
+
+func (c *collector) err(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.errors = append(c.errors, err)
+}
+
+func (c *collector) errs() []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]error(nil), c.errors...)
+}
+
+// dispatcherOpts report handler errors and panics to c, as a bot would log
+// them.
+func (c *collector) dispatcherOpts() *ext.DispatcherOpts {
+	return &ext.DispatcherOpts{
+		Error: func(_ *gotgbot.Bot, _ *ext.Context, err error) ext.DispatcherAction {
+			c.err(err)
+			return ext.DispatcherActionNoop
+		},
+		Panic: func(_ *gotgbot.Bot, _ *ext.Context, r any) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.panics = append(c.panics, r)
+		},
+		UnhandledErrFunc: c.err,
+	}
+}
 
 // textUpdate is a private message with text, a bot_command entity on a
 // leading command as Telegram sends it.
@@ -69,7 +134,7 @@ func TestDerivedNames(t *testing.T) {
 		t.Run(tc.want, func(t *testing.T) {
 			m := actiontest.NewMetrics(t)
 			d := ext.NewDispatcher(nil)
-			gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m)).AddHandler(tc.h)
+			track(t, d, m).AddHandler(tc.h)
 			if err := d.ProcessUpdate(offlineBot, tc.u, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +155,7 @@ func TestDerivedNames(t *testing.T) {
 func TestNamedNothing(t *testing.T) {
 	var got collector
 	d := ext.NewDispatcher(got.dispatcherOpts())
-	gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(actiontest.NewMetrics(t))).AddHandler(handlers.Named{CustomName: "empty"})
+	track(t, d, actiontest.NewMetrics(t)).AddHandler(handlers.Named{CustomName: "empty"})
 	if err := d.ProcessUpdate(offlineBot, textUpdate("hi"), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -99,19 +164,38 @@ func TestNamedNothing(t *testing.T) {
 	}
 }
 
-// TestAddHandlerAs: a valid name replaces the derived one; a bad name is
-// an error that says what is allowed, and registers nothing.
-func TestAddHandlerAs(t *testing.T) {
+// TestNew: a nil dispatcher is an error, not a panic.
+func TestNew(t *testing.T) {
+	if tr, err := gotgbotmetrics.New(nil); tr != nil || err == nil || !strings.Contains(err.Error(), "nil *ext.Dispatcher") {
+		t.Errorf("New(nil) = %v, %v; want nil and an error naming the nil dispatcher", tr, err)
+	}
+}
+
+// TestRegisterAs: a valid name replaces the derived one, in the group
+// given; a bad name, a bad button unique or a nil handler is an error
+// that says what is allowed, and registers nothing.
+func TestRegisterAs(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	d := ext.NewDispatcher(nil)
-	tr := gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m))
+	tr := track(t, d, m)
 	for _, bad := range []string{"", "Menu", "menu-handler", "menu handler", strings.Repeat("a", 101)} {
-		if err := tr.AddHandlerAs(bad, 0, handlers.NewCallback(nil, ok)); err == nil || !strings.Contains(err.Error(), "[a-z0-9_]") {
+		if err := tr.AddHandlerAs(bad, handlers.NewCallback(nil, ok)); err == nil || !strings.HasPrefix(err.Error(), "gotgbotmetrics: ") || !strings.Contains(err.Error(), "[a-z0-9_]") {
 			t.Errorf("AddHandlerAs(%q) = %v, want an error naming the allowed characters", bad, err)
 		}
+		if err := tr.AddHandlerToGroupAs(bad, handlers.NewCallback(nil, ok), 1); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", bad)) {
+			t.Errorf("AddHandlerToGroupAs(%q) = %v, want an error naming it", bad, err)
+		}
 	}
-	if err := tr.AddHandlerAs("menu_handler", 0, nil); err == nil {
+	for _, bad := range []string{"", "menu:1", "menu|1", strings.Repeat("m", 65)} {
+		if err := tr.AddCallback(bad, ok); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", bad)) || !strings.Contains(err.Error(), "[A-Za-z0-9_-]") {
+			t.Errorf("AddCallback(%q) = %v, want an error naming it and what is allowed", bad, err)
+		}
+	}
+	if err := tr.AddHandlerAs("menu_handler", nil); err == nil {
 		t.Error("AddHandlerAs with a nil handler: no error")
+	}
+	if err := tr.AddCallbackToGroup("menu", nil, 1); err == nil || !strings.Contains(err.Error(), `"menu"`) {
+		t.Errorf("AddCallbackToGroup with a nil response = %v, want an error naming the button", err)
 	}
 	if err := d.ProcessUpdate(offlineBot, callbackUpdate("menu:1"), nil); err != nil {
 		t.Fatal(err)
@@ -119,13 +203,29 @@ func TestAddHandlerAs(t *testing.T) {
 	if n := actiontest.Runs(promtest.Scrape(t, m.Handler())); n != 0 {
 		t.Fatalf("%d runs recorded: a rejected handler was registered", n)
 	}
-	if err := tr.AddHandlerAs("menu_callback_handler", 0, handlers.NewCallback(callbackquery.Prefix("menu:"), ok)); err != nil {
+
+	next := func(*gotgbot.Bot, *ext.Context) error { return ext.ContinueGroups }
+	if err := tr.AddHandlerAs("menu_prefix_handler", handlers.NewCallback(callbackquery.Prefix("menu:"), next)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.AddHandlerToGroupAs("any_button_handler", handlers.NewCallback(nil, ok), 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.AddCallbackToGroup("menu", ok, 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.ProcessUpdate(offlineBot, callbackUpdate("menu:1"), nil); err != nil {
 		t.Fatal(err)
 	}
-	actiontest.Want(t, promtest.Scrape(t, m.Handler()), "menu_callback_handler", 1, 0)
+	e := promtest.Scrape(t, m.Handler())
+	for _, name := range []string{"menu_prefix_handler", "menu_callback_handler", "any_button_handler"} {
+		actiontest.Want(t, e, name, 1, 0)
+	}
+	for group, name := range map[int]string{0: "menu_prefix_handler", 1: "menu_callback_handler", 2: "any_button_handler"} {
+		if !d.RemoveGroup(group) {
+			t.Errorf("%s: group %d is empty", name, group)
+		}
+	}
 }
 
 // TestUnknownCommands: a text handler that takes a command no tracked
@@ -135,7 +235,7 @@ func TestAddHandlerAs(t *testing.T) {
 func TestUnknownCommands(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	d := ext.NewDispatcher(nil)
-	tr := gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m))
+	tr := track(t, d, m)
 	tr.AddHandler(handlers.NewMessage(message.Text, ok))
 	tr.AddHandler(handlers.NewCommand("help", ok))
 	tr.AddHandlerToGroup(handlers.NewMessage(message.All, ok), 1)
@@ -178,7 +278,7 @@ func TestOutcomes(t *testing.T) {
 			m := actiontest.NewMetrics(t)
 			var got collector
 			d := ext.NewDispatcher(got.dispatcherOpts())
-			gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m)).AddHandler(handlers.NewCommand("x", func(*gotgbot.Bot, *ext.Context) error {
+			track(t, d, m).AddHandler(handlers.NewCommand("x", func(*gotgbot.Bot, *ext.Context) error {
 				if tc.panics {
 					panic("x panicked")
 				}
@@ -219,7 +319,11 @@ func TestNoMetrics(t *testing.T) {
 		}
 		ran := false
 		d := ext.NewDispatcher(nil)
-		gotgbotmetrics.New(d, opts...).AddHandler(handlers.NewCommand("x", func(*gotgbot.Bot, *ext.Context) error { ran = true; return nil }))
+		tr, err := gotgbotmetrics.New(d, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.AddHandler(handlers.NewCommand("x", func(*gotgbot.Bot, *ext.Context) error { ran = true; return nil }))
 		if err := d.ProcessUpdate(offlineBot, textUpdate("/x"), nil); err != nil || !ran {
 			t.Errorf("ProcessUpdate = %v, handler ran: %v", err, ran)
 		}
@@ -232,7 +336,7 @@ func TestNoMetrics(t *testing.T) {
 func TestConcurrentDispatch(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	d := ext.NewDispatcher(nil)
-	tr := gotgbotmetrics.New(d, gotgbotmetrics.WithMetrics(m))
+	tr := track(t, d, m)
 	tr.AddHandler(handlers.NewCommand("start", ok))
 	tr.AddHandler(handlers.NewMessage(message.Text, ok))
 	const workers, each = 8, 200
@@ -256,4 +360,75 @@ func TestConcurrentDispatch(t *testing.T) {
 	e := promtest.Scrape(t, m.Handler())
 	actiontest.Want(t, e, "start_handler", workers*each/2, 0)
 	actiontest.Want(t, e, "unknown_command_handler", workers*each/2, 0)
+}
+
+// TestInFlight: a burst of slow handlers is in flight while they run, and
+// nothing is once they have returned, those that panicked (which gotgbot's
+// dispatcher recovers above the tracked Processor) included.
+func TestInFlight(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	d := ext.NewDispatcher(&ext.DispatcherOpts{Panic: func(*gotgbot.Bot, *ext.Context, any) {}})
+	tr := track(t, d, m)
+	release := make(chan struct{})
+	var started sync.WaitGroup
+	tr.AddHandler(handlers.NewCommand("slow", func(*gotgbot.Bot, *ext.Context) error { started.Done(); <-release; return nil }))
+	tr.AddHandler(handlers.NewCommand("boom", func(*gotgbot.Bot, *ext.Context) error { started.Done(); <-release; panic("boom") }))
+	const burst = 10
+	started.Add(burst)
+	var done sync.WaitGroup
+	for i := range burst {
+		text := "/slow"
+		if i%5 == 0 {
+			text = "/boom"
+		}
+		done.Go(func() { d.ProcessUpdate(offlineBot, textUpdate(text), nil) })
+	}
+	started.Wait()
+	if n := actiontest.Gauge(promtest.Scrape(t, m.Handler()), actiontest.InFlight); n != burst {
+		t.Errorf("%s = %v while %d handlers run, want %d", actiontest.InFlight, n, burst, burst)
+	}
+	close(release)
+	done.Wait()
+	if n := actiontest.Gauge(promtest.Scrape(t, m.Handler()), actiontest.InFlight); n != 0 {
+		t.Errorf("%s = %v once every handler returned, want 0", actiontest.InFlight, n)
+	}
+}
+
+// TestUpdateTypes: an update counts under the gotgbot field that is set,
+// with the lag of its own stamp (an edit's edit_date, a join request's
+// date); callbacks, which carry none, observe no lag.
+func TestUpdateTypes(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	d := ext.NewDispatcher(nil)
+	track(t, d, m).AddHandler(handlers.NewMessage(message.All, ok))
+	now := time.Now().Unix()
+	for _, u := range []*gotgbot.Update{
+		textUpdate("hi"),
+		{EditedMessage: &gotgbot.Message{Date: now - 3600, EditDate: now, Chat: gotgbot.Chat{Id: 1}}},
+		callbackUpdate("x"),
+		{ChatJoinRequest: &gotgbot.ChatJoinRequest{Date: now}},
+		{MessageReactionCount: &gotgbot.MessageReactionCountUpdated{Date: now}},
+		{PollAnswer: &gotgbot.PollAnswer{PollId: "1"}},
+		{UpdateId: 9}, // a type this gotgbot does not know
+	} {
+		if err := d.ProcessUpdate(offlineBot, u, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := promtest.Scrape(t, m.Handler())
+	for _, typ := range []string{"message", "edited_message", "callback_query", "chat_join_request", "message_reaction_count", "poll_answer", "other"} {
+		if n := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ}); n != 1 {
+			t.Errorf("%s{type=%q} = %v, want 1", actiontest.Updates, typ, n)
+		}
+	}
+	for _, typ := range []string{"message", "edited_message", "chat_join_request", "message_reaction_count"} {
+		if n, sum := e.Histogram(t, actiontest.Lag, promtest.Labels{"type": typ}); n != 1 || sum > 60 {
+			t.Errorf("%s{type=%q}: %d observations, sum %v; want 1 under a minute (an edit's lag runs from its edit_date)", actiontest.Lag, typ, n, sum)
+		}
+	}
+	for _, typ := range []string{"callback_query", "poll_answer", "other"} {
+		if got := e.Find(actiontest.Lag, promtest.Labels{"type": typ}); len(got) != 0 && got[0].GetHistogram().GetSampleCount() != 0 {
+			t.Errorf("%s observed a lag", typ)
+		}
+	}
 }

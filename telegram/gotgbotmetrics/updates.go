@@ -9,8 +9,9 @@ import (
 	"github.com/genapp-go/genapp/telegram"
 )
 
-// processor records every update the dispatcher handles around
-// the Processor it wraps.
+// processor records every update the dispatcher handles around the
+// Processor it wraps, which gotgbot runs once per update, before any
+// handler.
 type processor struct {
 	next ext.Processor
 	t    *Tracker
@@ -21,66 +22,66 @@ type processor struct {
 // included (the dispatcher recovers it above).
 func (p processor) ProcessUpdate(d *ext.Dispatcher, b *gotgbot.Bot, ctx *ext.Context) error {
 	typ, date := updateInfo(ctx.Update)
-	u := p.t.metrics().StartTelegramUpdate(typ, date)
+	u := p.t.metrics().StartTelegramUpdate(string(typ), date)
 	defer u.End()
 	return p.next.ProcessUpdate(d, b, ctx)
 }
 
-// updateInfo returns the type of u, the name of the Bot API field that is
-// set, and when Telegram stamped it: a message's date (its edit_date when
-// edited), the date of member, join request and reaction updates, and the
-// zero time for the others, which carry no stamp (a callback query's
-// message date is when the bot sent the button). A stamp of 0 is none.
-func updateInfo(u *gotgbot.Update) (typ string, date time.Time) {
+// updateInfo returns the type of u, the Bot API field that is set, and
+// when Telegram stamped it: a message's date (its edit_date when edited),
+// the date of member, join request and reaction updates, and the zero time
+// for the others, which carry no stamp (a callback query's message date is
+// when the bot sent the button). A stamp of 0 is none.
+func updateInfo(u *gotgbot.Update) (telegram.UpdateType, time.Time) {
 	switch {
 	case u == nil:
-		return "other", time.Time{}
+		return telegram.UpdateOther, time.Time{}
 	case u.Message != nil:
-		return "message", telegram.Date(u.Message.Date)
+		return telegram.UpdateMessage, telegram.Date(u.Message.Date)
 	case u.EditedMessage != nil:
-		return "edited_message", telegram.Date(u.EditedMessage.EditDate)
+		return telegram.UpdateEditedMessage, telegram.Date(u.EditedMessage.EditDate)
 	case u.ChannelPost != nil:
-		return "channel_post", telegram.Date(u.ChannelPost.Date)
+		return telegram.UpdateChannelPost, telegram.Date(u.ChannelPost.Date)
 	case u.EditedChannelPost != nil:
-		return "edited_channel_post", telegram.Date(u.EditedChannelPost.EditDate)
+		return telegram.UpdateEditedChannelPost, telegram.Date(u.EditedChannelPost.EditDate)
 	case u.BusinessMessage != nil:
-		return "business_message", telegram.Date(u.BusinessMessage.Date)
+		return telegram.UpdateBusinessMessage, telegram.Date(u.BusinessMessage.Date)
 	case u.EditedBusinessMessage != nil:
-		return "edited_business_message", telegram.Date(u.EditedBusinessMessage.EditDate)
+		return telegram.UpdateEditedBusinessMessage, telegram.Date(u.EditedBusinessMessage.EditDate)
 	case u.MyChatMember != nil:
-		return "my_chat_member", telegram.Date(u.MyChatMember.Date)
+		return telegram.UpdateMyChatMember, telegram.Date(u.MyChatMember.Date)
 	case u.ChatMember != nil:
-		return "chat_member", telegram.Date(u.ChatMember.Date)
+		return telegram.UpdateChatMember, telegram.Date(u.ChatMember.Date)
 	case u.ChatJoinRequest != nil:
-		return "chat_join_request", telegram.Date(u.ChatJoinRequest.Date)
+		return telegram.UpdateChatJoinRequest, telegram.Date(u.ChatJoinRequest.Date)
 	case u.MessageReaction != nil:
-		return "message_reaction", telegram.Date(u.MessageReaction.Date)
+		return telegram.UpdateMessageReaction, telegram.Date(u.MessageReaction.Date)
 	case u.MessageReactionCount != nil:
-		return "message_reaction_count", telegram.Date(u.MessageReactionCount.Date)
+		return telegram.UpdateMessageReactionCount, telegram.Date(u.MessageReactionCount.Date)
 	case u.CallbackQuery != nil:
-		return "callback_query", time.Time{}
+		return telegram.UpdateCallbackQuery, time.Time{}
 	case u.InlineQuery != nil:
-		return "inline_query", time.Time{}
+		return telegram.UpdateInlineQuery, time.Time{}
 	case u.ChosenInlineResult != nil:
-		return "chosen_inline_result", time.Time{}
+		return telegram.UpdateChosenInlineResult, time.Time{}
 	case u.ShippingQuery != nil:
-		return "shipping_query", time.Time{}
+		return telegram.UpdateShippingQuery, time.Time{}
 	case u.PreCheckoutQuery != nil:
-		return "pre_checkout_query", time.Time{}
+		return telegram.UpdatePreCheckoutQuery, time.Time{}
 	case u.Poll != nil:
-		return "poll", time.Time{}
+		return telegram.UpdatePoll, time.Time{}
 	case u.PollAnswer != nil:
-		return "poll_answer", time.Time{}
+		return telegram.UpdatePollAnswer, time.Time{}
 	case u.ChatBoost != nil:
-		return "chat_boost", time.Time{}
+		return telegram.UpdateChatBoost, time.Time{}
 	case u.RemovedChatBoost != nil:
-		return "removed_chat_boost", time.Time{}
+		return telegram.UpdateRemovedChatBoost, time.Time{}
 	case u.PurchasedPaidMedia != nil:
-		return "purchased_paid_media", time.Time{}
+		return telegram.UpdatePurchasedPaidMedia, time.Time{}
 	case u.DeletedBusinessMessages != nil:
-		return "deleted_business_messages", time.Time{}
+		return telegram.UpdateDeletedBusinessMessages, time.Time{}
 	case u.BusinessConnection != nil:
-		return "business_connection", time.Time{}
+		return telegram.UpdateBusinessConnection, time.Time{}
 	}
-	return "other", time.Time{}
+	return telegram.UpdateOther, time.Time{}
 }

@@ -1,61 +1,28 @@
-// Package tgbotapimetrics is a small router for
-// github.com/go-telegram-bot-api/telegram-bot-api/v5, whose maintainers
-// declined to add one, with every route tracked as an action: each run of a
-// handler counts in genapp_action_count_total with status "ok" or "error"
-// and its duration goes to genapp_action_duration_sec, under the name
-// [telegram.ActionName] derives from the route.
+// Package tgbotapimetrics is a router for
+// github.com/go-telegram-bot-api/telegram-bot-api/v5 with every route
+// tracked as an action (genapp_action_*), named after the route, never
+// after what users send; every update the router is given, routed or not,
+// counts in genapp_telegram_updates_total{type} with its lag, and is in
+// flight while its handler runs.
 //
+//	client := httpclient.NewTelegram(token)
+//	bot, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, tgbotapi.APIEndpoint, client)
 //	r, err := tgbotapimetrics.New(
-//		tgbotapimetrics.Command("start", onStart),            // start_handler
-//		tgbotapimetrics.Callback("menu", onMenu),             // menu_callback_handler
-//		tgbotapimetrics.On(tgbotapimetrics.KindText, onText),        // text_handler
-//		tgbotapimetrics.On(tgbotapimetrics.KindUnknownCommand, onUnknown), // unknown_command_handler
+//		tgbotapimetrics.Command("start", onStart),          // start_handler
+//		tgbotapimetrics.Callback("menu", onMenu),           // menu_callback_handler
+//		tgbotapimetrics.On(telegram.KindText, onText),      // text_handler, unknown_command_handler
 //	)
-//	...
-//	err = r.Poll(ctx, bot, cfg, 8) // or r.Run(ctx, bot.GetUpdatesChan(cfg), 8)
+//	p, err := tgbotapimetrics.NewPoller(client)
+//	err = r.Poll(ctx, bot, p, 8) // 8 handlers at a time, until ctx ends, a 401 or a 409
 //
-// Every update the router is given, routed or not, counts in the
-// genapp_telegram_* families: genapp_telegram_updates_total and
-// genapp_telegram_update_lag_sec by update type, and
-// genapp_telegram_handlers_in_flight while its handler runs (see
-// [metrics.Metrics.StartTelegramUpdate]).
+// Where tgbotapi makes it differ from the other adapters:
+//   - tgbotapi has no router: New takes no library value, routes are its
+//     options, and handlers capture the *tgbotapi.BotAPI they reply with.
+//   - tgbotapi has no dispatcher: [Router.Poll] runs the [Poller] and the
+//     handlers, [Router.Run] handles a channel of updates (GetUpdatesChan),
+//     and webhook updates go through [ParseUpdate] and [Router.HandleUpdate].
+//   - The BotAPI does not say which Bot API server it calls: give the
+//     Poller the one in its endpoint with [WithAPIURL].
 //
-// [Router.Poll] polls getUpdates itself, so that a failing Bot API gets
-// backoff, retry_after and a clear stop on 401 and 409 instead of
-// GetUpdatesChan's retry every 3 s for ever.
-// Routes are declared once, in [New], which reports every mistake in them as
-// an error. Handlers capture the *tgbotapi.BotAPI they reply with; the
-// router itself never calls the Bot API.
-//
-// # Which route takes an update
-//
-//   - A message whose first entity is a bot command goes to the [Command]
-//     route of that command, "@botname" removed (Message.Command). A
-//     command addressed to another bot ("/start@other_bot") is ignored when
-//     the router knows its bot's username (see [WithBotUsername]). An
-//     entity that does not fit the text (length 0, or longer than the
-//     text), which makes Message.Command panic, makes no command: the
-//     message is routed by its content. A command
-//     without a route goes to the [KindUnknownCommand] route, else to the
-//     [KindText] route, else to the [KindMessage] route, and is recorded as
-//     unknown_command_handler unless the KindUnknownCommand route was given
-//     another name.
-//   - Any other message goes to the route of its kind (text, photo, ...) or,
-//     when there is none, to the [KindMessage] route.
-//   - A callback query goes to the [Callback] route whose unique is its data
-//     up to the first ":" or "|" (telebot's leading "\f" is ignored), else to
-//     the [KindCallback] route (callback_handler).
-//   - Other updates go to the route of their kind.
-//
-// An update no route takes is ignored and recorded nowhere.
-//
-// # Errors, panics and the bot token
-//
-// [Router.HandleUpdate] returns the handler's error unchanged; [Router.Run]
-// logs it. A panic is recorded as "error", logged as an error (with its
-// stack the first time a handler panics at that place in the code) and turned
-// into a [*PanicError]: it never stops the router. Every bot token in the
-// error texts, panic values and stacks the router logs is replaced by
-// "{token}", so the token, which tgbotapi's errors quote in the request URL,
-// never reaches the log.
+// Routing, outcomes, shutdown, the token and polling: docs/telegram.md.
 package tgbotapimetrics

@@ -13,7 +13,9 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 	"github.com/genapp-go/genapp/telegram/tgbotapimetrics"
@@ -56,10 +58,10 @@ func TestEndToEnd(t *testing.T) {
 			}
 			return reply(u, "menu "+strings.TrimPrefix(u.CallbackQuery.Data, "menu:"))
 		}),
-		tgbotapimetrics.On(tgbotapimetrics.KindText, func(_ context.Context, u tgbotapi.Update) error {
+		tgbotapimetrics.On(telegram.KindText, func(_ context.Context, u tgbotapi.Update) error {
 			return reply(u, "echo "+u.Message.Text)
 		}),
-		tgbotapimetrics.On(tgbotapimetrics.KindCallback, func(_ context.Context, u tgbotapi.Update) error { return answer(u) }),
+		tgbotapimetrics.On(telegram.KindCallback, func(_ context.Context, u tgbotapi.Update) error { return answer(u) }),
 		tgbotapimetrics.Command("fail", func(_ context.Context, u tgbotapi.Update) error {
 			if err := reply(u, "failing"); err != nil {
 				return err
@@ -72,7 +74,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 			panic("boom handler panicked")
 		}),
-		tgbotapimetrics.On(tgbotapimetrics.KindUnknownCommand, func(_ context.Context, u tgbotapi.Update) error {
+		tgbotapimetrics.On(telegram.KindUnknownCommand, func(_ context.Context, u tgbotapi.Update) error {
 			return reply(u, "unknown "+u.Message.Command())
 		}),
 	)
@@ -208,7 +210,7 @@ func TestMalformedCommandEntity(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	r := newRouter(t, tgbotapimetrics.WithMetrics(m), discard,
 		tgbotapimetrics.Command("start", func(context.Context, tgbotapi.Update) error { return nil }),
-		tgbotapimetrics.On(tgbotapimetrics.KindText, func(_ context.Context, u tgbotapi.Update) error {
+		tgbotapimetrics.On(telegram.KindText, func(_ context.Context, u tgbotapi.Update) error {
 			_, err := bot.Send(tgbotapi.NewMessage(u.Message.Chat.ID, "text "+u.Message.Text))
 			return err
 		}),
@@ -253,13 +255,12 @@ func TestMalformedCommandEntity(t *testing.T) {
 	}
 }
 
-// TestPollingFailingAPI is the check of issue #12 for this adapter:
-// tgbotapi's own poller (GetUpdatesChan), which Run reads from, does not
-// hammer a Bot API whose getUpdates fails. It waits 3 s after each failure
-// and logs it, so it sends one request in the window where telebot v3's
-// LongPoller sends thousands (see telebotmetrics.Poller). It does not stop on 401 or
-// 409 and waits 3 s whatever a 429's retry_after says: Router.Poll does
-// (TestPollFailingAPI).
+// TestPollingFailingAPI: tgbotapi's own poller (GetUpdatesChan), which Run
+// reads from, does not hammer a Bot API whose getUpdates fails. It waits
+// 3 s after each failure and logs it, so it sends one request in the window
+// where telebot v3's LongPoller sends thousands (see telebotmetrics.Poller).
+// It does not stop on 401 or 409 and waits 3 s whatever a 429's
+// retry_after says: the Poller does (TestPollFailingAPI).
 func TestPollingFailingAPI(t *testing.T) {
 	for _, status := range []int{409, 401, 429, 502} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
@@ -304,10 +305,14 @@ func TestPollLearnsUsername(t *testing.T) {
 			_, err := bot.Send(tgbotapi.NewMessage(u.Message.Chat.ID, "start "+strconv.Itoa(u.UpdateID)))
 			return err
 		}))
+	p, err := tgbotapimetrics.NewPoller(&http.Client{Timeout: 5 * time.Second}, tgbotapimetrics.WithAPIURL(srv.URL), tgbotapimetrics.WithPollTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	polled := make(chan error, 1)
-	go func() { polled <- r.Poll(ctx, bot, tgbotapi.NewUpdate(0), 1) }()
+	go func() { polled <- r.Poll(ctx, bot, p, 1) }()
 
 	srv.SendText(-100, "/start@other_bot")
 	ours := srv.SendText(-100, "/start@Test_Bot")
@@ -329,5 +334,112 @@ func TestPollLearnsUsername(t *testing.T) {
 	actiontest.Want(t, e, "start_handler", 1, 0)
 	if got := e.Sum(actiontest.Count, nil); got != 1 {
 		t.Errorf("%v runs recorded, want 1", got)
+	}
+}
+
+// TestUpdateHealth runs a real tgbotapi bot through Poll against the fake
+// Bot API, through a NewTelegram client: a backlog of messages stamped 90 s
+// ago, fresh commands, a button, an edit and a business message, a type
+// tgbotapi does not decode, with slow handlers and a 429 on sendMessage. It
+// asserts the counts by type, the lag buckets (the business message's read
+// from its JSON), the in-flight gauge during and after the burst, and the
+// flood wait by method.
+func TestUpdateHealth(t *testing.T) {
+	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(200 * time.Millisecond))
+	defer srv.Close()
+	m := actiontest.NewMetrics(t)
+	client := httpclient.NewTelegram(srv.Token, httpclient.WithMetrics(m))
+	bot, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, srv.Endpoint(), client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	reply := func(u tgbotapi.Update) error {
+		_, err := bot.Send(tgbotapi.NewMessage(u.FromChat().ID, "ok"))
+		return err
+	}
+	r := newRouter(t, tgbotapimetrics.WithMetrics(m),
+		tgbotapimetrics.Command("start", func(_ context.Context, u tgbotapi.Update) error { return reply(u) }),
+		tgbotapimetrics.On(telegram.KindText, func(ctx context.Context, u tgbotapi.Update) error {
+			select { // slow: held until the test has seen the burst in flight
+			case <-release:
+			case <-ctx.Done():
+			}
+			return reply(u)
+		}),
+		tgbotapimetrics.Callback("menu", func(context.Context, tgbotapi.Update) error { return nil }),
+		tgbotapimetrics.On(telegram.KindEditedMessage, func(context.Context, tgbotapi.Update) error { return nil }),
+	)
+	srv.Inject("sendMessage", telegramtest.Fault{RetryAfter: 7})
+
+	backlog := time.Now().Add(-90 * time.Second)
+	for range 3 {
+		srv.SendTextAt(100, "late", backlog)
+	}
+	srv.SendText(100, "/start")
+	srv.SendText(101, "/start")
+	srv.PressButton(100, "menu:1")
+	srv.SendUpdate(map[string]any{"edited_message": map[string]any{
+		"message_id": 1, "chat": map[string]any{"id": 100, "type": "private"}, "text": "edited",
+		"edit_date": time.Now().Add(-20 * time.Second).Unix(),
+	}})
+	srv.SendUpdate(map[string]any{"business_message": map[string]any{
+		"message_id": 2, "business_connection_id": "b1", "chat": map[string]any{"id": 100, "type": "private"}, "text": "hi",
+		"date": backlog.Unix(),
+	}})
+
+	p, err := tgbotapimetrics.NewPoller(client, tgbotapimetrics.WithAPIURL(srv.URL), tgbotapimetrics.WithPollTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	polled := make(chan error, 1)
+	go func() { polled <- r.Poll(ctx, bot, p, 4) }()
+
+	// The three slow handlers hold three workers; the fourth handles the
+	// rest.
+	actiontest.ScrapeUntil(t, m.Handler(), "3 in flight and the 5 others handled", func(e *promtest.Exposition) bool {
+		return actiontest.Gauge(e, actiontest.InFlight) == 3 && e.Sum(actiontest.Updates, nil) == 8
+	})
+	close(release)
+	e := actiontest.ScrapeUntil(t, m.Handler(), "back to 0 in flight with every handler recorded", func(e *promtest.Exposition) bool {
+		return actiontest.Gauge(e, actiontest.InFlight) == 0 && actiontest.Runs(e) == 7
+	})
+	cancel()
+	if err := <-polled; err != nil {
+		t.Errorf("Poll: %v", err)
+	}
+
+	for typ, want := range map[string]float64{"message": 5, "callback_query": 1, "edited_message": 1, "business_message": 1} {
+		if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ, "app": "bot", "env": "dev"}); got != want {
+			t.Errorf("updates{type=%q} = %v, want %v", typ, got, want)
+		}
+	}
+	if n := e.Series(actiontest.Updates); n != 4 {
+		t.Errorf("%d series of %s, want 4", n, actiontest.Updates)
+	}
+	// Lag: the backlog lands between 60 and 120 s, the fresh commands
+	// below 30 s, the edit (20 s before) between 10 and 30 s. A callback
+	// carries no date: no lag.
+	for typ, want := range map[string]map[float64]uint64{
+		"message":          {30: 2, 60: 2, 120: 5},
+		"edited_message":   {10: 0, 30: 1},
+		"business_message": {60: 0, 120: 1},
+	} {
+		h := e.One(t, actiontest.Lag, promtest.Labels{"type": typ}).GetHistogram()
+		for _, b := range h.GetBucket() {
+			if n, ok := want[b.GetUpperBound()]; ok && b.GetCumulativeCount() != n {
+				t.Errorf("lag{type=%q} le=%v: %d, want %d", typ, b.GetUpperBound(), b.GetCumulativeCount(), n)
+			}
+		}
+	}
+	if got := e.LabelValues(actiontest.Lag, "type"); len(got) != 3 {
+		t.Errorf("lag types = %v, want business_message, edited_message and message only", got)
+	}
+	if count, sum := e.Histogram(t, actiontest.FloodWait, promtest.Labels{"method": "sendMessage"}); count != 1 || sum != 7 {
+		t.Errorf("flood waits of sendMessage = %d, %v; want 1, 7", count, sum)
+	}
+	if n := e.Sum(actiontest.Count, promtest.Labels{"error_name": "flood_wait"}); n != 1 {
+		t.Errorf("%v runs failed with flood_wait, want 1", n)
 	}
 }

@@ -2,7 +2,9 @@ package tgbotapimetrics_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net/http"
@@ -15,13 +17,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 	"github.com/genapp-go/genapp/telegram/tgbotapimetrics"
 )
 
-// A tgbotapi bot polling for updates, routed by Run with four workers,
-// against the fake Bot API of package telegramtest. In a real bot, call
-// metrics.Init once and leave out WithMetrics and the fake server.
+// A tgbotapi bot whose updates a Poller fetches and the Router handles,
+// four at a time, against the fake Bot API of package telegramtest. In a
+// real bot, call metrics.Init once and leave out WithMetrics and the fake
+// server.
 func Example() {
 	srv := telegramtest.NewServer()
 	defer srv.Close()
@@ -29,7 +33,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	bot, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), &http.Client{Timeout: 30 * time.Second})
+	client := &http.Client{Timeout: 30 * time.Second}
+	bot, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), client)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -47,7 +52,7 @@ func Example() {
 			_, err := bot.Request(tgbotapi.NewCallback(u.CallbackQuery.ID, "item "+strings.TrimPrefix(u.CallbackQuery.Data, "menu:")))
 			return err
 		}),
-		tgbotapimetrics.On(tgbotapimetrics.KindText, func(ctx context.Context, u tgbotapi.Update) error {
+		tgbotapimetrics.On(telegram.KindText, func(ctx context.Context, u tgbotapi.Update) error {
 			_, err := bot.Send(tgbotapi.NewMessage(u.Message.Chat.ID, "You said: "+u.Message.Text))
 			return err
 		}, tgbotapimetrics.Name("chat_handler")),
@@ -56,11 +61,15 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	cfg := tgbotapi.NewUpdate(0)
-	cfg.Timeout = 1
+	// The Poller sends getUpdates with the BotAPI's client, to the server
+	// of its endpoint.
+	p, err := tgbotapimetrics.NewPoller(client, tgbotapimetrics.WithAPIURL(srv.URL), tgbotapimetrics.WithPollTimeout(time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx, bot.GetUpdatesChan(cfg), 4) }()
+	go func() { done <- r.Poll(ctx, bot, p, 4) }()
 
 	// Play the user: a command, then the button with payload 42, then text.
 	srv.SendText(42, "/start")
@@ -80,8 +89,7 @@ func Example() {
 		time.Sleep(5 * time.Millisecond)
 	}
 
-	// Graceful shutdown: stop polling, then let the handlers in flight finish.
-	bot.StopReceivingUpdates()
+	// Graceful shutdown: stop polling, and let the handlers in flight finish.
 	stop()
 	if err := <-done; err != nil {
 		log.Fatal(err) // an *AbandonedError lists the handlers cut off
@@ -94,8 +102,8 @@ func Example() {
 	// genapp_action_count_total{app="demo",env="dev",error_name="",name="start_handler",status="ok"} 1
 }
 
-// Webhooks: the HTTP handler decodes each update and runs its route at
-// once with HandleUpdate.
+// Webhooks: the HTTP handler parses each update and runs its route at once
+// with HandleUpdate.
 func ExampleRouter_HandleUpdate() {
 	m, err := metrics.New("demo", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
 	if err != nil {
@@ -118,13 +126,16 @@ func ExampleRouter_HandleUpdate() {
 		log.Fatal(err)
 	}
 	webhook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		var bot tgbotapi.BotAPI // HandleUpdate only decodes the request
-		u, err := bot.HandleUpdate(req)
+		data, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+		if err != nil {
+			return
+		}
+		u, err := tgbotapimetrics.ParseUpdate(data)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if err := r.HandleUpdate(req.Context(), *u); err != nil {
+		if err := r.HandleUpdate(req.Context(), u); err != nil {
 			fmt.Println("handler:", err)
 		}
 	}))
@@ -159,14 +170,16 @@ func printActions(m *metrics.Metrics) {
 	}
 }
 
-// Poll is Run with polling that a failing Bot API cannot turn into a busy
-// loop or a silent retry for ever: here the Bot API answers 409 (a webhook
-// is set), which tgbotapi's GetUpdatesChan would retry every 3 s.
+// Poll stops polling on a 409 (a webhook is set, or another instance
+// polls) and a 401 (the token was revoked), and says why; tgbotapi's
+// GetUpdatesChan retries them every 3 s, for ever. Every other failure is
+// retried with backoff, and logged.
 func ExampleRouter_Poll() {
 	srv := telegramtest.NewServer()
 	defer srv.Close()
 	srv.Inject("getUpdates", telegramtest.Fault{Status: 409, Description: "Conflict: can't use getUpdates method while webhook is active"})
-	api, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), &http.Client{Timeout: 15 * time.Second})
+	client := &http.Client{Timeout: 30 * time.Second}
+	api, err := tgbotapi.NewBotAPIWithClient(srv.Token, srv.Endpoint(), client)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -175,9 +188,15 @@ func ExampleRouter_Poll() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cfg := tgbotapi.NewUpdate(0)
-	cfg.Timeout = 10 // seconds, less than the client's timeout
-	fmt.Println(r.Poll(context.Background(), api, cfg, 8))
+	p, err := tgbotapimetrics.NewPoller(client, tgbotapimetrics.WithAPIURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = r.Poll(context.Background(), api, p, 8)
+	var pe *telegram.PollError
+	fmt.Println(errors.As(err, &pe), pe.Code, pe.Stopped, p.Err() == err)
+	fmt.Println(err)
 	// Output:
-	// tgbotapimetrics: getUpdates failed (409): Conflict: can't use getUpdates method while webhook is active; polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls
+	// true 409 true true
+	// telegram: getUpdates failed (409): Conflict: can't use getUpdates method while webhook is active; polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls
 }

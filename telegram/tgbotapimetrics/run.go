@@ -3,6 +3,7 @@ package tgbotapimetrics
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,13 +36,19 @@ func (r *Router) Run(ctx context.Context, updates <-chan tgbotapi.Update, worker
 	if workers < 1 {
 		return fmt.Errorf("tgbotapimetrics: Run with %d workers: want 1 or more", workers)
 	}
+	return run(r, ctx, updates, workers, func(u tgbotapi.Update) (tgbotapi.Update, json.RawMessage) { return u, nil })
+}
+
+// run is Run for updates of type T, each of which open turns into the
+// update and, when the Poller fetched it, its JSON.
+func run[T any](r *Router, ctx context.Context, updates <-chan T, workers int, open func(T) (tgbotapi.Update, json.RawMessage)) error {
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 
 	var flight inFlight
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() { r.work(ctx, hctx, updates, &flight) })
+		wg.Go(func() { work(r, ctx, hctx, updates, open, &flight) })
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -65,9 +72,10 @@ func (r *Router) Run(ctx context.Context, updates <-chan tgbotapi.Update, worker
 
 // work is one worker: it takes updates until stop ends or updates closes,
 // and runs their handlers with hctx.
-func (r *Router) work(stop, hctx context.Context, updates <-chan tgbotapi.Update, flight *inFlight) {
+func work[T any](r *Router, stop, hctx context.Context, updates <-chan T, open func(T) (tgbotapi.Update, json.RawMessage), flight *inFlight) {
 	for stop.Err() == nil {
 		var u tgbotapi.Update
+		var raw json.RawMessage
 		select {
 		case <-stop.Done():
 			return
@@ -75,9 +83,9 @@ func (r *Router) work(stop, hctx context.Context, updates <-chan tgbotapi.Update
 			if !ok {
 				return
 			}
-			u = v
+			u, raw = open(v)
 		}
-		rt, ok, err := r.handle(hctx, u, flight)
+		rt, ok, err := r.handle(hctx, u, raw, flight)
 		if !ok {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/tgbotapimetrics"
 )
@@ -41,7 +42,7 @@ func TestRunCountsExactly(t *testing.T) {
 			panic("boom")
 		}),
 		tgbotapimetrics.Callback("menu", tracked(nil)),
-		tgbotapimetrics.On(tgbotapimetrics.KindText, tracked(nil)),
+		tgbotapimetrics.On(telegram.KindText, tracked(nil)),
 	)
 
 	ch := make(chan tgbotapi.Update, updates)

@@ -11,11 +11,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/genapp-go/genapp/internal/promtest"
+	"github.com/genapp-go/genapp/internal/spantest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/tgbotapimetrics"
 )
@@ -77,13 +81,13 @@ func TestRouting(t *testing.T) {
 		tgbotapimetrics.Command("hello", rec.handler("hello"), tgbotapimetrics.Name("greet_handler")),
 		tgbotapimetrics.Callback("menu", rec.handler("menu")),
 		tgbotapimetrics.Callback("main-menu", rec.handler("main-menu")),
-		tgbotapimetrics.On(tgbotapimetrics.KindText, rec.handler("text")),
-		tgbotapimetrics.On(tgbotapimetrics.KindUnknownCommand, rec.handler("unknown")),
-		tgbotapimetrics.On(tgbotapimetrics.KindCallback, rec.handler("callback")),
-		tgbotapimetrics.On(tgbotapimetrics.KindPhoto, rec.handler("photo")),
-		tgbotapimetrics.On(tgbotapimetrics.KindMessage, rec.handler("message")),
-		tgbotapimetrics.On(tgbotapimetrics.KindEditedMessage, rec.handler("edited")),
-		tgbotapimetrics.On(tgbotapimetrics.KindInlineQuery, rec.handler("inline")),
+		tgbotapimetrics.On(telegram.KindText, rec.handler("text")),
+		tgbotapimetrics.On(telegram.KindUnknownCommand, rec.handler("unknown")),
+		tgbotapimetrics.On(telegram.KindCallback, rec.handler("callback")),
+		tgbotapimetrics.On(telegram.KindPhoto, rec.handler("photo")),
+		tgbotapimetrics.On(telegram.KindMessage, rec.handler("message")),
+		tgbotapimetrics.On(telegram.KindEditedMessage, rec.handler("edited")),
+		tgbotapimetrics.On(telegram.KindInlineQuery, rec.handler("inline")),
 	)
 	ctx := context.Background()
 	for _, u := range []tgbotapi.Update{
@@ -133,14 +137,14 @@ func TestRouting(t *testing.T) {
 // unknown_command_handler.
 func TestUnknownCommand(t *testing.T) {
 	for _, tc := range []struct {
-		kinds []tgbotapimetrics.Kind
+		kinds []telegram.Kind
 		want  string // which handler ran; "" for none
 		name  string
 	}{
-		{[]tgbotapimetrics.Kind{tgbotapimetrics.KindUnknownCommand, tgbotapimetrics.KindText}, "unknown_command", "unknown_command_handler"},
-		{[]tgbotapimetrics.Kind{tgbotapimetrics.KindText, tgbotapimetrics.KindMessage}, "text", "unknown_command_handler"},
-		{[]tgbotapimetrics.Kind{tgbotapimetrics.KindMessage}, "message", "unknown_command_handler"},
-		{[]tgbotapimetrics.Kind{tgbotapimetrics.KindPhoto}, "", ""},
+		{[]telegram.Kind{telegram.KindUnknownCommand, telegram.KindText}, "unknown_command", "unknown_command_handler"},
+		{[]telegram.Kind{telegram.KindText, telegram.KindMessage}, "text", "unknown_command_handler"},
+		{[]telegram.Kind{telegram.KindMessage}, "message", "unknown_command_handler"},
+		{[]telegram.Kind{telegram.KindPhoto}, "", ""},
 	} {
 		m := actiontest.NewMetrics(t)
 		ran := ""
@@ -182,13 +186,14 @@ func TestNewReportsMistakes(t *testing.T) {
 		{[]tgbotapimetrics.Option{tgbotapimetrics.Command("start", h, tgbotapimetrics.Name("Start!"))}, `command start: telegram: action name "Start!": character 'S' at 0 is not allowed; want only [a-z0-9_]`},
 		{[]tgbotapimetrics.Option{tgbotapimetrics.Callback("menu:1", h)}, `callback unique "menu:1": want 1 to 64 characters of [A-Za-z0-9_-]`},
 		{[]tgbotapimetrics.Option{tgbotapimetrics.Callback("menu", h), tgbotapimetrics.Callback("menu", h)}, `callback menu: registered twice`},
-		{[]tgbotapimetrics.Option{tgbotapimetrics.On("photos", h)}, `unknown kind "photos": want one of [text photo`},
-		{[]tgbotapimetrics.Option{tgbotapimetrics.On(tgbotapimetrics.KindText, h, tgbotapimetrics.Name(""))}, `kind text: telegram: action name "": want 1 to 100 characters of [a-z0-9_]`},
+		{[]tgbotapimetrics.Option{tgbotapimetrics.On("photos", h)}, `tgbotapimetrics: unknown kind "photos": want one of the telegram.Kind* constants`},
+		{[]tgbotapimetrics.Option{tgbotapimetrics.On(telegram.KindChatBoost, h)}, `tgbotapimetrics: kind "chat_boost": tgbotapi does not decode these updates, no route of it would run; want one of [text photo`},
+		{[]tgbotapimetrics.Option{tgbotapimetrics.On(telegram.KindText, h, tgbotapimetrics.Name(""))}, `kind text: telegram: action name "": want 1 to 100 characters of [a-z0-9_]`},
 		{[]tgbotapimetrics.Option{tgbotapimetrics.WithShutdownTimeout(0)}, `shutdown timeout 0s: want a positive duration`},
 		{[]tgbotapimetrics.Option{tgbotapimetrics.WithLogger(nil)}, `WithLogger(nil)`},
 	} {
 		r, err := tgbotapimetrics.New(tc.opts...)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || r != nil {
+		if err == nil || !strings.HasPrefix(err.Error(), "tgbotapimetrics: ") || !strings.Contains(err.Error(), tc.want) || r != nil {
 			t.Errorf("New: %v, %v; want nil and an error containing %q", r, err, tc.want)
 		}
 	}
@@ -302,7 +307,7 @@ func TestCardinality(t *testing.T) {
 	ok := func(context.Context, tgbotapi.Update) error { return nil }
 	r := newRouter(t, tgbotapimetrics.WithMetrics(m),
 		tgbotapimetrics.Command("start", ok), tgbotapimetrics.Callback("menu", ok),
-		tgbotapimetrics.On(tgbotapimetrics.KindText, ok), tgbotapimetrics.On(tgbotapimetrics.KindCallback, ok))
+		tgbotapimetrics.On(telegram.KindText, ok), tgbotapimetrics.On(telegram.KindCallback, ok))
 	ctx := context.Background()
 	const n = 1000
 	for i := range n {
@@ -356,8 +361,8 @@ func TestCommandsForOtherBots(t *testing.T) {
 		var rec recorder
 		r := newRouter(t, append(tc.opts, tgbotapimetrics.WithMetrics(m),
 			tgbotapimetrics.Command("start", rec.handler("start")),
-			tgbotapimetrics.On(tgbotapimetrics.KindText, rec.handler("text")),
-			tgbotapimetrics.On(tgbotapimetrics.KindUnknownCommand, rec.handler("unknown")))...)
+			tgbotapimetrics.On(telegram.KindText, rec.handler("text")),
+			tgbotapimetrics.On(telegram.KindUnknownCommand, rec.handler("unknown")))...)
 		for _, u := range []tgbotapi.Update{
 			command(1, "/start"), command(2, "/start@my_bot"), command(3, "/start@MY_BOT x"),
 			command(4, "/start@other_bot"), command(5, "/nope@my_bot"), command(6, "/nope@other_bot"),
@@ -383,5 +388,69 @@ func TestWithBotUsernameInvalid(t *testing.T) {
 		if _, err := tgbotapimetrics.New(tgbotapimetrics.WithBotUsername(name)); err == nil || !strings.Contains(err.Error(), "5 to 32 characters") {
 			t.Errorf("WithBotUsername(%q): error %v, want one naming what is allowed", name, err)
 		}
+	}
+}
+
+// TestUpdateTypes: every update type tgbotapi decodes is recorded under its
+// Bot API name, with the date the contract gives it, routed or not (this
+// router has no route); one it does not decode, given to HandleUpdate, is
+// other.
+func TestUpdateTypes(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	r := newRouter(t, tgbotapimetrics.WithMetrics(m))
+	date := int(time.Now().Add(-45 * time.Minute).Unix())
+	msg := &tgbotapi.Message{Date: date}
+	edited := &tgbotapi.Message{Date: 1, EditDate: date}
+	member := &tgbotapi.ChatMemberUpdated{Date: date}
+	for _, u := range []tgbotapi.Update{
+		{Message: msg}, {EditedMessage: edited}, {ChannelPost: msg}, {EditedChannelPost: edited},
+		{CallbackQuery: &tgbotapi.CallbackQuery{}}, {InlineQuery: &tgbotapi.InlineQuery{}},
+		{ChosenInlineResult: &tgbotapi.ChosenInlineResult{}}, {ShippingQuery: &tgbotapi.ShippingQuery{}},
+		{PreCheckoutQuery: &tgbotapi.PreCheckoutQuery{}}, {Poll: &tgbotapi.Poll{}}, {PollAnswer: &tgbotapi.PollAnswer{}},
+		{MyChatMember: member}, {ChatMember: member}, {ChatJoinRequest: &tgbotapi.ChatJoinRequest{Date: date}}, {},
+	} {
+		if err := r.HandleUpdate(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := promtest.Scrape(t, m.Handler())
+	want := []string{"callback_query", "channel_post", "chat_join_request", "chat_member", "chosen_inline_result",
+		"edited_channel_post", "edited_message", "inline_query", "message", "my_chat_member", "other", "poll",
+		"poll_answer", "pre_checkout_query", "shipping_query"}
+	if got := e.LabelValues(actiontest.Updates, "type"); !slices.Equal(got, want) {
+		t.Errorf("types = %v, want %v", got, want)
+	}
+	// Dated: the message-like updates (edits by edit_date), members, join
+	// requests; each 45 minutes old, in the 1800-3600 s bucket.
+	dated := []string{"channel_post", "chat_join_request", "chat_member", "edited_channel_post", "edited_message", "message", "my_chat_member"}
+	if got := e.LabelValues(actiontest.Lag, "type"); !slices.Equal(got, dated) {
+		t.Errorf("lag types = %v, want %v", got, dated)
+	}
+	for _, typ := range dated {
+		h := e.One(t, actiontest.Lag, promtest.Labels{"type": typ}).GetHistogram()
+		for _, b := range h.GetBucket() {
+			if le, n := b.GetUpperBound(), b.GetCumulativeCount(); le == 1800 && n != 0 || le == 3600 && n != 1 {
+				t.Errorf("lag{type=%q} le=%v: %d, want %d", typ, le, n, min(int(le/3600), 1))
+			}
+		}
+	}
+}
+
+// A handler run by HandleUpdate in a context that carries a span is tracked
+// in that context: its duration has the span as exemplar.
+func TestHandlerExemplar(t *testing.T) {
+	m, err := metrics.New("bot", "dev", metrics.WithRegistry(prometheus.NewRegistry()), metrics.WithExemplars())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec recorder
+	r := newRouter(t, tgbotapimetrics.WithMetrics(m), tgbotapimetrics.Command("start", rec.handler("start")))
+	ctx := spantest.Context(context.Background(), spantest.TraceID, spantest.SpanID)
+	if err := r.HandleUpdate(ctx, command(1, "/start")); err != nil {
+		t.Fatal(err)
+	}
+	page := promtest.ScrapeOpenMetrics(t, m.Handler())
+	if got := spantest.Lines(page, "genapp_action_duration_sec_bucket{", `name="start_handler"`, spantest.Exemplar); len(got) != 1 {
+		t.Errorf("start_handler buckets with the span's exemplar %q, want 1:\n%s", got, page)
 	}
 }

@@ -25,51 +25,15 @@ import (
 // Handler handles one update. Its error is recorded as status "error".
 type Handler func(ctx context.Context, u tgbotapi.Update) error
 
-// Kind is a kind of update, or of message, that [On] routes.
-type Kind string
-
-// Kinds [On] accepts. Their names are those of the Bot API fields; a route's
-// action name is the kind followed by "_handler".
-const (
-	// Messages, by content. A message that is a command goes to its
-	// Command route instead, or, without one, to KindUnknownCommand.
-	KindText           Kind = "text"
-	KindPhoto          Kind = "photo"
-	KindVoice          Kind = "voice"
-	KindAudio          Kind = "audio"
-	KindAnimation      Kind = "animation"
-	KindDocument       Kind = "document"
-	KindSticker        Kind = "sticker"
-	KindVideo          Kind = "video"
-	KindVideoNote      Kind = "video_note"
-	KindContact        Kind = "contact"
-	KindLocation       Kind = "location"
-	KindMessage        Kind = "message" // any message no other route takes
-	KindUnknownCommand Kind = "unknown_command"
-
-	// Updates other than messages. KindCallback takes the callback queries
-	// that no Callback route takes.
-	KindCallback           Kind = "callback"
-	KindEditedMessage      Kind = "edited_message"
-	KindChannelPost        Kind = "channel_post"
-	KindEditedChannelPost  Kind = "edited_channel_post"
-	KindInlineQuery        Kind = "inline_query"
-	KindChosenInlineResult Kind = "chosen_inline_result"
-	KindShippingQuery      Kind = "shipping_query"
-	KindPreCheckoutQuery   Kind = "pre_checkout_query"
-	KindPoll               Kind = "poll"
-	KindPollAnswer         Kind = "poll_answer"
-	KindMyChatMember       Kind = "my_chat_member"
-	KindChatMember         Kind = "chat_member"
-	KindChatJoinRequest    Kind = "chat_join_request"
-)
-
-var kinds = []Kind{
-	KindText, KindPhoto, KindVoice, KindAudio, KindAnimation, KindDocument, KindSticker, KindVideo,
-	KindVideoNote, KindContact, KindLocation, KindMessage, KindUnknownCommand,
-	KindCallback, KindEditedMessage, KindChannelPost, KindEditedChannelPost, KindInlineQuery,
-	KindChosenInlineResult, KindShippingQuery, KindPreCheckoutQuery, KindPoll, KindPollAnswer,
-	KindMyChatMember, KindChatMember, KindChatJoinRequest,
+// kinds are the kinds [On] takes: those of the updates tgbotapi decodes.
+var kinds = []telegram.Kind{
+	telegram.KindText, telegram.KindPhoto, telegram.KindVoice, telegram.KindAudio, telegram.KindAnimation,
+	telegram.KindDocument, telegram.KindSticker, telegram.KindVideo, telegram.KindVideoNote,
+	telegram.KindContact, telegram.KindLocation, telegram.KindMessage, telegram.KindUnknownCommand,
+	telegram.KindCallback, telegram.KindEditedMessage, telegram.KindChannelPost, telegram.KindEditedChannelPost,
+	telegram.KindInlineQuery, telegram.KindChosenInlineResult, telegram.KindShippingQuery,
+	telegram.KindPreCheckoutQuery, telegram.KindPoll, telegram.KindPollAnswer, telegram.KindMyChatMember,
+	telegram.KindChatMember, telegram.KindChatJoinRequest,
 }
 
 // DefaultShutdownTimeout is how long [Router.Run] waits for the handlers in
@@ -81,7 +45,7 @@ const DefaultShutdownTimeout = 5 * time.Second
 type Router struct {
 	commands  map[string]route
 	callbacks map[string]route
-	kinds     map[Kind]route
+	kinds     map[telegram.Kind]route
 	metrics   func() *metrics.Metrics
 	log       *slog.Logger
 	grace     time.Duration
@@ -116,7 +80,7 @@ func New(opts ...Option) (*Router, error) {
 	r := &Router{
 		commands:  map[string]route{},
 		callbacks: map[string]route{},
-		kinds:     map[Kind]route{},
+		kinds:     map[telegram.Kind]route{},
 		metrics:   metrics.Default,
 		log:       slog.Default(),
 		grace:     DefaultShutdownTimeout,
@@ -171,7 +135,7 @@ func WithBotUsername(username string) Option {
 	return func(r *Router) error {
 		username = strings.TrimPrefix(username, "@")
 		if err := telegram.CheckUsername(username); err != nil {
-			return err
+			return fmt.Errorf("tgbotapimetrics: %w", err)
 		}
 		r.username.Store(&username)
 		return nil
@@ -186,7 +150,7 @@ func Command(command string, h Handler, opts ...RouteOption) Option {
 	return func(r *Router) error {
 		command = strings.TrimPrefix(command, "/")
 		if err := telegram.CheckCommand(command); err != nil {
-			return err
+			return fmt.Errorf("tgbotapimetrics: %w", err)
 		}
 		return add(r.commands, command, "command "+command, "/"+command, h, opts)
 	}
@@ -199,22 +163,26 @@ func Command(command string, h Handler, opts ...RouteOption) Option {
 func Callback(unique string, h Handler, opts ...RouteOption) Option {
 	return func(r *Router) error {
 		if err := telegram.CheckCallbackUnique(unique); err != nil {
-			return err
+			return fmt.Errorf("tgbotapimetrics: %w", err)
 		}
 		return add(r.callbacks, unique, "callback "+unique, "\f"+unique, h, opts)
 	}
 }
 
 // On routes the updates or messages of kind to h, tracked as
-// <kind>_handler (KindCallback as callback_handler).
-func On(kind Kind, h Handler, opts ...RouteOption) Option {
+// <kind>_handler (telegram.KindCallback as callback_handler). A kind that
+// is not one of the telegram.Kind constants, or is of updates tgbotapi
+// does not decode (business_*, message_reaction*, chat_boost,
+// removed_chat_boost, purchased_paid_media), is an error.
+func On(kind telegram.Kind, h Handler, opts ...RouteOption) Option {
 	return func(r *Router) error {
-		for _, k := range kinds {
-			if k == kind {
-				return add(r.kinds, kind, "kind "+string(kind), "\a"+string(kind), h, opts)
-			}
+		if err := telegram.CheckKind(kind); err != nil {
+			return fmt.Errorf("tgbotapimetrics: %w", err)
 		}
-		return fmt.Errorf("tgbotapimetrics: unknown kind %q: want one of %v", kind, kinds)
+		if !slices.Contains(kinds, kind) {
+			return fmt.Errorf("tgbotapimetrics: kind %q: tgbotapi does not decode these updates, no route of it would run; want one of %v", kind, kinds)
+		}
+		return add(r.kinds, kind, "kind "+string(kind), "\a"+string(kind), h, opts)
 	}
 }
 
@@ -237,70 +205,12 @@ func add[K comparable](routes map[K]route, key K, what, path string, h Handler, 
 }
 
 // HandleUpdate runs the handler of the route that takes u, for webhooks and
-// other callers that receive updates one at a time, and returns its error
-// unchanged, or a [*PanicError] when it panicked. An update no route takes
-// returns nil.
+// other callers that receive updates one at a time (see [ParseUpdate]),
+// and returns its error unchanged, or a [*PanicError] when it panicked. An
+// update no route takes returns nil. Every update counts, routed or not.
 func (r *Router) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
-	_, _, err := r.handle(ctx, u, nil)
+	_, _, err := r.handle(ctx, u, nil, nil)
 	return err
-}
-
-// handle runs the handler of the route that takes u (ok is false when none
-// does), with the run in flight, when flight is not nil. Every update
-// counts in the genapp_telegram_* families, routed or not, and is in
-// flight until its handler returned.
-func (r *Router) handle(ctx context.Context, u tgbotapi.Update, flight *inFlight) (rt route, ok bool, err error) {
-	m := r.metrics()
-	tu := m.StartTelegramUpdate(updateInfo(u))
-	defer tu.End()
-	if rt, ok = r.route(u); !ok {
-		return rt, false, nil
-	}
-	if flight != nil {
-		id := flight.add(u.UpdateID, rt.name)
-		defer flight.remove(id)
-	}
-	return rt, true, r.run(ctx, m, rt, u)
-}
-
-// updateInfo returns the Bot API type of u and the date Telegram stamped it
-// with: a message's date (its edit_date when edited), that of a chat member
-// or join request, and the zero time for updates that carry none (a callback
-// query's message is dated when the bot sent it, not when the user pressed
-// the button). tgbotapi v5.5.1 decodes no other update type: an update of a
-// newer one has every field nil, and is "other".
-func updateInfo(u tgbotapi.Update) (typ string, date time.Time) {
-	switch {
-	case u.Message != nil:
-		return "message", telegram.Date(int64(u.Message.Date))
-	case u.EditedMessage != nil:
-		return "edited_message", telegram.Date(int64(u.EditedMessage.EditDate))
-	case u.ChannelPost != nil:
-		return "channel_post", telegram.Date(int64(u.ChannelPost.Date))
-	case u.EditedChannelPost != nil:
-		return "edited_channel_post", telegram.Date(int64(u.EditedChannelPost.EditDate))
-	case u.CallbackQuery != nil:
-		return "callback_query", time.Time{}
-	case u.InlineQuery != nil:
-		return "inline_query", time.Time{}
-	case u.ChosenInlineResult != nil:
-		return "chosen_inline_result", time.Time{}
-	case u.ShippingQuery != nil:
-		return "shipping_query", time.Time{}
-	case u.PreCheckoutQuery != nil:
-		return "pre_checkout_query", time.Time{}
-	case u.Poll != nil:
-		return "poll", time.Time{}
-	case u.PollAnswer != nil:
-		return "poll_answer", time.Time{}
-	case u.MyChatMember != nil:
-		return "my_chat_member", telegram.Date(int64(u.MyChatMember.Date))
-	case u.ChatMember != nil:
-		return "chat_member", telegram.Date(int64(u.ChatMember.Date))
-	case u.ChatJoinRequest != nil:
-		return "chat_join_request", telegram.Date(int64(u.ChatJoinRequest.Date))
-	}
-	return metrics.TelegramUpdateOther, time.Time{}
 }
 
 // run runs rt as one tracked action. The deferred End records a panic and
@@ -367,7 +277,8 @@ func funcPackage(fn any) string {
 	return name[:slash+strings.IndexByte(name[slash:], '.')+1]
 }
 
-// route returns the route that takes u; see the package documentation.
+// route returns the route that takes u (see "Which route takes an update"
+// in docs/telegram.md).
 func (r *Router) route(u tgbotapi.Update) (route, bool) {
 	switch {
 	case u.Message != nil:
@@ -376,31 +287,31 @@ func (r *Router) route(u tgbotapi.Update) (route, bool) {
 		if rt, ok := r.callbacks[telegram.CallbackUnique(u.CallbackQuery.Data)]; ok {
 			return rt, true
 		}
-		return r.kind(KindCallback)
+		return r.kind(telegram.KindCallback)
 	case u.EditedMessage != nil:
-		return r.kind(KindEditedMessage)
+		return r.kind(telegram.KindEditedMessage)
 	case u.ChannelPost != nil:
-		return r.kind(KindChannelPost)
+		return r.kind(telegram.KindChannelPost)
 	case u.EditedChannelPost != nil:
-		return r.kind(KindEditedChannelPost)
+		return r.kind(telegram.KindEditedChannelPost)
 	case u.InlineQuery != nil:
-		return r.kind(KindInlineQuery)
+		return r.kind(telegram.KindInlineQuery)
 	case u.ChosenInlineResult != nil:
-		return r.kind(KindChosenInlineResult)
+		return r.kind(telegram.KindChosenInlineResult)
 	case u.ShippingQuery != nil:
-		return r.kind(KindShippingQuery)
+		return r.kind(telegram.KindShippingQuery)
 	case u.PreCheckoutQuery != nil:
-		return r.kind(KindPreCheckoutQuery)
+		return r.kind(telegram.KindPreCheckoutQuery)
 	case u.Poll != nil:
-		return r.kind(KindPoll)
+		return r.kind(telegram.KindPoll)
 	case u.PollAnswer != nil:
-		return r.kind(KindPollAnswer)
+		return r.kind(telegram.KindPollAnswer)
 	case u.MyChatMember != nil:
-		return r.kind(KindMyChatMember)
+		return r.kind(telegram.KindMyChatMember)
 	case u.ChatMember != nil:
-		return r.kind(KindChatMember)
+		return r.kind(telegram.KindChatMember)
 	case u.ChatJoinRequest != nil:
-		return r.kind(KindChatJoinRequest)
+		return r.kind(telegram.KindChatJoinRequest)
 	}
 	return route{}, false
 }
@@ -414,38 +325,38 @@ func (r *Router) message(m *tgbotapi.Message) (route, bool) {
 		if rt, ok := r.commands[cmd]; ok {
 			return rt, true
 		}
-		if rt, ok := r.kinds[KindUnknownCommand]; ok {
+		if rt, ok := r.kinds[telegram.KindUnknownCommand]; ok {
 			return rt, true
 		}
-		rt, ok := r.kind(KindText, KindMessage)
+		rt, ok := r.kind(telegram.KindText, telegram.KindMessage)
 		rt.name = telegram.UnknownCommand
 		return rt, ok
 	}
 	switch {
 	case m.Text != "":
-		return r.kind(KindText, KindMessage)
+		return r.kind(telegram.KindText, telegram.KindMessage)
 	case m.Photo != nil:
-		return r.kind(KindPhoto, KindMessage)
+		return r.kind(telegram.KindPhoto, telegram.KindMessage)
 	case m.Voice != nil:
-		return r.kind(KindVoice, KindMessage)
+		return r.kind(telegram.KindVoice, telegram.KindMessage)
 	case m.Audio != nil:
-		return r.kind(KindAudio, KindMessage)
+		return r.kind(telegram.KindAudio, telegram.KindMessage)
 	case m.Animation != nil: // before Document: animations carry both
-		return r.kind(KindAnimation, KindMessage)
+		return r.kind(telegram.KindAnimation, telegram.KindMessage)
 	case m.Document != nil:
-		return r.kind(KindDocument, KindMessage)
+		return r.kind(telegram.KindDocument, telegram.KindMessage)
 	case m.Sticker != nil:
-		return r.kind(KindSticker, KindMessage)
+		return r.kind(telegram.KindSticker, telegram.KindMessage)
 	case m.Video != nil:
-		return r.kind(KindVideo, KindMessage)
+		return r.kind(telegram.KindVideo, telegram.KindMessage)
 	case m.VideoNote != nil:
-		return r.kind(KindVideoNote, KindMessage)
+		return r.kind(telegram.KindVideoNote, telegram.KindMessage)
 	case m.Contact != nil:
-		return r.kind(KindContact, KindMessage)
+		return r.kind(telegram.KindContact, telegram.KindMessage)
 	case m.Location != nil:
-		return r.kind(KindLocation, KindMessage)
+		return r.kind(telegram.KindLocation, telegram.KindMessage)
 	}
-	return r.kind(KindMessage)
+	return r.kind(telegram.KindMessage)
 }
 
 // ours reports whether a command ("start" or "start@some_bot") is
@@ -473,7 +384,7 @@ func command(m *tgbotapi.Message) (string, bool) {
 }
 
 // kind returns the route of the first of ks that has one.
-func (r *Router) kind(ks ...Kind) (route, bool) {
+func (r *Router) kind(ks ...telegram.Kind) (route, bool) {
 	for _, k := range ks {
 		if rt, ok := r.kinds[k]; ok {
 			return rt, true

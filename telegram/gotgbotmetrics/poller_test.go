@@ -11,12 +11,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
 
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
 	"github.com/genapp-go/genapp/telegram/internal/pollingtest"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
@@ -26,13 +28,27 @@ import (
 // they assert are of requests, whatever the speed of the machine.
 const window = 1500 * time.Millisecond
 
-// rawBot is a gotgbot bot on url holding token itself, with a plain
-// client: no getMe, and nothing between gotgbot and the Bot API.
+// plain is a client with nothing between gotgbot, or the Poller, and the
+// Bot API.
+var plain = &http.Client{Timeout: 5 * time.Second}
+
+// rawBot is a gotgbot bot on url holding token itself, with the plain
+// client: no getMe.
 func rawBot(url, token string) *gotgbot.Bot {
 	return &gotgbot.Bot{Token: token, BotClient: &gotgbot.BaseBotClient{
-		Client:             http.Client{Timeout: 5 * time.Second},
+		Client:             *plain,
 		DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: url},
 	}}
+}
+
+// newPoller is a Poller on the plain client.
+func newPoller(t testing.TB, opts ...gotgbotmetrics.PollerOption) *gotgbotmetrics.Poller {
+	t.Helper()
+	p, err := gotgbotmetrics.NewPoller(plain, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // sink is a dispatcher that keeps the updates it is given.
@@ -96,7 +112,7 @@ func TestPollerFailingAPI(t *testing.T) {
 			tc.fault.Times = -1
 			srv.Inject("getUpdates", tc.fault)
 			var got collector
-			p := gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(time.Second), gotgbotmetrics.WithErrorFunc(got.err))
+			p := newPoller(t, gotgbotmetrics.WithPollTimeout(time.Second), gotgbotmetrics.WithErrorFunc(got.err))
 			_, early, err := pollFor(t, p, rawBot(srv.URL, srv.Token), window)
 
 			calls := pollingtest.GetUpdatesCalls(srv)
@@ -107,25 +123,23 @@ func TestPollerFailingAPI(t *testing.T) {
 			if len(errs) != calls && len(errs) != calls-1 { // the last may be cut by the end
 				t.Fatalf("%d errors reported for %d failed calls: %v", len(errs), calls, errs)
 			}
-			var pe *gotgbotmetrics.PollError
-			if !errors.As(errs[0], &pe) || pe.Code != tc.fault.Status || pe.Stopped != tc.stops {
-				t.Fatalf("reported %#v, want a *PollError with code %d, stopped %v", errs[0], tc.fault.Status, tc.stops)
-			}
-			if want := time.Duration(tc.fault.RetryAfter) * time.Second; pe.RetryAfter != want {
-				t.Errorf("RetryAfter = %v, want %v", pe.RetryAfter, want)
-			}
-			var apiErr *gotgbot.TelegramError
-			if !errors.As(pe, &apiErr) || apiErr.Code != tc.fault.Status {
-				t.Errorf("%v does not unwrap to gotgbot's *TelegramError", pe)
+			for _, e := range errs {
+				var pe *telegram.PollError
+				if !errors.As(e, &pe) || pe.Code != tc.fault.Status || pe.Stopped != tc.stops {
+					t.Fatalf("reported %#v, want a *telegram.PollError with code %d, stopped %v", e, tc.fault.Status, tc.stops)
+				}
+				if want := time.Duration(tc.fault.RetryAfter) * time.Second; pe.RetryAfter != want {
+					t.Errorf("RetryAfter = %v, want %v", pe.RetryAfter, want)
+				}
 			}
 			if early != tc.stops {
 				t.Errorf("Poll returned early: %v, want %v", early, tc.stops)
 			}
-			if tc.stops && (err != errs[0] || !strings.Contains(err.Error(), "polling stopped")) {
-				t.Errorf("Poll = %v, want the error reported, saying polling stopped", err)
+			if tc.stops && (err != errs[0] || p.Err() != err || !strings.Contains(err.Error(), "polling stopped")) {
+				t.Errorf("Poll = %v, Err() = %v; want the error reported, saying polling stopped", err, p.Err())
 			}
-			if !tc.stops && err != nil {
-				t.Errorf("Poll = %v at the end of its context, want nil", err)
+			if !tc.stops && (err != nil || p.Err() != nil) {
+				t.Errorf("Poll = %v, Err() = %v at the end of its context, want nil", err, p.Err())
 			}
 		})
 	}
@@ -178,7 +192,7 @@ func TestUpdaterFailingAPI(t *testing.T) {
 }
 
 // TestPollerMalformedAnswers: answers that are not Bot API answers, or
-// that gotgbot cannot decode, are failures with backoff.
+// hold what gotgbot cannot decode, are failures with backoff.
 func TestPollerMalformedAnswers(t *testing.T) {
 	for _, answer := range []string{
 		`<html>502 Bad Gateway</html>`,
@@ -197,7 +211,7 @@ func TestPollerMalformedAnswers(t *testing.T) {
 			srv, calls := pollingtest.Serve(t, http.StatusBadGateway, answer)
 			var got collector
 			// The first wait is at least 0.5 s.
-			updates, _, err := pollFor(t, gotgbotmetrics.NewPoller(gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, "TOKEN"), 400*time.Millisecond)
+			updates, _, err := pollFor(t, newPoller(t, gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, "TOKEN"), 400*time.Millisecond)
 			if n := calls.Load(); n != 1 {
 				t.Errorf("%d getUpdates in 400ms, want 1", n)
 			}
@@ -214,7 +228,7 @@ func TestPollerMalformedAnswers(t *testing.T) {
 func TestPollerEmptyAnswersAtOnce(t *testing.T) {
 	srv, calls := pollingtest.Serve(t, http.StatusOK, `{"ok":true,"result":[]}`)
 	var got collector
-	pollFor(t, gotgbotmetrics.NewPoller(gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, "TOKEN"), 400*time.Millisecond)
+	pollFor(t, newPoller(t, gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, "TOKEN"), 400*time.Millisecond)
 	if n := calls.Load(); n != 1 || len(got.errs()) != 1 {
 		t.Errorf("%d getUpdates in 400ms and %d errors reported, want 1 and 1", n, len(got.errs()))
 	}
@@ -228,7 +242,7 @@ func TestPollerConfirmedUpdatesAgain(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv, calls := pollingtest.Serve(t, http.StatusOK, answers...)
 			var got collector
-			updates, _, _ := pollFor(t, gotgbotmetrics.NewPoller(gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, "TOKEN"), 2*time.Second)
+			updates, _, _ := pollFor(t, newPoller(t, gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, "TOKEN"), 2*time.Second)
 			if len(updates) > 1 {
 				t.Errorf("%d updates handed on, want at most 1", len(updates))
 			}
@@ -249,7 +263,7 @@ func TestPollerStopCancelsTheLongPoll(t *testing.T) {
 	defer srv.Close()
 	var got collector
 	start := time.Now()
-	_, _, err := pollFor(t, gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(time.Hour), gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, srv.Token), 300*time.Millisecond)
+	_, _, err := pollFor(t, newPoller(t, gotgbotmetrics.WithPollTimeout(time.Hour), gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, srv.Token), 300*time.Millisecond)
 	if errs := got.errs(); len(errs) != 0 || err != nil {
 		t.Errorf("reported %v, Poll = %v; want nothing: stopping is no failure", errs, err)
 	}
@@ -273,13 +287,17 @@ func TestPollerKeepsTheTokenSecret(t *testing.T) {
 				fmt.Fprintf(w, `{"ok":false,"error_code":%d,"description":"no such path %s"}`, status, r.URL.Path)
 			}))
 			var got collector
-			_, _, err := pollFor(t, gotgbotmetrics.NewPoller(gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, token), 300*time.Millisecond)
+			_, _, err := pollFor(t, newPoller(t, gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, token), 300*time.Millisecond)
 			srv.Close()
 			errs := got.errs()
 			if len(errs) == 0 {
 				t.Fatal("nothing reported")
 			}
 			for _, e := range append(errs, err) {
+				var pe *telegram.PollError
+				if e != nil && !errors.As(e, &pe) {
+					t.Errorf("reported %#v, want a *telegram.PollError", e)
+				}
 				if msg := fmt.Sprintf("%v %+v %v", e, e, errors.Unwrap(e)); strings.Contains(msg, token) || strings.Contains(msg, strings.SplitN(token, ":", 2)[1]) {
 					t.Errorf("want the token masked: %s", msg)
 				}
@@ -294,7 +312,7 @@ func TestPollerParameters(t *testing.T) {
 	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(200 * time.Millisecond))
 	defer srv.Close()
 	id := srv.SendText(1, "hi")
-	p := gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(1500*time.Millisecond), gotgbotmetrics.WithAllowedUpdates("message", "callback_query"), gotgbotmetrics.WithErrorFunc(nil))
+	p := newPoller(t, gotgbotmetrics.WithPollTimeout(1500*time.Millisecond), gotgbotmetrics.WithAllowedUpdates(telegram.UpdateMessage, telegram.UpdateCallbackQuery), gotgbotmetrics.WithErrorFunc(nil))
 	updates, _, err := pollFor(t, p, rawBot(srv.URL, srv.Token), 500*time.Millisecond)
 	if err != nil || len(updates) != 1 {
 		t.Fatalf("Poll = %v with %d updates, want nil and 1", err, len(updates))
@@ -341,7 +359,7 @@ func (g *gate) Stop() {}
 func TestPollAgainAfterStopMidAnswer(t *testing.T) {
 	srv, offsets := pollingtest.TwoUpdates(t)
 	b := rawBot(srv.URL, "TOKEN")
-	p := gotgbotmetrics.NewPoller(gotgbotmetrics.WithPollTimeout(time.Second), gotgbotmetrics.WithErrorFunc(func(error) {}))
+	p := newPoller(t, gotgbotmetrics.WithPollTimeout(time.Second), gotgbotmetrics.WithErrorFunc(func(error) {}))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &gate{first: make(chan json.RawMessage, 1), release: make(chan struct{})}
@@ -373,4 +391,73 @@ func TestPollAgainAfterStopMidAnswer(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestPollerSkipsWhatGotgbotCrashesOn: a chat boost without a source makes
+// gotgbot's dispatcher panic outside its recover, which ends the process;
+// the Poller reports it, skips it, and hands on the update after it.
+func TestPollerSkipsWhatGotgbotCrashesOn(t *testing.T) {
+	boost := map[string]any{"chat_boost": map[string]any{
+		"chat": map[string]any{"id": -100, "type": "channel"}, "boost": map[string]any{"boost_id": "b", "add_date": 1, "expiration_date": 2},
+	}}
+	// The control: the dispatcher panics on it before its recover.
+	raw, _ := json.Marshal(boost)
+	var u gotgbot.Update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		t.Fatal(err)
+	}
+	if p := func() (p any) {
+		defer func() { p = recover() }()
+		return ext.NewDispatcher(&ext.DispatcherOpts{Panic: func(*gotgbot.Bot, *ext.Context, any) {}}).ProcessUpdate(offlineBot, &u, nil)
+	}(); p == nil {
+		t.Error("gotgbot's dispatcher did not panic on a chat boost without a source: the check may be unneeded now")
+	}
+
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	bad := srv.SendUpdate(boost)
+	srv.SendText(1, "after")
+	var got collector
+	updates, _, err := pollFor(t, newPoller(t, gotgbotmetrics.WithPollTimeout(time.Second), gotgbotmetrics.WithErrorFunc(got.err)), rawBot(srv.URL, srv.Token), 500*time.Millisecond)
+	if err != nil || len(updates) != 1 || !strings.Contains(string(updates[0]), `"after"`) {
+		t.Errorf("Poll = %v, handed on %q; want the message after the boost", err, updates)
+	}
+	errs := got.errs()
+	var pe *telegram.PollError
+	if len(errs) != 1 || !errors.As(errs[0], &pe) || !strings.Contains(pe.Error(), fmt.Sprintf("update %d skipped: gotgbotmetrics: the update's chat_boost has no boost.source", bad)) {
+		t.Errorf("reported %v, want the boost skipped, as a *telegram.PollError", errs)
+	}
+}
+
+// TestPollerURL: getUpdates goes to the bot's API URL, a trailing slash
+// trimmed as gotgbot trims it, under /test for the test environment.
+func TestPollerURL(t *testing.T) {
+	var path atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path.Store(r.URL.Path)
+		w.WriteHeader(http.StatusConflict)
+		io.WriteString(w, `{"ok":false,"error_code":409,"description":"Conflict"}`)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		client *gotgbot.BaseBotClient
+		want   string
+	}{
+		{&gotgbot.BaseBotClient{DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: srv.URL + "/"}}, "/bot1:T/getUpdates"},
+		{&gotgbot.BaseBotClient{DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: srv.URL}, UseTestEnvironment: true}, "/bot1:T/test/getUpdates"},
+	} {
+		b := &gotgbot.Bot{Token: "1:T", BotClient: tc.client}
+		if err := newPoller(t, gotgbotmetrics.WithErrorFunc(func(error) {})).Poll(context.Background(), b, &sink{}); err == nil || path.Load() != tc.want {
+			t.Errorf("Poll = %v, to %v; want the 409 of %s", err, path.Load(), tc.want)
+		}
+	}
+	p := newPoller(t)
+	for _, tc := range []struct {
+		b *gotgbot.Bot
+		d ext.UpdateDispatcher
+	}{{nil, &sink{}}, {rawBot(srv.URL, "1:T"), nil}} {
+		if err := p.Poll(context.Background(), tc.b, tc.d); err == nil || !strings.Contains(err.Error(), "nil") || strings.Contains(err.Error(), "1:T") {
+			t.Errorf("Poll(%v, %v) = %v, want an error naming the nil argument", tc.b != nil, tc.d != nil, err)
+		}
+	}
 }

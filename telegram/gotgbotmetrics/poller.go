@@ -1,0 +1,227 @@
+package gotgbotmetrics
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/PaulSonOfLars/gotgbot/v2"
+	"github.com/PaulSonOfLars/gotgbot/v2/ext"
+
+	"github.com/genapp-go/genapp/internal/bottoken"
+	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/polling"
+)
+
+// Poller long-polls getUpdates and hands the updates to a dispatcher, in
+// place of ext.Updater.StartPolling: it backs off after a failure, waits
+// the retry_after of a 429 and stops on 401 and 409 (the policy of
+// [telegram.MinBackoff]), skips and reports the updates [ParseUpdate]
+// rejects, and hands an update on at most once. A Poller runs one Poll at
+// a time; polling again goes on from the offset reached.
+type Poller struct {
+	client  *http.Client
+	timeout time.Duration
+	allowed []string
+	onError ext.ErrorFunc
+
+	offset int                                // the next getUpdates'
+	err    atomic.Pointer[telegram.PollError] // what the last Poll stopped on
+}
+
+// PollerOption configures a [Poller].
+type PollerOption func(*Poller) error
+
+// WithPollTimeout sets how long a getUpdates waits for updates, in whole
+// seconds, at least 1 s; the default is 10 s. d < 0 is an error.
+func WithPollTimeout(d time.Duration) PollerOption {
+	return func(p *Poller) error {
+		if d < 0 {
+			return fmt.Errorf("gotgbotmetrics: poll timeout %v: want 0 or more", d)
+		}
+		p.timeout = max(d.Truncate(time.Second), time.Second)
+		return nil
+	}
+}
+
+// WithAllowedUpdates sets the allowed_updates of getUpdates; without it,
+// or with none, the Bot API sends its default types. An unknown type, or
+// [telegram.UpdateOther], is an error.
+func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
+	return func(p *Poller) error {
+		if err := telegram.CheckUpdateTypes(types...); err != nil {
+			return fmt.Errorf("gotgbotmetrics: WithAllowedUpdates: %w", err)
+		}
+		p.allowed = nil
+		for _, t := range types {
+			p.allowed = append(p.allowed, string(t))
+		}
+		return nil
+	}
+}
+
+// WithErrorFunc hands every failure, a [*telegram.PollError], to f, as
+// gotgbot's UpdaterOpts.UnhandledErrFunc; by default, or when f is nil,
+// they are logged with the standard logger, as gotgbot's Updater does.
+func WithErrorFunc(f ext.ErrorFunc) PollerOption {
+	return func(p *Poller) error {
+		if f != nil {
+			p.onError = f
+		}
+		return nil
+	}
+}
+
+// NewPoller returns a Poller that sends getUpdates with client: the
+// *http.Client whose copy the bot's BaseBotClient holds, so that
+// getUpdates goes through the same transport as the bot's own calls; the
+// URL and token are the bot's, at each Poll. Each getUpdates is bounded to
+// the poll timeout and 10 s more.
+func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
+	if client == nil {
+		return nil, errors.New("gotgbotmetrics: NewPoller with a nil *http.Client: want the one the bot's BaseBotClient copies")
+	}
+	p := &Poller{client: client, timeout: 10 * time.Second, onError: func(err error) { log.Print(err) }}
+	for _, o := range opts {
+		if err := o(p); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Err returns the [*telegram.PollError] the last Poll stopped on by
+// itself (a 401 or a 409); nil while it runs, and after ctx ended it.
+func (p *Poller) Err() error {
+	if f := p.err.Load(); f != nil {
+		return f
+	}
+	return nil
+}
+
+// Poll runs d (its Start) with the updates of getUpdates for b until ctx
+// ends (nil; the getUpdates in flight is cancelled, and updates not handed
+// on stay unconfirmed) or the Bot API answers 401 or 409 (the
+// [*telegram.PollError], as [Poller.Err] returns it). It returns once
+// d.Start has, so that d.Stop may follow: it waits for the handlers in
+// flight.
+func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatcher) error {
+	switch {
+	case b == nil:
+		return errors.New("gotgbotmetrics: Poll with a nil *gotgbot.Bot: want the bot from gotgbot.NewBot")
+	case d == nil:
+		return errors.New("gotgbotmetrics: Poll with a nil dispatcher: want the one given to New")
+	}
+	p.err.Store(nil)
+	url := gotgbot.DefaultAPIURL
+	if b.BotClient != nil {
+		url = b.GetAPIURL(nil)
+	}
+	url += "/bot" + b.Token
+	if c, ok := b.BotClient.(*gotgbot.BaseBotClient); ok && c.UseTestEnvironment {
+		url += "/test"
+	}
+	url += "/getUpdates"
+
+	updates := make(chan json.RawMessage)
+	started := make(chan struct{})
+	go func() {
+		defer close(started)
+		d.Start(b, updates)
+	}()
+	defer func() {
+		close(updates)
+		<-started
+	}()
+	mask := bottoken.NewMasker(b.Token)
+	var retry polling.Retry
+	for ctx.Err() == nil {
+		fetched, f := p.getUpdates(ctx, url, mask)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if f != nil {
+			p.onError(f)
+			if f.Stopped {
+				p.err.Store(f)
+				return f
+			}
+			polling.Sleep(ctx.Done(), retry.Failed(f.RetryAfter))
+			continue
+		}
+		retry.Succeeded()
+		for _, u := range fetched {
+			if u.raw != nil {
+				select {
+				case updates <- u.raw:
+				case <-ctx.Done():
+					return nil
+				}
+			}
+			// Confirmed only once handed on: an update still held when
+			// ctx ends is fetched again by the next Poll.
+			p.offset = max(p.offset, u.id+1)
+		}
+	}
+	return nil
+}
+
+// fetched is an update of a getUpdates answer: raw is nil when
+// ParseUpdate rejected it, to be confirmed but not handed on.
+type fetched struct {
+	raw json.RawMessage
+	id  int
+}
+
+// getUpdates sends one getUpdates to url and returns its updates.
+func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker) ([]fetched, *telegram.PollError) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout+10*time.Second)
+	defer cancel()
+	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: url, Offset: p.offset, Timeout: p.timeout, Allowed: p.allowed}, m)
+	if f != nil {
+		return nil, f
+	}
+	if batch.Stale > 0 {
+		p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, p.offset), nil))
+	}
+	updates := make([]fetched, len(batch.Raws))
+	for i, raw := range batch.Raws {
+		updates[i].id = batch.IDs[i]
+		if _, err := ParseUpdate(raw); err != nil {
+			p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			continue
+		}
+		updates[i].raw = raw
+	}
+	return updates, nil
+}
+
+// ParseUpdate parses one update, as getUpdates and webhooks send it, into
+// gotgbot's type. It rejects what is no update, and the updates gotgbot's
+// dispatcher would crash the process on: ext.NewContext, which
+// Dispatcher.ProcessUpdate calls before its recover, panics on a
+// chat_boost or removed_chat_boost without a source. The [Poller] parses
+// every update with it; use it for webhook requests too.
+func ParseUpdate(data []byte) (u gotgbot.Update, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			u, err = gotgbot.Update{}, fmt.Errorf("gotgbotmetrics: gotgbot cannot handle the update: it panicked: %v", r)
+		}
+	}()
+	if err := json.Unmarshal(data, &u); err != nil {
+		return gotgbot.Update{}, fmt.Errorf("gotgbotmetrics: gotgbot cannot parse the update: %w", err)
+	}
+	if c := u.ChatBoost; c != nil && c.Boost.Source == nil {
+		return gotgbot.Update{}, errors.New("gotgbotmetrics: the update's chat_boost has no boost.source: gotgbot's dispatcher panics on it, outside any handler")
+	}
+	if c := u.RemovedChatBoost; c != nil && c.Source == nil {
+		return gotgbot.Update{}, errors.New("gotgbotmetrics: the update's removed_chat_boost has no source: gotgbot's dispatcher panics on it, outside any handler")
+	}
+	ext.NewContext(&gotgbot.Bot{}, &u, nil) // as the dispatcher does before its recover: a panic there ends the process
+	return u, nil
+}

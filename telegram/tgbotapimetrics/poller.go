@@ -1,0 +1,237 @@
+package tgbotapimetrics
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/genapp-go/genapp/internal/bottoken"
+	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/polling"
+)
+
+// defaultAPIURL is the Bot API server of tgbotapi.APIEndpoint.
+const defaultAPIURL = "https://api.telegram.org"
+
+// Poller long-polls getUpdates for a [Router], in place of tgbotapi's
+// GetUpdatesChan: it backs off after a failure, waits the retry_after of a
+// 429 and stops on 401 and 409 (the policy of [telegram.MinBackoff]),
+// skips and reports the updates [ParseUpdate] rejects, and hands an update
+// on at most once. [Router.Poll] runs it, one Poll at a time; polling
+// again goes on from the offset reached.
+type Poller struct {
+	client  *http.Client
+	url     string
+	timeout time.Duration
+	allowed []string
+
+	offset int                                // the next getUpdates'
+	err    atomic.Pointer[telegram.PollError] // what the last Poll stopped on
+}
+
+// PollerOption configures a [Poller].
+type PollerOption func(*Poller) error
+
+// WithPollTimeout sets how long a getUpdates waits for updates, in whole
+// seconds, at least 1 s; the default is 10 s. d < 0 is an error.
+func WithPollTimeout(d time.Duration) PollerOption {
+	return func(p *Poller) error {
+		if d < 0 {
+			return fmt.Errorf("tgbotapimetrics: poll timeout %v: want 0 or more", d)
+		}
+		p.timeout = max(d.Truncate(time.Second), time.Second)
+		return nil
+	}
+}
+
+// WithAllowedUpdates sets the allowed_updates of getUpdates; without it,
+// or with none, the Bot API sends its default types. An unknown type, or
+// [telegram.UpdateOther], is an error.
+func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
+	return func(p *Poller) error {
+		if err := telegram.CheckUpdateTypes(types...); err != nil {
+			return fmt.Errorf("tgbotapimetrics: WithAllowedUpdates: %w", err)
+		}
+		p.allowed = nil
+		for _, t := range types {
+			p.allowed = append(p.allowed, string(t))
+		}
+		return nil
+	}
+}
+
+// WithAPIURL sets the Bot API server, "https://api.telegram.org" by
+// default: the one in the endpoint the BotAPI was given, which tgbotapi
+// does not expose ("http://localhost:8081" for "http://localhost:8081/bot%s/%s").
+func WithAPIURL(apiURL string) PollerOption {
+	return func(p *Poller) error {
+		u, err := url.Parse(apiURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || strings.Contains(apiURL, "%") {
+			return fmt.Errorf("tgbotapimetrics: API URL %q: want the Bot API server's URL, such as %q, without tgbotapi's /bot%%s/%%s", bottoken.Redact(apiURL), defaultAPIURL)
+		}
+		p.url = strings.TrimSuffix(apiURL, "/")
+		return nil
+	}
+}
+
+// NewPoller returns a Poller that sends getUpdates with client, the one
+// the BotAPI was given (tgbotapi.NewBotAPIWithClient), with the BotAPI's
+// token, at each Poll. Each getUpdates is bounded to the poll timeout and
+// 10 s more.
+func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
+	if client == nil {
+		return nil, errors.New("tgbotapimetrics: NewPoller with a nil *http.Client: want the one the BotAPI was given")
+	}
+	p := &Poller{client: client, url: defaultAPIURL, timeout: 10 * time.Second}
+	for _, o := range opts {
+		if err := o(p); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Err returns the [*telegram.PollError] the last Poll stopped on by
+// itself (a 401 or a 409); nil while it runs, and after ctx ended it.
+func (p *Poller) Err() error {
+	if f := p.err.Load(); f != nil {
+		return f
+	}
+	return nil
+}
+
+// Poll handles the updates p fetches for api as [Router.Run] does, at most
+// workers at a time, until ctx ends or the Bot API answers 401 or 409. It
+// logs every failure, a [*telegram.PollError], to the router's logger, and
+// returns what Run returns joined with the *telegram.PollError polling
+// stopped on, if any. When ctx ends the getUpdates in flight is cancelled,
+// and updates not handed to a worker stay unconfirmed: the Bot API sends
+// them again to the next Poll. Unless [WithBotUsername] gave it, the router
+// takes api's username (from getMe) as its own.
+func (r *Router) Poll(ctx context.Context, api *tgbotapi.BotAPI, p *Poller, workers int) error {
+	switch {
+	case api == nil:
+		return errors.New("tgbotapimetrics: Poll with a nil *tgbotapi.BotAPI: want the bot")
+	case p == nil:
+		return errors.New("tgbotapimetrics: Poll with a nil *Poller: want one from NewPoller")
+	case workers < 1:
+		return fmt.Errorf("tgbotapimetrics: Poll with %d workers: want 1 or more", workers)
+	}
+	if self := api.Self.UserName; self != "" {
+		r.username.CompareAndSwap(nil, &self)
+	}
+	updates := make(chan fetched)
+	pollCtx, cancel := context.WithCancel(ctx)
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		defer close(updates)
+		p.poll(pollCtx, api.Token, updates, r.log)
+	}()
+	err := run(r, ctx, updates, workers, func(u fetched) (tgbotapi.Update, json.RawMessage) { return u.u, u.raw })
+	cancel()
+	<-polled
+	if err == nil {
+		return p.Err()
+	}
+	return errors.Join(p.Err(), err)
+}
+
+// fetched is an update of a getUpdates answer, with its JSON; raw is nil
+// when ParseUpdate rejected it, to be confirmed but not handed on.
+type fetched struct {
+	u   tgbotapi.Update
+	raw json.RawMessage
+	id  int
+}
+
+// poll sends the updates of getUpdates to out until ctx ends or the Bot API
+// says to stop, logging every failure to log.
+func (p *Poller) poll(ctx context.Context, token string, out chan<- fetched, log *slog.Logger) {
+	p.err.Store(nil)
+	url := p.url + "/bot" + token + "/getUpdates"
+	mask := bottoken.NewMasker(token)
+	report := func(f *telegram.PollError, args ...any) {
+		log.ErrorContext(ctx, "telegram polling failed", append([]any{"error", f}, args...)...)
+	}
+	var retry polling.Retry
+	for ctx.Err() == nil {
+		updates, f := p.getUpdates(ctx, url, mask, report)
+		if ctx.Err() != nil {
+			return
+		}
+		if f != nil {
+			if f.Stopped {
+				report(f)
+				p.err.Store(f)
+				return
+			}
+			wait := retry.Failed(f.RetryAfter)
+			report(f, "retry_in", wait)
+			polling.Sleep(ctx.Done(), wait)
+			continue
+		}
+		retry.Succeeded()
+		for _, u := range updates {
+			if u.raw != nil {
+				select {
+				case out <- u:
+				case <-ctx.Done():
+					return
+				}
+			}
+			// Confirmed only once a worker took it: an update still held
+			// when ctx ends is fetched again by the next Poll.
+			p.offset = max(p.offset, u.id+1)
+		}
+	}
+}
+
+// getUpdates sends one getUpdates to url and returns its updates.
+func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker, report func(*telegram.PollError, ...any)) ([]fetched, *telegram.PollError) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout+10*time.Second)
+	defer cancel()
+	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: url, Offset: p.offset, Timeout: p.timeout, Allowed: p.allowed}, m)
+	if f != nil {
+		return nil, f
+	}
+	if batch.Stale > 0 {
+		report(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, p.offset), nil))
+	}
+	updates := make([]fetched, len(batch.Raws))
+	for i, raw := range batch.Raws {
+		updates[i].id = batch.IDs[i]
+		u, err := ParseUpdate(raw)
+		if err != nil {
+			report(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			continue
+		}
+		updates[i].u, updates[i].raw = u, raw
+	}
+	return updates, nil
+}
+
+// ParseUpdate parses one update, as getUpdates and webhooks send it, into
+// tgbotapi's type, and rejects what is no update: tgbotapi's own
+// GetUpdatesChan fails the whole answer on one, again and again. The
+// [Poller] parses every update with it; use it for webhook requests too.
+func ParseUpdate(data []byte) (u tgbotapi.Update, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			u, err = tgbotapi.Update{}, fmt.Errorf("tgbotapimetrics: tgbotapi cannot parse the update: it panicked: %v", r)
+		}
+	}()
+	if err := json.Unmarshal(data, &u); err != nil {
+		return tgbotapi.Update{}, fmt.Errorf("tgbotapimetrics: tgbotapi cannot parse the update: %w", err)
+	}
+	return u, nil
+}
