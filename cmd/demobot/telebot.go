@@ -29,11 +29,20 @@ func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 	// run as an error before.
 	b.Use(middleware.Recover())
 
+	tr, err := telebotmetrics.New(b)
+	if err != nil {
+		return nil, err
+	}
+	p, err := telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(pollTimeout))
+	if err != nil {
+		return nil, err
+	}
 	t := &telebotDemo[tele.Context, tele.Update]{log: log, v: telebotVersion[tele.Context, tele.Update]{
-		process: b.ProcessUpdate,
+		// Counted whether a route takes the update or not, in flight until
+		// its handlers have returned (the bot is Synchronous).
+		process: func(u tele.Update) { tr.ProcessUpdate(b, u) },
 		parse:   telebotmetrics.ParseUpdate,
 		poll: func(dest chan tele.Update, stop chan struct{}) func() error {
-			p := telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(pollTimeout))
 			p.Poll(b, dest, stop)
 			return p.Err
 		},
@@ -57,7 +66,6 @@ func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 			return func(text string) error { _, err := c.Bot().Edit(m, text); return err }, nil
 		},
 	}}
-	tr := telebotmetrics.New(b)
 	for _, rt := range telebotRoutes(d, &t.v, func(unique string) any { return &tele.Btn{Unique: unique} }, tele.OnText) {
 		tr.Handle(rt.endpoint, rt.handler)
 	}

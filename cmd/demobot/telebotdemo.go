@@ -11,9 +11,10 @@ import (
 // file fills in a telebotVersion and this file does the rest. C is the
 // version's Context, U its Update.
 //
-// The bot is Synchronous: ProcessUpdate runs the handler before it returns,
-// so that poll can wait for the handlers in flight, which Bot.Start/Stop
-// cannot, and a webhook request lasts as long as its handler.
+// The bot is Synchronous and each update goes through the Tracker's
+// ProcessUpdate, which counts it and returns once its handlers have: poll
+// can wait for the handlers in flight, which Bot.Start/Stop cannot, and a
+// webhook request lasts as long as its handler.
 type telebotDemo[C telebotContext, U any] struct {
 	v   telebotVersion[C, U]
 	log *slog.Logger
@@ -30,7 +31,7 @@ type telebotContext interface {
 
 // telebotVersion is what the demo does on one telebot version.
 type telebotVersion[C telebotContext, U any] struct {
-	process       func(U)
+	process       func(U)                 // the Tracker's ProcessUpdate
 	parse         func([]byte) (U, error) // telebotmetrics's or telebotmetrics/v4's ParseUpdate
 	poll          func(dest chan U, stop chan struct{}) (stopped func() error)
 	setWebhook    func(publicURL, secret string) error
@@ -81,11 +82,12 @@ func telebotRoutes[C telebotContext, U any](d *demo, v *telebotVersion[C, U], bu
 }
 
 // poll runs the version's Poller (telebot's LongPoller hammers a failing
-// Bot API) and handles each update on a goroutine of its own, as Bot.Start
-// does, until ctx ends or the Poller stops on a 401 or 409. Updates fetched
-// but not yet handled then are dropped: only the offset of a later
-// getUpdates confirms them, so the Bot API sends them again to the next run
-// (with the last batch handled, as it does after Bot.Stop).
+// Bot API) and handles each update on a goroutine of its own, as the
+// Tracker's Poller does, until ctx ends or the Poller stops on a 401 or
+// 409. Updates fetched but not yet handled then are dropped: only the
+// offset of a later getUpdates confirms them, so the Bot API sends them
+// again to the next run (with the last batch handled, as it does after
+// Bot.Stop).
 func (t *telebotDemo[C, U]) poll(ctx context.Context) error {
 	updates := make(chan U)
 	stop, stopped := make(chan struct{}), make(chan struct{})

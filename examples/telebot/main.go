@@ -41,12 +41,15 @@ func main() {
 	// each request and counts it as genapp_http_*{app_type="telegram_api"}.
 	client := httpclient.NewTelegram(os.Getenv("TELEGRAM_BOT_TOKEN"))
 	// Unlike tele.LongPoller, it backs off when the Bot API fails.
-	poller := telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(10*time.Second))
+	poller, err := telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
 	bot, err := tele.NewBot(tele.Settings{
-		URL:    os.Getenv("TELEGRAM_API_URL"), // "": https://api.telegram.org
-		Token:  httpclient.TokenPlaceholder,
-		Client: client,
-		Poller: poller,
+		URL:         os.Getenv("TELEGRAM_API_URL"), // "": https://api.telegram.org
+		Token:       httpclient.TokenPlaceholder,
+		Client:      client,
+		Synchronous: true, // ProcessUpdate returns once the handlers have
 		OnError: func(err error, c tele.Context) {
 			log.Print(err)
 			var pe *telegram.PollError
@@ -64,7 +67,13 @@ func main() {
 	btnHello := menu.Data("Say hello", "hello", "1") // data "\fhello|1"
 	menu.Inline(menu.Row(btnHello))
 
-	tr := telebotmetrics.New(bot)
+	tr, err := telebotmetrics.New(bot)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Each update on a goroutine of its own, counted whether a route takes
+	// it or not, in flight until its handlers return.
+	bot.Poller = tr.Poller(poller)
 	tr.Handle("/start", func(c tele.Context) error { // start_handler
 		return c.Send("Hi! Press the button.", menu)
 	})

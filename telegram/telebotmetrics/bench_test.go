@@ -1,6 +1,7 @@
 package telebotmetrics_test
 
 import (
+	"sync"
 	"testing"
 
 	tele "gopkg.in/telebot.v3"
@@ -11,25 +12,90 @@ import (
 
 // BenchmarkTelebot is one command through telebot's ProcessUpdate with a
 // synchronous offline bot: the handler registered on the bot directly
-// (untracked) and through a Tracker recording in a real registry (tracked).
+// (untracked), through a Tracker recording in a real registry (tracked),
+// and the same through the Tracker's ProcessUpdate, which counts the
+// update as its Poller does (counted).
 func BenchmarkTelebot(b *testing.B) {
 	h := func(tele.Context) error { return nil }
 	for _, bc := range []struct {
 		name     string
-		register func(*tele.Bot)
+		register func(*tele.Bot) func(tele.Update)
 	}{
-		{"untracked", func(bot *tele.Bot) { bot.Handle("/start", h) }},
-		{"tracked", func(bot *tele.Bot) {
-			telebotmetrics.New(bot, telebotmetrics.WithMetrics(actiontest.NewMetrics(b))).Handle("/start", h)
+		{"untracked", func(bot *tele.Bot) func(tele.Update) { bot.Handle("/start", h); return bot.ProcessUpdate }},
+		{"tracked", func(bot *tele.Bot) func(tele.Update) {
+			mustNew(b, bot, telebotmetrics.WithMetrics(actiontest.NewMetrics(b))).Handle("/start", h)
+			return bot.ProcessUpdate
+		}},
+		{"counted", func(bot *tele.Bot) func(tele.Update) {
+			tr := mustNew(b, bot, telebotmetrics.WithMetrics(actiontest.NewMetrics(b)))
+			tr.Handle("/start", h)
+			return func(u tele.Update) { tr.ProcessUpdate(bot, u) }
 		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			bot, _ := newBot(b)
-			bc.register(bot)
+			process := bc.register(bot)
 			b.ReportAllocs()
 			for b.Loop() {
-				bot.ProcessUpdate(message("/start"))
+				process(message("/start"))
 			}
+		})
+	}
+}
+
+// feed is a tele.Poller that delivers n commands, then waits for stop.
+type feed struct{ n int }
+
+func (f feed) Poll(_ *tele.Bot, dest chan tele.Update, stop chan struct{}) {
+	for range f.n {
+		select {
+		case dest <- message("/start"):
+		case <-stop:
+			return
+		}
+	}
+	<-stop
+}
+
+// BenchmarkDelivery is one command delivered by a Poller to a started
+// bot, whose handler the benchmark waits for: telebot's own way, Start
+// handing it to an asynchronous bot whose handler is registered directly,
+// against the package's, the Tracker's Poller running a Synchronous bot
+// on a goroutine per update, with the handler tracked.
+func BenchmarkDelivery(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		setUp func(b *testing.B, h tele.HandlerFunc) *tele.Bot
+	}{
+		{"start", func(b *testing.B, h tele.HandlerFunc) *tele.Bot {
+			bot, err := tele.NewBot(tele.Settings{Offline: true, Poller: feed{b.N}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			bot.Handle("/start", h)
+			return bot
+		}},
+		{"counted", func(b *testing.B, h tele.HandlerFunc) *tele.Bot {
+			bot, err := tele.NewBot(tele.Settings{Offline: true, Synchronous: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr := mustNew(b, bot, telebotmetrics.WithMetrics(actiontest.NewMetrics(b)))
+			tr.Handle("/start", h)
+			bot.Poller = tr.Poller(feed{b.N})
+			return bot
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var handled sync.WaitGroup
+			handled.Add(b.N)
+			bot := bc.setUp(b, func(tele.Context) error { handled.Done(); return nil })
+			b.ReportAllocs()
+			b.ResetTimer()
+			go bot.Start()
+			handled.Wait()
+			b.StopTimer()
+			bot.Stop()
 		})
 	}
 }

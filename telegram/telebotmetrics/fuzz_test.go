@@ -31,7 +31,7 @@ func FuzzProcessUpdate(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(nil))
+	tr := mustNew(f, bot, telebotmetrics.WithMetrics(nil))
 	ok := func(tele.Context) error { return nil }
 	for _, e := range []any{"/start", tele.OnText, tele.OnCallback, tele.OnPhoto, tele.OnEdited, tele.OnMyChatMember,
 		tele.OnUserJoined, tele.OnUserLeft, tele.OnQuery, tele.OnChannelPost, tele.OnMedia, &tele.Btn{Unique: "menu"}} {
@@ -39,7 +39,7 @@ func FuzzProcessUpdate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if u, err := telebotmetrics.ParseUpdate(data); err == nil {
-			bot.ProcessUpdate(u)
+			tr.ProcessUpdate(bot, u)
 		}
 	})
 }

@@ -1,117 +1,86 @@
 package telebotmetrics
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
 
-	"github.com/genapp-go/genapp/telegram/internal/polling"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
 
-// Backoff of a [Poller] after a failed getUpdates: the first wait is
-// between MinBackoff/2 and MinBackoff, each further one in a row twice as
-// long, at most MaxBackoff.
-const (
-	MinBackoff = polling.MinBackoff
-	MaxBackoff = polling.MaxBackoff
-)
-
-// MaxRetryAfter caps the retry_after of a 429 that a [Poller] waits.
-const MaxRetryAfter = polling.MaxRetryAfter
-
-// Poller is a telebot Poller (getUpdates long polling) for a Bot API that
-// fails. telebot v3's LongPoller retries a failed getUpdates at once and
-// silently: a Bot API answering 401 (token revoked), 409 (a webhook is set,
-// or another instance polls), 429 or 502 gets thousands of requests a
-// second. Poller instead
-//
-//   - waits after each failure (an empty answer that came back within a
-//     quarter of the poll timeout included), with exponential backoff and jitter
-//     ([MinBackoff] to [MaxBackoff]), or the retry_after of a 429 (a number
-//     or a numeric string, at least 1 s and at most [MaxRetryAfter]);
-//   - stops on 401 and 409, which waiting does not cure: Poll returns and
-//     [Poller.Err] tells why;
-//   - hands every failure to the bot's OnError as a [*PollError];
-//   - survives what the Bot API sends. It parses the answer itself:
-//     telebot v3.3.8 panics, on the poller's goroutine, on an error answer
-//     whose retry_after is not a number (extractOk in its api.go asserts
-//     retryAfter.(float64); see also tucnak/telebot#517), and on an update
-//     with "photo":[] (Photo.UnmarshalJSON takes the last of no sizes).
-//     Here the first is a 429 like any other, and an update telebot cannot
-//     parse is reported and skipped, so that it neither ends the process
-//     nor blocks the updates after it. An update the offset confirmed
-//     already, sent again, is reported and skipped: it is handled once.
-//
-// A request in flight is cancelled when stop is closed, and the updates
-// not yet handed on stay unconfirmed, for the next Poll. Poller sends
-// getUpdates itself, with the client it is given (give it the bot's), to
-// the bot's URL with the bot's token; the token never appears in its
-// errors.
-//
-// A Poller runs one Poll at a time. Polling again after stop was closed
-// goes on from the offset reached; a Poller that stopped on its own
-// (401, 409) is not reused.
+// Poller is a tele.Poller (getUpdates long polling) for a Bot API that
+// fails, where telebot's LongPoller retries at once and silently: it backs
+// off (telegram.MinBackoff to telegram.MaxBackoff) or waits a 429's
+// retry_after, stops on 401 and 409 ([Poller.Err] tells why), reports
+// every failure to the bot's OnError as a *telegram.PollError, and
+// reports and skips the updates telebot cannot parse ([ParseUpdate]) and
+// those the offset confirmed already. Closing stop cancels the request in
+// flight; the updates not handed on yet stay unconfirmed, for the next
+// Poll. It polls the bot's URL with the bot's token, which no error holds.
 type Poller struct {
-	core telebotcore.Poller[tele.Update]
+	core *telebotcore.Poller[tele.Update]
 }
 
 // PollerOption configures a [Poller].
-type PollerOption func(*Poller)
+type PollerOption func(*Poller) error
 
-// WithPollTimeout sets the long-poll timeout of getUpdates, in whole
-// seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
-// The default is 10 s. The client's own timeout must be longer.
+// WithPollTimeout sets the long-poll timeout of getUpdates, whole seconds,
+// at least 1 s (default 10 s); the client's own timeout must be longer.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) { p.core.Timeout = max(d.Truncate(time.Second), time.Second) }
+	return func(p *Poller) error { return p.core.SetTimeout("telebotmetrics", d) }
 }
 
-// WithAllowedUpdates sets the allowed_updates of getUpdates: the update
-// kinds to receive ("message", "callback_query", ...). The default, none,
-// means those the Bot API sends by default.
-func WithAllowedUpdates(kinds ...string) PollerOption {
-	return func(p *Poller) { p.core.Allowed = kinds }
+// WithAllowedUpdates sets the allowed_updates of getUpdates; by default
+// the Bot API sends its default types.
+func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
+	return func(p *Poller) error { return p.core.SetAllowed("telebotmetrics", types) }
 }
 
-// NewPoller returns a Poller that sends getUpdates with client, the one
-// the bot was given in tele.Settings.Client (nil means
-// [http.DefaultClient], as for telebot).
-func NewPoller(client *http.Client, opts ...PollerOption) *Poller {
-	if client == nil {
-		client = http.DefaultClient
+// NewPoller returns a Poller that sends getUpdates with client, the bot's
+// tele.Settings.Client.
+func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
+	core, err := telebotcore.NewPoller[tele.Update]("telebotmetrics", client)
+	if err != nil {
+		return nil, err
 	}
-	p := &Poller{core: telebotcore.Poller[tele.Update]{Client: client, Timeout: 10 * time.Second}}
-	for _, o := range opts {
-		o(p)
+	p := &Poller{core: core}
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("telebotmetrics: NewPoller: option %d is nil", i)
+		}
+		if err := o(p); err != nil {
+			return nil, err
+		}
 	}
-	return p
+	return p, nil
 }
 
-// Err returns why Poll returned on its own: a [*PollError] with Stopped
-// set; nil when Poll returned because stop was closed. Call it once Poll
-// has returned.
+// Err returns the *telegram.PollError polling stopped on by itself; nil
+// while it runs, and when stop ended it.
 func (p *Poller) Err() error { return p.core.Err() }
 
 // Poll implements tele.Poller: it sends the updates of b to dest until stop
 // is closed or the Bot API answers 401 or 409.
 func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
-	onError := func(err error) { b.OnError(err, nil) }
-	p.core.Poll(telebotcore.Bot[tele.Update]{URL: b.URL, Token: b.Token, OnError: onError, Parse: ParseUpdate}, dest, stop)
+	p.poll(b, telebotcore.Send(dest), stop)
 }
 
-// ParseUpdate parses an update, as the Bot API sends it to getUpdates and
-// to webhooks, into telebot's type, with telebot's panics turned into
-// errors: telebot v3.3.8's Photo.UnmarshalJSON takes the last of the sizes
-// of "photo":[] and panics, which json.Unmarshal passes on. A message
-// without a chat is an error too: ProcessUpdate panics, outside any
-// handler, on one with migrate_to_chat_id. The Poller
-// parses updates with it; use it for webhook requests too.
+func (p *Poller) poll(b *tele.Bot, hand telebotcore.Hand[tele.Update], stop chan struct{}) {
+	p.core.Poll(telebotcore.Bot[tele.Update]{
+		URL: b.URL, Token: b.Token, Parse: ParseUpdate,
+		OnError: func(err error) { b.OnError(err, nil) },
+	}, hand, stop)
+}
+
+// ParseUpdate parses an update, from getUpdates or a webhook request, into
+// telebot's type. What makes telebot v3 panic is an error: "photo":[] in
+// json.Unmarshal, and a message without a chat, which the Bot API always
+// sends and on which ProcessUpdate and handlers panic.
 func ParseUpdate(data []byte) (tele.Update, error) {
 	return telebotcore.ParseUpdate("telebotmetrics", data, func(u *tele.Update) bool {
-		// The Bot API always sends a message's chat; telebot v3.3.8's
-		// ProcessUpdate takes its ID, outside any handler, on a message with
-		// migrate_to_chat_id, and handlers take it on any message.
 		for _, m := range []*tele.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
 			if m != nil && m.Chat == nil {
 				return true

@@ -52,6 +52,17 @@ func (pb *pollerBot) onError() []error {
 	return append([]error(nil), pb.errors...)
 }
 
+// newPoller returns NewPoller's Poller with an *http.Client of no
+// timeout, failing t on an error.
+func newPoller(t testing.TB, opts ...telebotmetrics.PollerOption) *telebotmetrics.Poller {
+	t.Helper()
+	p, err := telebotmetrics.NewPoller(&http.Client{}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // pollFor runs p for bot until it returns or window passes, then stops it
 // and returns the updates it sent and whether it returned on its own.
 func pollFor(t *testing.T, p tele.Poller, bot *tele.Bot, window time.Duration) (updates []tele.Update, returned bool) {
@@ -82,7 +93,7 @@ func TestPollerFailingAPI(t *testing.T) {
 			tc.fault.Times = -1
 			srv.Inject("getUpdates", tc.fault)
 			bot := newPollerBot(t, srv.URL, srv.Token)
-			p := telebotmetrics.NewPoller(nil, telebotmetrics.WithPollTimeout(time.Second))
+			p := newPoller(t, telebotmetrics.WithPollTimeout(time.Second))
 			_, returned := pollFor(t, p, bot.Bot, window)
 
 			calls := pollingtest.GetUpdatesCalls(srv)
@@ -148,7 +159,7 @@ func TestPollerMalformedRetryAfter(t *testing.T) {
 	}
 	calls.Store(0)
 
-	pollFor(t, telebotmetrics.NewPoller(nil), bot.Bot, window)
+	pollFor(t, newPoller(t), bot.Bot, window)
 	if n := calls.Load(); n != 1 {
 		t.Errorf("%d getUpdates in %v, want 1 (retry after 5 s)", n, window)
 	}
@@ -167,7 +178,7 @@ func TestPollerMalformedAnswers(t *testing.T) {
 			srv, calls := pollingtest.Serve(t, http.StatusBadGateway, answer)
 			bot := newPollerBot(t, srv.URL, "TOKEN")
 			// The first wait is at least 0.5 s.
-			pollFor(t, telebotmetrics.NewPoller(nil), bot.Bot, 400*time.Millisecond)
+			pollFor(t, newPoller(t), bot.Bot, 400*time.Millisecond)
 			if n := calls.Load(); n != 1 {
 				t.Errorf("%d getUpdates in 400ms, want 1", n)
 			}
@@ -198,7 +209,7 @@ func TestPollerPoisonUpdate(t *testing.T) {
 	}
 
 	bot := newPollerBot(t, srv.URL, srv.Token)
-	p := telebotmetrics.NewPoller(nil, telebotmetrics.WithPollTimeout(time.Second))
+	p := newPoller(t, telebotmetrics.WithPollTimeout(time.Second))
 	var got []tele.Update
 	for range 10 { // until the good update arrives, at most 10 windows
 		updates, _ := pollFor(t, p, bot.Bot, 300*time.Millisecond)
@@ -222,7 +233,7 @@ func TestPollerStopCancelsTheLongPoll(t *testing.T) {
 	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(time.Hour))
 	defer srv.Close()
 	bot := newPollerBot(t, srv.URL, srv.Token)
-	pollFor(t, telebotmetrics.NewPoller(nil, telebotmetrics.WithPollTimeout(time.Hour)), bot.Bot, 300*time.Millisecond)
+	pollFor(t, newPoller(t, telebotmetrics.WithPollTimeout(time.Hour)), bot.Bot, 300*time.Millisecond)
 	if errs := bot.onError(); len(errs) != 0 {
 		t.Errorf("OnError got %v, want nothing: stopping is no failure", errs)
 	}
@@ -242,7 +253,7 @@ func TestPollerKeepsTheTokenSecret(t *testing.T) {
 				fmt.Fprintf(w, `{"ok":false,"error_code":400,"description":"no such path %s"}`, r.URL.Path)
 			}))
 			bot := newPollerBot(t, srv.URL, token)
-			pollFor(t, telebotmetrics.NewPoller(nil), bot.Bot, 300*time.Millisecond)
+			pollFor(t, newPoller(t), bot.Bot, 300*time.Millisecond)
 			srv.Close()
 			errs := bot.onError()
 			if len(errs) == 0 {
@@ -262,7 +273,7 @@ func TestPollerKeepsTheTokenSecret(t *testing.T) {
 // requests, not a busy loop.
 func TestPollerEmptyAnswersAtOnce(t *testing.T) {
 	for name, poller := range map[string]tele.Poller{
-		"Poller":     telebotmetrics.NewPoller(nil, telebotmetrics.WithPollTimeout(10*time.Second)),
+		"Poller":     newPoller(t, telebotmetrics.WithPollTimeout(10*time.Second)),
 		"LongPoller": &tele.LongPoller{Timeout: 10 * time.Second}, // the control
 	} {
 		srv, calls := pollingtest.Serve(t, http.StatusOK, `{"ok":true,"result":[]}`)
@@ -287,7 +298,7 @@ func TestPollerConfirmedUpdatesAgain(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv, calls := pollingtest.Serve(t, http.StatusOK, answers...)
 			bot := newPollerBot(t, srv.URL, "TOKEN")
-			updates, _ := pollFor(t, telebotmetrics.NewPoller(nil, telebotmetrics.WithPollTimeout(10*time.Second)), bot.Bot, 2*time.Second)
+			updates, _ := pollFor(t, newPoller(t, telebotmetrics.WithPollTimeout(10*time.Second)), bot.Bot, 2*time.Second)
 			if len(updates) > 1 {
 				t.Errorf("%d updates handed to the bot, want at most 1", len(updates))
 			}
@@ -326,7 +337,7 @@ func TestPollerMessageWithoutChat(t *testing.T) {
 	srv, _ := pollingtest.Serve(t, http.StatusOK, `{"ok":true,"result":[`+poison+`,{"update_id":2,"message":{"message_id":2,"date":0,"chat":{"id":1,"type":"private"},"text":"hi"}}]}`,
 		`{"ok":true,"result":[]}`)
 	bot := newPollerBot(t, srv.URL, "TOKEN")
-	updates, _ := pollFor(t, telebotmetrics.NewPoller(nil), bot.Bot, 300*time.Millisecond)
+	updates, _ := pollFor(t, newPoller(t), bot.Bot, 300*time.Millisecond)
 	if len(updates) != 1 || updates[0].ID != 2 {
 		t.Fatalf("updates = %+v, want only update 2", updates)
 	}
@@ -344,7 +355,7 @@ func TestPollerTinyRetryAfter(t *testing.T) {
 		t.Run(retryAfter, func(t *testing.T) {
 			srv, calls := pollingtest.Serve(t, http.StatusTooManyRequests, `{"ok":false,"error_code":429,"description":"Too Many Requests","parameters":{"retry_after":`+retryAfter+`}}`)
 			bot := newPollerBot(t, srv.URL, "TOKEN")
-			pollFor(t, telebotmetrics.NewPoller(nil), bot.Bot, 400*time.Millisecond)
+			pollFor(t, newPoller(t), bot.Bot, 400*time.Millisecond)
 			if n := calls.Load(); n != 1 {
 				t.Errorf("%d getUpdates in 400ms, want 1", n)
 			}
@@ -362,7 +373,7 @@ func TestPollerTinyRetryAfter(t *testing.T) {
 func TestPollerAgainAfterStopMidAnswer(t *testing.T) {
 	srv, offsets := pollingtest.TwoUpdates(t)
 	pb := newPollerBot(t, srv.URL, "TOKEN")
-	p := telebotmetrics.NewPoller(nil, telebotmetrics.WithPollTimeout(time.Second))
+	p := newPoller(t, telebotmetrics.WithPollTimeout(time.Second))
 	dest, stop, done := make(chan tele.Update), make(chan struct{}), make(chan struct{})
 	go func() { defer close(done); p.Poll(pb.Bot, dest, stop) }()
 	select {

@@ -13,6 +13,7 @@ import (
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
+	"github.com/genapp-go/genapp/telegram/internal/telebottest"
 	"github.com/genapp-go/genapp/telegram/telebotmetrics"
 )
 
@@ -33,6 +34,16 @@ func newBot(t testing.TB) (*tele.Bot, *[]error) {
 	return bot, &errs
 }
 
+// mustNew returns the Tracker of New(e, opts...), failing t on an error.
+func mustNew(t testing.TB, e telebotmetrics.Endpoints, opts ...telebotmetrics.Option) *telebotmetrics.Tracker {
+	t.Helper()
+	tr, err := telebotmetrics.New(e, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 func message(text string) tele.Update {
 	return tele.Update{ID: 1, Message: &tele.Message{ID: 1, Text: text, Chat: &tele.Chat{ID: 7}, Sender: &tele.User{ID: 7}}}
 }
@@ -48,7 +59,7 @@ func photo() tele.Update {
 func TestRoutesAreNamedFromRegistration(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, errs := newBot(t)
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
 
 	var payloads []string
 	ok := func(tele.Context) error { return nil }
@@ -102,7 +113,7 @@ func TestErrorIsRecordedAndReachesOnError(t *testing.T) {
 	bot.Use(func(next tele.HandlerFunc) tele.HandlerFunc {
 		return func(c tele.Context) error { globalSaw = next(c); return globalSaw }
 	})
-	telebotmetrics.New(bot, telebotmetrics.WithMetrics(m)).Handle("/fail", func(tele.Context) error { return boom })
+	mustNew(t, bot, telebotmetrics.WithMetrics(m)).Handle("/fail", func(tele.Context) error { return boom })
 
 	bot.ProcessUpdate(message("/fail"))
 
@@ -122,7 +133,7 @@ func TestFloodWaitIsNamed(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, errs := newBot(t)
 	flood := tele.FloodError{RetryAfter: 3}
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
 	tr.Handle("/send", func(tele.Context) error { return flood })
 	tr.Handle("/fail", func(tele.Context) error { return errors.New("user 42: boom") })
 
@@ -144,7 +155,7 @@ func TestPanicWithRecoverMiddleware(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, errs := newBot(t)
 	bot.Use(middleware.Recover())
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
 	tr.Handle("/boom", func(tele.Context) error { panic(errors.New("kaboom")) })
 	tr.Handle("/start", func(tele.Context) error { return nil })
 
@@ -163,7 +174,7 @@ func TestPanicWithoutRecoverContinues(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, _ := newBot(t)
 	type value struct{ n int }
-	telebotmetrics.New(bot, telebotmetrics.WithMetrics(m)).Handle("/boom", func(tele.Context) error { panic(value{42}) })
+	mustNew(t, bot, telebotmetrics.WithMetrics(m)).Handle("/boom", func(tele.Context) error { panic(value{42}) })
 
 	var got any
 	func() {
@@ -203,7 +214,7 @@ func TestTrackingSitsBetweenUseAndRouteMiddleware(t *testing.T) {
 	bot.Use(observe("global"))
 	g := bot.Group()
 	g.Use(observe("group"))
-	telebotmetrics.New(g, telebotmetrics.WithMetrics(m)).Handle("/start", func(tele.Context) error {
+	mustNew(t, g, telebotmetrics.WithMetrics(m)).Handle("/start", func(tele.Context) error {
 		order = append(order, "handler")
 		return nil
 	}, observe("route"), func(next tele.HandlerFunc) tele.HandlerFunc {
@@ -226,7 +237,7 @@ func TestGlobalFilterMeansNoRun(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, _ := newBot(t)
 	bot.Use(middleware.Whitelist(1)) // the sender of every test update is 7
-	telebotmetrics.New(bot, telebotmetrics.WithMetrics(m)).Handle("/start", func(tele.Context) error { return nil })
+	mustNew(t, bot, telebotmetrics.WithMetrics(m)).Handle("/start", func(tele.Context) error { return nil })
 
 	bot.ProcessUpdate(message("/start"))
 
@@ -238,7 +249,7 @@ func TestGlobalFilterMeansNoRun(t *testing.T) {
 func TestHandleAs(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, _ := newBot(t)
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
 	ran := 0
 	h := func(tele.Context) error { ran++; return nil }
 
@@ -277,7 +288,7 @@ func TestUnsupportedEndpointPanicsAsTelebotDoes(t *testing.T) {
 			t.Errorf("recovered %v, want telebot's own panic", r)
 		}
 	}()
-	telebotmetrics.New(bot).Handle(42, func(tele.Context) error { return nil })
+	mustNew(t, bot).Handle(42, func(tele.Context) error { return nil })
 }
 
 // TestNoMetricsRecordsNothing: before metrics.Init, handlers run unchanged.
@@ -287,7 +298,7 @@ func TestNoMetricsRecordsNothing(t *testing.T) {
 	}
 	bot, errs := newBot(t)
 	boom := errors.New("boom")
-	telebotmetrics.New(bot).Handle("/fail", func(tele.Context) error { return boom })
+	mustNew(t, bot).Handle("/fail", func(tele.Context) error { return boom })
 	bot.ProcessUpdate(message("/fail"))
 	if len(*errs) != 1 || (*errs)[0] != boom {
 		t.Errorf("OnError got %v, want [%v]", *errs, boom)
@@ -298,7 +309,7 @@ func TestNoMetricsRecordsNothing(t *testing.T) {
 func TestCardinality(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, _ := newBot(t)
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
 	ok := func(tele.Context) error { return nil }
 	tr.Handle("/start", ok)
 	tr.Handle(&tele.Btn{Unique: "menu"}, ok)
@@ -325,5 +336,65 @@ func TestCardinality(t *testing.T) {
 	}
 	if got := fmt.Sprint(e.LabelValues(actiontest.Count, "name")); got != "[callback_handler menu_callback_handler unknown_command_handler]" {
 		t.Errorf("names %s", got)
+	}
+}
+
+// TestProcessUpdate: ProcessUpdate counts each update once by type,
+// whether a route takes it or not, its lag observed from the date the Bot
+// API gives that type (edit_date for edits, none for callbacks); and the
+// handlers in flight rise with a burst of slow handlers and fall back to 0.
+func TestProcessUpdate(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	bot, _ := newBot(t)
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
+	tr.Handle(tele.OnEdited, func(tele.Context) error { return nil })
+	now, long := time.Now().Unix(), time.Now().Add(-telebottest.Lag).Unix()
+	chat := &tele.Chat{ID: 7}
+	for _, u := range []tele.Update{
+		{EditedMessage: &tele.Message{Chat: chat, Text: "x", Unixtime: long - 600, LastEdit: now}},
+		{ChannelPost: &tele.Message{Chat: chat, Text: "x", Unixtime: long}},
+		{Callback: &tele.Callback{ID: "1", Message: &tele.Message{Chat: chat, Unixtime: long}}},
+		{ChatJoinRequest: &tele.ChatJoinRequest{Chat: chat, Sender: &tele.User{ID: 7}, Unixtime: long}},
+		{Message: &tele.Message{Chat: chat, Text: "no route takes it", Unixtime: now}},
+		{ID: 9}, // a type telebot does not decode, without its JSON
+	} {
+		tr.ProcessUpdate(bot, u)
+	}
+	e := promtest.Scrape(t, m.Handler())
+	telebottest.CheckTypes(t, e, map[string]telebottest.Dated{
+		"edited_message": telebottest.Recent, "channel_post": telebottest.Late,
+		"callback_query": telebottest.Undated, "chat_join_request": telebottest.Late,
+		"message": telebottest.Recent, "other": telebottest.Undated,
+	})
+	if got := e.Series(actiontest.Updates); got != 6 {
+		t.Errorf("%d update types counted, want 6", got)
+	}
+	actiontest.Want(t, e, "edited_handler", 1, 0)
+
+	release := make(chan struct{})
+	tr.Handle("/slow", func(tele.Context) error { <-release; return nil })
+	telebottest.Burst(t, m.Handler(), 20, func() { go tr.ProcessUpdate(bot, message("/slow")) }, release)
+}
+
+// TestNew: New and its options refuse what they cannot use, with an error
+// that names it, and never panic.
+func TestNew(t *testing.T) {
+	bot, _ := newBot(t)
+	for _, tc := range []struct {
+		e    telebotmetrics.Endpoints
+		opts []telebotmetrics.Option
+		want string
+	}{
+		{nil, nil, "telebotmetrics: New(nil)"},
+		{(*tele.Bot)(nil), nil, "nil *tele.Bot"},
+		{(*tele.Group)(nil), nil, "nil *tele.Group"},
+		{bot, []telebotmetrics.Option{telebotmetrics.WithMetrics(nil), nil}, "option 1 is nil"},
+	} {
+		if tr, err := telebotmetrics.New(tc.e, tc.opts...); tr != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%#v, %d options) = %v, %v; want an error naming %s", tc.e, len(tc.opts), tr, err, tc.want)
+		}
+	}
+	if _, err := telebotmetrics.New(bot.Group()); err != nil {
+		t.Errorf("New(a group) = %v", err)
 	}
 }

@@ -20,6 +20,11 @@ type Bot struct {
 	// sendMessage, and the button whose unique is "menu". It returns once
 	// the bot polls; stop ends polling and waits for running handlers.
 	Start func(t *testing.T, api *telegramtest.Server, m *metrics.Metrics) (stop func())
+	// ButtonData returns the callback data of a press of the button whose
+	// unique is unique, with payload, as the library's buttons carry it;
+	// nil: unique + ":" + payload (telebot's: "\f" + unique + "|" +
+	// payload, which its button routes require).
+	ButtonData func(unique, payload string) string
 }
 
 // update is one update [Updates] sends, and its type.
@@ -35,7 +40,7 @@ func traffic(bot telegramtest.User) []update {
 		{nil, "message"},        // /start: routed
 		{nil, "message"},        // /nosuch: a command no route takes
 		{nil, "message"},        // hello: no text route
-		{nil, "callback_query"}, // menu:1: routed
+		{nil, "callback_query"}, // the button menu, payload 1: routed
 		{nil, "callback_query"}, // other: no route
 		{message("message", -200, "group", map[string]any{"new_chat_members": []any{user(1), user(2), user(3)}}), "message"},
 		{message("edited_message", 100, "private", map[string]any{"text": "edited", "edit_date": 1}), "edited_message"},
@@ -67,7 +72,11 @@ func Updates(t *testing.T, b Bot) {
 	api.SendText(100, "/start")
 	api.SendText(100, "/nosuch")
 	api.SendText(100, "hello")
-	api.PressButton(100, "menu:1")
+	data := b.ButtonData
+	if data == nil {
+		data = func(unique, payload string) string { return unique + ":" + payload }
+	}
+	api.PressButton(100, data("menu", "1"))
 	api.PressButton(100, "other")
 	sent := traffic(api.Bot())
 	want := map[string]float64{}

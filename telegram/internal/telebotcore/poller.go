@@ -2,8 +2,10 @@ package telebotcore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
@@ -11,16 +13,51 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
+// DefaultPollTimeout is the long-poll timeout of a Poller without
+// WithPollTimeout.
+const DefaultPollTimeout = 10 * time.Second
+
 // Poller is the getUpdates long polling of the front ends' Pollers, for
-// updates of type U (one telebot version's Update). Set Client and
-// Timeout before the first Poll.
+// updates of type U (one telebot version's Update). [NewPoller] makes one.
 type Poller[U any] struct {
 	Client  *http.Client
 	Timeout time.Duration
 	Allowed []string
 
 	lastUpdateID int
-	err          error
+	err          atomic.Pointer[telegram.PollError]
+}
+
+// NewPoller returns a Poller that sends getUpdates with client, with the
+// default timeout; pkg starts its errors.
+func NewPoller[U any](pkg string, client *http.Client) (*Poller[U], error) {
+	if client == nil {
+		return nil, fmt.Errorf("%s: NewPoller with a nil *http.Client: want the bot's (tele.Settings.Client), such as httpclient.NewTelegram's", pkg)
+	}
+	return &Poller[U]{Client: client, Timeout: DefaultPollTimeout}, nil
+}
+
+// SetTimeout sets the long-poll timeout to d in whole seconds, at least
+// 1 s; a negative d is an error.
+func (p *Poller[U]) SetTimeout(pkg string, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("%s: WithPollTimeout(%v): want 0 or more (rounded down to whole seconds, at least 1 s)", pkg, d)
+	}
+	p.Timeout = max(d.Truncate(time.Second), time.Second)
+	return nil
+}
+
+// SetAllowed sets allowed_updates to types, none meaning the Bot API's
+// default; a type not in [telegram.UpdateTypes] is an error.
+func (p *Poller[U]) SetAllowed(pkg string, types []telegram.UpdateType) error {
+	if err := telegram.CheckUpdateTypes(types...); err != nil {
+		return fmt.Errorf("%s: WithAllowedUpdates: %w", pkg, err)
+	}
+	p.Allowed = nil
+	for _, t := range types {
+		p.Allowed = append(p.Allowed, string(t))
+	}
+	return nil
 }
 
 // Bot is what a Poller needs of the telebot bot it polls for: where the
@@ -31,12 +68,36 @@ type Bot[U any] struct {
 	Parse      func([]byte) (U, error)
 }
 
-// Err returns the error Poll stopped on by itself, nil when stop ended it.
-func (p *Poller[U]) Err() error { return p.err }
+// Hand takes an update a Poller fetched, and its JSON, unless done is
+// closed first: then it returns false and the update stays unconfirmed.
+// u points into the answer the update came in, which no one else uses.
+type Hand[U any] func(done <-chan struct{}, u *U, raw json.RawMessage) bool
 
-// Poll sends the updates of b to dest until stop is closed or the Bot API
+// Send returns the Hand that sends updates to dest.
+func Send[U any](dest chan U) Hand[U] {
+	return func(done <-chan struct{}, u *U, _ json.RawMessage) bool {
+		select {
+		case dest <- *u:
+			return true
+		case <-done:
+			return false
+		}
+	}
+}
+
+// Err returns the error Poll stopped on by itself: nil while it runs, and
+// when stop ended it.
+func (p *Poller[U]) Err() error {
+	if f := p.err.Load(); f != nil {
+		return f
+	}
+	return nil
+}
+
+// Poll hands the updates of b to hand until stop is closed or the Bot API
 // answers 401 or 409.
-func (p *Poller[U]) Poll(b Bot[U], dest chan U, stop chan struct{}) {
+func (p *Poller[U]) Poll(b Bot[U], hand Hand[U], stop chan struct{}) {
+	p.err.Store(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -55,20 +116,17 @@ func (p *Poller[U]) Poll(b Bot[U], dest chan U, stop chan struct{}) {
 		if f != nil {
 			b.OnError(f)
 			if f.Stopped {
-				p.err = f
+				p.err.Store(f)
 				return
 			}
 			polling.Sleep(ctx.Done(), retry.Failed(f.RetryAfter))
 			continue
 		}
 		retry.Succeeded()
-		for _, u := range updates {
-			if u.parsed {
-				select {
-				case dest <- u.U:
-				case <-ctx.Done():
-					return
-				}
+		for i := range updates {
+			u := &updates[i]
+			if u.parsed && !hand(ctx.Done(), &u.U, u.raw) {
+				return
 			}
 			// Confirmed only once handed on: an update still held when
 			// stop comes is fetched again by the next Poll.
@@ -81,6 +139,7 @@ func (p *Poller[U]) Poll(b Bot[U], dest chan U, stop chan struct{}) {
 // cannot parse it.
 type fetched[U any] struct {
 	U      U
+	raw    json.RawMessage
 	id     int
 	parsed bool
 }
@@ -103,7 +162,7 @@ func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]fetched[U], *te
 		if err != nil {
 			b.OnError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped: telebot cannot parse it", batch.IDs[i]), err))
 		}
-		updates = append(updates, fetched[U]{u, batch.IDs[i], err == nil})
+		updates = append(updates, fetched[U]{u, raw, batch.IDs[i], err == nil})
 	}
 	return updates, nil
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
-	"time"
 
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
@@ -25,13 +23,6 @@ type Version[C Context] struct {
 	Pkg string
 	// IsFlood tells the version's FloodError (see [Is]).
 	IsFlood func(error) bool
-	// UpdateInfo returns the Bot API type of the context's update and the
-	// date Telegram stamped it with (see [Stamp]).
-	UpdateInfo func(C) (typ string, date time.Time)
-	// SideRoutes are the routes telebot runs in addition to the route that
-	// takes an update (v4: OnForward, OnReply). Their runs are actions but
-	// do not count the update, which the other route counts.
-	SideRoutes []string
 }
 
 // Tracker registers telebot handlers as tracked actions. C, H and M are
@@ -78,7 +69,7 @@ func (t *Tracker[C, H, M]) HandleAs(name string, endpoint any, h H, m []M) error
 }
 
 func (t *Tracker[C, H, M]) handle(name, route string, endpoint any, h H, m []M) {
-	track := t.track(name, route == OnText, !slices.Contains(t.v.SideRoutes, route))
+	track := t.track(name, route == OnText)
 	if len(m) == 0 {
 		// Telebot applies route middleware to the handler on every update,
 		// which costs an allocation per middleware; the tracker alone is
@@ -90,26 +81,17 @@ func (t *Tracker[C, H, M]) handle(name, route string, endpoint any, h H, m []M) 
 	t.register(endpoint, h, append([]M{track}, m...)...)
 }
 
-// track returns the middleware that records one run of the chain it wraps,
-// and, when counts, the update it handles (telebot has no middleware for
-// all updates: Use middleware is copied into each route's chain). On the
-// OnText route a message that is a command is an unknown command.
-func (t *Tracker[C, H, M]) track(name string, onText, counts bool) M {
+// track returns the middleware that records one run of the chain it wraps
+// (the update it handles is counted where it is delivered: see [Updates]).
+// On the OnText route a message that is a command is an unknown command.
+func (t *Tracker[C, H, M]) track(name string, onText bool) M {
 	return func(next H) H {
 		return func(c C) (err error) {
-			m := t.Metrics()
 			n := name
 			if onText && commandRx.MatchString(c.Text()) {
 				n = telegram.UnknownCommand
 			}
-			var a metrics.Action
-			if counts {
-				u := m.StartTelegramUpdate(t.v.UpdateInfo(c))
-				defer u.End()
-				a = u.Track(n) // on the update's clock read
-			} else {
-				a = m.Track(n)
-			}
+			a := t.Metrics().Track(n)
 			var named error
 			defer a.End(&named)
 			err = next(c)

@@ -2,6 +2,7 @@ package telebottest
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -179,6 +180,31 @@ func CheckTypes(t *testing.T, e *promtest.Exposition, want map[string]Dated) {
 		}
 		if n, sum := e.Histogram(t, actiontest.Lag, promtest.Labels{"type": typ}); n != 1 || (dated == Late) != (sum >= Lag.Seconds()) || sum >= Lag.Seconds()+60 {
 			t.Errorf("%s: %d lags, %v s in all, want one %v", typ, n, sum, map[Dated]string{Recent: "under a minute", Late: Lag.String()}[dated])
+		}
+	}
+}
+
+// Listen returns a loopback address no server listens on yet, for a
+// telebot Webhook's Listen, and waitUp, which returns once a server
+// accepts connections there (at most 5 s): telebot sets the Webhook up
+// before it listens, so a request it accepts finds it ready.
+func Listen(t *testing.T) (addr string, waitUp func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = l.Addr().String()
+	l.Close()
+	return addr, func() {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if c, err := net.Dial("tcp", addr); err == nil {
+				c.Close()
+				return
+			} else if time.Now().After(deadline) {
+				t.Fatalf("the webhook does not listen on %s: %v", addr, err)
+			}
 		}
 	}
 }

@@ -14,8 +14,9 @@ import (
 // with a synchronous offline bot, its handler the smallest real one: it
 // builds a reply with an inline keyboard and encodes it, as telebot does
 // before sending. The handler is registered on the bot directly
-// (untracked) and through a Tracker recording in a real registry
-// (tracked).
+// (untracked), through a Tracker recording in a real registry (tracked),
+// and the same through the Tracker's ProcessUpdate, which counts the
+// update as its Poller does (counted).
 func BenchmarkTelebot4(b *testing.B) {
 	h := func(c tele.Context) error {
 		markup := &tele.ReplyMarkup{}
@@ -25,19 +26,25 @@ func BenchmarkTelebot4(b *testing.B) {
 	}
 	for _, bc := range []struct {
 		name     string
-		register func(*tele.Bot)
+		register func(*tele.Bot) func(tele.Update)
 	}{
-		{"untracked", func(bot *tele.Bot) { bot.Handle("/start", h) }},
-		{"tracked", func(bot *tele.Bot) {
-			telebotmetrics.New(bot, telebotmetrics.WithMetrics(actiontest.NewMetrics(b))).Handle("/start", h)
+		{"untracked", func(bot *tele.Bot) func(tele.Update) { bot.Handle("/start", h); return bot.ProcessUpdate }},
+		{"tracked", func(bot *tele.Bot) func(tele.Update) {
+			mustNew(b, bot, telebotmetrics.WithMetrics(actiontest.NewMetrics(b))).Handle("/start", h)
+			return bot.ProcessUpdate
+		}},
+		{"counted", func(bot *tele.Bot) func(tele.Update) {
+			tr := mustNew(b, bot, telebotmetrics.WithMetrics(actiontest.NewMetrics(b)))
+			tr.Handle("/start", h)
+			return func(u tele.Update) { tr.ProcessUpdate(bot, u) }
 		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			bot, errs := offlineBot(b)
-			bc.register(bot)
+			process := bc.register(bot)
 			b.ReportAllocs()
 			for b.Loop() {
-				bot.ProcessUpdate(message("/start 42"))
+				process(message("/start 42"))
 			}
 			if len(*errs) != 0 {
 				b.Fatal((*errs)[0])

@@ -22,11 +22,13 @@ import (
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
-// liveBot is a telebot v4 bot on srv, polling with a telebotmetrics.Poller through
-// httpclient's Telegram client (the bot holds only the placeholder token),
-// whose OnError texts and srv's log lines are collected.
+// liveBot is a telebot v4 bot on srv set up as the package documentation
+// shows: Synchronous, httpclient's Telegram client (the bot holds only the
+// placeholder token), the Poller given by tr.Poller. Its OnError texts and
+// srv's log lines are collected.
 type liveBot struct {
 	*tele.Bot
+	tr  *telebotmetrics.Tracker
 	m   *metrics.Metrics
 	mu  sync.Mutex
 	log []string
@@ -44,27 +46,48 @@ func (lb *liveBot) logged() []string {
 	return slices.Clone(lb.log)
 }
 
-func newLiveBot(t *testing.T) (*liveBot, *telegramtest.Server) {
+// newLiveBot returns a bot on a new fake Bot API that polls with a
+// Poller, or, given a webhook, takes the updates the server delivers to
+// it.
+func newLiveBot(t *testing.T, webhook *tele.Webhook) (*liveBot, *telegramtest.Server) {
 	t.Helper()
 	lb := &liveBot{m: actiontest.NewMetrics(t)}
 	srv := telegramtest.NewServer(telegramtest.WithLogf(lb.logf))
 	t.Cleanup(srv.Close)
 	client := httpclient.NewTelegram(srv.Token, httpclient.WithMetrics(lb.m), httpclient.WithTimeout(10*time.Second))
 	bot, err := tele.NewBot(tele.Settings{
-		URL:     srv.URL,
-		Token:   httpclient.TokenPlaceholder,
-		Client:  client,
-		Poller:  telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(time.Second)),
-		OnError: func(err error, _ tele.Context) { lb.logf("OnError: %v", err) },
+		URL:         srv.URL,
+		Token:       httpclient.TokenPlaceholder,
+		Client:      client,
+		Synchronous: true,
+		OnError:     func(err error, _ tele.Context) { lb.logf("OnError: %v", err) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Telebot runs handlers on their own goroutines: without a recover
+	// Handlers run on goroutines of their own: without a recover
 	// middleware a panic would end the test binary, as it would end the bot.
 	bot.Use(middleware.Recover())
-	lb.Bot = bot
+	lb.Bot, lb.tr = bot, mustNew(t, bot, telebotmetrics.WithMetrics(lb.m))
+	var p tele.Poller = webhook
+	if webhook == nil {
+		if p, err = telebotmetrics.NewPoller(client, telebotmetrics.WithPollTimeout(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bot.Poller = lb.tr.Poller(p)
 	return lb, srv
+}
+
+// onError returns what OnError got.
+func (lb *liveBot) onError() []string {
+	var onError []string
+	for _, l := range lb.logged() {
+		if s, ok := strings.CutPrefix(l, "OnError: "); ok {
+			onError = append(onError, s)
+		}
+	}
+	return onError
 }
 
 // TestEndToEnd runs a real telebot v4 bot, long polling the fake Bot API
@@ -72,8 +95,8 @@ func newLiveBot(t *testing.T) (*liveBot, *telegramtest.Server) {
 // replies the server received, and that the token's secret is in no
 // error, log line or exposition.
 func TestEndToEnd(t *testing.T) {
-	lb, srv := newLiveBot(t)
-	tr := telebotmetrics.New(lb.Bot, telebotmetrics.WithMetrics(lb.m))
+	lb, srv := newLiveBot(t, nil)
+	tr := lb.tr
 	markup := &tele.ReplyMarkup{}
 	menu := markup.Data("Menu", "menu")
 	markup.Inline(markup.Row(menu))
@@ -103,15 +126,7 @@ func TestEndToEnd(t *testing.T) {
 	defer lb.Stop()
 
 	unrouted := telebottest.Play(srv)
-	e := telebottest.Check(t, srv, lb.m.Handler(), unrouted, func() []string {
-		var onError []string
-		for _, l := range lb.logged() {
-			if s, ok := strings.CutPrefix(l, "OnError: "); ok {
-				onError = append(onError, s)
-			}
-		}
-		return onError
-	})
+	e := telebottest.Check(t, srv, lb.m.Handler(), unrouted, lb.onError)
 	if got := e.Sum("genapp_http_requests_total", promtest.Labels{"resource": "sendMessage", "status": "200"}); got != 6 {
 		t.Errorf("sendMessage calls counted: %v, want 6", got)
 	}
@@ -123,12 +138,46 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestConcurrentUpdates: many updates handled at once (telebot's
-// goroutine per update) are each counted once, under -race, and the
-// handlers in flight rise with a burst of slow ones and fall back to 0.
+// TestWebhook: a *tele.Webhook given to tr.Poller gets every update
+// counted once, those no route takes too, and the routed ones handled.
+func TestWebhook(t *testing.T) {
+	addr, waitUp := telebottest.Listen(t)
+	lb, srv := newLiveBot(t, &tele.Webhook{Listen: addr, Endpoint: &tele.WebhookEndpoint{PublicURL: "http://" + addr}})
+	lb.tr.Handle("/start", func(c tele.Context) error { return c.Send("hello") })
+	go lb.Start()
+	defer lb.Stop()
+	waitUp()
+
+	srv.SendText(100, "/start")
+	srv.SendText(100, "no route takes text")
+	srv.PressButton(100, "\fmenu|1") // nor buttons
+	srv.SendUpdate(map[string]any{"business_connection": map[string]any{"id": "b1", "user": map[string]any{"id": 100, "is_bot": false, "first_name": "U"}, "user_chat_id": 100, "date": time.Now().Unix(), "is_enabled": true}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := actiontest.ScrapeUntil(t, lb.m.Handler(), "4 updates, none in flight", func(e *promtest.Exposition) bool {
+		return e.Sum(actiontest.Updates, nil) == 4 && actiontest.Gauge(e, actiontest.InFlight) == 0 && actiontest.Runs(e) == 1
+	})
+	for typ, n := range map[string]float64{"message": 2, "callback_query": 1, "business_connection": 1} {
+		if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": typ}); got != n {
+			t.Errorf("%s{type=%q} = %v, want %v", actiontest.Updates, typ, got, n)
+		}
+	}
+	actiontest.Want(t, e, "start_handler", 1, 0)
+	if errs := lb.onError(); len(errs) != 0 {
+		t.Errorf("OnError got %q", errs)
+	}
+}
+
+// TestConcurrentUpdates: many updates handled at once (a goroutine per
+// update) are each counted once, under -race, and the handlers in flight
+// rise with a burst of slow ones and fall back to 0: an update is in
+// flight until its handler returns.
 func TestConcurrentUpdates(t *testing.T) {
-	lb, srv := newLiveBot(t)
-	tr := telebotmetrics.New(lb.Bot, telebotmetrics.WithMetrics(lb.m))
+	lb, srv := newLiveBot(t, nil)
+	tr := lb.tr
 	release := make(chan struct{})
 	tr.Handle("/slow", func(c tele.Context) error { <-release; return c.Send("done") })
 	tr.Handle(tele.OnText, func(c tele.Context) error { return c.Send("echo") })
@@ -170,9 +219,10 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	telebotmetrics.New(bot, telebotmetrics.WithMetrics(m)).Handle("/start", func(c tele.Context) error { return c.Send("hello") })
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
+	tr.Handle("/start", func(c tele.Context) error { return c.Send("hello") })
 
-	bot.ProcessUpdate(message("/start"))
+	tr.ProcessUpdate(bot, message("/start"))
 
 	if len(got) != 1 || !strings.Contains(got[0], "connection refused") {
 		t.Fatalf("OnError got %q, want the refused connection", got)

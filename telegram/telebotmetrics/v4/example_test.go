@@ -14,9 +14,10 @@ import (
 )
 
 // A telebot v4 bot whose handlers are registered through a Tracker, fed
-// updates as a webhook would receive them. In a real bot, call
-// metrics.Init once and leave out WithMetrics; give the bot a
-// telebotmetrics.Poller or telebot's Webhook.
+// updates as a webhook handler of your own would: through the Tracker's
+// ProcessUpdate, which counts every one. In a real bot, call metrics.Init
+// once and leave out WithMetrics; a bot that runs Start gets its updates
+// from tr.Poller(p), p a Poller or a *tele.Webhook.
 func Example() {
 	m, err := metrics.New("demo", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
 	if err != nil {
@@ -26,7 +27,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
+	tr, err := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
+	if err != nil {
+		log.Fatal(err)
+	}
 	tr.Handle("/start", func(c tele.Context) error { return nil })
 	tr.Handle(&tele.Btn{Unique: "menu"}, func(c tele.Context) error { return nil })
 	tr.Handle(tele.OnText, func(c tele.Context) error { return nil })
@@ -42,13 +46,13 @@ func Example() {
 			fmt.Println(err) // telebot's json.Unmarshal panics on "photo":[]
 			continue
 		}
-		bot.ProcessUpdate(u)
+		tr.ProcessUpdate(bot, u)
 	}
 
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/prometheus", nil))
 	for line := range strings.Lines(rec.Body.String()) {
-		if strings.HasPrefix(line, "genapp_action_count_total{") {
+		if strings.HasPrefix(line, "genapp_action_count_total{") || strings.HasPrefix(line, "genapp_telegram_updates_total{") {
 			fmt.Print(line)
 		}
 	}
@@ -57,4 +61,6 @@ func Example() {
 	// genapp_action_count_total{app="demo",env="dev",error_name="",name="menu_callback_handler",status="ok"} 1
 	// genapp_action_count_total{app="demo",env="dev",error_name="",name="start_handler",status="ok"} 1
 	// genapp_action_count_total{app="demo",env="dev",error_name="",name="unknown_command_handler",status="ok"} 1
+	// genapp_telegram_updates_total{app="demo",env="dev",type="callback_query"} 1
+	// genapp_telegram_updates_total{app="demo",env="dev",type="message"} 2
 }

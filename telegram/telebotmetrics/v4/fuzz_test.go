@@ -10,8 +10,9 @@ import (
 
 // FuzzProcessUpdate feeds arbitrary update JSON through ParseUpdate to a
 // telebot v4 bot with routes of every kind registered through a Tracker,
-// v4's forwards, replies and business messages included: routing
-// (telebot's, then the tracker's) never panics.
+// v4's forwards, replies and business messages included, through the
+// Tracker's ProcessUpdate: counting and routing (telebot's, then the
+// tracker's) never panic.
 func FuzzProcessUpdate(f *testing.F) {
 	for _, s := range []string{
 		`{"update_id":1,"message":{"chat":{"id":1},"text":"/start@x y","forward_origin":{"type":"user"}}}`,
@@ -31,7 +32,7 @@ func FuzzProcessUpdate(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(nil))
+	tr := mustNew(f, bot, telebotmetrics.WithMetrics(nil))
 	ok := func(tele.Context) error { return nil }
 	for _, e := range []any{"/start", tele.OnText, tele.OnCallback, tele.OnPhoto, tele.OnEdited, tele.OnForward, tele.OnReply,
 		tele.OnPinned, tele.OnBusinessMessage, tele.OnGuestMessage, tele.OnMyChatMember, tele.OnQuery, &tele.Btn{Unique: "menu"}} {
@@ -39,7 +40,7 @@ func FuzzProcessUpdate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if u, err := telebotmetrics.ParseUpdate(data); err == nil {
-			bot.ProcessUpdate(u)
+			tr.ProcessUpdate(bot, u)
 		}
 	})
 }

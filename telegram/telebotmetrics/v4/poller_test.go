@@ -52,6 +52,17 @@ func poll(t *testing.T, p tele.Poller, url, token string, window time.Duration) 
 	return r
 }
 
+// newPoller returns NewPoller's Poller with an *http.Client of no
+// timeout, failing t on an error.
+func newPoller(t testing.TB, opts ...telebotmetrics.PollerOption) *telebotmetrics.Poller {
+	t.Helper()
+	p, err := telebotmetrics.NewPoller(&http.Client{}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // pollHostile runs p against a Bot API answering answers (see
 // pollingtest.Serve).
 func pollHostile(t *testing.T, p tele.Poller, window time.Duration, status int, answers ...string) *polled {
@@ -134,7 +145,7 @@ func TestPollerFaults(t *testing.T) {
 			defer srv.Close()
 			tc.fault.Times = -1
 			srv.Inject("getUpdates", tc.fault)
-			p := telebotmetrics.NewPoller(nil, telebotmetrics.WithPollTimeout(time.Second))
+			p := newPoller(t, telebotmetrics.WithPollTimeout(time.Second))
 			r := poll(t, p, srv.URL, srv.Token, 1500*time.Millisecond)
 			calls := pollingtest.GetUpdatesCalls(srv)
 			pe := pollErr(t, r)
@@ -167,7 +178,7 @@ func TestPollerHostileAnswers(t *testing.T) {
 	for name, answers := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			r := pollHostile(t, telebotmetrics.NewPoller(nil, telebotmetrics.WithPollTimeout(10*time.Second)), 2*time.Second, http.StatusOK, answers...)
+			r := pollHostile(t, newPoller(t, telebotmetrics.WithPollTimeout(10*time.Second)), 2*time.Second, http.StatusOK, answers...)
 			pe := pollErr(t, r)
 			switch {
 			case r.calls > 5: // backoff from 0.5 s: a handful in 2 s, not a busy loop
@@ -190,7 +201,7 @@ func TestPollerHostileAnswers(t *testing.T) {
 func TestPollerKeepsTheTokenSecret(t *testing.T) {
 	const token = "7012345678:AAHfakeTokenForTests_0123456789-abcd"
 	srv, _ := pollingtest.Serve(t, http.StatusBadRequest, `{"ok":false,"error_code":400,"description":"no such path /bot`+token+`/getUpdates"}`)
-	r := poll(t, telebotmetrics.NewPoller(nil), srv.URL, token, 300*time.Millisecond)
+	r := poll(t, newPoller(t), srv.URL, token, 300*time.Millisecond)
 	if msg := fmt.Sprint(pollErr(t, r)); strings.Contains(msg, "AAHfakeTokenForTests") || !strings.Contains(msg, "/bot{token}/getUpdates") {
 		t.Errorf("want the token masked: %s", msg)
 	}

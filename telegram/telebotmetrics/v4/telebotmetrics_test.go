@@ -2,6 +2,7 @@ package telebotmetrics_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -32,17 +33,27 @@ func offlineBot(t testing.TB) (*tele.Bot, *[]error) {
 	return bot, &errs
 }
 
+// mustNew returns the Tracker of New(e, opts...), failing t on an error.
+func mustNew(t testing.TB, e telebotmetrics.Endpoints, opts ...telebotmetrics.Option) *telebotmetrics.Tracker {
+	t.Helper()
+	tr, err := telebotmetrics.New(e, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 func message(text string) tele.Update {
 	return tele.Update{ID: 1, Message: &tele.Message{ID: 1, Text: text, Chat: &tele.Chat{ID: 7}, Sender: &tele.User{ID: 7}}}
 }
 
 // TestForwardAndReplyAreRunsOfTheirOwn: telebot v4 runs OnForward and
 // OnReply in addition to the route that takes the message; each run is
-// recorded under its own route's name.
+// recorded under its own route's name, and the update counted once.
 func TestForwardAndReplyAreRunsOfTheirOwn(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, errs := offlineBot(t)
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
 	ok := func(tele.Context) error { return nil }
 	for _, e := range []string{"/start", tele.OnText, tele.OnForward, tele.OnReply} {
 		tr.Handle(e, ok)
@@ -52,9 +63,9 @@ func TestForwardAndReplyAreRunsOfTheirOwn(t *testing.T) {
 	reply := message("/nope")
 	reply.Message.ReplyTo = &tele.Message{ID: 0, Chat: &tele.Chat{ID: 7}}
 
-	bot.ProcessUpdate(forwarded)
-	bot.ProcessUpdate(reply)
-	bot.ProcessUpdate(message("\alooks like a route key")) // telebot v4 drops these
+	tr.ProcessUpdate(bot, forwarded)
+	tr.ProcessUpdate(bot, reply)
+	tr.ProcessUpdate(bot, message("\alooks like a route key")) // telebot v4 drops these
 
 	e := promtest.Scrape(t, m.Handler())
 	actiontest.Want(t, e, "start_handler", 1, 0)
@@ -64,22 +75,42 @@ func TestForwardAndReplyAreRunsOfTheirOwn(t *testing.T) {
 	if got := e.Series(actiontest.Count); got != 4 || len(*errs) != 0 {
 		t.Errorf("%d series (want 4), OnError got %v", got, *errs)
 	}
-	// Each update once, by the route that takes it; the dropped one, which
-	// no route takes, not at all.
-	if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": "message"}); got != 2 {
-		t.Errorf("%v messages counted, want 2", got)
+	// Each update once, the dropped one, which no route takes, too.
+	if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": "message"}); got != 3 {
+		t.Errorf("%v messages counted, want 3", got)
 	}
 }
 
-// TestUpdateTypes: the type and date of v4's update kinds, edits dated by
-// their edit_date, guest messages (not a type metrics knows) as "other".
+// TestUserJoinedCountsOnce: telebot v4 runs OnUserJoined once per new
+// chat member of a message: three runs, one update.
+func TestUserJoinedCountsOnce(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	bot, errs := offlineBot(t)
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
+	var joined []int64
+	tr.Handle(tele.OnUserJoined, func(c tele.Context) error { joined = append(joined, c.Message().UserJoined.ID); return nil })
+	u := message("")
+	u.Message.UsersJoined = []tele.User{{ID: 1}, {ID: 2}, {ID: 3}}
+
+	tr.ProcessUpdate(bot, u)
+
+	e := promtest.Scrape(t, m.Handler())
+	actiontest.Want(t, e, "user_joined_handler", 3, 0)
+	if got := e.Counter(t, actiontest.Updates, promtest.Labels{"type": "message"}); got != 1 || len(*errs) != 0 {
+		t.Errorf("%v messages counted (want 1), OnError got %v", got, *errs)
+	}
+	if fmt.Sprint(joined) != "[1 2 3]" {
+		t.Errorf("the handler saw the members %v, want [1 2 3]", joined)
+	}
+}
+
+// TestUpdateTypes: the type and date of v4's update types, edits dated by
+// their edit_date, guest messages (not a type the module knows) as
+// "other".
 func TestUpdateTypes(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, _ := offlineBot(t)
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
-	for _, e := range []string{tele.OnEdited, tele.OnBusinessMessage, tele.OnGuestMessage, tele.OnCallback, tele.OnMyChatMember} {
-		tr.Handle(e, func(tele.Context) error { return nil })
-	}
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m)) // no route: counted all the same
 	now, long := time.Now().Unix(), time.Now().Add(-telebottest.Lag).Unix()
 	chat := &tele.Chat{ID: 7}
 	for _, u := range []tele.Update{
@@ -88,13 +119,15 @@ func TestUpdateTypes(t *testing.T) {
 		{GuestMessage: &tele.Message{Chat: chat, Text: "x", Unixtime: now}},
 		{Callback: &tele.Callback{ID: "1", Message: &tele.Message{Chat: chat, Unixtime: long}}},
 		{MyChatMember: &tele.ChatMemberUpdate{Chat: chat, Unixtime: long}},
+		{BusinessConnection: &tele.BusinessConnection{ID: "b1"}},
 	} {
-		bot.ProcessUpdate(u)
+		tr.ProcessUpdate(bot, u)
 	}
 	e := promtest.Scrape(t, m.Handler())
 	telebottest.CheckTypes(t, e, map[string]telebottest.Dated{
 		"edited_message": telebottest.Recent, "business_message": telebottest.Late, "other": telebottest.Recent,
 		"callback_query": telebottest.Undated, "my_chat_member": telebottest.Late,
+		"business_connection": telebottest.Undated,
 	})
 }
 
@@ -105,7 +138,7 @@ func TestOutcomes(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, errs := offlineBot(t)
 	bot.Use(middleware.Recover())
-	tr := telebotmetrics.New(bot, telebotmetrics.WithMetrics(m))
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
 	boom, flood := errors.New("boom"), tele.FloodError{RetryAfter: 3}
 	tr.Handle("/fail", func(tele.Context) error { return boom })
 	tr.Handle("/send", func(tele.Context) error { return flood })
@@ -132,5 +165,25 @@ func TestOutcomes(t *testing.T) {
 	}
 	if len(*errs) != 3 || (*errs)[0] != boom || (*errs)[1] != flood || (*errs)[2] != boom {
 		t.Errorf("OnError got %v, want [boom, the FloodError, the recovered boom]", *errs)
+	}
+}
+
+// TestNew: New and its options refuse what they cannot use, with an error
+// that names it, and never panic.
+func TestNew(t *testing.T) {
+	bot, _ := offlineBot(t)
+	for _, tc := range []struct {
+		e    telebotmetrics.Endpoints
+		opts []telebotmetrics.Option
+		want string
+	}{
+		{nil, nil, "telebotmetrics/v4: New(nil)"},
+		{(*tele.Bot)(nil), nil, "nil *tele.Bot"},
+		{(*tele.Group)(nil), nil, "nil *tele.Group"},
+		{bot, []telebotmetrics.Option{nil}, "option 0 is nil"},
+	} {
+		if tr, err := telebotmetrics.New(tc.e, tc.opts...); tr != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%#v, %d options) = %v, %v; want an error naming %s", tc.e, len(tc.opts), tr, err, tc.want)
+		}
 	}
 }
