@@ -140,8 +140,8 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 
 // Run polls getUpdates for b and hands each update to b.ProcessUpdate
 // until ctx ends (nil) or the Bot API answers 401 or 409 (a
-// *telegram.PollError with Stopped set, which [Poller.Err] returns too; a
-// nil b is one too, at once).
+// *telegram.PollError with Stopped set, which [Poller.Err] returns too).
+// With a nil b it returns a *telegram.PollError at once.
 // When ctx ends, the getUpdates in flight is cancelled and its updates
 // stay unconfirmed: the Bot API sends them again to the next run.
 func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
