@@ -32,7 +32,10 @@ type gotelegramBot struct {
 }
 
 func newGotelegram(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*gotelegramBot, error) {
-	tr := gotelegrammetrics.New()
+	tr, err := gotelegrammetrics.New()
+	if err != nil {
+		return nil, err
+	}
 	h := func(rt route) tgbot.HandlerFunc {
 		return func(ctx context.Context, b *tgbot.Bot, u *models.Update) {
 			if err := d.handle(ctx, rt, gotelegramChat{ctx, b, u}); err != nil {
@@ -41,21 +44,21 @@ func newGotelegram(apiURL string, client *http.Client, d *demo, log *slog.Logger
 			}
 		}
 	}
-	opts := []tgbot.Option{
+	routes := d.routes()
+	var onText tgbot.HandlerFunc // nil: the updates no route takes are counted only
+	for _, rt := range routes {
+		if rt.kind == textRoute { // also takes the commands no route takes
+			onText = h(rt)
+		}
+	}
+	// The client adds the real token in place of the placeholder.
+	b, err := tgbot.New(httpclient.TokenPlaceholder,
+		tr.WithDefaultHandler(onText),
 		tgbot.WithServerURL(apiURL),
 		tgbot.WithHTTPClient(pollTimeout, client),
 		tgbot.WithCheckInitTimeout(apiTimeout),
 		tgbot.WithErrorsHandler(func(err error) { log.Error("telegram bot failed", "error", err) }),
-		tgbot.WithMiddlewares(tr.Middleware(), finish(log)), // gotelegrammetrics's first: see its doc
-	}
-	routes := d.routes()
-	for _, rt := range routes {
-		if rt.kind == textRoute { // also takes the commands no route takes
-			opts = append(opts, tgbot.WithDefaultHandler(tr.DefaultHandler(h(rt))))
-		}
-	}
-	// The client adds the real token in place of the placeholder.
-	b, err := tgbot.New(httpclient.TokenPlaceholder, opts...)
+		tgbot.WithMiddlewares(finish(log)))
 	if err != nil {
 		return nil, err
 	}
@@ -74,11 +77,10 @@ func newGotelegram(apiURL string, client *http.Client, d *demo, log *slog.Logger
 // until its update has been handled.
 type handled struct{}
 
-// finish is the global middleware after gotelegrammetrics's: go-telegram/bot
-// recovers no panic, and a panicking handler would end the process, so it
-// logs the panic (gotelegrammetrics has recorded the run as an error before); and
-// it tells a webhook request waiting for its update that the update was
-// handled.
+// finish is the global middleware: go-telegram/bot recovers no panic, and a
+// panicking handler would end the process, so it logs the panic
+// (gotelegrammetrics has recorded the run as an error before); and it tells a
+// webhook request waiting for its update that the update was handled.
 func finish(log *slog.Logger) tgbot.Middleware {
 	return func(next tgbot.HandlerFunc) tgbot.HandlerFunc {
 		return func(ctx context.Context, b *tgbot.Bot, u *models.Update) {
@@ -101,9 +103,12 @@ func finish(log *slog.Logger) tgbot.Middleware {
 // updates are left unconfirmed, and the Bot API sends them again to the
 // next run.
 func (g *gotelegramBot) poll(ctx context.Context) error {
-	p := gotelegrammetrics.NewPoller(g.client, g.apiURL, gotelegrammetrics.WithPollTimeout(pollTimeout),
+	p, err := gotelegrammetrics.NewPoller(g.client, gotelegrammetrics.WithAPIURL(g.apiURL), gotelegrammetrics.WithPollTimeout(pollTimeout),
 		gotelegrammetrics.WithErrorsHandler(func(err error) { g.log.Error("telegram polling failed", "error", err) }))
-	err := p.Run(ctx, g.bot)
+	if err != nil {
+		return err
+	}
+	err = p.Run(ctx, g.bot)
 	wait, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if waitErr := g.tr.Wait(wait); waitErr != nil {

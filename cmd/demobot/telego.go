@@ -13,6 +13,7 @@ import (
 	th "github.com/mymmrac/telego/telegohandler"
 	tu "github.com/mymmrac/telego/telegoutil"
 
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/telegometrics"
 )
 
@@ -44,8 +45,10 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 	// update is not held that long.
 	telego.Update{}.Clone()
 	routes := &th.HandlerGroup{}
-	tr := telegometrics.New(routes)
-	routes.Use(tr.Middleware()) // every update, in the genapp_telegram_* families
+	tr, err := telegometrics.New(routes) // first: every update, in the genapp_telegram_* families
+	if err != nil {
+		return nil, err
+	}
 	// A panicking handler would end the process. The recovery hands the
 	// panic on as an error; telegometrics has recorded the run as an error
 	// before.
@@ -58,7 +61,7 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 		case buttonRoute: // data "menu:<payload>"
 			err = errors.Join(err, tr.Callback(rt.key, h))
 		case textRoute: // also takes the commands no route takes
-			err = errors.Join(err, tr.On(telegometrics.KindText, h))
+			err = errors.Join(err, tr.On(telegram.KindText, h))
 		}
 	}
 	if err != nil {
@@ -74,9 +77,12 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 // error. Updates fetched but not handed on stay unconfirmed: the Bot API
 // sends them again to the next run.
 func (t *telegoBot) poll(ctx context.Context) error {
-	poller := telegometrics.NewPoller(t.bot, t.client, telegometrics.WithPollTimeout(pollTimeout))
+	poller, err := telegometrics.NewPoller(t.client, telegometrics.WithPollTimeout(pollTimeout))
+	if err != nil {
+		return err
+	}
 	var handlers sync.WaitGroup
-	for u := range poller.Updates(ctx) { // closed when ctx ends or the Poller stops
+	for u := range poller.Updates(ctx, t.bot) { // closed when ctx ends or the Poller stops
 		handlers.Go(func() { t.handle(context.WithoutCancel(ctx), u) })
 	}
 	waitFor(wgDone(&handlers), shutdownGrace, t.log)

@@ -42,18 +42,21 @@ func main() {
 	client := httpclient.NewTelegram(os.Getenv("TELEGRAM_BOT_TOKEN"), httpclient.WithTimeout(time.Minute))
 	apiURL := cmp.Or(os.Getenv("TELEGRAM_API_URL"), "https://api.telegram.org")
 
-	tr := gotelegrammetrics.New()
+	tr, err := gotelegrammetrics.New()
+	if err != nil {
+		log.Fatal(err)
+	}
 	b, err := bot.New(httpclient.TokenPlaceholder,
-		bot.WithServerURL(apiURL),
-		bot.WithHTTPClient(10*time.Second, client),
-		bot.WithMiddlewares(tr.Middleware()), // tr.Wait counts updates from their dispatch on
-		bot.WithDefaultHandler(tr.DefaultHandler(func(ctx context.Context, b *bot.Bot, u *models.Update) { // text_handler, unknown_command_handler
+		// Always: the updates no route takes count too (nil: counted only).
+		tr.WithDefaultHandler(func(ctx context.Context, b *bot.Bot, u *models.Update) { // text_handler, unknown_command_handler
 			if u.Message == nil {
 				return
 			}
 			_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: "You said: " + u.Message.Text})
 			gotelegrammetrics.Fail(ctx, err) // handlers return nothing: a failed reply fails the run this way
-		})))
+		}),
+		bot.WithServerURL(apiURL),
+		bot.WithHTTPClient(10*time.Second, client))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -81,7 +84,10 @@ func main() {
 	// Unlike b.Start, the Poller backs off when the Bot API fails, waits
 	// its retry_after, and stops on 401 and 409, where polling again
 	// would not help.
-	poller := gotelegrammetrics.NewPoller(client, apiURL, gotelegrammetrics.WithPollTimeout(10*time.Second))
+	poller, err := gotelegrammetrics.NewPoller(client, gotelegrammetrics.WithAPIURL(apiURL), gotelegrammetrics.WithPollTimeout(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
 	err = poller.Run(ctx, b) // until Ctrl-C: cancels the poll in flight
 	stop()
 	wait, cancel := context.WithTimeout(context.Background(), 3*time.Second)

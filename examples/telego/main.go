@@ -22,6 +22,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/telegometrics"
 )
 
@@ -51,13 +52,18 @@ func main() {
 	}
 	// Unlike UpdatesViaLongPolling, it backs off when the Bot API fails and
 	// stops on 401 and 409.
-	poller := telegometrics.NewPoller(bot, client, telegometrics.WithPollTimeout(10*time.Second))
-	bh, err := th.NewBotHandler(bot, poller.Updates(ctx))
+	poller, err := telegometrics.NewPoller(client, telegometrics.WithPollTimeout(10*time.Second))
 	if err != nil {
 		log.Fatal(err)
 	}
-	tr := telegometrics.New(bh)
-	bh.Use(tr.Middleware())    // every update: genapp_telegram_updates_total, lag, in flight
+	bh, err := th.NewBotHandler(bot, poller.Updates(ctx, bot))
+	if err != nil {
+		log.Fatal(err)
+	}
+	tr, err := telegometrics.New(bh) // first: every update counts in genapp_telegram_updates_total
+	if err != nil {
+		log.Fatal(err)
+	}
 	bh.Use(th.PanicRecovery()) // a panicking handler is recorded as "error", then recovered
 
 	menu := tu.InlineKeyboard(tu.InlineKeyboardRow(
@@ -75,7 +81,7 @@ func main() {
 			_, err := ctx.Bot().SendMessage(ctx, tu.Message(tu.ID(q.From.ID), "Hello, "+q.From.FirstName+"!"))
 			return err
 		}),
-		tr.On(telegometrics.KindText, func(ctx *th.Context, u telego.Update) error { // text_handler, unknown_command_handler
+		tr.On(telegram.KindText, func(ctx *th.Context, u telego.Update) error { // text_handler, unknown_command_handler
 			_, err := ctx.Bot().SendMessage(ctx, tu.Message(u.Message.Chat.ChatID(), "You said: "+u.Message.Text))
 			return err
 		}),

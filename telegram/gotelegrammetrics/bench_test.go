@@ -15,10 +15,10 @@ import (
 // BenchmarkGoTelegram is one command through go-telegram/bot's
 // ProcessUpdate, on the caller's goroutine, to a handler that builds a
 // reply with an inline keyboard and encodes it, as the bot does before
-// sending it: registered on the bot directly (untracked); through a
-// Tracker recording in a real registry (tracked: the action and the update
-// families); and so with the Tracker's Middleware installed too
-// (middleware: the update families recorded by the Middleware).
+// sending it: registered on the bot directly (untracked), and through a
+// Tracker recording in a real registry on a bot built with its default
+// handler, as the package documentation sets it up (tracked: the action
+// and the update families).
 func BenchmarkGoTelegram(b *testing.B) {
 	reply := func(ctx context.Context, _ *bot.Bot, u *models.Update) {
 		params := &bot.SendMessageParams{
@@ -45,14 +45,8 @@ func BenchmarkGoTelegram(b *testing.B) {
 			return bt
 		}},
 		{"tracked", func(tb testing.TB) *bot.Bot {
-			tr := gotelegrammetrics.New(gotelegrammetrics.WithMetrics(actiontest.NewMetrics(tb)))
-			bt := newBot(tb)
-			tr.RegisterHandler(bt, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, reply)
-			return bt
-		}},
-		{"middleware", func(tb testing.TB) *bot.Bot {
-			tr := gotelegrammetrics.New(gotelegrammetrics.WithMetrics(actiontest.NewMetrics(tb)))
-			bt := newBot(tb, bot.WithMiddlewares(tr.Middleware()))
+			tr := newTracker(tb, gotelegrammetrics.WithMetrics(actiontest.NewMetrics(tb)))
+			bt := newBot(tb, tr.WithDefaultHandler(nil))
 			tr.RegisterHandler(bt, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, reply)
 			return bt
 		}},

@@ -24,67 +24,44 @@ import (
 
 // testBot is a go-telegram/bot bot on the fake Bot API, talking through
 // httpclient.NewTelegram with the token placeholder, its errors and debug
-// output (every request and answer) in log.
+// output (every request and answer) in log, polled by a Poller until the
+// test ends.
 type testBot struct {
 	*bot.Bot
-	srv    *telegramtest.Server
-	client bot.HttpClient
-	m      *metrics.Metrics
-	tr     *gotelegrammetrics.Tracker
-	log    *logtest.Buffer
+	srv *telegramtest.Server
+	m   *metrics.Metrics
+	tr  *gotelegrammetrics.Tracker
+	log *logtest.Buffer
 }
 
-// newTestBot builds the bot with the options opts returns for its tracker
-// (the default handler and global middlewares need it before the bot
-// exists); opts may be nil.
-func newTestBot(t testing.TB, srv *telegramtest.Server, opts func(*gotelegrammetrics.Tracker) []bot.Option) *testBot {
+// newTestBot builds the bot with the tracked default handler def and
+// opts, registers its routes with routes, and polls.
+func newTestBot(t *testing.T, srv *telegramtest.Server, def bot.HandlerFunc, routes func(*gotelegrammetrics.Tracker, *bot.Bot), opts ...bot.Option) *testBot {
 	t.Helper()
 	m := actiontest.NewMetrics(t)
-	tb := &testBot{
-		srv:    srv,
-		client: httpclient.NewTelegram(srv.Token, httpclient.WithMetrics(m), httpclient.WithTimeout(5*time.Second)),
-		m:      m,
-		tr:     gotelegrammetrics.New(gotelegrammetrics.WithMetrics(m)),
-		log:    &logtest.Buffer{},
+	tr, err := gotelegrammetrics.New(gotelegrammetrics.WithMetrics(m))
+	if err != nil {
+		t.Fatal(err)
 	}
+	tb := &testBot{srv: srv, m: m, tr: tr, log: &logtest.Buffer{}}
+	client := httpclient.NewTelegram(srv.Token, httpclient.WithMetrics(m), httpclient.WithTimeout(5*time.Second))
 	logf := func(format string, args ...any) { fmt.Fprintf(tb.log, format+"\n", args...) }
-	all := []bot.Option{
+	b, err := bot.New(httpclient.TokenPlaceholder, append([]bot.Option{
+		tr.WithDefaultHandler(def),
 		bot.WithServerURL(srv.URL),
-		bot.WithHTTPClient(2*time.Second, tb.client),
+		bot.WithHTTPClient(2*time.Second, client),
 		bot.WithErrorsHandler(func(err error) { logf("error: %v", err) }),
 		bot.WithDebug(),
 		bot.WithDebugHandler(logf),
-	}
-	if opts != nil {
-		all = append(all, opts(tb.tr)...)
-	}
-	b, err := bot.New(httpclient.TokenPlaceholder, all...)
+	}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tb.Bot = b
+	routes(tr, b)
+	t.Cleanup(startPolling(t, srv, tr, b, client,
+		gotelegrammetrics.WithErrorsHandler(func(err error) { fmt.Fprintf(tb.log, "poller: %v\n", err) })))
 	return tb
-}
-
-// poll runs a Poller for the bot until the test ends, with the Poller's
-// failures in the bot's log.
-func (tb *testBot) poll(t testing.TB) {
-	p := gotelegrammetrics.NewPoller(tb.client, tb.srv.URL, gotelegrammetrics.WithPollTimeout(time.Second),
-		gotelegrammetrics.WithErrorsHandler(func(err error) { fmt.Fprintf(tb.log, "poller: %v\n", err) }))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx, tb.Bot) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		wait, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		defer stop()
-		if err := tb.tr.Wait(wait); err != nil {
-			t.Error(err)
-		}
-	})
 }
 
 // recoverPanics is a global middleware that recovers what handlers throw,
@@ -127,40 +104,36 @@ func TestEndToEnd(t *testing.T) {
 			gotelegrammetrics.Fail(ctx, err)
 		}
 	}
-	tb := newTestBot(t, srv, func(tr *gotelegrammetrics.Tracker) []bot.Option {
-		return []bot.Option{bot.WithMiddlewares(tr.Middleware(), recoverPanics(&panics)), bot.WithDefaultHandler(tr.DefaultHandler(echo))}
-	})
-	b, tr := tb.Bot, tb.tr
-
-	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
-		_, err := b.SendMessage(ctx, &bot.SendMessageParams{
-			ChatID: u.Message.Chat.ID, Text: "hello",
-			ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "Menu", CallbackData: "menu:42"}}}},
+	tb := newTestBot(t, srv, echo, func(tr *gotelegrammetrics.Tracker, b *bot.Bot) {
+		tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
+			_, err := b.SendMessage(ctx, &bot.SendMessageParams{
+				ChatID: u.Message.Chat.ID, Text: "hello",
+				ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "Menu", CallbackData: "menu:42"}}}},
+			})
+			gotelegrammetrics.Fail(ctx, err)
 		})
-		gotelegrammetrics.Fail(ctx, err)
-	})
-	tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryData, "menu:", bot.MatchTypePrefix, func(ctx context.Context, b *bot.Bot, u *models.Update) {
-		if _, err := b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: u.CallbackQuery.ID}); err != nil {
-			gotelegrammetrics.Fail(ctx, err)
-			return
-		}
-		gotelegrammetrics.Fail(ctx, send(ctx, b, u.CallbackQuery.From.ID, "menu "+strings.TrimPrefix(u.CallbackQuery.Data, "menu:")))
-	})
-	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "fail", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
-		if err := send(ctx, b, u.Message.Chat.ID, "failing"); err != nil {
-			gotelegrammetrics.Fail(ctx, err)
-			return
-		}
-		gotelegrammetrics.Fail(ctx, errors.New("fail handler failed"))
-	})
-	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "boom", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
-		if err := send(ctx, b, u.Message.Chat.ID, "panicking"); err != nil {
-			gotelegrammetrics.Fail(ctx, err)
-			return
-		}
-		panic("boom handler panicked")
-	})
-	tb.poll(t)
+		tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryData, "menu:", bot.MatchTypePrefix, func(ctx context.Context, b *bot.Bot, u *models.Update) {
+			if _, err := b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: u.CallbackQuery.ID}); err != nil {
+				gotelegrammetrics.Fail(ctx, err)
+				return
+			}
+			gotelegrammetrics.Fail(ctx, send(ctx, b, u.CallbackQuery.From.ID, "menu "+strings.TrimPrefix(u.CallbackQuery.Data, "menu:")))
+		})
+		tr.RegisterHandler(b, bot.HandlerTypeMessageText, "fail", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
+			if err := send(ctx, b, u.Message.Chat.ID, "failing"); err != nil {
+				gotelegrammetrics.Fail(ctx, err)
+				return
+			}
+			gotelegrammetrics.Fail(ctx, errors.New("fail handler failed"))
+		})
+		tr.RegisterHandler(b, bot.HandlerTypeMessageText, "boom", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
+			if err := send(ctx, b, u.Message.Chat.ID, "panicking"); err != nil {
+				gotelegrammetrics.Fail(ctx, err)
+				return
+			}
+			panic("boom handler panicked")
+		})
+	}, bot.WithMiddlewares(recoverPanics(&panics)))
 
 	srv.SendText(100, "/start")
 	srv.PressButton(100, "menu:42")
@@ -185,6 +158,9 @@ func TestEndToEnd(t *testing.T) {
 	actiontest.Want(t, e, "fail_handler", 0, 1)
 	actiontest.Want(t, e, "boom_handler", 0, 1)
 	actiontest.Want(t, e, "unknown_command_handler", 1, 0)
+	if got := e.Sum(actiontest.Updates, nil); got != 7 {
+		t.Errorf("%v updates counted, want 7", got)
+	}
 	if got := e.Series(actiontest.Count); got != 7 {
 		t.Errorf("%d series of %s, want 7 (7 names, one status each)", got, actiontest.Count)
 	}
@@ -222,5 +198,27 @@ func TestEndToEnd(t *testing.T) {
 		if strings.Contains(text, secret) {
 			t.Errorf("the %s holds the token's secret", what)
 		}
+	}
+}
+
+// TestFloodWait: a 429 of the Bot API reaches the handler as
+// go-telegram/bot's *bot.TooManyRequestsError, which a run failed with
+// records as flood_wait; the client records the wait asked for by method.
+func TestFloodWait(t *testing.T) {
+	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(200 * time.Millisecond))
+	defer srv.Close()
+	srv.Inject("sendMessage", telegramtest.Fault{RetryAfter: 7})
+	tb := newTestBot(t, srv, nil, func(tr *gotelegrammetrics.Tracker, b *bot.Bot) {
+		tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, func(ctx context.Context, b *bot.Bot, u *models.Update) {
+			gotelegrammetrics.Fail(ctx, send(ctx, b, u.Message.Chat.ID, "hi"))
+		})
+	})
+	srv.SendText(100, "/start")
+	e := actiontest.Wait(t, tb.m.Handler(), 1, 10*time.Second)
+	if got := e.Sum(actiontest.Count, promtest.Labels{"name": "start_handler", "status": "error", "error_name": metrics.ErrorNameFloodWait}); got != 1 {
+		t.Errorf("start_handler: %v runs failed with flood_wait, want 1", got)
+	}
+	if count, sum := e.Histogram(t, actiontest.FloodWait, promtest.Labels{"method": "sendMessage"}); count != 1 || sum != 7 {
+		t.Errorf("flood waits of sendMessage = %d, %v; want 1, 7", count, sum)
 	}
 }

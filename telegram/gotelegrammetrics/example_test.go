@@ -33,18 +33,20 @@ func Example() {
 
 	// The bot sees a placeholder; the client puts the token in.
 	client := httpclient.NewTelegram(srv.Token, httpclient.WithMetrics(m), httpclient.WithTimeout(15*time.Second))
-	tr := gotelegrammetrics.New(gotelegrammetrics.WithMetrics(m))
+	tr, err := gotelegrammetrics.New(gotelegrammetrics.WithMetrics(m))
+	if err != nil {
+		log.Fatal(err)
+	}
 	b, err := bot.New(httpclient.TokenPlaceholder,
-		bot.WithServerURL(srv.URL),
-		bot.WithHTTPClient(10*time.Second, client),
-		bot.WithMiddlewares(tr.Middleware()),
-		bot.WithDefaultHandler(tr.DefaultHandler(func(ctx context.Context, b *bot.Bot, u *models.Update) {
+		tr.WithDefaultHandler(func(ctx context.Context, b *bot.Bot, u *models.Update) {
 			if u.Message == nil {
 				return
 			}
 			_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: "You said: " + u.Message.Text})
 			gotelegrammetrics.Fail(ctx, err) // a failed reply fails the run
-		})))
+		}),
+		bot.WithServerURL(srv.URL),
+		bot.WithHTTPClient(10*time.Second, client))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -60,11 +62,13 @@ func Example() {
 		gotelegrammetrics.Fail(ctx, errors.New("something went wrong"))
 	})
 
+	poller, err := gotelegrammetrics.NewPoller(client, gotelegrammetrics.WithAPIURL(srv.URL), gotelegrammetrics.WithPollTimeout(time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	polled := make(chan error, 1)
-	go func() {
-		polled <- gotelegrammetrics.NewPoller(client, srv.URL, gotelegrammetrics.WithPollTimeout(time.Second)).Run(ctx, b)
-	}()
+	go func() { polled <- poller.Run(ctx, b) }()
 
 	// Play the user.
 	srv.SendText(42, "/start")

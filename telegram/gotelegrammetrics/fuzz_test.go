@@ -12,7 +12,7 @@ import (
 
 // FuzzProcessUpdate feeds random updates, as the Bot API's JSON, to a
 // go-telegram/bot bot whose routes of every kind are registered through a
-// Tracker, with its middleware and default handler: routing (the bot's,
+// Tracker, with its default handler: routing (the bot's,
 // then the tracker's naming) never panics, and every update is recorded as
 // one run. Updates ParseUpdate rejects are left out: the Poller skips them.
 func FuzzProcessUpdate(f *testing.F) {
@@ -31,13 +31,9 @@ func FuzzProcessUpdate(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	runs := 0
-	tr := gotelegrammetrics.New(gotelegrammetrics.WithMetrics(nil))
+	tr := newTracker(f, gotelegrammetrics.WithMetrics(nil))
 	count := func(context.Context, *bot.Bot, *models.Update) { runs++ }
-	b, err := bot.New("TOKEN", bot.WithSkipGetMe(), bot.WithNotAsyncHandlers(), bot.WithServerURL("http://127.0.0.1:1"),
-		bot.WithMiddlewares(tr.Middleware()), bot.WithDefaultHandler(tr.DefaultHandler(count)))
-	if err != nil {
-		f.Fatal(err)
-	}
+	b := syncBot(f, tr, count)
 	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, count)
 	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "help", bot.MatchTypeCommandStartOnly, count)
 	tr.RegisterHandler(b, bot.HandlerTypePhotoCaption, "start", bot.MatchTypeCommand, count)

@@ -21,23 +21,47 @@ type Tracker struct {
 }
 
 // Option configures a Tracker.
-type Option func(*Tracker)
+type Option func(*Tracker) error
 
 // WithMetrics records in m instead of [metrics.Default]. A nil m records
 // nothing.
 func WithMetrics(m *metrics.Metrics) Option {
-	return func(t *Tracker) { t.metrics = func() *metrics.Metrics { return m } }
+	return func(t *Tracker) error {
+		t.metrics = func() *metrics.Metrics { return m }
+		return nil
+	}
 }
 
 // New returns a Tracker. Unless [WithMetrics] says otherwise it records in
 // [metrics.Default], looked up at each run, so that handlers may be
 // registered before [metrics.Init].
-func New(opts ...Option) *Tracker {
+func New(opts ...Option) (*Tracker, error) {
 	t := &Tracker{metrics: metrics.Default}
-	for _, o := range opts {
-		o(t)
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("gotelegrammetrics: New: option %d of %d is nil", i+1, len(opts))
+		}
+		if err := o(t); err != nil {
+			return nil, err
+		}
 	}
-	return t
+	return t, nil
+}
+
+// WithDefaultHandler is bot.WithDefaultHandler(f) with f tracked, and the
+// option that counts the updates no registered handler matches: give it to
+// bot.New, always, in place of bot.WithDefaultHandler. A run of f is
+// recorded as unknown_command_handler for a message that is a command (a
+// bot_command entity at its start), text_handler for any other message,
+// callback_handler for a callback query, and else after the update's type:
+// edited_message_handler, inline_query_handler, and so on. With a nil f
+// such updates are counted and dropped (go-telegram/bot's own default
+// handler logs each).
+func (t *Tracker) WithDefaultHandler(f bot.HandlerFunc) bot.Option {
+	if f == nil {
+		return bot.WithDefaultHandler(t.count)
+	}
+	return bot.WithDefaultHandler(t.track(defaultName)(f))
 }
 
 // RegisterHandler registers f on b exactly as b.RegisterHandler does, and
@@ -90,29 +114,16 @@ func (t *Tracker) RegisterHandlerMatchFunc(b *bot.Bot, name string, match bot.Ma
 	return b.RegisterHandlerMatchFunc(match, f, t.chain(name, m)...), nil
 }
 
-// DefaultHandler returns f tracked, for bot.WithDefaultHandler: the bot
-// runs it for every update that no registered handler matches. A run is
-// recorded as unknown_command_handler for a message that is a command (a
-// bot_command entity at its start), text_handler for any other message,
-// callback_handler for a callback query, and else after the kind of the
-// update: edited_message_handler, inline_query_handler, and so on.
-func (t *Tracker) DefaultHandler(f bot.HandlerFunc) bot.HandlerFunc {
-	return t.track(func(u *models.Update) string { return defaultName(u) })(f)
-}
-
-// Wait waits until no update is in flight, or until ctx ends, and then
-// returns ctx's error with how many are still running. Call it once
-// updates no longer come in (the [Poller] stopped, the webhook server shut
-// down). An update is in flight from the moment its tracked handler starts
-// until it returns; with [Tracker.Middleware] installed, from the moment the
-// bot dispatches it, whatever its handler.
+// Wait waits until no tracked handler runs, or until ctx ends, and then
+// returns ctx's error with how many still run. Call it once updates no
+// longer come in (the [Poller] stopped, the webhook server shut down).
 func (t *Tracker) Wait(ctx context.Context) error { return t.inFlight.wait(ctx) }
 
-// Fail marks the run of the tracked handler that ctx (or a context
-// derived from it) was given to as failed with err: it is recorded with status "error" and the error_name
-// err gives (see metrics.NamedError). The first error wins; a nil err, a
-// ctx that no tracked handler was given, and a call after the handler
-// returned are ignored.
+// Fail marks the run of the tracked handler that ctx (or a context derived
+// from it) was given to as failed with err: it is recorded with status
+// "error" and the error_name err gives (see metrics.NamedError). The first
+// error wins; a nil err, a ctx that no tracked handler was given, and a
+// call after the handler returned are ignored.
 func Fail(ctx context.Context, err error) {
 	if r, ok := ctx.Value(runKey{}).(*run); ok && err != nil {
 		r.fail(err)
@@ -134,71 +145,14 @@ func (t *Tracker) chain(name string, m []bot.Middleware) []bot.Middleware {
 	return append([]bot.Middleware{track}, m...)
 }
 
-// track returns the middleware that records one run of the chain it wraps
-// as the action name(u), and counts it for [Tracker.Wait] while it runs.
-// The first tracked handler an update reaches also records the update,
-// unless a Middleware did: then it claims the run the Middleware began,
-// and with it the ending of the update and of its count. Either way the
-// handler's context is a run that [Fail] finds.
-func (t *Tracker) track(name func(*models.Update) string) bot.Middleware {
-	return func(next bot.HandlerFunc) bot.HandlerFunc {
-		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
-			var a metrics.Action
-			r, _ := ctx.Value(runKey{}).(*run)
-			switch {
-			case r != nil && r.state.CompareAndSwap(runOpen, runOwned):
-				// The handler keeps the context the global middlewares
-				// after the Middleware made, and its time starts now,
-				// theirs left out.
-				defer r.flight.done()
-				defer r.update.End()
-				a = t.metrics().Track(name(u))
-			case r != nil:
-				// A tracked handler called by another with its context: a
-				// run of its own, for the same update.
-				t.inFlight.add()
-				defer t.inFlight.done()
-				r = &run{Context: ctx}
-				ctx = r
-				a = t.metrics().Track(name(u))
-			default:
-				t.inFlight.add()
-				defer t.inFlight.done()
-				r = &run{Context: ctx, update: t.metrics().StartTelegramUpdate(updateInfo(u))}
-				defer r.update.End()
-				ctx = r
-				a = r.update.Track(name(u)) // on the update's clock read
-			}
-			var result error
-			defer a.End(&result) // directly, to see a panic
-			next(ctx, b, u)
-			result = r.finish()
-		}
-	}
-}
-
-// run is the context a tracked handler is given: it carries the update
-// it handles and what [Fail] reports to the tracker. A handler may hand it
-// to goroutines that outlive it, hence the atomics; an error that Fail
-// stores after the handler returned is never read.
+// run is the context a tracked handler is given: what [Fail] reports to
+// the tracker. A handler may hand it to goroutines that outlive it, hence
+// the atomic; an error that Fail stores after the handler returned is
+// never read.
 type run struct {
 	context.Context
-	update metrics.TelegramUpdate
-	flight *inFlight             // of the Middleware that began the run
-	state  atomic.Int32          // runOwned, runOpen or runClosed
-	err    atomic.Pointer[error] // the first error given to Fail
+	err atomic.Pointer[error] // the first error given to Fail
 }
-
-// The states of a run. One that a Middleware made when the bot dispatched
-// an update opens when the bot runs it, and is open until a tracked
-// handler claims it or the Middleware returns, whichever comes first: that
-// one ends the update and its count.
-const (
-	runOwned      = iota // a tracked handler's: Fail marks it
-	runDispatched        // a Middleware's, not run yet
-	runOpen              // a Middleware's, no tracked handler yet: Fail ignores it
-	runClosed            // a Middleware's that returned before any tracked handler
-)
 
 type runKey struct{}
 
@@ -209,11 +163,10 @@ func (r *run) Value(key any) any {
 	return r.Context.Value(key)
 }
 
-func (r *run) fail(err error) {
-	if r.state.Load() == runOwned {
-		r.err.CompareAndSwap(nil, &err)
-	}
-}
+// fail stores err unless an error is stored already. It is a function of
+// its own so that err is moved to the heap only when there is one to
+// store.
+func (r *run) fail(err error) { r.err.CompareAndSwap(nil, &err) }
 
 // finish returns the result of the run: the error given to Fail, named
 // flood_wait when it is the bot's error for a 429.
@@ -259,11 +212,11 @@ func defaultName(u *models.Update) string {
 // textName and kindNames are the names defaultName returns, made once:
 // telegram.ActionName allocates.
 var (
-	textName  = telegram.ActionName("\atext")
-	kindNames = func() map[string]string {
-		names := map[string]string{}
-		for _, typ := range append(metrics.TelegramUpdateTypes(), metrics.TelegramUpdateOther) {
-			names[typ] = telegram.ActionName("\a" + typ)
+	textName  = telegram.ActionName("\a" + string(telegram.KindText))
+	kindNames = func() map[telegram.UpdateType]string {
+		names := map[telegram.UpdateType]string{}
+		for _, typ := range append(telegram.UpdateTypes(), telegram.UpdateOther) {
+			names[typ] = telegram.ActionName("\a" + string(typ))
 		}
 		return names
 	}()

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot"
@@ -18,111 +20,136 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
-// Backoff of a [Poller] after a failed getUpdates: the first wait is
-// between MinBackoff/2 and MinBackoff, each further one in a row twice as
-// long, at most MaxBackoff.
-const (
-	MinBackoff = polling.MinBackoff
-	MaxBackoff = polling.MaxBackoff
-)
-
-// MaxRetryAfter caps the retry_after of a 429 that a [Poller] waits.
-const MaxRetryAfter = polling.MaxRetryAfter
-
 // Poller long-polls getUpdates and hands the updates to a bot's
-// ProcessUpdate: it replaces b.Start, whose loop, in go-telegram/bot
-// v1.19.0,
-//
-//   - ignores the retry_after of a 429 and retries every failure within 5 s,
-//     for ever, a revoked token (401) and a conflict (409: a webhook is
-//     set, or another instance polls) included;
-//   - decodes a whole answer at once: one update it cannot decode fails
-//     the answer, which comes back the same, and the bot receives nothing
-//     more, ever;
-//   - takes a command entity's offsets as they come, and panics, ending
-//     the process, on one that lies outside the text;
-//   - moves its offset to the last update received, backwards too, so that
-//     an API sending old updates again has them handled again;
-//   - when stopped, drops the updates it received but has not handled,
-//     which the offset confirmed already, and does not wait for handlers
-//     (go-telegram/bot#149, #239).
-//
-// A Poller instead waits after each failure (an empty answer that came
-// back within a quarter of the poll timeout included), with exponential
-// backoff and jitter ([MinBackoff] to [MaxBackoff]), or the retry_after of a
-// 429 (at least 1 s, at most [MaxRetryAfter]); stops on 401 and 409, with a
-// [*PollError] saying why; reports every failure to its error handler;
-// skips, reporting them, updates it cannot parse (see [ParseUpdate]) and
-// updates the offset confirmed already. When ctx ends it stops at once,
-// cancelling the getUpdates in flight, whose updates are then left
-// unconfirmed: the Bot API sends them again to the next run. The handlers
-// it started are given a context that ctx's end does not cancel, so that
-// their replies go out: wait for them with [Tracker.Wait].
+// ProcessUpdate, in place of b.Start (see docs/gotelegram.md for what
+// b.Start does wrong). It waits after each failure, with exponential
+// backoff and jitter ([telegram.MinBackoff] to [telegram.MaxBackoff]), or
+// the retry_after of a 429 (at most [telegram.MaxRetryAfter]); stops on
+// 401 and 409; reports every failure, a [*telegram.PollError], to its
+// errors handler; and skips, reporting them, the updates [ParseUpdate]
+// rejects and those the offset confirmed already. Handlers get a context
+// that the end of Run's does not cancel: wait for them with
+// [Tracker.Wait].
 //
 // A Poller runs one Run at a time.
 type Poller struct {
-	client  bot.HttpClient
+	client  *http.Client
 	url     string
 	timeout time.Duration
 	allowed []string
 	onError bot.ErrorsHandler
 
 	offset int64
+
+	mu  sync.Mutex
+	err error
 }
 
 // PollerOption configures a [Poller].
-type PollerOption func(*Poller)
+type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
 // The default is 10 s. The client's own timeout must be longer.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) { p.timeout = max(d.Truncate(time.Second), time.Second) }
+	return func(p *Poller) error {
+		if d < 0 {
+			return fmt.Errorf("gotelegrammetrics: WithPollTimeout(%v): want 0 or more", d)
+		}
+		p.timeout = max(d.Truncate(time.Second), time.Second)
+		return nil
+	}
 }
 
 // WithAllowedUpdates sets the allowed_updates of getUpdates: the update
-// kinds to receive ("message", "callback_query", ...). The default, none,
-// means those the Bot API sends by default.
-func WithAllowedUpdates(kinds ...string) PollerOption {
-	return func(p *Poller) { p.allowed = kinds }
-}
-
-// WithErrorsHandler hands every failure of the Poller, a [*PollError], to
-// h instead of the standard logger (which is where go-telegram/bot logs
-// its own by default). No failure holds the bot token.
-func WithErrorsHandler(h bot.ErrorsHandler) PollerOption {
-	return func(p *Poller) { p.onError = h }
-}
-
-// NewPoller returns a Poller that sends getUpdates with client to the Bot
-// API at serverURL: the client and URL the bot was given with
-// bot.WithHTTPClient and bot.WithServerURL ("https://api.telegram.org"
-// when serverURL is empty; a nil client is [http.DefaultClient]).
-func NewPoller(client bot.HttpClient, serverURL string, opts ...PollerOption) *Poller {
-	if client == nil {
-		client = http.DefaultClient
+// types to receive. The default, none, means those the Bot API sends by
+// default.
+func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
+	return func(p *Poller) error {
+		if err := telegram.CheckUpdateTypes(types...); err != nil {
+			return fmt.Errorf("gotelegrammetrics: WithAllowedUpdates: %w", err)
+		}
+		p.allowed = make([]string, len(types))
+		for i, typ := range types {
+			p.allowed[i] = string(typ)
+		}
+		return nil
 	}
-	if serverURL == "" {
-		serverURL = "https://api.telegram.org"
+}
+
+// WithErrorsHandler hands every failure of the Poller, a
+// [*telegram.PollError], to h instead of the standard logger (where
+// go-telegram/bot logs its own by default). No failure holds the bot
+// token.
+func WithErrorsHandler(h bot.ErrorsHandler) PollerOption {
+	return func(p *Poller) error {
+		if h == nil {
+			return errors.New("gotelegrammetrics: WithErrorsHandler(nil): want a handler")
+		}
+		p.onError = h
+		return nil
+	}
+}
+
+// WithAPIURL sets the Bot API server the Poller calls: the URL given to
+// bot.WithServerURL, which the bot does not tell. The default is
+// https://api.telegram.org.
+func WithAPIURL(apiURL string) PollerOption {
+	return func(p *Poller) error {
+		u, err := url.Parse(apiURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || holdsToken(apiURL) {
+			return fmt.Errorf("gotelegrammetrics: WithAPIURL(%q): want the http or https URL of the server, such as https://api.telegram.org, without the bot token", bottoken.Redact(apiURL))
+		}
+		p.url = strings.TrimSuffix(apiURL, "/")
+		return nil
+	}
+}
+
+// holdsToken reports whether s holds a token-shaped string.
+func holdsToken(s string) bool {
+	for i := range len(s) {
+		if (i == 0 || s[i-1] < '0' || s[i-1] > '9') && bottoken.Len(s[i:]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// NewPoller returns a Poller that sends getUpdates with client: the one
+// the bot was given with bot.WithHTTPClient.
+func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
+	if client == nil {
+		return nil, errors.New("gotelegrammetrics: NewPoller with a nil *http.Client: want the bot's, such as httpclient.NewTelegram's")
 	}
 	p := &Poller{
 		client:  client,
-		url:     strings.TrimSuffix(serverURL, "/"),
+		url:     "https://api.telegram.org",
 		timeout: 10 * time.Second,
 		onError: func(err error) { log.Printf("[TGBOT] [ERROR] %v", err) },
 	}
-	for _, o := range opts {
-		o(p)
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("gotelegrammetrics: NewPoller: option %d of %d is nil", i+1, len(opts))
+		}
+		if err := o(p); err != nil {
+			return nil, err
+		}
 	}
-	return p
+	return p, nil
 }
 
 // Run polls getUpdates for b and hands each update to b.ProcessUpdate
-// until ctx ends (nil) or the Bot API answers 401 or 409 (a *PollError
-// with Stopped set).
+// until ctx ends (nil) or the Bot API answers 401 or 409 (a
+// *telegram.PollError with Stopped set, which [Poller.Err] returns too).
+// With a nil b it returns a *telegram.PollError at once.
+// When ctx ends, the getUpdates in flight is cancelled and its updates
+// stay unconfirmed: the Bot API sends them again to the next run.
 func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
+	p.setErr(nil)
 	if b == nil {
-		return errors.New("gotelegrammetrics: Poller.Run with a nil *bot.Bot: want the bot from bot.New")
+		err := &telegram.PollError{Description: "gotelegrammetrics: Poller.Run with a nil *bot.Bot: want the bot from bot.New"}
+		p.setErr(err)
+		return err
 	}
 	handlers := context.WithoutCancel(ctx)
 	mask := bottoken.NewMasker(b.Token())
@@ -135,6 +162,7 @@ func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
 		if err != nil {
 			p.onError(err)
 			if err.Stopped {
+				p.setErr(err)
 				return err
 			}
 			polling.Sleep(ctx.Done(), retry.Failed(err.RetryAfter))
@@ -146,6 +174,20 @@ func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
 		}
 	}
 	return nil
+}
+
+// Err returns the *telegram.PollError the last Run stopped on; nil while
+// it runs, and after it returned because its context ended.
+func (p *Poller) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+func (p *Poller) setErr(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.err = err
 }
 
 // getUpdates sends one getUpdates and returns the updates it brought and
@@ -174,11 +216,11 @@ func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker
 
 // ParseUpdate parses an update, as the Bot API sends it to getUpdates and
 // to webhooks, into go-telegram/bot's type, and rejects one the bot would
-// panic on: go-telegram/bot v1.19.0 slices a message's text (or caption)
-// at the offsets of its bot_command entities to match command handlers,
-// outside any handler, and panics on offsets outside the text, which the
-// Bot API never sends. The [Poller] parses updates with it; use it for
-// webhook requests too.
+// panic on: go-telegram/bot slices a message's text (or caption) at the
+// offsets of its bot_command entities to match command handlers, outside
+// any handler, and panics on offsets outside the text, which the Bot API
+// never sends. The [Poller] parses updates with it; use it for webhook
+// requests too.
 func ParseUpdate(data []byte) (u *models.Update, err error) {
 	defer func() {
 		if r := recover(); r != nil {

@@ -31,6 +31,7 @@ const window = 1500 * time.Millisecond
 type pollerBot struct {
 	*bot.Bot
 	url, token string
+	poller     *gotelegrammetrics.Poller // of the last pollFor
 	mu         sync.Mutex
 	updates    []*models.Update
 	errors     []error
@@ -71,7 +72,12 @@ func (pb *pollerBot) got() ([]*models.Update, []error) {
 // passes, and returns its error and whether it returned on its own.
 func (pb *pollerBot) pollFor(t *testing.T, window time.Duration, opts ...gotelegrammetrics.PollerOption) (err error, returned bool) {
 	t.Helper()
-	p := gotelegrammetrics.NewPoller(&http.Client{Timeout: 5 * time.Second}, pb.url, append([]gotelegrammetrics.PollerOption{gotelegrammetrics.WithErrorsHandler(pb.onError)}, opts...)...)
+	p, err := gotelegrammetrics.NewPoller(&http.Client{Timeout: 5 * time.Second},
+		append([]gotelegrammetrics.PollerOption{gotelegrammetrics.WithAPIURL(pb.url), gotelegrammetrics.WithErrorsHandler(pb.onError)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb.poller = p
 	ctx, cancel := context.WithTimeout(context.Background(), window)
 	defer cancel()
 	done := make(chan error, 1)
@@ -139,6 +145,9 @@ func TestPollerFailingAPI(t *testing.T) {
 			}
 			if !tc.stops && err != nil {
 				t.Errorf("Run returned %v at the end of its context, want nil", err)
+			}
+			if got := pb.poller.Err(); (tc.stops && got != err) || (!tc.stops && got != nil) {
+				t.Errorf("Err() = %v, want %v", got, err)
 			}
 
 			if tc.fault.Status == 502 {
@@ -318,8 +327,55 @@ func TestPollerKeepsTheTokenSecret(t *testing.T) {
 
 // TestPollerNilBot: a clear error, no panic.
 func TestPollerNilBot(t *testing.T) {
-	err := gotelegrammetrics.NewPoller(http.DefaultClient, "http://127.0.0.1:1").Run(context.Background(), nil)
-	if err == nil || !strings.Contains(err.Error(), "nil *bot.Bot") {
-		t.Errorf("Run(nil) = %v", err)
+	p, err := gotelegrammetrics.NewPoller(http.DefaultClient, gotelegrammetrics.WithAPIURL("http://127.0.0.1:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Run(context.Background(), nil)
+	var pe *telegram.PollError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "nil *bot.Bot") || p.Err() != err {
+		t.Errorf("Run(nil) = %v, Err() = %v; want a *telegram.PollError naming the nil bot", err, p.Err())
+	}
+}
+
+// TestPollerOptions: every bad option is an error that names it, and no
+// Poller; the token in a URL given by mistake is not repeated.
+func TestPollerOptions(t *testing.T) {
+	for _, tc := range []struct {
+		opt  gotelegrammetrics.PollerOption
+		want string
+	}{
+		{gotelegrammetrics.WithAPIURL(""), `WithAPIURL(""): want the http or https URL of the server`},
+		{gotelegrammetrics.WithAPIURL("api.telegram.org"), `WithAPIURL("api.telegram.org")`},
+		{gotelegrammetrics.WithAPIURL("ftp://api.telegram.org"), `WithAPIURL("ftp://api.telegram.org")`},
+		{gotelegrammetrics.WithAPIURL("https://api.telegram.org/bot7012345678:AAHfakeTokenForTests_0123456789-abcd"), "WithAPIURL"},
+		{gotelegrammetrics.WithErrorsHandler(nil), "WithErrorsHandler(nil)"},
+		{nil, "option 1 of 1 is nil"},
+	} {
+		p, err := gotelegrammetrics.NewPoller(http.DefaultClient, tc.opt)
+		if p != nil || err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "gotelegrammetrics: ") {
+			t.Errorf("NewPoller = %v, %v; want an error with %q", p, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "AAHfake") {
+			t.Errorf("the error holds the token: %v", err)
+		}
+	}
+}
+
+// TestPollerRequest: getUpdates goes to the server of WithAPIURL (a
+// trailing slash or a path prefix kept) with the allowed updates and the
+// poll timeout asked for.
+func TestPollerRequest(t *testing.T) {
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	pb := newPollerBot(t, srv.URL+"/", srv.Token)
+	pb.pollFor(t, 300*time.Millisecond, gotelegrammetrics.WithPollTimeout(2500*time.Millisecond),
+		gotelegrammetrics.WithAllowedUpdates(telegram.UpdateMessage, telegram.UpdateCallbackQuery))
+	calls := srv.Calls()
+	if len(calls) == 0 || calls[0].Method != "getUpdates" {
+		t.Fatalf("calls %+v, want getUpdates", calls)
+	}
+	if p := calls[0].Params; p["allowed_updates"] != `["message","callback_query"]` || p["timeout"] != "2" {
+		t.Errorf("getUpdates params %v, want allowed_updates [message callback_query] and timeout 2", p)
 	}
 }

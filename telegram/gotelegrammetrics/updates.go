@@ -14,56 +14,50 @@ import (
 	"github.com/genapp-go/genapp/telegram"
 )
 
-// Middleware returns the global middleware, for bot.WithMiddlewares, that
-// records every update the bot dispatches, whichever handler the bot chose,
-// in the genapp_telegram_updates_total, _update_lag_sec and
-// _handlers_in_flight families, and counts it for [Tracker.Wait] from the
-// moment the bot dispatches it.
-//
-// A bot whose handlers are all registered through the Tracker (its default
-// handler included) does not need it: each tracked handler records the
-// update it is given in the same families, and counts it for Wait from the
-// moment it starts, at the cost of one allocation per update; the
-// Middleware adds a second, and a clock read. Install it for the updates of handlers registered
-// on the bot directly, and for a Wait that also sees the updates the bot
-// dispatched but has not started yet: go-telegram/bot starts each handler
-// on a goroutine of its own, after the [Poller] or webhook handing it the
-// update has moved on, and maybe confirmed it to the Bot API.
-//
-// Give it first to bot.WithMiddlewares: go-telegram/bot wraps each
-// update's handler in the global middlewares when it dispatches the
-// update, then runs the result; a middleware outside this one that dropped
-// the update would leave it counted. It is no route middleware: the bot
-// wraps those once, when the route is registered; given to a route, it
-// records the route's first update only.
-func (t *Tracker) Middleware() bot.Middleware {
+// track returns the route middleware that records one run of the chain it
+// wraps as the action name(u), and the update it is given: one in
+// genapp_telegram_updates_total{type} and _update_lag_sec{type}, and in
+// _handlers_in_flight and for [Tracker.Wait] while the chain runs. A
+// tracked handler given the context of another (an update dispatched
+// again from within a handler) records its own action, not the update a
+// second time. The handler's context is a run that [Fail] finds.
+func (t *Tracker) track(name func(*models.Update) string) bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
-		t.inFlight.add()
-		r := &run{flight: &t.inFlight}
-		r.state.Store(runDispatched)
 		return func(ctx context.Context, b *bot.Bot, u *models.Update) {
-			if !r.state.CompareAndSwap(runDispatched, runOpen) {
-				next(ctx, b, u) // a wrapping run twice: given as a route's middleware
-				return
+			t.inFlight.add()
+			defer t.inFlight.done()
+			var a metrics.Action
+			if _, nested := ctx.Value(runKey{}).(*run); nested {
+				a = t.metrics().Track(name(u))
+			} else {
+				update := t.startUpdate(u)
+				defer update.End()
+				a = update.Track(name(u)) // on the update's clock read
 			}
-			r.Context = ctx
-			defer r.close()
-			r.update = t.metrics().StartTelegramUpdate(updateInfo(u))
+			r := &run{Context: ctx}
+			var result error
+			defer a.End(&result) // directly, to see a panic
 			next(r, b, u)
+			result = r.finish()
 		}
 	}
 }
 
-// close ends the update of a run a Middleware began, and its count, unless
-// a tracked handler claimed them: that one ends them when it returns.
-func (r *run) close() {
-	if r.state.CompareAndSwap(runOpen, runClosed) {
-		r.update.End()
-		r.flight.done()
+// count is the default handler of [Tracker.WithDefaultHandler] given no
+// handler: it records the update, and runs nothing.
+func (t *Tracker) count(ctx context.Context, _ *bot.Bot, u *models.Update) {
+	if _, nested := ctx.Value(runKey{}).(*run); !nested {
+		t.startUpdate(u).End()
 	}
 }
 
-// inFlight counts the updates being handled. Unlike a sync.WaitGroup it
+// startUpdate records u in the update families until End.
+func (t *Tracker) startUpdate(u *models.Update) metrics.TelegramUpdate {
+	typ, date := updateInfo(u)
+	return t.metrics().StartTelegramUpdate(string(typ), date)
+}
+
+// inFlight counts the tracked handlers running. Unlike a sync.WaitGroup it
 // may be waited for while updates still come in (a webhook request racing
 // the shutdown), and it tells how many are left. The count is atomic: the
 // lock is taken only when it drops to 0 once somebody waits.
@@ -106,19 +100,19 @@ func (f *inFlight) wait(ctx context.Context) error {
 	case <-idle:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("gotelegrammetrics: %d updates still being handled: %w", f.n.Load(), ctx.Err())
+		return fmt.Errorf("gotelegrammetrics: %d handlers still running: %w", f.n.Load(), ctx.Err())
 	}
 }
 
 // updateInfo returns the type of u, the name of its Bot API field that is
 // set, and when Telegram stamped it: the date of a message (its edit_date
 // when edited), of a chat member change, join request or reaction; the
-// zero time for the kinds the Bot API gives no stamp.
-func updateInfo(u *models.Update) (typ string, date time.Time) {
+// zero time for the types the Bot API gives no stamp.
+func updateInfo(u *models.Update) (telegram.UpdateType, time.Time) {
 	if u == nil {
-		return metrics.TelegramUpdateOther, time.Time{}
+		return telegram.UpdateOther, time.Time{}
 	}
-	msg := func(typ string, m *models.Message, edited bool) (string, time.Time) {
+	msg := func(typ telegram.UpdateType, m *models.Message, edited bool) (telegram.UpdateType, time.Time) {
 		d := m.Date
 		if edited {
 			d = m.EditDate
@@ -127,51 +121,51 @@ func updateInfo(u *models.Update) (typ string, date time.Time) {
 	}
 	switch {
 	case u.Message != nil:
-		return msg(models.AllowedUpdateMessage, u.Message, false)
+		return msg(telegram.UpdateMessage, u.Message, false)
 	case u.EditedMessage != nil:
-		return msg(models.AllowedUpdateEditedMessage, u.EditedMessage, true)
+		return msg(telegram.UpdateEditedMessage, u.EditedMessage, true)
 	case u.ChannelPost != nil:
-		return msg(models.AllowedUpdateChannelPost, u.ChannelPost, false)
+		return msg(telegram.UpdateChannelPost, u.ChannelPost, false)
 	case u.EditedChannelPost != nil:
-		return msg(models.AllowedUpdateEditedChannelPost, u.EditedChannelPost, true)
+		return msg(telegram.UpdateEditedChannelPost, u.EditedChannelPost, true)
 	case u.BusinessMessage != nil:
-		return msg(models.AllowedUpdateBusinessMessage, u.BusinessMessage, false)
+		return msg(telegram.UpdateBusinessMessage, u.BusinessMessage, false)
 	case u.EditedBusinessMessage != nil:
-		return msg(models.AllowedUpdateEditedBusinessMessage, u.EditedBusinessMessage, true)
+		return msg(telegram.UpdateEditedBusinessMessage, u.EditedBusinessMessage, true)
 	case u.CallbackQuery != nil:
-		return models.AllowedUpdateCallbackQuery, time.Time{}
+		return telegram.UpdateCallbackQuery, time.Time{}
 	case u.InlineQuery != nil:
-		return models.AllowedUpdateInlineQuery, time.Time{}
+		return telegram.UpdateInlineQuery, time.Time{}
 	case u.ChosenInlineResult != nil:
-		return models.AllowedUpdateChosenInlineResult, time.Time{}
+		return telegram.UpdateChosenInlineResult, time.Time{}
 	case u.ShippingQuery != nil:
-		return models.AllowedUpdateShippingQuery, time.Time{}
+		return telegram.UpdateShippingQuery, time.Time{}
 	case u.PreCheckoutQuery != nil:
-		return models.AllowedUpdatePreCheckoutQuery, time.Time{}
+		return telegram.UpdatePreCheckoutQuery, time.Time{}
 	case u.Poll != nil:
-		return models.AllowedUpdatePoll, time.Time{}
+		return telegram.UpdatePoll, time.Time{}
 	case u.PollAnswer != nil:
-		return models.AllowedUpdatePollAnswer, time.Time{}
+		return telegram.UpdatePollAnswer, time.Time{}
 	case u.MyChatMember != nil:
-		return models.AllowedUpdateMyChatMember, telegram.Date(int64(u.MyChatMember.Date))
+		return telegram.UpdateMyChatMember, telegram.Date(int64(u.MyChatMember.Date))
 	case u.ChatMember != nil:
-		return models.AllowedUpdateChatMember, telegram.Date(int64(u.ChatMember.Date))
+		return telegram.UpdateChatMember, telegram.Date(int64(u.ChatMember.Date))
 	case u.ChatJoinRequest != nil:
-		return models.AllowedUpdateChatJoinRequest, telegram.Date(int64(u.ChatJoinRequest.Date))
+		return telegram.UpdateChatJoinRequest, telegram.Date(int64(u.ChatJoinRequest.Date))
 	case u.MessageReaction != nil:
-		return models.AllowedUpdateMessageReaction, telegram.Date(int64(u.MessageReaction.Date))
+		return telegram.UpdateMessageReaction, telegram.Date(int64(u.MessageReaction.Date))
 	case u.MessageReactionCount != nil:
-		return models.AllowedUpdateMessageReactionCount, telegram.Date(int64(u.MessageReactionCount.Date))
+		return telegram.UpdateMessageReactionCount, telegram.Date(int64(u.MessageReactionCount.Date))
 	case u.ChatBoost != nil:
-		return models.AllowedUpdateChatBoost, time.Time{}
+		return telegram.UpdateChatBoost, time.Time{}
 	case u.RemovedChatBoost != nil:
-		return models.AllowedUpdateRemovedChatBoost, time.Time{}
+		return telegram.UpdateRemovedChatBoost, time.Time{}
 	case u.PurchasedPaidMedia != nil:
-		return models.AllowedUpdatePurchasedPaidMedia, time.Time{}
+		return telegram.UpdatePurchasedPaidMedia, time.Time{}
 	case u.DeletedBusinessMessages != nil:
-		return models.AllowedUpdateDeletedBusinessMessages, time.Time{}
+		return telegram.UpdateDeletedBusinessMessages, time.Time{}
 	case u.BusinessConnection != nil:
-		return models.AllowedUpdateBusinessConnection, time.Time{}
+		return telegram.UpdateBusinessConnection, time.Time{}
 	}
-	return metrics.TelegramUpdateOther, time.Time{}
+	return telegram.UpdateOther, time.Time{}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/telegometrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
@@ -48,8 +49,11 @@ func newDemo(t *testing.T, ctx context.Context) *demo {
 	t.Cleanup(d.srv.Close)
 	bot, client, l := newBot(t, d.srv.URL, d.srv.Token, d.m)
 	d.logs = l
-	p := telegometrics.NewPoller(bot, client, telegometrics.WithPollTimeout(time.Second))
-	bh, err := th.NewBotHandler(bot, p.Updates(ctx), th.WithErrorHandler(func(_ *th.Context, _ telego.Update, err error) {
+	p, err := telegometrics.NewPoller(client, telegometrics.WithPollTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bh, err := th.NewBotHandler(bot, p.Updates(ctx, bot), th.WithErrorHandler(func(_ *th.Context, _ telego.Update, err error) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		d.failed = append(d.failed, err.Error())
@@ -57,8 +61,7 @@ func newDemo(t *testing.T, ctx context.Context) *demo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := telegometrics.New(bh, telegometrics.WithMetrics(d.m))
-	bh.Use(tr.Middleware())
+	tr := newTracker(t, bh, telegometrics.WithMetrics(d.m))
 	// Telego runs handlers on their own goroutines: without a recovery a
 	// panic would end the test binary, as it would end the bot.
 	bh.Use(th.PanicRecoveryHandler(func(r any) error { return fmt.Errorf("recovered: %v", r) }))
@@ -94,10 +97,10 @@ func newDemo(t *testing.T, ctx context.Context) *demo {
 		tr.HandleAs("media_handler", func(ctx *th.Context, u telego.Update) error {
 			return reply(ctx, u, "nice picture")
 		}, th.AnyMessageWithMedia()),
-		tr.On(telegometrics.KindText, func(ctx *th.Context, u telego.Update) error {
+		tr.On(telegram.KindText, func(ctx *th.Context, u telego.Update) error {
 			return reply(ctx, u, "echo "+u.Message.Text)
 		}),
-		tr.On(telegometrics.KindCallback, func(ctx *th.Context, u telego.Update) error {
+		tr.On(telegram.KindCallback, func(ctx *th.Context, u telego.Update) error {
 			return ctx.Bot().AnswerCallbackQuery(ctx, tu.CallbackQuery(u.CallbackQuery.ID))
 		}),
 	)

@@ -22,13 +22,16 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	bh, err := th.NewBotHandler(bot, make(chan telego.Update)) // in a bot: telegometrics.NewPoller(bot, client).Updates(ctx)
+	bh, err := th.NewBotHandler(bot, make(chan telego.Update)) // in a bot: the Updates of a telegometrics.Poller
+	if err != nil {
+		log.Fatal(err)
+	}
+	tr, err := telegometrics.New(bh) // before any route or middleware: it counts every update
 	if err != nil {
 		log.Fatal(err)
 	}
 	bh.Use(th.PanicRecovery()) // a panic is recorded as "error", then recovered here
 
-	tr := telegometrics.New(bh)
 	err = tr.Command("start", func(ctx *th.Context, u telego.Update) error { // start_handler
 		_, err := ctx.Bot().SendMessage(ctx, tu.Message(tu.ID(u.Message.Chat.ID), "Hi!"))
 		return err

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mymmrac/telego"
 	th "github.com/mymmrac/telego/telegohandler"
 
 	"github.com/genapp-go/genapp/internal/promtest"
@@ -39,14 +38,13 @@ func FuzzHandleUpdate(f *testing.F) {
 	bot, _, _ := newBot(f, "http://127.0.0.1:1", token, nil)
 	m := actiontest.NewMetrics(f)
 	g := &th.HandlerGroup{}
-	tr := telegometrics.New(g, telegometrics.WithMetrics(m))
-	ok := func(*th.Context, telego.Update) error { return nil }
+	tr := newTracker(f, g, telegometrics.WithMetrics(m))
 	names := []string{"start_handler", "menu_callback_handler", telegram.UnknownCommand}
 	err := tr.Command("start", ok)
 	err = errors.Join(err, tr.Callback("menu", ok))
-	err = errors.Join(err, tr.On(telegometrics.KindUnknownCommand, ok))
-	for _, k := range []telegometrics.Kind{telegometrics.KindText, telegometrics.KindPhoto, telegometrics.KindMessage, telegometrics.KindCallback,
-		telegometrics.KindEditedMessage, telegometrics.KindMyChatMember, telegometrics.KindChatMember, telegometrics.KindInlineQuery} {
+	err = errors.Join(err, tr.On(telegram.KindUnknownCommand, ok))
+	for _, k := range []telegram.Kind{telegram.KindText, telegram.KindPhoto, telegram.KindMessage, telegram.KindCallback,
+		telegram.KindEditedMessage, telegram.KindMyChatMember, telegram.KindChatMember, telegram.KindInlineQuery} {
 		err = errors.Join(err, tr.On(k, ok))
 		names = append(names, string(k)+"_handler")
 	}

@@ -3,6 +3,7 @@ package telegometrics
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,35 +11,25 @@ import (
 	"time"
 
 	"github.com/mymmrac/telego"
-	ta "github.com/mymmrac/telego/telegoapi"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
 // Poller long-polls getUpdates for a telego bot, in place of
-// UpdatesViaLongPolling, which waits a fixed 8 s after any failure and
-// retries for ever. Poller instead
+// UpdatesViaLongPolling (see docs/telego.md for what that one does wrong).
+// It waits after each failure, with exponential backoff and jitter
+// ([telegram.MinBackoff] to [telegram.MaxBackoff]), or the retry_after of a
+// 429 (at most [telegram.MaxRetryAfter]), and stops waiting as soon as its
+// context ends; stops on 401 and 409; logs every failure, a
+// [*telegram.PollError] with the bot token masked, to the bot's logger;
+// and logs and skips the updates [ParseUpdate] rejects and those the
+// offset confirmed already.
 //
-//   - waits after each failure (an empty answer that came back within a
-//     quarter of the poll timeout included), with exponential backoff and
-//     jitter, 1 s to 30 s, or the retry_after of a 429, at most an hour,
-//     and stops waiting as soon as its context ends;
-//   - stops on 401 (the token was revoked) and 409 (a webhook is set, or
-//     another instance polls), which waiting does not cure: the channel
-//     closes and [Poller.Err] tells why;
-//   - logs every failure to the bot's logger as a [*PollError], with the
-//     bot token masked even when the bot holds the real one;
-//   - logs and skips an update telego cannot parse: UpdatesViaLongPolling
-//     fails the whole answer on it, again and again, and the bot receives
-//     nothing more. An update the offset confirmed already, sent again, is
-//     logged and skipped: it is handled once.
-//
-// A Poller runs one Updates at a time; a Poller that stopped on its own
-// (401, 409) is not reused.
+// A Poller runs one Updates at a time.
 type Poller struct {
-	bot     *telego.Bot
-	caller  ta.Caller
+	client  *http.Client
 	timeout time.Duration
 	allowed []string
 
@@ -52,97 +43,95 @@ type Poller struct {
 }
 
 // PollerOption configures a [Poller].
-type PollerOption func(*Poller)
+type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
 // The default is 8 s, telego's. The client's own timeout must be longer.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) { p.timeout = max(d.Truncate(time.Second), time.Second) }
+	return func(p *Poller) error {
+		if d < 0 {
+			return fmt.Errorf("telegometrics: WithPollTimeout(%v): want 0 or more", d)
+		}
+		p.timeout = max(d.Truncate(time.Second), time.Second)
+		return nil
+	}
 }
 
 // WithAllowedUpdates sets the allowed_updates of getUpdates: the update
-// kinds to receive ("message", "callback_query", ...). The default, none,
-// means those the Bot API sends by default.
-func WithAllowedUpdates(kinds ...string) PollerOption {
-	return func(p *Poller) { p.allowed = kinds }
+// types to receive. The default, none, means those the Bot API sends by
+// default.
+func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
+	return func(p *Poller) error {
+		if err := telegram.CheckUpdateTypes(types...); err != nil {
+			return fmt.Errorf("telegometrics: WithAllowedUpdates: %w", err)
+		}
+		p.allowed = make([]string, len(types))
+		for i, typ := range types {
+			p.allowed[i] = string(typ)
+		}
+		return nil
+	}
 }
 
-// NewPoller returns a Poller that sends getUpdates for bot with client,
-// the one given to [WithClient], to the Bot API server of bot.
-func NewPoller(bot *telego.Bot, client *http.Client, opts ...PollerOption) *Poller {
+// NewPoller returns a Poller that sends getUpdates with client, the one
+// given to [WithClient] (or, for a bot that holds the real token, any
+// client), to the Bot API server of the bot it polls for.
+func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 	if client == nil {
-		client = http.DefaultClient
+		return nil, errors.New("telegometrics: NewPoller with a nil *http.Client: want the bot's, the one given to WithClient")
 	}
-	p := &Poller{bot: bot, caller: caller{ta.HTTPCaller{Client: client}}, timeout: 8 * time.Second}
-	for _, o := range opts {
-		o(p)
+	p := &Poller{client: client, timeout: 8 * time.Second}
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("telegometrics: NewPoller: option %d of %d is nil", i+1, len(opts))
+		}
+		if err := o(p); err != nil {
+			return nil, err
+		}
 	}
-	return p
+	return p, nil
 }
 
-// Err returns why the channel of Updates closed on its own: a [*PollError]
-// with Stopped set; nil when it closed because ctx ended. Call it once the
-// channel is closed.
+// Err returns the *telegram.PollError the channel of the last Updates
+// closed on by itself (a 401 or a 409); nil while it is open, and when it
+// closed because ctx ended.
 func (p *Poller) Err() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.err
 }
 
-// PollError is a failed getUpdates, as a [Poller] logs it.
-type PollError struct {
-	// Code is the Bot API's error_code; 0 when no answer came, or none
-	// telego could decode (the HTTP caller of telego reports a 5xx answer
-	// without reading it).
-	Code int
-	// Description is the Bot API's description of the error, or what was
-	// wrong with the answer, the bot token masked.
-	Description string
-	// RetryAfter is the wait a 429 asked for, as the Poller waits it.
-	RetryAfter time.Duration
-	// Stopped is set on a 401 or a 409: the Poller stopped polling.
-	Stopped bool
+func (p *Poller) setErr(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.err = err
 }
 
-func (e *PollError) Error() string {
-	var b strings.Builder
-	b.WriteString("telegometrics: getUpdates failed")
-	if e.Code != 0 {
-		fmt.Fprintf(&b, " (%d)", e.Code)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Description)
-	switch {
-	case e.Stopped:
-		b.WriteString("; ")
-		b.WriteString(polling.StopReason(e.Code))
-	case e.RetryAfter > 0:
-		fmt.Fprintf(&b, "; retrying after %v, as asked", e.RetryAfter)
-	}
-	return b.String()
-}
-
-// Updates polls until ctx ends or the Bot API answers 401 or 409, and
-// sends the updates, each with ctx as telego's own polling does, to the
-// channel it returns, which it closes at the end. Hand the channel to
+// Updates polls for bot until ctx ends or the Bot API answers 401 or 409,
+// and sends the updates, each with ctx as telego's own polling does, to
+// the channel it returns, which it closes at the end. Hand the channel to
 // th.NewBotHandler.
-func (p *Poller) Updates(ctx context.Context) <-chan telego.Update {
+func (p *Poller) Updates(ctx context.Context, bot *telego.Bot) <-chan telego.Update {
+	p.setErr(nil)
 	out := make(chan telego.Update)
+	if bot == nil {
+		p.setErr(&telegram.PollError{Description: "telegometrics: Poller.Updates with a nil *telego.Bot: want the bot from telego.NewBot"})
+		close(out)
+		return out
+	}
 	go func() {
 		defer close(out)
 		var retry polling.Retry
 		for ctx.Err() == nil {
-			updates, f := p.getUpdates(ctx)
+			updates, f := p.getUpdates(ctx, bot)
 			if ctx.Err() != nil {
 				return
 			}
 			if f != nil {
-				p.bot.Logger().Errorf("%s", f)
+				bot.Logger().Errorf("%s", f)
 				if f.Stopped {
-					p.mu.Lock()
-					p.err = f
-					p.mu.Unlock()
+					p.setErr(f)
 					return
 				}
 				polling.Sleep(ctx.Done(), retry.Failed(f.RetryAfter))
@@ -173,60 +162,23 @@ type fetched struct {
 
 // getUpdates sends one getUpdates and returns the new updates, those
 // telego cannot parse logged.
-func (p *Poller) getUpdates(ctx context.Context) ([]fetched, *PollError) {
-	mask := bottoken.NewMasker(p.bot.Token())
-	fail := func(code int, what string) *PollError {
-		return &PollError{Code: code, Description: bottoken.Redact(mask.MaskString(what))}
-	}
+func (p *Poller) getUpdates(ctx context.Context, bot *telego.Bot) ([]fetched, *telegram.PollError) {
+	mask := bottoken.NewMasker(bot.Token())
 	offset := p.offset
-	data, err := ta.DefaultConstructor{}.JSONRequest(&telego.GetUpdatesParams{
-		Offset: offset, Timeout: int(p.timeout / time.Second), AllowedUpdates: p.allowed,
-	})
-	if err != nil {
-		return nil, fail(0, err.Error())
-	}
-	start := time.Now()
-	resp, err := p.caller.Call(ctx, methodURL(p.bot, "getUpdates"), data)
-	if err != nil {
-		return nil, fail(0, err.Error())
-	}
-	if !resp.Ok {
-		if resp.Error == nil {
-			return nil, fail(0, `the answer is not a Bot API answer: "ok" is false without an error`)
-		}
-		f := fail(resp.ErrorCode, resp.Description)
-		f.Stopped = polling.StopReason(resp.ErrorCode) != ""
-		if resp.ErrorCode == http.StatusTooManyRequests && resp.Parameters != nil {
-			f.RetryAfter = polling.RetryAfter(float64(resp.Parameters.RetryAfter))
-		}
+	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: forHTTPClient(methodURL(bot, "getUpdates")), Offset: offset, Timeout: p.timeout, Allowed: p.allowed}, mask)
+	if f != nil {
 		return nil, f
 	}
-	raws, ids, err := polling.Split(resp.Result)
-	if err != nil {
-		return nil, fail(0, "the answer is not a Bot API answer: "+err.Error())
+	if batch.Stale > 0 {
+		bot.Logger().Errorf("%s", polling.Fail(mask, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil))
 	}
-	stale := 0
-	for _, id := range ids {
-		if polling.Confirmed(id, offset) {
-			stale++
-		}
-	}
-	if polling.EarlyEmpty(len(raws)-stale, time.Since(start), p.timeout) {
-		return nil, fail(0, fmt.Sprintf("answered at once with no new updates (%d confirmed already), though asked to wait up to %v: the Bot API, or a proxy in front of it, does not hold long polls", stale, p.timeout))
-	}
-	if stale > 0 {
-		p.bot.Logger().Errorf("%s", fail(0, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", stale, offset)))
-	}
-	updates := make([]fetched, 0, len(raws))
-	for i, raw := range raws {
-		if polling.Confirmed(ids[i], offset) {
-			continue
-		}
+	updates := make([]fetched, 0, len(batch.Raws))
+	for i, raw := range batch.Raws {
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			p.bot.Logger().Errorf("%s", fail(0, fmt.Sprintf("update %d skipped: %v", ids[i], err)))
+			bot.Logger().Errorf("%s", polling.Fail(mask, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
 		}
-		u.UpdateID = ids[i]
+		u.UpdateID = batch.IDs[i]
 		updates = append(updates, fetched{u, err == nil})
 	}
 	return updates, nil

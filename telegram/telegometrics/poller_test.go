@@ -12,6 +12,7 @@ import (
 
 	"github.com/mymmrac/telego"
 
+	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/pollingtest"
 	"github.com/genapp-go/genapp/telegram/telegometrics"
 	"github.com/genapp-go/genapp/telegram/telegramtest"
@@ -62,6 +63,17 @@ func pollUntil(t *testing.T, updates func(context.Context) <-chan telego.Update,
 	}
 }
 
+// newPoller is NewPoller with client and opts, which must be good, as the
+// updates of bot, for pollFor.
+func newPoller(t *testing.T, bot *telego.Bot, client *http.Client, opts ...telegometrics.PollerOption) (*telegometrics.Poller, func(context.Context) <-chan telego.Update) {
+	t.Helper()
+	p, err := telegometrics.NewPoller(client, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, func(ctx context.Context) <-chan telego.Update { return p.Updates(ctx, bot) }
+}
+
 // token has the format telego accepts.
 const token = "7012345678:AAHfakeTokenForTests_0123456789-abc"
 
@@ -87,8 +99,8 @@ func TestPollerFailingAPI(t *testing.T) {
 			tc.fault.Times = -1
 			srv.Inject("getUpdates", tc.fault)
 			bot, client, l := newBot(t, srv.URL, srv.Token, nil)
-			p := telegometrics.NewPoller(bot, client, telegometrics.WithPollTimeout(time.Second))
-			_, closed := pollFor(t, p.Updates, window)
+			p, updates := newPoller(t, bot, client, telegometrics.WithPollTimeout(time.Second))
+			_, closed := pollFor(t, updates, window)
 
 			calls := pollingtest.GetUpdatesCalls(srv)
 			if calls < 1 || calls > tc.maxCalls {
@@ -107,7 +119,7 @@ func TestPollerFailingAPI(t *testing.T) {
 			if tc.fault.RetryAfter > 0 && !strings.Contains(errs[0], "retrying after 30s, as asked") {
 				t.Errorf("logged %q, want the retry_after waited", errs[0])
 			}
-			var pe *telegometrics.PollError
+			var pe *telegram.PollError
 			switch {
 			case tc.stops && (!errors.As(p.Err(), &pe) || !pe.Stopped || pe.Code != tc.fault.Status || !strings.Contains(pe.Error(), "polling stopped")):
 				t.Errorf("Err() = %v, want a *PollError with code %d saying polling stopped", p.Err(), tc.fault.Status)
@@ -170,7 +182,8 @@ func TestPollerMalformedAnswers(t *testing.T) {
 				srv, calls := pollingtest.Serve(t, status, answer)
 				bot, client, l := newBot(t, srv.URL, token, nil)
 				// The first wait is at least 0.5 s.
-				pollFor(t, telegometrics.NewPoller(bot, client).Updates, 400*time.Millisecond)
+				_, updates := newPoller(t, bot, client)
+				pollFor(t, updates, 400*time.Millisecond)
 				if n := calls.Load(); n != 1 {
 					t.Errorf("%d getUpdates in 400ms, want 1", n)
 				}
@@ -196,9 +209,9 @@ func TestPollerPoisonUpdate(t *testing.T) {
 			id := srv.SendUpdate(poison)
 			good := srv.SendText(1, "after the poison")
 			bot, client, l := newBot(t, srv.URL, srv.Token, nil)
-			p := telegometrics.NewPoller(bot, client, telegometrics.WithPollTimeout(time.Second))
+			_, updates := newPoller(t, bot, client, telegometrics.WithPollTimeout(time.Second))
 			// Telego's first parse takes seconds under -race (see TestEndToEnd).
-			got, _ := pollUntil(t, p.Updates, 30*time.Second, 1)
+			got, _ := pollUntil(t, updates, 30*time.Second, 1)
 			if len(got) != 1 || got[0].UpdateID != good || got[0].Message.Text != "after the poison" {
 				t.Fatalf("updates = %+v, want only update %d", got, good)
 			}
@@ -217,9 +230,10 @@ func TestPollerConfirmedUpdatesAgain(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv, calls := pollingtest.Serve(t, http.StatusOK, answers...)
 			bot, client, l := newBot(t, srv.URL, token, nil)
-			updates, _ := pollFor(t, telegometrics.NewPoller(bot, client, telegometrics.WithPollTimeout(10*time.Second)).Updates, 2*time.Second)
-			if len(updates) > 1 {
-				t.Errorf("%d updates handed to the bot, want at most 1", len(updates))
+			_, poll := newPoller(t, bot, client, telegometrics.WithPollTimeout(10*time.Second))
+			got, _ := pollFor(t, poll, 2*time.Second)
+			if len(got) > 1 {
+				t.Errorf("%d updates handed to the bot, want at most 1", len(got))
 			}
 			if n := calls.Load(); n > 5 {
 				t.Errorf("%d getUpdates in 2s, want a handful", n)
@@ -236,7 +250,8 @@ func TestPollerConfirmedUpdatesAgain(t *testing.T) {
 func TestPollerEmptyAnswersAtOnce(t *testing.T) {
 	srv, calls := pollingtest.Serve(t, http.StatusOK, `{"ok":true,"result":[]}`)
 	bot, client, l := newBot(t, srv.URL, token, nil)
-	pollFor(t, telegometrics.NewPoller(bot, client, telegometrics.WithPollTimeout(10*time.Second)).Updates, 400*time.Millisecond)
+	_, updates := newPoller(t, bot, client, telegometrics.WithPollTimeout(10*time.Second))
+	pollFor(t, updates, 400*time.Millisecond)
 	if n := calls.Load(); n != 1 || len(l.errors()) != 1 {
 		t.Errorf("%d getUpdates in 400ms and %d errors logged, want 1 and 1", n, len(l.errors()))
 	}
@@ -248,7 +263,8 @@ func TestPollerStopCancelsTheLongPoll(t *testing.T) {
 	srv := telegramtest.NewServer(telegramtest.WithLongPollMax(time.Hour))
 	defer srv.Close()
 	bot, client, l := newBot(t, srv.URL, srv.Token, nil)
-	pollFor(t, telegometrics.NewPoller(bot, client, telegometrics.WithPollTimeout(time.Hour)).Updates, 300*time.Millisecond)
+	_, updates := newPoller(t, bot, client, telegometrics.WithPollTimeout(time.Hour))
+	pollFor(t, updates, 300*time.Millisecond)
 	if errs := l.errors(); len(errs) != 0 {
 		t.Errorf("logged %v, want nothing: stopping is no failure", errs)
 	}
@@ -272,16 +288,67 @@ func TestPollerKeepsTheTokenSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pollFor(t, telegometrics.NewPoller(bot, nil).Updates, 300*time.Millisecond)
+		_, updates := newPoller(t, bot, &http.Client{})
+		pollFor(t, updates, 300*time.Millisecond)
 		srv.Close()
 		errs := l.errors()
 		if len(errs) == 0 {
 			t.Fatal("nothing logged")
 		}
 		for _, msg := range errs {
-			if strings.Contains(msg, token) || strings.Contains(msg, strings.SplitN(token, ":", 2)[1]) || !strings.Contains(msg, "/bot{token}/") {
+			if strings.Contains(msg, token) || strings.Contains(msg, strings.SplitN(token, ":", 2)[1]) {
 				t.Errorf("want the token masked: %s", msg)
 			}
 		}
+	}
+}
+
+// TestPollerNilBot: Updates for a nil bot closes its channel at once, and
+// Err says why.
+func TestPollerNilBot(t *testing.T) {
+	p, err := telegometrics.NewPoller(http.DefaultClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := <-p.Updates(context.Background(), nil); ok {
+		t.Fatal("an update for a nil bot")
+	}
+	var pe *telegram.PollError
+	if err := p.Err(); !errors.As(err, &pe) || !strings.Contains(err.Error(), "nil *telego.Bot") {
+		t.Errorf("Err() = %v, want a *telegram.PollError naming the nil bot", err)
+	}
+}
+
+// TestPollerRequest: getUpdates goes to the bot's server, with the
+// allowed updates and the poll timeout asked for, through the client of
+// WithClient, which adds the real token.
+func TestPollerRequest(t *testing.T) {
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	srv.SendText(1, "hi")
+	bot, client, l := newBot(t, srv.URL, srv.Token, nil)
+	_, updates := newPoller(t, bot, client, telegometrics.WithPollTimeout(2500*time.Millisecond),
+		telegometrics.WithAllowedUpdates(telegram.UpdateMessage, telegram.UpdateCallbackQuery))
+	// Telego's first parse takes seconds under -race (see TestEndToEnd).
+	if got, _ := pollUntil(t, updates, 30*time.Second, 1); len(got) != 1 || got[0].Message.Text != "hi" {
+		t.Fatalf("updates %+v, want the message", got)
+	}
+	calls := srv.Calls()
+	if len(calls) == 0 || calls[0].Method != "getUpdates" {
+		t.Fatalf("calls %+v, want getUpdates", calls)
+	}
+	if p := calls[0].Params; p["allowed_updates"] != `["message","callback_query"]` || p["timeout"] != "2" {
+		t.Errorf("getUpdates params %v, want allowed_updates [message callback_query] and timeout 2", p)
+	}
+	if errs := l.errors(); len(errs) != 0 {
+		t.Errorf("logged %q", errs)
+	}
+}
+
+// TestPollerOptions: a bad option is an error that names it, and no
+// Poller.
+func TestPollerOptions(t *testing.T) {
+	if p, err := telegometrics.NewPoller(http.DefaultClient, telegometrics.WithPollTimeout(time.Second), nil); p != nil || err == nil || !strings.Contains(err.Error(), "telegometrics: NewPoller: option 2 of 2 is nil") {
+		t.Errorf("NewPoller with a nil option = %v, %v", p, err)
 	}
 }

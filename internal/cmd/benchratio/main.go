@@ -36,7 +36,6 @@ var pairs = []struct{ ours, peer, target string }{
 	{"Router/reply/tracked", "Router/reply/untracked", "<= 1.3x"},
 	{"Gotgbot/reply/tracked", "Gotgbot/reply/untracked", "<= 1.3x"},
 	{"GoTelegram/reply/tracked", "GoTelegram/reply/untracked", "<= 1.3x"},
-	{"GoTelegram/reply/middleware", "GoTelegram/reply/untracked", "info: tracked + the Middleware's allocation"},
 	{"Telego/tracked", "Telego/untracked", "<= 1.3x"},
 	{"Scrape/handler", "Scrape/promhttp", "<= 1.1x"},
 	{"LLMStream/usage=on", "LLMStream/usage=off", "<= 1.15x, allocs flat"},
