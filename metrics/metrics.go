@@ -27,7 +27,9 @@ var envs = []string{"dev", "preprod", "prod"}
 // [Track], [Wrap], [RecordHTTP], [Middleware] and [Handler] use the default
 // instance; the methods of the same name use m. The counterpart of the
 // generic [WrapValue] is [WrapValueIn], as methods cannot have type
-// parameters.
+// parameters. The packages of this module outside metrics record in the
+// default instance too, or in the one given to their WithMetrics option
+// ([WithMetrics] for the router adapters).
 //
 // A *Metrics is not a prometheus.Collector: its families are registered by
 // [New] in the registry of [WithRegistry] (or the default one), and [Metrics.Handler]
@@ -71,8 +73,7 @@ type families struct {
 // [WithExemplars] and [WithLLMPrices]. The other functions of this package that take options have
 // option types of their own, so that an option given to the wrong function
 // does not compile: [MiddlewareOption] for [Middleware], [ServeOption] for
-// [Serve]. The outbound clients of package httpclient take an instance with
-// httpclient.WithMetrics.
+// [Serve].
 type Option func(*config)
 
 type config struct {
