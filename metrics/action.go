@@ -49,16 +49,13 @@ func newActionFamilies(constLabels prometheus.Labels, h histograms, exemplars *e
 
 // Describe implements prometheus.Collector.
 func (a *actionFamilies) Describe(ch chan<- *prometheus.Desc) {
-	a.count.Describe(ch)
-	a.duration.Describe(ch)
-	a.size.Describe(ch)
+	describe(ch, a.count, a.duration, a.size)
 }
 
 // Collect implements prometheus.Collector.
 func (a *actionFamilies) Collect(ch chan<- prometheus.Metric) {
-	a.count.Collect(ch)
+	collect(ch, a.count, a.size)
 	a.exemplars.collect(a.duration, ch)
-	a.size.Collect(ch)
 }
 
 // actionSeries holds the children of one action name. The status and size

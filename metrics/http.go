@@ -72,16 +72,13 @@ func newHTTPFamilies(constLabels prometheus.Labels, h histograms, exemplars *exe
 
 // Describe implements prometheus.Collector.
 func (h *httpFamilies) Describe(ch chan<- *prometheus.Desc) {
-	h.requests.Describe(ch)
-	h.duration.Describe(ch)
-	h.size.Describe(ch)
+	describe(ch, h.requests, h.duration, h.size)
 }
 
 // Collect implements prometheus.Collector.
 func (h *httpFamilies) Collect(ch chan<- prometheus.Metric) {
-	h.requests.Collect(ch)
+	collect(ch, h.requests, h.size)
 	h.exemplars.collect(h.duration, ch)
-	h.size.Collect(ch)
 }
 
 // RecordHTTP records e in the default instance, the analogue of llm_common's

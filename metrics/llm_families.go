@@ -138,16 +138,12 @@ func (l *llmFamilies) vecs() []prometheus.Collector {
 
 // Describe implements prometheus.Collector.
 func (l *llmFamilies) Describe(ch chan<- *prometheus.Desc) {
-	for _, v := range l.vecs() {
-		v.Describe(ch)
-	}
+	describe(ch, l.vecs()...)
 	ch <- l.priceInfo.Desc()
 }
 
 // Collect implements prometheus.Collector.
 func (l *llmFamilies) Collect(ch chan<- prometheus.Metric) {
-	for _, v := range l.vecs() {
-		v.Collect(ch)
-	}
+	collect(ch, l.vecs()...)
 	ch <- l.priceInfo
 }

@@ -265,15 +265,21 @@ func (f *families) groups() []prometheus.Collector {
 }
 
 // Describe implements prometheus.Collector.
-func (f *families) Describe(ch chan<- *prometheus.Desc) {
-	for _, g := range f.groups() {
-		g.Describe(ch)
+func (f *families) Describe(ch chan<- *prometheus.Desc) { describe(ch, f.groups()...) }
+
+// Collect implements prometheus.Collector.
+func (f *families) Collect(ch chan<- prometheus.Metric) { collect(ch, f.groups()...) }
+
+// describe sends the Descs of collectors to ch.
+func describe(ch chan<- *prometheus.Desc, collectors ...prometheus.Collector) {
+	for _, c := range collectors {
+		c.Describe(ch)
 	}
 }
 
-// Collect implements prometheus.Collector.
-func (f *families) Collect(ch chan<- prometheus.Metric) {
-	for _, g := range f.groups() {
-		g.Collect(ch)
+// collect sends the series of collectors to ch.
+func collect(ch chan<- prometheus.Metric, collectors ...prometheus.Collector) {
+	for _, c := range collectors {
+		c.Collect(ch)
 	}
 }

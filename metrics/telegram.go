@@ -133,9 +133,7 @@ func newTelegramFamilies(constLabels prometheus.Labels, h histograms) *telegramF
 
 // Describe implements prometheus.Collector.
 func (t *telegramFamilies) Describe(ch chan<- *prometheus.Desc) {
-	t.updates.Describe(ch)
-	t.lag.Describe(ch)
-	t.floodWait.Describe(ch)
+	describe(ch, t.updates, t.lag, t.floodWait)
 	ch <- t.inFlight
 	ch <- t.webhookPending
 	ch <- t.webhookErrorAge
@@ -146,9 +144,7 @@ func (t *telegramFamilies) Describe(ch chan<- *prometheus.Desc) {
 // has been reported, the error age computed now, so that it grows between
 // reports.
 func (t *telegramFamilies) Collect(ch chan<- prometheus.Metric) {
-	t.updates.Collect(ch)
-	t.lag.Collect(ch)
-	t.floodWait.Collect(ch)
+	collect(ch, t.updates, t.lag, t.floodWait)
 	if t.started.Load() {
 		ch <- prometheus.MustNewConstMetric(t.inFlight, prometheus.GaugeValue, float64(t.running.Load()))
 	}
