@@ -21,8 +21,10 @@ demo:
 
 # test: everything CI runs. Tests that need prometheus, promtool or the
 # Pushgateway skip without them unless REQUIRE_PROMETHEUS=1 (set by .ci/run);
-# internal/cmd/testsummary prints go test's usual output and names the skipped
-# tests, and why, above its last line.
+# internal/cmd/testsummary prints go test's usual output, names the skipped
+# tests and why, and ends with the line "N passed, N failed, N skipped", the
+# last line of .ci/run, where CI reads the counts. It exits 1 when a test
+# failed or none ran; pipefail fails the recipe when go test fails too.
 test: lint
 	@$(GO) build -o bin/testsummary ./internal/cmd/testsummary
 	set -o pipefail; $(GO) test -json -race -count=1 ./... | bin/testsummary

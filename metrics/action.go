@@ -15,6 +15,49 @@ const (
 	StatusError = "error"
 )
 
+// actionFamilies are the genapp_action_* families, with the names, help
+// strings, labels and buckets of llm_common: genapp_action_count_total
+// without error_name in the [LLMCommon22] mode.
+type actionFamilies struct {
+	count     *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	size      *prometheus.CounterVec
+	exemplars *exemplarIndex // of duration; nil unless WithExemplars
+}
+
+var actionDurationBuckets = []float64{0.01, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 600, 3600, 43200, 86400}
+
+func newActionFamilies(constLabels prometheus.Labels, h histograms, exemplars *exemplarIndex, compat Compatibility) actionFamilies {
+	countLabels := []string{"name", "status", "error_name"}
+	if compat == LLMCommon22 {
+		countLabels = countLabels[:2]
+	}
+	return actionFamilies{
+		count: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "genapp_action_count_total", Help: "Total action requests", ConstLabels: constLabels,
+		}, countLabels),
+		duration: h.newVec(prometheus.HistogramOpts{
+			Name: "genapp_action_duration_sec", Help: "Action request latency", ConstLabels: constLabels,
+			Buckets: actionDurationBuckets,
+		}, []string{"name"}),
+		size: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "genapp_action_size_total", Help: "Total event size", ConstLabels: constLabels,
+		}, []string{"name"}),
+		exemplars: exemplars,
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (a *actionFamilies) Describe(ch chan<- *prometheus.Desc) {
+	describe(ch, a.count, a.duration, a.size)
+}
+
+// Collect implements prometheus.Collector.
+func (a *actionFamilies) Collect(ch chan<- prometheus.Metric) {
+	collect(ch, a.count, a.size)
+	a.exemplars.collect(a.duration, ch)
+}
+
 // actionSeries holds the children of one action name. The status and size
 // series are created on first use: like llm_common, a name that never failed
 // has no status="error" series and one that never reported a size has no
@@ -47,15 +90,15 @@ func (f *families) newActionSeries(name string) *actionSeries {
 	s := &actionSeries{
 		f:        f,
 		name:     name,
-		duration: f.actionDuration.WithLabelValues(v),
-		size:     lazyWith(f.actionSize.WithLabelValues, v),
+		duration: f.action.duration.WithLabelValues(v),
+		size:     lazyWith(f.action.size.WithLabelValues, v),
 	}
-	s.traces = f.exemplars.slotsFor(s.duration, actionDurationBuckets)
+	s.traces = f.action.exemplars.slotsFor(s.duration, actionDurationBuckets)
 	if f.compat == LLMCommon22 {
-		s.ok = lazyWith(f.actionCount.WithLabelValues, v, StatusOK)
-		s.failed = lazyWith(f.actionCount.WithLabelValues, v, StatusError)
+		s.ok = lazyWith(f.action.count.WithLabelValues, v, StatusOK)
+		s.failed = lazyWith(f.action.count.WithLabelValues, v, StatusError)
 	} else {
-		s.ok = lazyWith(f.actionCount.WithLabelValues, v, StatusOK, "")
+		s.ok = lazyWith(f.action.count.WithLabelValues, v, StatusOK, "")
 	}
 	return s
 }
@@ -82,7 +125,7 @@ func (s *actionSeries) failure(errorName string) prometheus.Counter {
 }
 
 func (f *families) newFailure(k failureKey) prometheus.Counter {
-	return f.actionCount.WithLabelValues(labelValue(k.name), StatusError, labelValue(k.errorName))
+	return f.action.count.WithLabelValues(labelValue(k.name), StatusError, labelValue(k.errorName))
 }
 
 // lazyChild is a child of a family, created by create on first use.

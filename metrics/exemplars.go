@@ -114,8 +114,13 @@ func (x *exemplarIndex) slotsFor(child prometheus.Observer, bounds []float64) *e
 	return s.(*exemplarSlots)
 }
 
-// collect collects family into ch, each series with its exemplars.
+// collect collects family into ch, each series with its exemplars: as
+// they are when exemplars are off (x is nil).
 func (x *exemplarIndex) collect(family prometheus.Collector, ch chan<- prometheus.Metric) {
+	if x == nil {
+		family.Collect(ch)
+		return
+	}
 	series := make(chan prometheus.Metric)
 	go func() {
 		family.Collect(series)

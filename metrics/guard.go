@@ -63,16 +63,24 @@ const OverflowValue = "{overflow}"
 type guard struct {
 	maxSeries, maxKeys int
 	logger             *slog.Logger
-	folded             [len(foldLabels)]lazyChild[prometheus.Counter] // genapp_series_overflow_total by label
+	overflow           *prometheus.CounterVec                         // genapp_series_overflow_total
+	folded             [len(foldLabels)]lazyChild[prometheus.Counter] // its series, by label
 	warned             [len(foldLabels)][len(foldReasons)]atomic.Bool
 }
 
 // minSeries is the smallest limit: room for one value and the overflow.
 const minSeries = 4
 
-// initGuard sets the limits of f's guard and where it counts and warns.
-func (f *families) initGuard(maxSeries int, logger *slog.Logger) {
+// initGuard sets the limits of f's guard and where it warns, and makes
+// genapp_series_overflow_total, where it counts.
+func (f *families) initGuard(constLabels prometheus.Labels, maxSeries int, logger *slog.Logger) {
 	f.maxSeries, f.maxKeys, f.logger = maxSeries, (maxSeries-2)/2, logger
+	f.overflow = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "genapp_series_overflow_total",
+		Help: "Observations whose action name or error name, HTTP labels, LLM labels or Telegram method were folded into " + OverflowValue +
+			" because they were too long or their families reached their series limit",
+		ConstLabels: constLabels,
+	}, []string{"label"})
 	for i, label := range foldLabels {
 		f.folded[i] = lazyWith(f.overflow.WithLabelValues, label)
 	}

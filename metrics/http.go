@@ -39,6 +39,48 @@ type Exchange struct {
 	ResponseSize int64 // response body bytes received ("out")
 }
 
+// httpFamilies are the genapp_http_* families, with the names, help
+// strings, labels and buckets of llm_common.
+type httpFamilies struct {
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	size      *prometheus.HistogramVec
+	exemplars *exemplarIndex // of duration; nil unless WithExemplars
+}
+
+var (
+	httpDurationBuckets = []float64{0.1, 0.5, 1, 3, 5, 10, 20, 30, 60, 120, 300, 600, 3600}
+	httpSizeBuckets     = []float64{100, 1e3, 5e3, 1e4, 5e4, 1e5, 5e5, 1e6, 5e6, 1e7, 5e7, 1e8, 5e8, 1e9}
+)
+
+func newHTTPFamilies(constLabels prometheus.Labels, h histograms, exemplars *exemplarIndex) httpFamilies {
+	return httpFamilies{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "genapp_http_requests_total", Help: "Total number of HTTP requests", ConstLabels: constLabels,
+		}, []string{"method", "status", "resource", "app_type"}),
+		duration: h.newVec(prometheus.HistogramOpts{
+			Name: "genapp_http_request_duration_sec", Help: "HTTP request latency in seconds", ConstLabels: constLabels,
+			Buckets: httpDurationBuckets,
+		}, []string{"method", "status", "resource", "app_type"}),
+		size: h.newVec(prometheus.HistogramOpts{
+			Name: "genapp_http_request_size_bytes", Help: "HTTP request or response size in bytes", ConstLabels: constLabels,
+			Buckets: httpSizeBuckets,
+		}, []string{"resource", "status", "method", "direction", "app_type"}),
+		exemplars: exemplars,
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (h *httpFamilies) Describe(ch chan<- *prometheus.Desc) {
+	describe(ch, h.requests, h.duration, h.size)
+}
+
+// Collect implements prometheus.Collector.
+func (h *httpFamilies) Collect(ch chan<- prometheus.Metric) {
+	collect(ch, h.requests, h.size)
+	h.exemplars.collect(h.duration, ch)
+}
+
 // RecordHTTP records e in the default instance, the analogue of llm_common's
 // http_tracking. It records nothing when [Init] has not been called.
 func RecordHTTP(e Exchange) { Default().RecordHTTP(e) }
@@ -119,12 +161,12 @@ func (m *Metrics) newHTTPSeries(k exchangeKey) *httpSeries {
 	resource := labelValue(k.resource)
 	appType := labelValue(k.appType)
 	s := &httpSeries{
-		requests: m.f.httpRequests.WithLabelValues(k.method, status, resource, appType),
-		duration: m.f.httpDuration.WithLabelValues(k.method, status, resource, appType),
-		in:       m.f.httpSize.WithLabelValues(resource, status, k.method, "in", appType),
-		out:      m.f.httpSize.WithLabelValues(resource, status, k.method, "out", appType),
+		requests: m.f.http.requests.WithLabelValues(k.method, status, resource, appType),
+		duration: m.f.http.duration.WithLabelValues(k.method, status, resource, appType),
+		in:       m.f.http.size.WithLabelValues(resource, status, k.method, "in", appType),
+		out:      m.f.http.size.WithLabelValues(resource, status, k.method, "out", appType),
 	}
-	s.traces = m.f.exemplars.slotsFor(s.duration, httpDurationBuckets)
+	s.traces = m.f.http.exemplars.slotsFor(s.duration, httpDurationBuckets)
 	return s
 }
 

@@ -21,24 +21,20 @@ type Inbound struct {
 }
 
 // NewInbound returns an Inbound recording in the default instance, looked
-// up per request: before [Init], requests are not recorded. Of the options,
-// [ExcludePaths] applies; the route is the one given to
-// [InboundRequest.Finish].
-func NewInbound(opts ...MiddlewareOption) *Inbound { return newInbound(Default, opts) }
-
-// NewInbound is [NewInbound] recording in m.
-func (m *Metrics) NewInbound(opts ...MiddlewareOption) *Inbound {
-	return newInbound(func() *Metrics { return m }, opts)
-}
-
-func newInbound(instance func() *Metrics, opts []MiddlewareOption) *Inbound {
-	in := &Inbound{instance: instance}
+// up per request (before [Init], requests are not recorded), or in the one
+// of [WithMetrics]. Of the other options, [ExcludePaths] applies; the route
+// is the one given to [InboundRequest.Finish].
+func NewInbound(opts ...MiddlewareOption) *Inbound {
+	in := &Inbound{instance: Default}
 	ExcludePaths(defaultExcludedPaths...)(in)
 	for _, o := range opts {
 		o(in)
 	}
 	return in
 }
+
+// NewInbound is [NewInbound] recording in m: NewInbound(WithMetrics(m)).
+func (m *Metrics) NewInbound(opts ...MiddlewareOption) *Inbound { return NewInbound(m.picked(opts)...) }
 
 // InboundRequest is one request being recorded, from [Inbound.Start] to
 // [InboundRequest.Finish]. Its zero value records nothing.

@@ -131,11 +131,19 @@ func newLLMFamilies(constLabels prometheus.Labels, h histograms, prices *LLMPric
 	}
 }
 
-func (l *llmFamilies) collectors() []prometheus.Collector {
+func (l *llmFamilies) vecs() []prometheus.Collector {
 	return []prometheus.Collector{l.requests, l.tokens, l.allTokens, l.typeToks, l.errCount, l.ttft, l.tpot,
 		l.cost, l.unpriced, l.rejected, l.remaining, l.limit}
 }
 
-func (l *llmFamilies) describe(ch chan<- *prometheus.Desc) { ch <- l.priceInfo.Desc() }
+// Describe implements prometheus.Collector.
+func (l *llmFamilies) Describe(ch chan<- *prometheus.Desc) {
+	describe(ch, l.vecs()...)
+	ch <- l.priceInfo.Desc()
+}
 
-func (l *llmFamilies) collect(ch chan<- prometheus.Metric) { ch <- l.priceInfo }
+// Collect implements prometheus.Collector.
+func (l *llmFamilies) Collect(ch chan<- prometheus.Metric) {
+	collect(ch, l.vecs()...)
+	ch <- l.priceInfo
+}

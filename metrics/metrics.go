@@ -27,7 +27,9 @@ var envs = []string{"dev", "preprod", "prod"}
 // [Track], [Wrap], [RecordHTTP], [Middleware] and [Handler] use the default
 // instance; the methods of the same name use m. The counterpart of the
 // generic [WrapValue] is [WrapValueIn], as methods cannot have type
-// parameters.
+// parameters. The packages of this module outside metrics record in the
+// default instance too, or in the one given to their WithMetrics option
+// ([WithMetrics] for the router adapters).
 //
 // A *Metrics is not a prometheus.Collector: its families are registered by
 // [New] in the registry of [WithRegistry] (or the default one), and [Metrics.Handler]
@@ -40,31 +42,28 @@ type Metrics struct {
 }
 
 // families is the one collector registered for an app and env: the
-// genapp_* families of its [Compatibility] with the caches of their children. Registering them as one
-// collector makes registration all or none, and lets a second Init on the
-// same registry find and share them (through AlreadyRegisteredError), so that
-// counts and series limits hold per family, not per instance.
+// genapp_* families of its [Compatibility], in groups, with the caches of
+// their children. Registering them as one collector makes registration all
+// or none, and lets a second Init on the same registry find and share them
+// (through AlreadyRegisteredError), so that counts and series limits hold
+// per family, not per instance.
 type families struct {
-	httpRequests   *prometheus.CounterVec
-	httpDuration   *prometheus.HistogramVec
-	httpSize       *prometheus.HistogramVec
-	actionCount    *prometheus.CounterVec
-	actionDuration *prometheus.HistogramVec
-	actionSize     *prometheus.CounterVec
-	overflow       *prometheus.CounterVec
-	llm            llmFamilies
-	telegram       *telegramFamilies
-	audience       *audienceFamilies
-	process        processGauges
-	pools          *sqlPools
-	compat         Compatibility
-	histograms     histograms
-	exemplars      *exemplarIndex // nil: WithExemplars is off
+	http     httpFamilies      // http.go
+	action   actionFamilies    // action.go
+	llm      llmFamilies       // llm_families.go
+	telegram *telegramFamilies // telegram.go
+	audience *audienceFamilies // telegram_audience.go
+	process  processGauges     // process.go
+	pools    *sqlPools         // sqlpool.go
+
+	compat     Compatibility
+	histograms histograms
+	exemplars  *exemplarIndex // nil: WithExemplars is off
 
 	actions  seriesCache[string, *actionSeries]
 	failures seriesCache[failureKey, prometheus.Counter] // genapp_action_count_total{status="error"} in 2.6
 	https    seriesCache[exchangeKey, *httpSeries]
-	guard
+	guard    // guard.go, with genapp_series_overflow_total
 }
 
 // Option configures [New] and [Init]: [WithRegistry], [WithMaxSeries],
@@ -72,8 +71,7 @@ type families struct {
 // [WithExemplars], [WithLLMPrices] and [WithActiveUsers]. The other functions of this package that take options have
 // option types of their own, so that an option given to the wrong function
 // does not compile: [MiddlewareOption] for [Middleware], [ServeOption] for
-// [Serve]. The outbound clients of package httpclient take an instance with
-// httpclient.WithMetrics.
+// [Serve].
 type Option func(*config)
 
 type config struct {
@@ -168,7 +166,6 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 		}
 	}
 	f := newFamilies(prometheus.Labels{"app": project, "env": env}, c)
-	f.initGuard(c.maxSeries, c.logger)
 	if err := c.registerer.Register(f); err != nil {
 		var are prometheus.AlreadyRegisteredError
 		existing, ok := (*families)(nil), false
@@ -212,63 +209,29 @@ func (m *Metrics) Env() string { return m.env }
 // given to [WithRegistry], else the process-wide default.
 func (m *Metrics) Gatherer() prometheus.Gatherer { return m.gatherer }
 
-// Buckets of the histograms, as in llm_common 2.2.0.
-var (
-	httpDurationBuckets   = []float64{0.1, 0.5, 1, 3, 5, 10, 20, 30, 60, 120, 300, 600, 3600}
-	httpSizeBuckets       = []float64{100, 1e3, 5e3, 1e4, 5e4, 1e5, 5e5, 1e6, 5e6, 1e7, 5e7, 1e8, 5e8, 1e9}
-	actionDurationBuckets = []float64{0.01, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 600, 3600, 43200, 86400}
-)
-
-// newFamilies creates the families with app and env as constant labels: the
-// exposition carries them like any label, and the hot path hashes two label
-// values fewer.
+// newFamilies makes the families of every group with app and env as
+// constant labels: the exposition carries them like any label, and the hot
+// path hashes two label values fewer.
 func newFamilies(constLabels prometheus.Labels, c config) *families {
-	countLabels := []string{"name", "status", "error_name"}
-	if c.compat == LLMCommon22 {
-		countLabels = countLabels[:2]
-	}
-	h := c.histograms
 	var exemplars *exemplarIndex
 	if c.exemplars {
 		exemplars = new(exemplarIndex)
 	}
-	return &families{
+	h := c.histograms
+	f := &families{
 		compat:     c.compat,
 		histograms: h,
 		exemplars:  exemplars,
-		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "genapp_http_requests_total", Help: "Total number of HTTP requests", ConstLabels: constLabels,
-		}, []string{"method", "status", "resource", "app_type"}),
-		httpDuration: h.newVec(prometheus.HistogramOpts{
-			Name: "genapp_http_request_duration_sec", Help: "HTTP request latency in seconds", ConstLabels: constLabels,
-			Buckets: httpDurationBuckets,
-		}, []string{"method", "status", "resource", "app_type"}),
-		httpSize: h.newVec(prometheus.HistogramOpts{
-			Name: "genapp_http_request_size_bytes", Help: "HTTP request or response size in bytes", ConstLabels: constLabels,
-			Buckets: httpSizeBuckets,
-		}, []string{"resource", "status", "method", "direction", "app_type"}),
-		actionCount: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "genapp_action_count_total", Help: "Total action requests", ConstLabels: constLabels,
-		}, countLabels),
-		actionDuration: h.newVec(prometheus.HistogramOpts{
-			Name: "genapp_action_duration_sec", Help: "Action request latency", ConstLabels: constLabels,
-			Buckets: actionDurationBuckets,
-		}, []string{"name"}),
-		actionSize: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "genapp_action_size_total", Help: "Total event size", ConstLabels: constLabels,
-		}, []string{"name"}),
-		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "genapp_series_overflow_total",
-			Help: "Observations whose action name or error name, HTTP labels, LLM labels or Telegram method were folded into " + OverflowValue +
-				" because they were too long or their families reached their series limit",
-			ConstLabels: constLabels,
-		}, []string{"label"}),
-		llm:      newLLMFamilies(constLabels, h, c.prices),
-		telegram: newTelegramFamilies(constLabels, h),
-		audience: newAudienceFamilies(constLabels, activeUsersOf(c)),
-		process:  newProcessGauges(constLabels),
-		pools:    newSQLPools(constLabels),
+		http:       newHTTPFamilies(constLabels, h, exemplars),
+		action:     newActionFamilies(constLabels, h, exemplars, c.compat),
+		llm:        newLLMFamilies(constLabels, h, c.prices),
+		telegram:   newTelegramFamilies(constLabels, h),
+		audience:   newAudienceFamilies(constLabels, activeUsersOf(c)),
+		process:    newProcessGauges(constLabels),
+		pools:      newSQLPools(constLabels),
 	}
+	f.initGuard(constLabels, c.maxSeries, c.logger)
+	return f
 }
 
 // sameShape returns an error when g, the families an option set would make,
@@ -313,42 +276,32 @@ func onOff(on bool) string {
 	return "off"
 }
 
-func (f *families) collectors() []prometheus.Collector {
-	c := []prometheus.Collector{f.httpRequests, f.httpDuration, f.httpSize, f.actionCount, f.actionDuration, f.actionSize, f.overflow}
+// groups returns the family groups f exposes, each a collector: in the
+// [LLMCommon22] mode, those of llm_common 2.2.0 alone.
+func (f *families) groups() []prometheus.Collector {
+	groups := []prometheus.Collector{&f.http, &f.action, f.overflow}
 	if f.compat == LLMCommon22 {
-		return c
+		return groups
 	}
-	return slices.Concat(c, f.llm.collectors(), f.telegram.collectors(), f.audience.collectors())
+	return append(groups, &f.llm, f.telegram, f.audience, &f.process, f.pools)
 }
 
 // Describe implements prometheus.Collector.
-func (f *families) Describe(ch chan<- *prometheus.Desc) {
-	for _, c := range f.collectors() {
+func (f *families) Describe(ch chan<- *prometheus.Desc) { describe(ch, f.groups()...) }
+
+// Collect implements prometheus.Collector.
+func (f *families) Collect(ch chan<- prometheus.Metric) { collect(ch, f.groups()...) }
+
+// describe sends the Descs of collectors to ch.
+func describe(ch chan<- *prometheus.Desc, collectors ...prometheus.Collector) {
+	for _, c := range collectors {
 		c.Describe(ch)
-	}
-	if f.compat != LLMCommon22 {
-		f.llm.describe(ch)
-		f.telegram.describe(ch)
-		f.audience.describe(ch)
-		f.process.describe(ch)
-		f.pools.describe(ch)
 	}
 }
 
-// Collect implements prometheus.Collector.
-func (f *families) Collect(ch chan<- prometheus.Metric) {
-	for _, c := range f.collectors() {
-		if f.exemplars != nil && (c == f.actionDuration || c == f.httpDuration) {
-			f.exemplars.collect(c, ch)
-			continue
-		}
+// collect sends the series of collectors to ch.
+func collect(ch chan<- prometheus.Metric, collectors ...prometheus.Collector) {
+	for _, c := range collectors {
 		c.Collect(ch)
-	}
-	if f.compat != LLMCommon22 {
-		f.llm.collect(ch)
-		f.telegram.collect(ch)
-		f.audience.collect(ch)
-		f.process.collect(ch)
-		f.pools.collect(ch)
 	}
 }

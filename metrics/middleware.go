@@ -17,8 +17,21 @@ var defaultExcludedPaths = []string{
 }
 
 // MiddlewareOption configures [Middleware], [Metrics.Middleware] and
-// [NewInbound]: [ExcludePaths], [RouteFrom].
+// [NewInbound], and the router adapters built on [Inbound]: [WithMetrics],
+// [ExcludePaths], [RouteFrom].
 type MiddlewareOption func(*Inbound)
+
+// WithMetrics records in m instead of the default instance looked up per
+// request; a nil m records nothing. Middleware(next, WithMetrics(m)) is
+// m.Middleware(next), and the router adapters take it the same way:
+//
+//	r.Use(ginmetrics.Middleware(metrics.WithMetrics(m)))
+//
+// Of several instances given, the last one counts, a method's receiver
+// coming first.
+func WithMetrics(m *Metrics) MiddlewareOption {
+	return func(in *Inbound) { in.instance = func() *Metrics { return m } }
+}
 
 // ExcludePaths replaces [DefaultExcludedPaths]: requests whose URL path is one
 // of paths pass through unrecorded. To add to the defaults:
@@ -83,21 +96,23 @@ func RouteFrom(route func(r *http.Request) string) MiddlewareOption {
 // http.TimeoutHandler) hides the pattern, and every request is recorded as
 // unrouted: put such wrappers inside the mux's routes instead.
 func Middleware(next http.Handler, opts ...MiddlewareOption) http.Handler {
-	return newMiddleware(Default, next, opts)
+	return &middleware{in: NewInbound(opts...), next: next}
 }
 
-// Middleware is [Middleware] recording in m.
+// Middleware is [Middleware] recording in m: Middleware(next, WithMetrics(m)).
 func (m *Metrics) Middleware(next http.Handler, opts ...MiddlewareOption) http.Handler {
-	return newMiddleware(func() *Metrics { return m }, next, opts)
+	return Middleware(next, m.picked(opts)...)
+}
+
+// picked returns opts after [WithMetrics](m), so that an instance they
+// give wins over m.
+func (m *Metrics) picked(opts []MiddlewareOption) []MiddlewareOption {
+	return append([]MiddlewareOption{WithMetrics(m)}, opts...)
 }
 
 type middleware struct {
 	in   *Inbound
 	next http.Handler
-}
-
-func newMiddleware(instance func() *Metrics, next http.Handler, opts []MiddlewareOption) *middleware {
-	return &middleware{in: newInbound(instance, opts), next: next}
 }
 
 func (mw *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -110,7 +110,7 @@ func TestMiddlewareExcludedPaths(t *testing.T) {
 
 	custom := serve(t, m, h, ExcludePaths("/ping"))
 	do(t, "GET", custom.URL+"/ping", nil)
-	do(t, "GET", custom.URL+"/health", nil) // no longer excluded: the option replaces the list
+	do(t, "GET", custom.URL+"/health", nil) // not excluded: the option replaces the list
 	e := scrape(t, m)
 	if n := e.Series("genapp_http_requests_total"); n != 1 {
 		t.Fatalf("%d series, want only health", n)
@@ -315,6 +315,56 @@ func TestMiddlewareHijackOnRealServer(t *testing.T) {
 		}
 	}
 	scrape(t, m).One(t, "genapp_http_requests_total", L{"resource": "ws", "status": "101"})
+}
+
+// TestWithMetrics: Middleware(next, WithMetrics(m)) records exactly what
+// m.Middleware(next) records, and in m alone: not in the default instance
+// nor in another. WithMetrics(nil) records nothing, and WithMetrics given
+// to a method wins over its receiver.
+func TestWithMetrics(t *testing.T) {
+	def := initTest(t)
+	byOption, byMethod, receiver, given := newTest(t), newTest(t), newTest(t), newTest(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "user") })
+	traffic := func(h http.Handler) {
+		for _, r := range []*http.Request{
+			httptest.NewRequest("GET", "/users/1", nil),
+			httptest.NewRequest("GET", "/users/2", nil),
+			httptest.NewRequest("POST", "/users/3", strings.NewReader("abc")),
+			httptest.NewRequest("GET", "/nope", nil),
+		} {
+			h.ServeHTTP(httptest.NewRecorder(), r)
+		}
+	}
+	traffic(Middleware(mux, WithMetrics(byOption)))
+	traffic(byMethod.Middleware(mux))
+	traffic(Middleware(mux, WithMetrics(nil)))
+	traffic(receiver.Middleware(mux, WithMetrics(given)))
+
+	// The counts and sizes, not the durations, which differ run to run.
+	counts := func(m *Metrics) string {
+		var lines []string
+		for _, line := range strings.Split(scrape(t, m).Text, "\n") {
+			if strings.HasPrefix(line, "genapp_http_requests_total{") || strings.HasPrefix(line, "genapp_http_request_size_bytes_") {
+				lines = append(lines, line)
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	want := counts(byMethod)
+	if n := scrape(t, byMethod).Series("genapp_http_requests_total"); n != 3 {
+		t.Fatalf("m.Middleware recorded %d series, want 3:\n%s", n, want)
+	}
+	for name, m := range map[string]*Metrics{"WithMetrics": byOption, "WithMetrics given to a method": given} {
+		if got := counts(m); got != want {
+			t.Errorf("%s recorded\n%s\nwant what m.Middleware recorded\n%s", name, got, want)
+		}
+	}
+	for name, m := range map[string]*Metrics{"the default": def, "the receiver overridden": receiver} {
+		if n := scrape(t, m).Series("genapp_http_requests_total"); n != 0 {
+			t.Errorf("%s recorded %d series, want none", name, n)
+		}
+	}
 }
 
 // TestMiddlewareNotInitialised: before Init the handler gets the original

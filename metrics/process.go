@@ -39,15 +39,17 @@ func newProcessGauges(constLabels prometheus.Labels) processGauges {
 	return p
 }
 
-func (p *processGauges) describe(ch chan<- *prometheus.Desc) {
+// Describe implements prometheus.Collector.
+func (p *processGauges) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range p.descs {
 		ch <- d
 	}
 }
 
-// collect sends the gauges it can read: none without /proc/self/stat, the
-// context switches only with /proc/self/status.
-func (p *processGauges) collect(ch chan<- prometheus.Metric) {
+// Collect implements prometheus.Collector. It sends the gauges it can
+// read: none without /proc/self/stat, the context switches only with
+// /proc/self/status.
+func (p *processGauges) Collect(ch chan<- prometheus.Metric) {
 	values, n := p.read()
 	for i, v := range values[:n] {
 		ch <- prometheus.MustNewConstMetric(p.descs[i], prometheus.GaugeValue, v)

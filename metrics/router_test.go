@@ -46,7 +46,7 @@ func recoverer(next http.Handler) http.Handler {
 }
 
 var serveMux = routertest.Router{
-	New: func(m *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler {
+	New: func(page *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler {
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /users/{id}", user(func(r *http.Request) string { return r.PathValue("id") }))
 		mux.HandleFunc("POST /users/{id}/echo", echoBody)
@@ -55,11 +55,11 @@ var serveMux = routertest.Router{
 		mux.HandleFunc("GET /panic", panics)
 		mux.HandleFunc("GET /health", ok)
 		mux.HandleFunc("GET /upgrade", routertest.Upgrade)
-		if m == nil {
+		if page == nil {
 			return recoverer(mux)
 		}
-		mux.Handle("GET /prometheus", m.Handler())
-		return m.Middleware(recoverer(mux), opts...)
+		mux.Handle("GET /prometheus", page.Handler())
+		return metrics.Middleware(recoverer(mux), opts...)
 	},
 	Param:               "{id}",
 	UpgradeStatus:       http.StatusSwitchingProtocols,
@@ -75,21 +75,21 @@ func BenchmarkServeMux(b *testing.B) { routertest.Bench(b, serveMux) }
 func chiRoute(r *http.Request) string { return chi.RouteContext(r.Context()).RoutePattern() }
 
 // chiMiddleware is Middleware as a chi middleware, taking chi's route.
-func chiMiddleware(m *metrics.Metrics, opts ...metrics.MiddlewareOption) func(http.Handler) http.Handler {
+func chiMiddleware(opts ...metrics.MiddlewareOption) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		return m.Middleware(next, append(opts, metrics.RouteFrom(chiRoute))...)
+		return metrics.Middleware(next, append(opts, metrics.RouteFrom(chiRoute))...)
 	}
 }
 
 var chiRouter = routertest.Router{
-	New: func(m *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler {
+	New: func(page *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler {
 		r := chi.NewRouter()
-		if m != nil {
-			r.Use(chiMiddleware(m, opts...))
+		if page != nil {
+			r.Use(chiMiddleware(opts...))
 		}
 		r.Use(middleware.Recoverer)
-		if m != nil {
-			r.Method("GET", "/prometheus", m.Handler())
+		if page != nil {
+			r.Method("GET", "/prometheus", page.Handler())
 		}
 		r.Get("/users/{id}", user(func(r *http.Request) string { return chi.URLParam(r, "id") }))
 		r.Post("/users/{id}/echo", echoBody)
@@ -116,7 +116,7 @@ func BenchmarkChi(b *testing.B) { routertest.Bench(b, chiRouter) }
 func TestChiNested(t *testing.T) {
 	m := routertest.New(t)
 	admin := chi.NewRouter()
-	admin.Use(chiMiddleware(m)) // a second middleware: admin requests are recorded twice
+	admin.Use(chiMiddleware(metrics.WithMetrics(m))) // a second middleware: admin requests are recorded twice
 	admin.Get("/stats/{day}", ok)
 	admin.Mount("/jobs", func() http.Handler {
 		jobs := chi.NewRouter()
@@ -125,7 +125,7 @@ func TestChiNested(t *testing.T) {
 	}())
 
 	r := chi.NewRouter()
-	r.Use(chiMiddleware(m))
+	r.Use(chiMiddleware(metrics.WithMetrics(m)))
 	r.Use(middleware.RequestID)
 	r.Route("/api", func(r chi.Router) {
 		r.Route("/v1", func(r chi.Router) {

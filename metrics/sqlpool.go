@@ -93,13 +93,13 @@ type sqlPools struct {
 
 func newSQLPools(constLabels prometheus.Labels) *sqlPools {
 	desc := func(name, help string) *prometheus.Desc {
-		return prometheus.NewDesc("genapp_sql_pool_"+name, help, []string{"database"}, constLabels)
+		return prometheus.NewDesc(name, help, []string{"database"}, constLabels)
 	}
 	return &sqlPools{
-		busy:     desc("busy_connections", "Connections of the pool in use"),
-		free:     desc("free_connections", "Idle connections of the pool"),
-		size:     desc("size", "Most connections the pool opens, 0 for no limit"),
-		overflow: desc("overflow_connections", "Connections the pool opened past its size"),
+		busy:     desc("genapp_sql_pool_busy_connections", "Connections of the pool in use"),
+		free:     desc("genapp_sql_pool_free_connections", "Idle connections of the pool"),
+		size:     desc("genapp_sql_pool_size", "Most connections the pool opens, 0 for no limit"),
+		overflow: desc("genapp_sql_pool_overflow_connections", "Connections the pool opened past its size"),
 		stats:    map[string]func() PoolStats{},
 	}
 }
@@ -123,14 +123,16 @@ func (p *sqlPools) add(database string, stats func() PoolStats, limit int, compa
 	return nil
 }
 
-func (p *sqlPools) describe(ch chan<- *prometheus.Desc) {
+// Describe implements prometheus.Collector.
+func (p *sqlPools) Describe(ch chan<- *prometheus.Desc) {
 	ch <- p.busy
 	ch <- p.free
 	ch <- p.size
 	ch <- p.overflow
 }
 
-func (p *sqlPools) collect(ch chan<- prometheus.Metric) {
+// Collect implements prometheus.Collector.
+func (p *sqlPools) Collect(ch chan<- prometheus.Metric) {
 	p.mu.Lock()
 	pools := maps.Clone(p.stats)
 	p.mu.Unlock()

@@ -131,20 +131,20 @@ func newTelegramFamilies(constLabels prometheus.Labels, h histograms) *telegramF
 	return t
 }
 
-func (t *telegramFamilies) collectors() []prometheus.Collector {
-	return []prometheus.Collector{t.updates, t.lag, t.floodWait}
-}
-
-func (t *telegramFamilies) describe(ch chan<- *prometheus.Desc) {
+// Describe implements prometheus.Collector.
+func (t *telegramFamilies) Describe(ch chan<- *prometheus.Desc) {
+	describe(ch, t.updates, t.lag, t.floodWait)
 	ch <- t.inFlight
 	ch <- t.webhookPending
 	ch <- t.webhookErrorAge
 }
 
-// collect sends the in-flight gauge once an update was started, and the
-// webhook gauges once getWebhookInfo has been reported, the error age
-// computed now, so that it grows between reports.
-func (t *telegramFamilies) collect(ch chan<- prometheus.Metric) {
+// Collect implements prometheus.Collector. It sends the in-flight gauge
+// once an update was started, and the webhook gauges once getWebhookInfo
+// has been reported, the error age computed now, so that it grows between
+// reports.
+func (t *telegramFamilies) Collect(ch chan<- prometheus.Metric) {
+	collect(ch, t.updates, t.lag, t.floodWait)
 	if t.started.Load() {
 		ch <- prometheus.MustNewConstMetric(t.inFlight, prometheus.GaugeValue, float64(t.running.Load()))
 	}

@@ -55,17 +55,17 @@ func newAudienceFamilies(constLabels prometheus.Labels, users *activeUsersConfig
 	return a
 }
 
-func (a *audienceFamilies) collectors() []prometheus.Collector {
-	return []prometheus.Collector{a.apiErrors, a.statuses}
-}
-
-func (a *audienceFamilies) describe(ch chan<- *prometheus.Desc) {
+// Describe implements prometheus.Collector.
+func (a *audienceFamilies) Describe(ch chan<- *prometheus.Desc) {
+	describe(ch, a.apiErrors, a.statuses)
 	if a.users != nil {
 		ch <- a.users.desc
 	}
 }
 
-func (a *audienceFamilies) collect(ch chan<- prometheus.Metric) {
+// Collect implements prometheus.Collector.
+func (a *audienceFamilies) Collect(ch chan<- prometheus.Metric) {
+	collect(ch, a.apiErrors, a.statuses)
 	if a.users != nil {
 		a.users.collect(ch)
 	}

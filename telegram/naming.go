@@ -16,7 +16,7 @@ const (
 )
 
 // ActionName returns the action name of a registered route. Routes are
-// written as telebot keys them, which the tgbotapimetrics package uses as well:
+// written as telebot keys them, which every adapter uses, whatever its library:
 //
 //	"/start", "/Start@MyBot"   command        start_handler
 //	"\fmenu", "\fmain-menu"    button unique  menu_callback_handler, main_menu_callback_handler

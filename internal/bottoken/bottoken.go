@@ -35,7 +35,8 @@ func Len(s string) int {
 
 // apiPath is the segment after "/bot" in a Bot API URL (/bot<token>/<method>,
 // /file/bot<token>/<path>), whatever its shape: net/http's *url.Error quotes
-// that URL, which is how a token reaches error text (telebot#770, #794).
+// that URL, and bot libraries return it as their own error: that is how a
+// token reaches error text.
 var apiPath = regexp.MustCompile(`/bot[^/\s"'<>]+/`)
 
 // Redact returns s with every bot token replaced by [Placeholder]: the

@@ -6,9 +6,10 @@ import (
 	"github.com/genapp-go/genapp/metrics"
 )
 
-// Middleware returns an echo middleware that records every request in the
-// default instance of package metrics (looked up per request: before
-// metrics.Init, nothing is recorded), with app_type="app_api".
+// Middleware returns an echo middleware that records every request with
+// app_type="app_api" in the default instance of package metrics, looked up
+// per request (before metrics.Init, nothing is recorded), or in the one of
+// metrics.WithMetrics.
 //
 // The resource is the route template echo matched, c.Path() ("/users/:id"
 // -> "users/:id", see metrics.PatternResource); a request no route matched
@@ -17,7 +18,7 @@ import (
 // package. The path a client sent is never recorded. Sizes are the request
 // body bytes the handlers read and the response body bytes written; a
 // handler that panics is recorded as 500 and the panic goes on. Of the
-// options, metrics.ExcludePaths applies.
+// other options, metrics.ExcludePaths applies.
 // A connection a handler takes over (a WebSocket upgrade) is recorded with
 // the status echo's response holds, 200, where metrics.Middleware records
 // 101: echo does not say it was taken over.
@@ -35,11 +36,6 @@ import (
 // duration.
 func Middleware(opts ...metrics.MiddlewareOption) echo.MiddlewareFunc {
 	return middleware(metrics.NewInbound(opts...))
-}
-
-// MiddlewareIn is [Middleware] recording in m.
-func MiddlewareIn(m *metrics.Metrics, opts ...metrics.MiddlewareOption) echo.MiddlewareFunc {
-	return middleware(m.NewInbound(opts...))
 }
 
 func middleware(in *metrics.Inbound) echo.MiddlewareFunc {

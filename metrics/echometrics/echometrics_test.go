@@ -37,11 +37,11 @@ func newEcho() *echo.Echo {
 }
 
 var router = routertest.Router{
-	New: func(m *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler {
+	New: func(page *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler {
 		e := newEcho()
-		if m != nil {
-			e.Use(echometrics.MiddlewareIn(m, opts...))
-			e.GET("/prometheus", echo.WrapHandler(m.Handler()))
+		if page != nil {
+			e.Use(echometrics.Middleware(opts...))
+			e.GET("/prometheus", echo.WrapHandler(page.Handler()))
 		}
 		e.Use(middleware.Recover())
 		routes(e)
@@ -59,7 +59,7 @@ var router = routertest.Router{
 	WrongMethodResource: "users/:id", // echo gives its 405 the route's path
 	Traced: func(m *metrics.Metrics, traced func(context.Context) context.Context) http.Handler {
 		e := newEcho()
-		e.Use(echometrics.MiddlewareIn(m), func(next echo.HandlerFunc) echo.HandlerFunc {
+		e.Use(echometrics.Middleware(metrics.WithMetrics(m)), func(next echo.HandlerFunc) echo.HandlerFunc {
 			return func(c echo.Context) error {
 				c.SetRequest(c.Request().WithContext(traced(c.Request().Context()))) // as otelecho does
 				return next(c)
@@ -90,7 +90,7 @@ func TestErrorHandler(t *testing.T) {
 		}
 		_ = c.NoContent(http.StatusInternalServerError)
 	}
-	e.Use(echometrics.MiddlewareIn(m))
+	e.Use(echometrics.Middleware(metrics.WithMetrics(m)))
 	e.GET("/orders/:id", func(c echo.Context) error { return fmt.Errorf("order %s: %w", c.Param("id"), errConflict) })
 	srv := routertest.Server(t, e)
 	if status, answer := routertest.Do(t, "GET", srv.URL+"/orders/7", nil); status != http.StatusConflict || answer != "conflict" {
@@ -107,7 +107,7 @@ func TestErrorHandler(t *testing.T) {
 func TestRecoverOutside(t *testing.T) {
 	m := routertest.New(t)
 	e := newEcho()
-	e.Use(middleware.Recover(), echometrics.MiddlewareIn(m))
+	e.Use(middleware.Recover(), echometrics.Middleware(metrics.WithMetrics(m)))
 	routes(e)
 	srv := routertest.Server(t, e)
 	if status, _ := routertest.Do(t, "GET", srv.URL+"/panic", nil); status != http.StatusInternalServerError {

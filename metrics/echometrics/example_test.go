@@ -17,8 +17,8 @@ func ExampleMiddleware() {
 	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
 
 	e := echo.New()
-	// First: echometrics.Middleware() records in the Init default.
-	e.Use(echometrics.MiddlewareIn(m), middleware.Recover())
+	// First of all middleware; without metrics.WithMetrics it records in the Init default.
+	e.Use(echometrics.Middleware(metrics.WithMetrics(m)), middleware.Recover())
 	e.GET("/prometheus", echo.WrapHandler(m.Handler())) // metrics.Handler(): the Init default
 	e.GET("/users/:id", func(c echo.Context) error { return c.String(http.StatusOK, "hello "+c.Param("id")) })
 	srv := httptest.NewServer(e)

@@ -16,8 +16,8 @@ func ExampleMiddleware() {
 	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
 
 	r := gin.New()
-	// First, on the engine: ginmetrics.Middleware() records in the Init default.
-	r.Use(ginmetrics.MiddlewareIn(m), gin.Recovery())
+	// First, on the engine; without metrics.WithMetrics it records in the Init default.
+	r.Use(ginmetrics.Middleware(metrics.WithMetrics(m)), gin.Recovery())
 	r.GET("/prometheus", gin.WrapH(m.Handler())) // metrics.Handler(): the Init default
 	r.GET("/users/:id", func(c *gin.Context) { c.String(http.StatusOK, "hello "+c.Param("id")) })
 	srv := httptest.NewServer(r)

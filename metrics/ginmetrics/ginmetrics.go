@@ -6,9 +6,10 @@ import (
 	"github.com/genapp-go/genapp/metrics"
 )
 
-// Middleware returns a gin middleware that records every request in the
-// default instance of package metrics (looked up per request: before
-// metrics.Init, nothing is recorded), with app_type="app_api".
+// Middleware returns a gin middleware that records every request with
+// app_type="app_api" in the default instance of package metrics, looked up
+// per request (before metrics.Init, nothing is recorded), or in the one of
+// metrics.WithMetrics.
 //
 // The resource is the route template gin matched, c.FullPath()
 // ("/users/:id" -> "users/:id", see metrics.PatternResource); a request no
@@ -17,7 +18,7 @@ import (
 // path a client sent is never recorded. Sizes are the request body bytes
 // the handlers read and the response body bytes they wrote; a handler that
 // panics is recorded as 500 and the panic goes on, to gin.Recovery. Of the
-// options, metrics.ExcludePaths applies.
+// other options, metrics.ExcludePaths applies.
 //
 // Register it on the engine (engine.Use), first: gin runs the engine's
 // middleware for its 404 and 405 too, and a middleware before it that
@@ -34,11 +35,6 @@ import (
 // duration.
 func Middleware(opts ...metrics.MiddlewareOption) gin.HandlerFunc {
 	return handler(metrics.NewInbound(opts...))
-}
-
-// MiddlewareIn is [Middleware] recording in m.
-func MiddlewareIn(m *metrics.Metrics, opts ...metrics.MiddlewareOption) gin.HandlerFunc {
-	return handler(m.NewInbound(opts...))
 }
 
 func handler(in *metrics.Inbound) gin.HandlerFunc {

@@ -28,11 +28,11 @@ func routes(e *gin.Engine) {
 }
 
 var router = routertest.Router{
-	New: func(m *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler {
+	New: func(page *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler {
 		e := gin.New()
-		if m != nil {
-			e.Use(ginmetrics.MiddlewareIn(m, opts...))
-			e.GET("/prometheus", gin.WrapH(m.Handler()))
+		if page != nil {
+			e.Use(ginmetrics.Middleware(opts...))
+			e.GET("/prometheus", gin.WrapH(page.Handler()))
 		}
 		e.Use(gin.RecoveryWithWriter(io.Discard))
 		routes(e)
@@ -51,7 +51,7 @@ var router = routertest.Router{
 	LateErrorBody:       true,
 	Traced: func(m *metrics.Metrics, traced func(context.Context) context.Context) http.Handler {
 		e := gin.New()
-		e.Use(ginmetrics.MiddlewareIn(m), func(c *gin.Context) {
+		e.Use(ginmetrics.Middleware(metrics.WithMetrics(m)), func(c *gin.Context) {
 			c.Request = c.Request.WithContext(traced(c.Request.Context())) // as otelgin does
 			c.Next()
 		})
@@ -70,7 +70,7 @@ func TestMethodNotAllowed(t *testing.T) {
 	m := routertest.New(t)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	e.Use(ginmetrics.MiddlewareIn(m))
+	e.Use(ginmetrics.Middleware(metrics.WithMetrics(m)))
 	routes(e)
 	srv := routertest.Server(t, e)
 	if status, _ := routertest.Do(t, "DELETE", srv.URL+"/users/42", nil); status != http.StatusMethodNotAllowed {
@@ -86,7 +86,7 @@ func TestMethodNotAllowed(t *testing.T) {
 func TestRecoveryOutside(t *testing.T) {
 	m := routertest.New(t)
 	e := gin.New()
-	e.Use(gin.RecoveryWithWriter(io.Discard), ginmetrics.MiddlewareIn(m))
+	e.Use(gin.RecoveryWithWriter(io.Discard), ginmetrics.Middleware(metrics.WithMetrics(m)))
 	routes(e)
 	srv := routertest.Server(t, e)
 	if status, _ := routertest.Do(t, "GET", srv.URL+"/panic", nil); status != http.StatusInternalServerError {

@@ -8,23 +8,36 @@ import (
 	"github.com/genapp-go/genapp/metrics"
 )
 
-// Register shows pool under the label database in the default instance of
-// package metrics, as metrics.RegisterDB does for a *sql.DB. It records
-// nothing and returns nil when metrics.Init has not been called. Call
-// metrics.UnregisterDB(database) before closing the pool.
-func Register(pool *pgxpool.Pool, database string) error {
-	return RegisterIn(metrics.Default(), pool, database)
+// Option configures [Register].
+type Option func(*config)
+
+type config struct {
+	metrics *metrics.Metrics
 }
 
-// RegisterIn is [Register] for the instance m.
-func RegisterIn(m *metrics.Metrics, pool *pgxpool.Pool, database string) error {
-	if m == nil {
+// WithMetrics shows the pool in m instead of [metrics.Default]. A nil m
+// records nothing.
+func WithMetrics(m *metrics.Metrics) Option {
+	return func(c *config) { c.metrics = m }
+}
+
+// Register shows pool under the label database in the default instance of
+// package metrics, or in the one of [WithMetrics], as metrics.RegisterDB
+// does for a *sql.DB. It records nothing and returns nil when there is no
+// instance: before metrics.Init, the default is nil. Call UnregisterDB of
+// the same instance before closing the pool.
+func Register(pool *pgxpool.Pool, database string, opts ...Option) error {
+	c := config{metrics: metrics.Default()}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.metrics == nil {
 		return nil
 	}
 	if pool == nil {
 		return fmt.Errorf("pgxmetrics: Register(nil, %q): give the *pgxpool.Pool whose connections to show", database)
 	}
-	return m.RegisterPool(database, Stats(pool))
+	return c.metrics.RegisterPool(database, Stats(pool))
 }
 
 // Stats returns the function that reads pool's state at each scrape: busy

@@ -29,11 +29,8 @@ func TestRegisterPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	m, err := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pgxmetrics.RegisterIn(m, pool, "orders"); err != nil {
+	m := newMetrics(t)
+	if err := pgxmetrics.Register(pool, "orders", pgxmetrics.WithMetrics(m)); err != nil {
 		t.Fatal(err)
 	}
 	want := func(busy, free, size int) {
@@ -66,11 +63,44 @@ func TestRegisterPostgres(t *testing.T) {
 	conns[2].Release()
 	want(0, 3, 4)
 
-	if err := pgxmetrics.RegisterIn(m, pool, "orders"); err == nil || !strings.Contains(err.Error(), `"orders" is already registered`) {
+	if err := pgxmetrics.Register(pool, "orders", pgxmetrics.WithMetrics(m)); err == nil || !strings.Contains(err.Error(), `"orders" is already registered`) {
 		t.Errorf("a second registration: %v", err)
 	}
-	if err := pgxmetrics.RegisterIn(m, nil, "other"); err == nil || !strings.Contains(err.Error(), "Register(nil") {
+	if err := pgxmetrics.Register(nil, "other", pgxmetrics.WithMetrics(m)); err == nil || !strings.Contains(err.Error(), "Register(nil") {
 		t.Errorf("a nil pool: %v", err)
+	}
+}
+
+// TestRegisterWithMetrics: the pool is shown in the instance WithMetrics
+// gives and in no other. A pool that never connected has its size and no
+// connection: no server is needed.
+func TestRegisterWithMetrics(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig("postgres://app@127.0.0.1:1/orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 3
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	given, other := newMetrics(t), newMetrics(t)
+	if err := pgxmetrics.Register(pool, "orders", pgxmetrics.WithMetrics(given)); err != nil {
+		t.Fatal(err)
+	}
+	e := promtest.Scrape(t, given.Handler())
+	if got := e.One(t, "genapp_sql_pool_size", promtest.Labels{"database": "orders"}).GetGauge().GetValue(); got != 3 {
+		t.Errorf("genapp_sql_pool_size = %v, want 3", got)
+	}
+	if got := e.One(t, "genapp_sql_pool_busy_connections", promtest.Labels{"database": "orders"}).GetGauge().GetValue(); got != 0 {
+		t.Errorf("genapp_sql_pool_busy_connections = %v, want 0", got)
+	}
+	if e := promtest.Scrape(t, other.Handler()); e.Series("genapp_sql_pool_size") != 0 {
+		t.Errorf("another instance shows the pool:\n%s", e.Text)
+	}
+	if err := pgxmetrics.Register(pool, "orders", pgxmetrics.WithMetrics(nil)); err != nil {
+		t.Errorf("Register with WithMetrics(nil) = %v, want nil", err)
 	}
 }
 
@@ -78,4 +108,14 @@ func TestRegisterBeforeInit(t *testing.T) {
 	if err := pgxmetrics.Register(nil, "orders"); err != nil {
 		t.Errorf("Register before Init = %v, want nil", err)
 	}
+}
+
+// newMetrics returns an instance on a fresh registry.
+func newMetrics(t *testing.T) *metrics.Metrics {
+	t.Helper()
+	m, err := metrics.New("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -167,7 +167,7 @@ func newTestPKI(t *testing.T) *testPKI {
 	p.pool.AddCert(ca)
 	writePEM(t, p.caFile, "CERTIFICATE", caDER)
 
-	issue := func(serial int64, name string, usage x509.ExtKeyUsage, ips []net.IP) (certFile, keyFile string, pair tls.Certificate) {
+	newCert := func(serial int64, name string, usage x509.ExtKeyUsage, ips []net.IP) (certFile, keyFile string, pair tls.Certificate) {
 		key := newKey(t)
 		der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
 			SerialNumber: big.NewInt(serial),
@@ -194,8 +194,8 @@ func newTestPKI(t *testing.T) *testPKI {
 		}
 		return certFile, keyFile, pair
 	}
-	p.serverCert, p.serverKey, _ = issue(2, "server", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)})
-	p.clientCert, p.clientKey, p.clientTLS = issue(3, "client", x509.ExtKeyUsageClientAuth, nil)
+	p.serverCert, p.serverKey, _ = newCert(2, "server", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)})
+	p.clientCert, p.clientKey, p.clientTLS = newCert(3, "client", x509.ExtKeyUsageClientAuth, nil)
 	return p
 }
 

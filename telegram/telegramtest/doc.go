@@ -1,14 +1,15 @@
 // Package telegramtest provides a fake Telegram Bot API server for tests, in
 // the spirit of net/http/httptest: [NewServer] starts a real HTTP server on the
 // loopback interface that speaks the Bot API wire protocol, so a bot built on
-// any library (gopkg.in/telebot.v3, github.com/go-telegram-bot-api/telegram-bot-api/v5,
-// or raw HTTP) runs unmodified against it, with no network access.
+// any library (telebot v3 and v4, telegram-bot-api, go-telegram/bot, telego,
+// gotgbot, or raw HTTP) runs unmodified against it, with no network access.
 //
 // Tests play the user with [Server.SendText], [Server.PressButton] and
 // [Server.SendUpdate] ([Server.SendTextAt] for a message that waited, as
-// behind a backlog: every message is dated, now by default), and read what the bot did with [Server.Sent],
-// [Server.WaitSent], [Server.Answered] and [Server.Calls]. [Server.Inject]
-// makes calls fail (429 with retry_after, 5xx) or slow, to test error paths.
+// behind a backlog: every message is dated, now by default), and read what
+// the bot did with [Server.Sent], [Server.WaitSent], [Server.Answered] and
+// [Server.Calls]. [Server.Inject] makes calls fail (429 with retry_after,
+// 5xx) or slow, to test error paths.
 //
 // The server accepts requests at both endpoint conventions the libraries use,
 // which are the same on the wire: URL + "/bot" + token + "/" + method, with the

@@ -50,8 +50,8 @@ func TestWithHistory(t *testing.T) {
 	if err != nil || len(sent) != keep {
 		t.Errorf("WaitSent(%d) = %d messages, %v; want %d, nil", calls, len(sent), err, keep)
 	}
-	// The newest message may be edited; one the server no longer keeps
-	// cannot, as one the bot never sent.
+	// The newest message may be edited; one the server has dropped may
+	// not be, like one the bot never sent.
 	if r := call(t, srv, "editMessageText", map[string]any{"chat_id": 7, "message_id": ids[calls-1], "text": "edited"}); !r.OK {
 		t.Errorf("edit of the newest message: %+v", r)
 	}

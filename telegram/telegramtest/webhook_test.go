@@ -108,9 +108,9 @@ func TestWebhookTgbotapi(t *testing.T) {
 }
 
 // TestWebhookTelebot feeds telebot through a webhook with a secret token.
-// telebot's own Webhook poller panics on Bot.Stop in v3.3.8 (it closes the
-// stop channel twice, tucnak/telebot#783), so the endpoint decodes the
-// update and calls ProcessUpdate, the documented way to feed a bot.
+// telebot's own Webhook poller panics on Bot.Stop (it closes its stop
+// channel twice), so the endpoint decodes the update and calls
+// ProcessUpdate, the documented way to feed a bot.
 func TestWebhookTelebot(t *testing.T) {
 	srv := telegramtest.NewServer()
 	defer srv.Close()

@@ -1,12 +1,3 @@
-// Command testsummary reads the events of go test -json (make test) and
-// prints what go test prints without -json: the result line of each
-// package, and the output of the tests that failed. It then names the
-// tests that were skipped, grouped by the reason they gave, so that a
-// missing tool never passes for a green run; the last line printed stays
-// the last line of go test. Its exit status is 1 when a test or package
-// failed, as with go test.
-//
-//	set -o pipefail; go test -json ./... | go run ./internal/testsummary
 package main
 
 import (
@@ -45,18 +36,25 @@ type skip struct {
 // summary accumulates the stream.
 type summary struct {
 	out      *bufio.Writer
-	held     string               // the line last printed, held back so that it stays last
+	running  map[testKey]bool     // tests started and not ended
 	output   map[testKey][]string // of the tests running
 	failures map[string][]string  // of the failed tests, by package
+	failedIn map[string]bool      // packages with a failed test
 	skips    []skip
 	pkgs     map[string]bool
-	failed   bool
+
+	passed, failedTests int
+	failed              bool // a test or a package failed
 }
 
 // summarize copies the summary of the go test -json stream in to out and
 // returns the exit status.
 func summarize(in io.Reader, out io.Writer) int {
-	s := &summary{out: bufio.NewWriter(out), output: map[testKey][]string{}, failures: map[string][]string{}, pkgs: map[string]bool{}}
+	s := &summary{
+		out:     bufio.NewWriter(out),
+		running: map[testKey]bool{}, output: map[testKey][]string{},
+		failures: map[string][]string{}, failedIn: map[string]bool{}, pkgs: map[string]bool{},
+	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	for sc.Scan() {
@@ -71,30 +69,32 @@ func summarize(in io.Reader, out io.Writer) int {
 		s.print(fmt.Sprintf("testsummary: reading go test -json: %v\n", err))
 		s.failed = true
 	}
-	for _, pkg := range slices.Sorted(maps.Keys(s.failures)) { // a stream cut short
+	// A stream cut short: the tests still running did not pass.
+	for pkg := range s.pkgs {
+		s.abandon(pkg)
+	}
+	for _, pkg := range slices.Sorted(maps.Keys(s.failures)) {
 		s.printFailures(pkg)
 	}
-	last := s.held
-	s.held = ""
 	s.printSkips()
-	s.print(last)
-	s.print("") // writes last
+	noTest := s.passed+s.failedTests == 0
+	if noTest {
+		s.print("testsummary: no test ran\n")
+	}
+	s.print(fmt.Sprintf("%d passed, %d failed, %d skipped\n", s.passed, s.failedTests, len(s.skips)))
 	if err := s.out.Flush(); err != nil {
 		return 1
 	}
-	if s.failed {
+	if s.failed || s.failedTests > 0 || noTest {
 		return 1
 	}
 	return 0
 }
 
-// print prints the line held back, and holds line back.
+// print prints line, flushed so that a long run shows its progress.
 func (s *summary) print(line string) {
-	if s.held != "" {
-		s.out.WriteString(s.held)
-		s.out.Flush()
-	}
-	s.held = line
+	s.out.WriteString(line)
+	s.out.Flush()
 }
 
 // add takes one event.
@@ -107,31 +107,70 @@ func (s *summary) add(e event) {
 	case e.Action == "build-output":
 		s.print(e.Output)
 	case e.Action == "output" && e.Test == "":
+		if strings.HasPrefix(e.Output, "FAIL") { // the package's result: its tests still running failed
+			s.abandon(e.Package)
+		}
 		s.printFailures(e.Package)
 		if e.Output != "PASS\n" { // go test without -v prints only the ok line
 			s.print(e.Output)
 		}
 	case e.Action == "output":
 		s.output[k] = append(s.output[k], e.Output)
+	case e.Action == "run":
+		s.running[k] = true
 	case e.Action == "fail" && e.Test == "":
 		s.failed = true
+		s.abandon(e.Package)
+		if !s.failedIn[e.Package] { // it failed outside its tests
+			s.failedIn[e.Package] = true
+			s.failedTests++
+		}
 		s.printFailures(e.Package)
 	case e.Action == "fail":
-		s.failed = true
-		// The result line first, then what the test logged, as without -json.
-		for _, result := range []bool{true, false} {
-			for _, line := range s.output[k] {
-				if strings.HasPrefix(line, "--- ") == result && !strings.HasPrefix(line, "=== ") {
-					s.failures[e.Package] = append(s.failures[e.Package], line)
-				}
-			}
-		}
-		delete(s.output, k)
+		s.fail(k)
 	case e.Action == "skip" && e.Test != "":
 		s.skips = append(s.skips, skip{k, reason(s.output[k])})
-		delete(s.output, k)
-	case e.Action == "pass", e.Action == "skip":
-		delete(s.output, k)
+		s.end(k)
+	case e.Action == "pass" && e.Test != "":
+		s.passed++
+		s.end(k)
+	}
+}
+
+// end forgets the running test k.
+func (s *summary) end(k testKey) {
+	delete(s.running, k)
+	delete(s.output, k)
+}
+
+// fail counts k failed and keeps its output for the result lines of its
+// package: the result line first (none when the test did not end), then
+// what the test logged, as without -json.
+func (s *summary) fail(k testKey) {
+	s.failedTests++
+	s.failedIn[k.pkg] = true
+	for _, result := range []bool{true, false} {
+		for _, line := range s.output[k] {
+			if strings.HasPrefix(line, "--- ") == result && !strings.HasPrefix(line, "=== ") {
+				s.failures[k.pkg] = append(s.failures[k.pkg], line)
+			}
+		}
+	}
+	s.end(k)
+}
+
+// abandon fails the tests of pkg still running: its test binary stopped
+// before they ended.
+func (s *summary) abandon(pkg string) {
+	var tests []testKey
+	for k := range s.running {
+		if k.pkg == pkg {
+			tests = append(tests, k)
+		}
+	}
+	slices.SortFunc(tests, func(a, b testKey) int { return strings.Compare(a.test, b.test) })
+	for _, k := range tests {
+		s.fail(k)
 	}
 }
 
@@ -167,9 +206,6 @@ func reason(lines []string) string {
 // printSkips names the skipped tests, one line per reason, in the order
 // the reasons first came, the tests of a reason sorted.
 func (s *summary) printSkips() {
-	if len(s.skips) == 0 {
-		return
-	}
 	prefix := s.commonParent()
 	var reasons []string
 	tests := map[string][]string{}
@@ -179,11 +215,6 @@ func (s *summary) printSkips() {
 		}
 		tests[sk.reason] = append(tests[sk.reason], strings.TrimPrefix(sk.pkg, prefix)+"."+sk.test)
 	}
-	plural := "s"
-	if len(s.skips) == 1 {
-		plural = ""
-	}
-	s.print(fmt.Sprintf("skipped: %d test%s\n", len(s.skips), plural))
 	for _, r := range reasons {
 		slices.Sort(tests[r]) // packages run in parallel: their events come in any order
 		s.print(fmt.Sprintf("skipped: %s: %s\n", strings.Join(tests[r], ", "), r))

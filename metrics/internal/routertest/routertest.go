@@ -21,9 +21,10 @@ import (
 
 // Router is the router under test.
 type Router struct {
-	// New returns the router serving the routes below, recording in m
-	// through the adapter under test with opts; with m nil, the bare
-	// router, without the adapter.
+	// New returns the router serving the routes below through the adapter
+	// under test, given opts, which pick the instance it records in with
+	// metrics.WithMetrics; with page nil, the bare router, without the
+	// adapter.
 	//
 	//	GET  /users/{id}          writes "user " and the id
 	//	POST /users/{id}/echo     writes back the request body (with Echo)
@@ -32,8 +33,8 @@ type Router struct {
 	//	GET  /panic               panics; the router's panic recovery, inside the adapter, answers 500
 	//	GET  /health              writes "ok"
 	//	GET  /upgrade             takes over the connection (Upgrade)
-	//	GET  /prometheus          serves m.Handler()
-	New func(m *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler
+	//	GET  /prometheus          serves page.Handler()
+	New func(page *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler
 	// Default, when set, returns the same routes through the adapter's
 	// Middleware, recording in the default instance. Run then calls
 	// metrics.Init, which no test of the binary can undo: package
@@ -70,9 +71,11 @@ type request struct {
 }
 
 // Run checks r: exact counts, resources, statuses and sizes of a scenario of
-// requests, exclusions, and exact counts under concurrent requests.
+// requests, exclusions, exact counts under concurrent requests, and the
+// instance recorded in.
 func Run(t *testing.T, r Router) {
 	t.Run("scenario", func(t *testing.T) { scenario(t, r) })
+	t.Run("picked", func(t *testing.T) { picked(t, r) })
 	t.Run("excluded", func(t *testing.T) { excluded(t, r) })
 	t.Run("concurrent", func(t *testing.T) { concurrent(t, r) })
 	t.Run("bare", func(t *testing.T) { bare(t, r) })
@@ -104,7 +107,8 @@ func traced(t *testing.T, r Router) {
 }
 
 // defaultInstance: Middleware records in the default instance, looked up
-// per request.
+// per request, and an adapter given another instance leaves the default
+// alone.
 func defaultInstance(t *testing.T, r Router) {
 	srv := Server(t, r.Default())
 	if _, err := metrics.Init("demobot", "dev", metrics.WithRegistry(prometheus.NewRegistry())); err != nil {
@@ -113,8 +117,34 @@ func defaultInstance(t *testing.T, r Router) {
 	if status, answer := Do(t, "GET", srv.URL+"/users/7", nil); status != 200 || answer != "user 7" {
 		t.Fatalf("%d %q", status, answer)
 	}
-	promtest.Scrape(t, metrics.Handler()).One(t, "genapp_http_requests_total",
-		promtest.Labels{"resource": "users/" + r.Param, "status": "200"})
+	m := New(t)
+	Do(t, "GET", Server(t, adapted(r, m)).URL+"/users/8", nil)
+	user := promtest.Labels{"resource": "users/" + r.Param, "status": "200"}
+	for name, page := range map[string]http.Handler{"default": metrics.Handler(), "given": m.Handler()} {
+		if got := promtest.Scrape(t, page).Counter(t, "genapp_http_requests_total", user); got != 1 {
+			t.Errorf("%s instance: %v requests, want 1", name, got)
+		}
+	}
+}
+
+// picked: the adapter records in the instance metrics.WithMetrics gave it,
+// not in the one whose page the router serves.
+func picked(t *testing.T, r Router) {
+	given, served := New(t), New(t)
+	srv := Server(t, r.New(served, metrics.WithMetrics(given)))
+	Do(t, "GET", srv.URL+"/users/7", nil)
+	Do(t, "GET", srv.URL+"/nope", nil)
+	if e := promtest.ScrapeURL(t, srv.URL+"/prometheus"); e.Series("genapp_http_requests_total") != 0 {
+		t.Errorf("the instance served records requests:\n%s", e.Text)
+	}
+	e := promtest.Scrape(t, given.Handler())
+	e.One(t, "genapp_http_requests_total", promtest.Labels{"resource": "users/" + r.Param, "status": "200"})
+	e.One(t, "genapp_http_requests_total", promtest.Labels{"resource": metrics.UnknownResource, "status": "404"})
+}
+
+// adapted returns the router of r recording in m, whose page it serves.
+func adapted(r Router, m *metrics.Metrics, opts ...metrics.MiddlewareOption) http.Handler {
+	return r.New(m, append([]metrics.MiddlewareOption{metrics.WithMetrics(m)}, opts...)...)
 }
 
 // New returns an instance on a fresh registry.
@@ -178,7 +208,7 @@ func scenario(t *testing.T, r Router) {
 		{"GET", "/prometheus", "", "", 200},
 	}
 	m := New(t)
-	srv := Server(t, r.New(m))
+	srv := Server(t, adapted(r, m))
 	type key struct {
 		method, resource string
 		status           int
@@ -256,7 +286,7 @@ func scenario(t *testing.T, r Router) {
 // excluded: ExcludePaths replaces the defaults, for the URL path as sent.
 func excluded(t *testing.T, r Router) {
 	m := New(t)
-	srv := Server(t, r.New(m, metrics.ExcludePaths("/prometheus", "/users/42")))
+	srv := Server(t, adapted(r, m, metrics.ExcludePaths("/prometheus", "/users/42")))
 	Do(t, "GET", srv.URL+"/users/42", nil)
 	Do(t, "GET", srv.URL+"/users/43", nil)
 	Do(t, "GET", srv.URL+"/health", nil)
@@ -274,7 +304,7 @@ func excluded(t *testing.T, r Router) {
 func concurrent(t *testing.T, r Router) {
 	const workers, each = 8, 25
 	m := New(t)
-	srv := Server(t, r.New(m))
+	srv := Server(t, adapted(r, m))
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
@@ -345,7 +375,7 @@ func Bench(b *testing.B, r Router) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchtest.Serve(b, context.Background(), r.New(m), "POST", "http://bot.example/users/42/echo", benchBody)
+		benchtest.Serve(b, context.Background(), adapted(r, m), "POST", "http://bot.example/users/42/echo", benchBody)
 	})
 	b.Run("untracked", func(b *testing.B) {
 		benchtest.Serve(b, context.Background(), r.New(nil), "POST", "http://bot.example/users/42/echo", benchBody)
