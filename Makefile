@@ -8,7 +8,7 @@ FUZZTIME ?= 60s
 LOAD_DURATION ?= 30s
 LOAD_SCRAPERS ?= 16
 
-.PHONY: test bench lint fuzz load demo prometheusrule
+.PHONY: test bench lint fuzz load demo prometheusrule image
 
 # demo: the demo bot, offline (fake Bot API, simulated users) unless
 # TELEGRAM_BOT_TOKEN is set; its metrics at http://127.0.0.1:9464/prometheus.
@@ -81,3 +81,27 @@ prometheusrule:
 	  echo '    app.kubernetes.io/name: genapp-bot'; \
 	  echo 'spec:'; \
 	  sed -e 's/^./  &/' deploy/prometheus/rules.yml; } > $(PROMETHEUSRULE)
+
+# image: the demo bot as an OCI image named IMAGE, the image that
+# deploy/kubernetes/bot.yaml runs, built from Containerfile with buildah
+# (apt-get install buildah) into buildah's local storage; buildah push sends
+# it to a registry (docs/operations.md, "Build the image"). It needs no
+# registry: the image starts FROM scratch and holds a static binary built
+# here (CGO off, stripped, -trimpath) and this machine's CA certificates.
+# --isolation chroot needs no privileges, and neither does the vfs storage
+# driver: BUILDAH_FLAGS="--storage-driver vfs" where overlay is not available
+# (global flags such as --root go there too). deploy/image/policy.json
+# accepts images from local storage only: a FROM that would pull fails.
+IMAGE ?= registry.example.com/genapp-bot:0.1.0
+BUILDAH ?= buildah
+BUILDAH_FLAGS ?=
+CA_CERTIFICATES ?= /etc/ssl/certs/ca-certificates.crt
+# IMAGE_CONTEXT: where the binary and the certificates are staged, the build context.
+IMAGE_CONTEXT ?= bin/image
+image:
+	rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(IMAGE_CONTEXT)/demobot ./cmd/demobot
+	@test -s $(CA_CERTIFICATES) || { echo '$(CA_CERTIFICATES) missing: apt-get install ca-certificates' >&2; exit 1; }
+	cp $(CA_CERTIFICATES) $(IMAGE_CONTEXT)/ca-certificates.crt
+	$(BUILDAH) $(BUILDAH_FLAGS) build --pull=never --signature-policy deploy/image/policy.json \
+	  --isolation chroot -f Containerfile -t $(IMAGE) $(IMAGE_CONTEXT)

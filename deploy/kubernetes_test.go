@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -10,12 +11,28 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"go.yaml.in/yaml/v3"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/genapp-go/genapp/internal/toolstest"
 )
@@ -32,10 +49,12 @@ const (
 // promtool accepts them.
 func TestPrometheusRuleInSync(t *testing.T) {
 	var rule struct {
-		APIVersion string         `yaml:"apiVersion"`
-		Kind       string         `yaml:"kind"`
-		Metadata   objectMeta     `yaml:"metadata"`
-		Spec       map[string]any `yaml:"spec"`
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string `yaml:"kind"`
+		Metadata   struct {
+			Name string `yaml:"name"`
+		} `yaml:"metadata"`
+		Spec map[string]any `yaml:"spec"`
 	}
 	decodeFile(t, prometheusRuleFile, &rule)
 	var rules map[string]any
@@ -59,91 +78,128 @@ func TestPrometheusRuleInSync(t *testing.T) {
 	runPromtool(t, promtool, "check", "rules", file)
 }
 
-// TestKubernetesManifests checks every manifest of kubernetes/ against the
-// API it is written for: each document decodes, with no field unknown to
-// the subset of the Kubernetes and prometheus-operator schemas modelled
-// below (a misspelt field fails), has the fields those schemas require,
-// and refers to what exists: selectors select the bot's pods, ports are the
-// ones the container names, the monitors scrape /prometheus with the job
-// label the rules expect, and the secured variant reads the web
-// configuration where the Secret puts it.
+// TestKubernetesManifests checks every manifest of kubernetes/ with the
+// Kubernetes and prometheus-operator code that reads it (see
+// loadManifests: each document decodes strictly into the upstream type of
+// its kind), then what those types leave to the API server's validation
+// or to nobody: names, labels and selectors are valid, selectors select
+// the bot's pods, ports are the ones the container names, the monitors
+// scrape /prometheus with the job label the rules expect and pass the
+// operator's own checks of their HTTP configuration, and the secured
+// variant, the patch applied as kubectl patch applies it, reads the web
+// configuration where the Secret puts it. The pods' security, the
+// PodDisruptionBudget and the NetworkPolicy have tests of their own
+// (manifests_test.go).
 func TestKubernetesManifests(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(kubernetesDir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no manifests in %s: %v", kubernetesDir, err)
-	}
-	m := manifests{}
-	for _, f := range files {
-		m.load(t, f)
-	}
-	for _, kind := range []string{"Deployment", "Service", "ServiceMonitor", "PodMonitor", "PrometheusRule", "Secret", "Patch"} {
-		if len(m[kind]) == 0 {
+	m := loadManifests(t)
+	for _, kind := range []string{"Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy", "ServiceMonitor", "PodMonitor", "PrometheusRule", "Secret"} {
+		if len(m.byKind[kind]) == 0 {
 			t.Errorf("no %s among the manifests", kind)
 		}
+	}
+	if len(m.patches) == 0 {
+		t.Error("no patch of the Deployment among the manifests")
 	}
 	if t.Failed() {
 		return
 	}
-	dep, _ := only[deployment](t, m, "Deployment")
-	svc, _ := only[service](t, m, "Service")
-	pod := dep.Spec.Template
+	for _, d := range m.all() {
+		checkMeta(t, d.source, d.obj)
+	}
+	dep, _ := only[*appsv1.Deployment](t, m, "Deployment")
+	svc, _ := only[*corev1.Service](t, m, "Service")
+	pod := &dep.Spec.Template
 	checkDeployment(t, dep)
-	if !subset(svc.Spec.Selector, pod.Metadata.Labels) {
-		t.Errorf("Service selector %v does not select the pods %v", svc.Spec.Selector, pod.Metadata.Labels)
+	if !subset(svc.Spec.Selector, pod.Labels) || len(svc.Spec.Selector) == 0 {
+		t.Errorf("Service selector %v does not select the pods %v", svc.Spec.Selector, pod.Labels)
 	}
 	for _, p := range svc.Spec.Ports {
-		if !validPortName.MatchString(p.Name) {
-			t.Errorf("Service port name %q is not a valid port name", p.Name)
+		for _, msg := range validation.IsValidPortName(p.Name) {
+			t.Errorf("Service port name %q: %s", p.Name, msg)
 		}
-		if containerPort(pod, p.TargetPort) == nil {
-			t.Errorf("Service port %s: targetPort %q is no container port name", p.Name, p.TargetPort)
+		if p.TargetPort.Type != intstr.String || containerPort(pod, p.TargetPort.StrVal) == nil {
+			t.Errorf("Service port %s: targetPort %s is no container port name", p.Name, p.TargetPort.String())
 		}
 	}
-	for _, doc := range m["ServiceMonitor"] {
-		sm, source := doc.value.(*serviceMonitor), doc.source
-		checkSelector(t, source, sm.Spec.Selector, svc.Metadata.Labels)
-		checkJobLabel(t, source, sm.Spec.JobLabel, svc.Metadata.Labels)
+	for _, d := range m.byKind["ServiceMonitor"] {
+		sm, source := d.obj.(*monitoringv1.ServiceMonitor), d.source
+		checkSelector(t, source, &sm.Spec.Selector, svc.Labels)
+		checkJobLabel(t, source, sm.Spec.JobLabel, svc.Labels)
 		if len(sm.Spec.Endpoints) == 0 {
 			t.Errorf("%s: no endpoints (required)", source)
 		}
 		for _, e := range sm.Spec.Endpoints {
-			if !slices.ContainsFunc(svc.Spec.Ports, func(p servicePort) bool { return p.Name == e.Port }) {
+			if !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == e.Port }) {
 				t.Errorf("%s: endpoint port %q is no Service port name", source, e.Port)
 			}
-			checkEndpoint(t, source, e)
+			if err := e.HTTPConfigWithProxyAndTLSFiles.Validate(); err != nil {
+				t.Errorf("%s: endpoint %s: %v", source, e.Port, err)
+			}
+			var tls *monitoringv1.SafeTLSConfig
+			if e.TLSConfig != nil {
+				tls = &e.TLSConfig.SafeTLSConfig
+			}
+			checkEndpoint(t, source, e.Path, e.Scheme, tls, e.BasicAuth)
 		}
 	}
-	for _, doc := range m["PodMonitor"] {
-		pm, source := doc.value.(*podMonitor), doc.source
-		checkSelector(t, source, pm.Spec.Selector, pod.Metadata.Labels)
-		checkJobLabel(t, source, pm.Spec.JobLabel, pod.Metadata.Labels)
+	for _, d := range m.byKind["PodMonitor"] {
+		pm, source := d.obj.(*monitoringv1.PodMonitor), d.source
+		checkSelector(t, source, &pm.Spec.Selector, pod.Labels)
+		checkJobLabel(t, source, pm.Spec.JobLabel, pod.Labels)
 		if len(pm.Spec.PodMetricsEndpoints) == 0 {
 			t.Errorf("%s: no podMetricsEndpoints", source)
 		}
 		for _, e := range pm.Spec.PodMetricsEndpoints {
-			if containerPort(pod, e.Port) == nil {
-				t.Errorf("%s: port %q is no container port name", source, e.Port)
+			if e.Port == nil || containerPort(pod, *e.Port) == nil {
+				t.Errorf("%s: port %v is no container port name", source, e.Port)
 			}
-			checkEndpoint(t, source, e)
+			if err := e.HTTPConfigWithProxy.Validate(); err != nil {
+				t.Errorf("%s: endpoint %v: %v", source, e.Port, err)
+			}
+			checkEndpoint(t, source, e.Path, e.Scheme, e.TLSConfig, e.BasicAuth)
 		}
 	}
-	for _, doc := range m["PrometheusRule"] {
-		checkRuleGroups(t, doc.source, doc.value.(*prometheusRule))
+	for _, d := range m.byKind["PrometheusRule"] {
+		checkRuleGroups(t, d.source, d.obj.(*monitoringv1.PrometheusRule))
 	}
 	checkSecured(t, m, dep)
 }
 
-// checkDeployment: the bot's pods are selected by the Deployment, serve the
-// webhook and the metrics on named ports, are ready once /health answers
-// on the metrics port, and share the webhook secret.
-func checkDeployment(t *testing.T, dep *deployment) {
+// checkMeta: what the API server requires of every object's name and
+// labels, with its own validation functions.
+func checkMeta(t *testing.T, source string, obj runtime.Object) {
 	t.Helper()
-	pod := dep.Spec.Template
-	if !subset(dep.Spec.Selector.MatchLabels, pod.Metadata.Labels) || len(dep.Spec.Selector.MatchLabels) == 0 {
-		t.Errorf("Deployment selector %v does not select its pod template %v", dep.Spec.Selector.MatchLabels, pod.Metadata.Labels)
+	meta, ok := obj.(metav1.Object)
+	if !ok {
+		t.Errorf("%s: %T has no metadata", source, obj)
+		return
 	}
-	if dep.Spec.Replicas < 2 {
-		t.Errorf("Deployment replicas %d: the example is of a bot scaled out", dep.Spec.Replicas)
+	if meta.GetName() == "" {
+		t.Errorf("%s: no metadata.name (required)", source)
+	}
+	valid := validation.IsDNS1123Subdomain
+	if _, ok := obj.(*corev1.Service); ok {
+		valid = validation.IsDNS1035Label
+	}
+	for _, msg := range valid(meta.GetName()) {
+		t.Errorf("%s: metadata.name %q: %s", source, meta.GetName(), msg)
+	}
+	for _, err := range metav1validation.ValidateLabels(meta.GetLabels(), field.NewPath("metadata", "labels")) {
+		t.Errorf("%s: %v", source, err)
+	}
+}
+
+// checkDeployment: the bot's pods are selected by the Deployment, serve the
+// webhook and the metrics on named ports, are ready and alive while /health
+// answers on the metrics port, and share the webhook secret.
+func checkDeployment(t *testing.T, dep *appsv1.Deployment) {
+	t.Helper()
+	pod := &dep.Spec.Template
+	if sel := selects(t, "Deployment", dep.Spec.Selector, pod.Labels); !sel {
+		t.Errorf("Deployment selector %v does not select its pod template %v", dep.Spec.Selector, pod.Labels)
+	}
+	if dep.Spec.Replicas == nil || *dep.Spec.Replicas < 2 {
+		t.Errorf("Deployment replicas %v: the example is of a bot scaled out", dep.Spec.Replicas)
 	}
 	if len(pod.Spec.Containers) != 1 {
 		t.Fatalf("pod template: %d containers, want the bot's", len(pod.Spec.Containers))
@@ -153,15 +209,16 @@ func checkDeployment(t *testing.T, dep *deployment) {
 		t.Errorf("container name %q image %q: both are required", c.Name, c.Image)
 	}
 	for _, p := range c.Ports {
-		if !validPortName.MatchString(p.Name) || p.ContainerPort < 1 || p.ContainerPort > 65535 {
-			t.Errorf("container port %+v: not a valid port name and number", p)
+		for _, msg := range append(validation.IsValidPortName(p.Name), validation.IsValidPortNum(int(p.ContainerPort))...) {
+			t.Errorf("container port %s %d: %s", p.Name, p.ContainerPort, msg)
 		}
 	}
-	probe := c.ReadinessProbe
-	if probe == nil || probe.HTTPGet == nil || probe.HTTPGet.Path != "/health" || probe.HTTPGet.Port != "metrics" {
-		t.Errorf("readinessProbe %+v, want GET /health on the port named metrics", probe)
+	for name, probe := range map[string]*corev1.Probe{"readinessProbe": c.ReadinessProbe, "livenessProbe": c.LivenessProbe} {
+		if probe == nil || probe.HTTPGet == nil || probe.HTTPGet.Path != "/health" || probe.HTTPGet.Port != intstr.FromString("metrics") {
+			t.Errorf("%s %+v, want GET /health on the port named metrics", name, probe)
+		}
 	}
-	env := map[string]envVar{}
+	env := map[string]corev1.EnvVar{}
 	for _, e := range c.Env {
 		env[e.Name] = e
 	}
@@ -172,7 +229,7 @@ func checkDeployment(t *testing.T, dep *deployment) {
 		}
 	}
 	for _, name := range []string{"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET"} {
-		if ref := env[name].ValueFrom; ref == nil || ref.SecretKeyRef.Name == "" || ref.SecretKeyRef.Key == "" {
+		if ref := env[name].ValueFrom; ref == nil || ref.SecretKeyRef == nil || ref.SecretKeyRef.Name == "" || ref.SecretKeyRef.Key == "" {
 			t.Errorf("%s is not read from a Secret: every replica must get the same one", name)
 		}
 	}
@@ -181,14 +238,30 @@ func checkDeployment(t *testing.T, dep *deployment) {
 	}
 }
 
+// selects reports whether sel, a valid selector that selects something,
+// selects labels.
+func selects(t *testing.T, source string, sel *metav1.LabelSelector, set map[string]string) bool {
+	t.Helper()
+	if sel == nil {
+		return false
+	}
+	for _, err := range metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, field.NewPath("selector")) {
+		t.Errorf("%s: %v", source, err)
+	}
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		t.Errorf("%s: %v", source, err)
+		return false
+	}
+	return !s.Empty() && s.Matches(labels.Set(set))
+}
+
 // checkSelector: a monitor's selector, which the CRD requires, selects
 // labels.
-func checkSelector(t *testing.T, source string, sel *labelSelector, labels map[string]string) {
+func checkSelector(t *testing.T, source string, sel *metav1.LabelSelector, labels map[string]string) {
 	t.Helper()
-	if sel == nil || len(sel.MatchLabels) == 0 {
-		t.Errorf("%s: no selector.matchLabels (selector is required)", source)
-	} else if !subset(sel.MatchLabels, labels) {
-		t.Errorf("%s: selector %v does not match %v", source, sel.MatchLabels, labels)
+	if !selects(t, source, sel, labels) {
+		t.Errorf("%s: selector %v does not select %v", source, sel, labels)
 	}
 }
 
@@ -201,32 +274,37 @@ func checkJobLabel(t *testing.T, source, jobLabel string, labels map[string]stri
 	}
 }
 
-// checkEndpoint: a scrape endpoint reads /prometheus; an https one checks
-// the bot's certificate against a CA and sends basic auth, from Secret keys.
-func checkEndpoint(t *testing.T, source string, e endpoint) {
+// checkEndpoint: a scrape endpoint (of a ServiceMonitor or a PodMonitor)
+// reads /prometheus; an https one checks the bot's certificate against a
+// CA and sends basic auth, from Secret keys.
+func checkEndpoint(t *testing.T, source, path string, scheme *monitoringv1.Scheme, tls *monitoringv1.SafeTLSConfig, auth *monitoringv1.BasicAuth) {
 	t.Helper()
-	if e.Path != "/prometheus" {
-		t.Errorf("%s: path %q, want /prometheus", source, e.Path)
+	if path != "/prometheus" {
+		t.Errorf("%s: path %q, want /prometheus", source, path)
 	}
-	switch e.Scheme {
+	s := ""
+	if scheme != nil {
+		s = strings.ToLower(string(*scheme))
+	}
+	switch s {
 	case "", "http":
-		if e.TLSConfig != nil || e.BasicAuth != nil {
+		if tls != nil || auth != nil {
 			t.Errorf("%s: TLS or basic auth over plain http", source)
 		}
 	case "https":
-		if e.TLSConfig == nil || e.TLSConfig.CA.Secret == nil || e.TLSConfig.CA.Secret.Key == "" || e.TLSConfig.ServerName == "" || e.TLSConfig.InsecureSkipVerify {
+		if tls == nil || tls.CA.Secret == nil || tls.CA.Secret.Key == "" || tls.ServerName == nil || *tls.ServerName == "" || (tls.InsecureSkipVerify != nil && *tls.InsecureSkipVerify) {
 			t.Errorf("%s: https without a CA Secret key and a serverName to verify the bot's certificate", source)
 		}
-		if a := e.BasicAuth; a == nil || a.Username.Key == "" || a.Password.Key == "" || a.Username.Name == "" || a.Password.Name == "" {
+		if auth == nil || auth.Username.Key == "" || auth.Password.Key == "" || auth.Username.Name == "" || auth.Password.Name == "" {
 			t.Errorf("%s: https without basic auth from Secret keys", source)
 		}
 	default:
-		t.Errorf("%s: scheme %q, want http or https", source, e.Scheme)
+		t.Errorf("%s: scheme %q, want http or https", source, s)
 	}
 }
 
 // checkRuleGroups: the fields the PrometheusRule CRD requires.
-func checkRuleGroups(t *testing.T, source string, r *prometheusRule) {
+func checkRuleGroups(t *testing.T, source string, r *monitoringv1.PrometheusRule) {
 	t.Helper()
 	if len(r.Spec.Groups) == 0 {
 		t.Errorf("%s: no groups", source)
@@ -236,49 +314,62 @@ func checkRuleGroups(t *testing.T, source string, r *prometheusRule) {
 			t.Errorf("%s: group %q without a name or rules", source, g.Name)
 		}
 		for _, rule := range g.Rules {
-			if rule.Expr == "" || (rule.Record == "") == (rule.Alert == "") {
+			if rule.Expr.String() == "" || (rule.Record == "") == (rule.Alert == "") {
 				t.Errorf("%s: rule %+v needs an expr and one of record or alert", source, rule)
 			}
 		}
 	}
 }
 
-// checkSecured: the secured variant's patch makes the bot read the web
-// configuration from the Secret that holds it, and the certificate files
-// that configuration names from a mounted Secret.
-func checkSecured(t *testing.T, m manifests, dep *deployment) {
+// checkSecured: the secured variant's patch, applied to the Deployment,
+// makes the bot read the web configuration from the Secret that holds it,
+// and the certificate files that configuration names from a mounted Secret.
+func checkSecured(t *testing.T, m *manifests, dep *appsv1.Deployment) {
 	t.Helper()
-	p, patchSource := only[deployment](t, m, "Patch")
-	var webConfig *secret
+	var webConfig *corev1.Secret
 	var webConfigSource string
-	for _, doc := range m["Secret"] {
-		if s := doc.value.(*secret); s.StringData["web-config.yml"] != "" {
-			webConfig, webConfigSource = s, doc.source
+	for _, d := range m.byKind["Secret"] {
+		if s := d.obj.(*corev1.Secret); s.StringData["web-config.yml"] != "" {
+			webConfig, webConfigSource = s, d.source
 		}
 	}
 	if webConfig == nil {
 		t.Fatal("no Secret with a web-config.yml")
 	}
-	if len(p.Spec.Template.Spec.Containers) != 1 || p.Spec.Template.Spec.Containers[0].Name != dep.Spec.Template.Spec.Containers[0].Name {
-		t.Fatalf("%s does not patch the bot's container %q", patchSource, dep.Spec.Template.Spec.Containers[0].Name)
+	if len(m.patches) != 1 {
+		t.Fatalf("%d patches, want the secured variant's", len(m.patches))
 	}
-	c := p.Spec.Template.Spec.Containers[0]
+	p := m.patches[0]
+	patch := p.obj.(*appsv1.Deployment)
+	if len(patch.Spec.Template.Spec.Containers) != 1 || patch.Spec.Template.Spec.Containers[0].Name != dep.Spec.Template.Spec.Containers[0].Name {
+		t.Fatalf("%s does not patch the bot's container %q", p.source, dep.Spec.Template.Spec.Containers[0].Name)
+	}
+	secured := p.patched
+	c := secured.Spec.Template.Spec.Containers[0]
 	// Where each Secret is mounted.
 	mounts := map[string]string{}
-	for _, v := range p.Spec.Template.Spec.Volumes {
+	for _, v := range secured.Spec.Template.Spec.Volumes {
 		for _, vm := range c.VolumeMounts {
 			if vm.Name == v.Name && v.Secret != nil {
 				if vm.SubPath != "" {
-					t.Errorf("%s: volume %s mounted with a subPath, which the kubelet never updates: rotated files would not reach the bot", patchSource, v.Name)
+					t.Errorf("%s: volume %s mounted with a subPath, which the kubelet never updates: rotated files would not reach the bot", p.source, v.Name)
 				}
 				mounts[v.Secret.SecretName] = vm.MountPath
 			}
 		}
 	}
-	dir, ok := mounts[webConfig.Metadata.Name]
-	file := slices.IndexFunc(c.Env, func(e envVar) bool { return e.Name == "WEB_CONFIG_FILE" })
+	dir, ok := mounts[webConfig.Name]
+	file := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "WEB_CONFIG_FILE" })
 	if !ok || file < 0 || c.Env[file].Value != path.Join(dir, "web-config.yml") {
-		t.Errorf("%s: WEB_CONFIG_FILE %v and mounts %v: the bot does not read web-config.yml of Secret %s", patchSource, c.Env, mounts, webConfig.Metadata.Name)
+		t.Errorf("%s: WEB_CONFIG_FILE %v and mounts %v: the bot does not read web-config.yml of Secret %s", p.source, c.Env, mounts, webConfig.Name)
+	}
+	// /health is behind basic auth too: the probes of the secured variant
+	// check the port instead, and the patch must leave no httpGet beside
+	// their tcpSocket (the API server refuses a probe with two handlers).
+	for name, probe := range map[string]*corev1.Probe{"readinessProbe": c.ReadinessProbe, "livenessProbe": c.LivenessProbe} {
+		if probe == nil || probe.HTTPGet != nil || probe.TCPSocket == nil || probe.TCPSocket.Port != intstr.FromString("metrics") {
+			t.Errorf("%s: patched %s %+v, want a tcpSocket on the port named metrics and nothing else", p.source, name, probe)
+		}
 	}
 	var wc struct {
 		TLSServerConfig struct {
@@ -300,83 +391,164 @@ func checkSecured(t *testing.T, m manifests, dep *deployment) {
 	}
 }
 
-// manifests are the decoded documents by kind ("Patch" for a partial
-// Deployment applied with kubectl patch).
-type manifests map[string][]entry
-
-// entry is a decoded document and where it comes from.
-type entry struct {
-	source string
-	value  any
+// manifests are the decoded documents of kubernetes/*.yaml.
+type manifests struct {
+	byKind map[string][]manifest
+	// patches are the partial Deployments applied with kubectl patch.
+	patches []manifest
 }
 
-// load decodes every document of file, strictly, into the type of its kind.
-func (m manifests) load(t *testing.T, file string) {
-	t.Helper()
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
+// manifest is a decoded document and where it comes from.
+type manifest struct {
+	source string
+	obj    runtime.Object
+	json   []byte // the document as JSON
+	// patched is, for a patch, the Deployment with the patch applied.
+	patched *appsv1.Deployment
+}
+
+// all returns every object, patches excepted.
+func (m *manifests) all() []manifest {
+	var all []manifest
+	for _, kind := range slices.Sorted(maps.Keys(m.byKind)) {
+		all = append(all, m.byKind[kind]...)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	for i := 1; ; i++ {
-		var node yaml.Node
-		if err := dec.Decode(&node); errors.Is(err, io.EOF) {
-			return
-		} else if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		var head struct {
-			APIVersion string `yaml:"apiVersion"`
-			Kind       string `yaml:"kind"`
-		}
-		if err := node.Decode(&head); err != nil {
-			t.Fatalf("%s document %d: %v", file, i, err)
-		}
-		source := fmt.Sprintf("%s document %d (%s)", file, i, head.Kind)
-		kind := head.Kind
-		if head.APIVersion == "" && head.Kind == "" { // a patch
-			kind = "Patch"
-		}
-		types := map[string]struct {
-			apiVersion string
-			new        func() any
-		}{
-			"Deployment":     {"apps/v1", func() any { return &deployment{} }},
-			"Patch":          {"", func() any { return &deployment{} }},
-			"Service":        {"v1", func() any { return &service{} }},
-			"Secret":         {"v1", func() any { return &secret{} }},
-			"ServiceMonitor": {"monitoring.coreos.com/v1", func() any { return &serviceMonitor{} }},
-			"PodMonitor":     {"monitoring.coreos.com/v1", func() any { return &podMonitor{} }},
-			"PrometheusRule": {"monitoring.coreos.com/v1", func() any { return &prometheusRule{} }},
-		}
-		typ, ok := types[kind]
-		if !ok || typ.apiVersion != head.APIVersion {
-			t.Errorf("%s: apiVersion %q kind %q is none of the kinds expected here", source, head.APIVersion, head.Kind)
-			continue
-		}
-		v := typ.new()
-		var buf bytes.Buffer
-		if err := yaml.NewEncoder(&buf).Encode(&node); err != nil {
+	return all
+}
+
+// podTemplates returns every pod template the manifests deploy, the
+// patched ones included, by where they come from.
+func (m *manifests) podTemplates() map[string]*corev1.PodTemplateSpec {
+	pods := map[string]*corev1.PodTemplateSpec{}
+	for _, d := range m.byKind["Deployment"] {
+		pods[d.source] = &d.obj.(*appsv1.Deployment).Spec.Template
+	}
+	for _, p := range m.patches {
+		pods[p.source+" applied"] = &p.patched.Spec.Template
+	}
+	return pods
+}
+
+// manifestDecoder is the API machinery's strict deserializer for the kinds
+// the manifests may hold: the upstream types of Kubernetes and of the
+// prometheus-operator.
+var manifestDecoder = sync.OnceValues(func() (runtime.Decoder, error) {
+	s := runtime.NewScheme()
+	builder := runtime.NewSchemeBuilder(
+		appsv1.AddToScheme, corev1.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme,
+		monitoringv1.AddToScheme,
+	)
+	if err := builder.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	return serializer.NewCodecFactory(s, serializer.EnableStrict).UniversalDeserializer(), nil
+})
+
+// deploymentKind is the kind of a patch, which names none.
+var deploymentKind = appsv1.SchemeGroupVersion.WithKind("Deployment")
+
+// decodeManifest decodes one YAML document as the API server decodes a
+// request with fieldValidation=Strict: a field the type does not have, or
+// a field given twice, is an error, and so is a kind the scheme does not
+// know. defaults is the kind of a document that names none.
+func decodeManifest(doc []byte, defaults *schema.GroupVersionKind) (runtime.Object, error) {
+	dec, err := manifestDecoder()
+	if err != nil {
+		return nil, err
+	}
+	obj, _, err := dec.Decode(doc, defaults, nil)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// loadManifests decodes every document of kubernetes/*.yaml (split as
+// kubectl splits them) into the upstream type of its kind, strictly (see
+// decodeManifest). A document with neither apiVersion nor kind is a patch
+// of the Deployment: it is decoded as a Deployment, then applied to the
+// Deployment as kubectl patch applies it (a strategic merge patch, merging
+// containers, volumes and variables by name), and the result decoded
+// again.
+func loadManifests(t *testing.T) *manifests {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(kubernetesDir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no manifests in %s: %v", kubernetesDir, err)
+	}
+	m := &manifests{byKind: map[string][]manifest{}}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := strictDecode(&buf, v); err != nil {
-			t.Errorf("%s: %v", source, err)
-			continue
+		r := k8syaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(raw)))
+		for i := 1; ; i++ {
+			doc, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			js, err := k8syaml.ToJSON(doc)
+			if err != nil {
+				t.Fatalf("%s document %d: %v", file, i, err)
+			}
+			if string(js) == "null" { // comments only
+				continue
+			}
+			var typ metav1.TypeMeta
+			if err := k8syaml.Unmarshal(doc, &typ); err != nil {
+				t.Fatalf("%s document %d: %v", file, i, err)
+			}
+			source := fmt.Sprintf("%s document %d (%s)", file, i, typ.Kind)
+			if typ.APIVersion == "" && typ.Kind == "" {
+				source = fmt.Sprintf("%s document %d (a patch of the Deployment)", file, i)
+				obj, err := decodeManifest(doc, &deploymentKind)
+				if err != nil {
+					t.Errorf("%s: %v", source, err)
+					continue
+				}
+				m.patches = append(m.patches, manifest{source: source, obj: obj, json: js})
+				continue
+			}
+			obj, err := decodeManifest(doc, nil)
+			if err != nil {
+				t.Errorf("%s: %v", source, err)
+				continue
+			}
+			m.byKind[typ.Kind] = append(m.byKind[typ.Kind], manifest{source: source, obj: obj, json: js})
 		}
-		if kind != "Patch" && reflect.ValueOf(v).Elem().FieldByName("Metadata").FieldByName("Name").String() == "" {
-			t.Errorf("%s: no metadata.name (required)", source)
-		}
-		m[kind] = append(m[kind], entry{source, v})
 	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	deps := m.byKind["Deployment"]
+	for i, p := range m.patches {
+		if len(deps) != 1 {
+			t.Fatalf("%s: %d Deployments to patch, want 1", p.source, len(deps))
+		}
+		js, err := strategicpatch.StrategicMergePatch(deps[0].json, p.json, appsv1.Deployment{})
+		if err != nil {
+			t.Fatalf("%s: applying it to %s: %v", p.source, deps[0].source, err)
+		}
+		obj, err := decodeManifest(js, nil)
+		if err != nil {
+			t.Fatalf("%s: applied to %s: %v", p.source, deps[0].source, err)
+		}
+		m.patches[i].patched = obj.(*appsv1.Deployment)
+	}
+	return m
 }
 
-// only returns the one document of kind, and where it comes from.
-func only[T any](t *testing.T, m manifests, kind string) (*T, string) {
+// only returns the one object of kind, and where it comes from.
+func only[T runtime.Object](t *testing.T, m *manifests, kind string) (T, string) {
 	t.Helper()
-	if len(m[kind]) != 1 {
-		t.Fatalf("%d documents of kind %s, want 1", len(m[kind]), kind)
+	docs := m.byKind[kind]
+	if len(docs) != 1 {
+		t.Fatalf("%d documents of kind %s, want 1", len(docs), kind)
 	}
-	return m[kind][0].value.(*T), m[kind][0].source
+	return docs[0].obj.(T), docs[0].source
 }
 
 func strictDecode(r io.Reader, v any) error {
@@ -406,8 +578,8 @@ func subset(sub, labels map[string]string) bool {
 	return true
 }
 
-// containerPort returns the port named name of the pod's container.
-func containerPort(pod podTemplate, name string) *containerPortSpec {
+// containerPort returns the port named name of the pod's containers.
+func containerPort(pod *corev1.PodTemplateSpec, name string) *corev1.ContainerPort {
 	for _, c := range pod.Spec.Containers {
 		for i, p := range c.Ports {
 			if p.Name == name {
@@ -418,178 +590,7 @@ func containerPort(pod podTemplate, name string) *containerPortSpec {
 	return nil
 }
 
-// validPortName is a Kubernetes port name (IANA_SVC_NAME), which the
-// monitors and probes refer to.
-var validPortName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$`)
-
-// The subset of the Kubernetes and prometheus-operator (monitoring.coreos.com/v1)
-// schemas the manifests use, field names as in the APIs.
-
-// object is what every manifest has.
-type object struct {
-	APIVersion string     `yaml:"apiVersion"`
-	Kind       string     `yaml:"kind"`
-	Metadata   objectMeta `yaml:"metadata"`
-}
-
-type objectMeta struct {
-	Name   string            `yaml:"name"`
-	Labels map[string]string `yaml:"labels"`
-}
-
-type labelSelector struct {
-	MatchLabels map[string]string `yaml:"matchLabels"`
-}
-
-type deployment struct {
-	object `yaml:",inline"`
-	Spec   struct {
-		Replicas int           `yaml:"replicas"`
-		Selector labelSelector `yaml:"selector"`
-		Template podTemplate   `yaml:"template"`
-	} `yaml:"spec"`
-}
-
-type podTemplate struct {
-	Metadata objectMeta `yaml:"metadata"`
-	Spec     struct {
-		TerminationGracePeriodSeconds int         `yaml:"terminationGracePeriodSeconds"`
-		Containers                    []container `yaml:"containers"`
-		Volumes                       []struct {
-			Name   string `yaml:"name"`
-			Secret *struct {
-				SecretName string `yaml:"secretName"`
-			} `yaml:"secret"`
-		} `yaml:"volumes"`
-	} `yaml:"spec"`
-}
-
-type container struct {
-	Name           string              `yaml:"name"`
-	Image          string              `yaml:"image"`
-	Args           []string            `yaml:"args"`
-	Env            []envVar            `yaml:"env"`
-	Ports          []containerPortSpec `yaml:"ports"`
-	ReadinessProbe *probe              `yaml:"readinessProbe"`
-	LivenessProbe  *probe              `yaml:"livenessProbe"`
-	VolumeMounts   []struct {
-		Name      string `yaml:"name"`
-		MountPath string `yaml:"mountPath"`
-		SubPath   string `yaml:"subPath"`
-		ReadOnly  bool   `yaml:"readOnly"`
-	} `yaml:"volumeMounts"`
-	Resources struct {
-		Requests map[string]string `yaml:"requests"`
-		Limits   map[string]string `yaml:"limits"`
-	} `yaml:"resources"`
-	SecurityContext struct {
-		RunAsNonRoot             bool `yaml:"runAsNonRoot"`
-		AllowPrivilegeEscalation bool `yaml:"allowPrivilegeEscalation"`
-		ReadOnlyRootFilesystem   bool `yaml:"readOnlyRootFilesystem"`
-		Capabilities             struct {
-			Drop []string `yaml:"drop"`
-		} `yaml:"capabilities"`
-	} `yaml:"securityContext"`
-}
-
-type envVar struct {
-	Name      string `yaml:"name"`
-	Value     string `yaml:"value"`
-	ValueFrom *struct {
-		SecretKeyRef secretKeySelector `yaml:"secretKeyRef"`
-	} `yaml:"valueFrom"`
-}
-
-type containerPortSpec struct {
-	Name          string `yaml:"name"`
-	ContainerPort int    `yaml:"containerPort"`
-	Protocol      string `yaml:"protocol"`
-}
-
-type probe struct {
-	HTTPGet *struct {
-		Path string `yaml:"path"`
-		Port string `yaml:"port"`
-	} `yaml:"httpGet"`
-	TCPSocket *struct {
-		Port string `yaml:"port"`
-	} `yaml:"tcpSocket"`
-	PeriodSeconds    int `yaml:"periodSeconds"`
-	FailureThreshold int `yaml:"failureThreshold"`
-}
-
-type service struct {
-	object `yaml:",inline"`
-	Spec   struct {
-		Selector map[string]string `yaml:"selector"`
-		Ports    []servicePort     `yaml:"ports"`
-	} `yaml:"spec"`
-}
-
-type servicePort struct {
-	Name       string `yaml:"name"`
-	Port       int    `yaml:"port"`
-	TargetPort string `yaml:"targetPort"`
-	Protocol   string `yaml:"protocol"`
-}
-
-type secret struct {
-	object     `yaml:",inline"`
-	Type       string            `yaml:"type"`
-	StringData map[string]string `yaml:"stringData"`
-}
-
-// secretKeySelector is required to have a key by every CRD that takes one.
-type secretKeySelector struct {
-	Name string `yaml:"name"`
-	Key  string `yaml:"key"`
-}
-
-// endpoint is a ServiceMonitor endpoint or a PodMonitor podMetricsEndpoint:
-// the fields used here are the same in both.
-type endpoint struct {
-	Port          string `yaml:"port"`
-	Path          string `yaml:"path"`
-	Scheme        string `yaml:"scheme"`
-	Interval      string `yaml:"interval"`
-	ScrapeTimeout string `yaml:"scrapeTimeout"`
-	TLSConfig     *struct {
-		ServerName         string `yaml:"serverName"`
-		InsecureSkipVerify bool   `yaml:"insecureSkipVerify"`
-		CA                 struct {
-			Secret *secretKeySelector `yaml:"secret"`
-		} `yaml:"ca"`
-	} `yaml:"tlsConfig"`
-	BasicAuth *struct {
-		Username secretKeySelector `yaml:"username"`
-		Password secretKeySelector `yaml:"password"`
-	} `yaml:"basicAuth"`
-}
-
-type serviceMonitor struct {
-	object `yaml:",inline"`
-	Spec   struct {
-		JobLabel  string         `yaml:"jobLabel"`
-		Selector  *labelSelector `yaml:"selector"`
-		Endpoints []endpoint     `yaml:"endpoints"`
-	} `yaml:"spec"`
-}
-
-type podMonitor struct {
-	object `yaml:",inline"`
-	Spec   struct {
-		JobLabel            string         `yaml:"jobLabel"`
-		Selector            *labelSelector `yaml:"selector"`
-		PodMetricsEndpoints []endpoint     `yaml:"podMetricsEndpoints"`
-	} `yaml:"spec"`
-}
-
-type prometheusRule struct {
-	object `yaml:",inline"`
-	Spec   ruleFile `yaml:"spec"`
-}
-
-// ruleFile is a Prometheus rule file, and the spec of a PrometheusRule.
+// ruleFile is a Prometheus rule file.
 type ruleFile struct {
 	Groups []struct {
 		Name  string `yaml:"name"`
