@@ -5,9 +5,9 @@ import (
 )
 
 // requestBody counts the request body bytes the base transport reads, and
-// shows them to the exchange's LLM call, which reads the model requested
-// as they go. The transport may read it on another goroutine than the one
-// that records the exchange, hence the atomic counter.
+// shows them to the exchange's Readers as they go. The transport may read
+// it on another goroutine than the one that records the exchange, hence
+// the atomic counter.
 type requestBody struct {
 	rc io.ReadCloser
 	x  *exchange
@@ -15,9 +15,9 @@ type requestBody struct {
 
 func (b *requestBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	b.x.in.Add(int64(n))
-	if b.x.llm != nil {
-		b.x.llm.scanRequest(p[:n], err)
+	in := b.x.in.Add(int64(n))
+	if b.x.rd != nil && (n > 0 || err != nil) {
+		b.x.rd.requestBody(p[:n], in-int64(n), err)
 	}
 	return n, err
 }

@@ -31,7 +31,8 @@
 // status, with the bytes read until then.
 //
 // [NewLLM] also records the model and token usage its answers report in the
-// genapp_llm_* families of package metrics.
+// genapp_llm_* families of package metrics. [WithReader] plugs in a [Reader]
+// of your own, which sees each exchange as it passes, as those do.
 //
 // The bot token of [NewTelegram] appears in no label, in no error the
 // client returns and in no header or body the Bot API sends back, and goes
@@ -39,6 +40,6 @@
 //
 // The instance recorded into is [metrics.Default], looked up per request, so
 // a client built before [metrics.Init] records once Init has run; until then
-// the client only forwards to its base transport. [WithMetrics] fixes the
-// instance instead.
+// the client records nothing (the token mask of [NewTelegram] still runs).
+// [WithMetrics] fixes the instance instead.
 package httpclient

@@ -129,6 +129,57 @@ func ExampleNewTelegram() {
 	api.Send(tgbotapi.NewMessage(42, "hello"))
 }
 
+// cacheHits is a Reader that counts the answers a cache served, by their
+// X-Cache header. It reads no body and keeps no state of its own, so one
+// value serves every exchange.
+type cacheHits struct{ hits prometheus.Counter }
+
+func (cacheHits) RequestBody([]byte, int64, error) {}
+
+func (c cacheHits) Response(resp *http.Response) (readBody bool) {
+	if resp.Header.Get("X-Cache") == "HIT" {
+		c.hits.Inc()
+	}
+	return false
+}
+
+func (cacheHits) ResponseBody([]byte) {}
+func (cacheHits) End()                {}
+
+// A Reader of your own: answers served from a cache, counted by their
+// header on the registry of the genapp_http_* families.
+func ExampleWithReader() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/rates" {
+			w.Header().Set("X-Cache", "HIT")
+		}
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer api.Close()
+
+	reg := prometheus.NewRegistry()
+	m, _ := metrics.New("demobot", "dev", metrics.WithRegistry(reg))
+	hits := prometheus.NewCounter(prometheus.CounterOpts{Name: "cache_hits_total", Help: "Answers served from a cache."})
+	reg.MustRegister(hits)
+	var reader httpclient.Reader = cacheHits{hits} // made an interface once, not per request
+	client := httpclient.New(httpclient.WithMetrics(m),
+		httpclient.WithReader(func(*http.Request, *metrics.Metrics) httpclient.Reader { return reader }))
+
+	for _, path := range []string{"/rates", "/rates", "/orders"} {
+		resp, err := client.Get(api.URL + path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	printSamples(m, "cache_hits_total", "genapp_http_requests_total")
+	// Output:
+	// cache_hits_total 2
+	// genapp_http_requests_total{app="demobot",app_type="http_api",env="dev",method="GET",resource="orders",status="200"} 1
+	// genapp_http_requests_total{app="demobot",app_type="http_api",env="dev",method="GET",resource="rates",status="200"} 2
+}
+
 // Instrument the transport of a client that is configured already.
 func ExampleNewTransport() {
 	client := &http.Client{Timeout: 10 * time.Second}

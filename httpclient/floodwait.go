@@ -2,8 +2,11 @@ package httpclient
 
 import (
 	"math"
+	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/genapp-go/genapp/metrics"
 )
 
 // retryAfterKey is the key of the wait in a 429 answer of the Bot API:
@@ -15,10 +18,10 @@ const retryAfterKey = `"retry_after"`
 // API's integers are 32-bit, at most 10 digits.
 const maxRetryAfterDigits = 10
 
-// floodWait is the bodyScanner that reads parameters.retry_after out of a
-// 429 answer of the Bot API as its bytes stream past, in pieces of any
-// size. Like usageReader it never changes, holds back or buffers a byte: its
-// state is its own few fields.
+// floodWait is the Reader that records the flood wait of a Bot API call:
+// parameters.retry_after, read out of a 429 answer as its bytes stream
+// past, in pieces of any size, recorded by method ([TelegramResource]) in
+// m. Like usageReader it buffers no byte: its state is its own few fields.
 //
 // It takes the first "retry_after" key (a quoted name after '{', ',' or
 // white space and before ':', which in valid JSON is never inside a
@@ -28,9 +31,12 @@ const maxRetryAfterDigits = 10
 // quoted or overlong value, a body cut off in the number, no key at all) is
 // no wait: nothing is recorded, rather than a guess.
 type floodWait struct {
+	m   *metrics.Metrics
+	req *http.Request // its method is named once a wait was read
+
 	state   floodState
-	matched int  // bytes of retryAfterKey matched
 	prev    byte // the byte before the current one, across pieces
+	matched int  // bytes of retryAfterKey matched
 	value   int64
 	digits  int
 
@@ -47,22 +53,39 @@ const (
 	floodDone
 )
 
-func newFloodWait() *floodWait {
-	f := &floodWait{}
+// newFloodWait is the newReader of NewTelegram's flood waits.
+func newFloodWait(req *http.Request, m *metrics.Metrics) Reader {
+	if m == nil {
+		return nil
+	}
+	f := &floodWait{m: m, req: req}
 	f.seconds.Store(-1)
 	return f
 }
 
-// scan implements bodyScanner: it reads and holds nothing back.
-func (f *floodWait) scan(p []byte) (hold int) {
+func (f *floodWait) RequestBody([]byte, int64, error) {}
+
+// Response reads the body of a 429 answer.
+func (f *floodWait) Response(resp *http.Response) (readBody bool) {
+	return resp.StatusCode == http.StatusTooManyRequests
+}
+
+func (f *floodWait) ResponseBody(p []byte) {
 	for _, c := range p {
 		if f.state == floodDone {
-			return 0
+			return
 		}
 		f.step(c)
 		f.prev = c
 	}
-	return 0
+}
+
+// End records the wait read, if one was. It may be called while another
+// goroutine reads the body.
+func (f *floodWait) End() {
+	if s := f.seconds.Load(); s >= 0 {
+		f.m.RecordTelegramFloodWait(TelegramResource(f.req), time.Duration(s)*time.Second)
+	}
 }
 
 func (f *floodWait) step(c byte) {
@@ -107,13 +130,6 @@ func (f *floodWait) step(c byte) {
 			f.state = floodDone
 		}
 	}
-}
-
-// wait returns the retry_after read, if one was. It may be called while
-// another goroutine scans.
-func (f *floodWait) wait() (time.Duration, bool) {
-	s := f.seconds.Load()
-	return time.Duration(s) * time.Second, s >= 0
 }
 
 // beforeKey tells whether b can precede the opening quote of a key.

@@ -27,23 +27,37 @@ func WithLLMUsage(on bool) TransportOption {
 	return transportOption(func(c *config) { c.llmUsage = &on })
 }
 
-// readsUsage tells whether the transport of c reads LLM usage.
-func (c *config) readsUsage() bool {
+// withLLMReader returns readers, with the reader of LLM usage when the
+// transport of c reads it: an [llmAnswer] for each call that generates.
+func (c *config) withLLMReader(readers []newReader) []newReader {
+	on := c.appType == metrics.AppTypeLLM
 	if c.llmUsage != nil {
-		return *c.llmUsage
+		on = *c.llmUsage
 	}
-	return c.appType == metrics.AppTypeLLM
+	if !on {
+		return readers
+	}
+	provider := c.llmProvider
+	return append(readers, func(req *http.Request, m *metrics.Metrics) Reader {
+		if m == nil {
+			return nil
+		}
+		if a := newLLMCall(req, m, provider); a != nil {
+			return a
+		}
+		return nil
+	})
 }
 
-// llmAnswer follows one call that generates (see [generation]): the
-// model its request names, read as the transport sends the body; the
-// rate-limit headers of its answer, whatever the status; the bodyScanner
-// that feeds the usageReader of a successful answer; and what its
-// genapp_llm_* labels are made of. Its lock keeps the transport sending
-// the request, the caller reading the answer and a Close from another
-// goroutine, which records, apart.
+// llmAnswer is the Reader of one call that generates (see [generation]):
+// the model its request names, read as the transport sends the body; the
+// rate-limit headers of its answer, whatever the status; the usageReader
+// of a successful answer; and what its genapp_llm_* labels are made of. Its
+// lock keeps the transport sending the request, the caller reading the
+// answer and a Close from another goroutine, which records, apart.
 type llmAnswer struct {
 	mu     sync.Mutex
+	m      *metrics.Metrics
 	f      *llmFormat
 	reader usageReader
 	read   bool // the body is read: a successful answer
@@ -62,15 +76,15 @@ type llmAnswer struct {
 	provider             string                        // WithLLMProvider's
 }
 
-// newLLMCall returns the call req makes to follow, or nil when req is not
-// a call that generates.
-func newLLMCall(req *http.Request, start time.Time, provider string) *llmAnswer {
+// newLLMCall returns the Reader of the call req makes, recorded into m, or
+// nil when req is not a call that generates.
+func newLLMCall(req *http.Request, m *metrics.Metrics, provider string) *llmAnswer {
 	f, prefix, ok := generation(req)
 	if !ok {
 		return nil
 	}
 	a := &llmAnswer{
-		f: f, start: start, ctx: req.Context(), provider: provider, request: newUsageReader(requestJSON, frameJSON),
+		m: m, f: f, start: time.Now(), ctx: req.Context(), provider: provider,
 		scheme: req.URL.Scheme, host: req.URL.Host, prefix: prefix, hostname: req.URL.Hostname(), path: req.URL.Path,
 		getBody: req.GetBody,
 	}
@@ -80,37 +94,35 @@ func newLLMCall(req *http.Request, start time.Time, provider string) *llmAnswer 
 	return a
 }
 
-// scanRequest reads the next bytes of the request body as the transport
-// sends them, until the model is found; err is the one of their Read.
-func (a *llmAnswer) scanRequest(p []byte, err error) {
+// RequestBody reads the request body as the transport sends it, from its
+// start again when it sends it again, until the model is found.
+func (a *llmAnswer) RequestBody(p []byte, off int64, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.request.model == "" && a.requested == nil {
+	if a.requested != nil {
+		return // the path named it, or the answer came and it was settled
+	}
+	if off == 0 {
+		a.request, a.requestSent = newUsageReader(requestJSON, frameJSON), false
+	}
+	if a.request.model == "" {
 		a.request.scan(p)
 	}
 	a.requestSent = a.requestSent || err != nil
 }
 
-// rewindRequest starts the request body again, as the transport sends it
-// again on a new connection.
-func (a *llmAnswer) rewindRequest() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.request, a.requestSent = newUsageReader(requestJSON, frameJSON), false
-}
-
-// answered takes the answer's headers: its rate limits are recorded now,
+// Response takes the answer's headers: its rate limits are recorded now,
 // in the order answers arrive, under the model requested (an error names
 // no other); the body of a success is to be read.
-func (a *llmAnswer) answered(m *metrics.Metrics, resp *http.Response) {
+func (a *llmAnswer) Response(resp *http.Response) (readBody bool) {
 	limits := readRateLimits(resp.Header)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if limits.any() {
-		limits.record(m, a.ctx, metrics.LLMCall{Model: a.requestedModel(), Provider: llmProvider(a.hostname, a.provider), BaseURL: a.baseURL()})
+		limits.record(a.m, a.ctx, metrics.LLMCall{Model: a.requestedModel(), Provider: llmProvider(a.hostname, a.provider), BaseURL: a.baseURL()})
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return
+		return false
 	}
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	fr := frameJSON
@@ -121,10 +133,11 @@ func (a *llmAnswer) answered(m *metrics.Metrics, resp *http.Response) {
 		fr = frameNDJSON
 	}
 	a.reader, a.read = newUsageReader(a.f, fr), true
+	return true
 }
 
-// scan implements bodyScanner: it reads and holds nothing back.
-func (a *llmAnswer) scan(p []byte) (hold int) {
+// ResponseBody reads the answer's model and usage.
+func (a *llmAnswer) ResponseBody(p []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.reader.scan(p)
@@ -134,14 +147,13 @@ func (a *llmAnswer) scan(p []byte) (hold int) {
 	if a.ttft == 0 && a.reader.sawOutput {
 		a.ttft = max(a.lastScan.Sub(a.start), time.Nanosecond)
 	}
-	return 0
 }
 
-// record records the answer in m (the exchange calls it once, when it
-// ends). A successful answer that named its model or reported usage
-// records a request, its tokens (or why they were rejected) and, for a
-// stream, its time to first output and per output token.
-func (a *llmAnswer) record(m *metrics.Metrics) {
+// End records the answer. A successful answer that named its model or
+// reported usage records a request, its tokens (or why they were rejected)
+// and, for a stream, its time to first output and per output token.
+func (a *llmAnswer) End() {
+	m := a.m
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := &a.reader

@@ -281,6 +281,32 @@ func TestLLMRequestedModel(t *testing.T) {
 	}
 }
 
+// TestLLMRequestedModelRewound: a body the transport starts sending, then
+// sends again whole on a new connection, is read again from its start.
+func TestLLMRequestedModelRewound(t *testing.T) {
+	const answer = `{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":1}}`
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		io.ReadFull(r.Body, make([]byte, 11)) // `{"model":"q`, then the connection "dies"
+		r.Body.Close()
+		body, err := r.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		io.Copy(io.Discard, body)
+		body.Close()
+		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(answer)), Request: r}, nil
+	})
+	m := newMetrics(t)
+	c := httpclient.NewLLM(httpclient.WithBase(base), httpclient.WithMetrics(m), httpclient.WithLLMProvider("fake"))
+	req, _ := http.NewRequest(http.MethodPost, "http://llm.test/v1/chat/completions", strings.NewReader(`{"model":"qwen2.5-7b"}`))
+	exchange(t, c, req)
+	e := scrape(t, m)
+	if got := e.Counter(t, "genapp_llm_requests_total", llmLabels("qwen2.5-7b", "fake", "http://llm.test/v1")); got != 1 {
+		t.Errorf("%v requests of qwen2.5-7b, want 1:\n%s", got, e.Text)
+	}
+}
+
 // TestLLMRateLimits: the rate-limit gauges of a model equal the headers of
 // the last answer to a request for it, in the order answers arrive, an
 // error's included; headers that are not counts are ignored, and a

@@ -14,9 +14,9 @@ type config struct {
 	metrics  *metrics.Metrics
 	fixed    bool // metrics was set by WithMetrics: do not look up the default
 
+	readers     []newReader // WithReader's, then the LLM usage reader's
 	llmProvider string
 	llmUsage    *bool // nil: read usage when appType is metrics.AppTypeLLM
-	floodWaits  bool  // NewTelegram's: record the retry_after of 429 answers
 
 	base     http.RoundTripper
 	timeout  time.Duration
@@ -28,6 +28,7 @@ func newConfig(appType string, resource func(*http.Request) string, opts []Optio
 	for _, o := range opts {
 		o.apply(c)
 	}
+	c.readers = c.withLLMReader(c.readers)
 	return c
 }
 
@@ -44,11 +45,12 @@ type Option interface {
 	apply(*config)
 }
 
-// TransportOption configures what is recorded: [WithAppType], [WithResource]
-// and [WithMetrics]. It is accepted by [NewTransport] as well as by [New] and
-// the presets; options that configure
-// the client itself ([WithBase], [WithTimeout], [WithInsecureSkipVerify]) are
-// plain Options, so that passing them to NewTransport does not compile.
+// TransportOption configures what is recorded: [WithAppType], [WithResource],
+// [WithMetrics], [WithReader], [WithLLMUsage] and [WithLLMProvider]. It is
+// accepted by [NewTransport] as well as by [New] and the presets; options
+// that configure the client itself ([WithBase], [WithTimeout],
+// [WithInsecureSkipVerify]) are plain Options, so that passing them to
+// NewTransport does not compile.
 type TransportOption interface {
 	Option
 	transportOption()

@@ -2,92 +2,64 @@ package httpclient
 
 import "io"
 
-// A bodyScanner looks at the bytes of a response body in order, as they
-// stream to the caller through a [scanBody], and may rewrite them in place.
-// A scanner that only observes (one that reads values out of the body)
-// holds nothing back and keeps what it needs across chunk boundaries in
-// bounded state of its own; a scanner that rewrites (the bot token mask)
-// holds back the bytes that could begin a match, so that a match split
-// across two reads is rewritten whole before any of it reaches the caller.
+// scan makes rd the scanner of rc, the response body, and returns it: the
+// body to give the caller in rc's place. Its bytes pass through the
+// Readers that read the body on their way to the caller, in one pass:
+// first each rewriter, which may change them in place and hold back those
+// that could begin a match, so that a match split across two reads is
+// rewritten whole before any of it goes on; then, once released, each
+// Reader's ResponseBody. Without a rewriter nothing is held back. It
+// guarantees:
 //
-// Scanners plug in by wrapping a body in a scanBody: the Telegram client
-// masks its bot token with one; a reader of values (LLM token usage, say)
-// is a scanner that returns 0, keeps at most a bounded capture of its
-// own, and is read by whoever records the exchange once the body ended.
-// Two scanners on one body are two scanBody layers.
-type bodyScanner interface {
-	// scan is given the next bytes of the body: the ones it held back
-	// last time, followed by those just received. It may change bytes of
-	// p but never their number, and returns how many bytes at the end of p
-	// it holds back, at most the maxHold the scanBody was made with. Held
-	// bytes are given again at the start of the next call; at the end of
-	// the body they go to the caller as they are.
-	scan(p []byte) (hold int)
-}
-
-// scanBody is a response body whose bytes pass through a bodyScanner on
-// their way to the caller. It guarantees:
-//
-//   - Bounded memory: besides the scanner's own state, at most 2*maxHold
-//     bytes, allocated only once the scanner holds bytes back or the
-//     caller reads into a buffer too small to hold them plus one new byte.
-//     The body is never buffered whole, however long it or its lines are.
+//   - Bounded memory: besides the Readers' own state, at most 2*maxHold
+//     bytes, allocated only once a rewriter holds bytes back and the caller
+//     reads into a buffer too small to hold them plus one new byte. The
+//     body is never buffered whole, however long it or its lines are.
 //   - No read-ahead: each Read calls the underlying Read at most once, and
 //     only when nothing is left from before; a stream that pauses gives
 //     the caller every byte received, except the held-back ones (at most
-//     maxHold, a possible beginning of a match), without waiting for more.
-//   - The same bytes in number and order: only the scanner's in-place
-//     rewrites change them. With a scanner that keeps lengths (every one
-//     does), Content-Length stays right and the caller reads exactly as
-//     many bytes as came from the wire.
-//   - At EOF or a read error, the held-back bytes reach the caller as they
-//     are (no more bytes can complete a match), then the error, io.EOF
-//     included, returned unchanged. Close closes the underlying body and
-//     drops the bytes still held back.
+//     maxHold), without waiting for more.
+//   - The same bytes in number and order: only rewrites in place change
+//     them, so Content-Length stays right and the caller reads exactly as
+//     many bytes as came from the wire. Each Reader sees each byte once, as
+//     the caller gets it.
+//   - At EOF or a read error, the rewriters are given the trailer (the
+//     underlying body filled it in), the held-back bytes reach the caller
+//     as they are (no more bytes can complete a match), then the error,
+//     io.EOF included, returned unchanged. Close closes the underlying body
+//     and drops the bytes still held back.
 //
 // It does not implement io.WriterTo: the bytes must pass through the
-// scanner, so io.Copy reads them with its own buffer.
-type scanBody struct {
-	rc      io.ReadCloser
-	s       bodyScanner
-	maxHold int
-
-	// buf[:ready] are bytes ready for the caller, buf[ready:] bytes the
-	// scanner holds back. After the underlying body ended (err != nil),
-	// every byte in buf is ready.
-	buf   []byte
-	ready int
-	err   error
+// Readers, so io.Copy reads them with its own buffer.
+func (rd *reading) scan(rc io.ReadCloser) io.ReadCloser {
+	rd.rc = rc
+	return rd
 }
 
-func newScanBody(rc io.ReadCloser, s bodyScanner, maxHold int) *scanBody {
-	return &scanBody{rc: rc, s: s, maxHold: maxHold}
-}
-
-func (b *scanBody) Read(p []byte) (int, error) {
-	if b.ready > 0 || b.err != nil {
-		return b.deliver(p)
+func (rd *reading) Read(p []byte) (int, error) {
+	if rd.ready > 0 || rd.err != nil {
+		return rd.deliver(p)
 	}
 	if len(p) == 0 {
 		return 0, nil
 	}
-	held := len(b.buf)
+	held := len(rd.buf)
 	if len(p) <= held {
 		// p cannot take the held bytes and a new one: receive into buf.
-		if cap(b.buf) < 2*b.maxHold {
-			b.buf = append(make([]byte, 0, 2*b.maxHold), b.buf...)
+		if cap(rd.buf) < 2*rd.maxHold {
+			rd.buf = append(make([]byte, 0, 2*rd.maxHold), rd.buf...)
 		}
-		n, err := b.rc.Read(b.buf[held:cap(b.buf)])
-		b.buf = b.buf[:held+n]
-		b.settle(b.buf, n, err)
-		return b.deliver(p)
+		n, err := rd.rc.Read(rd.buf[held:cap(rd.buf)])
+		rd.buf = rd.buf[:held+n]
+		rd.settle(rd.buf, n, err)
+		return rd.deliver(p)
 	}
-	copy(p, b.buf)
-	n, err := b.rc.Read(p[held:])
+	copy(p, rd.buf)
+	n, err := rd.rc.Read(p[held:])
 	total := held + n
-	keep := b.settle(p[:total], n, err)
-	b.buf = append(b.buf[:0], p[total-keep:total]...)
-	b.ready = 0
+	keep := rd.settle(p[:total], n, err)
+	rd.buf = append(rd.buf[:0], p[total-keep:total]...)
+	rd.ready = 0
 	if err != nil {
 		return total, err
 	}
@@ -96,30 +68,57 @@ func (b *scanBody) Read(p []byte) (int, error) {
 
 // settle scans p, the held bytes followed by fresh new ones, and returns
 // how many bytes at its end stay held back: all of them when nothing new
-// came, none once the body ended.
-func (b *scanBody) settle(p []byte, fresh int, err error) (keep int) {
+// came, none once the body ended. The Readers see the others.
+func (rd *reading) settle(p []byte, fresh int, err error) (keep int) {
 	keep = len(p)
 	if fresh > 0 {
-		keep = b.s.scan(p)
+		keep = rd.rewrite(p)
 	}
 	if err != nil {
-		b.err = err
+		rd.err = err
 		keep = 0
+		rd.rewriteTrailer()
 	}
-	b.ready = len(p) - keep
+	rd.ready = len(p) - keep
+	if rd.ready > 0 {
+		for _, f := range rd.readers {
+			if f.readBody {
+				f.r.ResponseBody(p[:rd.ready])
+			}
+		}
+	}
 	return keep
+}
+
+// rewrite gives p to the rewriters and returns how many bytes at its end
+// one of them holds back.
+func (rd *reading) rewrite(p []byte) (hold int) {
+	for _, f := range rd.readers {
+		if w, ok := f.r.(rewriter); ok && f.readBody {
+			hold = max(hold, w.rewrite(p))
+		}
+	}
+	return hold
+}
+
+func (rd *reading) rewriteTrailer() {
+	for _, f := range rd.readers {
+		if w, ok := f.r.(rewriter); ok && f.readBody {
+			w.rewriteHeader(rd.resp.Trailer)
+		}
+	}
 }
 
 // deliver hands the caller the ready bytes, then, once the body ended and
 // nothing is left, its error.
-func (b *scanBody) deliver(p []byte) (int, error) {
-	n := copy(p, b.buf[:b.ready])
-	b.buf = b.buf[:copy(b.buf, b.buf[n:])]
-	b.ready -= n
-	if b.err != nil && len(b.buf) == 0 {
-		return n, b.err
+func (rd *reading) deliver(p []byte) (int, error) {
+	n := copy(p, rd.buf[:rd.ready])
+	rd.buf = rd.buf[:copy(rd.buf, rd.buf[n:])]
+	rd.ready -= n
+	if rd.err != nil && len(rd.buf) == 0 {
+		return n, rd.err
 	}
 	return n, nil
 }
 
-func (b *scanBody) Close() error { return b.rc.Close() }
+func (rd *reading) Close() error { return rd.rc.Close() }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -66,6 +67,26 @@ var scanMasker = bottoken.NewMasker(scanToken)
 
 func masked(s string) string { return scanMasker.MaskString(s) }
 
+// seen is a Reader that keeps the response body bytes it sees.
+type seen struct{ body []byte }
+
+func (*seen) RequestBody([]byte, int64, error) {}
+func (*seen) Response(*http.Response) bool     { return true }
+func (s *seen) ResponseBody(p []byte)          { s.body = append(s.body, p...) }
+func (*seen) End()                             {}
+
+// newScanBody returns rc as the caller gets it through the scanner of an
+// exchange whose Readers are the token mask and then those of also.
+func newScanBody(rc io.ReadCloser, also ...Reader) io.ReadCloser {
+	rd := &reading{}
+	rd.readers = append(rd.first[:0], followed{r: tokenMask{scanMasker}})
+	for _, r := range also {
+		rd.readers = append(rd.readers, followed{r: r})
+	}
+	rd.response(&http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: rc})
+	return rd.scan(rc)
+}
+
 func FuzzScanBody(f *testing.F) {
 	for _, s := range []string{"", scanToken, "x" + scanToken + scanToken + "y", "123:short-secre", "123:123:short-secret", strings.Repeat("1", 40)} {
 		f.Add(s, []byte{1, 2, 3}, []byte{1, 5, 0, 7})
@@ -75,13 +96,17 @@ func FuzzScanBody(f *testing.F) {
 		for i := range reads {
 			reads[i] = max(reads[i]%40, 1) // a zero-length Read only returns 0, nil
 		}
-		b := newScanBody(&chunkReader{data: []byte(body), sizes: chunks, err: io.EOF}, tokenMask{scanMasker}, scanMasker.MaxPartial())
+		observer := new(seen)
+		b := newScanBody(&chunkReader{data: []byte(body), sizes: chunks, err: io.EOF}, observer)
 		got, err := readAll(t, b, reads)
 		if err != io.EOF {
 			t.Fatalf("err = %v, want io.EOF", err)
 		}
 		if string(got) != masked(body) {
 			t.Fatalf("read %q, want %q", got, masked(body))
+		}
+		if string(observer.body) != string(got) {
+			t.Fatalf("a Reader saw %q, the caller read %q", observer.body, got)
 		}
 		if bytes.Contains(got, []byte(scanToken)) {
 			t.Fatalf("the token is in %q", got)
@@ -91,7 +116,7 @@ func FuzzScanBody(f *testing.F) {
 
 func TestScanBodyIsAReader(t *testing.T) {
 	body := strings.Repeat("abc "+scanToken+" 123:short", 50)
-	b := newScanBody(io.NopCloser(strings.NewReader(body)), tokenMask{scanMasker}, scanMasker.MaxPartial())
+	b := newScanBody(io.NopCloser(strings.NewReader(body)))
 	if err := iotest.TestReader(b, []byte(masked(body))); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +126,7 @@ func TestScanBodyIsAReader(t *testing.T) {
 // reach the caller at once, without a Read that waits for more.
 func TestScanBodyHoldsBackOnlyAPossibleToken(t *testing.T) {
 	r := &chunkReader{data: []byte(`{"ok":true}` + "123:sh" + "ort-secret!"), sizes: []byte{11, 6, 11}, err: io.EOF}
-	b := newScanBody(r, tokenMask{scanMasker}, scanMasker.MaxPartial())
+	b := newScanBody(r)
 	p := make([]byte, 64)
 	if n, err := b.Read(p); string(p[:n]) != `{"ok":true}` || err != nil {
 		t.Fatalf("first Read = %q, %v", p[:n], err)
@@ -120,7 +145,7 @@ func TestScanBodyError(t *testing.T) {
 	boom := errors.New("boom")
 	for _, size := range []byte{1, 3, 64} {
 		r := &chunkReader{data: []byte("ab123:short"), sizes: []byte{2, 9}, err: boom}
-		got, err := readAll(t, newScanBody(r, tokenMask{scanMasker}, scanMasker.MaxPartial()), []byte{size})
+		got, err := readAll(t, newScanBody(r), []byte{size})
 		if string(got) != "ab123:short" || err != boom {
 			t.Errorf("reads of %d: got %q, %v; want every byte, then boom", size, got, err)
 		}
@@ -136,7 +161,7 @@ func (c *closeCounter) Close() error { c.closed++; return nil }
 
 func TestScanBodyClose(t *testing.T) {
 	rc := &closeCounter{Reader: strings.NewReader("x123:short")}
-	b := newScanBody(rc, tokenMask{scanMasker}, scanMasker.MaxPartial())
+	b := newScanBody(rc)
 	p := make([]byte, 64)
 	if n, _ := b.Read(p); string(p[:n]) != "x" {
 		t.Fatalf("Read = %q, want the byte before a possible token", p[:n])

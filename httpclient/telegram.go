@@ -20,77 +20,31 @@ const TokenPlaceholder = "TOKEN"
 // fileResource is the resource of every file download.
 const fileResource = "file"
 
-// NewTelegram returns a client for the Telegram Bot API (app_type
-// "telegram_api") whose resource label is the API method name
-// ([TelegramResource]). Give it to the bot library together with
-// [TokenPlaceholder] as the token:
+// NewTelegram returns a client for the Telegram Bot API: app_type
+// "telegram_api", resource the method name ([TelegramResource]). Give it to
+// the bot library together with [TokenPlaceholder] as the token:
 //
 //	client := httpclient.NewTelegram(os.Getenv("BOT_TOKEN"))
 //	bot, err := tele.NewBot(tele.Settings{Token: httpclient.TokenPlaceholder, Client: client})
-//	api, err := tgbotapi.NewBotAPIWithClient(httpclient.TokenPlaceholder, tgbotapi.APIEndpoint, client)
 //
-// The client replaces "/bot"+TokenPlaceholder+"/" in the URL path of each
-// request (also "/file/bot"+TokenPlaceholder+"/" of file downloads) with the
-// real token, on a copy of the request given to the base transport.
-//
-// Why: http.Client.Do wraps every transport error in a *url.Error that quotes
-// the request URL, outside the reach of any RoundTripper, and both telebot
-// and telegram-bot-api return that error as it is. A token that is only added
-// below http.Client cannot appear in it. An error from the base transport that
-// quotes the real token anyway is returned with the token replaced by
-// TokenPlaceholder in its text, and its secret masked where it stands on
-// its own (a malformed answer that the transport quotes, say); errors.Is
-// and errors.As see the original.
-//
-// A request that holds the placeholder fails, recorded with status "0", when
-// token is empty or has characters a bot token never has (other than ASCII
-// letters, digits, ':', '_' and '-'). Requests that hold a real token pass
-// through unchanged: they are recorded under the method name as well, but
-// their errors quote the token, as those of any http.Client do.
-//
-// # A hostile or broken Bot API
-//
-// The token goes only to the host the bot library addresses. The Bot API
-// never redirects, so the client follows no redirect: a request made to
-// follow one (http.Request.Response is set) fails before it leaves, and the
-// client returns an error that quotes the redirect's masked Location. No
-// token, real or placeholder, reaches the host a redirect names.
-//
-// Nothing that comes back carries the token either: in the response's
-// header values, its trailer values (once the body is read to its end) and
-// in its body, as the body streams, the secret of every
-// occurrence of the token (what follows its ':') is overwritten with '*'
-// bytes, whatever its length; a secret of 16 characters or more, as real
-// ones are, is also found on its own (after an escaped ':', say). The bot
-// ID before the ':' stays, and so does the length of the body, so
-// Content-Length and the size recorded remain those of the bytes received.
-// An endpoint that echoes the token in an error description, or a proxy
-// whose Location quotes it, cannot make the bot library put it in an error
-// or a log line. To find a token split across two reads, the bytes at the
-// end of a read that could begin one (fewer than the token has) are held
-// back until the next bytes arrive or the body ends; the body is never
-// buffered whole, and its io.WriterTo, if it had one, is not offered.
-//
-// # Flood waits
-//
-// The parameters.retry_after of every 429 (Too Many Requests) answer is
-// recorded, by method ([TelegramResource]), in
-// genapp_telegram_flood_wait_sec of the client's instance (see
-// [metrics.Metrics.RecordTelegramFloodWait]) once the answer has been read or
-// closed. It is read as the body streams, without holding back or
-// buffering any of it; a retry_after that is not a whole number of seconds
-// from 0 to 2147483647, or an answer without one, records no wait.
-//
-// Both bot libraries read an answer whole, into memory: the body of an
-// answer longer than 64 MB, far above any real one, fails with an error
-// once its first 64 MB have been read, so that an endless answer cannot
-// exhaust the bot's memory. File downloads are not bounded.
+// The client puts token in the placeholder's place in each request's path,
+// on a copy below http.Client, so that the library's URLs and errors never
+// hold it; a request with the placeholder fails (status "0") when token is
+// empty or has characters no bot token has. It follows no redirect, masks
+// the token's secret in the errors, headers, trailers and bodies that come
+// back (bodies keep their length), fails an answer longer than 64 MB
+// (file downloads aside), and records the retry_after of 429 answers in
+// genapp_telegram_flood_wait_sec. docs/httpclient.md tells why and how.
 func NewTelegram(token string, opts ...Option) *http.Client {
 	c := newConfig(metrics.AppTypeTelegram, TelegramResource, opts)
-	c.floodWaits = true
+	m := bottoken.NewMasker(token)
+	c.readers = append(c.readers, newFloodWait)
+	if token != "" {
+		mask := Reader(tokenMask{m})
+		c.readers = append(c.readers, func(*http.Request, *metrics.Metrics) Reader { return mask })
+	}
 	return newClient(c, func(base http.RoundTripper) http.RoundTripper {
-		m := bottoken.NewMasker(token)
-		return &tokenTransport{base: base, token: token, masker: m, scanner: tokenMask{m}}
+		return &tokenTransport{base: base, token: token, masker: m}
 	})
 }
 
@@ -136,12 +90,13 @@ const placeholderSegment = "/bot" + TokenPlaceholder + "/"
 
 var errBadToken = errors.New("httpclient: the request URL holds httpclient.TokenPlaceholder, but NewTelegram was given an empty bot token or one with characters other than ASCII letters, digits, ':', '_' and '-'")
 
-// tokenTransport puts the bot token in place of TokenPlaceholder.
+// tokenTransport puts the bot token in place of TokenPlaceholder, and keeps
+// it out of the errors and of the hosts a redirect names. The token in what
+// comes back is tokenMask's.
 type tokenTransport struct {
-	base    http.RoundTripper
-	token   string
-	masker  bottoken.Masker
-	scanner bodyScanner // tokenMask{masker}, boxed once
+	base   http.RoundTripper
+	token  string
+	masker bottoken.Masker
 }
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -153,7 +108,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if !strings.Contains(req.URL.Path, placeholderSegment) {
 		resp, err := t.base.RoundTrip(req)
-		return t.mask(capAnswer(req, resp)), redact(err, t.token, t.masker)
+		return capAnswer(req, resp), redact(err, t.token, t.masker)
 	}
 	if !validToken(t.token) {
 		if req.Body != nil {
@@ -177,7 +132,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.Request == sent {
 		resp.Request = req
 	}
-	return t.mask(capAnswer(req, resp)), nil
+	return capAnswer(req, resp), nil
 }
 
 // maxAnswer bounds the body of a Bot API answer other than a file
@@ -216,52 +171,23 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// mask masks the token in the header values of resp and, as it streams, in
-// its body.
-func (t *tokenTransport) mask(resp *http.Response) *http.Response {
-	if resp == nil || t.token == "" {
-		return resp
-	}
-	t.maskHeader(resp.Header)
-	if resp.Body != nil && resp.Body != http.NoBody {
-		resp.Body = &trailerMask{scanBody: newScanBody(resp.Body, t.scanner, t.masker.MaxPartial()), t: t, resp: resp}
-	}
-	return resp
-}
-
-// maskHeader masks the token in the values of h.
-func (t *tokenTransport) maskHeader(h http.Header) {
-	for _, vs := range h {
-		for i, v := range vs {
-			vs[i] = t.masker.MaskString(v)
-		}
-	}
-}
-
-// trailerMask is the body of a response whose trailer, which the base
-// transport fills in as the body ends, it masks once the caller has read
-// to the end (or to an error): the trailer values are header values too.
-type trailerMask struct {
-	*scanBody
-	t    *tokenTransport
-	resp *http.Response
-}
-
-func (b *trailerMask) Read(p []byte) (int, error) {
-	n, err := b.scanBody.Read(p)
-	if err != nil {
-		b.t.maskHeader(b.resp.Trailer)
-	}
-	return n, err
-}
-
-// tokenMask is the bodyScanner that masks a bot token. It holds back the
-// longest end of the bytes that could begin a match.
+// tokenMask is the Reader that masks a bot token in what comes back: the
+// header and trailer values of an answer and, as it streams, its body. It
+// holds back the longest end of the bytes that could begin a match.
 type tokenMask struct{ m bottoken.Masker }
 
-func (t tokenMask) scan(p []byte) (hold int) {
-	t.m.Mask(p)
-	return t.m.Partial(p)
+func (tokenMask) RequestBody([]byte, int64, error) {}
+func (tokenMask) Response(*http.Response) bool     { return true }
+func (tokenMask) ResponseBody([]byte)              {}
+func (tokenMask) End()                             {}
+func (t tokenMask) maxHold() int                   { return t.m.MaxPartial() }
+func (t tokenMask) rewrite(p []byte) (hold int)    { t.m.Mask(p); return t.m.Partial(p) }
+func (t tokenMask) rewriteHeader(h http.Header) {
+	for _, vs := range h {
+		for i, v := range vs {
+			vs[i] = t.m.MaskString(v)
+		}
+	}
 }
 
 func validToken(s string) bool {

@@ -38,15 +38,11 @@ type transport struct {
 	resource func(*http.Request) string
 	metrics  *metrics.Metrics
 	fixed    bool
-
-	readUsage   bool
-	llmProvider string
-	floodWaits  bool // read the retry_after of 429 answers of the Bot API
+	readers  []newReader
 }
 
 func newTransport(base http.RoundTripper, c *config) *transport {
-	return &transport{base: base, appType: c.appType, resource: c.resource, metrics: c.metrics, fixed: c.fixed,
-		readUsage: c.readsUsage(), llmProvider: c.llmProvider, floodWaits: c.floodWaits}
+	return &transport{base: base, appType: c.appType, resource: c.resource, metrics: c.metrics, fixed: c.fixed, readers: c.readers}
 }
 
 // pathResource is the default resource: [metrics.CleanResource] of the URL path.
@@ -57,13 +53,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.fixed {
 		m = metrics.Default()
 	}
-	if m == nil {
+	var rd *reading
+	if len(t.readers) > 0 {
+		rd = newReading(t.readers, req, m)
+	}
+	if m == nil && rd == nil {
 		return t.base.RoundTrip(req)
 	}
-	x := &exchange{m: m, t: t, ctx: req.Context(), start: time.Now(), method: req.Method, resource: t.resource(req)}
-	if t.readUsage {
-		x.llm = newLLMCall(req, x.start, t.llmProvider)
-	}
+	x := &exchange{m: m, t: t, ctx: req.Context(), start: time.Now(), method: req.Method, resource: t.resource(req), rd: rd}
 	sent := req
 	if req.Body != nil && req.Body != http.NoBody {
 		sent = new(http.Request)
@@ -86,22 +83,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Request = req
 	}
 	x.status = int32(min(max(resp.StatusCode, 0), math.MaxInt32)) // the recorder maps codes outside 100-999 to 0
-	if x.llm != nil {
-		x.llm.answered(m, resp)
-	}
-	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols {
+	readBody := x.rd != nil && x.rd.response(resp)
+	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols && !readBody {
 		// Nothing to read, or (101) a connection that is no longer HTTP and
-		// whose io.ReadWriteCloser body must reach the caller unwrapped.
+		// whose io.ReadWriteCloser body must reach the caller unwrapped,
+		// unless a Reader rewrites what comes back (the token mask).
 		x.finish()
 		return resp, nil
 	}
 	x.respBody = resp.Body
-	if x.llm != nil && x.llm.read {
-		x.respBody = newScanBody(resp.Body, x.llm, 0)
-	}
-	if t.floodWaits && resp.StatusCode == http.StatusTooManyRequests {
-		x.flood, x.floodMethod = newFloodWait(), TelegramResource(req)
-		x.respBody = newScanBody(x.respBody, x.flood, 0)
+	if readBody {
+		x.respBody = x.rd.scan(resp.Body)
 	}
 	resp.Body = x.wrap()
 	return resp, nil
@@ -109,10 +101,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // exchange is the state of one recorded exchange. One allocation holds
 // everything the hot path needs: the request body counter, the response body
-// wrapper's state and the once flag. It fits the allocator's 192-byte size
-// class with the request's context: the transport stands for its app type
-// (one word, not a string's two), and status is an int32 that shares a word
-// with done.
+// wrapper's state and the once flag. It fits the allocator's 176-byte size
+// class with the request's context and one pointer for all its Readers:
+// the transport stands for its app type (one word, not a string's two), and
+// status is an int32 that shares a word with done.
 type exchange struct {
 	m                *metrics.Metrics
 	ctx              context.Context // the request's: its span becomes the duration's exemplar
@@ -127,11 +119,7 @@ type exchange struct {
 	respBody io.ReadCloser
 	out      atomic.Int64 // response body bytes read by the caller
 
-	llm *llmAnswer // nil unless the exchange is an LLM call that generates, whose usage is read
-	// (set before the request is sent, read by requestBody on the transport's goroutine)
-
-	flood       *floodWait // nil unless the answer is a 429 of the Bot API
-	floodMethod string
+	rd *reading // the Readers of the exchange, nil for none
 
 	status int32 // 0 until a response arrived
 	done   atomic.Bool
@@ -153,13 +141,8 @@ func (x *exchange) finish() {
 		RequestSize:  x.in.Load(),
 		ResponseSize: x.out.Load(),
 	})
-	if x.llm != nil {
-		x.llm.record(x.m)
-	}
-	if x.flood != nil {
-		if wait, ok := x.flood.wait(); ok {
-			x.m.RecordTelegramFloodWait(x.floodMethod, wait)
-		}
+	if x.rd != nil {
+		x.rd.end()
 	}
 }
 
@@ -171,10 +154,7 @@ func (x *exchange) rewind() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	x.in.Store(0)
-	if x.llm != nil {
-		x.llm.rewindRequest()
-	}
+	x.in.Store(0) // the Readers see the body start again at offset 0
 	return &requestBody{rc: rc, x: x}, nil
 }
 
