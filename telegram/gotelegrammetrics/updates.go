@@ -51,10 +51,19 @@ func (t *Tracker) count(ctx context.Context, _ *bot.Bot, u *models.Update) {
 	}
 }
 
-// startUpdate records u in the update families until End.
+// startUpdate records u in the update families until End, the person who
+// sent it among the active users, and the bot's new status of a
+// my_chat_member.
 func (t *Tracker) startUpdate(u *models.Update) metrics.TelegramUpdate {
 	typ, date := updateInfo(u)
-	return t.metrics().StartTelegramUpdate(string(typ), date)
+	m := t.metrics()
+	update := m.StartTelegramUpdate(string(typ), date)
+	id, chatType, status := sender(u, typ)
+	m.RecordTelegramUser(id)
+	if typ == telegram.UpdateMyChatMember {
+		m.RecordTelegramBotStatus(chatType, status)
+	}
+	return update
 }
 
 // inFlight counts the tracked handlers running. Unlike a sync.WaitGroup it
@@ -168,4 +177,55 @@ func updateInfo(u *models.Update) (telegram.UpdateType, time.Time) {
 		return telegram.UpdateBusinessConnection, time.Time{}
 	}
 	return telegram.UpdateOther, time.Time{}
+}
+
+// sender returns who sent u, of type typ (updateInfo's): the id of the
+// person in its from (a poll answer's or reaction's user), 0 when it has
+// none or the sender is a bot; and for a my_chat_member, the chat's type
+// and the bot's new status.
+func sender(u *models.Update, typ telegram.UpdateType) (id int64, chatType, status string) {
+	switch typ {
+	case telegram.UpdateMessage:
+		return person(u.Message.From), "", ""
+	case telegram.UpdateEditedMessage:
+		return person(u.EditedMessage.From), "", ""
+	case telegram.UpdateBusinessMessage:
+		return person(u.BusinessMessage.From), "", ""
+	case telegram.UpdateEditedBusinessMessage:
+		return person(u.EditedBusinessMessage.From), "", ""
+	case telegram.UpdateCallbackQuery:
+		return person(&u.CallbackQuery.From), "", ""
+	case telegram.UpdateInlineQuery:
+		return person(u.InlineQuery.From), "", ""
+	case telegram.UpdateChosenInlineResult:
+		return person(&u.ChosenInlineResult.From), "", ""
+	case telegram.UpdateShippingQuery:
+		return person(u.ShippingQuery.From), "", ""
+	case telegram.UpdatePreCheckoutQuery:
+		return person(u.PreCheckoutQuery.From), "", ""
+	case telegram.UpdatePurchasedPaidMedia:
+		return person(&u.PurchasedPaidMedia.From), "", ""
+	case telegram.UpdatePollAnswer:
+		return person(u.PollAnswer.User), "", ""
+	case telegram.UpdateMessageReaction:
+		return person(u.MessageReaction.User), "", ""
+	case telegram.UpdateMyChatMember:
+		c := u.MyChatMember
+		// The status of a ChatMember is its Type, which go-telegram/bot
+		// sets from the status it decodes.
+		return person(&c.From), string(c.Chat.Type), string(c.NewChatMember.Type)
+	case telegram.UpdateChatMember:
+		return person(&u.ChatMember.From), "", ""
+	case telegram.UpdateChatJoinRequest:
+		return person(&u.ChatJoinRequest.From), "", ""
+	}
+	return 0, "", ""
+}
+
+// person returns the id of user, 0 for nil or a bot.
+func person(user *models.User) int64 {
+	if user == nil || user.IsBot {
+		return 0
+	}
+	return user.ID
 }

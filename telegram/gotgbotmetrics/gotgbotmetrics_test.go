@@ -432,3 +432,31 @@ func TestUpdateTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestBotStatus: gotgbot decodes a new_chat_member into one type per status
+// behind its ChatMember interface, nil when there is none; each counts
+// under the Bot API's status, with the chat's type, and none under "other".
+func TestBotStatus(t *testing.T) {
+	const statusChanges = "genapp_telegram_bot_status_changes_total"
+	m := actiontest.NewMetrics(t)
+	d := ext.NewDispatcher(nil)
+	track(t, d, m)
+	for _, member := range []gotgbot.ChatMember{
+		gotgbot.ChatMemberOwner{}, gotgbot.ChatMemberAdministrator{}, gotgbot.ChatMemberMember{},
+		gotgbot.ChatMemberRestricted{}, gotgbot.ChatMemberLeft{}, gotgbot.ChatMemberBanned{}, nil,
+	} {
+		u := &gotgbot.Update{MyChatMember: &gotgbot.ChatMemberUpdated{Chat: gotgbot.Chat{Id: -1, Type: "channel"}, From: gotgbot.User{Id: 1}, NewChatMember: member}}
+		if err := d.ProcessUpdate(offlineBot, u, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := promtest.Scrape(t, m.Handler())
+	for _, status := range []string{"creator", "administrator", "member", "restricted", "left", "kicked", "other"} {
+		if got := e.Sum(statusChanges, promtest.Labels{"chat_type": "channel", "status": status}); got != 1 {
+			t.Errorf("%s{status=%q} = %v, want 1", statusChanges, status, got)
+		}
+	}
+	if n := e.Series(statusChanges); n != 7 {
+		t.Errorf("%d series of %s, want 7", n, statusChanges)
+	}
+}

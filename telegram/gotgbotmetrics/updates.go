@@ -19,11 +19,19 @@ type processor struct {
 
 // ProcessUpdate counts the update by type, observes its lag and holds it in
 // genapp_telegram_handlers_in_flight while next handles it, a panic
-// included (the dispatcher recovers it above).
+// included (the dispatcher recovers it above). It also counts the person
+// who sent the update among the active users, and the bot's new status of
+// a my_chat_member.
 func (p processor) ProcessUpdate(d *ext.Dispatcher, b *gotgbot.Bot, ctx *ext.Context) error {
 	typ, date := updateInfo(ctx.Update)
-	u := p.t.metrics().StartTelegramUpdate(string(typ), date)
+	m := p.t.metrics()
+	u := m.StartTelegramUpdate(string(typ), date)
 	defer u.End()
+	id, chatType, status := sender(ctx.Update, typ)
+	m.RecordTelegramUser(id)
+	if typ == telegram.UpdateMyChatMember {
+		m.RecordTelegramBotStatus(chatType, status)
+	}
 	return p.next.ProcessUpdate(d, b, ctx)
 }
 
@@ -84,4 +92,58 @@ func updateInfo(u *gotgbot.Update) (telegram.UpdateType, time.Time) {
 		return telegram.UpdateBusinessConnection, time.Time{}
 	}
 	return telegram.UpdateOther, time.Time{}
+}
+
+// sender returns who sent u, of type typ (updateInfo's): the id of the
+// person in its from (a poll answer's or reaction's user), 0 when it has
+// none or the sender is a bot; and for a my_chat_member, the chat's type
+// and the bot's new status ("" when gotgbot decoded no new member).
+func sender(u *gotgbot.Update, typ telegram.UpdateType) (id int64, chatType, status string) {
+	switch typ {
+	case telegram.UpdateMessage:
+		return person(u.Message.From), "", ""
+	case telegram.UpdateEditedMessage:
+		return person(u.EditedMessage.From), "", ""
+	case telegram.UpdateBusinessMessage:
+		return person(u.BusinessMessage.From), "", ""
+	case telegram.UpdateEditedBusinessMessage:
+		return person(u.EditedBusinessMessage.From), "", ""
+	case telegram.UpdateCallbackQuery:
+		return person(&u.CallbackQuery.From), "", ""
+	case telegram.UpdateInlineQuery:
+		return person(&u.InlineQuery.From), "", ""
+	case telegram.UpdateChosenInlineResult:
+		return person(&u.ChosenInlineResult.From), "", ""
+	case telegram.UpdateShippingQuery:
+		return person(&u.ShippingQuery.From), "", ""
+	case telegram.UpdatePreCheckoutQuery:
+		return person(&u.PreCheckoutQuery.From), "", ""
+	case telegram.UpdatePurchasedPaidMedia:
+		return person(&u.PurchasedPaidMedia.From), "", ""
+	case telegram.UpdatePollAnswer:
+		return person(u.PollAnswer.User), "", ""
+	case telegram.UpdateMessageReaction:
+		return person(u.MessageReaction.User), "", ""
+	case telegram.UpdateMyChatMember:
+		c := u.MyChatMember
+		// gotgbot's ChatMember is an interface, one type per status: nil
+		// when the update has no new_chat_member.
+		if c.NewChatMember != nil {
+			status = c.NewChatMember.GetStatus()
+		}
+		return person(&c.From), c.Chat.Type, status
+	case telegram.UpdateChatMember:
+		return person(&u.ChatMember.From), "", ""
+	case telegram.UpdateChatJoinRequest:
+		return person(&u.ChatJoinRequest.From), "", ""
+	}
+	return 0, "", ""
+}
+
+// person returns the id of user, 0 for nil or a bot.
+func person(user *gotgbot.User) int64 {
+	if user == nil || user.IsBot {
+		return 0
+	}
+	return user.Id
 }

@@ -296,6 +296,38 @@ func TestUpdateTypes(t *testing.T) {
 	}
 }
 
+// TestBotStatus: telego decodes a new_chat_member into one type per
+// status behind its ChatMember interface; each counts under the Bot API's
+// status, with the chat's type.
+func TestBotStatus(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	bot, _, _ := newBot(t, "http://127.0.0.1:1", token, nil)
+	g := &th.HandlerGroup{}
+	newTracker(t, g, telegometrics.WithMetrics(m))
+	statuses := []string{"creator", "administrator", "member", "restricted", "left", "kicked"}
+	for _, status := range statuses {
+		u, err := telegometrics.ParseUpdate(fmt.Appendf(nil, `{"update_id":1,"my_chat_member":{"date":1,"chat":{"id":-1,"type":"supergroup"},"from":{"id":1},`+
+			`"old_chat_member":{"status":"left","user":{"id":2,"is_bot":true}},"new_chat_member":{"status":%q,"user":{"id":2,"is_bot":true}}}}`, status))
+		if err != nil {
+			t.Fatalf("%s: %v", status, err)
+		}
+		if err := g.HandleUpdate(context.Background(), bot, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := promtest.Scrape(t, m.Handler())
+	for _, status := range statuses {
+		if got := e.Sum(botStatusChanges, promtest.Labels{"chat_type": "supergroup", "status": status}); got != 1 {
+			t.Errorf("%s{status=%q} = %v, want 1", botStatusChanges, status, got)
+		}
+	}
+	if n := e.Series(botStatusChanges); n != len(statuses) {
+		t.Errorf("%d series of %s, want %d", n, botStatusChanges, len(statuses))
+	}
+}
+
+const botStatusChanges = "genapp_telegram_bot_status_changes_total"
+
 // TestGroup: routes registered in a group through Tracker.Group count
 // their updates once, by the middleware New installed, as do the updates
 // the group does not take; the group's predicates apply.

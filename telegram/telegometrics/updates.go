@@ -14,11 +14,19 @@ import (
 // genapp_telegram_updates_total{type} and genapp_telegram_update_lag_sec{type}
 // (now minus the date Telegram stamped it with), and in
 // genapp_telegram_handlers_in_flight for as long as the rest of the chain
-// runs, a panicking handler's included.
+// runs, a panicking handler's included. It also counts the person who
+// sent the update among the active users, and the bot's new status of a
+// my_chat_member.
 func (t *Tracker) countUpdate(ctx *th.Context, u telego.Update) error {
 	typ, date := updateInfo(u)
-	in := t.metrics().StartTelegramUpdate(string(typ), date)
+	m := t.metrics()
+	in := m.StartTelegramUpdate(string(typ), date)
 	defer in.End()
+	id, chatType, status := sender(&u, typ)
+	m.RecordTelegramUser(id)
+	if typ == telegram.UpdateMyChatMember {
+		m.RecordTelegramBotStatus(chatType, status)
+	}
 	return ctx.Next(u)
 }
 
@@ -77,4 +85,57 @@ func updateInfo(u telego.Update) (telegram.UpdateType, time.Time) {
 		return telegram.UpdateBusinessConnection, time.Time{}
 	}
 	return telegram.UpdateOther, time.Time{}
+}
+
+// sender returns who sent u, of type typ (updateInfo's): the id of the
+// person in its from (a poll answer's or reaction's user), 0 when it has
+// none or the sender is a bot; and for a my_chat_member, the chat's type
+// and the bot's new status ("" when telego holds no new member).
+func sender(u *telego.Update, typ telegram.UpdateType) (id int64, chatType, status string) {
+	switch typ {
+	case telegram.UpdateMessage:
+		return person(u.Message.From), "", ""
+	case telegram.UpdateEditedMessage:
+		return person(u.EditedMessage.From), "", ""
+	case telegram.UpdateBusinessMessage:
+		return person(u.BusinessMessage.From), "", ""
+	case telegram.UpdateEditedBusinessMessage:
+		return person(u.EditedBusinessMessage.From), "", ""
+	case telegram.UpdateCallbackQuery:
+		return person(&u.CallbackQuery.From), "", ""
+	case telegram.UpdateInlineQuery:
+		return person(&u.InlineQuery.From), "", ""
+	case telegram.UpdateChosenInlineResult:
+		return person(&u.ChosenInlineResult.From), "", ""
+	case telegram.UpdateShippingQuery:
+		return person(&u.ShippingQuery.From), "", ""
+	case telegram.UpdatePreCheckoutQuery:
+		return person(&u.PreCheckoutQuery.From), "", ""
+	case telegram.UpdatePurchasedPaidMedia:
+		return person(&u.PurchasedPaidMedia.From), "", ""
+	case telegram.UpdatePollAnswer:
+		return person(u.PollAnswer.User), "", ""
+	case telegram.UpdateMessageReaction:
+		return person(u.MessageReaction.User), "", ""
+	case telegram.UpdateMyChatMember:
+		c := u.MyChatMember
+		// telego's ChatMember is an interface, one type per status.
+		if c.NewChatMember != nil {
+			status = c.NewChatMember.MemberStatus()
+		}
+		return person(&c.From), c.Chat.Type, status
+	case telegram.UpdateChatMember:
+		return person(&u.ChatMember.From), "", ""
+	case telegram.UpdateChatJoinRequest:
+		return person(&u.ChatJoinRequest.From), "", ""
+	}
+	return 0, "", ""
+}
+
+// person returns the id of user, 0 for nil or a bot.
+func person(user *telego.User) int64 {
+	if user == nil || user.IsBot {
+		return 0
+	}
+	return user.ID
 }
