@@ -33,12 +33,14 @@ const fileResource = "file"
 // empty or has characters no bot token has. It follows no redirect, masks
 // the token's secret in the errors, headers, trailers and bodies that come
 // back (bodies keep their length), fails an answer longer than 64 MB
-// (file downloads aside), and records the retry_after of 429 answers in
-// genapp_telegram_flood_wait_sec. docs/httpclient.md tells why and how.
+// (file downloads aside), and records every error answer by method and
+// reason in genapp_telegram_api_errors_total, and the retry_after of 429
+// answers in genapp_telegram_flood_wait_sec. docs/httpclient.md tells why
+// and how.
 func NewTelegram(token string, opts ...Option) *http.Client {
 	c := newConfig(metrics.AppTypeTelegram, TelegramResource, opts)
 	m := bottoken.NewMasker(token)
-	c.readers = append(c.readers, newFloodWait)
+	c.readers = append(c.readers, newAPIError)
 	if token != "" {
 		mask := Reader(tokenMask{m})
 		c.readers = append(c.readers, func(*http.Request, *metrics.Metrics) Reader { return mask })

@@ -3,9 +3,11 @@ package httpclient_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -198,5 +200,116 @@ func TestTelegramFloodWaitClosedEarly(t *testing.T) {
 	resp.Body.Close()
 	if count, sum := floodWaits(scrape(t, m), "getUpdates"); count != 2 || sum != 6 {
 		t.Errorf("flood waits of getUpdates = %d, %v; want 2, 6", count, sum)
+	}
+}
+
+const apiErrors = "genapp_telegram_api_errors_total"
+
+// TestTelegramAPIErrors: every description of the test data of package
+// metrics (telebot's error list and answers bot projects recorded), sent by
+// the fake Bot API as Telegram sends it, counts once under the method and
+// the reason assigned to it; the description itself is nowhere in the
+// exposition.
+func TestTelegramAPIErrors(t *testing.T) {
+	data, err := os.ReadFile("../metrics/testdata/telegram/api-errors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Code        int
+		Description string
+		Reason      string
+	}
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	srv := telegramtest.NewServer()
+	defer srv.Close()
+	m := newMetrics(t)
+	client := httpclient.NewTelegram(srv.Token, httpclient.WithMetrics(m))
+	want := map[string]float64{}
+	for _, c := range cases {
+		srv.Inject("sendMessage", telegramtest.Fault{Status: c.Code, Description: c.Description})
+		resp, err := client.Post(srv.URL+"/bot"+httpclient.TokenPlaceholder+"/sendMessage", "application/json", strings.NewReader(`{"chat_id":1,"text":"hi"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), `"ok":false`) {
+			t.Fatalf("the fake Bot API answered %s", body)
+		}
+		want[c.Reason]++
+	}
+	e := scrape(t, m)
+	for reason, n := range want {
+		if got := e.Sum(apiErrors, promtest.Labels{"method": "sendMessage", "reason": reason}); got != n {
+			t.Errorf("reason %s: %v errors, want %v", reason, got, n)
+		}
+	}
+	if got := e.Sum(apiErrors, nil); got != float64(len(cases)) {
+		t.Errorf("%v errors in all, want %d", got, len(cases))
+	}
+	for _, leak := range []string{"blocked by the user", "chat not found", "Bad Request"} {
+		if strings.Contains(e.Text, leak) {
+			t.Errorf("the exposition holds %q", leak)
+		}
+	}
+}
+
+// TestTelegramAPIErrorsHostile: the reason comes from the answer's own
+// error_code and description, read in pieces of any size, whatever else
+// the answer holds; what is not a Bot API error answer counts by its
+// status, and a success counts nothing.
+func TestTelegramAPIErrorsHostile(t *testing.T) {
+	for name, c := range map[string]struct {
+		status int
+		body   string
+		reason string // "": nothing recorded
+	}{
+		"real answer":            {403, `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}`, "blocked_by_user"},
+		"members in any order":   {400, `{"description":"Bad Request: chat not found","ok":false,"error_code":400}`, "chat_not_found"},
+		"escaped quotes":         {400, `{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities: \"br\" tag"}`, "bad_request"},
+		"faked keys in the text": {400, `{"ok":false,"description":"Bad Request: x, \"error_code\": 429, \"retry_after\": 5","error_code":400}`, "bad_request"},
+		"a key as a value":       {400, `{"hint":"description","ok":false,"error_code":400,"description":"Bad Request: message is too long"}`, "message_too_long"},
+		"first of each key":      {400, `{"error_code":400,"description":"Bad Request: chat not found","error_code":429,"description":"Too Many Requests"}`, "chat_not_found"},
+		"description too long":   {403, `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user` + strings.Repeat(" ", 600) + `"}`, "other"},
+		"description cut off":    {403, `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked`, "other"},
+		"code not a number":      {400, `{"ok":false,"error_code":"400","description":"Bad Request: chat not found"}`, "chat_not_found"},
+		"proxy page":             {502, `<html><body>502 Bad Gateway</body></html>`, "server_error"},
+		"empty 401":              {401, ``, "unauthorized"},
+		"success":                {200, `{"ok":true,"result":{"message_id":1}}`, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, oneByte := range []bool{false, true} {
+				m := newMetrics(t)
+				base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					var body io.Reader = strings.NewReader(c.body)
+					if oneByte {
+						body = iotest.OneByteReader(body)
+					}
+					return &http.Response{StatusCode: c.status, Header: http.Header{}, Body: io.NopCloser(body), Request: r}, nil
+				})
+				client := httpclient.NewTelegram(botToken, httpclient.WithMetrics(m), httpclient.WithBase(base))
+				resp, err := client.Post("http://api.test/bot"+httpclient.TokenPlaceholder+"/sendMessage", "application/json", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, err := io.ReadAll(resp.Body); err != nil || string(got) != c.body {
+					t.Fatalf("the caller read %q (err %v), the server sent %q", got, err, c.body)
+				}
+				resp.Body.Close()
+				e := scrape(t, m)
+				if c.reason == "" {
+					if e.Families[apiErrors] != nil {
+						t.Errorf("one byte at a time %v: an error was recorded:\n%s", oneByte, e.Text)
+					}
+					continue
+				}
+				if got := e.Sum(apiErrors, promtest.Labels{"method": "sendMessage", "reason": c.reason}); got != 1 || e.Sum(apiErrors, nil) != 1 {
+					t.Errorf("one byte at a time %v: want one error of reason %s:\n%s", oneByte, c.reason, e.Text)
+				}
+			}
+		})
 	}
 }
