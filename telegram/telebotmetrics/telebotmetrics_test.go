@@ -376,6 +376,32 @@ func TestProcessUpdate(t *testing.T) {
 	telebottest.Burst(t, m.Handler(), 20, func() { go tr.ProcessUpdate(bot, message("/slow")) }, release)
 }
 
+// TestBotStatus: a my_chat_member counts by the Bot API's chat type,
+// which telebot's may not be (a channel without a username is
+// "privatechannel" to it), and the bot's new status, its Role; one without
+// a chat or a new member counts as other.
+func TestBotStatus(t *testing.T) {
+	m := actiontest.NewMetrics(t)
+	bot, _ := newBot(t)
+	tr := mustNew(t, bot, telebotmetrics.WithMetrics(m))
+	tr.ProcessUpdate(bot, tele.Update{MyChatMember: &tele.ChatMemberUpdate{
+		Chat: &tele.Chat{ID: -100, Type: tele.ChatChannelPrivate}, Sender: &tele.User{ID: 7},
+		NewChatMember: &tele.ChatMember{Role: tele.Administrator},
+	}})
+	tr.ProcessUpdate(bot, tele.Update{MyChatMember: &tele.ChatMemberUpdate{}})
+	e := promtest.Scrape(t, m.Handler())
+	for _, l := range []promtest.Labels{{"chat_type": "channel", "status": "administrator"}, {"chat_type": "other", "status": "other"}} {
+		if got := e.Sum(statusChanges, l); got != 1 {
+			t.Errorf("%s{chat_type=%q,status=%q} = %v, want 1", statusChanges, l["chat_type"], l["status"], got)
+		}
+	}
+	if n := e.Series(statusChanges); n != 2 {
+		t.Errorf("%d series of %s, want 2", n, statusChanges)
+	}
+}
+
+const statusChanges = "genapp_telegram_bot_status_changes_total"
+
 // TestNew: New and its options refuse what they cannot use, with an error
 // that names it, and never panic.
 func TestNew(t *testing.T) {

@@ -2,6 +2,7 @@ package telebotmetrics
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
@@ -95,32 +96,108 @@ func updateInfo(u tele.Update) (telegram.UpdateType, time.Time) {
 	return telegram.UpdateOther, time.Time{}
 }
 
-// rawInfo types, from its JSON, an update of a type telebot v3 does not
-// decode, dated as telebot v4 dates them.
-func rawInfo(raw json.RawMessage) (telegram.UpdateType, time.Time) {
-	var u struct {
-		BusinessConnection    *struct{}             `json:"business_connection"`
-		BusinessMessage       *struct{ Date int64 } `json:"business_message"`
-		EditedBusinessMessage *struct {
-			EditDate int64 `json:"edit_date"`
-		} `json:"edited_business_message"`
-		DeletedBusinessMessages *struct{} `json:"deleted_business_messages"`
-		PurchasedPaidMedia      *struct{} `json:"purchased_paid_media"`
+// sender returns the id of the person who sent u, 0 for none (a channel
+// post, a poll, a boost, a bot's message...), and for a my_chat_member
+// update the chat's type and the bot's new status. It reads the field
+// updateInfo types u by.
+func sender(u tele.Update) (id int64, chatType, status string) {
+	var from *tele.User
+	switch {
+	case u.Message != nil:
+		from = u.Message.Sender
+	case u.EditedMessage != nil:
+		from = u.EditedMessage.Sender
+	case u.ChannelPost != nil, u.EditedChannelPost != nil:
+	case u.MessageReaction != nil:
+		from = u.MessageReaction.User
+	case u.MessageReactionCount != nil:
+	case u.MyChatMember != nil:
+		from = u.MyChatMember.Sender
+		if c := u.MyChatMember.Chat; c != nil {
+			chatType = telebotcore.ChatType(c.Type)
+		}
+		if m := u.MyChatMember.NewChatMember; m != nil {
+			status = string(m.Role)
+		}
+	case u.ChatMember != nil:
+		from = u.ChatMember.Sender
+	case u.ChatJoinRequest != nil:
+		from = u.ChatJoinRequest.Sender
+	case u.Callback != nil:
+		from = u.Callback.Sender
+	case u.Query != nil:
+		from = u.Query.Sender
+	case u.InlineResult != nil:
+		from = u.InlineResult.Sender
+	case u.ShippingQuery != nil:
+		from = u.ShippingQuery.Sender
+	case u.PreCheckoutQuery != nil:
+		from = u.PreCheckoutQuery.Sender
+	case u.PollAnswer != nil:
+		from = u.PollAnswer.Sender
 	}
-	if json.Unmarshal(raw, &u) != nil {
-		return telegram.UpdateOther, time.Time{}
+	if from == nil || from.IsBot {
+		return 0, chatType, status
+	}
+	return from.ID, chatType, status
+}
+
+// rawInfo types, from its JSON, an update of a type telebot v3 does not
+// decode, dated as telebot v4 dates them, and returns the id of the
+// person who sent it, as sender does.
+func rawInfo(raw json.RawMessage) (telegram.UpdateType, time.Time, int64) {
+	var u struct {
+		BusinessConnection      *struct{}   `json:"business_connection"`
+		BusinessMessage         *rawMessage `json:"business_message"`
+		EditedBusinessMessage   *rawMessage `json:"edited_business_message"`
+		DeletedBusinessMessages *struct{}   `json:"deleted_business_messages"`
+		PurchasedPaidMedia      *struct {
+			From rawUser `json:"from"`
+		} `json:"purchased_paid_media"`
+	}
+	if err := json.Unmarshal(raw, &u); err != nil && !isTypeError(err) {
+		return telegram.UpdateOther, time.Time{}, 0
 	}
 	switch {
 	case u.BusinessConnection != nil:
-		return telegram.UpdateBusinessConnection, time.Time{}
+		return telegram.UpdateBusinessConnection, time.Time{}, 0
 	case u.BusinessMessage != nil:
-		return telegram.UpdateBusinessMessage, telegram.Date(u.BusinessMessage.Date)
+		return telegram.UpdateBusinessMessage, telegram.Date(u.BusinessMessage.Date), u.BusinessMessage.From.person()
 	case u.EditedBusinessMessage != nil:
-		return telegram.UpdateEditedBusinessMessage, telegram.Date(u.EditedBusinessMessage.EditDate)
+		return telegram.UpdateEditedBusinessMessage, telegram.Date(u.EditedBusinessMessage.EditDate), u.EditedBusinessMessage.From.person()
 	case u.DeletedBusinessMessages != nil:
-		return telegram.UpdateDeletedBusinessMessages, time.Time{}
+		return telegram.UpdateDeletedBusinessMessages, time.Time{}, 0
 	case u.PurchasedPaidMedia != nil:
-		return telegram.UpdatePurchasedPaidMedia, time.Time{}
+		return telegram.UpdatePurchasedPaidMedia, time.Time{}, u.PurchasedPaidMedia.From.person()
 	}
-	return telegram.UpdateOther, time.Time{}
+	return telegram.UpdateOther, time.Time{}, 0
+}
+
+// rawMessage is what rawInfo reads of a business message.
+type rawMessage struct {
+	Date     int64   `json:"date"`
+	EditDate int64   `json:"edit_date"`
+	From     rawUser `json:"from"`
+}
+
+// rawUser is what rawInfo reads of a from.
+type rawUser struct {
+	ID    int64 `json:"id"`
+	IsBot bool  `json:"is_bot"`
+}
+
+// person is the id of u, 0 when it is a bot or there is none.
+func (u rawUser) person() int64 {
+	if u.IsBot {
+		return 0
+	}
+	return u.ID
+}
+
+// isTypeError reports whether err is a field of the JSON whose type is
+// not the one expected: the others are read all the same, the field left
+// zero.
+func isTypeError(err error) bool {
+	var e *json.UnmarshalTypeError
+	return errors.As(err, &e)
 }

@@ -3,6 +3,7 @@ package tgbotapimetrics
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -12,18 +13,24 @@ import (
 
 // handle runs the handler of the route that takes u (ok is false when none
 // does), with the run in flight, when flight is not nil. Every update
-// counts in the genapp_telegram_* families, routed or not, and is in
-// flight until its handler returned. raw is u's JSON when the Poller
+// counts in the genapp_telegram_* families, routed or not (its type, its
+// lag, the person who sent it, the bot's new status for a my_chat_member),
+// and is in flight until its handler returned. raw is u's JSON when the Poller
 // fetched it: the type of an update tgbotapi does not decode is read from
 // it.
 func (r *Router) handle(ctx context.Context, u tgbotapi.Update, raw json.RawMessage, flight *inFlight) (rt route, ok bool, err error) {
 	m := r.metrics()
 	typ, date := updateInfo(u)
+	id, chatType, status := sender(u)
 	if typ == telegram.UpdateOther && raw != nil {
-		typ, date = rawInfo(raw)
+		typ, date, id = rawInfo(raw)
 	}
 	tu := m.StartTelegramUpdate(string(typ), date)
 	defer tu.End()
+	m.RecordTelegramUser(id)
+	if typ == telegram.UpdateMyChatMember {
+		m.RecordTelegramBotStatus(chatType, status)
+	}
 	if rt, ok = r.route(u); !ok {
 		return rt, false, nil
 	}
@@ -74,41 +81,114 @@ func updateInfo(u tgbotapi.Update) (telegram.UpdateType, time.Time) {
 	return telegram.UpdateOther, time.Time{}
 }
 
-// undecoded are the update types tgbotapi does not decode, and the field of
-// each that holds its stamp, if any.
-var undecoded = []struct {
-	typ   telegram.UpdateType
-	stamp string
-}{
-	{telegram.UpdateBusinessConnection, ""},
-	{telegram.UpdateBusinessMessage, "date"},
-	{telegram.UpdateEditedBusinessMessage, "edit_date"},
-	{telegram.UpdateDeletedBusinessMessages, ""},
-	{telegram.UpdateMessageReaction, "date"},
-	{telegram.UpdateMessageReactionCount, "date"},
-	{telegram.UpdatePurchasedPaidMedia, ""},
-	{telegram.UpdateChatBoost, ""},
-	{telegram.UpdateRemovedChatBoost, ""},
+// sender returns the id of the person who sent u, 0 for none (a channel
+// post, a poll, a bot's message...), and for a my_chat_member update the
+// chat's type and the bot's new status. It reads the field updateInfo
+// types u by.
+func sender(u tgbotapi.Update) (id int64, chatType, status string) {
+	var from *tgbotapi.User
+	switch {
+	case u.Message != nil:
+		from = u.Message.From
+	case u.EditedMessage != nil:
+		from = u.EditedMessage.From
+	case u.ChannelPost != nil, u.EditedChannelPost != nil:
+	case u.CallbackQuery != nil:
+		from = u.CallbackQuery.From
+	case u.InlineQuery != nil:
+		from = u.InlineQuery.From
+	case u.ChosenInlineResult != nil:
+		from = u.ChosenInlineResult.From
+	case u.ShippingQuery != nil:
+		from = u.ShippingQuery.From
+	case u.PreCheckoutQuery != nil:
+		from = u.PreCheckoutQuery.From
+	case u.Poll != nil:
+	case u.PollAnswer != nil:
+		from = &u.PollAnswer.User
+	case u.MyChatMember != nil:
+		from = &u.MyChatMember.From
+		chatType, status = u.MyChatMember.Chat.Type, u.MyChatMember.NewChatMember.Status
+	case u.ChatMember != nil:
+		from = &u.ChatMember.From
+	case u.ChatJoinRequest != nil:
+		from = &u.ChatJoinRequest.From
+	}
+	if from == nil || from.IsBot {
+		return 0, chatType, status
+	}
+	return from.ID, chatType, status
 }
 
-// rawInfo is updateInfo for an update tgbotapi does not decode, from its
-// JSON: its type, other when it is none the module knows, and its stamp.
-func rawInfo(raw json.RawMessage) (telegram.UpdateType, time.Time) {
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(raw, &fields) != nil {
-		return telegram.UpdateOther, time.Time{}
+// rawInfo is updateInfo and sender for an update tgbotapi does not decode,
+// from its JSON, in one decode: its type, other when it is none the
+// module knows, its stamp, and the id of the person who sent it.
+func rawInfo(raw json.RawMessage) (telegram.UpdateType, time.Time, int64) {
+	var u struct {
+		BusinessConnection      *struct{}      `json:"business_connection"`
+		BusinessMessage         *rawUpdateBody `json:"business_message"`
+		EditedBusinessMessage   *rawUpdateBody `json:"edited_business_message"`
+		DeletedBusinessMessages *struct{}      `json:"deleted_business_messages"`
+		MessageReaction         *rawUpdateBody `json:"message_reaction"`
+		MessageReactionCount    *rawUpdateBody `json:"message_reaction_count"`
+		PurchasedPaidMedia      *rawUpdateBody `json:"purchased_paid_media"`
+		ChatBoost               *struct{}      `json:"chat_boost"`
+		RemovedChatBoost        *struct{}      `json:"removed_chat_boost"`
 	}
-	for _, u := range undecoded {
-		v, ok := fields[string(u.typ)]
-		if !ok {
-			continue
-		}
-		var stamps map[string]json.RawMessage
-		var stamp int64
-		if u.stamp != "" && json.Unmarshal(v, &stamps) == nil && json.Unmarshal(stamps[u.stamp], &stamp) == nil {
-			return u.typ, telegram.Date(stamp)
-		}
-		return u.typ, time.Time{}
+	if err := json.Unmarshal(raw, &u); err != nil && !isTypeError(err) {
+		return telegram.UpdateOther, time.Time{}, 0
 	}
-	return telegram.UpdateOther, time.Time{}
+	switch {
+	case u.BusinessConnection != nil:
+		return telegram.UpdateBusinessConnection, time.Time{}, 0
+	case u.BusinessMessage != nil:
+		return telegram.UpdateBusinessMessage, telegram.Date(u.BusinessMessage.Date), u.BusinessMessage.From.person()
+	case u.EditedBusinessMessage != nil:
+		return telegram.UpdateEditedBusinessMessage, telegram.Date(u.EditedBusinessMessage.EditDate), u.EditedBusinessMessage.From.person()
+	case u.DeletedBusinessMessages != nil:
+		return telegram.UpdateDeletedBusinessMessages, time.Time{}, 0
+	case u.MessageReaction != nil:
+		return telegram.UpdateMessageReaction, telegram.Date(u.MessageReaction.Date), u.MessageReaction.User.person()
+	case u.MessageReactionCount != nil:
+		return telegram.UpdateMessageReactionCount, telegram.Date(u.MessageReactionCount.Date), 0
+	case u.PurchasedPaidMedia != nil:
+		return telegram.UpdatePurchasedPaidMedia, time.Time{}, u.PurchasedPaidMedia.From.person()
+	case u.ChatBoost != nil:
+		return telegram.UpdateChatBoost, time.Time{}, 0
+	case u.RemovedChatBoost != nil:
+		return telegram.UpdateRemovedChatBoost, time.Time{}, 0
+	}
+	return telegram.UpdateOther, time.Time{}, 0
+}
+
+// rawUpdateBody is what rawInfo reads of an update's object: its stamp
+// (date, or edit_date for an edit) and who sent it (from, or user for a
+// reaction).
+type rawUpdateBody struct {
+	Date     int64   `json:"date"`
+	EditDate int64   `json:"edit_date"`
+	From     rawUser `json:"from"`
+	User     rawUser `json:"user"`
+}
+
+// rawUser is what rawInfo reads of a user.
+type rawUser struct {
+	ID    int64 `json:"id"`
+	IsBot bool  `json:"is_bot"`
+}
+
+// person is the id of u, 0 when it is a bot or there is none.
+func (u rawUser) person() int64 {
+	if u.IsBot {
+		return 0
+	}
+	return u.ID
+}
+
+// isTypeError reports whether err is a field of the JSON whose type is
+// not the one expected: the others are read all the same, the field left
+// zero.
+func isTypeError(err error) bool {
+	var e *json.UnmarshalTypeError
+	return errors.As(err, &e)
 }

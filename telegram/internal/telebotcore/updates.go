@@ -20,25 +20,45 @@ type Updates[B, U any] struct {
 	// Info returns the type of an update and the date Telegram stamped it
 	// with, the zero time for none.
 	Info func(U) (telegram.UpdateType, time.Time)
-	// RawInfo, when set, types from its JSON an update Info calls other:
-	// telebot v3 does not decode the newer types.
-	RawInfo func(json.RawMessage) (telegram.UpdateType, time.Time)
+	// Sender returns the Telegram id of the person who sent an update, 0
+	// for none (no from, or a bot's), and for a my_chat_member update the
+	// chat's type (see [ChatType]) and the bot's new status.
+	Sender func(U) (id int64, chatType, status string)
+	// RawInfo, when set, types from its JSON an update Info calls other,
+	// and reads the id of the person who sent it, as Sender does: telebot
+	// v3 does not decode the newer types.
+	RawInfo func(json.RawMessage) (telegram.UpdateType, time.Time, int64)
 	// Process is the bot's ProcessUpdate.
 	Process func(B, U)
 }
 
-// Handle counts *u in m (its type, its lag) and has b process it, in
-// flight until Process returns: with a Synchronous bot, once the
-// handlers it ran have returned. raw is its JSON, nil when unknown.
+// Handle counts *u in m (its type, its lag, the person who sent it, the
+// bot's new status for a my_chat_member) and has b process it, in flight
+// until Process returns: with a Synchronous bot, once the handlers it ran
+// have returned. raw is its JSON, nil when unknown.
 func (d *Updates[B, U]) Handle(m *metrics.Metrics, b B, u *U, raw json.RawMessage) {
 	// u is passed on by value: a pointer given to a func field escapes.
 	typ, date := d.Info(*u)
+	id, chatType, status := d.Sender(*u)
 	if typ == telegram.UpdateOther && raw != nil && d.RawInfo != nil {
-		typ, date = d.RawInfo(raw)
+		typ, date, id = d.RawInfo(raw)
 	}
 	s := m.StartTelegramUpdate(string(typ), date)
 	defer s.End()
+	m.RecordTelegramUser(id)
+	if typ == telegram.UpdateMyChatMember {
+		m.RecordTelegramBotStatus(chatType, status)
+	}
 	d.Process(b, *u)
+}
+
+// ChatType is the Bot API's type of a chat of type t in telebot, which
+// calls a channel without a username "privatechannel".
+func ChatType[T ~string](t T) string {
+	if t == "privatechannel" {
+		return "channel"
+	}
+	return string(t)
 }
 
 // Inner is a telebot Poller of bot B and update U (tele.Poller).

@@ -106,7 +106,8 @@ func TestUserJoinedCountsOnce(t *testing.T) {
 
 // TestUpdateTypes: the type and date of v4's update types, edits dated by
 // their edit_date, guest messages (not a type the module knows) as
-// "other".
+// "other"; a my_chat_member in what telebot calls a "privatechannel" (a
+// channel without a username) counts under the Bot API's type, channel.
 func TestUpdateTypes(t *testing.T) {
 	m := actiontest.NewMetrics(t)
 	bot, _ := offlineBot(t)
@@ -118,7 +119,10 @@ func TestUpdateTypes(t *testing.T) {
 		{BusinessMessage: &tele.Message{Chat: chat, Text: "x", Unixtime: long}},
 		{GuestMessage: &tele.Message{Chat: chat, Text: "x", Unixtime: now}},
 		{Callback: &tele.Callback{ID: "1", Message: &tele.Message{Chat: chat, Unixtime: long}}},
-		{MyChatMember: &tele.ChatMemberUpdate{Chat: chat, Unixtime: long}},
+		{MyChatMember: &tele.ChatMemberUpdate{
+			Chat: &tele.Chat{ID: -100, Type: tele.ChatChannelPrivate}, Unixtime: long,
+			NewChatMember: &tele.ChatMember{Role: tele.Left},
+		}},
 		{BusinessConnection: &tele.BusinessConnection{ID: "b1"}},
 	} {
 		tr.ProcessUpdate(bot, u)
@@ -129,6 +133,10 @@ func TestUpdateTypes(t *testing.T) {
 		"callback_query": telebottest.Undated, "my_chat_member": telebottest.Late,
 		"business_connection": telebottest.Undated,
 	})
+	const statuses = "genapp_telegram_bot_status_changes_total"
+	if got := e.Sum(statuses, promtest.Labels{"chat_type": "channel", "status": "left"}); got != 1 || e.Series(statuses) != 1 {
+		t.Errorf("%s{chat_type=\"channel\",status=\"left\"} = %v in %d series, want 1 in 1", statuses, got, e.Series(statuses))
+	}
 }
 
 // TestOutcomes: an error, a FloodError and an error panic recovered by

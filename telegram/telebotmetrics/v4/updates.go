@@ -105,3 +105,58 @@ func updateInfo(u tele.Update) (telegram.UpdateType, time.Time) {
 	}
 	return telegram.UpdateOther, time.Time{}
 }
+
+// sender returns the id of the person who sent u, 0 for none (a channel
+// post, a poll, a boost, a business connection, a bot's message...), and
+// for a my_chat_member update the chat's type and the bot's new status.
+// It reads the field updateInfo types u by; a guest message, which is
+// other, counts no one.
+func sender(u tele.Update) (id int64, chatType, status string) {
+	var from *tele.User
+	switch {
+	case u.Message != nil:
+		from = u.Message.Sender
+	case u.ChannelPost != nil:
+	case u.BusinessMessage != nil:
+		from = u.BusinessMessage.Sender
+	case u.GuestMessage != nil:
+	case u.EditedMessage != nil:
+		from = u.EditedMessage.Sender
+	case u.EditedChannelPost != nil:
+	case u.EditedBusinessMessage != nil:
+		from = u.EditedBusinessMessage.Sender
+	case u.MessageReaction != nil:
+		from = u.MessageReaction.User
+	case u.MessageReactionCount != nil:
+	case u.MyChatMember != nil:
+		from = u.MyChatMember.Sender
+		if c := u.MyChatMember.Chat; c != nil {
+			chatType = telebotcore.ChatType(c.Type)
+		}
+		if m := u.MyChatMember.NewChatMember; m != nil {
+			status = string(m.Role)
+		}
+	case u.ChatMember != nil:
+		from = u.ChatMember.Sender
+	case u.ChatJoinRequest != nil:
+		from = u.ChatJoinRequest.Sender
+	case u.Callback != nil:
+		from = u.Callback.Sender
+	case u.Query != nil:
+		from = u.Query.Sender
+	case u.InlineResult != nil:
+		from = u.InlineResult.Sender
+	case u.ShippingQuery != nil:
+		from = u.ShippingQuery.Sender
+	case u.PreCheckoutQuery != nil:
+		from = u.PreCheckoutQuery.Sender
+	case u.PollAnswer != nil:
+		from = u.PollAnswer.Sender
+	case u.PurchasedPaidMedia != nil:
+		from = u.PurchasedPaidMedia.From
+	}
+	if from == nil || from.IsBot {
+		return 0, chatType, status
+	}
+	return from.ID, chatType, status
+}
