@@ -64,9 +64,9 @@ func simulateUsers(ctx context.Context, fake *telegramtest.Server, callbackData 
 	}
 	if users > 0 {
 		wg.Go(func() { audience(ctx, fake, users) })
-		wg.Go(func() { blocks(ctx, fake, users) })
-		wg.Go(func() { sendFailures(ctx, fake) })
 	}
+	wg.Go(func() { blocks(ctx, fake, users) })
+	wg.Go(func() { sendFailures(ctx, fake) })
 	wg.Go(func() { floodControl(ctx, fake) })
 	wg.Go(func() { backlog(ctx, fake) })
 	if webhook {
@@ -107,13 +107,17 @@ func audience(ctx context.Context, fake *telegramtest.Server, n int) {
 // unblock it blockEvery later.
 const blockEvery = 5 * time.Second
 
-// blocks makes a user block the bot every blockEvery and unblock it the
-// next time: the my_chat_member updates Telegram sends for a private chat,
-// with the bot's new status kicked, then member.
+// blocks makes a user (of 1 to n, or a scripted one when n is 0) block
+// the bot every blockEvery and unblock it the next time: the
+// my_chat_member updates Telegram sends for a private chat, with the bot's
+// new status kicked, then member.
 func blocks(ctx context.Context, fake *telegramtest.Server, n int) {
 	rng := rand.New(rand.NewPCG(uint64(n), 2))
 	for sleep(ctx, blockEvery) {
-		id := 1 + rng.Int64N(int64(n))
+		id := userChats[rng.IntN(len(userChats))]
+		if n > 0 {
+			id = 1 + rng.Int64N(int64(n))
+		}
 		fake.SendUpdate(myChatMember(fake.Bot(), id, "member", "kicked"))
 		if !sleep(ctx, blockEvery) {
 			return
