@@ -3,15 +3,18 @@ package deploy
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/genapp-go/genapp/internal/prometheustest"
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/internal/toolstest"
 	"github.com/genapp-go/genapp/metrics"
@@ -113,4 +116,54 @@ func TestActiveUsersRules(t *testing.T) {
 	}
 	runPromtool(t, promtool, "test", "rules", file)
 	t.Logf("estimates: 3 replicas %.0f (1200 users), after the restart %.0f (1800), last hour %.0f (1500)", cases[0].want, all, cases[3].want)
+}
+
+// TestActiveUsersReplicas: three offline demo bots with -users 600 (the
+// same users 1 to 600 write to each, besides the three scripted ones),
+// scraped by a real Prometheus with the repository's rules. The 1h
+// estimate is that of 603 users, not 1809, within three standard errors;
+// the failed sends by reason and the blocks are there, summed over the
+// replicas.
+func TestActiveUsersReplicas(t *testing.T) {
+	t.Parallel()
+	toolstest.Require(t, "prometheus")
+	var targets []string
+	for range 3 {
+		p := startDemoProcess(t, "-users", "600", "-listen", "127.0.0.1:0", "-project", "demobot", "-env", "dev")
+		u, err := url.Parse(waitLine(t, p, metricsLine))
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, u.Host)
+	}
+	prom := prometheustest.Start(t, prometheustest.Config{
+		Jobs:      []prometheustest.Job{{Name: "genapp", Targets: targets, MetricsPath: "/prometheus"}},
+		RuleFiles: []string{rulesFile},
+	})
+	const users = 603
+	bound := 3 * 1.04 / math.Sqrt(1<<metrics.DefaultActiveUsersPrecision)
+	var got float64
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		vec := prom.WaitVector(t, `genapp:telegram_active_users:1h{app="demobot", env="dev"}`, 30*time.Second)
+		if got = float64(vec[0].Value); math.Abs(got-users) <= users*bound {
+			break
+		}
+	}
+	if math.Abs(got-users) > users*bound {
+		t.Fatalf("genapp:telegram_active_users:1h = %.0f, want %d within %.1f%% (the union of the replicas, not the sum)", got, users, 100*bound)
+	}
+	for _, expr := range []string{
+		`sum by (reason) (genapp_telegram_api_errors_total{job="genapp", reason=~"blocked_by_user|chat_not_found|message_not_modified"})`,
+		`sum by (status) (genapp_telegram_bot_status_changes_total{job="genapp", chat_type="private", status=~"kicked|member"})`,
+	} {
+		vec := prom.WaitVector(t, expr, 30*time.Second)
+		for deadline := time.Now().Add(20 * time.Second); len(vec) < 2 && time.Now().Before(deadline); {
+			time.Sleep(time.Second)
+			vec = prom.WaitVector(t, expr, 30*time.Second)
+		}
+		if len(vec) < 2 {
+			t.Errorf("%s: %v, want every value", expr, vec)
+		}
+	}
+	t.Logf("3 replicas of 603 users each, the same: genapp:telegram_active_users:1h = %.0f", got)
 }

@@ -149,6 +149,30 @@ func TestReplicas(t *testing.T) {
 	t.Logf("%d replicas, %d updates delivered (%d redeliveries after the kill); handler runs: %v in the live replicas' current series, %d counting the killed one's last scrape; up==1 on %v replicas %v after the kill",
 		replicaCount, delivered, redeliveries, sumNow[0].Value, delivered, plain, time.Since(killed).Round(time.Second))
 
+	// Who the bot reaches: a user blocks the bot and comes back, and a
+	// reply is refused as Telegram refuses one to a user who blocked it.
+	for _, status := range []string{"kicked", "member"} {
+		api.SendUpdate(map[string]any{"my_chat_member": map[string]any{
+			"chat": map[string]any{"id": 1002, "type": "private", "first_name": "User"}, "date": time.Now().Unix(),
+			"from":            map[string]any{"id": 1002, "is_bot": false, "first_name": "User"},
+			"old_chat_member": map[string]any{"status": "member", "user": api.Bot()},
+			"new_chat_member": map[string]any{"status": status, "user": api.Bot()},
+		}})
+	}
+	for _, refusal := range []telegramtest.Fault{
+		{Status: http.StatusForbidden, Description: "Forbidden: bot was blocked by the user"},
+		{Status: http.StatusBadRequest, Description: "Bad Request: chat not found"},
+	} {
+		api.Inject("sendMessage", refusal)
+		users.say(1003, "/start", "start_handler", false)
+		deliverAll(ctx, t, api) // the proxy still tries the killed replica: redelivered
+	}
+	waitValue(t, prom, `sum(genapp_telegram_bot_status_changes_total{job="genapp", chat_type="private"})`, 2)
+	waitValue(t, prom, `sum(genapp_telegram_api_errors_total{job="genapp", reason=~"blocked_by_user|chat_not_found"})`, 2)
+	// Two scrapes of each, so that increase and rate have data.
+	prom.WaitVector(t, `min(count_over_time(genapp_telegram_bot_status_changes_total{job="genapp"}[1m])) >= 2`, 10*time.Second)
+	prom.WaitVector(t, `min(count_over_time(genapp_telegram_api_errors_total{job="genapp", reason="chat_not_found"}[1m])) >= 2`, 10*time.Second)
+
 	// Every panel and rule has data, aggregated over the replicas.
 	at := time.Now()
 	exprs := replicaExprs(t)
