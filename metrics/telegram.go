@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -41,12 +40,13 @@ var (
 	telegramFloodBuckets = []float64{1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600, 14400, 86400}
 )
 
-// TelegramUpdateOther is the type label of updates whose type is not one of
-// [TelegramUpdateTypes].
-const TelegramUpdateOther = "other"
+// telegramUpdateOther is the type label of updates whose type is not one of
+// telegramUpdateTypes.
+const telegramUpdateOther = "other"
 
 // telegramUpdateTypes are the fields of the Bot API's Update object that
-// carry an update, in the order of its documentation.
+// carry an update, in the order of its documentation: package telegram's
+// UpdateTypes, which its tests hold equal.
 var telegramUpdateTypes = [...]string{
 	"message", "edited_message", "channel_post", "edited_channel_post",
 	"business_connection", "business_message", "edited_business_message", "deleted_business_messages",
@@ -57,7 +57,7 @@ var telegramUpdateTypes = [...]string{
 }
 
 // telegramTypeIndex maps each known type to its index in
-// telegramUpdateTypes; TelegramUpdateOther has the next one.
+// telegramUpdateTypes; telegramUpdateOther has the next one.
 var telegramTypeIndex = func() map[string]int {
 	idx := make(map[string]int, len(telegramUpdateTypes))
 	for i, t := range telegramUpdateTypes {
@@ -65,12 +65,6 @@ var telegramTypeIndex = func() map[string]int {
 	}
 	return idx
 }()
-
-// TelegramUpdateTypes returns the Bot API update types that the type label of
-// genapp_telegram_updates_total and genapp_telegram_update_lag_sec takes as
-// they are (any other is [TelegramUpdateOther]): the names of the fields of
-// the Update object. The slice is the caller's.
-func TelegramUpdateTypes() []string { return slices.Clone(telegramUpdateTypes[:]) }
 
 // telegramFamilies are the genapp_telegram_* families with the caches of
 // their children. Every child, the unlabelled in-flight gauge included, is
@@ -122,7 +116,7 @@ func newTelegramFamilies(constLabels prometheus.Labels, h histograms) *telegramF
 		clock:           wallAt,
 	}
 	for i := range t.types {
-		typ := TelegramUpdateOther
+		typ := telegramUpdateOther
 		if i < len(telegramUpdateTypes) {
 			typ = telegramUpdateTypes[i]
 		}
@@ -172,7 +166,8 @@ type TelegramUpdate struct {
 
 // StartTelegramUpdate records that the bot starts handling an update of type
 // updateType (the name of the Bot API Update field that is set; anything not
-// in [TelegramUpdateTypes] is recorded as [TelegramUpdateOther]), stamped by
+// in the Bot API's update types, telegram.UpdateTypes in package
+// github.com/genapp-go/genapp/telegram, is recorded as "other"), stamped by
 // Telegram at date (the zero time for updates that carry no stamp, such as
 // callback queries: then no lag is observed). It counts
 // genapp_telegram_updates_total{type}, observes
