@@ -145,9 +145,6 @@ func (a *activeUsers) current(hour int64) *hourSketch {
 	}
 }
 
-// started reports whether a user was counted since the process started.
-func (a *activeUsers) started() bool { return a.hour.Load() != nil }
-
 // collect sends every register of the current hour, zeros included, once a
 // user was counted; in an hour with no user yet, all zeros.
 func (a *activeUsers) collect(ch chan<- prometheus.Metric) {
