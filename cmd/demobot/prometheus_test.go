@@ -105,8 +105,8 @@ func TestPrometheus(t *testing.T) {
 		return nil
 	})
 	q.wait(`sum by (app, type) (rate(genapp_telegram_updates_total[15s]))`, func(v model.Vector) error {
-		if got := values(v, "app", apps[1], "type"); !slices.Equal(got, []string{"callback_query", "message"}) {
-			return fmt.Errorf("update types %v, want callback_query and message", got)
+		if got := values(v, "app", apps[1], "type"); !slices.Equal(got, []string{"callback_query", "message", "my_chat_member"}) {
+			return fmt.Errorf("update types %v, want callback_query, message and my_chat_member (a simulated user blocks the bot every 10 s)", got)
 		}
 		return nil
 	})
