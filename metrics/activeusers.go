@@ -131,11 +131,14 @@ func (a *activeUsers) add(id int64, now time.Time) {
 	}
 }
 
-// current returns the sketch of hour, starting it when hour is new.
+// current returns the sketch of hour, starting it when hour is new. A
+// user of the hour before (read before another goroutine started this
+// one) counts in the current hour; a sketch more than an hour ahead is
+// that of a wall clock since stepped back, and is started again.
 func (a *activeUsers) current(hour int64) *hourSketch {
 	for {
 		s := a.hour.Load()
-		if s != nil && s.hour >= hour {
+		if s != nil && isCurrent(s.hour, hour) {
 			return s
 		}
 		n := &hourSketch{hour: hour, regs: make([]atomic.Uint32, len(a.labels))}
@@ -145,6 +148,11 @@ func (a *activeUsers) current(hour int64) *hourSketch {
 	}
 }
 
+// isCurrent tells whether the sketch of hour sketch is the current one at
+// hour now: the same hour, or the next one (a user or a scrape a moment
+// late across the hour).
+func isCurrent(sketch, now int64) bool { return sketch == now || sketch == now+1 }
+
 // collect sends every register of the current hour, zeros included, once a
 // user was counted; in an hour with no user yet, all zeros.
 func (a *activeUsers) collect(ch chan<- prometheus.Metric) {
@@ -152,7 +160,7 @@ func (a *activeUsers) collect(ch chan<- prometheus.Metric) {
 	if s == nil {
 		return
 	}
-	live := s.hour >= a.clock().Unix()/3600
+	live := isCurrent(s.hour, a.clock().Unix()/3600)
 	for i := range s.regs {
 		v := 0.0
 		if live {

@@ -178,3 +178,37 @@ func gaugeValue(t *testing.T, m prometheus.Metric) float64 {
 	}
 	return d.GetGauge().GetValue()
 }
+
+// TestActiveUsersClockSteppedBack: a wall clock that ran hours ahead and is
+// stepped back (NTP correcting a clock set in local time, a mistyped date)
+// does not leave the sketch on its future hour, where it would gather
+// every user until the clock reaches that hour again: the next user
+// starts the sketch of the hour the clock now reads, and until one comes a
+// scrape shows zeros. A user a few seconds late still counts in the hour
+// that just began.
+func TestActiveUsersClockSteppedBack(t *testing.T) {
+	a := newTestActiveUsers(t, "0123456789abcdef-test-key", 4)
+	ahead := time.Date(2026, 12, 5, 13, 30, 0, 0, time.UTC)
+	a.clock = func() time.Time { return ahead }
+	for id := range int64(50) {
+		a.add(id+1, ahead)
+	}
+	right := ahead.Add(-3 * time.Hour) // 10:30
+	a.clock = func() time.Time { return right }
+	if got := collectRegisters(t, a); sum(got) != 0 {
+		t.Errorf("after the clock was stepped back 3 hours, before any user: %v, want zeros", got)
+	}
+	a.add(1, right)
+	if got := collectRegisters(t, a); nonzero(got) != 1 {
+		t.Errorf("after the clock was stepped back 3 hours and one user: %v, want one register set", got)
+	}
+
+	// Late by a second across an hour: kept, as before.
+	next := time.Date(2026, 12, 5, 11, 0, 0, 0, time.UTC)
+	a.clock = func() time.Time { return next }
+	a.add(2, next)
+	a.add(3, next.Add(-time.Second))
+	if got := collectRegisters(t, a); nonzero(got) == 0 || a.hour.Load().hour != next.Unix()/3600 {
+		t.Errorf("a user a second late moved the sketch back to hour %d", a.hour.Load().hour)
+	}
+}
