@@ -23,6 +23,14 @@ const (
 	TelegramErrorOther              = "other"                // anything else
 )
 
+// telegramErrorReasons are the reasons, "other" last.
+var telegramErrorReasons = [...]string{
+	TelegramErrorBlockedByUser, TelegramErrorUserDeactivated, TelegramErrorChatNotFound, TelegramErrorKickedFromChat,
+	TelegramErrorNotEnoughRights, TelegramErrorCantInitiate, TelegramErrorMessageNotModified, TelegramErrorMessageNotFound,
+	TelegramErrorMessageTooLong, TelegramErrorFloodWait, TelegramErrorBadRequest, TelegramErrorUnauthorized,
+	TelegramErrorConflict, TelegramErrorServerError, TelegramErrorOther,
+}
+
 // telegramErrorRules map the start or part of a description, in lower
 // case, to its reason, tried in order.
 var telegramErrorRules = []struct {

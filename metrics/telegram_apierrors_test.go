@@ -33,7 +33,7 @@ func TestTelegramErrorReason(t *testing.T) {
 		}
 		reasons[c.Reason]++
 	}
-	if len(reasons) != 15 {
+	if len(reasons) != len(telegramErrorReasons) {
 		t.Errorf("the samples cover %d reasons, want all 15: %v", len(reasons), reasons)
 	}
 	if got := TelegramErrorReason(400, strings.Repeat("x", 600)+"bot was blocked by the user"); got != TelegramErrorBadRequest {

@@ -30,6 +30,7 @@ type audienceFamilies struct {
 	users     *activeUsers // nil: WithActiveUsers is off
 
 	errors   seriesCache[apiErrorKey, prometheus.Counter]
+	folded   [len(telegramErrorReasons)]lazyChild[prometheus.Counter] // {overflow} methods, by reason
 	statusOf [len(telegramChatTypes)][len(telegramBotStatuses)]lazyChild[prometheus.Counter]
 }
 
@@ -43,6 +44,9 @@ func newAudienceFamilies(constLabels prometheus.Labels, users *activeUsersConfig
 		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: botStatusName, Help: botStatusHelp, ConstLabels: constLabels,
 		}, []string{"chat_type", "status"}),
+	}
+	for i, reason := range telegramErrorReasons {
+		a.folded[i] = lazyWith(a.apiErrors.WithLabelValues, OverflowValue, reason)
 	}
 	for i, chat := range telegramChatTypes {
 		for j, status := range telegramBotStatuses {
@@ -98,7 +102,9 @@ func WithActiveUsers(opts ...ActiveUsersOption) Option {
 // "ok": false, error_code code and description in
 // genapp_telegram_api_errors_total{method, reason}, reason being
 // [TelegramErrorReason] of them; the description is not kept. method is
-// bounded like every label value (see [OverflowValue]). The client of
+// bounded like every label value (see [OverflowValue]); a method folded
+// into OverflowValue keeps its reason, so the 15 reasons may add up to 15
+// series beyond the limit. The client of
 // httpclient.NewTelegram calls it for every error answer.
 func (m *Metrics) RecordTelegramAPIError(method string, code int, description string) {
 	if !m.recordsTelegram() {
@@ -116,7 +122,7 @@ func (f *families) apiErrorCounter(method, reason string) prometheus.Counter {
 		why = limitReached
 	}
 	f.fold(foldMethod, why, len(method))
-	return f.audience.errors.overflow(apiErrorKey{OverflowValue, OverflowValue}, f.newAPIErrorCounter)
+	return f.audience.folded[indexOr(telegramErrorReasons[:], reason)].get()
 }
 
 func (f *families) newAPIErrorCounter(k apiErrorKey) prometheus.Counter {

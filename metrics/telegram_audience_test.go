@@ -59,16 +59,19 @@ func TestTelegramAPIErrors(t *testing.T) {
 			t.Errorf("%s %s = %v, want %v", c.method, c.reason, got, c.want)
 		}
 	}
-	if n := e.Series(telegramAPIErrorsName); n > 10 {
-		t.Errorf("%d series of %s, more than the limit of 10", n, telegramAPIErrorsName)
+	if n := e.Series(telegramAPIErrorsName); n != 9+2 {
+		t.Errorf("%d series of %s, want 9 within the limit of 10 and 2 folded reasons", n, telegramAPIErrorsName)
 	}
 	if total := e.Sum(telegramAPIErrorsName, nil); total != 56 {
 		t.Errorf("%v errors counted in all, want 56", total)
 	}
 	// 9 series hold the 10 answers of the first 4 pairs and 5 methods; the
-	// 45 other methods and the one too long fold.
-	if got := e.Sum(telegramAPIErrorsName, promtest.Labels{"method": OverflowValue}); got != 46 {
-		t.Errorf("%v errors folded into %s, want 46", got, OverflowValue)
+	// 45 other methods and the one too long fold, keeping their reason.
+	if got := e.Sum(telegramAPIErrorsName, promtest.Labels{"method": OverflowValue, "reason": TelegramErrorServerError}); got != 45 {
+		t.Errorf("%v server errors folded into %s, want 45", got, OverflowValue)
+	}
+	if got := e.Sum(telegramAPIErrorsName, promtest.Labels{"method": OverflowValue, "reason": TelegramErrorFloodWait}); got != 1 {
+		t.Errorf("%v flood waits folded into %s, want 1", got, OverflowValue)
 	}
 }
 
