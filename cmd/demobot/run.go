@@ -212,7 +212,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 		default:
 			interval = webhook.DefaultInterval
 		}
-		mon := &webhook.Monitor{Client: client, APIURL: apiURL, Interval: interval, Logger: log}
+		mon, err := webhook.NewMonitor(client, webhook.WithAPIURL(apiURL), webhook.WithInterval(interval), webhook.WithLogger(log))
+		if err != nil {
+			return fmt.Errorf("webhook monitor: %w", err)
+		}
 		wg.Go(func() {
 			if err := mon.Run(ctx); err != nil {
 				log.Error("webhook monitor stopped", "error", err)

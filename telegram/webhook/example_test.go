@@ -4,7 +4,10 @@ import (
 	"context"
 	"log"
 	"net/http"
+	"os"
+	"time"
 
+	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/webhook"
 )
@@ -24,4 +27,24 @@ func Example() {
 	mux := http.NewServeMux()
 	mux.Handle("POST /telegram/webhook", h)
 	_ = http.ListenAndServe("127.0.0.1:8443", metrics.Middleware(mux))
+}
+
+// A Monitor beside the webhook server records the updates Telegram holds
+// for the webhook, here in the instance m, for as long as ctx lasts.
+func ExampleNewMonitor() {
+	m, err := metrics.New("bot", "prod")
+	if err != nil {
+		log.Fatal(err)
+	}
+	client := httpclient.NewTelegram(os.Getenv("BOT_TOKEN"))
+	mon, err := webhook.NewMonitor(client, webhook.WithMetrics(m), webhook.WithInterval(time.Minute))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	go func() {
+		if err := mon.Run(ctx); err != nil { // nil when ctx ends
+			log.Println(err)
+		}
+	}()
 }

@@ -13,15 +13,17 @@ import (
 	"time"
 
 	"github.com/genapp-go/genapp/httpclient"
+	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
-// DefaultAPIURL is the Bot API the [Monitor] asks when its APIURL is empty.
+// DefaultAPIURL is the Bot API a [Monitor] asks unless [WithAPIURL] says
+// otherwise.
 const DefaultAPIURL = "https://api.telegram.org"
 
-// Limits of [Monitor.Interval].
+// The time between two polls of a [Monitor]: see [WithInterval].
 const (
 	DefaultInterval = 15 * time.Second
 	MinInterval     = time.Second
@@ -38,60 +40,123 @@ const maxAnswer = 64 << 10
 // the last failed delivery, absent while Telegram reports none). See
 // [metrics.Metrics.SetTelegramWebhookInfo].
 //
-// Its zero value is not ready: Client is required. Run it beside the
-// webhook server, for as long as the bot runs:
+// Make it with [NewMonitor] and run it beside the webhook server, for as
+// long as the bot runs:
 //
 //	client := httpclient.NewTelegram(os.Getenv("BOT_TOKEN"))
-//	mon := &webhook.Monitor{Client: client}
+//	mon, err := webhook.NewMonitor(client)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	go func() { log.Println(mon.Run(ctx)) }()
 type Monitor struct {
-	// Client calls the Bot API. It must come from httpclient.NewTelegram:
-	// the requests hold httpclient.TokenPlaceholder, which that client
-	// replaces with the bot token, so that no URL, error or log line of
-	// the Monitor holds the token.
-	Client *http.Client
-	// APIURL is the Bot API's base URL, DefaultAPIURL when empty.
-	APIURL string
-	// Metrics records the gauges; nil means metrics.Default() at each poll.
-	Metrics *metrics.Metrics
-	// Interval is the time between two polls: DefaultInterval when 0, at
-	// least MinInterval.
-	Interval time.Duration
-	// Logger receives a warning for each failed poll; nil means
-	// slog.Default().
-	Logger *slog.Logger
+	client   *http.Client
+	endpoint string // getWebhookInfo's URL, with httpclient.TokenPlaceholder
+	metrics  func() *metrics.Metrics
+	interval time.Duration
+	logger   *slog.Logger
 }
 
-// Run polls getWebhookInfo at once, then every Interval, until ctx ends
-// (it then returns nil) or the Bot API answers 401 (the token was revoked
-// or is wrong, which waiting does not cure: it returns an error that says
-// so). A poll that fails (a transport error, an answer that is not a
-// getWebhookInfo result, one longer than 64 KB, a 5xx) is logged and
-// retried with exponential backoff and jitter, 1 s to 30 s, or after the
-// retry_after of a 429 (at most an hour); the gauges keep what the last
-// successful poll recorded. Run returns an error at once when Client is
-// nil, APIURL is not an http(s) URL or Interval is below MinInterval.
-func (mon *Monitor) Run(ctx context.Context) error {
-	endpoint, interval, err := mon.check()
-	if err != nil {
-		return err
+// MonitorOption configures a [Monitor].
+type MonitorOption func(*Monitor) error
+
+// WithMetrics records the gauges in m instead of [metrics.Default], which
+// is otherwise looked up at each poll. A nil m records nothing.
+func WithMetrics(m *metrics.Metrics) MonitorOption {
+	return func(mon *Monitor) error {
+		mon.metrics = func() *metrics.Metrics { return m }
+		return nil
 	}
-	logger := mon.Logger
+}
+
+// WithAPIURL sets the Bot API's base URL, an http or https URL without a
+// query; the default is [DefaultAPIURL].
+func WithAPIURL(apiURL string) MonitorOption {
+	return func(mon *Monitor) error {
+		u, err := url.Parse(apiURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return fmt.Errorf("webhook: WithAPIURL(%q): want an http or https URL without a query, such as %s", bottoken.Redact(apiURL), DefaultAPIURL)
+		}
+		mon.endpoint = endpoint(apiURL)
+		return nil
+	}
+}
+
+// WithInterval sets the time between two polls, at least [MinInterval];
+// the default is [DefaultInterval].
+func WithInterval(d time.Duration) MonitorOption {
+	return func(mon *Monitor) error {
+		if d < MinInterval {
+			return fmt.Errorf("webhook: WithInterval(%v): want at least MinInterval (%v)", d, MinInterval)
+		}
+		mon.interval = d
+		return nil
+	}
+}
+
+// WithLogger sets the logger that receives a warning for each failed poll;
+// the default is slog.Default(), looked up when Run starts.
+func WithLogger(l *slog.Logger) MonitorOption {
+	return func(mon *Monitor) error {
+		if l == nil {
+			return errors.New("webhook: WithLogger(nil): want a logger")
+		}
+		mon.logger = l
+		return nil
+	}
+}
+
+// NewMonitor returns a Monitor that calls the Bot API with client, which
+// must come from httpclient.NewTelegram: the requests hold
+// httpclient.TokenPlaceholder, which that client replaces with the bot
+// token, so that no URL, error or log line of the Monitor holds the token.
+// A nil client or option, and a bad option, are errors that name them.
+func NewMonitor(client *http.Client, opts ...MonitorOption) (*Monitor, error) {
+	if client == nil {
+		return nil, errors.New("webhook: NewMonitor with a nil *http.Client: want the one of httpclient.NewTelegram")
+	}
+	mon := &Monitor{client: client, endpoint: endpoint(DefaultAPIURL), metrics: metrics.Default, interval: DefaultInterval}
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("webhook: NewMonitor: option %d of %d is nil", i+1, len(opts))
+		}
+		if err := o(mon); err != nil {
+			return nil, err
+		}
+	}
+	return mon, nil
+}
+
+// endpoint is the getWebhookInfo URL of the Bot API at apiURL.
+func endpoint(apiURL string) string {
+	return strings.TrimSuffix(apiURL, "/") + "/bot" + httpclient.TokenPlaceholder + "/getWebhookInfo"
+}
+
+// Run polls getWebhookInfo at once, then every interval ([WithInterval]),
+// until ctx ends (it then returns nil) or the Bot API answers 401 (the
+// token was revoked or is wrong, which waiting does not cure: it returns an
+// error that says so). A poll that fails (a transport error, an answer that
+// is not a getWebhookInfo result, one longer than 64 KB, a 5xx) is logged
+// and retried with exponential backoff and jitter, 1 s to 30 s, or after
+// the retry_after of a 429 (at most an hour); the gauges keep what the last
+// successful poll recorded. On a Monitor not made by NewMonitor it returns
+// an error at once.
+func (mon *Monitor) Run(ctx context.Context) error {
+	if mon == nil || mon.client == nil {
+		return errors.New("webhook: Monitor.Run on a Monitor not made by NewMonitor")
+	}
+	logger := mon.logger
 	if logger == nil {
 		logger = slog.Default()
 	}
 	var retry polling.Retry
 	for ctx.Err() == nil {
-		wait := interval
-		info, f := mon.poll(ctx, endpoint)
+		wait := mon.interval
+		info, f := mon.poll(ctx)
 		switch {
 		case f == nil:
 			retry.Succeeded()
-			m := mon.Metrics
-			if m == nil {
-				m = metrics.Default()
-			}
-			m.SetTelegramWebhookInfo(info.pending, info.lastError)
+			mon.metrics().SetTelegramWebhookInfo(info.pending, info.lastError)
 		case ctx.Err() != nil:
 			return nil
 		default:
@@ -104,30 +169,6 @@ func (mon *Monitor) Run(ctx context.Context) error {
 		polling.Sleep(ctx.Done(), wait)
 	}
 	return nil
-}
-
-// check returns the getWebhookInfo URL and the interval, or what is wrong
-// with mon.
-func (mon *Monitor) check() (endpoint string, interval time.Duration, err error) {
-	if mon.Client == nil {
-		return "", 0, errors.New("webhook: Monitor.Client is nil: give it the *http.Client of httpclient.NewTelegram")
-	}
-	interval = mon.Interval
-	if interval == 0 {
-		interval = DefaultInterval
-	}
-	if interval < MinInterval {
-		return "", 0, fmt.Errorf("webhook: Monitor.Interval %v is below MinInterval (%v)", mon.Interval, MinInterval)
-	}
-	base := mon.APIURL
-	if base == "" {
-		base = DefaultAPIURL
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		return "", 0, errors.New("webhook: Monitor.APIURL must be an http or https URL without a query, such as " + DefaultAPIURL)
-	}
-	return strings.TrimSuffix(base, "/") + "/bot" + httpclient.TokenPlaceholder + "/getWebhookInfo", interval, nil
 }
 
 // webhookInfo is what a poll records.
@@ -157,12 +198,12 @@ type answer struct {
 }
 
 // poll calls getWebhookInfo once.
-func (mon *Monitor) poll(ctx context.Context, endpoint string) (webhookInfo, *failure) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+func (mon *Monitor) poll(ctx context.Context) (webhookInfo, *failure) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, mon.endpoint, nil)
 	if err != nil {
 		return webhookInfo{}, &failure{err: err}
 	}
-	resp, err := mon.Client.Do(req)
+	resp, err := mon.client.Do(req)
 	if err != nil {
 		return webhookInfo{}, &failure{err: err}
 	}

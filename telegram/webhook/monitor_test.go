@@ -34,6 +34,16 @@ func newMetrics(t *testing.T) *metrics.Metrics {
 	return m
 }
 
+// newMonitor is NewMonitor(client, opts...), which must succeed.
+func newMonitor(t *testing.T, client *http.Client, opts ...webhook.MonitorOption) *webhook.Monitor {
+	t.Helper()
+	mon, err := webhook.NewMonitor(client, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mon
+}
+
 // run starts mon and returns a function that stops it and returns what Run
 // returned.
 func run(t *testing.T, mon *webhook.Monitor) (stop func() error) {
@@ -98,8 +108,8 @@ func TestMonitorTelegramtest(t *testing.T) {
 
 	m := newMetrics(t)
 	var logs logtest.Buffer
-	stop := run(t, &webhook.Monitor{Client: client, APIURL: srv.URL, Metrics: m, Interval: webhook.MinInterval,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	stop := run(t, newMonitor(t, client, webhook.WithAPIURL(srv.URL), webhook.WithMetrics(m), webhook.WithInterval(webhook.MinInterval),
+		webhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
 	e := waitFor(t, m, "polled", func(e *promtest.Exposition) bool { _, ok := gauge(e, pendingName); return ok })
 	if v, _ := gauge(e, pendingName); v != 0 {
 		t.Errorf("pending = %v, want 0", v)
@@ -183,8 +193,8 @@ func TestMonitorHostile(t *testing.T) {
 			defer api.Close()
 			m := newMetrics(t)
 			var logs logtest.Buffer
-			stop := run(t, &webhook.Monitor{Client: httpclient.NewTelegram(token), APIURL: api.URL + "/", Metrics: m,
-				Interval: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			stop := run(t, newMonitor(t, httpclient.NewTelegram(token), webhook.WithAPIURL(api.URL+"/"), webhook.WithMetrics(m),
+				webhook.WithInterval(time.Hour), webhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
 			e := waitFor(t, m, "the good answer recorded", func(e *promtest.Exposition) bool { _, ok := gauge(e, pendingName); return ok })
 			if v, _ := gauge(e, pendingName); v != 5 {
 				t.Errorf("pending = %v, want 5", v)
@@ -221,38 +231,60 @@ func TestMonitorStops(t *testing.T) {
 	defer api.Close()
 
 	status.Store(http.StatusUnauthorized)
-	mon := &webhook.Monitor{Client: httpclient.NewTelegram(token), APIURL: api.URL, Metrics: newMetrics(t)}
-	err := mon.Run(context.Background())
+	opts := []webhook.MonitorOption{webhook.WithAPIURL(api.URL), webhook.WithMetrics(newMetrics(t))}
+	err := newMonitor(t, httpclient.NewTelegram(token), opts...).Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "does not accept the token") ||
 		strings.Contains(err.Error(), "AAHfakeTokenForTests") {
 		t.Errorf("Run on a 401 = %v", err)
 	}
 
 	status.Store(http.StatusTooManyRequests)
-	mon.Logger = slog.New(slog.NewTextHandler(&logtest.Buffer{}, nil))
-	stop := run(t, mon)
-	time.Sleep(100 * time.Millisecond) // let it reach the wait; stop bounds how long the return may take
-	if err := stop(); err != nil {
-		t.Errorf("Run = %v after its context ended during a 429 wait", err)
+	var logs logtest.Buffer
+	stop := run(t, newMonitor(t, httpclient.NewTelegram(token), append(opts, webhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))...))
+	// Logged: the hour's wait has begun; stop bounds how long the return may take.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "retry_in=1h0m0s") && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := stop(); err != nil || !strings.Contains(logs.String(), "retry_in=1h0m0s") {
+		t.Errorf("Run = %v after its context ended during a 429 wait; logged\n%s", err, &logs)
 	}
 }
 
-func TestMonitorBadConfig(t *testing.T) {
+// TestNewMonitor: a nil client or option, and each bad option, are errors
+// that name them (the token in a URL given by mistake masked), and no
+// Monitor; Run on a Monitor not made by NewMonitor is an error too.
+func TestNewMonitor(t *testing.T) {
 	client := httpclient.NewTelegram("1:x")
-	for name, c := range map[string]struct {
-		mon  webhook.Monitor
-		want string
+	for _, tc := range []struct {
+		client *http.Client
+		opt    webhook.MonitorOption
+		want   string
 	}{
-		"no client": {webhook.Monitor{}, "Client is nil"},
-		"interval":  {webhook.Monitor{Client: client, Interval: 10 * time.Millisecond}, "below MinInterval"},
-		"negative":  {webhook.Monitor{Client: client, Interval: -time.Second}, "below MinInterval"},
-		"scheme":    {webhook.Monitor{Client: client, APIURL: "ftp://api.telegram.org"}, "http or https URL"},
-		"no host":   {webhook.Monitor{Client: client, APIURL: "https://"}, "http or https URL"},
-		"query":     {webhook.Monitor{Client: client, APIURL: "https://api.telegram.org/?x=1"}, "http or https URL"},
-		"not a URL": {webhook.Monitor{Client: client, APIURL: "::"}, "http or https URL"},
+		{nil, nil, "NewMonitor with a nil *http.Client"},
+		{client, nil, "NewMonitor: option 1 of 1 is nil"},
+		{client, webhook.WithInterval(10 * time.Millisecond), "WithInterval(10ms): want at least MinInterval (1s)"},
+		{client, webhook.WithInterval(-time.Second), "WithInterval(-1s)"},
+		{client, webhook.WithInterval(0), "WithInterval(0s)"},
+		{client, webhook.WithAPIURL(""), `WithAPIURL(""): want an http or https URL without a query`},
+		{client, webhook.WithAPIURL("ftp://api.telegram.org"), `WithAPIURL("ftp://api.telegram.org")`},
+		{client, webhook.WithAPIURL("https://"), `WithAPIURL("https://")`},
+		{client, webhook.WithAPIURL("https://api.telegram.org/?x=1"), `WithAPIURL("https://api.telegram.org/?x=1")`},
+		{client, webhook.WithAPIURL("::"), `WithAPIURL("::")`},
+		{client, webhook.WithAPIURL("ftp://api.telegram.org/bot7012345678:AAHfakeTokenForTests_0123456789-abcd"), `WithAPIURL("ftp://api.telegram.org/bot{token}")`},
+		{client, webhook.WithLogger(nil), "WithLogger(nil): want a logger"},
 	} {
-		if err := c.mon.Run(context.Background()); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: Run = %v, want an error saying %q", name, err, c.want)
+		opts := []webhook.MonitorOption{tc.opt}
+		if tc.client == nil {
+			opts = nil
+		}
+		mon, err := webhook.NewMonitor(tc.client, opts...)
+		if mon != nil || err == nil || !strings.HasPrefix(err.Error(), "webhook: ") || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "AAHfake") {
+			t.Errorf("NewMonitor = %v, %v; want an error saying %q", mon, err, tc.want)
+		}
+	}
+	for _, mon := range []*webhook.Monitor{nil, {}} {
+		if err := mon.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "not made by NewMonitor") {
+			t.Errorf("Run = %v, want an error saying the Monitor was not made by NewMonitor", err)
 		}
 	}
 }

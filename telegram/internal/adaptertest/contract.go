@@ -24,9 +24,9 @@ type API[L, T, P, U, O, PO any] struct {
 	ParseUpdate        func([]byte) (U, error)
 }
 
-// Poller is what every adapter's Poller has besides the library's own
+// PollerOf is what every adapter's Poller P has besides the library's own
 // method that runs it.
-type Poller[P any] interface {
+type PollerOf[P any] interface {
 	*P
 	// Err returns the error polling stopped on (a *telegram.PollError),
 	// nil while it runs or after a stop the caller asked for.
@@ -36,7 +36,7 @@ type Poller[P any] interface {
 // Check asserts the behaviour the shared shape promises: bad arguments to
 // NewPoller are errors that name them, never a panic, and ParseUpdate
 // parses an update as the Bot API sends it and rejects what is not one.
-func Check[L, T, P, U, O, PO any, PP Poller[P]](t *testing.T, api API[L, T, P, U, O, PO]) {
+func Check[L, T, P, U, O, PO any, PP PollerOf[P]](t *testing.T, api API[L, T, P, U, O, PO]) {
 	t.Helper()
 	client := &http.Client{}
 	if p, err := api.NewPoller(client, api.WithPollTimeout(time.Second), api.WithAllowedUpdates(telegram.UpdateMessage, telegram.UpdateCallbackQuery)); err != nil || p == nil {

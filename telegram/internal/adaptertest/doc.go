@@ -1,4 +1,6 @@
 // Package adaptertest holds every bot-library adapter to one contract: the
-// shape of its API ([Check]) and the counts the same traffic gives
-// ([Updates]). Each adapter's contract_test.go runs both.
+// shape of its API ([Check]), the counts the same traffic gives
+// ([Updates]) and how its Poller meets a hostile Bot API ([Poller]). Each
+// adapter's contract_test.go runs the first two, its poller_test.go the
+// third.
 package adaptertest

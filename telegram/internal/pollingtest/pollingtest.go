@@ -48,40 +48,130 @@ func GetUpdatesCalls(srv *telegramtest.Server) int {
 }
 
 // Malformed returns getUpdates answers that are not Bot API answers, or
-// whose retry_after is not a number: a poller must take each as a failure
+// whose retry_after asks for no wait: a poller must take each as a failure
 // and back off.
 func Malformed() []string {
 	return []string{
 		`<html>502 Bad Gateway</html>`,
 		``,
+		`{"ok":true}`,
+		`{"ok":false}`,
 		`{"ok":true,"result":{}}`,
 		`{"ok":true,"result":[{"message":{}}]}`, // no update_id
 		`{"ok":false,"error_code":429,"parameters":{"retry_after":{"x":[1]}}}`,
 		`{"ok":false,"error_code":429,"parameters":{"retry_after":null}}`,
 		`{"ok":false,"error_code":429,"parameters":{"retry_after":-3}}`,
 		`{"ok":false,"error_code":429,"parameters":{"retry_after":1e999}}`,
+		`{"ok":false,"error_code":429,"parameters":{"retry_after":0}}`,
 	}
 }
 
-// Serve starts a hostile Bot API on 127.0.0.1 that answers every request,
-// whatever its method, with the bodies of answers in turn: those before
-// the last with 200 OK, the last, for ever, with status. It returns the
+// Serve starts a hostile Bot API, as [NewAPI] does, and returns the
 // server, closed when the test ends, and the count of requests it got.
 func Serve(t testing.TB, status int, answers ...string) (*httptest.Server, *atomic.Int64) {
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a := NewAPI(t, status, answers...)
+	return a.srv, &a.calls
+}
+
+// Hold, as an answer of [NewAPI], holds each request until its client gives
+// up or the test ends: a long poll that never ends.
+const Hold = "\x00hold"
+
+// API is a hostile Bot API started by [NewAPI]. It records when each
+// request came, and its path.
+type API struct {
+	// URL is the server's, such as "http://127.0.0.1:40123".
+	URL string
+
+	srv   *httptest.Server
+	calls atomic.Int64
+
+	mu      sync.Mutex
+	times   []time.Time
+	paths   []string
+	arrived chan struct{} // closed and replaced at each request
+}
+
+// NewAPI starts a hostile Bot API on 127.0.0.1 that answers every request,
+// whatever its method, with the bodies of answers in turn: those before
+// the last with 200 OK, the last, for ever, with status. The server is
+// closed when the test ends.
+func NewAPI(t testing.TB, status int, answers ...string) *API {
+	a := &API{arrived: make(chan struct{})}
+	quit := make(chan struct{})
+	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
-		n := int(calls.Add(1))
-		w.Header().Set("Content-Type", "application/json")
-		if n < len(answers) {
-			io.WriteString(w, answers[n-1])
+		n := int(a.calls.Add(1))
+		a.mu.Lock()
+		a.times, a.paths = append(a.times, time.Now()), append(a.paths, r.URL.Path)
+		close(a.arrived)
+		a.arrived = make(chan struct{})
+		a.mu.Unlock()
+		answer := answers[min(n, len(answers))-1]
+		if answer == Hold {
+			select {
+			case <-r.Context().Done():
+			case <-quit:
+			}
 			return
 		}
-		w.WriteHeader(status)
-		io.WriteString(w, answers[len(answers)-1])
+		w.Header().Set("Content-Type", "application/json")
+		if n >= len(answers) {
+			w.WriteHeader(status)
+		}
+		io.WriteString(w, answer)
 	}))
-	t.Cleanup(srv.Close)
-	return srv, &calls
+	a.URL = a.srv.URL
+	t.Cleanup(a.srv.Close)
+	t.Cleanup(func() { close(quit) }) // first: Close waits for held requests
+	return a
+}
+
+// Calls is how many requests the API got.
+func (a *API) Calls() int { return int(a.calls.Load()) }
+
+// Paths returns the URL path of each request, in order of arrival.
+func (a *API) Paths() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.paths...)
+}
+
+// Within is how many requests came within d of the first: a count of
+// requests in a window that a slow machine cannot stretch.
+func (a *API) Within(d time.Duration) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, at := range a.times {
+		if at.Sub(a.times[0]) <= d {
+			n++
+		}
+	}
+	return n
+}
+
+// WaitCalls waits until the API got n requests, at most timeout, and
+// returns when the first came and how many came.
+func (a *API) WaitCalls(n int, timeout time.Duration) (first time.Time, calls int) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		a.mu.Lock()
+		calls, arrived := len(a.times), a.arrived
+		if calls > 0 {
+			first = a.times[0]
+		}
+		a.mu.Unlock()
+		if calls >= n {
+			return first, calls
+		}
+		select {
+		case <-arrived:
+		case <-deadline.C:
+			return first, calls
+		}
+	}
 }
 
 // PollFor runs poll, a telebot Poller's Poll on its bot, until it returns
