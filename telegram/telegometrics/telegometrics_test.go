@@ -37,19 +37,6 @@ func (l *logs) add(format string, args []any) {
 	l.lines = append(l.lines, fmt.Sprintf(format, args...))
 }
 
-// errors returns the error lines logged.
-func (l *logs) errors() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var errs []string
-	for _, line := range l.lines {
-		if s, ok := strings.CutPrefix(line, "ERROR "); ok {
-			errs = append(errs, s)
-		}
-	}
-	return errs
-}
-
 func (l *logs) text() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
