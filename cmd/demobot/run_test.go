@@ -46,10 +46,12 @@ func botAPI(method string) series {
 	return series{httpCount, promtest.Labels{"app_type": "telegram_api", "resource": method, "method": "POST", "status": "200"}}
 }
 
-// handlerNames are every action name the demo's handlers can record.
+// handlerNames are every action name the demo's handlers can record:
+// go-telegram/bot runs its default handler for every update no route
+// takes, the blocks of the simulated users too, named after their kind.
 var handlerNames = []string{
 	"start_handler", "menu_handler", "slow_handler", "fail_handler", "panic_handler", "ask_handler",
-	"menu_callback_handler", "text_handler", "unknown_command_handler",
+	"menu_callback_handler", "text_handler", "unknown_command_handler", "my_chat_member_handler",
 }
 
 // offlineSeries is what the offline demo must show within seconds, in both
