@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/gotelegrammetrics"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 )
@@ -18,7 +20,8 @@ import (
 // sending it: registered on the bot directly (untracked), and through a
 // Tracker recording in a real registry on a bot built with its default
 // handler, as the package documentation sets it up (tracked: the action
-// and the update families).
+// and the update families), and the same with metrics.WithActiveUsers on
+// (activeusers). Each command comes from a user of its own, on every side.
 func BenchmarkGoTelegram(b *testing.B) {
 	reply := func(ctx context.Context, _ *bot.Bot, u *models.Update) {
 		params := &bot.SendMessageParams{
@@ -35,30 +38,41 @@ func BenchmarkGoTelegram(b *testing.B) {
 		}
 		return bt
 	}
+	tracked := func(m *metrics.Metrics) func(testing.TB) *bot.Bot {
+		return func(tb testing.TB) *bot.Bot {
+			tr := newTracker(tb, gotelegrammetrics.WithMetrics(m))
+			bt := newBot(tb, tr.WithDefaultHandler(nil))
+			tr.RegisterHandler(bt, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, reply)
+			return bt
+		}
+	}
+	users := actiontest.NewMetrics(b, metrics.WithActiveUsers())
 	for _, bc := range []struct {
 		name  string
 		setup func(b testing.TB) *bot.Bot
+		users *metrics.Metrics // the instance with active users on
 	}{
 		{"untracked", func(tb testing.TB) *bot.Bot {
 			bt := newBot(tb)
 			bt.RegisterHandler(bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, reply)
 			return bt
-		}},
-		{"tracked", func(tb testing.TB) *bot.Bot {
-			tr := newTracker(tb, gotelegrammetrics.WithMetrics(actiontest.NewMetrics(tb)))
-			bt := newBot(tb, tr.WithDefaultHandler(nil))
-			tr.RegisterHandler(bt, bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, reply)
-			return bt
-		}},
+		}, nil},
+		{"tracked", tracked(actiontest.NewMetrics(b)), nil},
+		{"activeusers", tracked(users), users},
 	} {
 		b.Run("reply/"+bc.name, func(b *testing.B) {
 			bt := bc.setup(b)
 			u := command(b, "/start")
-			u.Message.From = &models.User{ID: 1, FirstName: "Test"}
+			u.Message.From = &models.User{FirstName: "Test"}
 			ctx := context.Background()
+			start := time.Now()
 			b.ReportAllocs()
 			for b.Loop() {
+				u.Message.From.ID++
 				bt.ProcessUpdate(ctx, u)
+			}
+			if bc.users != nil {
+				actiontest.WantActiveUsers(b, bc.users.Handler(), int(u.Message.From.ID), start)
 			}
 		})
 	}

@@ -3,20 +3,24 @@ package gotgbotmetrics_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers"
 
+	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 )
 
 // BenchmarkGotgbot is one command through the dispatcher's ProcessUpdate,
-// with the handler registered on the dispatcher directly (untracked) and
-// through a Tracker recording in a real registry (tracked). The handler is
-// the smallest real one: it builds a reply with an inline keyboard and
-// encodes it, as gotgbot does before sending it.
+// with the handler registered on the dispatcher directly (untracked),
+// through a Tracker recording in a real registry (tracked), and the same
+// with metrics.WithActiveUsers on (activeusers). The handler is the
+// smallest real one: it builds a reply with an inline keyboard and encodes
+// it, as gotgbot does before sending it. Each command comes from a user of
+// its own, on every side.
 func BenchmarkGotgbot(b *testing.B) {
 	reply := func(_ *gotgbot.Bot, ctx *ext.Context) error {
 		opts := gotgbot.SendMessageOpts{ReplyMarkup: gotgbot.InlineKeyboardMarkup{
@@ -25,24 +29,34 @@ func BenchmarkGotgbot(b *testing.B) {
 		_, err := json.Marshal(map[string]any{"chat_id": ctx.EffectiveChat.Id, "text": "hello " + ctx.EffectiveMessage.Text, "reply_markup": opts.ReplyMarkup})
 		return err
 	}
+	tracked := func(m *metrics.Metrics) func(*ext.Dispatcher, ext.Handler) {
+		return func(d *ext.Dispatcher, h ext.Handler) { track(b, d, m).AddHandler(h) }
+	}
+	users := actiontest.NewMetrics(b, metrics.WithActiveUsers())
 	for _, bc := range []struct {
 		name     string
 		register func(*ext.Dispatcher, ext.Handler)
+		users    *metrics.Metrics // the instance with active users on
 	}{
-		{"untracked", (*ext.Dispatcher).AddHandler},
-		{"tracked", func(d *ext.Dispatcher, h ext.Handler) {
-			track(b, d, actiontest.NewMetrics(b)).AddHandler(h)
-		}},
+		{"untracked", (*ext.Dispatcher).AddHandler, nil},
+		{"tracked", tracked(actiontest.NewMetrics(b)), nil},
+		{"activeusers", tracked(users), users},
 	} {
 		b.Run("reply/"+bc.name, func(b *testing.B) {
 			d := ext.NewDispatcher(nil)
 			bc.register(d, handlers.NewCommand("start", reply))
 			u := textUpdate("/start")
+			u.Message.From.Id = 0
+			start := time.Now()
 			b.ReportAllocs()
 			for b.Loop() {
+				u.Message.From.Id++
 				if err := d.ProcessUpdate(offlineBot, u, nil); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if bc.users != nil {
+				actiontest.WantActiveUsers(b, bc.users.Handler(), int(u.Message.From.Id), start)
 			}
 		})
 	}

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/mymmrac/telego"
 	th "github.com/mymmrac/telego/telegohandler"
 	tu "github.com/mymmrac/telego/telegoutil"
 
+	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/telegometrics"
 )
@@ -19,7 +21,9 @@ import (
 // handler that builds a reply with an inline keyboard and encodes it, as
 // telego does before sending it: registered on the group directly
 // (untracked) and through a Tracker recording in a real registry (tracked:
-// the action, and the update families of the middleware New installs).
+// the action, and the update families of the middleware New installs), and
+// the same with metrics.WithActiveUsers on (activeusers). Each command
+// comes from a user of its own, on every side.
 func BenchmarkTelego(b *testing.B) {
 	h := func(_ *th.Context, u telego.Update) error {
 		msg := tu.Message(tu.ID(u.Message.Chat.ID), "hello").WithReplyMarkup(
@@ -31,29 +35,41 @@ func BenchmarkTelego(b *testing.B) {
 	// of garbage: done here, so that neither side pays for it.
 	telego.Update{Message: &telego.Message{}}.Clone()
 	runtime.GC()
-	for _, bc := range []struct {
-		name     string
-		register func(*th.HandlerGroup)
-	}{
-		{"untracked", func(g *th.HandlerGroup) { g.Handle(h, th.CommandEqual("start")) }},
-		{"tracked", func(g *th.HandlerGroup) {
-			tr := newTracker(b, g, telegometrics.WithMetrics(actiontest.NewMetrics(b)))
+	tracked := func(m *metrics.Metrics) func(*th.HandlerGroup) {
+		return func(g *th.HandlerGroup) {
+			tr := newTracker(b, g, telegometrics.WithMetrics(m))
 			if err := tr.Command("start", h); err != nil {
 				b.Fatal(err)
 			}
-		}},
+		}
+	}
+	users := actiontest.NewMetrics(b, metrics.WithActiveUsers())
+	for _, bc := range []struct {
+		name     string
+		register func(*th.HandlerGroup)
+		users    *metrics.Metrics // the instance with active users on
+	}{
+		{"untracked", func(g *th.HandlerGroup) { g.Handle(h, th.CommandEqual("start")) }, nil},
+		{"tracked", tracked(actiontest.NewMetrics(b)), nil},
+		{"activeusers", tracked(users), users},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			bot, _, _ := newBot(b, "http://127.0.0.1:1", token, nil)
 			g := &th.HandlerGroup{}
 			bc.register(g)
-			u := telego.Update{UpdateID: 1, Message: &telego.Message{MessageID: 1, Chat: telego.Chat{ID: 1, Type: "private"}, Text: "/start"}}
+			u := telego.Update{UpdateID: 1, Message: &telego.Message{MessageID: 1, Chat: telego.Chat{ID: 1, Type: "private"},
+				From: &telego.User{FirstName: "Test"}, Text: "/start"}}
 			ctx := context.Background()
+			start := time.Now()
 			b.ReportAllocs()
 			for b.Loop() {
+				u.Message.From.ID++
 				if err := g.HandleUpdate(ctx, bot, u); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if bc.users != nil {
+				actiontest.WantActiveUsers(b, bc.users.Handler(), int(u.Message.From.ID), start)
 			}
 		})
 	}

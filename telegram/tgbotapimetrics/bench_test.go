@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -13,10 +14,12 @@ import (
 )
 
 // BenchmarkRouter is one command through HandleUpdate, recording nothing (a
-// nil *metrics.Metrics: the cost of routing alone) and recording in a real
-// registry, with two handlers: one that does nothing, and the smallest real
-// one, which builds a reply with an inline keyboard and encodes it, as
-// tgbotapi does before sending it.
+// nil *metrics.Metrics: the cost of routing alone), recording in a real
+// registry, and the same with metrics.WithActiveUsers on (activeusers),
+// with two handlers: one that does nothing, and the smallest real one,
+// which builds a reply with an inline keyboard and encodes it, as tgbotapi
+// does before sending it. Each command comes from a user of its own, on
+// every side.
 func BenchmarkRouter(b *testing.B) {
 	handlers := []struct {
 		name string
@@ -33,21 +36,29 @@ func BenchmarkRouter(b *testing.B) {
 	}
 	for _, hc := range handlers {
 		for _, bc := range []struct {
-			name string
-			m    *metrics.Metrics
+			name  string
+			m     *metrics.Metrics
+			users bool // m has active users on
 		}{
-			{"untracked", nil},
-			{"tracked", actiontest.NewMetrics(b)},
+			{"untracked", nil, false},
+			{"tracked", actiontest.NewMetrics(b), false},
+			{"activeusers", actiontest.NewMetrics(b, metrics.WithActiveUsers()), true},
 		} {
 			b.Run(hc.name+"/"+bc.name, func(b *testing.B) {
 				r := newRouter(b, tgbotapimetrics.WithMetrics(bc.m), tgbotapimetrics.Command("start", hc.h))
 				u := command(1, "/start")
+				u.Message.From = &tgbotapi.User{FirstName: "Test"}
 				ctx := context.Background()
+				start := time.Now()
 				b.ReportAllocs()
 				for b.Loop() {
+					u.Message.From.ID++
 					if err := r.HandleUpdate(ctx, u); err != nil {
 						b.Fatal(err)
 					}
+				}
+				if bc.users {
+					actiontest.WantActiveUsers(b, bc.m.Handler(), int(u.Message.From.ID), start)
 				}
 			})
 		}

@@ -18,10 +18,11 @@ const (
 )
 
 // NewMetrics returns an instance (app "bot", env "dev") on a registry of its
-// own, so that tests share no series.
-func NewMetrics(t testing.TB) *metrics.Metrics {
+// own, so that tests share no series, with opts (such as
+// metrics.WithActiveUsers, off otherwise).
+func NewMetrics(t testing.TB, opts ...metrics.Option) *metrics.Metrics {
 	t.Helper()
-	m, err := metrics.New("bot", "dev", metrics.WithRegistry(prometheus.NewRegistry()))
+	m, err := metrics.New("bot", "dev", append([]metrics.Option{metrics.WithRegistry(prometheus.NewRegistry())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

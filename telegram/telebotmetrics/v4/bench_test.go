@@ -3,9 +3,11 @@ package telebotmetrics_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	tele "gopkg.in/telebot.v4"
 
+	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram/internal/actiontest"
 	"github.com/genapp-go/genapp/telegram/telebotmetrics/v4"
 )
@@ -15,8 +17,10 @@ import (
 // builds a reply with an inline keyboard and encodes it, as telebot does
 // before sending. The handler is registered on the bot directly
 // (untracked), through a Tracker recording in a real registry (tracked),
-// and the same through the Tracker's ProcessUpdate, which counts the
-// update as its Poller does (counted).
+// the same through the Tracker's ProcessUpdate, which counts the update as
+// its Poller does (counted), and counted with metrics.WithActiveUsers on
+// (activeusers: only the counting feeds the sketch). Each command comes
+// from a user of its own, on every side.
 func BenchmarkTelebot4(b *testing.B) {
 	h := func(c tele.Context) error {
 		markup := &tele.ReplyMarkup{}
@@ -24,30 +28,47 @@ func BenchmarkTelebot4(b *testing.B) {
 		_, err := json.Marshal(map[string]any{"chat_id": c.Chat().ID, "text": "You said: " + c.Text(), "reply_markup": markup})
 		return err
 	}
+	tracked := func(m *metrics.Metrics) func(*tele.Bot) func(tele.Update) {
+		return func(bot *tele.Bot) func(tele.Update) {
+			mustNew(b, bot, telebotmetrics.WithMetrics(m)).Handle("/start", h)
+			return bot.ProcessUpdate
+		}
+	}
+	counted := func(m *metrics.Metrics) func(*tele.Bot) func(tele.Update) {
+		return func(bot *tele.Bot) func(tele.Update) {
+			tr := mustNew(b, bot, telebotmetrics.WithMetrics(m))
+			tr.Handle("/start", h)
+			return func(u tele.Update) { tr.ProcessUpdate(bot, u) }
+		}
+	}
+	users := actiontest.NewMetrics(b, metrics.WithActiveUsers())
 	for _, bc := range []struct {
 		name     string
 		register func(*tele.Bot) func(tele.Update)
+		users    *metrics.Metrics // the instance with active users on
 	}{
-		{"untracked", func(bot *tele.Bot) func(tele.Update) { bot.Handle("/start", h); return bot.ProcessUpdate }},
-		{"tracked", func(bot *tele.Bot) func(tele.Update) {
-			mustNew(b, bot, telebotmetrics.WithMetrics(actiontest.NewMetrics(b))).Handle("/start", h)
-			return bot.ProcessUpdate
-		}},
-		{"counted", func(bot *tele.Bot) func(tele.Update) {
-			tr := mustNew(b, bot, telebotmetrics.WithMetrics(actiontest.NewMetrics(b)))
-			tr.Handle("/start", h)
-			return func(u tele.Update) { tr.ProcessUpdate(bot, u) }
-		}},
+		{"untracked", func(bot *tele.Bot) func(tele.Update) { bot.Handle("/start", h); return bot.ProcessUpdate }, nil},
+		{"tracked", tracked(actiontest.NewMetrics(b)), nil},
+		{"counted", counted(actiontest.NewMetrics(b)), nil},
+		{"activeusers", counted(users), users},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			bot, errs := offlineBot(b)
 			process := bc.register(bot)
+			start := time.Now()
 			b.ReportAllocs()
+			id := int64(0)
 			for b.Loop() {
-				process(message("/start 42"))
+				id++
+				u := message("/start 42")
+				u.Message.Sender.ID = id
+				process(u)
 			}
 			if len(*errs) != 0 {
 				b.Fatal((*errs)[0])
+			}
+			if bc.users != nil {
+				actiontest.WantActiveUsers(b, bc.users.Handler(), int(id), start)
 			}
 		})
 	}
