@@ -89,6 +89,10 @@ type PollerRun struct {
 	Failed func(error)
 }
 
+// handOn bounds the wait for an update to be handed on: some libraries
+// take seconds to parse their first one under the race detector.
+const handOn = 30 * time.Second
+
 // token is the bot token of [Poller]'s runs, of the shape every library
 // accepts; shortToken is one whose secret is no token-shaped string.
 const (
@@ -307,13 +311,14 @@ func firstCall(t *testing.T, api *pollingtest.API) time.Time {
 }
 
 // pollFor starts the Poller of s against api with a poll timeout of timeout
-// (0: the adapter's default) and lets it poll for window from api's first
-// request; it returns the run, ended, whether polling had returned by
-// itself, and what it returned.
+// (0: the adapter's default) and lets it poll until it reported a failure
+// and window passed from api's first request; it returns the run, ended,
+// whether polling had returned by itself, and what it returned.
 func pollFor(t *testing.T, s suite, api *pollingtest.API, timeout, window time.Duration) (pr *run, returned bool, err error) {
 	t.Helper()
 	pr = start(t, s, PollerRun{URL: api.URL, Timeout: timeout})
 	first := firstCall(t, api)
+	pr.waitFor("a failure reported", handOn, func(_ []int64, f []error) bool { return len(f) > 0 })
 	select {
 	case <-time.After(time.Until(first.Add(window))):
 	case <-pr.finished:
@@ -474,9 +479,7 @@ func pollerPoison(t *testing.T, s suite) {
 			poison := api.SendUpdate(p.Update)
 			good := int64(api.SendText(1, "after the poison"))
 			pr := start(t, s, PollerRun{URL: api.URL, Timeout: time.Second})
-			// Some libraries take seconds to parse their first update
-			// under the race detector.
-			pr.waitFor("the update after the poison handed on", 30*time.Second, func(d []int64, _ []error) bool { return len(d) > 0 })
+			pr.waitFor("the update after the poison handed on", handOn, func(d []int64, _ []error) bool { return len(d) > 0 })
 			pr.end()
 			delivered, errs := pr.got()
 			if !slices.Equal(delivered, []int64{good}) {
@@ -502,8 +505,8 @@ func pollerStopCancels(t *testing.T, s suite) {
 		if _, errs := pr.got(); len(errs) != 0 || pr.err != nil || pr.p.Err() != nil {
 			t.Errorf("reported %v, returned %v, Err() = %v; want nothing: stopping is no failure", errs, pr.err, pr.p.Err())
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("polling did not return within 5 s of stop: the long poll was not cancelled")
+	case <-time.After(10 * time.Second):
+		t.Fatal("polling did not return within 10 s of stop: the long poll was not cancelled")
 	}
 }
 
@@ -518,14 +521,14 @@ func pollerStopMidAnswer(t *testing.T, s suite) {
 	pr := &run{t: t, changed: make(chan struct{}), hold: hold}
 	pr.begin(s, PollerRun{URL: srv.URL, Timeout: time.Second})
 	t.Cleanup(release) // before the stop of begin's, should the test fail
-	pr.waitFor("update 1 handed on", 10*time.Second, func(d []int64, _ []error) bool { return len(d) > 0 })
+	pr.waitFor("update 1 handed on", handOn, func(d []int64, _ []error) bool { return len(d) > 0 })
 	pr.stop() // update 2 waits for the bot, which takes no more
 	release()
 	if _, err := pr.end(); err != nil {
 		t.Fatal(err)
 	}
 	pr.again()
-	pr.waitFor("update 2 handed on", 10*time.Second, func(d []int64, _ []error) bool { return slices.Contains(d, 2) })
+	pr.waitFor("update 2 handed on", handOn, func(d []int64, _ []error) bool { return slices.Contains(d, 2) })
 	pr.end()
 	if delivered, _ := pr.got(); !slices.Equal(delivered, []int64{1, 2}) {
 		t.Errorf("updates %v handed on over the two polls, want 1 then 2; getUpdates offsets %q", delivered, offsets())
@@ -551,7 +554,7 @@ func pollerRequest(t *testing.T, s suite) {
 		defer api.Close()
 		id := api.SendText(1, "hi")
 		pr := start(t, s, PollerRun{URL: api.URL, Timeout: 2500 * time.Millisecond, Allowed: []telegram.UpdateType{telegram.UpdateMessage, telegram.UpdateCallbackQuery}})
-		pr.waitFor("the update handed on", 30*time.Second, func(d []int64, _ []error) bool { return len(d) > 0 })
+		pr.waitFor("the update handed on", handOn, func(d []int64, _ []error) bool { return len(d) > 0 })
 		for deadline := time.Now().Add(10 * time.Second); pollingtest.GetUpdatesCalls(api) < 2 && time.Now().Before(deadline); {
 			time.Sleep(5 * time.Millisecond)
 		}
