@@ -173,6 +173,9 @@ func TestReplicas(t *testing.T) {
 	prom.WaitVector(t, `min(count_over_time(genapp_telegram_bot_status_changes_total{job="genapp"}[1m])) >= 2`, 10*time.Second)
 	prom.WaitVector(t, `min(count_over_time(genapp_telegram_api_errors_total{job="genapp", reason="chat_not_found"}[1m])) >= 2`, 10*time.Second)
 
+	// The rules have recorded what the scrapes brought.
+	prom.WaitRules(t, time.Now(), 10*time.Second)
+
 	// Every panel and rule has data, aggregated over the replicas.
 	at := time.Now()
 	exprs := replicaExprs(t)

@@ -217,6 +217,47 @@ func (s *Server) get(ctx context.Context, u string, data any) error {
 	return json.Unmarshal(answer.Data, data)
 }
 
+// WaitRules waits until every rule group has been evaluated since the
+// instant since, and fails the test when that does not happen within
+// timeout. A recorded series reflects a sample only from the first
+// evaluation after the sample was ingested: a test that has seen its data
+// arrive calls WaitRules with the time it saw it before it queries what
+// the rules record.
+func (s *Server) WaitRules(t testing.TB, since time.Time, timeout time.Duration) {
+	t.Helper()
+	// A group's evaluation that starts at wall time w evaluates at the
+	// latest multiple of Interval before w: one Interval later than since
+	// is an evaluation at an instant after since.
+	after := since.Add(Interval)
+	deadline := time.Now().Add(timeout)
+	for {
+		var data struct {
+			Groups []struct {
+				Name           string    `json:"name"`
+				LastEvaluation time.Time `json:"lastEvaluation"`
+			} `json:"groups"`
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
+		err := s.get(ctx, s.URL+"/api/v1/rules", &data)
+		cancel()
+		if err == nil && len(data.Groups) == 0 {
+			err = errors.New("no rule groups loaded")
+		}
+		for _, g := range data.Groups {
+			if err == nil && !g.LastEvaluation.After(after) {
+				err = fmt.Errorf("group %s last evaluated at %v", g.Name, g.LastEvaluation)
+			}
+		}
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rules not evaluated since %v within %v: %v", since, timeout, err)
+		}
+		time.Sleep(Interval / 4)
+	}
+}
+
 // WaitVector evaluates expr every Interval until the result is a non-empty
 // vector, and fails the test when that does not happen within timeout. It
 // is how tests wait for scrapes and rule evaluations.

@@ -55,6 +55,32 @@ func TestStartScrapeQuery(t *testing.T) {
 	}
 }
 
+// TestWaitRules: once WaitRules returns, every group has recorded at an
+// instant after since, in every group (two, evaluated independently).
+func TestWaitRules(t *testing.T) {
+	rules := filepath.Join(t.TempDir(), "rules.yml")
+	text := "groups:\n" +
+		"  - name: a\n    rules:\n      - record: evaluated_at_a\n        expr: vector(time())\n" +
+		"  - name: b\n    rules:\n      - record: evaluated_at_b\n        expr: vector(time())\n"
+	if err := os.WriteFile(rules, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := Start(t, Config{RuleFiles: []string{rules}})
+	for range 2 {
+		since := time.Now()
+		srv.WaitRules(t, since, 10*time.Second)
+		for _, name := range []string{"evaluated_at_a", "evaluated_at_b"} {
+			vec, err := srv.Query(context.Background(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(vec) != 1 || float64(vec[0].Value) <= float64(since.UnixMilli())/1000 {
+				t.Errorf("%s = %v after WaitRules(%v), want an evaluation after it", name, vec, since.Unix())
+			}
+		}
+	}
+}
+
 // TestEventuallySlowAnswer: an answer that takes longer than the wait, as
 // on a loaded machine, still decides the error: "empty result", not a
 // deadline.
