@@ -35,7 +35,9 @@ func sketch(t *testing.T, from, to int64) []float64 {
 		t.Fatal(err)
 	}
 	for id := from; id <= to; id++ {
-		m.RecordTelegramUser(id)
+		u := m.StartTelegramUpdate("message", time.Time{})
+		u.RecordUser(id)
+		u.End()
 	}
 	regs := make([]float64, 1<<precision)
 	for _, s := range promtest.Scrape(t, m.Handler()).Find("genapp_telegram_active_users_sketch", nil) {

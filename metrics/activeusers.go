@@ -73,8 +73,8 @@ type activeUsers struct {
 	p      uint8
 	hour   atomic.Pointer[hourSketch]
 	desc   *prometheus.Desc
-	labels []string         // the register label values, "0" to 2^p-1
-	clock  func() time.Time // wallAt of now; a test sets it
+	labels []string                           // the register label values, "0" to 2^p-1
+	clock  func(mono time.Duration) time.Time // wallAt; a test sets it
 }
 
 // hourSketch holds the registers of one hour.
@@ -87,7 +87,7 @@ func newActiveUsers(c activeUsersConfig, constLabels prometheus.Labels) *activeU
 	a := &activeUsers{
 		p:     uint8(c.precision),
 		desc:  prometheus.NewDesc(activeUsersName, activeUsersHelp, []string{"register"}, constLabels),
-		clock: func() time.Time { return wallAt(now()) },
+		clock: wallAt,
 	}
 	key := c.key
 	if key == nil {
@@ -160,7 +160,7 @@ func (a *activeUsers) collect(ch chan<- prometheus.Metric) {
 	if s == nil {
 		return
 	}
-	live := isCurrent(s.hour, a.clock().Unix()/3600)
+	live := isCurrent(s.hour, a.clock(now()).Unix()/3600)
 	for i := range s.regs {
 		v := 0.0
 		if live {

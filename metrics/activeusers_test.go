@@ -89,14 +89,14 @@ func TestActiveUsersUnion(t *testing.T) {
 func TestActiveUsersHours(t *testing.T) {
 	a := newTestActiveUsers(t, "0123456789abcdef-test-key", 4)
 	t0 := time.Date(2026, 12, 5, 10, 59, 59, 0, time.UTC)
-	a.clock = func() time.Time { return t0 }
+	a.clock = func(time.Duration) time.Time { return t0 }
 	for id := range int64(50) {
 		a.add(id+1, t0)
 	}
 	if sum(collectRegisters(t, a)) == 0 {
 		t.Fatal("no register set after 50 users")
 	}
-	a.clock = func() time.Time { return t0.Add(time.Second) }
+	a.clock = func(time.Duration) time.Time { return t0.Add(time.Second) }
 	if got := collectRegisters(t, a); sum(got) != 0 || len(got) != 16 {
 		t.Errorf("the next hour before any user: %v, want 16 zeros", got)
 	}
@@ -189,12 +189,12 @@ func gaugeValue(t *testing.T, m prometheus.Metric) float64 {
 func TestActiveUsersClockSteppedBack(t *testing.T) {
 	a := newTestActiveUsers(t, "0123456789abcdef-test-key", 4)
 	ahead := time.Date(2026, 12, 5, 13, 30, 0, 0, time.UTC)
-	a.clock = func() time.Time { return ahead }
+	a.clock = func(time.Duration) time.Time { return ahead }
 	for id := range int64(50) {
 		a.add(id+1, ahead)
 	}
 	right := ahead.Add(-3 * time.Hour) // 10:30
-	a.clock = func() time.Time { return right }
+	a.clock = func(time.Duration) time.Time { return right }
 	if got := collectRegisters(t, a); sum(got) != 0 {
 		t.Errorf("after the clock was stepped back 3 hours, before any user: %v, want zeros", got)
 	}
@@ -205,7 +205,7 @@ func TestActiveUsersClockSteppedBack(t *testing.T) {
 
 	// Late by a second across an hour: kept, as before.
 	next := time.Date(2026, 12, 5, 11, 0, 0, 0, time.UTC)
-	a.clock = func() time.Time { return next }
+	a.clock = func(time.Duration) time.Time { return next }
 	a.add(2, next)
 	a.add(3, next.Add(-time.Second))
 	if got := collectRegisters(t, a); nonzero(got) == 0 || a.hour.Load().hour != next.Unix()/3600 {

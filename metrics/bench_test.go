@@ -287,8 +287,8 @@ func BenchmarkTelegramUpdate(b *testing.B) {
 }
 
 // BenchmarkTelegramUpdateActiveUsers is BenchmarkTelegramUpdate with
-// WithActiveUsers on: the update's user counted in the sketch too, a
-// different user each time.
+// WithActiveUsers on: the update's user counted in the sketch too
+// (RecordUser), a different user each time.
 func BenchmarkTelegramUpdateActiveUsers(b *testing.B) {
 	m := newBench(b, WithActiveUsers())
 	date := time.Now()
@@ -296,8 +296,9 @@ func BenchmarkTelegramUpdateActiveUsers(b *testing.B) {
 	id := int64(0)
 	for b.Loop() {
 		id++
-		m.StartTelegramUpdate("message", date).End()
-		m.RecordTelegramUser(id)
+		u := m.StartTelegramUpdate("message", date)
+		u.RecordUser(id)
+		u.End()
 	}
 }
 

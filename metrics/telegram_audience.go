@@ -76,7 +76,7 @@ func (a *audienceFamilies) Collect(ch chan<- prometheus.Metric) {
 }
 
 // WithActiveUsers counts the distinct users of a Telegram bot: every user
-// the adapters report ([Metrics.RecordTelegramUser]) goes into a
+// the adapters report ([TelegramUpdate.RecordUser]) goes into a
 // HyperLogLog sketch of the current UTC hour, exposed as the 2^p series of
 // genapp_telegram_active_users_sketch{register} (2048 by default). The
 // recording rules genapp:telegram_active_users:1h, :24h, :7d and :30d of
@@ -151,14 +151,16 @@ func indexOr(values []string, v string) int {
 	return len(values) - 1
 }
 
-// RecordTelegramUser counts the user with Telegram id id as active in the
-// current hour, when [WithActiveUsers] is on. Ids that are not positive
-// are ignored. The adapters of package telegram call it with the from of
-// every update a person sent (bots left out). It does not allocate.
-func (m *Metrics) RecordTelegramUser(id int64) {
-	if !m.recordsTelegram() || m.f.audience.users == nil || id <= 0 {
+// RecordUser counts the person with Telegram id id, who sent the update,
+// as active in the hour the update started, when [WithActiveUsers] is on.
+// Ids that are not positive are ignored. The adapters of package telegram
+// call it with the from of every update a person sent (bots left out). It
+// does not allocate, and reads no clock: the update's start is the time.
+func (u TelegramUpdate) RecordUser(id int64) {
+	if u.running == nil || id <= 0 { // running is nil unless recording
 		return
 	}
-	u := m.f.audience.users
-	u.add(id, u.clock())
+	if a := u.m.f.audience.users; a != nil {
+		a.add(id, a.clock(u.start))
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dchest/siphash"
 	"github.com/prometheus/client_golang/prometheus"
@@ -111,10 +112,10 @@ func TestActiveUsersExposition(t *testing.T) {
 	}
 	ids := []int64{1, 2, 3, 42, 1 << 40, 7_000_000_000}
 	for _, id := range ids {
-		m.RecordTelegramUser(id)
+		recordUser(m, id)
 	}
 	for _, ignored := range []int64{0, -5} {
-		m.RecordTelegramUser(ignored)
+		recordUser(m, ignored)
 	}
 	want := reference(key, 6, ids)
 	e := promtest.Scrape(t, m.Handler())
@@ -129,7 +130,7 @@ func TestActiveUsersExposition(t *testing.T) {
 	}
 
 	for id := range int64(1_000_000) {
-		m.RecordTelegramUser(id + 10)
+		recordUser(m, id+10)
 	}
 	if n := promtest.Scrape(t, m.Handler()).Series(activeUsersName); n != 64 {
 		t.Errorf("%d registers after a million users, want 64", n)
@@ -137,7 +138,7 @@ func TestActiveUsersExposition(t *testing.T) {
 
 	for name, opts := range map[string][]Option{"off": nil, "2.2.0": {WithCompatibility(LLMCommon22), WithActiveUsers()}} {
 		m := newAudience(t, opts...)
-		m.RecordTelegramUser(1)
+		recordUser(m, 1)
 		if promtest.Scrape(t, m.Handler()).Series(activeUsersName) != 0 {
 			t.Errorf("%s: registers exposed", name)
 		}
@@ -172,4 +173,11 @@ func reference(key []byte, p int, ids []int64) []float64 {
 		regs[j] = max(regs[j], float64(rank))
 	}
 	return regs
+}
+
+// recordUser records an update that user id sent, as the adapters do.
+func recordUser(m *Metrics, id int64) {
+	u := m.StartTelegramUpdate("message", time.Time{})
+	u.RecordUser(id)
+	u.End()
 }

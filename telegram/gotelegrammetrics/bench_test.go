@@ -46,22 +46,24 @@ func BenchmarkGoTelegram(b *testing.B) {
 			return bt
 		}
 	}
-	users := actiontest.NewMetrics(b, metrics.WithActiveUsers())
 	for _, bc := range []struct {
 		name  string
-		setup func(b testing.TB) *bot.Bot
-		users *metrics.Metrics // the instance with active users on
+		setup func(*metrics.Metrics) func(testing.TB) *bot.Bot
+		opts  []metrics.Option // of the instance each run records in
 	}{
-		{"untracked", func(tb testing.TB) *bot.Bot {
-			bt := newBot(tb)
-			bt.RegisterHandler(bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, reply)
-			return bt
+		{"untracked", func(*metrics.Metrics) func(testing.TB) *bot.Bot {
+			return func(tb testing.TB) *bot.Bot {
+				bt := newBot(tb)
+				bt.RegisterHandler(bot.HandlerTypeMessageText, "start", bot.MatchTypeCommand, reply)
+				return bt
+			}
 		}, nil},
-		{"tracked", tracked(actiontest.NewMetrics(b)), nil},
-		{"activeusers", tracked(users), users},
+		{"tracked", tracked, nil},
+		{"activeusers", tracked, []metrics.Option{metrics.WithActiveUsers()}},
 	} {
 		b.Run("reply/"+bc.name, func(b *testing.B) {
-			bt := bc.setup(b)
+			m := actiontest.NewMetrics(b, bc.opts...) // a run of its own users
+			bt := bc.setup(m)(b)
 			u := command(b, "/start")
 			u.Message.From = &models.User{FirstName: "Test"}
 			ctx := context.Background()
@@ -71,8 +73,8 @@ func BenchmarkGoTelegram(b *testing.B) {
 				u.Message.From.ID++
 				bt.ProcessUpdate(ctx, u)
 			}
-			if bc.users != nil {
-				actiontest.WantActiveUsers(b, bc.users.Handler(), int(u.Message.From.ID), start)
+			if bc.opts != nil {
+				actiontest.WantActiveUsers(b, m.Handler(), int(u.Message.From.ID), start)
 			}
 		})
 	}

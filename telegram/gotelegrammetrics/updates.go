@@ -59,7 +59,7 @@ func (t *Tracker) startUpdate(u *models.Update) metrics.TelegramUpdate {
 	m := t.metrics()
 	update := m.StartTelegramUpdate(string(typ), date)
 	id, chatType, status := sender(u, typ)
-	m.RecordTelegramUser(id)
+	update.RecordUser(id)
 	if typ == telegram.UpdateMyChatMember {
 		m.RecordTelegramBotStatus(chatType, status)
 	}

@@ -32,19 +32,20 @@ func BenchmarkGotgbot(b *testing.B) {
 	tracked := func(m *metrics.Metrics) func(*ext.Dispatcher, ext.Handler) {
 		return func(d *ext.Dispatcher, h ext.Handler) { track(b, d, m).AddHandler(h) }
 	}
-	users := actiontest.NewMetrics(b, metrics.WithActiveUsers())
+	untracked := func(*metrics.Metrics) func(*ext.Dispatcher, ext.Handler) { return (*ext.Dispatcher).AddHandler }
 	for _, bc := range []struct {
 		name     string
-		register func(*ext.Dispatcher, ext.Handler)
-		users    *metrics.Metrics // the instance with active users on
+		register func(*metrics.Metrics) func(*ext.Dispatcher, ext.Handler)
+		opts     []metrics.Option // of the instance each run records in
 	}{
-		{"untracked", (*ext.Dispatcher).AddHandler, nil},
-		{"tracked", tracked(actiontest.NewMetrics(b)), nil},
-		{"activeusers", tracked(users), users},
+		{"untracked", untracked, nil},
+		{"tracked", tracked, nil},
+		{"activeusers", tracked, []metrics.Option{metrics.WithActiveUsers()}},
 	} {
 		b.Run("reply/"+bc.name, func(b *testing.B) {
+			m := actiontest.NewMetrics(b, bc.opts...) // a run of its own users
 			d := ext.NewDispatcher(nil)
-			bc.register(d, handlers.NewCommand("start", reply))
+			bc.register(m)(d, handlers.NewCommand("start", reply))
 			u := textUpdate("/start")
 			u.Message.From.Id = 0
 			start := time.Now()
@@ -55,8 +56,8 @@ func BenchmarkGotgbot(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			if bc.users != nil {
-				actiontest.WantActiveUsers(b, bc.users.Handler(), int(u.Message.From.Id), start)
+			if bc.opts != nil {
+				actiontest.WantActiveUsers(b, m.Handler(), int(u.Message.From.Id), start)
 			}
 		})
 	}

@@ -28,7 +28,7 @@ func (p processor) ProcessUpdate(d *ext.Dispatcher, b *gotgbot.Bot, ctx *ext.Con
 	u := m.StartTelegramUpdate(string(typ), date)
 	defer u.End()
 	id, chatType, status := sender(ctx.Update, typ)
-	m.RecordTelegramUser(id)
+	u.RecordUser(id)
 	if typ == telegram.UpdateMyChatMember {
 		m.RecordTelegramBotStatus(chatType, status)
 	}

@@ -23,7 +23,7 @@ func (t *Tracker) countUpdate(ctx *th.Context, u telego.Update) error {
 	in := m.StartTelegramUpdate(string(typ), date)
 	defer in.End()
 	id, chatType, status := sender(&u, typ)
-	m.RecordTelegramUser(id)
+	in.RecordUser(id)
 	if typ == telegram.UpdateMyChatMember {
 		m.RecordTelegramBotStatus(chatType, status)
 	}

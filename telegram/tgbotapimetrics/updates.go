@@ -27,7 +27,7 @@ func (r *Router) handle(ctx context.Context, u tgbotapi.Update, raw json.RawMess
 	}
 	tu := m.StartTelegramUpdate(string(typ), date)
 	defer tu.End()
-	m.RecordTelegramUser(id)
+	tu.RecordUser(id)
 	if typ == telegram.UpdateMyChatMember {
 		m.RecordTelegramBotStatus(chatType, status)
 	}

@@ -155,7 +155,9 @@ func Updates(t *testing.T, b Bot) {
 	}
 	reference := newMetrics(t)
 	for _, id := range users {
-		reference.RecordTelegramUser(id)
+		u := reference.StartTelegramUpdate("message", time.Time{})
+		u.RecordUser(id)
+		u.End()
 	}
 	if got, want := registers(t, e), registers(t, promtest.Scrape(t, reference.Handler())); !maps.Equal(got, want) {
 		t.Errorf("active-users registers %v, want those of users %v: %v", got, users, want)

@@ -45,7 +45,7 @@ func (d *Updates[B, U]) Handle(m *metrics.Metrics, b B, u *U, raw json.RawMessag
 	}
 	s := m.StartTelegramUpdate(string(typ), date)
 	defer s.End()
-	m.RecordTelegramUser(id)
+	s.RecordUser(id)
 	if typ == telegram.UpdateMyChatMember {
 		m.RecordTelegramBotStatus(chatType, status)
 	}
