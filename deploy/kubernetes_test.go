@@ -3,6 +3,7 @@ package deploy
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,7 @@ import (
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/genapp-go/genapp/internal/toolstest"
+	"github.com/genapp-go/genapp/metrics"
 )
 
 const (
@@ -190,8 +192,9 @@ func checkMeta(t *testing.T, source string, obj runtime.Object) {
 }
 
 // checkDeployment: the bot's pods are selected by the Deployment, serve the
-// webhook and the metrics on named ports, are ready and alive while /health
-// answers on the metrics port, and share the webhook secret.
+// webhook and the metrics on named ports, are ready while /ready answers on
+// the metrics port and alive while /health does, and share the webhook
+// secret.
 func checkDeployment(t *testing.T, dep *appsv1.Deployment) {
 	t.Helper()
 	pod := &dep.Spec.Template
@@ -213,9 +216,12 @@ func checkDeployment(t *testing.T, dep *appsv1.Deployment) {
 			t.Errorf("container port %s %d: %s", p.Name, p.ContainerPort, msg)
 		}
 	}
-	for name, probe := range map[string]*corev1.Probe{"readinessProbe": c.ReadinessProbe, "livenessProbe": c.LivenessProbe} {
-		if probe == nil || probe.HTTPGet == nil || probe.HTTPGet.Path != "/health" || probe.HTTPGet.Port != intstr.FromString("metrics") {
-			t.Errorf("%s %+v, want GET /health on the port named metrics", name, probe)
+	for name, probe := range map[string]struct {
+		probe *corev1.Probe
+		path  string
+	}{"readinessProbe": {c.ReadinessProbe, metrics.ReadinessPath}, "livenessProbe": {c.LivenessProbe, metrics.LivenessPath}} {
+		if p := probe.probe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != probe.path || p.HTTPGet.Port != intstr.FromString("metrics") || p.HTTPGet.Scheme != "" {
+			t.Errorf("%s %+v, want GET %s on the port named metrics", name, p, probe.path)
 		}
 	}
 	env := map[string]corev1.EnvVar{}
@@ -363,12 +369,21 @@ func checkSecured(t *testing.T, m *manifests, dep *appsv1.Deployment) {
 	if !ok || file < 0 || c.Env[file].Value != path.Join(dir, "web-config.yml") {
 		t.Errorf("%s: WEB_CONFIG_FILE %v and mounts %v: the bot does not read web-config.yml of Secret %s", p.source, c.Env, mounts, webConfig.Name)
 	}
-	// /health is behind basic auth too: the probes of the secured variant
-	// check the port instead, and the patch must leave no httpGet beside
-	// their tcpSocket (the API server refuses a probe with two handlers).
-	for name, probe := range map[string]*corev1.Probe{"readinessProbe": c.ReadinessProbe, "livenessProbe": c.LivenessProbe} {
-		if probe == nil || probe.HTTPGet != nil || probe.TCPSocket == nil || probe.TCPSocket.Port != intstr.FromString("metrics") {
-			t.Errorf("%s: patched %s %+v, want a tcpSocket on the port named metrics and nothing else", p.source, name, probe)
+	// /health and /ready are behind TLS and basic auth too: the liveness
+	// probe of the secured variant checks the port instead, and the patch
+	// must leave no httpGet beside its tcpSocket (the API server refuses a
+	// probe with two handlers); the readiness probe asks /ready over HTTPS
+	// as a user of web-config.yml.
+	if probe := c.LivenessProbe; probe == nil || probe.HTTPGet != nil || probe.TCPSocket == nil || probe.TCPSocket.Port != intstr.FromString("metrics") {
+		t.Errorf("%s: patched livenessProbe %+v, want a tcpSocket on the port named metrics and nothing else", p.source, probe)
+	}
+	var probeUser string
+	if probe := c.ReadinessProbe; probe == nil || probe.TCPSocket != nil || probe.HTTPGet == nil || probe.HTTPGet.Path != metrics.ReadinessPath ||
+		probe.HTTPGet.Port != intstr.FromString("metrics") || probe.HTTPGet.Scheme != corev1.URISchemeHTTPS || len(probe.HTTPGet.HTTPHeaders) != 1 {
+		t.Errorf("%s: patched readinessProbe %+v, want GET /ready over HTTPS on the port named metrics, with one header, and nothing else", p.source, probe)
+	} else if h := probe.HTTPGet.HTTPHeaders[0]; h.Name == "Authorization" && strings.HasPrefix(h.Value, "Basic ") {
+		if userPass, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(h.Value, "Basic ")); err == nil {
+			probeUser, _, _ = strings.Cut(string(userPass), ":")
 		}
 	}
 	var wc struct {
@@ -383,6 +398,9 @@ func checkSecured(t *testing.T, m *manifests, dep *appsv1.Deployment) {
 	}
 	if len(wc.BasicAuthUsers) == 0 {
 		t.Errorf("%s: web-config.yml sets no basic_auth_users", webConfigSource)
+	}
+	if _, ok := wc.BasicAuthUsers[probeUser]; !ok || probeUser == "prometheus" {
+		t.Errorf("%s: the readiness probe authenticates as %q, want a user of its own among basic_auth_users of web-config.yml (%v)", p.source, probeUser, slices.Sorted(maps.Keys(wc.BasicAuthUsers)))
 	}
 	for _, f := range []string{wc.TLSServerConfig.CertFile, wc.TLSServerConfig.KeyFile} {
 		if !slices.ContainsFunc(slices.Collect(maps.Values(mounts)), func(dir string) bool { return path.Dir(f) == dir }) {

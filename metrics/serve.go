@@ -12,10 +12,11 @@ import (
 	"github.com/genapp-go/genapp/internal/httpserve"
 )
 
-// Paths served by [Serve].
+// Paths served by [Serve]; ReadinessPath only [WithReadiness].
 const (
-	MetricsPath  = "/prometheus"
-	LivenessPath = "/health"
+	MetricsPath   = "/prometheus"
+	LivenessPath  = "/health"
+	ReadinessPath = "/ready"
 )
 
 // ShutdownTimeout bounds how long [Serve] waits for scrapes in flight once
@@ -32,17 +33,19 @@ const (
 	idleTimeout  = 2 * time.Minute  // between two requests on a connection
 )
 
-// ServeOption configures [Serve] and [ServeListener]: [WithSecurity]. The
+// ServeOption configures [Serve] and [ServeListener]: [WithSecurity],
+// [WithReadiness]. The
 // instance served is the default one, made by [Init] with its [Option]s.
 type ServeOption func(*serveConfig)
 
 type serveConfig struct {
-	security Security // nil: plain HTTP without authentication
+	security Security     // nil: plain HTTP without authentication
+	ready    func() error // nil: ReadinessPath is not served
 }
 
 // Security secures the server of [Serve] and [ServeListener]: TLS,
-// authentication and whatever else applies to every request, /health
-// included. Package metrics/webconfig implements it with a Prometheus web
+// authentication and whatever else applies to every request, /health and
+// /ready included. Package metrics/webconfig implements it with a Prometheus web
 // configuration file; it is an interface so that programs that do not
 // secure their server do not link that package's dependencies.
 type Security interface {
@@ -59,7 +62,8 @@ func WithSecurity(s Security) ServeOption {
 }
 
 // Serve runs the embedded metrics server on addr (host:port): GET /prometheus
-// serves [Handler] and GET /health answers "ok". It returns when ctx ends,
+// serves [Handler], GET /health answers "ok" and, with [WithReadiness],
+// GET /ready answers whether the program can take work. It returns when ctx ends,
 // after a graceful shutdown, or earlier with the error that stopped it.
 // A cancelled context is a clean stop and returns nil.
 func Serve(ctx context.Context, addr string, opts ...ServeOption) error {
@@ -87,7 +91,7 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 		o(&c)
 	}
 	srv := &http.Server{
-		Handler:           serveMux(),
+		Handler:           serveMux(&c),
 		ReadHeaderTimeout: readTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -126,13 +130,16 @@ func refuseBodies(next http.Handler) http.Handler {
 	})
 }
 
-// serveMux returns the routes of the embedded server.
-func serveMux() *http.ServeMux {
+// serveMux returns the routes of the embedded server configured by c.
+func serveMux(c *serveConfig) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+MetricsPath, Handler())
 	mux.HandleFunc("GET "+LivenessPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if c.ready != nil {
+		mux.Handle("GET "+ReadinessPath, readinessHandler(c.ready))
+	}
 	return mux
 }

@@ -16,6 +16,13 @@ const (
 	MaxRetryAfter = time.Hour
 )
 
+// UnreadyAfter is how many getUpdates in a row must fail before a
+// Poller's Ready says it cannot take updates: the first failures are often
+// a blip that the backoff rides out (the third comes 1.5 to 3 s after the
+// first), and a readiness probe has a failure threshold of its own. A
+// getUpdates that succeeds makes it ready again.
+const UnreadyAfter = 3
+
 // PollError is a failed getUpdates of an adapter's Poller, or an update it
 // skipped because the bot library cannot parse it. Every text in it has
 // the bot token masked.

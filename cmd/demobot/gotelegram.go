@@ -26,8 +26,7 @@ const frameworkGotelegram = "gotelegram"
 type gotelegramBot struct {
 	bot    *tgbot.Bot
 	tr     *gotelegrammetrics.Tracker
-	client *http.Client
-	apiURL string
+	poller *gotelegrammetrics.Poller
 	log    *slog.Logger
 }
 
@@ -70,7 +69,12 @@ func newGotelegram(apiURL string, client *http.Client, d *demo, log *slog.Logger
 			tr.RegisterHandler(b, tgbot.HandlerTypeCallbackQueryData, rt.key+":", tgbot.MatchTypePrefix, h(rt))
 		}
 	}
-	return &gotelegramBot{bot: b, tr: tr, client: client, apiURL: apiURL, log: log}, nil
+	p, err := gotelegrammetrics.NewPoller(client, gotelegrammetrics.WithAPIURL(apiURL), gotelegrammetrics.WithPollTimeout(pollTimeout),
+		gotelegrammetrics.WithErrorsHandler(func(err error) { log.Error("telegram polling failed", "error", err) }))
+	if err != nil {
+		return nil, err
+	}
+	return &gotelegramBot{bot: b, tr: tr, poller: p, log: log}, nil
 }
 
 // handled is the context key of the channel a webhook request waits on
@@ -103,12 +107,7 @@ func finish(log *slog.Logger) tgbot.Middleware {
 // updates are left unconfirmed, and the Bot API sends them again to the
 // next run.
 func (g *gotelegramBot) poll(ctx context.Context) error {
-	p, err := gotelegrammetrics.NewPoller(g.client, gotelegrammetrics.WithAPIURL(g.apiURL), gotelegrammetrics.WithPollTimeout(pollTimeout),
-		gotelegrammetrics.WithErrorsHandler(func(err error) { g.log.Error("telegram polling failed", "error", err) }))
-	if err != nil {
-		return err
-	}
-	err = p.Run(ctx, g.bot)
+	err := g.poller.Run(ctx, g.bot)
 	wait, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if waitErr := g.tr.Wait(wait); waitErr != nil {
@@ -116,6 +115,8 @@ func (g *gotelegramBot) poll(ctx context.Context) error {
 	}
 	return err
 }
+
+func (g *gotelegramBot) ready() error { return g.poller.Ready() }
 
 // handleUpdate hands the update to the bot and waits until it has been
 // handled, so that a webhook request lasts as long as its handler and

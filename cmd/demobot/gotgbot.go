@@ -20,7 +20,7 @@ import (
 // handlers registered on the dispatcher through a gotgbotmetrics.Tracker.
 type gotgbotBot struct {
 	bot    *gotgbot.Bot
-	client *http.Client // the one bot's BaseBotClient copies, for the Poller
+	poller *gotgbotmetrics.Poller
 	d      *ext.Dispatcher
 	log    *slog.Logger
 }
@@ -70,7 +70,14 @@ func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 			tr.AddHandler(handlers.NewMessage(message.Text, h))
 		}
 	}
-	return &gotgbotBot{bot: b, client: client, d: dispatcher, log: log}, nil
+	// The Poller's client is the one bot's BaseBotClient copies.
+	p, err := gotgbotmetrics.NewPoller(client, gotgbotmetrics.WithPollTimeout(pollTimeout), gotgbotmetrics.WithErrorFunc(func(err error) {
+		log.Error("telegram polling failed", "error", err)
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return &gotgbotBot{bot: b, poller: p, d: dispatcher, log: log}, nil
 }
 
 // poll runs a gotgbotmetrics.Poller (gotgbot's Updater polls a failing Bot
@@ -80,18 +87,14 @@ func newGotgbot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 // updates fetched and not yet handed to the dispatcher are dropped
 // unconfirmed, and the Bot API sends them again to the next run.
 func (g *gotgbotBot) poll(ctx context.Context) error {
-	p, err := gotgbotmetrics.NewPoller(g.client, gotgbotmetrics.WithPollTimeout(pollTimeout), gotgbotmetrics.WithErrorFunc(func(err error) {
-		g.log.Error("telegram polling failed", "error", err)
-	}))
-	if err != nil {
-		return err
-	}
-	err = p.Poll(ctx, g.bot, g.d)
+	err := g.poller.Poll(ctx, g.bot, g.d)
 	stopped := make(chan struct{})
 	go func() { defer close(stopped); g.d.Stop() }()
 	waitFor(stopped, shutdownGrace, g.log)
 	return err
 }
+
+func (g *gotgbotBot) ready() error { return g.poller.Ready() }
 
 // handleUpdate handles the update on the request's goroutine, so that the
 // request lasts as long as its handler. An update gotgbot cannot take is

@@ -92,6 +92,9 @@ type bot interface {
 	// poll handles the updates from getUpdates until ctx ends, then waits
 	// for the handlers in flight, at most shutdownGrace.
 	poll(ctx context.Context) error
+	// ready is the Ready of poll's Poller: nil while it polls and the bot
+	// can take updates.
+	ready() error
 	// handleUpdate handles an update a webhook request brought; its error
 	// means it was no update. Handler errors are logged, not returned:
 	// Telegram would only deliver the update again.
@@ -136,6 +139,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	var wg sync.WaitGroup
 	var fake *telegramtest.Server
 	ctx, cancel := context.WithCancel(ctx)
+	ready := &readiness{ctx: ctx}
 	defer func() {
 		cancel()
 		wg.Wait()
@@ -146,7 +150,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	metricsServer.Go(func() {
 		// A metrics server that fails stops the demo: a bot nobody can
 		// scrape shows nothing. (-web.config.file was loaded by run.)
-		var opts []metrics.ServeOption
+		opts := []metrics.ServeOption{metrics.WithReadiness(ready.ready)}
 		if cfg.webConfig != nil { // a nil *webconfig.Config would be a non-nil Security
 			opts = append(opts, metrics.WithSecurity(cfg.webConfig))
 		}
@@ -221,13 +225,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 				log.Error("webhook monitor stopped", "error", err)
 			}
 		})
-		return runWebhook(ctx, cfg, b, fake, stdout, log)
+		return runWebhook(ctx, cfg, b, fake, ready, stdout, log)
 	}
-	return runPolling(ctx, cfg, b, fake, log)
+	return runPolling(ctx, cfg, b, fake, ready, log)
 }
 
-// runPolling runs the bot with long polling until ctx ends.
-func runPolling(ctx context.Context, cfg config, b bot, fake *telegramtest.Server, log *slog.Logger) error {
+// runPolling runs the bot with long polling until ctx ends. It is ready
+// while its Poller polls.
+func runPolling(ctx context.Context, cfg config, b bot, fake *telegramtest.Server, ready *readiness, log *slog.Logger) error {
 	// getUpdates fails while a webhook is set: a bot that ran in webhook
 	// mode before must drop it.
 	started, err := startup(ctx, b.deleteWebhook)
@@ -242,6 +247,7 @@ func runPolling(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 	if fake != nil {
 		users.Go(func() { simulateUsers(ctx, fake, b.callbackData, cfg.users, false, log) })
 	}
+	ready.set(b.ready)
 	return b.poll(ctx)
 }
 
@@ -254,7 +260,8 @@ const webhookPath = "/telegram/webhook"
 // every update request must carry: -webhook-secret, so that replicas behind
 // one URL accept the same requests (each one's setWebhook then registers
 // the same URL and secret again, which changes nothing), else a random one.
-func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Server, stdout io.Writer, log *slog.Logger) error {
+// It is ready once setWebhook succeeded, while the webhook server serves.
+func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Server, ready *readiness, stdout io.Writer, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.webhookListen)
 	if err != nil {
 		return fmt.Errorf("webhook server: %w (choose another address with -webhook-listen or WEBHOOK_ADDR)", err)
@@ -289,8 +296,11 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 	// The server runs until the demo stops, or until setWebhook failed.
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
-	served := make(chan error, 1)
-	go func() { served <- httpserve.Run(serveCtx, srv, func() error { return srv.Serve(ln) }, shutdownGrace) }()
+	served, stopped := make(chan error, 1), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		served <- httpserve.Run(serveCtx, srv, func() error { return srv.Serve(ln) }, shutdownGrace)
+	}()
 	fmt.Fprintf(stdout, "webhook: %s\n", describeWebhook(ln.Addr(), path, publicURL))
 
 	var users sync.WaitGroup
@@ -298,6 +308,7 @@ func runWebhook(ctx context.Context, cfg config, b bot, fake *telegramtest.Serve
 	if err != nil {
 		err = fmt.Errorf("setWebhook: %w", err)
 	} else if started {
+		ready.set(serving(stopped))
 		if fake != nil {
 			users.Go(func() { simulateUsers(ctx, fake, b.callbackData, cfg.users, true, log) })
 		}

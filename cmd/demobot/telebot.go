@@ -46,6 +46,7 @@ func newTelebot(apiURL string, client *http.Client, d *demo, log *slog.Logger) (
 			p.Poll(b, dest, stop)
 			return p.Err
 		},
+		ready: p.Ready,
 		setWebhook: func(publicURL, secret string) error {
 			return b.SetWebhook(&tele.Webhook{Endpoint: &tele.WebhookEndpoint{PublicURL: publicURL}, SecretToken: secret})
 		},

@@ -34,6 +34,7 @@ type telebotVersion[C telebotContext, U any] struct {
 	process       func(U)                 // the Tracker's ProcessUpdate
 	parse         func([]byte) (U, error) // telebotmetrics's or telebotmetrics/v4's ParseUpdate
 	poll          func(dest chan U, stop chan struct{}) (stopped func() error)
+	ready         func() error // the Poller's Ready
 	setWebhook    func(publicURL, secret string) error
 	deleteWebhook func() error
 	menu          func() any // the inline keyboard of menuItems
@@ -112,6 +113,8 @@ func (t *telebotDemo[C, U]) poll(ctx context.Context) error {
 		}
 	}
 }
+
+func (t *telebotDemo[C, U]) ready() error { return t.v.ready() }
 
 func (t *telebotDemo[C, U]) handleUpdate(_ context.Context, data []byte) error {
 	u, err := t.v.parse(data) // json.Unmarshal panics on some updates

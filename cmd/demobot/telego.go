@@ -26,7 +26,7 @@ import (
 // finish, at most shutdownGrace, as it does with the other libraries.
 type telegoBot struct {
 	bot    *telego.Bot
-	client *http.Client
+	poller *telegometrics.Poller
 	routes *th.HandlerGroup
 	log    *slog.Logger
 }
@@ -67,7 +67,11 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	return &telegoBot{bot: b, client: client, routes: routes, log: log}, nil
+	poller, err := telegometrics.NewPoller(client, telegometrics.WithPollTimeout(pollTimeout))
+	if err != nil {
+		return nil, err
+	}
+	return &telegoBot{bot: b, poller: poller, routes: routes, log: log}, nil
 }
 
 // poll handles the updates of a telegometrics.Poller (telego's
@@ -77,17 +81,15 @@ func newTelego(apiURL string, client *http.Client, d *demo, log *slog.Logger) (*
 // error. Updates fetched but not handed on stay unconfirmed: the Bot API
 // sends them again to the next run.
 func (t *telegoBot) poll(ctx context.Context) error {
-	poller, err := telegometrics.NewPoller(t.client, telegometrics.WithPollTimeout(pollTimeout))
-	if err != nil {
-		return err
-	}
 	var handlers sync.WaitGroup
-	for u := range poller.Updates(ctx, t.bot) { // closed when ctx ends or the Poller stops
+	for u := range t.poller.Updates(ctx, t.bot) { // closed when ctx ends or the Poller stops
 		handlers.Go(func() { t.handle(context.WithoutCancel(ctx), u) })
 	}
 	waitFor(wgDone(&handlers), shutdownGrace, t.log)
-	return poller.Err()
+	return t.poller.Err()
 }
+
+func (t *telegoBot) ready() error { return t.poller.Ready() }
 
 // handle routes u through the tracked routes and logs the handler's error.
 func (t *telegoBot) handle(ctx context.Context, u telego.Update) {

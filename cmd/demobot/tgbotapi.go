@@ -80,6 +80,8 @@ func (t *tgbotapiBot) poll(ctx context.Context) error {
 	return err
 }
 
+func (t *tgbotapiBot) ready() error { return t.poller.Ready() }
+
 func (t *tgbotapiBot) handleUpdate(ctx context.Context, data []byte) error {
 	u, err := tgbotapimetrics.ParseUpdate(data)
 	if err != nil {

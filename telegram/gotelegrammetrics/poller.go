@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-telegram/bot"
@@ -40,9 +39,7 @@ type Poller struct {
 	onError bot.ErrorsHandler
 
 	offset int64
-
-	mu  sync.Mutex
-	err error
+	state  polling.State
 }
 
 // PollerOption configures a [Poller].
@@ -145,15 +142,15 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 // When ctx ends, the getUpdates in flight is cancelled and its updates
 // stay unconfirmed: the Bot API sends them again to the next run.
 func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
-	p.setErr(nil)
 	if b == nil {
 		err := &telegram.PollError{Description: "gotelegrammetrics: Poller.Run with a nil *bot.Bot: want the bot from bot.New"}
-		p.setErr(err)
+		p.state.Refuse(err)
 		return err
 	}
+	p.state.Start(ctx.Done())
+	defer p.state.End()
 	handlers := context.WithoutCancel(ctx)
 	mask := bottoken.NewMasker(b.Token())
-	var retry polling.Retry
 	for ctx.Err() == nil {
 		updates, err := p.getUpdates(ctx, b.Token(), mask)
 		if ctx.Err() != nil {
@@ -161,14 +158,14 @@ func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
 		}
 		if err != nil {
 			p.onError(err)
+			wait := p.state.Failed(err)
 			if err.Stopped {
-				p.setErr(err)
 				return err
 			}
-			polling.Sleep(ctx.Done(), retry.Failed(err.RetryAfter))
+			polling.Sleep(ctx.Done(), wait)
 			continue
 		}
-		retry.Succeeded()
+		p.state.Succeeded()
 		for _, u := range updates {
 			b.ProcessUpdate(handlers, u)
 		}
@@ -178,17 +175,14 @@ func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
 
 // Err returns the *telegram.PollError the last Run stopped on; nil while
 // it runs, and after it returned because its context ended.
-func (p *Poller) Err() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.err
-}
+func (p *Poller) Err() error { return p.state.Err() }
 
-func (p *Poller) setErr(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.err = err
-}
+// Ready returns nil while Run polls and the bot can take updates, else
+// why not: Run has not started, its context ended (from that moment, while
+// the handlers in flight finish), it stopped on a 401 or 409, or
+// [telegram.UnreadyAfter] getUpdates in a row failed. It suits
+// metrics.WithReadiness; the error holds no bot token.
+func (p *Poller) Ready() error { return p.state.Ready() }
 
 // getUpdates sends one getUpdates and returns the updates it brought and
 // the bot can take; the others are reported and skipped.

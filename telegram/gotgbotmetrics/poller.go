@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
@@ -30,8 +29,8 @@ type Poller struct {
 	allowed []string
 	onError ext.ErrorFunc
 
-	offset int                                // the next getUpdates'
-	err    atomic.Pointer[telegram.PollError] // what the last Poll stopped on
+	offset int // the next getUpdates'
+	state  polling.State
 }
 
 // PollerOption configures a [Poller].
@@ -97,12 +96,14 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 
 // Err returns the [*telegram.PollError] the last Poll stopped on by
 // itself (a 401 or a 409); nil while it runs, and after ctx ended it.
-func (p *Poller) Err() error {
-	if f := p.err.Load(); f != nil {
-		return f
-	}
-	return nil
-}
+func (p *Poller) Err() error { return p.state.Err() }
+
+// Ready returns nil while Poll polls and the dispatcher can take updates,
+// else why not: Poll has not started, its context ended (from that moment,
+// while the handlers in flight finish), it stopped on a 401 or 409, or
+// [telegram.UnreadyAfter] getUpdates in a row failed. It suits
+// metrics.WithReadiness; the error holds no bot token.
+func (p *Poller) Ready() error { return p.state.Ready() }
 
 // Poll runs d (its Start) with the updates of getUpdates for b until ctx
 // ends (nil; the getUpdates in flight is cancelled, and updates not handed
@@ -117,7 +118,6 @@ func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatche
 	case d == nil:
 		return errors.New("gotgbotmetrics: Poll with a nil dispatcher: want the one given to New")
 	}
-	p.err.Store(nil)
 	url := gotgbot.DefaultAPIURL
 	if b.BotClient != nil {
 		url = b.GetAPIURL(nil)
@@ -139,7 +139,8 @@ func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatche
 		<-started
 	}()
 	mask := bottoken.NewMasker(b.Token)
-	var retry polling.Retry
+	p.state.Start(ctx.Done())
+	defer p.state.End()
 	for ctx.Err() == nil {
 		fetched, f := p.getUpdates(ctx, url, mask)
 		if ctx.Err() != nil {
@@ -147,14 +148,14 @@ func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatche
 		}
 		if f != nil {
 			p.onError(f)
+			wait := p.state.Failed(f)
 			if f.Stopped {
-				p.err.Store(f)
 				return f
 			}
-			polling.Sleep(ctx.Done(), retry.Failed(f.RetryAfter))
+			polling.Sleep(ctx.Done(), wait)
 			continue
 		}
-		retry.Succeeded()
+		p.state.Succeeded()
 		for _, u := range fetched {
 			if u.raw != nil {
 				select {

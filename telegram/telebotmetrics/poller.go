@@ -62,6 +62,13 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 // while it runs, and when stop ended it.
 func (p *Poller) Err() error { return p.core.Err() }
 
+// Ready returns nil while Poll polls and the bot can take updates, else
+// why not: Poll has not started, stop was closed (from that moment, while
+// the updates handed on are handled), it stopped on a 401 or 409, or
+// [telegram.UnreadyAfter] getUpdates in a row failed. It suits
+// metrics.WithReadiness; the error holds no bot token.
+func (p *Poller) Ready() error { return p.core.Ready() }
+
 // Poll implements tele.Poller: it sends the updates of b to dest until stop
 // is closed or the Bot API answers 401 or 409.
 func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mymmrac/telego"
@@ -33,8 +32,7 @@ type Poller struct {
 	timeout time.Duration
 	allowed []string
 
-	mu  sync.Mutex
-	err error
+	state polling.State
 
 	// offset confirms the updates handed on, and those skipped. An update
 	// fetched but not handed on when ctx ends stays unconfirmed: the Bot
@@ -96,33 +94,30 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 // Err returns the *telegram.PollError the channel of the last Updates
 // closed on by itself (a 401 or a 409); nil while it is open, and when it
 // closed because ctx ended.
-func (p *Poller) Err() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.err
-}
+func (p *Poller) Err() error { return p.state.Err() }
 
-func (p *Poller) setErr(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.err = err
-}
+// Ready returns nil while the channel of Updates is fed and the bot can
+// take updates, else why not: Updates has not been called, its context
+// ended (from that moment, while the updates handed on are handled), it
+// stopped on a 401 or 409, or [telegram.UnreadyAfter] getUpdates in a row
+// failed. It suits metrics.WithReadiness; the error holds no bot token.
+func (p *Poller) Ready() error { return p.state.Ready() }
 
 // Updates polls for bot until ctx ends or the Bot API answers 401 or 409,
 // and sends the updates, each with ctx as telego's own polling does, to
 // the channel it returns, which it closes at the end. Hand the channel to
 // th.NewBotHandler.
 func (p *Poller) Updates(ctx context.Context, bot *telego.Bot) <-chan telego.Update {
-	p.setErr(nil)
 	out := make(chan telego.Update)
 	if bot == nil {
-		p.setErr(&telegram.PollError{Description: "telegometrics: Poller.Updates with a nil *telego.Bot: want the bot from telego.NewBot"})
+		p.state.Refuse(&telegram.PollError{Description: "telegometrics: Poller.Updates with a nil *telego.Bot: want the bot from telego.NewBot"})
 		close(out)
 		return out
 	}
+	p.state.Start(ctx.Done())
 	go func() {
 		defer close(out)
-		var retry polling.Retry
+		defer p.state.End()
 		for ctx.Err() == nil {
 			updates, f := p.getUpdates(ctx, bot)
 			if ctx.Err() != nil {
@@ -130,14 +125,14 @@ func (p *Poller) Updates(ctx context.Context, bot *telego.Bot) <-chan telego.Upd
 			}
 			if f != nil {
 				bot.Logger().Errorf("%s", f)
+				wait := p.state.Failed(f)
 				if f.Stopped {
-					p.setErr(f)
 					return
 				}
-				polling.Sleep(ctx.Done(), retry.Failed(f.RetryAfter))
+				polling.Sleep(ctx.Done(), wait)
 				continue
 			}
-			retry.Succeeded()
+			p.state.Succeeded()
 			for _, u := range updates {
 				if u.parsed {
 					select {

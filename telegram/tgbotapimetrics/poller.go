@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -34,8 +33,8 @@ type Poller struct {
 	timeout time.Duration
 	allowed []string
 
-	offset int                                // the next getUpdates'
-	err    atomic.Pointer[telegram.PollError] // what the last Poll stopped on
+	offset int // the next getUpdates'
+	state  polling.State
 }
 
 // PollerOption configures a [Poller].
@@ -102,12 +101,14 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 
 // Err returns the [*telegram.PollError] the last Poll stopped on by
 // itself (a 401 or a 409); nil while it runs, and after ctx ended it.
-func (p *Poller) Err() error {
-	if f := p.err.Load(); f != nil {
-		return f
-	}
-	return nil
-}
+func (p *Poller) Err() error { return p.state.Err() }
+
+// Ready returns nil while [Router.Poll] polls with p and the router can
+// take updates, else why not: Poll has not started, its context ended
+// (from that moment, while the handlers in flight finish), it stopped on a
+// 401 or 409, or [telegram.UnreadyAfter] getUpdates in a row failed. It
+// suits metrics.WithReadiness; the error holds no bot token.
+func (p *Poller) Ready() error { return p.state.Ready() }
 
 // Poll handles the updates p fetches for api as [Router.Run] does, at most
 // workers at a time, until ctx ends or the Bot API answers 401 or 409. It
@@ -132,9 +133,11 @@ func (r *Router) Poll(ctx context.Context, api *tgbotapi.BotAPI, p *Poller, work
 	updates := make(chan fetched)
 	pollCtx, cancel := context.WithCancel(ctx)
 	polled := make(chan struct{})
+	p.state.Start(ctx.Done())
 	go func() {
 		defer close(polled)
 		defer close(updates)
+		defer p.state.End()
 		p.poll(pollCtx, api.Token, updates, r.log)
 	}()
 	err := run(r, ctx, updates, workers, func(u fetched) (tgbotapi.Update, json.RawMessage) { return u.u, u.raw })
@@ -157,30 +160,27 @@ type fetched struct {
 // poll sends the updates of getUpdates to out until ctx ends or the Bot API
 // says to stop, logging every failure to log.
 func (p *Poller) poll(ctx context.Context, token string, out chan<- fetched, log *slog.Logger) {
-	p.err.Store(nil)
 	url := p.url + "/bot" + token + "/getUpdates"
 	mask := bottoken.NewMasker(token)
 	report := func(f *telegram.PollError, args ...any) {
 		log.ErrorContext(ctx, "telegram polling failed", append([]any{"error", f}, args...)...)
 	}
-	var retry polling.Retry
 	for ctx.Err() == nil {
 		updates, f := p.getUpdates(ctx, url, mask, report)
 		if ctx.Err() != nil {
 			return
 		}
 		if f != nil {
+			wait := p.state.Failed(f)
 			if f.Stopped {
 				report(f)
-				p.err.Store(f)
 				return
 			}
-			wait := retry.Failed(f.RetryAfter)
 			report(f, "retry_in", wait)
 			polling.Sleep(ctx.Done(), wait)
 			continue
 		}
-		retry.Succeeded()
+		p.state.Succeeded()
 		for _, u := range updates {
 			if u.raw != nil {
 				select {

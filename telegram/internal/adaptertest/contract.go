@@ -31,18 +31,27 @@ type PollerOf[P any] interface {
 	// Err returns the error polling stopped on (a *telegram.PollError),
 	// nil while it runs or after a stop the caller asked for.
 	Err() error
+	// Ready returns nil while polling runs and the bot can take updates,
+	// else why not.
+	Ready() error
 }
 
 // Check asserts the behaviour the shared shape promises: bad arguments to
-// NewPoller are errors that name them, never a panic, and ParseUpdate
+// NewPoller are errors that name them, never a panic, a Poller that never
+// ran is not ready, and ParseUpdate
 // parses an update as the Bot API sends it and rejects what is not one.
 func Check[L, T, P, U, O, PO any, PP PollerOf[P]](t *testing.T, api API[L, T, P, U, O, PO]) {
 	t.Helper()
 	client := &http.Client{}
 	if p, err := api.NewPoller(client, api.WithPollTimeout(time.Second), api.WithAllowedUpdates(telegram.UpdateMessage, telegram.UpdateCallbackQuery)); err != nil || p == nil {
 		t.Errorf("NewPoller with good options = %v, %v", p, err)
-	} else if err := PP(p).Err(); err != nil {
-		t.Errorf("Err() of a Poller that never ran = %v", err)
+	} else {
+		if err := PP(p).Err(); err != nil {
+			t.Errorf("Err() of a Poller that never ran = %v", err)
+		}
+		if err := PP(p).Ready(); err == nil || !strings.Contains(err.Error(), "polling has not started") {
+			t.Errorf("Ready() of a Poller that never ran = %v, want an error saying polling has not started", err)
+		}
 	}
 	for _, tc := range []struct {
 		what   string

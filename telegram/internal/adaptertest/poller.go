@@ -108,14 +108,16 @@ const (
 // updates the library cannot take and those confirmed already, and does
 // not poll in a busy loop when an answer comes back at once with none; the
 // end of polling cancels the long poll in flight and is no failure, and
-// the updates not handed on yet are fetched again; getUpdates asks for the
-// poll timeout, the allowed updates and the offset, at the bot's URL; and
-// the token is in no report. Request counts are of windows that begin at
+// the updates not handed on yet are fetched again; Ready says the bot can
+// take updates while it polls, and not once [telegram.UnreadyAfter]
+// getUpdates in a row failed, nor from the moment polling is asked to stop;
+// getUpdates asks for the poll timeout, the allowed updates and the
+// offset, at the bot's URL; and the token is in no report. Request counts are of windows that begin at
 // the first request, read from when each came: a slow machine cannot
 // stretch them.
 func Poller[P, PO any, PP PollerOf[P]](t *testing.T, b PollerBot[P, PO]) {
 	s := suite{returnsErr: b.ReturnsErr, poison: b.Poison, strictToken: b.StrictToken}
-	s.start = func(t *testing.T, r PollerRun) (interface{ Err() error }, func() (func(), <-chan error)) {
+	s.start = func(t *testing.T, r PollerRun) (state, func() (func(), <-chan error)) {
 		t.Helper()
 		var opts []PO
 		if r.Timeout != 0 {
@@ -143,6 +145,7 @@ func Poller[P, PO any, PP PollerOf[P]](t *testing.T, b PollerBot[P, PO]) {
 		"stop mid-answer":            pollerStopMidAnswer,
 		"request":                    pollerRequest,
 		"token":                      pollerToken,
+		"ready":                      pollerReady,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -153,16 +156,22 @@ func Poller[P, PO any, PP PollerOf[P]](t *testing.T, b PollerBot[P, PO]) {
 
 // suite is the [PollerBot] of [Poller] without its types.
 type suite struct {
-	start       func(t *testing.T, r PollerRun) (p interface{ Err() error }, poll func() (stop func(), done <-chan error))
+	start       func(t *testing.T, r PollerRun) (p state, poll func() (stop func(), done <-chan error))
 	returnsErr  bool
 	poison      map[string]Poison
 	strictToken bool
 }
 
+// state is what [PollerOf] a Poller tells of its polling.
+type state interface {
+	Err() error
+	Ready() error
+}
+
 // run is a Poller of a [PollerBot] and what it handed on and reported.
 type run struct {
 	t        *testing.T
-	p        interface{ Err() error }
+	p        state
 	poll     func() (stop func(), done <-chan error)
 	stop     func()
 	finished chan struct{} // closed once polling returned
@@ -394,6 +403,9 @@ func pollerFails(t *testing.T, s suite) {
 			if pr.p.Err() != errs[0] || !strings.Contains(errs[0].Error(), "polling stopped") {
 				t.Errorf("Err() = %v, want the failure reported, saying polling stopped", pr.p.Err())
 			}
+			if pr.p.Ready() != errs[0] {
+				t.Errorf("Ready() = %v, want the failure polling stopped on", pr.p.Ready())
+			}
 			want := error(nil)
 			if s.returnsErr {
 				want = errs[0]
@@ -618,5 +630,52 @@ func pollerToken(t *testing.T, s suite) {
 				}
 			})
 		}
+	}
+}
+
+// pollerReady: Ready is nil while the Poller polls, also after a failure
+// or two; an error naming the run of failures once telegram.UnreadyAfter
+// getUpdates in a row failed, until one succeeds; an error saying polling
+// is stopping from the moment stop is called, while the bot still handles
+// an update, and that it stopped once polling returned, with Err nil.
+func pollerReady(t *testing.T, s suite) {
+	const bad, update = `<html>502 Bad Gateway</html>`, `{"ok":true,"result":[{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":1,"type":"private"},"text":"hi"}}]}`
+	answers := append(slices.Repeat([]string{bad}, telegram.UnreadyAfter), update, pollingtest.Hold)
+	api := pollingtest.NewAPI(t, http.StatusOK, answers...)
+	hold := make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	pr := &run{t: t, changed: make(chan struct{}), hold: hold}
+	pr.begin(s, PollerRun{URL: api.URL, Timeout: time.Second})
+	t.Cleanup(release)
+
+	pr.waitFor("a failure reported", handOn, func(_ []int64, f []error) bool { return len(f) > 0 })
+	if err := pr.p.Ready(); err != nil && api.Calls() < telegram.UnreadyAfter {
+		t.Errorf("Ready() after %d failed getUpdates = %v, want nil before %d in a row", api.Calls(), err, telegram.UnreadyAfter)
+	}
+	pr.waitFor(fmt.Sprint(telegram.UnreadyAfter, " failures reported"), handOn, func(_ []int64, f []error) bool { return len(f) >= telegram.UnreadyAfter })
+	// The next getUpdates comes at least 2 s later (the backoff).
+	want := fmt.Sprintf("%d getUpdates in a row failed", telegram.UnreadyAfter)
+	var err error
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if err = pr.p.Ready(); err != nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "not a Bot API answer") {
+		t.Errorf("Ready() after %d failed getUpdates = %v, want an error saying %q, with the last failure", telegram.UnreadyAfter, err, want)
+	}
+
+	pr.waitFor("update 1 handed on", handOn, func(d []int64, _ []error) bool { return len(d) > 0 })
+	if err := pr.p.Ready(); err != nil {
+		t.Errorf("Ready() once a getUpdates succeeded, the bot handling its update = %v, want nil", err)
+	}
+	pr.stop() // the bot still handles update 1
+	if err := pr.p.Ready(); err == nil || !strings.Contains(err.Error(), "polling is stopping") {
+		t.Errorf("Ready() once stop was called = %v, want an error saying polling is stopping", err)
+	}
+	release()
+	pr.end()
+	if err := pr.p.Ready(); err == nil || !strings.Contains(err.Error(), "polling has stopped") || pr.p.Err() != nil {
+		t.Errorf("Ready() = %v, Err() = %v once polling returned; want an error saying polling has stopped, and nil", err, pr.p.Err())
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
@@ -25,7 +24,7 @@ type Poller[U any] struct {
 	Allowed []string
 
 	lastUpdateID int
-	err          atomic.Pointer[telegram.PollError]
+	state        polling.State
 }
 
 // NewPoller returns a Poller that sends getUpdates with client, with the
@@ -87,17 +86,17 @@ func Send[U any](dest chan U) Hand[U] {
 
 // Err returns the error Poll stopped on by itself: nil while it runs, and
 // when stop ended it.
-func (p *Poller[U]) Err() error {
-	if f := p.err.Load(); f != nil {
-		return f
-	}
-	return nil
-}
+func (p *Poller[U]) Err() error { return p.state.Err() }
+
+// Ready returns nil while Poll polls, else why not (see
+// [polling.State.Ready]).
+func (p *Poller[U]) Ready() error { return p.state.Ready() }
 
 // Poll hands the updates of b to hand until stop is closed or the Bot API
 // answers 401 or 409.
 func (p *Poller[U]) Poll(b Bot[U], hand Hand[U], stop chan struct{}) {
-	p.err.Store(nil)
+	p.state.Start(stop)
+	defer p.state.End()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -107,7 +106,6 @@ func (p *Poller[U]) Poll(b Bot[U], hand Hand[U], stop chan struct{}) {
 		case <-ctx.Done():
 		}
 	}()
-	var retry polling.Retry
 	for ctx.Err() == nil {
 		updates, f := p.getUpdates(ctx, b)
 		if ctx.Err() != nil {
@@ -115,14 +113,14 @@ func (p *Poller[U]) Poll(b Bot[U], hand Hand[U], stop chan struct{}) {
 		}
 		if f != nil {
 			b.OnError(f)
+			wait := p.state.Failed(f)
 			if f.Stopped {
-				p.err.Store(f)
 				return
 			}
-			polling.Sleep(ctx.Done(), retry.Failed(f.RetryAfter))
+			polling.Sleep(ctx.Done(), wait)
 			continue
 		}
-		retry.Succeeded()
+		p.state.Succeeded()
 		for i := range updates {
 			u := &updates[i]
 			if u.parsed && !hand(ctx.Done(), &u.U, u.raw) {
