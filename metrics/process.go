@@ -38,11 +38,12 @@ var processFamilies = [...]struct{ name, help string }{
 	{"genapp_process_involuntary_context_switches_total", "Context switches of the process's main thread that the kernel imposed"},
 }
 
-func newProcessGauges() *processGauges {
+func newProcessGauges(app, env string) *processGauges {
 	p := &processGauges{procRoot: procfs.DefaultMountPoint}
 	for i, f := range processFamilies {
 		p.descs[i] = prometheus.NewDesc(f.name, f.help, []string{"app", "env"}, nil)
 	}
+	p.labels.Store(&[2]string{app, env})
 	return p
 }
 
@@ -51,11 +52,13 @@ func newProcessGauges() *processGauges {
 // now on: a second Init with another project or env moves them rather than
 // adding a second set.
 func registerProcessGauges(reg prometheus.Registerer, app, env string) (*processGauges, error) {
-	p, _, err := register(reg, newProcessGauges(), "genapp_process_* gauges")
+	p, registered, err := register(reg, newProcessGauges(app, env), "genapp_process_* gauges")
 	if err != nil {
 		return nil, err
 	}
-	p.labels.Store(&[2]string{app, env})
+	if !registered {
+		p.labels.Store(&[2]string{app, env})
+	}
 	return p, nil
 }
 
