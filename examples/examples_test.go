@@ -106,6 +106,36 @@ func TestDocLinks(t *testing.T) {
 	}
 }
 
+// goBlock is a Go code block of a Markdown page.
+var goBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
+
+// libraryPollers are how the bot libraries poll by themselves, each of
+// which hammers or stalls on a failing Bot API where the module's Poller
+// of the adapter backs off (docs/telegram.md, "Polling").
+var libraryPollers = []string{"tele.LongPoller{", "GetUpdatesChan(", "UpdatesViaLongPolling(", "StartPolling(", "b.Start(ctx)"}
+
+// TestDocsShowModulePollers: no Go code of the README or docs/ runs a bot
+// with its library's own polling: they show the adapters' NewPoller.
+func TestDocsShowModulePollers(t *testing.T) {
+	pages, err := filepath.Glob("../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range append(pages, "../README.md") {
+		text, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range goBlock.FindAllStringSubmatch(string(text), -1) {
+			for _, p := range libraryPollers {
+				if strings.Contains(m[1], p) {
+					t.Errorf("%s: a Go block polls with the library's %s: show the adapter's NewPoller", page, p)
+				}
+			}
+		}
+	}
+}
+
 // TestQuickstart runs the quickstart service, calls its API and finds the
 // calls in its metrics, then stops it with SIGINT.
 func TestQuickstart(t *testing.T) {

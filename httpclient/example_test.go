@@ -18,6 +18,7 @@ import (
 
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/telebotmetrics"
 )
 
 // printSamples prints the lines of m's exposition that start with one of
@@ -110,11 +111,16 @@ func ExampleNewTelegram() {
 	}
 	client := httpclient.NewTelegram(os.Getenv("BOT_TOKEN"))
 
-	// gopkg.in/telebot.v3
+	// gopkg.in/telebot.v3, polling with telebotmetrics' Poller, which backs
+	// off when the Bot API fails
+	poller, err := telebotmetrics.NewPoller(client)
+	if err != nil {
+		log.Fatal(err)
+	}
 	bot, err := tele.NewBot(tele.Settings{
 		Token:  httpclient.TokenPlaceholder,
 		Client: client,
-		Poller: &tele.LongPoller{Timeout: 30 * time.Second},
+		Poller: poller,
 	})
 	if err != nil {
 		log.Fatal(err) // "telebot: Post \"https://api.telegram.org/botTOKEN/getMe\": ..."

@@ -16,8 +16,9 @@
 // with [LLMCommon22] serves llm_common 2.2.0's page byte for byte, without
 // error_name and the families 2.6 added.
 //
-// [Init] builds the families once per process and makes them the default used
-// by the package-level functions: [Track] and [Wrap] for any code section (the
+// [Init] builds the families once per process, for a project in an env
+// (dev, preprod or prod: a staging or test environment is preprod), and
+// makes them the default used by the package-level functions: [Track] and [Wrap] for any code section (the
 // analogues of llm_common's action_tracking context manager and decorator),
 // [Middleware] for net/http servers, [RecordHTTP] for one HTTP exchange seen by
 // other code, [Handler] for the /prometheus endpoint and [Serve] for an

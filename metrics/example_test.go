@@ -28,7 +28,7 @@ func ExampleInit() {
 		fmt.Println(err)
 	}
 	// Output:
-	// metrics: env "staging" is not allowed: use one of dev, preprod, prod
+	// metrics: env "staging" is not allowed: use one of dev, preprod, prod (a staging or test environment is preprod; unit tests need no Init)
 }
 
 func ExampleTrack() {

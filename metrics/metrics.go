@@ -39,6 +39,7 @@ type Metrics struct {
 	gatherer     prometheus.Gatherer
 	handler      http.Handler
 	f            *families
+	process      *processGauges // nil in the LLMCommon22 mode
 }
 
 // families is the one collector registered for an app and env: the
@@ -53,7 +54,6 @@ type families struct {
 	llm      llmFamilies       // llm_families.go
 	telegram *telegramFamilies // telegram.go
 	audience *audienceFamilies // telegram_audience.go
-	process  processGauges     // process.go
 	pools    *sqlPools         // sqlpool.go
 
 	compat     Compatibility
@@ -127,13 +127,18 @@ var defaultMetrics atomic.Pointer[Metrics]
 // when Init has not been called.
 func Default() *Metrics { return defaultMetrics.Load() }
 
-// Init builds the genapp_* families for project in env (one of dev, preprod,
-// prod) and makes them the process default used by the package-level
-// functions. It is the analogue of llm_common's build_prometheus_metrics.
+// Init builds the genapp_* families for project in env and makes them the
+// process default used by the package-level functions. It is the analogue
+// of llm_common's build_prometheus_metrics. env is one of dev, preprod and
+// prod, as in llm_common, whose dashboards and alerts select on it: a
+// staging or test environment is preprod. Unit tests need no Init: until
+// then everything works and records nothing.
 //
 // Calling Init again is safe: on the same registry with the same project and
 // env the families already registered are reused, so nothing is counted twice
-// and nothing panics.
+// and nothing panics. With another project or env the new pair's families
+// join the first's, whose series stay, and the genapp_process_* gauges,
+// which describe the one process, move to the new pair.
 func Init(project, env string, opts ...Option) (*Metrics, error) {
 	m, err := New(project, env, opts...)
 	if err != nil {
@@ -165,22 +170,44 @@ func New(project, env string, opts ...Option) (*Metrics, error) {
 			return nil, err
 		}
 	}
-	f := newFamilies(prometheus.Labels{"app": project, "env": env}, c)
-	if err := c.registerer.Register(f); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		existing, ok := (*families)(nil), false
-		if errors.As(err, &are) {
-			existing, ok = are.ExistingCollector.(*families)
-		}
-		if !ok {
-			return nil, fmt.Errorf("metrics: registering genapp families: %w", err)
-		}
-		if err := existing.sameShape(f); err != nil {
+	made := newFamilies(prometheus.Labels{"app": project, "env": env}, c)
+	f, registered, err := register(c.registerer, made, "genapp families")
+	if err != nil {
+		return nil, err
+	}
+	if !registered {
+		if err := f.sameShape(made); err != nil {
 			return nil, err
 		}
-		f = existing
 	}
-	return &Metrics{project: project, env: env, gatherer: c.gatherer, handler: handlerFor(c.gatherer), f: f}, nil
+	m := &Metrics{project: project, env: env, gatherer: c.gatherer, handler: handlerFor(c.gatherer), f: f}
+	if f.compat != LLMCommon22 {
+		if m.process, err = registerProcessGauges(c.registerer, project, env); err != nil {
+			if registered { // all or none; families found registered are another instance's too
+				c.registerer.Unregister(f)
+			}
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// register registers c in reg and reports true, or returns the collector of
+// c's type already registered there with the same Descs, which an instance
+// made before registered, and false.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C, what string) (C, bool, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, true, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, false, nil
+		}
+	}
+	var none C
+	return none, false, fmt.Errorf("metrics: registering %s: %w", what, err)
 }
 
 func validate(project, env string) error {
@@ -191,7 +218,7 @@ func validate(project, env string) error {
 		return fmt.Errorf("metrics: project name %q is not valid UTF-8", project)
 	}
 	if !slices.Contains(envs, env) {
-		return fmt.Errorf("metrics: env %q is not allowed: use one of %s", env, strings.Join(envs, ", "))
+		return fmt.Errorf("metrics: env %q is not allowed: use one of %s (a staging or test environment is preprod; unit tests need no Init)", env, strings.Join(envs, ", "))
 	}
 	if len(project) > MaxLabelLen {
 		return fmt.Errorf("metrics: project name of %d bytes: it becomes the app label, at most MaxLabelLen (%d) bytes", len(project), MaxLabelLen)
@@ -227,7 +254,6 @@ func newFamilies(constLabels prometheus.Labels, c config) *families {
 		llm:        newLLMFamilies(constLabels, h, c.prices),
 		telegram:   newTelegramFamilies(constLabels, h),
 		audience:   newAudienceFamilies(constLabels, activeUsersOf(c)),
-		process:    newProcessGauges(constLabels),
 		pools:      newSQLPools(constLabels),
 	}
 	f.initGuard(constLabels, c.maxSeries, c.logger)
@@ -283,7 +309,7 @@ func (f *families) groups() []prometheus.Collector {
 	if f.compat == LLMCommon22 {
 		return groups
 	}
-	return append(groups, &f.llm, f.telegram, f.audience, &f.process, f.pools)
+	return append(groups, &f.llm, f.telegram, f.audience, f.pools)
 }
 
 // Describe implements prometheus.Collector.

@@ -11,7 +11,7 @@ func TestInitValidation(t *testing.T) {
 	for _, c := range []struct {
 		project, env, wantErr string
 	}{
-		{"bot", "staging", `env "staging" is not allowed: use one of dev, preprod, prod`},
+		{"bot", "staging", `env "staging" is not allowed: use one of dev, preprod, prod (a staging or test environment is preprod; unit tests need no Init)`},
 		{"bot", "", `env "" is not allowed: use one of dev, preprod, prod`},
 		{"bot", "Prod", `env "Prod" is not allowed`},
 		{"", "dev", "project name is empty"},
@@ -70,12 +70,20 @@ func TestInitOnDefaultRegistry(t *testing.T) {
 		}
 		// The process gauges are served as soon as the families are
 		// registered: leave the default registry as other tests expect it.
-		t.Cleanup(func() { prometheus.DefaultRegisterer.Unregister(m.f); defaultMetrics.Store(nil) })
+		t.Cleanup(func() { unregisterDefault(m) })
 	}
 	e := scrape(t, Default())
 	if e.Families["go_goroutines"] == nil {
 		t.Error("Go runtime metrics missing from the default registry's exposition")
 	}
+}
+
+// unregisterDefault leaves the default registry as other tests expect it,
+// without m's families and process gauges, and the default instance unset.
+func unregisterDefault(m *Metrics) {
+	prometheus.DefaultRegisterer.Unregister(m.f)
+	prometheus.DefaultRegisterer.Unregister(m.process)
+	defaultMetrics.Store(nil)
 }
 
 // TestRegistrationConflictRegistersNothing: when a foreign collector holds

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/procfs"
 )
@@ -10,12 +12,17 @@ import (
 // llm_common types them. Where /proc cannot be read (not Linux, a sandbox)
 // they are absent rather than zero, and the scrape goes on.
 //
+// There is one process, so a registry has one set of these gauges, whatever
+// the instances made on it: they carry the app and env of the last one made
+// (see [registerProcessGauges]), as variable labels that can change.
+//
 // llm_common's glibc_malloc_* and gc_generation_heap_counter describe
 // CPython and glibc internals and have no Go counterpart; the go_* families
 // of client_golang's Go collector describe the Go runtime instead.
 type processGauges struct {
 	procRoot string // procfs.DefaultMountPoint; a test points it elsewhere
 	descs    [len(processFamilies)]*prometheus.Desc
+	labels   atomic.Pointer[[2]string] // app and env
 }
 
 // processFamilies name the genapp_process_* families in the order of
@@ -31,12 +38,28 @@ var processFamilies = [...]struct{ name, help string }{
 	{"genapp_process_involuntary_context_switches_total", "Context switches of the process's main thread that the kernel imposed"},
 }
 
-func newProcessGauges(constLabels prometheus.Labels) processGauges {
-	p := processGauges{procRoot: procfs.DefaultMountPoint}
+func newProcessGauges(app, env string) *processGauges {
+	p := &processGauges{procRoot: procfs.DefaultMountPoint}
 	for i, f := range processFamilies {
-		p.descs[i] = prometheus.NewDesc(f.name, f.help, nil, constLabels)
+		p.descs[i] = prometheus.NewDesc(f.name, f.help, []string{"app", "env"}, nil)
 	}
+	p.labels.Store(&[2]string{app, env})
 	return p
+}
+
+// registerProcessGauges returns the process gauges of reg, registered by an
+// instance made on reg before or else now, labelled with app and env from
+// now on: a second Init with another project or env moves them rather than
+// adding a second set.
+func registerProcessGauges(reg prometheus.Registerer, app, env string) (*processGauges, error) {
+	p, registered, err := register(reg, newProcessGauges(app, env), "genapp_process_* gauges")
+	if err != nil {
+		return nil, err
+	}
+	if !registered {
+		p.labels.Store(&[2]string{app, env})
+	}
+	return p, nil
 }
 
 // Describe implements prometheus.Collector.
@@ -50,9 +73,10 @@ func (p *processGauges) Describe(ch chan<- *prometheus.Desc) {
 // read: none without /proc/self/stat, the context switches only with
 // /proc/self/status.
 func (p *processGauges) Collect(ch chan<- prometheus.Metric) {
+	labels := p.labels.Load()
 	values, n := p.read()
 	for i, v := range values[:n] {
-		ch <- prometheus.MustNewConstMetric(p.descs[i], prometheus.GaugeValue, v)
+		ch <- prometheus.MustNewConstMetric(p.descs[i], prometheus.GaugeValue, v, labels[0], labels[1])
 	}
 }
 

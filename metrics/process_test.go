@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/genapp-go/genapp/internal/promtest"
 )
 
 // fakeProc writes a /proc with pid 4242 as self: its stat, and its status
@@ -52,7 +55,7 @@ func processFamiliesOf(t *testing.T, m *Metrics) map[string]*dto.MetricFamily {
 // and exact value.
 func TestProcessGauges(t *testing.T) {
 	m := newTest(t)
-	m.f.process.procRoot = fakeProc(t, "Name:\tdemo bot\nvoluntary_ctxt_switches:\t11\nnonvoluntary_ctxt_switches:\t3\n")
+	m.process.procRoot = fakeProc(t, "Name:\tdemo bot\nvoluntary_ctxt_switches:\t11\nnonvoluntary_ctxt_switches:\t3\n")
 	want := map[string]float64{
 		"genapp_process_resident_memory_bytes":              float64(2000 * os.Getpagesize()),
 		"genapp_process_threads":                            9,
@@ -89,16 +92,59 @@ func TestProcessGaugesAbsent(t *testing.T) {
 	m := newTest(t)
 	a := m.Track("start_handler")
 	a.End(nil)
-	m.f.process.procRoot = t.TempDir()
+	m.process.procRoot = t.TempDir()
 	if got := processFamiliesOf(t, m); len(got) != 0 {
 		t.Errorf("families without /proc: %v", got)
 	}
 	if c := scrape(t, m).Counter(t, "genapp_action_count_total", L{"name": "start_handler"}); c != 1 {
 		t.Errorf("action count without /proc = %v, want 1", c)
 	}
-	m.f.process.procRoot = fakeProc(t, "")
+	m.process.procRoot = fakeProc(t, "")
 	got := processFamiliesOf(t, m)
 	if len(got) != 5 || got["genapp_process_voluntary_context_switches_total"] != nil {
 		t.Errorf("without status: %d families, want the 5 read from stat", len(got))
+	}
+}
+
+// TestProcessGaugesFollowInit: a second Init on the registry with another
+// project or env moves the process gauges to the new pair, leaving one
+// series of each, while the first pair's counts stay; Init with the same
+// pair again leaves them there. Scraped from the package-level Handler.
+func TestProcessGaugesFollowInit(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	t.Cleanup(func() { defaultMetrics.Store(nil) })
+	first, err := Init("demobot", "dev", WithRegistry(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.process.procRoot = fakeProc(t, "")
+	a := first.Track("start_handler")
+	a.End(nil)
+	for _, pair := range [][2]string{{"demobot", "prod"}, {"otherbot", "prod"}, {"otherbot", "prod"}} {
+		if _, err := Init(pair[0], pair[1], WithRegistry(reg)); err != nil {
+			t.Fatal(err)
+		}
+		e := promtest.Scrape(t, Handler())
+		threads := e.Find("genapp_process_threads", L{"app": pair[0], "env": pair[1]})
+		if e.Series("genapp_process_threads") != 1 || len(threads) != 1 || threads[0].GetGauge().GetValue() != 9 {
+			t.Errorf("after Init(%q, %q): genapp_process_threads = %v, want one series of that pair, 9", pair[0], pair[1], threads)
+		}
+		if got := e.Counter(t, "genapp_action_count_total", L{"app": "demobot", "env": "dev", "name": "start_handler"}); got != 1 {
+			t.Errorf("after Init(%q, %q): the first pair's start_handler count = %v, want 1", pair[0], pair[1], got)
+		}
+	}
+}
+
+// TestProcessGaugesConflictRegistersNothing: when a foreign collector holds
+// a genapp_process_* name, New fails naming it and leaves no families
+// behind.
+func TestProcessGaugesConflictRegistersNothing(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewGauge(prometheus.GaugeOpts{Name: "genapp_process_threads", Help: "someone else's"}))
+	if _, err := New("demobot", "dev", WithRegistry(reg)); err == nil || !strings.Contains(err.Error(), "genapp_process_threads") {
+		t.Fatalf("err = %v, want a conflict naming genapp_process_threads", err)
+	}
+	if fams, err := reg.Gather(); err != nil || len(fams) != 1 || fams[0].GetName() != "genapp_process_threads" {
+		t.Fatalf("after a failed New the registry gathers %v, %v; want only the foreign gauge", fams, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/genapp-go/genapp/internal/spantest"
+	"github.com/genapp-go/genapp/internal/toolstest"
 )
 
 // TestExemplarsAndNativeHistograms: with -native-histograms, the page
@@ -44,6 +45,12 @@ func TestExemplarsAndNativeHistograms(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Fatalf("no exemplar on %v after 15 s:\n%s", want, page)
+	}
+	// The whole page, exemplars and the default registry's Go collector
+	// included, is OpenMetrics that a strict parser takes.
+	fams := toolstest.ParseOpenMetrics(t, page)
+	if got := [2]string{fams["genapp_http_request_duration_sec"].Type, fams["go_memstats_alloc_bytes"].Type}; got != [2]string{"histogram", "counter"} {
+		t.Errorf("OpenMetrics types of genapp_http_request_duration_sec and go_memstats_alloc_bytes: %q, want histogram and counter", got)
 	}
 
 	protoFormat := expfmt.NewFormat(expfmt.TypeProtoDelim)

@@ -83,3 +83,20 @@ func TestRequire(t *testing.T) {
 		}
 	})
 }
+
+// TestParseOpenMetrics: the parser reads a valid exposition's families,
+// counters under their name without _total, and rejects the clash of a
+// gauge and a counter's family that OpenMetrics forbids.
+func TestParseOpenMetrics(t *testing.T) {
+	valid := "# TYPE a_bytes gauge\na_bytes 3\n# TYPE b counter\nb_total 2\n# TYPE c histogram\nc_bucket{le=\"1\"} 1\nc_bucket{le=\"+Inf\"} 2\nc_count 2\nc_sum 3\n# EOF\n"
+	got := ParseOpenMetrics(t, valid)
+	want := map[string]OpenMetricsFamily{"a_bytes": {"gauge", 1}, "b": {"counter", 1}, "c": {"histogram", 4}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ParseOpenMetrics = %v, want %v", got, want)
+	}
+	clash := "# TYPE a_bytes gauge\na_bytes 3\n# TYPE a_bytes counter\na_bytes_total 2\n# EOF\n"
+	r := &recorder{TB: t}
+	if got := ParseOpenMetrics(r, clash); got != nil || !strings.Contains(r.failed, "ValueError") {
+		t.Errorf("ParseOpenMetrics of a gauge and a counter named a_bytes = %v, failed %q; want nil and the parser's error", got, r.failed)
+	}
+}

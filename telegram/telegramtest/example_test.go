@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/genapp-go/genapp/telegram/telegramtest"
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	tele "gopkg.in/telebot.v3"
+
+	"github.com/genapp-go/genapp/telegram/telebotmetrics"
+	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
 // A telebot bot runs unmodified against the server: point Settings.URL
@@ -18,11 +20,11 @@ func ExampleNewServer_telebot() {
 	srv := telegramtest.NewServer()
 	defer srv.Close()
 
-	b, err := tele.NewBot(tele.Settings{
-		URL:    srv.URL,
-		Token:  srv.Token,
-		Poller: &tele.LongPoller{Timeout: 10 * time.Second},
-	})
+	p, err := telebotmetrics.NewPoller(http.DefaultClient)
+	if err != nil {
+		panic(err)
+	}
+	b, err := tele.NewBot(tele.Settings{URL: srv.URL, Token: srv.Token, Poller: p})
 	if err != nil {
 		panic(err)
 	}
@@ -100,7 +102,11 @@ func ExampleServer_Inject() {
 func ExampleServer_PressButton() {
 	srv := telegramtest.NewServer()
 	defer srv.Close()
-	b, err := tele.NewBot(tele.Settings{URL: srv.URL, Token: srv.Token, Poller: &tele.LongPoller{Timeout: 10 * time.Second}})
+	p, err := telebotmetrics.NewPoller(http.DefaultClient)
+	if err != nil {
+		panic(err)
+	}
+	b, err := tele.NewBot(tele.Settings{URL: srv.URL, Token: srv.Token, Poller: p})
 	if err != nil {
 		panic(err)
 	}
