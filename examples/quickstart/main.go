@@ -24,7 +24,7 @@ func main() {
 
 	// app="myservice", env="prod": every genapp_* series carries both.
 	if _, err := metrics.Init("myservice", "prod"); err != nil {
-		log.Fatal(err) // env must be dev, preprod or prod
+		log.Fatal(err) // env: dev, preprod or prod (staging is preprod)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
