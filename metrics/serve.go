@@ -32,12 +32,14 @@ const (
 	idleTimeout  = 2 * time.Minute  // between two requests on a connection
 )
 
-// ServeOption configures [Serve] and [ServeListener]: [WithSecurity]. The
-// instance served is the default one, made by [Init] with its [Option]s.
+// ServeOption configures [Serve] and [ServeListener]: [WithSecurity],
+// [WithStatusPage]. The instance served is the default one, made by [Init]
+// with its [Option]s.
 type ServeOption func(*serveConfig)
 
 type serveConfig struct {
-	security Security // nil: plain HTTP without authentication
+	security   Security // nil: plain HTTP without authentication
+	statusPage bool     // GET / serves StatusPage
 }
 
 // Security secures the server of [Serve] and [ServeListener]: TLS,
@@ -59,7 +61,8 @@ func WithSecurity(s Security) ServeOption {
 }
 
 // Serve runs the embedded metrics server on addr (host:port): GET /prometheus
-// serves [Handler] and GET /health answers "ok". It returns when ctx ends,
+// serves [Handler], GET /health answers "ok" and, with [WithStatusPage],
+// GET / serves [StatusPage]. It returns when ctx ends,
 // after a graceful shutdown, or earlier with the error that stopped it.
 // A cancelled context is a clean stop and returns nil.
 func Serve(ctx context.Context, addr string, opts ...ServeOption) error {
@@ -87,7 +90,7 @@ func ServeListener(ctx context.Context, ln net.Listener, opts ...ServeOption) er
 		o(&c)
 	}
 	srv := &http.Server{
-		Handler:           serveMux(),
+		Handler:           serveMux(c),
 		ReadHeaderTimeout: readTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -127,8 +130,11 @@ func refuseBodies(next http.Handler) http.Handler {
 }
 
 // serveMux returns the routes of the embedded server.
-func serveMux() *http.ServeMux {
+func serveMux(c serveConfig) *http.ServeMux {
 	mux := http.NewServeMux()
+	if c.statusPage {
+		mux.Handle("GET /", StatusPage())
+	}
 	mux.Handle("GET "+MetricsPath, Handler())
 	mux.HandleFunc("GET "+LivenessPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -146,7 +146,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	metricsServer.Go(func() {
 		// A metrics server that fails stops the demo: a bot nobody can
 		// scrape shows nothing. (-web.config.file was loaded by run.)
-		var opts []metrics.ServeOption
+		opts := []metrics.ServeOption{metrics.WithStatusPage()}
 		if cfg.webConfig != nil { // a nil *webconfig.Config would be a non-nil Security
 			opts = append(opts, metrics.WithSecurity(cfg.webConfig))
 		}
@@ -155,6 +155,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 		}
 	})
 	fmt.Fprintf(stdout, "metrics: %s\n", cfg.metricsURL(metricsLn.Addr()))
+	fmt.Fprintf(stdout, "status page: %s\n", cfg.statusURL(metricsLn.Addr()))
 
 	apiURL, token := cfg.apiURL, cfg.token
 	if cfg.offline() {
