@@ -2,10 +2,16 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
@@ -25,6 +31,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/statuspage"
 	"github.com/genapp-go/genapp/internal/toolstest"
+	"github.com/genapp-go/genapp/metrics"
 )
 
 // screenshotEnv, set to 1, has TestStatusPageInBrowser write the page's
@@ -40,10 +47,12 @@ type pageTable struct {
 	Rows [][]string `json:"rows"`
 }
 
-// pageState is what the page shows after its scrapes-th scrape.
+// pageState is what the page shows after its scrapes-th scrape, and the
+// elements of its main part other than tables and their text.
 type pageState struct {
-	Scrapes string      `json:"scrapes"`
-	Tables  []pageTable `json:"tables"`
+	Scrapes  string      `json:"scrapes"`
+	Tables   []pageTable `json:"tables"`
+	Elements []string    `json:"elements"`
 }
 
 // readPage reads the page's tables and scrape count at one moment.
@@ -53,6 +62,7 @@ const readPage = `({
 		id: t.id,
 		rows: Array.from(t.tBodies[0].rows, (r) => Array.from(r.cells, (c) => c.textContent)),
 	})),
+	elements: Array.from(new Set(Array.from(document.querySelectorAll("main *"), (e) => e.localName))).sort(),
 })`
 
 // browser records what a page does: every request it sends, the ids of
@@ -133,22 +143,34 @@ func startBrowser(t *testing.T, script bool) (context.Context, *browser) {
 	return tab, b
 }
 
+// hostileModel is a model name, as an LLM API may answer, that would be
+// markup, and a request elsewhere, if the page did not keep it text; of
+// 118 bytes, within the 128 the series guard keeps, it is longer than a
+// cell shows.
+var hostileModel = `<img src="http://192.0.2.1/x.png"><script>fetch("http://192.0.2.1/")</script>` + strings.Repeat("m", 40)
+
 // TestStatusPageInBrowser loads the demo's status page in headless
-// chromium and waits for its script to refresh it from /prometheus twice
-// or more. Then every cell the page shows, rates aside, is the cell the
-// server computes from the exposition the page last read, byte for byte;
-// the rates are rates; the page logged no error or warning, threw no
+// chromium, with an LLM call of a hostile model name recorded, and waits
+// for its script to refresh it from /prometheus twice or more. Then every
+// cell the page shows, rates aside, is the cell the server computes from
+// the exposition the page last read, byte for byte (the hostile name as
+// text, cut short); the rates are rates; the page holds no element but
+// tables, text and charts; it logged no error or warning, threw no
 // exception, and every request it made went to the demo's server.
 func TestStatusPageInBrowser(t *testing.T) {
 	r := startRun(t, nil, "-listen", "127.0.0.1:0")
 	base := strings.TrimSuffix(r.metricsURL, "prometheus")
+	screenshot := os.Getenv(screenshotEnv) == "1"
+	if !screenshot { // the screenshot shows the demo alone
+		metrics.RecordLLMRequest(context.Background(), metrics.LLMCall{Provider: "hostile", Model: hostileModel})
+	}
 	tab, b := startBrowser(t, true)
 	if err := chromedp.Do(tab, chromedp.Navigate(base)); err != nil {
 		t.Fatal(err)
 	}
 
 	want := 3 // the first scrape has no rate yet
-	if os.Getenv(screenshotEnv) == "1" {
+	if screenshot {
 		want = 12 // a minute of charts
 	}
 	var state pageState
@@ -188,16 +210,30 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	expected := statuspage.Tables(parseExposition(t, body))
 	checkPage(t, state.Tables, expected)
+	wantElements := []string{"h2", "p", "polyline", "section", "svg", "table", "tbody", "td", "th", "thead", "tr"}
+	if !slices.Equal(state.Elements, wantElements) {
+		t.Errorf("the page's main part holds the elements %q, want %q", state.Elements, wantElements)
+	}
+	shown := false
+	for _, tb := range state.Tables {
+		for _, row := range tb.Rows {
+			shown = shown || tb.ID == "llm" && slices.Contains(row, hostileModel[:80]+"…")
+		}
+	}
+	if !shown && !screenshot {
+		t.Errorf("the LLM table does not show the hostile model name as text: %q", state.Tables)
+	}
 
-	if os.Getenv(screenshotEnv) == "1" {
-		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	if screenshot {
+		shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(screenshotPath, png, 0o644); err != nil {
+		shot = paletted(t, shot)
+		if err := os.WriteFile(screenshotPath, shot, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("wrote %s, %d bytes", screenshotPath, len(png))
+		t.Logf("wrote %s, %d bytes", screenshotPath, len(shot))
 	}
 
 	b.mu.Lock()
@@ -282,4 +318,37 @@ func parseExposition(t *testing.T, body []byte) []*dto.MetricFamily {
 		}
 		families = append(families, mf)
 	}
+}
+
+// paletted re-encodes a screenshot with its 256 most frequent colours,
+// each pixel in the nearest: a third of the size, and as sharp (the page
+// has a few colours, and anti-aliasing between them).
+func paletted(t *testing.T, data []byte) []byte {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[color.RGBA]int{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			counts[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)]++
+		}
+	}
+	colors := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(colors, func(a, b color.RGBA) int {
+		return cmp.Or(counts[b]-counts[a], cmp.Compare(uint32(a.R)<<24|uint32(a.G)<<16|uint32(a.B)<<8|uint32(a.A), uint32(b.R)<<24|uint32(b.G)<<16|uint32(b.B)<<8|uint32(b.A)))
+	})
+	pal := make(color.Palette, 0, 256)
+	for _, c := range colors[:min(len(colors), 256)] {
+		pal = append(pal, c)
+	}
+	out := image.NewPaletted(b, pal)
+	draw.Draw(out, b, img, b.Min, draw.Src)
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, out); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -28,7 +28,8 @@ type match struct {
 // column is a computed column of a table.
 type column struct {
 	Head string `json:"-"`
-	// Kind is "sum" (the sum of the series' values), "ratio" (the sum of
+	// Kind is "sum" (the sum of the series' values, none without
+	// series), "ratio" (the sum of
 	// the series that Match selects over the sum of all), "p95" (the 95th
 	// percentile of a histogram, interpolated in its buckets as
 	// histogram_quantile does) or "rate" (the per-second increase of
@@ -190,6 +191,11 @@ func fill(t *table, byName map[string]*dto.MetricFamily) Table {
 		k := strings.Join(key, "\xff")
 		if rows[k] == nil {
 			r := &row{key: key, vals: make([]float64, len(t.Cols)), den: make([]float64, len(t.Cols)), hist: make([]map[float64]float64, len(t.Cols))}
+			for i, c := range t.Cols {
+				if c.Kind == "sum" {
+					r.vals[i] = math.NaN() // until a series counts: "–", such as the cost of a model without a price
+				}
+			}
 			rows[k] = r
 			order = append(order, r)
 		}
@@ -204,6 +210,9 @@ func fill(t *table, byName map[string]*dto.MetricFamily) Table {
 			switch c.Kind {
 			case "sum":
 				if matches(m, c.Match) {
+					if math.IsNaN(r.vals[i]) {
+						r.vals[i] = 0
+					}
 					r.vals[i] += value(m)
 				}
 			case "ratio":

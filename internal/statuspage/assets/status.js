@@ -94,7 +94,7 @@
       const key = keyOf(s);
       const k = JSON.stringify(key);
       if (!rows.has(k)) {
-        rows.set(k, { k, key, vals: spec.cols.map(() => 0), den: spec.cols.map(() => 0), hist: spec.cols.map(() => null) });
+        rows.set(k, { k, key, vals: spec.cols.map((c) => (c.kind === "sum" ? NaN : 0)), den: spec.cols.map(() => 0), hist: spec.cols.map(() => null) });
       }
     }
     spec.cols.forEach((c, i) => {
@@ -104,7 +104,9 @@
           const r = rows.get(JSON.stringify(keyOf(s)));
           if (!r) continue;
           if (c.kind === "ratio") r.den[i] += s.value;
-          if (matches(s, c.match)) r.vals[i] += s.value;
+          if (!matches(s, c.match)) continue;
+          if (Number.isNaN(r.vals[i])) r.vals[i] = 0;
+          r.vals[i] += s.value;
         }
       } else if (c.kind === "p95") {
         for (const s of select(family + "_bucket")) {
@@ -178,7 +180,8 @@
     return chars.length <= MAX_LABEL ? s : chars.slice(0, MAX_LABEL).join("") + "\u2026";
   }
 
-  // spark draws values (NaN: a gap) as a line scaled to their maximum.
+  // spark draws values (NaN: a gap) across its width, scaled to their
+  // maximum.
   function spark(values) {
     const w = 90, h = 20;
     const svg = document.createElementNS(SVG, "svg");
@@ -199,7 +202,7 @@
     };
     values.forEach((v, i) => {
       if (!Number.isFinite(v)) return flush();
-      const x = (w * (i + HISTORY - values.length)) / (HISTORY - 1);
+      const x = values.length > 1 ? (w * i) / (values.length - 1) : w;
       const y = max > 0 ? h - 1 - ((h - 2) * v) / max : h - 1;
       points.push(x.toFixed(1) + "," + y.toFixed(1));
     });
