@@ -20,11 +20,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// ContentSecurityPolicy is the policy of everything the page handler
+// contentSecurityPolicy is the policy of everything the page handler
 // serves: the page loads its script, style sheet and icon from its own
 // origin, fetches only from it, runs no inline script or style, and cannot
 // be framed, have its base URL changed or submit a form.
-const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 //go:embed assets
@@ -57,17 +57,18 @@ func load(name, contentType string) asset {
 // page's title.
 type Source func() (prometheus.Gatherer, string)
 
-// Handler serves the page at the directory it is mounted on and its assets
-// in that directory (see [Mount]); metricsPath is where the exposition is,
-// relative to that directory, such as "prometheus".
+// Handler serves the page at the directory it is mounted on (its
+// http.ServeMux pattern, such as "GET /ops/") and its assets in that
+// directory; metricsPath is where the exposition is, relative to that
+// directory, such as "prometheus".
 func Handler(src Source, metricsPath string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		dir, file := Mount(r)
-		if !strings.HasPrefix(r.URL.Path, dir) || strings.Contains(file, "/") {
+		file := inMount(r)
+		if strings.Contains(file, "/") {
 			http.NotFound(w, r)
 			return
 		}
@@ -85,7 +86,7 @@ func Handler(src Source, metricsPath string) http.Handler {
 		}
 		g, title := src()
 		families, err := g.Gather()
-		page := Render(title, metricsPath, Tables(families), err != nil, time.Now())
+		page := render(title, metricsPath, Tables(families), err != nil, time.Now())
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Length", strconv.Itoa(len(page)))
@@ -93,11 +94,11 @@ func Handler(src Source, metricsPath string) http.Handler {
 	})
 }
 
-// Mount returns the directory the handler of r is mounted on, from the
-// route pattern of an http.ServeMux ("GET /ops/" is /ops/), and the rest of
-// the path after it. Without a pattern, or with wildcards in it, the
-// directory is that of the path.
-func Mount(r *http.Request) (dir, file string) {
+// inMount returns the path of r after the directory the handler is
+// mounted on: the route pattern of an http.ServeMux ("GET /ops/" mounts on
+// /ops/), else, with no pattern, one with wildcards or one the path does not
+// start with (behind http.StripPrefix), the directory of the path.
+func inMount(r *http.Request) string {
 	p := r.Pattern
 	if i := strings.IndexByte(p, ' '); i >= 0 {
 		p = p[i+1:]
@@ -105,16 +106,16 @@ func Mount(r *http.Request) (dir, file string) {
 	if i := strings.IndexByte(p, '/'); i >= 0 {
 		p = p[i:] // drop the host
 	}
-	if p == "" || strings.Contains(p, "{") || !strings.HasSuffix(p, "/") {
-		dir, file = path.Split(r.URL.Path)
-		return dir, file
+	if p != "" && !strings.Contains(p, "{") && strings.HasSuffix(p, "/") && strings.HasPrefix(r.URL.Path, p) {
+		return r.URL.Path[len(p):]
 	}
-	return p, strings.TrimPrefix(r.URL.Path, p)
+	_, file := path.Split(r.URL.Path)
+	return file
 }
 
-// Render returns the page: title, the tables filled in from one gathering
+// render returns the page: title, the tables filled in from one gathering
 // at now, and a note when the gathering failed in part.
-func Render(title, metricsPath string, tables []Table, gatherFailed bool, now time.Time) []byte {
+func render(title, metricsPath string, tables []Table, gatherFailed bool, now time.Time) []byte {
 	var b bytes.Buffer
 	esc := html.EscapeString
 	b.WriteString(`<!DOCTYPE html>
@@ -203,5 +204,5 @@ func cellTag(tag string, i, labels int) string {
 
 // moreText says how many rows a table leaves out; the script says it alike.
 func moreText(n int) string {
-	return strconv.Itoa(n) + " more rows not shown: the busiest " + strconv.Itoa(MaxRows) + " are."
+	return strconv.Itoa(n) + " more rows not shown: the busiest " + strconv.Itoa(maxRows) + " are."
 }

@@ -13,11 +13,14 @@ import (
 	"golang.org/x/net/html"
 )
 
-// serve runs Handler for reg on mux pattern on a loopback server.
+// serve runs Handler for reg on mux pattern on a loopback server, and
+// behind http.StripPrefix at /strip/.
 func serve(t *testing.T, reg prometheus.Gatherer, pattern string) string {
 	t.Helper()
+	h := Handler(func() (prometheus.Gatherer, string) { return reg, "test <app>" }, "prometheus")
 	mux := http.NewServeMux()
-	mux.Handle(pattern, Handler(func() (prometheus.Gatherer, string) { return reg, "test <app>" }, "prometheus"))
+	mux.Handle(pattern, h)
+	mux.Handle("GET /strip/", http.StripPrefix("/strip", h))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -128,6 +131,8 @@ func TestPageAssets(t *testing.T) {
 		"/ops/nothing.js":  http.StatusNotFound,
 		"/ops/x/":          http.StatusNotFound,
 		"/ops/x/status.js": http.StatusNotFound,
+		"/strip/":          http.StatusOK,
+		"/strip/status.js": http.StatusOK,
 		"/":                http.StatusNotFound, // not mounted there
 	} {
 		if resp, _ := get(t, base+path); resp.StatusCode != want {

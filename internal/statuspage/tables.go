@@ -10,8 +10,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// MaxRows bounds the rows of each table; the busiest rows are kept.
-const MaxRows = 50
+// maxRows bounds the rows of each table; the busiest rows are kept.
+const maxRows = 50
 
 // maxLabel bounds, in characters, a label value shown in a cell.
 const maxLabel = 80
@@ -38,7 +38,7 @@ type column struct {
 	// Family is the family the column reads; "" is the table's.
 	Family string  `json:"family,omitempty"`
 	Match  []match `json:"match,omitempty"`
-	// Format is "int", "pct", "sec", "usd" or "rate": see Format.
+	// Format is "int", "pct", "sec", "usd" or "rate": see format.
 	Format string `json:"format"`
 	Of     int    `json:"of,omitempty"`
 	// Chart asks the script for a small chart of the column's recent values.
@@ -62,11 +62,10 @@ type table struct {
 
 // Families the tables read.
 const (
-	actionCount   = "genapp_action_count_total"
-	httpRequests  = "genapp_http_requests_total"
-	httpDuration  = "genapp_http_request_duration_sec"
-	llmTokens     = "genapp_llm_tokens_total"
-	outboundEmpty = "No outbound HTTP call yet (genapp_http_requests_total has no series)."
+	actionCount  = "genapp_action_count_total"
+	httpRequests = "genapp_http_requests_total"
+	httpDuration = "genapp_http_request_duration_sec"
+	llmTokens    = "genapp_llm_tokens_total"
 )
 
 // tables are the tables of the page, in order.
@@ -136,7 +135,7 @@ var tables = []table{
 	},
 	{
 		ID: "services", Title: "HTTP calls by service",
-		Empty:  outboundEmpty,
+		Empty:  "No HTTP call yet (genapp_http_requests_total has no series).",
 		Family: httpRequests, By: []string{"app_type"}, Heads: []string{"app_type"},
 		Cols: []column{
 			{Head: "calls", Kind: "sum", Format: "int"},
@@ -153,7 +152,7 @@ type Table struct {
 	Heads            []string // the label columns', then the computed columns'
 	Labels           int      // how many of the columns are labels
 	Rows             [][]string
-	More             int // rows left out beyond MaxRows
+	More             int // rows left out beyond maxRows
 	spec             *table
 }
 
@@ -257,9 +256,9 @@ func fill(t *table, byName map[string]*dto.MetricFamily) Table {
 		}
 		return slices.Compare(a.key, b.key)
 	})
-	if len(order) > MaxRows {
-		out.More = len(order) - MaxRows
-		order = order[:MaxRows]
+	if len(order) > maxRows {
+		out.More = len(order) - maxRows
+		order = order[:maxRows]
 	}
 	for _, r := range order {
 		cells := make([]string, 0, len(heads))
@@ -267,7 +266,7 @@ func fill(t *table, byName map[string]*dto.MetricFamily) Table {
 			cells = append(cells, truncate(v))
 		}
 		for i, c := range t.Cols {
-			cells = append(cells, Format(c.Format, r.vals[i]))
+			cells = append(cells, format(c.Format, r.vals[i]))
 		}
 		out.Rows = append(out.Rows, cells)
 	}
@@ -377,16 +376,16 @@ func quantile(q float64, buckets map[float64]float64) float64 {
 	return start + (end-start)*(rank/count)
 }
 
-// Format formats v for a cell: "int" rounded to a whole number, "pct" a
+// format formats v for a cell: "int" rounded to a whole number, "pct" a
 // ratio as a percentage with one decimal, "sec" a duration in
 // milliseconds with one decimal below 1 s, in seconds with two above,
 // "usd" dollars with four decimals, "rate" a per-second rate with two
 // decimals. NaN (no value) and infinities are "–". The script formats alike, digit for digit.
-func Format(format string, v float64) string {
+func format(f string, v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "–"
 	}
-	switch format {
+	switch f {
 	case "pct":
 		return fixed(v*100, 1) + "%"
 	case "sec":

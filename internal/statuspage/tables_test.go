@@ -122,10 +122,10 @@ func TestTablesRowCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb := Tables(families)[0]
-	if tb.ID != "actions" || len(tb.Rows) != MaxRows || tb.More != 10 {
-		t.Fatalf("table %s: %d rows, %d left out; want actions, %d, 10", tb.ID, len(tb.Rows), tb.More, MaxRows)
+	if tb.ID != "actions" || len(tb.Rows) != maxRows || tb.More != 10 {
+		t.Fatalf("table %s: %d rows, %d left out; want actions, %d, 10", tb.ID, len(tb.Rows), tb.More, maxRows)
 	}
-	if first, last := tb.Rows[0][0], tb.Rows[MaxRows-1][0]; first != "action_59" || last != "action_10" {
+	if first, last := tb.Rows[0][0], tb.Rows[maxRows-1][0]; first != "action_59" || last != "action_10" {
 		t.Errorf("rows from %s to %s, want action_59 to action_10", first, last)
 	}
 }
@@ -171,8 +171,8 @@ func TestFormat(t *testing.T) {
 		{"rate", math.NaN(), "–"},
 		{"int", math.Inf(1), "–"},
 	} {
-		if got := Format(c.format, c.v); got != c.want {
-			t.Errorf("Format(%q, %v) = %q, want %q", c.format, c.v, got, c.want)
+		if got := format(c.format, c.v); got != c.want {
+			t.Errorf("format(%q, %v) = %q, want %q", c.format, c.v, got, c.want)
 		}
 	}
 }
