@@ -34,13 +34,14 @@ const (
 )
 
 // ServeOption configures [Serve] and [ServeListener]: [WithSecurity],
-// [WithReadiness]. The
-// instance served is the default one, made by [Init] with its [Option]s.
+// [WithReadiness], [WithStatusPage]. The instance served is the default
+// one, made by [Init] with its [Option]s.
 type ServeOption func(*serveConfig)
 
 type serveConfig struct {
-	security Security     // nil: plain HTTP without authentication
-	ready    func() error // nil: ReadinessPath is not served
+	security   Security     // nil: plain HTTP without authentication
+	ready      func() error // nil: ReadinessPath is not served
+	statusPage bool         // GET / serves StatusPage
 }
 
 // Security secures the server of [Serve] and [ServeListener]: TLS,
@@ -62,8 +63,9 @@ func WithSecurity(s Security) ServeOption {
 }
 
 // Serve runs the embedded metrics server on addr (host:port): GET /prometheus
-// serves [Handler], GET /health answers "ok" and, with [WithReadiness],
-// GET /ready answers whether the program can take work. It returns when ctx ends,
+// serves [Handler], GET /health answers "ok", with [WithReadiness] GET
+// /ready answers whether the program can take work, and with
+// [WithStatusPage] GET / serves [StatusPage]. It returns when ctx ends,
 // after a graceful shutdown, or earlier with the error that stopped it.
 // A cancelled context is a clean stop and returns nil.
 func Serve(ctx context.Context, addr string, opts ...ServeOption) error {
@@ -133,6 +135,9 @@ func refuseBodies(next http.Handler) http.Handler {
 // serveMux returns the routes of the embedded server configured by c.
 func serveMux(c *serveConfig) *http.ServeMux {
 	mux := http.NewServeMux()
+	if c.statusPage {
+		mux.Handle("GET /", StatusPage())
+	}
 	mux.Handle("GET "+MetricsPath, Handler())
 	mux.HandleFunc("GET "+LivenessPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

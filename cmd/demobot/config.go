@@ -104,7 +104,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.mode, "mode", modePolling, "how updates arrive: "+strings.Join(modes, " or "))
 	fs.StringVar(&c.env, "env", "dev", "env label of every genapp_* series: dev, preprod or prod")
 	fs.StringVar(&c.project, "project", "demobot", "app label of every genapp_* series")
-	fs.StringVar(&c.listen, "listen", "127.0.0.1:9464", "address of the metrics server (GET /prometheus, /health)")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:9464", "address of the metrics server (GET /prometheus, /health, and the status page at /)")
 	fs.DurationVar(&c.duration, "duration", 0, "stop cleanly after this long, such as 30s; 0 runs until SIGINT or SIGTERM")
 	fs.IntVar(&c.users, "users", 0, fmt.Sprintf("offline: simulate this many more users, ids 1 to N, the same in every process: each writes within the first 20 s (up to %d), some block the bot and come back, some sends fail", maxUsersIn20s))
 	fs.BoolVar(&c.nativeHistograms, "native-histograms", false, "make every genapp_* histogram a native histogram too (factor 1.1), for a Prometheus that scrapes them; the classic buckets stay")

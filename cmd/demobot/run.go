@@ -150,7 +150,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	metricsServer.Go(func() {
 		// A metrics server that fails stops the demo: a bot nobody can
 		// scrape shows nothing. (-web.config.file was loaded by run.)
-		opts := []metrics.ServeOption{metrics.WithReadiness(ready.ready)}
+		opts := []metrics.ServeOption{metrics.WithReadiness(ready.ready), metrics.WithStatusPage()}
 		if cfg.webConfig != nil { // a nil *webconfig.Config would be a non-nil Security
 			opts = append(opts, metrics.WithSecurity(cfg.webConfig))
 		}
@@ -159,6 +159,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 		}
 	})
 	fmt.Fprintf(stdout, "metrics: %s\n", cfg.metricsURL(metricsLn.Addr()))
+	fmt.Fprintf(stdout, "status page: %s\n", cfg.statusURL(metricsLn.Addr()))
 
 	apiURL, token := cfg.apiURL, cfg.token
 	if cfg.offline() {

@@ -21,6 +21,14 @@ func (c config) metricsURL(addr net.Addr) string {
 	return url + " (secured by " + c.webConfigFile + ")"
 }
 
+// statusURL is the URL of the status page of the server listening on addr.
+func (c config) statusURL(addr net.Addr) string {
+	if c.webConfig == nil {
+		return "http://" + addr.String() + "/"
+	}
+	return c.webConfig.Scheme() + "://" + addr.String() + "/"
+}
+
 // Timeouts of the webhook server. Telegram sends each update request, at
 // most 1 MB, at once, waits at most about 60 s for the answer (then
 // delivers the update again), and keeps its connections open between
