@@ -218,7 +218,7 @@ func (f *fakeLLM) complete(w http.ResponseWriter, r *http.Request) {
 }
 
 // asker asks the LLM at baseURL, an OpenAI-compatible chat completions
-// API, with a client of a hundred lines (chat.go) whose calls go through
+// API, with a small client (chat.go) whose calls go through
 // httpclient.NewLLM: each is recorded in genapp_http_* and, from the
 // answer's own usage and rate-limit headers, in genapp_llm_*, whatever
 // client makes it. A bot would use an SDK (openai-go, go-openai) over the

@@ -67,9 +67,10 @@ func askSetup(t *testing.T, fake *fakeLLM) (d *demo, m *metrics.Metrics, url str
 	return d, m, url
 }
 
-// TestAsk: /ask streams the fake LLM's answer into one message through
-// openai-go and NewLLM, as it grows, and ends it with what the answer used
-// and cost: the first request is the hosted model's, with nothing cached.
+// TestAsk: /ask streams the fake LLM's answer into one message through the
+// demo's chat client and NewLLM, as it grows, and ends it with what the
+// answer used and cost: the first request is the hosted model's, with
+// nothing cached.
 func TestAsk(t *testing.T) {
 	d, _, _ := askSetup(t, newFakeLLM())
 	c := &askChat{text: "/ask what does the bot cost?"}

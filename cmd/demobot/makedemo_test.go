@@ -52,7 +52,7 @@ func TestMakeDemoCtrlC(t *testing.T) {
 		}
 	})
 
-	// A first build compiles about 170 packages: a minute or two on 2 cores.
+	// A first build compiles 360 packages: a minute or more on 2 cores.
 	url := waitMatch(t, out.String, metricsLine, 5*time.Minute)
 	waitSeries(t, url, "demobot", []series{action("start_handler", "ok"), action("ask_handler", "ok")}, 30*time.Second)
 	start := time.Now()
