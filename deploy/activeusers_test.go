@@ -131,7 +131,7 @@ func TestActiveUsersReplicas(t *testing.T) {
 	toolstest.Require(t, "prometheus")
 	var targets []string
 	for range 3 {
-		p := startDemoProcess(t, "-users", "600", "-listen", "127.0.0.1:0", "-project", "demobot", "-env", "dev")
+		p := startDemoProcess(t, "-users", "600", "-metrics-addr", "127.0.0.1:0", "-project", "demobot", "-env", "dev")
 		u, err := url.Parse(waitLine(t, p, metricsLine))
 		if err != nil {
 			t.Fatal(err)

@@ -57,7 +57,7 @@ receivers:
 
 	api := telegramtest.NewServer(telegramtest.WithBotUsername("genapp_demo_bot"))
 	defer api.Close()
-	bot := startDemoProcess(t, "-token", api.Token, "-api-url", api.URL, "-listen", "127.0.0.1:0", "-project", "demobot", "-env", "prod")
+	bot := startDemoProcess(t, "-token", api.Token, "-api-url", api.URL, "-metrics-addr", "127.0.0.1:0", "-project", "demobot", "-env", "prod")
 	target, err := urlHost(waitLine(t, bot, metricsLine))
 	if err != nil {
 		t.Fatal(err)

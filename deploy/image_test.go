@@ -137,7 +137,7 @@ func TestImage(t *testing.T) {
 	ctr := strings.TrimSpace(string(b.run("from", "--pull=never", "--signature-policy", policy, wantName)))
 	t.Cleanup(func() { b.run("rm", ctr) })
 	addr := proctest.FreeAddr(t)
-	argv := append(slices.Concat(config.Entrypoint, config.Cmd), "-listen", addr)
+	argv := append(slices.Concat(config.Entrypoint, config.Cmd), "-metrics-addr", addr)
 	p := proctest.Start(t, exec.Command(buildah, slices.Concat(b.storage, []string{"run", "--isolation", "chroot", ctr, "--"}, argv)...))
 	waitLine(t, p, metricsLine)
 	pid := findProcess(t, argv)

@@ -260,7 +260,7 @@ func startDemoBot(t *testing.T, args ...string) scrapeTarget {
 	// records the genapp_telegram_* update families, and the webhook
 	// monitor the webhook gauges.
 	p := startDemoProcess(t, append([]string{"-framework", "tgbotapi", "-mode", "webhook", "-webhook-listen", "127.0.0.1:0",
-		"-listen", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev"}, args...)...)
+		"-metrics-addr", "127.0.0.1:0", "-duration", "3m", "-project", "demobot", "-env", "dev"}, args...)...)
 	u, err := url.Parse(waitLine(t, p, metricsLine))
 	if err != nil {
 		t.Fatal(err)

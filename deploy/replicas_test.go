@@ -71,7 +71,7 @@ func TestReplicas(t *testing.T) {
 	for range replicaCount {
 		p := startDemoProcess(t, "-token", api.Token, "-api-url", api.URL, "-mode", "webhook",
 			"-webhook-url", hookURL, "-webhook-secret", secret, "-webhook-listen", "127.0.0.1:0", "-webhook-info-interval", "1s",
-			"-listen", "127.0.0.1:0", "-project", "demobot", "-env", "dev")
+			"-metrics-addr", "127.0.0.1:0", "-project", "demobot", "-env", "dev")
 		hook := waitLine(t, p, webhookLine)
 		metricsURL, err := url.Parse(waitLine(t, p, metricsLine))
 		if err != nil {

@@ -15,9 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
-
 	"github.com/genapp-go/genapp/httpclient"
 	"github.com/genapp-go/genapp/metrics"
 )
@@ -220,24 +217,26 @@ func (f *fakeLLM) complete(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, "data: [DONE]\n\n")
 }
 
-// asker asks the LLM at baseURL through openai-go, whose calls go through
+// asker asks the LLM at baseURL, an OpenAI-compatible chat completions
+// API, with a small client (chat.go) whose calls go through
 // httpclient.NewLLM: each is recorded in genapp_http_* and, from the
-// answer's own usage and rate-limit headers, in genapp_llm_*.
+// answer's own usage and rate-limit headers, in genapp_llm_*, whatever
+// client makes it. A bot would use an SDK (openai-go, go-openai) over the
+// same http.Client, as docs/httpclient.md shows; the demo does not, so that
+// its first build stays short.
 // Its calls, and the domain errors of their answers, are recorded in m,
 // and its answers priced with m's price table.
 type asker struct {
-	client  openai.Client
-	baseURL string
+	client  *chatClient
 	metrics *metrics.Metrics
 }
 
 func newAsker(baseURL string, m *metrics.Metrics) *asker {
-	return &asker{baseURL: baseURL, metrics: m, client: openai.NewClient(
-		option.WithBaseURL(baseURL+"/"),
-		option.WithAPIKey("demo-key"), // the fake LLM takes any key
-		option.WithHTTPClient(httpclient.NewLLM(httpclient.WithLLMProvider(llmProvider), httpclient.WithMetrics(m))),
-		option.WithMaxRetries(0),
-	)}
+	return &asker{metrics: m, client: &chatClient{
+		baseURL: baseURL,
+		apiKey:  "demo-key", // the fake LLM takes any key
+		http:    httpclient.NewLLM(httpclient.WithLLMProvider(llmProvider), httpclient.WithMetrics(m)),
+	}}
 }
 
 // ask streams the fake LLM's answer to the question after /ask into the
@@ -261,7 +260,7 @@ func (d *demo) ask(ctx context.Context, c chat) error {
 	ctx = metrics.WithLLMAgent(ctx, llmAgent)
 	ctx, call := httpclient.CaptureLLMCall(ctx)
 	a, err := d.llm.stream(ctx, llmModel, question, edit)
-	if apiErr := (*openai.Error)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
+	if refused := (*chatError)(nil); errors.As(err, &refused) && refused.status == http.StatusTooManyRequests {
 		ctx = metrics.WithLLMFallback(ctx, true)
 		a, err = d.llm.stream(ctx, llmLocalModel, question, edit)
 	}
@@ -281,44 +280,18 @@ func (d *demo) ask(ctx context.Context, c chat) error {
 	return edit(text)
 }
 
-// answer is an LLM's streamed answer, as openai-go accumulated it.
-type answer struct {
-	text, model, finish string
-	usage               openai.CompletionUsage
-}
-
 // stream asks model the question and reads its streamed answer, showing it
-// with edit as it grows. The stream is closed when it returns, so that the
-// call is recorded (and captured) by then.
-func (a *asker) stream(ctx context.Context, model, question string, edit func(string) error) (answer, error) {
-	stream := a.client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
-		Model:         model,
-		Messages:      []openai.ChatCompletionMessageParamUnion{openai.UserMessage(question)},
-		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
-	})
-	defer stream.Close()
-	var acc openai.ChatCompletionAccumulator
-	var text strings.Builder
+// with edit as it grows (at most every llmEditPeriod). The answer's body is
+// closed when it returns, so that the call is recorded (and captured) by
+// then.
+func (a *asker) stream(ctx context.Context, model, question string, edit func(string) error) (chatAnswer, error) {
 	lastEdit := time.Now()
-	for stream.Next() {
-		chunk := stream.Current()
-		acc.AddChunk(chunk)
-		if len(chunk.Choices) > 0 {
-			text.WriteString(chunk.Choices[0].Delta.Content)
-		}
-		if time.Since(lastEdit) >= llmEditPeriod && text.Len() > 0 {
-			_ = edit(text.String() + " …")
+	return a.client.stream(ctx, model, question, func(text string) {
+		if time.Since(lastEdit) >= llmEditPeriod && text != "" {
+			_ = edit(text + " …")
 			lastEdit = time.Now()
 		}
-	}
-	if err := stream.Err(); err != nil {
-		return answer{}, err
-	}
-	out := answer{text: text.String(), model: acc.Model, usage: acc.Usage}
-	if len(acc.Choices) > 0 {
-		out.finish = acc.Choices[0].FinishReason
-	}
-	return out, nil
+	})
 }
 
 // costNote says what an answer used and cost, priced with the table the
@@ -327,13 +300,9 @@ func (a *asker) stream(ctx context.Context, model, question string, edit func(st
 // model the table has no price for, "usage rejected" for counts no answer
 // can have (which no family counts but genapp_llm_usage_rejected_total).
 // It is "" for an answer that reported no usage.
-func (a *asker) costNote(model string, u openai.CompletionUsage) string {
-	if u.PromptTokens == 0 && u.CompletionTokens == 0 {
+func (a *asker) costNote(model string, usage metrics.LLMUsage) string {
+	if usage.Input == 0 && usage.Output == 0 {
 		return ""
-	}
-	usage := metrics.LLMUsage{
-		Input: u.PromptTokens, Output: u.CompletionTokens,
-		CachedInput: u.PromptTokensDetails.CachedTokens, Reasoning: u.CompletionTokensDetails.ReasoningTokens,
 	}
 	tokens := fmt.Sprintf("%d in, %d out tokens", usage.Input, usage.Output)
 	if usage.CachedInput > 0 {

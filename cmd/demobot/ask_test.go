@@ -14,6 +14,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/promtest"
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
 // askChat is a chat whose message is "/ask ..." and which keeps what the
@@ -66,9 +67,10 @@ func askSetup(t *testing.T, fake *fakeLLM) (d *demo, m *metrics.Metrics, url str
 	return d, m, url
 }
 
-// TestAsk: /ask streams the fake LLM's answer into one message through
-// openai-go and NewLLM, as it grows, and ends it with what the answer used
-// and cost: the first request is the hosted model's, with nothing cached.
+// TestAsk: /ask streams the fake LLM's answer into one message through the
+// demo's chat client and NewLLM, as it grows, and ends it with what the
+// answer used and cost: the first request is the hosted model's, with
+// nothing cached.
 func TestAsk(t *testing.T) {
 	d, _, _ := askSetup(t, newFakeLLM())
 	c := &askChat{text: "/ask what does the bot cost?"}
@@ -213,5 +215,58 @@ func TestAskQuotaSpent(t *testing.T) {
 	}
 	if n := len(e.Find("genapp_llm_ratelimit_remaining", nil)); n != 2 {
 		t.Errorf("%d remaining gauges, want 2 (requests and tokens of %s)", n, llmModel)
+	}
+}
+
+// TestAskInFlightAtStop stops the demo, with each library, while an /ask
+// handler reads its answer from the fake LLM: the handler gets the whole
+// answer within the 2 s the handlers in flight are given (the fakes close
+// after them), its run counts as ok, and the demo exits 0 within 5 s.
+func TestAskInFlightAtStop(t *testing.T) {
+	t.Parallel()
+	inProcess.Lock()
+	defer inProcess.Unlock()
+	for _, framework := range frameworks {
+		t.Run(framework, func(t *testing.T) {
+			srv := telegramtest.NewServer()
+			defer srv.Close()
+			project := "demobot_ask_stop_" + framework
+			r := startRun(t, map[string]string{"TELEGRAM_BOT_TOKEN": srv.Token},
+				"-framework", framework, "-project", project, "-api-url", srv.URL, "-metrics-addr", "127.0.0.1:0")
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			srv.SendText(42, "/ask what does the bot cost?")
+			// The placeholder and two edits of the answer as it grows: the
+			// call is 0.6 s into its 1-2 s.
+			sent, err := srv.WaitSent(ctx, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if last := sent[len(sent)-1].Text; !strings.HasSuffix(last, " …") {
+				t.Fatalf("the answer was complete before the stop: %q", last)
+			}
+			code, took := r.stop(t)
+			if code != 0 || took > 5*time.Second {
+				t.Errorf("stopped with status %d after %v, want 0 within 5 s", code, took)
+			}
+			// The first question the fake LLM gets: the hosted model, nothing cached.
+			final := answerText + " (1185 in, 32 out tokens, $0.000525)"
+			if sent := srv.Sent(); sent[len(sent)-1].Text != final {
+				t.Errorf("the last message is %q, want the whole answer %q", sent[len(sent)-1].Text, final)
+			}
+			e := promtest.Scrape(t, metrics.Default().Handler())
+			ask := promtest.Labels{"app": project, "name": "ask_handler"}
+			if got := e.Counter(t, actionCount, promtest.Labels{"app": project, "name": "ask_handler", "status": "ok"}); got != 1 {
+				t.Errorf("ask_handler ok %v, want 1", got)
+			}
+			if runs := e.Find(actionCount, ask); len(runs) != 1 {
+				t.Errorf("ask_handler has %d series, want the ok one only: %v", len(runs), runs)
+			}
+			for _, bad := range []string{"unexpected EOF", "telegram handler failed", "still running at shutdown"} {
+				if strings.Contains(r.stderr.String(), bad) {
+					t.Errorf("stderr holds %q:\n%s", bad, r.stderr)
+				}
+			}
+		})
 	}
 }

@@ -38,15 +38,15 @@ var (
 // config is the command line, after environment variables have filled in
 // the flags it does not set.
 type config struct {
-	token     string // "" runs offline
-	apiURL    string // Bot API server, with a token
-	framework string
-	mode      string
-	env       string
-	project   string
-	listen    string        // metrics server address
-	duration  time.Duration // 0: until SIGINT or SIGTERM
-	users     int           // offline: simulated users with ids 1..users besides the scripted ones
+	token       string // "" runs offline
+	apiURL      string // Bot API server, with a token
+	framework   string
+	mode        string
+	env         string
+	project     string
+	metricsAddr string        // metrics server address
+	duration    time.Duration // 0: until SIGINT or SIGTERM
+	users       int           // offline: simulated users with ids 1..users besides the scripted ones
 
 	nativeHistograms bool // every genapp_* histogram native too
 
@@ -74,7 +74,7 @@ var envVars = map[string]string{
 	"mode":           "BOT_MODE",
 	"env":            "APP_ENV",
 	"project":        "APP_NAME",
-	"listen":         "METRICS_ADDR",
+	"metrics-addr":   "METRICS_ADDR",
 	"duration":       "DEMO_DURATION",
 	"users":          "DEMO_USERS",
 	"webhook-url":    "WEBHOOK_URL",
@@ -88,6 +88,10 @@ var envVars = map[string]string{
 	"web.config.file":            "WEB_CONFIG_FILE",
 	"web.config.allow-unsecured": "WEB_CONFIG_ALLOW_UNSECURED",
 }
+
+// renamedFlags maps flags renamed before the first release to their names,
+// so that a command line written for the old name says what to write.
+var renamedFlags = map[string]string{"listen": "metrics-addr"}
 
 // parseConfig parses args, then takes the flags args does not set from
 // getenv. Help goes to out. The error names the flag (and variable) at fault
@@ -104,7 +108,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.mode, "mode", modePolling, "how updates arrive: "+strings.Join(modes, " or "))
 	fs.StringVar(&c.env, "env", "dev", "env label of every genapp_* series: dev, preprod or prod")
 	fs.StringVar(&c.project, "project", "demobot", "app label of every genapp_* series")
-	fs.StringVar(&c.listen, "listen", "127.0.0.1:9464", "address of the metrics server (GET /prometheus, /health, and the status page at /)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:9464", "address of the metrics server (GET /prometheus, /health, /ready, and the status page at /)")
 	fs.DurationVar(&c.duration, "duration", 0, "stop cleanly after this long, such as 30s; 0 runs until SIGINT or SIGTERM")
 	fs.IntVar(&c.users, "users", 0, fmt.Sprintf("offline: simulate this many more users, ids 1 to N, the same in every process: each writes within the first 20 s (up to %d), some block the bot and come back, some sends fail", maxUsersIn20s))
 	fs.BoolVar(&c.nativeHistograms, "native-histograms", false, "make every genapp_* histogram a native histogram too (factor 1.1), for a Prometheus that scrapes them; the classic buckets stay")
@@ -117,7 +121,13 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envVars[f.Name] + ")" })
 
 	if err := fs.Parse(args); err != nil {
-		return c, err // the flag package has printed the error and the usage
+		// The flag package has printed the error and the usage.
+		for old, now := range renamedFlags {
+			if err.Error() == "flag provided but not defined: -"+old {
+				return c, fmt.Errorf("%w: -%s is now -%s (%s is unchanged)", err, old, now, envVars[now])
+			}
+		}
+		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q: demobot takes flags only (see -help)", fs.Arg(0))

@@ -33,7 +33,7 @@ func TestBadCommandLine(t *testing.T) {
 	if err := os.WriteFile(emptyFile, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	online := []string{"-token", "123456:" + strings.Repeat("x", 35), "-api-url", api.URL, "-listen", held.Addr().String()}
+	online := []string{"-token", "123456:" + strings.Repeat("x", 35), "-api-url", api.URL, "-metrics-addr", held.Addr().String()}
 
 	for _, tc := range []struct {
 		name string
@@ -56,6 +56,8 @@ func TestBadCommandLine(t *testing.T) {
 		{"webhook info interval", []string{"-webhook-info-interval", "100ms"}, nil, []string{"-webhook-info-interval (or WEBHOOK_INFO_INTERVAL) 100ms", "at least 1s"}},
 		{"argument", []string{"start"}, nil, []string{`unexpected argument "start"`}},
 		{"unknown flag", []string{"-verbose"}, nil, []string{"flag provided but not defined: -verbose"}},
+		{"renamed flag", []string{"-listen", "127.0.0.1:9464"}, nil, []string{"demobot: flag provided but not defined: -listen: -listen is now -metrics-addr (METRICS_ADDR is unchanged)\n"}},
+		{"renamed flag with a value", []string{"--listen=:9464"}, nil, []string{"-listen is now -metrics-addr (METRICS_ADDR is unchanged)"}},
 		{"missing web config", []string{"-web.config.file", "/nonexistent/web.yml"}, nil, []string{"-web.config.file", "/nonexistent/web.yml", "no such file"}},
 		{"empty web config", []string{"-web.config.file", emptyFile}, nil, []string{"-web.config.file", emptyFile, "neither TLS", "-web.config.allow-unsecured"}},
 	} {
@@ -140,7 +142,7 @@ func TestFlagsOverEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.framework != "telebot" || cfg.listen != "127.0.0.1:1234" || cfg.duration != 90*time.Second || cfg.env != "dev" {
+	if cfg.framework != "telebot" || cfg.metricsAddr != "127.0.0.1:1234" || cfg.duration != 90*time.Second || cfg.env != "dev" {
 		t.Errorf("got %+v", cfg)
 	}
 }

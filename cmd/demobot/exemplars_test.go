@@ -28,7 +28,7 @@ func TestExemplarsAndNativeHistograms(t *testing.T) {
 	// the next run in this process registers the same sessions pool.
 	t.Cleanup(inProcess.Unlock)
 	const project = "demobot_native"
-	r := startRun(t, nil, "-native-histograms", "-project", project, "-listen", "127.0.0.1:0")
+	r := startRun(t, nil, "-native-histograms", "-project", project, "-metrics-addr", "127.0.0.1:0")
 	want := map[string][]string{
 		"llm call":     {"genapp_http_request_duration_sec_bucket{", `app_type="llm"`},
 		"auth call":    {"genapp_http_request_duration_sec_bucket{", `app_type="auth_api"`},

@@ -113,7 +113,7 @@ func TestSignals(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			args := []string{"-framework", tc.framework, "-mode", tc.mode, "-listen", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0"}
+			args := []string{"-framework", tc.framework, "-mode", tc.mode, "-metrics-addr", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0"}
 			var srv *telegramtest.Server
 			if tc.token {
 				srv = telegramtest.NewServer(telegramtest.WithLongPollMax(time.Minute))
@@ -178,7 +178,7 @@ func TestSignalsDuringStartup(t *testing.T) {
 			srv := telegramtest.NewServer()
 			defer srv.Close()
 			srv.Inject(tc.method, telegramtest.Fault{Delay: time.Minute, Times: -1})
-			p := startProcess(t, "-framework", tc.framework, "-mode", tc.mode, "-listen", "127.0.0.1:0",
+			p := startProcess(t, "-framework", tc.framework, "-mode", tc.mode, "-metrics-addr", "127.0.0.1:0",
 				"-webhook-listen", "127.0.0.1:0", "-webhook-url", "https://bot.example/hook", "-token", srv.Token, "-api-url", srv.URL)
 			for deadline := time.Now().Add(10 * time.Second); !hanging(srv, tc.method); time.Sleep(10 * time.Millisecond) {
 				if time.Now().After(deadline) {
@@ -239,7 +239,7 @@ func TestHostileBotAPI(t *testing.T) {
 			}))
 			defer proxy.Close()
 
-			p := startProcess(t, "-framework", framework, "-listen", "127.0.0.1:0", "-token", srv.Token, "-api-url", proxy.URL)
+			p := startProcess(t, "-framework", framework, "-metrics-addr", "127.0.0.1:0", "-token", srv.Token, "-api-url", proxy.URL)
 			srv.SendText(42, "/start")
 			for deadline := time.Now().Add(15 * time.Second); refused.Load() == 0 || polls.Load() < 3; time.Sleep(10 * time.Millisecond) {
 				if time.Now().After(deadline) {

@@ -26,8 +26,8 @@ import (
 func TestPrometheus(t *testing.T) {
 	t.Parallel()
 	toolstest.Require(t, "prometheus") // before starting anything
-	polling := startProcess(t, "-framework", frameworkTelebot, "-mode", modePolling, "-project", "demobot_polling", "-listen", "127.0.0.1:0")
-	webhook := startProcess(t, "-framework", frameworkTgbotapi, "-mode", modeWebhook, "-project", "demobot_webhook", "-listen", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0")
+	polling := startProcess(t, "-framework", frameworkTelebot, "-mode", modePolling, "-project", "demobot_polling", "-metrics-addr", "127.0.0.1:0")
+	webhook := startProcess(t, "-framework", frameworkTgbotapi, "-mode", modeWebhook, "-project", "demobot_webhook", "-metrics-addr", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0")
 	prom := prometheustest.Start(t, prometheustest.Config{Jobs: []prometheustest.Job{{
 		Name:        "demobot",
 		Targets:     []string{hostPort(t, polling.metricsURL), hostPort(t, webhook.metricsURL)},

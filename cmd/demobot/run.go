@@ -118,13 +118,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 			err = fmt.Errorf("session store: %w", closeErr)
 		}
 	}()
-	metricsLn, err := net.Listen("tcp", cfg.listen)
+	metricsLn, err := net.Listen("tcp", cfg.metricsAddr)
 	if err != nil {
-		return fmt.Errorf("metrics server: %w (choose another address with -listen or METRICS_ADDR)", err)
+		return fmt.Errorf("metrics server: %w (choose another address with -metrics-addr or METRICS_ADDR)", err)
 	}
-	// Shutdown runs in this order: the bot and everything else stop (ctx is
-	// cancelled and their goroutines, wg, return), then the fake Bot API
-	// closes, and the metrics server stops last, so that what the bot
+	// Shutdown runs in this order: the bot stops taking updates and lets
+	// the handlers in flight finish, at most shutdownGrace (runPolling or
+	// runWebhook returns); everything else stops (ctx is cancelled and
+	// their goroutines, wg, return); then the fakes the handlers call close
+	// (LLM, auth, Bot API), so that a handler in flight at the stop still
+	// gets its answers; the metrics server stops last, so that what the bot
 	// records while it shuts down can still be scraped.
 	var metricsServer sync.WaitGroup
 	var metricsErr error // written before metricsServer.Done, read after Wait
@@ -136,13 +139,17 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 			err = fmt.Errorf("metrics server: %w", metricsErr)
 		}
 	}()
-	var wg sync.WaitGroup
+	var fakes sync.WaitGroup
+	fakesCtx, closeFakes := context.WithCancel(context.WithoutCancel(ctx))
 	var fake *telegramtest.Server
+	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	ready := &readiness{ctx: ctx}
 	defer func() {
 		cancel()
 		wg.Wait()
+		closeFakes()
+		fakes.Wait()
 		if fake != nil {
 			fake.Close()
 		}
@@ -192,12 +199,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) 
 	if !started {
 		return nil
 	}
-	authURL, err := startFakeAuth(ctx, &wg, log)
+	authURL, err := startFakeAuth(fakesCtx, &fakes, log)
 	if err != nil {
 		return err
 	}
 	wg.Go(func() { d.runTasks(ctx, authURL, log) })
-	llmURL, err := startFakeLLM(ctx, &wg, log)
+	llmURL, err := startFakeLLM(fakesCtx, &fakes, log)
 	if err != nil {
 		return err
 	}

@@ -193,7 +193,7 @@ func TestOffline(t *testing.T) {
 			t.Run(framework+"/"+mode, func(t *testing.T) {
 				project := "demobot_" + framework + "_" + mode
 				r := startRun(t, nil, "-framework", framework, "-mode", mode, "-project", project,
-					"-listen", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0")
+					"-metrics-addr", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0")
 				want := append(slices.Clone(offlineSeries), pollingSeries...)
 				other := webhookSeries
 				if mode == modeWebhook {
@@ -255,7 +255,7 @@ func TestWithToken(t *testing.T) {
 				srv := telegramtest.NewServer()
 				defer srv.Close()
 				project := "demobot_token_" + framework + "_" + mode
-				args := []string{"-framework", framework, "-mode", mode, "-project", project, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}
+				args := []string{"-framework", framework, "-mode", mode, "-project", project, "-api-url", srv.URL, "-metrics-addr", "127.0.0.1:0"}
 				deliver := func() {}
 				if mode == modeWebhook {
 					// A URL with the token in its path, as many bots use.
@@ -352,7 +352,7 @@ func TestStartFailures(t *testing.T) {
 		{"Bot API down", func(srv *telegramtest.Server) { srv.Close() }, nil, "getMe"},
 		{"setWebhook refused", func(srv *telegramtest.Server) { srv.Inject("setWebhook", telegramtest.Fault{Status: 500}) },
 			[]string{"-mode", "webhook", "-webhook-url", "https://bot.example/hook", "-webhook-listen", "127.0.0.1:0"}, "setWebhook"},
-		{"metrics address taken", func(*telegramtest.Server) {}, []string{"-listen", held.Addr().String()}, "address already in use (choose another address with -listen"},
+		{"metrics address taken", func(*telegramtest.Server) {}, []string{"-metrics-addr", held.Addr().String()}, "address already in use (choose another address with -metrics-addr"},
 		{"getUpdates conflict", func(srv *telegramtest.Server) {
 			srv.Inject("getUpdates", telegramtest.Fault{Status: 409, Times: -1, Description: "Conflict: terminated by other getUpdates request"})
 		}, nil, "polling stopped: a webhook is set (call deleteWebhook) or another instance of the bot polls"},
@@ -366,7 +366,7 @@ func TestStartFailures(t *testing.T) {
 				defer srv.Close()
 				tc.fault(srv)
 				var stdout, stderr logtest.Buffer
-				args := append([]string{"-framework", framework, "-token", srv.Token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, tc.args...)
+				args := append([]string{"-framework", framework, "-token", srv.Token, "-api-url", srv.URL, "-metrics-addr", "127.0.0.1:0"}, tc.args...)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				done := make(chan int, 1)
@@ -419,7 +419,7 @@ func TestMalformedAnswerAtStartup(t *testing.T) {
 		frameworkTelego:     "cannot unmarshal string",
 	} {
 		var stdout, stderr logtest.Buffer
-		code := run(t.Context(), []string{"-framework", framework, "-token", token, "-api-url", srv.URL, "-listen", "127.0.0.1:0"}, envOf(nil), &stdout, &stderr)
+		code := run(t.Context(), []string{"-framework", framework, "-token", token, "-api-url", srv.URL, "-metrics-addr", "127.0.0.1:0"}, envOf(nil), &stdout, &stderr)
 		if code != 1 || !strings.Contains(stderr.String(), want) {
 			t.Errorf("%s: exit status %d, stderr:\n%s\nwant 1 and %q", framework, code, stderr.String(), want)
 		}

@@ -69,7 +69,7 @@ func (c *slowConn) closed() bool {
 func TestSlowClients(t *testing.T) {
 	t.Parallel()
 	path := basicAuthFile(t)
-	p := startProcess(t, "-mode", modeWebhook, "-listen", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0", "-web.config.file", path)
+	p := startProcess(t, "-mode", modeWebhook, "-metrics-addr", "127.0.0.1:0", "-webhook-listen", "127.0.0.1:0", "-web.config.file", path)
 	webhookURL := waitMatch(t, p.Stdout.String, webhookLine, 5*time.Second)
 
 	body := dialSlow(t, p.metricsURL, trickledBody)

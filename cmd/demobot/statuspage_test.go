@@ -158,7 +158,7 @@ var hostileModel = `<img src="http://192.0.2.1/x.png"><script>fetch("http://192.
 // tables, text and charts; it logged no error or warning, threw no
 // exception, and every request it made went to the demo's server.
 func TestStatusPageInBrowser(t *testing.T) {
-	r := startRun(t, nil, "-listen", "127.0.0.1:0")
+	r := startRun(t, nil, "-metrics-addr", "127.0.0.1:0")
 	base := strings.TrimSuffix(r.metricsURL, "prometheus")
 	screenshot := os.Getenv(screenshotEnv) == "1"
 	if !screenshot { // the screenshot shows the demo alone

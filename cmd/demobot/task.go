@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // the session store's driver, pure Go
-
 	"github.com/genapp-go/genapp/metrics"
 )
 
@@ -31,8 +29,8 @@ var errCleanupBusy = metrics.NamedError("store_busy", errors.New("session store 
 // sessionsDatabase is the database label of the session store's pool.
 const sessionsDatabase = "sessions"
 
-// sessions remembers when each chat was last seen, in an SQLite database
-// held in memory: its pool is on the page as genapp_sql_pool_*{database="sessions"}.
+// sessions remembers when each chat was last seen, in the session database
+// (sessiondb.go): its pool is on the page as genapp_sql_pool_*{database="sessions"}.
 type sessions struct {
 	db       *sql.DB
 	cleanups atomic.Int64
@@ -41,16 +39,10 @@ type sessions struct {
 // openSessions opens the session store and registers its pool in the
 // default metrics instance.
 func openSessions() (*sessions, error) {
-	db, err := sql.Open("sqlite", ":memory:")
-	if err != nil {
-		return nil, err
-	}
-	// An in-memory database lives in the one connection that opened it.
+	db := openSessionDB()
+	// One connection, which the handlers and the cleanup take in turn:
+	// genapp_sql_pool_size is 1, and busy and free show who has it.
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(`CREATE TABLE sessions (chat_id INTEGER PRIMARY KEY, last_seen INTEGER NOT NULL)`); err != nil {
-		_ = db.Close()
-		return nil, err
-	}
 	if err := metrics.RegisterDB(db, sessionsDatabase); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -65,8 +57,7 @@ func (s *sessions) close() error {
 }
 
 func (s *sessions) touch(ctx context.Context, chatID int64) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (chat_id, last_seen) VALUES (?, ?)
-		ON CONFLICT (chat_id) DO UPDATE SET last_seen = excluded.last_seen`, chatID, time.Now().UnixNano())
+	_, err := s.db.ExecContext(ctx, sqlTouch, chatID, time.Now().UnixNano())
 	return err
 }
 
@@ -79,11 +70,11 @@ func (s *sessions) cleanup(ctx context.Context, now time.Time) (err error) {
 		return errCleanupBusy
 	}
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sessions`).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, sqlCount).Scan(&n); err != nil {
 		return err
 	}
 	a.Size(n)
-	_, err = s.db.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen < ?`, now.Add(-sessionIdle).UnixNano())
+	_, err = s.db.ExecContext(ctx, sqlDropOld, now.Add(-sessionIdle).UnixNano())
 	return err
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,8 +13,9 @@ import (
 	"github.com/genapp-go/genapp/metrics"
 )
 
-// TestSessionStore: the cleanup task reads and deletes through the SQLite
-// pool that the page shows, with exact figures.
+// TestSessionStore: the cleanup task reads and deletes through the pool of
+// the session database that the page shows, with exact figures; the
+// database refuses any other statement.
 func TestSessionStore(t *testing.T) {
 	inProcess.Lock()
 	defer inProcess.Unlock()
@@ -35,6 +38,11 @@ func TestSessionStore(t *testing.T) {
 	}
 	if err := s.cleanup(ctx, time.Now()); err != nil {
 		t.Fatal(err)
+	}
+	for _, query := range []string{"DROP TABLE sessions", sqlTouch} { // the touch without its arguments
+		if _, err := s.db.ExecContext(ctx, query); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("session database: cannot run %q with 0 arguments", query)) {
+			t.Errorf("%s: %v", query, err)
+		}
 	}
 	e := promtest.Scrape(t, m.Handler())
 	if got := e.Counter(t, "genapp_action_size_total", promtest.Labels{"name": cleanupTask}); got != 3 {

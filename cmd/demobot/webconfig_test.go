@@ -63,7 +63,7 @@ func statusOf(t *testing.T, url string, auth bool) int {
 func TestWebConfigFile(t *testing.T) {
 	t.Parallel()
 	path := basicAuthFile(t)
-	p := startProcess(t, "-listen", "127.0.0.1:0", "-web.config.file", path)
+	p := startProcess(t, "-metrics-addr", "127.0.0.1:0", "-web.config.file", path)
 	if !strings.Contains(p.Stdout.String(), "(secured by "+path+")") {
 		t.Errorf("start line does not say the server is secured:\n%s", p.Stdout.String())
 	}
@@ -113,7 +113,7 @@ func TestWebConfigFileRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			cmd := exec.Command(demobotBinary(t), "-token", api.Token, "-api-url", api.URL, "-mode", "webhook",
-				"-webhook-url", "https://127.0.0.1:1/hook", "-webhook-listen", "127.0.0.1:0", "-listen", "127.0.0.1:0",
+				"-webhook-url", "https://127.0.0.1:1/hook", "-webhook-listen", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0",
 				"-web.config.file", path)
 			cmd.Env = demoFreeEnv()
 			out, err := cmd.CombinedOutput()
@@ -137,7 +137,7 @@ func TestWebConfigAllowUnsecured(t *testing.T) {
 	if err := os.WriteFile(path, []byte("http_server_config:\n  headers:\n    X-Frame-Options: deny\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := startRun(t, nil, "-listen", "127.0.0.1:0", "-project", "demobot_unsecured", "-web.config.file", path, "-web.config.allow-unsecured")
+	r := startRun(t, nil, "-metrics-addr", "127.0.0.1:0", "-project", "demobot_unsecured", "-web.config.file", path, "-web.config.allow-unsecured")
 	if out := r.stdout.String(); strings.Contains(out, "secured by") || !strings.Contains(out, "-web.config.allow-unsecured") {
 		t.Errorf("start line:\n%s\nwant it to name -web.config.allow-unsecured and not to say secured", out)
 	}
@@ -159,7 +159,7 @@ func TestWebConfigTLS(t *testing.T) {
 	if err := os.WriteFile(path, []byte("tls_server_config:\n  cert_file: "+cert+"\n  key_file: "+key+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startProcess(t, "-listen", "127.0.0.1:0", "-web.config.file", path)
+	p := startProcess(t, "-metrics-addr", "127.0.0.1:0", "-web.config.file", path)
 	if !strings.HasPrefix(p.metricsURL, "https://") {
 		t.Fatalf("metrics URL %s, want https", p.metricsURL)
 	}

@@ -86,7 +86,7 @@ func TestWebhookURLWithoutPath(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // for the demo to listen on
 	const project = "demobot_webhook_root"
-	r := startRun(t, nil, "-mode", "webhook", "-project", project, "-listen", "127.0.0.1:0",
+	r := startRun(t, nil, "-mode", "webhook", "-project", project, "-metrics-addr", "127.0.0.1:0",
 		"-webhook-listen", addr, "-webhook-url", "http://"+addr)
 	waitSeries(t, r.metricsURL, project, webhookSeries, 8*time.Second)
 	if code, _ := r.stop(t); code != 0 {
