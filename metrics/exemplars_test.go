@@ -185,6 +185,28 @@ func TestWrapExemplar(t *testing.T) {
 	}
 }
 
+// TelegramUpdate.TrackContext: the handler of an update in a traced
+// context gets the exemplar; Track of the same update gets none.
+func TestTelegramUpdateTrackContextExemplar(t *testing.T) {
+	m := newModern(t, WithExemplars())
+	u := m.StartTelegramUpdate("message", time.Time{})
+	a := u.TrackContext(spanContext(spantest.TraceID, spantest.SpanID), "start_handler")
+	a.End(nil)
+	b := u.Track("plain_handler")
+	b.End(nil)
+	u.End()
+	page := scrapeOpenMetrics(t, m)
+	if got := spantest.Lines(page, "genapp_action_duration_sec_bucket", `name="start_handler"`, spantest.Exemplar); len(got) != 1 {
+		t.Errorf("start_handler exemplars %q, want 1:\n%s", got, page)
+	}
+	if got := spantest.Lines(page, "genapp_action_duration_sec_bucket", `name="plain_handler"`, "# {"); len(got) != 0 {
+		t.Errorf("plain_handler exemplars %q, want none", got)
+	}
+	var zero TelegramUpdate
+	c := zero.TrackContext(context.Background(), "x_handler")
+	c.End(nil) // records nothing, does not panic
+}
+
 // Before Init, TrackContext and RecordHTTPContext record nothing and do not
 // panic, nil context included.
 func TestContextFormsBeforeInit(t *testing.T) {

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
@@ -212,6 +213,15 @@ func (u TelegramUpdate) Track(name string) Action {
 		return Action{}
 	}
 	return Action{series: u.m.actionSeries(name), start: u.start}
+}
+
+// TrackContext is [TelegramUpdate.Track] for a handler that runs in ctx:
+// with [WithExemplars], a span in ctx gives the duration an exemplar, as
+// [Metrics.TrackContext] does.
+func (u TelegramUpdate) TrackContext(ctx context.Context, name string) Action {
+	a := u.Track(name)
+	a.ctx = ctx
+	return a
 }
 
 // End records that the handling of the update ended: it takes 1 from

@@ -218,7 +218,7 @@ func (r *Router) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 // *PanicError and logs it as Run logs a handler's error, with the stack
 // the first time a handler panics at that place in the code: a handler
 // that panics on every update does not fill the log with one stack.
-func (r *Router) run(ctx context.Context, m *metrics.Metrics, rt route, u tgbotapi.Update) (err error) {
+func (r *Router) run(ctx context.Context, tu metrics.TelegramUpdate, rt route, u tgbotapi.Update) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			pe := &PanicError{Action: rt.name, UpdateID: u.UpdateID, Value: p}
@@ -230,7 +230,7 @@ func (r *Router) run(ctx context.Context, m *metrics.Metrics, rt route, u tgbota
 			err = pe
 		}
 	}()
-	a := m.TrackContext(ctx, rt.name)
+	a := tu.TrackContext(ctx, rt.name) // on the update's clock read
 	var named error
 	defer a.End(&named)
 	err = rt.h(ctx, u)

@@ -38,7 +38,7 @@ func (r *Router) handle(ctx context.Context, u tgbotapi.Update, raw json.RawMess
 		id := flight.add(u.UpdateID, rt.name)
 		defer flight.remove(id)
 	}
-	return rt, true, r.run(ctx, m, rt, u)
+	return rt, true, r.run(ctx, tu, rt, u)
 }
 
 // updateInfo returns the Bot API type of u and the date Telegram stamped it
