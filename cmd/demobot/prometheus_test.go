@@ -47,7 +47,9 @@ func TestPrometheus(t *testing.T) {
 		return labelsAre(v, map[string]string{"env": "dev", "job": "demobot"})
 	})
 	// The handlers that fail on purpose have an error ratio of 1, the menu
-	// buttons one between 0 and 1, the others none.
+	// buttons one between 0 and 1. The others fail only when the fake Bot
+	// API refuses a send (one every failEvery, whichever handler sends
+	// next): /start, which the users send most, mostly succeeds.
 	q.wait(`sum by (app, name) (rate(genapp_action_count_total{name=~".+_handler", status="error"}[15s]))
 		/ sum by (app, name) (rate(genapp_action_count_total{name=~".+_handler"}[15s])) >= 0`, func(v model.Vector) error {
 		for _, app := range apps {
@@ -60,8 +62,8 @@ func TestPrometheus(t *testing.T) {
 			if ratios["fail_handler"] != 1 || ratios["panic_handler"] != 1 {
 				return fmt.Errorf("%s: error ratios %v, want 1 for fail_handler and panic_handler", app, ratios)
 			}
-			if r, ok := ratios["start_handler"]; ok && r != 0 {
-				return fmt.Errorf("%s: start_handler error ratio %v, want 0", app, r)
+			if r, ok := ratios["start_handler"]; ok && r >= 0.5 {
+				return fmt.Errorf("%s: start_handler error ratio %v, want below 0.5 (only refused sends)", app, r)
 			}
 		}
 		return nil
