@@ -12,6 +12,7 @@ import (
 
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/record"
 )
 
 // track returns the route middleware that records one run of the chain it
@@ -56,14 +57,8 @@ func (t *Tracker) count(ctx context.Context, _ *bot.Bot, u *models.Update) {
 // my_chat_member.
 func (t *Tracker) startUpdate(u *models.Update) metrics.TelegramUpdate {
 	typ, date := updateInfo(u)
-	m := t.metrics()
-	update := m.StartTelegramUpdate(string(typ), date)
 	id, chatType, status := sender(u, typ)
-	update.RecordUser(id)
-	if typ == telegram.UpdateMyChatMember {
-		m.RecordTelegramBotStatus(chatType, status)
-	}
-	return update
+	return record.Update(t.metrics(), typ, date, id, chatType, status)
 }
 
 // inFlight counts the tracked handlers running. Unlike a sync.WaitGroup it

@@ -7,6 +7,7 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
 
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/record"
 )
 
 // processor records every update the dispatcher handles around the
@@ -24,14 +25,8 @@ type processor struct {
 // a my_chat_member.
 func (p processor) ProcessUpdate(d *ext.Dispatcher, b *gotgbot.Bot, ctx *ext.Context) error {
 	typ, date := updateInfo(ctx.Update)
-	m := p.t.metrics()
-	u := m.StartTelegramUpdate(string(typ), date)
-	defer u.End()
 	id, chatType, status := sender(ctx.Update, typ)
-	u.RecordUser(id)
-	if typ == telegram.UpdateMyChatMember {
-		m.RecordTelegramBotStatus(chatType, status)
-	}
+	defer record.Update(p.t.metrics(), typ, date, id, chatType, status).End()
 	return p.next.ProcessUpdate(d, b, ctx)
 }
 

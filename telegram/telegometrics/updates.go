@@ -7,6 +7,7 @@ import (
 	th "github.com/mymmrac/telego/telegohandler"
 
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/record"
 )
 
 // countUpdate is the middleware New installs: it records every update
@@ -19,14 +20,8 @@ import (
 // my_chat_member.
 func (t *Tracker) countUpdate(ctx *th.Context, u telego.Update) error {
 	typ, date := updateInfo(u)
-	m := t.metrics()
-	in := m.StartTelegramUpdate(string(typ), date)
-	defer in.End()
 	id, chatType, status := sender(&u, typ)
-	in.RecordUser(id)
-	if typ == telegram.UpdateMyChatMember {
-		m.RecordTelegramBotStatus(chatType, status)
-	}
+	defer record.Update(t.metrics(), typ, date, id, chatType, status).End()
 	return ctx.Next(u)
 }
 

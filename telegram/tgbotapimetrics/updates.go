@@ -9,6 +9,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/record"
 )
 
 // handle runs the handler of the route that takes u (ok is false when none
@@ -25,12 +26,8 @@ func (r *Router) handle(ctx context.Context, u tgbotapi.Update, raw json.RawMess
 	if typ == telegram.UpdateOther && raw != nil {
 		typ, date, id = rawInfo(raw)
 	}
-	tu := m.StartTelegramUpdate(string(typ), date)
+	tu := record.Update(m, typ, date, id, chatType, status)
 	defer tu.End()
-	tu.RecordUser(id)
-	if typ == telegram.UpdateMyChatMember {
-		m.RecordTelegramBotStatus(chatType, status)
-	}
 	if rt, ok = r.route(u); !ok {
 		return rt, false, nil
 	}

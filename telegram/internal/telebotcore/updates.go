@@ -7,6 +7,7 @@ import (
 
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/record"
 )
 
 // Updates counts the updates a telebot bot processes, where they are
@@ -43,12 +44,7 @@ func (d *Updates[B, U]) Handle(m *metrics.Metrics, b B, u *U, raw json.RawMessag
 	if typ == telegram.UpdateOther && raw != nil && d.RawInfo != nil {
 		typ, date, id = d.RawInfo(raw)
 	}
-	s := m.StartTelegramUpdate(string(typ), date)
-	defer s.End()
-	s.RecordUser(id)
-	if typ == telegram.UpdateMyChatMember {
-		m.RecordTelegramBotStatus(chatType, status)
-	}
+	defer record.Update(m, typ, date, id, chatType, status).End()
 	d.Process(b, *u)
 }
 
