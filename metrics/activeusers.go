@@ -73,8 +73,8 @@ type activeUsers struct {
 	p      uint8
 	hour   atomic.Pointer[hourSketch]
 	desc   *prometheus.Desc
-	labels []string                           // the register label values, "0" to 2^p-1
-	clock  func(mono time.Duration) time.Time // wallAt; a test sets it
+	labels []string                       // the register label values, "0" to 2^p-1
+	clock  func(mono time.Duration) int64 // unixNano; a test sets it
 }
 
 // hourSketch holds the registers of one hour.
@@ -87,7 +87,7 @@ func newActiveUsers(c activeUsersConfig, constLabels prometheus.Labels) *activeU
 	a := &activeUsers{
 		p:     uint8(c.precision),
 		desc:  prometheus.NewDesc(activeUsersName, activeUsersHelp, []string{"register"}, constLabels),
-		clock: wallAt,
+		clock: unixNano,
 	}
 	key := c.key
 	if key == nil {
@@ -118,9 +118,10 @@ func registerOf(h uint64, p uint8) (int, uint32) {
 	return j, uint32(bits.LeadingZeros64(w)) + 1
 }
 
-// add counts user id at now. It does not allocate but once an hour.
-func (a *activeUsers) add(id int64, now time.Time) {
-	s := a.current(now.Unix() / 3600)
+// add counts user id at unixNano, a wall clock time in Unix nanoseconds.
+// It does not allocate but once an hour.
+func (a *activeUsers) add(id, unixNano int64) {
+	s := a.current(hourOf(unixNano))
 	j, v := registerOf(a.hash(id), a.p)
 	r := &s.regs[j]
 	for {
@@ -148,6 +149,10 @@ func (a *activeUsers) current(hour int64) *hourSketch {
 	}
 }
 
+// hourOf returns the UTC hour of unixNano, a wall clock time in Unix
+// nanoseconds, as hours since 1970.
+func hourOf(unixNano int64) int64 { return unixNano / int64(time.Hour) }
+
 // isCurrent tells whether the sketch of hour sketch is the current one at
 // hour now: the same hour, or the next one (a user or a scrape a moment
 // late across the hour).
@@ -160,7 +165,7 @@ func (a *activeUsers) collect(ch chan<- prometheus.Metric) {
 	if s == nil {
 		return
 	}
-	live := isCurrent(s.hour, a.clock(now()).Unix()/3600)
+	live := isCurrent(s.hour, hourOf(a.clock(now())))
 	for i := range s.regs {
 		v := 0.0
 		if live {

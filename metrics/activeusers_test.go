@@ -43,11 +43,11 @@ func TestActiveUsersAccuracy(t *testing.T) {
 				break
 			}
 			for id := added + 1; id <= n; id++ {
-				a.add(int64(id), now)
+				a.add(int64(id), now.UnixNano())
 			}
 			added = n
 			for id := 1; id <= min(n, 1000); id++ { // seen again
-				a.add(int64(id), now)
+				a.add(int64(id), now.UnixNano())
 			}
 			est := EstimateActiveUsers(registers(a))
 			rel := math.Abs(est-float64(n)) / float64(n)
@@ -68,7 +68,7 @@ func TestActiveUsersUnion(t *testing.T) {
 	for r := range 3 {
 		a := newTestActiveUsers(t, "0123456789abcdef-test-key", DefaultActiveUsersPrecision)
 		for id := 1 + 300*r; id <= 600+300*r; id++ { // 1-600, 301-900, 601-1200
-			a.add(int64(id), now)
+			a.add(int64(id), now.UnixNano())
 		}
 		regs := registers(a)
 		if merged == nil {
@@ -89,22 +89,22 @@ func TestActiveUsersUnion(t *testing.T) {
 func TestActiveUsersHours(t *testing.T) {
 	a := newTestActiveUsers(t, "0123456789abcdef-test-key", 4)
 	t0 := time.Date(2026, 12, 5, 10, 59, 59, 0, time.UTC)
-	a.clock = func(time.Duration) time.Time { return t0 }
+	a.clock = func(time.Duration) int64 { return t0.UnixNano() }
 	for id := range int64(50) {
-		a.add(id+1, t0)
+		a.add(id+1, t0.UnixNano())
 	}
 	if sum(collectRegisters(t, a)) == 0 {
 		t.Fatal("no register set after 50 users")
 	}
-	a.clock = func(time.Duration) time.Time { return t0.Add(time.Second) }
+	a.clock = func(time.Duration) int64 { return t0.Add(time.Second).UnixNano() }
 	if got := collectRegisters(t, a); sum(got) != 0 || len(got) != 16 {
 		t.Errorf("the next hour before any user: %v, want 16 zeros", got)
 	}
-	a.add(1, t0.Add(time.Second))
+	a.add(1, t0.Add(time.Second).UnixNano())
 	if got := collectRegisters(t, a); nonzero(got) != 1 {
 		t.Errorf("the next hour after one user: %v, want one register set", got)
 	}
-	a.add(2, t0) // late: an update of the hour before counts in the current one
+	a.add(2, t0.UnixNano()) // late: an update of the hour before counts in the current one
 	if got := collectRegisters(t, a); nonzero(got) > 2 {
 		t.Errorf("after a late update: %v", got)
 	}
@@ -117,7 +117,7 @@ func TestActiveUsersKey(t *testing.T) {
 	fill := func(key string) []float64 {
 		a := newTestActiveUsers(t, key, 8)
 		for id := range int64(200) {
-			a.add(id, now)
+			a.add(id, now.UnixNano())
 		}
 		return registers(a)
 	}
@@ -189,25 +189,25 @@ func gaugeValue(t *testing.T, m prometheus.Metric) float64 {
 func TestActiveUsersClockSteppedBack(t *testing.T) {
 	a := newTestActiveUsers(t, "0123456789abcdef-test-key", 4)
 	ahead := time.Date(2026, 12, 5, 13, 30, 0, 0, time.UTC)
-	a.clock = func(time.Duration) time.Time { return ahead }
+	a.clock = func(time.Duration) int64 { return ahead.UnixNano() }
 	for id := range int64(50) {
-		a.add(id+1, ahead)
+		a.add(id+1, ahead.UnixNano())
 	}
 	right := ahead.Add(-3 * time.Hour) // 10:30
-	a.clock = func(time.Duration) time.Time { return right }
+	a.clock = func(time.Duration) int64 { return right.UnixNano() }
 	if got := collectRegisters(t, a); sum(got) != 0 {
 		t.Errorf("after the clock was stepped back 3 hours, before any user: %v, want zeros", got)
 	}
-	a.add(1, right)
+	a.add(1, right.UnixNano())
 	if got := collectRegisters(t, a); nonzero(got) != 1 {
 		t.Errorf("after the clock was stepped back 3 hours and one user: %v, want one register set", got)
 	}
 
 	// Late by a second across an hour: kept, as before.
 	next := time.Date(2026, 12, 5, 11, 0, 0, 0, time.UTC)
-	a.clock = func(time.Duration) time.Time { return next }
-	a.add(2, next)
-	a.add(3, next.Add(-time.Second))
+	a.clock = func(time.Duration) int64 { return next.UnixNano() }
+	a.add(2, next.UnixNano())
+	a.add(3, next.Add(-time.Second).UnixNano())
 	if got := collectRegisters(t, a); nonzero(got) == 0 || a.hour.Load().hour != next.Unix()/3600 {
 		t.Errorf("a user a second late moved the sketch back to hour %d", a.hour.Load().hour)
 	}

@@ -79,7 +79,7 @@ type telegramFamilies struct {
 	inFlight, webhookPending, webhookErrorAge *prometheus.Desc
 	webhook                                   atomic.Pointer[webhookState]
 
-	clock   func(mono time.Duration) time.Time // wallAt; a test stops it
+	clock   func(mono time.Duration) int64 // unixNano; a test stops it
 	types   [len(telegramUpdateTypes) + 1]telegramTypeSeries
 	running atomic.Int64 // the in-flight gauge: an atomic add where a Gauge's is a compare-and-swap loop
 	started atomic.Bool  // an update was started: the in-flight gauge is exposed
@@ -114,7 +114,7 @@ func newTelegramFamilies(constLabels prometheus.Labels, h histograms) *telegramF
 		inFlight:        prometheus.NewDesc(telegramInFlightName, telegramInFlightHelp, nil, constLabels),
 		webhookPending:  prometheus.NewDesc(webhookPendingName, webhookPendingHelp, nil, constLabels),
 		webhookErrorAge: prometheus.NewDesc(webhookErrorAgeName, webhookErrorAgeHelp, nil, constLabels),
-		clock:           wallAt,
+		clock:           unixNano,
 	}
 	for i := range t.types {
 		typ := telegramUpdateOther
@@ -149,7 +149,7 @@ func (t *telegramFamilies) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(t.webhookPending, prometheus.GaugeValue, w.pending)
 	if !w.lastError.IsZero() {
-		ch <- prometheus.MustNewConstMetric(t.webhookErrorAge, prometheus.GaugeValue, max(t.clock(now()).Sub(w.lastError), 0).Seconds())
+		ch <- prometheus.MustNewConstMetric(t.webhookErrorAge, prometheus.GaugeValue, max(time.Unix(0, t.clock(now())).Sub(w.lastError), 0).Seconds())
 	}
 }
 
@@ -163,6 +163,7 @@ type TelegramUpdate struct {
 	running *atomic.Int64 // nil: no genapp_telegram_* series recorded
 	m       *Metrics      // nil: Track records nothing
 	start   time.Duration // on the monotonic clock, see now
+	wall    int64         // start on the wall clock, in Unix nanoseconds
 }
 
 // StartTelegramUpdate records that the bot starts handling an update of type
@@ -193,14 +194,23 @@ func (m *Metrics) StartTelegramUpdate(updateType string, date time.Time) Telegra
 	s := &t.types[i]
 	s.count.get().Inc()
 	start := now()
+	wall := t.clock(start)
 	if !date.IsZero() {
-		s.lag.get().Observe(max(t.clock(start).Sub(date), 0).Seconds())
+		s.lag.get().Observe(lagSeconds(wall, date))
 	}
 	t.running.Add(1)
 	if !t.started.Load() {
 		t.started.Store(true)
 	}
-	return TelegramUpdate{running: &t.running, m: m, start: start}
+	return TelegramUpdate{running: &t.running, m: m, start: start, wall: wall}
+}
+
+// lagSeconds returns how long before wall, in Unix nanoseconds, Telegram
+// stamped an update at date, in seconds; 0 for a date ahead of wall. It
+// subtracts in floating point, which no date overflows.
+func lagSeconds(wall int64, date time.Time) float64 {
+	lag := float64(wall/1e9) - float64(date.Unix()) + float64(wall%1e9-int64(date.Nanosecond()))/1e9
+	return max(lag, 0)
 }
 
 // Track starts tracking the action name that handles the update, as

@@ -161,6 +161,6 @@ func (u TelegramUpdate) RecordUser(id int64) {
 		return
 	}
 	if a := u.m.f.audience.users; a != nil {
-		a.add(id, a.clock(u.start))
+		a.add(id, u.wall)
 	}
 }

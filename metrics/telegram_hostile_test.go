@@ -121,7 +121,7 @@ func TestWallAtConcurrent(t *testing.T) {
 			for i := range 3000 {
 				if i%100 == g {
 					w := time.Now()
-					anchor.Store(&wallAnchor{wall: w.Round(0), mono: w.Sub(epoch) - time.Second})
+					anchor.Store(&wallAnchor{wall: w.UnixNano(), mono: w.Sub(epoch) - time.Second})
 				}
 				before := time.Now()
 				got := wallAt(now())

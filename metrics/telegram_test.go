@@ -16,7 +16,7 @@ import (
 
 // stopClock makes m's Telegram clock read t.
 func stopClock(m *Metrics, t time.Time) {
-	m.f.telegram.clock = func(time.Duration) time.Time { return t }
+	m.f.telegram.clock = func(time.Duration) int64 { return t.UnixNano() }
 }
 
 // cumulative returns the cumulative count of each upper bound of h.
@@ -328,16 +328,37 @@ func TestWallAt(t *testing.T) {
 	}
 	stepped := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // a wall clock far behind
 	mono := now()
-	anchor.Store(&wallAnchor{wall: stepped, mono: mono})
+	anchor.Store(&wallAnchor{wall: stepped.UnixNano(), mono: mono})
 	if got, want := wallAt(mono+time.Millisecond), stepped.Add(time.Millisecond); !got.Equal(want) {
 		t.Errorf("within the second, wallAt = %v, want %v: read off the anchor", got, want)
 	}
-	anchor.Store(&wallAnchor{wall: stepped, mono: mono - 2*time.Second})
+	anchor.Store(&wallAnchor{wall: stepped.UnixNano(), mono: mono - 2*time.Second})
 	if d := time.Since(wallAt(now())).Abs(); d > time.Second {
 		t.Errorf("after a second, wallAt is %v off time.Now: the wall clock was not read again", d)
 	}
-	anchor.Store(&wallAnchor{wall: stepped, mono: now() + time.Hour}) // ahead: read again too
+	anchor.Store(&wallAnchor{wall: stepped.UnixNano(), mono: now() + time.Hour}) // ahead: read again too
 	if d := time.Since(wallAt(now())).Abs(); d > time.Second {
 		t.Errorf("with an anchor ahead of now, wallAt is %v off time.Now", d)
+	}
+}
+
+// TestLagSeconds: the lag of a date before the clock, in seconds to the
+// nanosecond; 0 for a date ahead; finite and positive for dates no int64
+// of nanoseconds holds.
+func TestLagSeconds(t *testing.T) {
+	wall := time.Unix(1_700_000_000, 500_000_000).UnixNano()
+	for _, c := range []struct {
+		date time.Time
+		want float64
+	}{
+		{time.Unix(1_699_999_990, 0), 10.5},
+		{time.Unix(1_700_000_000, 750_000_000), 0},
+		{time.Unix(1_700_000_001, 0), 0},
+		{time.Unix(1<<62, 0), 0},
+		{time.Unix(-1<<62, 0), float64(1_700_000_000) + float64(1<<62) + 0.5},
+	} {
+		if got := lagSeconds(wall, c.date); got != c.want {
+			t.Errorf("lagSeconds(%v) = %v, want %v", c.date, got, c.want)
+		}
 	}
 }
