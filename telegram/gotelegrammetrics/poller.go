@@ -19,6 +19,9 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
+// pkg names the package in the errors of NewPoller and its options.
+const pkg = "gotelegrammetrics"
+
 // Poller long-polls getUpdates and hands the updates to a bot's
 // ProcessUpdate, in place of b.Start (see docs/gotelegram.md for what
 // b.Start does wrong). It waits after each failure, with exponential
@@ -34,8 +37,7 @@ import (
 type Poller struct {
 	client  *http.Client
 	url     string
-	timeout time.Duration
-	allowed []string
+	opts    polling.Config // what WithPollTimeout and WithAllowedUpdates set
 	onError bot.ErrorsHandler
 
 	offset int64
@@ -47,31 +49,20 @@ type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
-// The default is 10 s. The client's own timeout must be longer.
+// The default is 10 s. The client's own timeout must be longer. A negative
+// d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) error {
-		if d < 0 {
-			return fmt.Errorf("gotelegrammetrics: WithPollTimeout(%v): want 0 or more", d)
-		}
-		p.timeout = max(d.Truncate(time.Second), time.Second)
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetTimeout(pkg, d) }
 }
 
-// WithAllowedUpdates sets the allowed_updates of getUpdates: the update
-// types to receive. The default, none, means those the Bot API sends by
-// default.
+// WithAllowedUpdates sets the allowed_updates of getUpdates, the update
+// types the Bot API sends. Without this option the field is left out and
+// the Bot API keeps the list it was given before (by an earlier getUpdates
+// or setWebhook); with no types it is [], the Bot API's default types (all
+// but chat_member, message_reaction and message_reaction_count); with
+// types, those. A type not in [telegram.UpdateTypes] is an error.
 func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
-	return func(p *Poller) error {
-		if err := telegram.CheckUpdateTypes(types...); err != nil {
-			return fmt.Errorf("gotelegrammetrics: WithAllowedUpdates: %w", err)
-		}
-		p.allowed = make([]string, len(types))
-		for i, typ := range types {
-			p.allowed[i] = string(typ)
-		}
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetAllowed(pkg, types) }
 }
 
 // WithErrorsHandler hands every failure of the Poller, a
@@ -121,16 +112,11 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 	p := &Poller{
 		client:  client,
 		url:     "https://api.telegram.org",
-		timeout: 10 * time.Second,
+		opts:    polling.Config{Timeout: polling.DefaultTimeout},
 		onError: func(err error) { log.Printf("[TGBOT] [ERROR] %v", err) },
 	}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("gotelegrammetrics: NewPoller: option %d of %d is nil", i+1, len(opts))
-		}
-		if err := o(p); err != nil {
-			return nil, err
-		}
+	if err := polling.Apply(pkg, p, opts); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -188,7 +174,7 @@ func (p *Poller) Ready() error { return p.state.Ready() }
 // the bot can take; the others are reported and skipped.
 func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker) ([]*models.Update, *telegram.PollError) {
 	offset := p.offset + 1
-	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: p.url + "/bot" + token + "/getUpdates", Offset: int(offset), Timeout: p.timeout, Allowed: p.allowed}, m)
+	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(p.url+"/bot"+token+"/getUpdates", int(offset)), m)
 	if f != nil {
 		return nil, f
 	}

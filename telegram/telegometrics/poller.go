@@ -16,6 +16,13 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
+// pkg names the package in the errors of NewPoller and its options.
+const pkg = "telegometrics"
+
+// defaultPollTimeout is the long-poll timeout of telego's own polling,
+// and of a Poller without WithPollTimeout.
+const defaultPollTimeout = 8 * time.Second
+
 // Poller long-polls getUpdates for a telego bot, in place of
 // UpdatesViaLongPolling (see docs/telego.md for what that one does wrong).
 // It waits after each failure, with exponential backoff and jitter
@@ -28,9 +35,8 @@ import (
 //
 // A Poller runs one Updates at a time.
 type Poller struct {
-	client  *http.Client
-	timeout time.Duration
-	allowed []string
+	client *http.Client
+	opts   polling.Config // what WithPollTimeout and WithAllowedUpdates set
 
 	state polling.State
 
@@ -45,31 +51,20 @@ type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
-// The default is 8 s, telego's. The client's own timeout must be longer.
+// The default is 8 s, telego's own. The client's own timeout must be
+// longer. A negative d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) error {
-		if d < 0 {
-			return fmt.Errorf("telegometrics: WithPollTimeout(%v): want 0 or more", d)
-		}
-		p.timeout = max(d.Truncate(time.Second), time.Second)
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetTimeout(pkg, d) }
 }
 
-// WithAllowedUpdates sets the allowed_updates of getUpdates: the update
-// types to receive. The default, none, means those the Bot API sends by
-// default.
+// WithAllowedUpdates sets the allowed_updates of getUpdates, the update
+// types the Bot API sends. Without this option the field is left out and
+// the Bot API keeps the list it was given before (by an earlier getUpdates
+// or setWebhook); with no types it is [], the Bot API's default types (all
+// but chat_member, message_reaction and message_reaction_count); with
+// types, those. A type not in [telegram.UpdateTypes] is an error.
 func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
-	return func(p *Poller) error {
-		if err := telegram.CheckUpdateTypes(types...); err != nil {
-			return fmt.Errorf("telegometrics: WithAllowedUpdates: %w", err)
-		}
-		p.allowed = make([]string, len(types))
-		for i, typ := range types {
-			p.allowed[i] = string(typ)
-		}
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetAllowed(pkg, types) }
 }
 
 // NewPoller returns a Poller that sends getUpdates with client, the one
@@ -79,14 +74,9 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 	if client == nil {
 		return nil, errors.New("telegometrics: NewPoller with a nil *http.Client: want the bot's, the one given to WithClient")
 	}
-	p := &Poller{client: client, timeout: 8 * time.Second}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("telegometrics: NewPoller: option %d of %d is nil", i+1, len(opts))
-		}
-		if err := o(p); err != nil {
-			return nil, err
-		}
+	p := &Poller{client: client, opts: polling.Config{Timeout: defaultPollTimeout}}
+	if err := polling.Apply(pkg, p, opts); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -160,7 +150,7 @@ type fetched struct {
 func (p *Poller) getUpdates(ctx context.Context, bot *telego.Bot) ([]fetched, *telegram.PollError) {
 	mask := bottoken.NewMasker(bot.Token())
 	offset := p.offset
-	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: forHTTPClient(methodURL(bot, "getUpdates")), Offset: offset, Timeout: p.timeout, Allowed: p.allowed}, mask)
+	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(forHTTPClient(methodURL(bot, "getUpdates")), offset), mask)
 	if f != nil {
 		return nil, f
 	}

@@ -48,7 +48,7 @@ type Request struct {
 	URL     string
 	Offset  int
 	Timeout time.Duration // whole seconds, at least 1
-	Allowed []string      // allowed_updates; nil: the Bot API's default
+	Allowed []string      // allowed_updates; nil: left out (see [Config.Allowed])
 }
 
 // GetUpdates sends r with client and returns the updates the offset had
