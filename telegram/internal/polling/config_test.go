@@ -15,9 +15,9 @@ import (
 // an error that the package starts, and leaves the Config as it was.
 func TestConfig(t *testing.T) {
 	c := Config{Timeout: DefaultTimeout}
-	for d, want := range map[time.Duration]time.Duration{0: time.Second, 999 * time.Millisecond: time.Second, 2500 * time.Millisecond: 2 * time.Second, time.Hour: time.Hour} {
-		if err := c.SetTimeout("pkg", d); err != nil || c.Timeout != want {
-			t.Errorf("SetTimeout(%v): Timeout %v, error %v; want %v", d, c.Timeout, err, want)
+	for _, tc := range []struct{ d, want time.Duration }{{0, time.Second}, {999 * time.Millisecond, time.Second}, {2500 * time.Millisecond, 2 * time.Second}, {time.Hour, time.Hour}} {
+		if err := c.SetTimeout("pkg", tc.d); err != nil || c.Timeout != tc.want {
+			t.Errorf("SetTimeout(%v): Timeout %v, error %v; want %v", tc.d, c.Timeout, err, tc.want)
 		}
 	}
 	if err := c.SetTimeout("pkg", -time.Nanosecond); err == nil || err.Error() != "pkg: WithPollTimeout(-1ns): want 0 or more (rounded down to whole seconds, at least 1 s)" || c.Timeout != time.Hour {
