@@ -2,7 +2,6 @@ package gotelegrammetrics
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -178,15 +177,15 @@ func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil))
+	if f := batch.StaleReport(m, int(offset)); f != nil {
+		p.onError(f)
 	}
 	updates := make([]*models.Update, 0, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		p.offset = max(p.offset, int64(batch.IDs[i]))
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			p.onError(batch.SkipReport(m, i, err))
 			continue
 		}
 		updates = append(updates, u)
@@ -201,25 +200,20 @@ func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker
 // any handler, and panics on offsets outside the text, which the Bot API
 // never sends. The [Poller] parses updates with it; use it for webhook
 // requests too.
-func ParseUpdate(data []byte) (u *models.Update, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			u, err = nil, fmt.Errorf("gotelegrammetrics: go-telegram/bot cannot parse the update: it panicked: %v", r)
+func ParseUpdate(data []byte) (*models.Update, error) {
+	u, err := polling.Decode(pkg, "go-telegram/bot", data, func(u *models.Update) error {
+		if m := u.Message; m != nil {
+			if err := checkCommands(m.Text, m.Entities); err != nil {
+				return err
+			}
+			return checkCommands(m.Caption, m.CaptionEntities)
 		}
-	}()
-	u = new(models.Update)
-	if err := json.Unmarshal(data, u); err != nil {
-		return nil, fmt.Errorf("gotelegrammetrics: go-telegram/bot cannot parse the update: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if m := u.Message; m != nil {
-		if err := checkCommands(m.Text, m.Entities); err != nil {
-			return nil, err
-		}
-		if err := checkCommands(m.Caption, m.CaptionEntities); err != nil {
-			return nil, err
-		}
-	}
-	return u, nil
+	return &u, nil
 }
 
 // checkCommands returns an error when a bot_command entity does not cover

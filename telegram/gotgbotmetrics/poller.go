@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log"
 	"net/http"
 	"time"
@@ -177,14 +176,14 @@ func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker) 
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, p.offset), nil))
+	if f := batch.StaleReport(m, p.offset); f != nil {
+		p.onError(f)
 	}
 	updates := make([]fetched, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		updates[i].id = batch.IDs[i]
 		if _, err := ParseUpdate(raw); err != nil {
-			p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			p.onError(batch.SkipReport(m, i, err))
 			continue
 		}
 		updates[i].raw = raw
@@ -198,21 +197,15 @@ func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker) 
 // Dispatcher.ProcessUpdate calls before its recover, panics on a
 // chat_boost or removed_chat_boost without a source. The [Poller] parses
 // every update with it; use it for webhook requests too.
-func ParseUpdate(data []byte) (u gotgbot.Update, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			u, err = gotgbot.Update{}, fmt.Errorf("gotgbotmetrics: gotgbot cannot handle the update: it panicked: %v", r)
+func ParseUpdate(data []byte) (gotgbot.Update, error) {
+	return polling.Decode(pkg, "gotgbot", data, func(u *gotgbot.Update) error {
+		if c := u.ChatBoost; c != nil && c.Boost.Source == nil {
+			return errors.New("gotgbotmetrics: the update's chat_boost has no boost.source: gotgbot's dispatcher panics on it, outside any handler")
 		}
-	}()
-	if err := json.Unmarshal(data, &u); err != nil {
-		return gotgbot.Update{}, fmt.Errorf("gotgbotmetrics: gotgbot cannot parse the update: %w", err)
-	}
-	if c := u.ChatBoost; c != nil && c.Boost.Source == nil {
-		return gotgbot.Update{}, errors.New("gotgbotmetrics: the update's chat_boost has no boost.source: gotgbot's dispatcher panics on it, outside any handler")
-	}
-	if c := u.RemovedChatBoost; c != nil && c.Source == nil {
-		return gotgbot.Update{}, errors.New("gotgbotmetrics: the update's removed_chat_boost has no source: gotgbot's dispatcher panics on it, outside any handler")
-	}
-	ext.NewContext(&gotgbot.Bot{}, &u, nil) // as the dispatcher does before its recover: a panic there ends the process
-	return u, nil
+		if c := u.RemovedChatBoost; c != nil && c.Source == nil {
+			return errors.New("gotgbotmetrics: the update's removed_chat_boost has no source: gotgbot's dispatcher panics on it, outside any handler")
+		}
+		ext.NewContext(&gotgbot.Bot{}, u, nil) // as the dispatcher does before its recover: a panic there ends the process
+		return nil
+	})
 }

@@ -2,7 +2,6 @@ package telegometrics
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -154,14 +153,14 @@ func (p *Poller) getUpdates(ctx context.Context, bot *telego.Bot) ([]fetched, *t
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		bot.Logger().Errorf("%s", polling.Fail(mask, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil))
+	if f := batch.StaleReport(mask, offset); f != nil {
+		bot.Logger().Errorf("%s", f)
 	}
 	updates := make([]fetched, 0, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			bot.Logger().Errorf("%s", polling.Fail(mask, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			bot.Logger().Errorf("%s", batch.SkipReport(mask, i, err))
 		}
 		u.UpdateID = batch.IDs[i]
 		updates = append(updates, fetched{u, err == nil})
@@ -175,19 +174,13 @@ func (p *Poller) getUpdates(ctx context.Context, bot *telego.Bot) ([]fetched, *t
 // for each route's predicates and panics when it cannot (a chat member
 // without a known status, say). The Poller parses updates with it; use it
 // for webhook requests too.
-func ParseUpdate(data []byte) (u telego.Update, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			u, err = telego.Update{}, fmt.Errorf("telegometrics: telego cannot parse the update: it panicked: %v", r)
+func ParseUpdate(data []byte) (telego.Update, error) {
+	return polling.Decode(pkg, "telego", data, func(u *telego.Update) error {
+		if _, err := u.CloneSafe(); err != nil {
+			return fmt.Errorf("telegometrics: telego cannot route the update: %w", err)
 		}
-	}()
-	if err := json.Unmarshal(data, &u); err != nil {
-		return telego.Update{}, fmt.Errorf("telegometrics: telego cannot parse the update: %w", err)
-	}
-	if _, err := u.CloneSafe(); err != nil {
-		return telego.Update{}, fmt.Errorf("telegometrics: telego cannot route the update: %w", err)
-	}
-	return u, nil
+		return nil
+	})
 }
 
 // methodURL is the URL telego calls method at for bot: telego does not

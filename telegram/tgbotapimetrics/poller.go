@@ -194,15 +194,15 @@ func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker, 
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		report(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, p.offset), nil))
+	if f := batch.StaleReport(m, p.offset); f != nil {
+		report(f)
 	}
 	updates := make([]fetched, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		updates[i].id = batch.IDs[i]
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			report(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			report(batch.SkipReport(m, i, err))
 			continue
 		}
 		updates[i].u, updates[i].raw = u, raw
@@ -214,14 +214,6 @@ func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker, 
 // tgbotapi's type, and rejects what is no update: tgbotapi's own
 // GetUpdatesChan fails the whole answer on one, again and again. The
 // [Poller] parses every update with it; use it for webhook requests too.
-func ParseUpdate(data []byte) (u tgbotapi.Update, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			u, err = tgbotapi.Update{}, fmt.Errorf("tgbotapimetrics: tgbotapi cannot parse the update: it panicked: %v", r)
-		}
-	}()
-	if err := json.Unmarshal(data, &u); err != nil {
-		return tgbotapi.Update{}, fmt.Errorf("tgbotapimetrics: tgbotapi cannot parse the update: %w", err)
-	}
-	return u, nil
+func ParseUpdate(data []byte) (tgbotapi.Update, error) {
+	return polling.Decode[tgbotapi.Update](pkg, "tgbotapi", data, nil)
 }

@@ -136,14 +136,14 @@ func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]fetched[U], *te
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		b.OnError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil))
+	if f := batch.StaleReport(m, offset); f != nil {
+		b.OnError(f)
 	}
 	updates := make([]fetched[U], 0, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		u, err := b.Parse(raw)
 		if err != nil {
-			b.OnError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped: telebot cannot parse it", batch.IDs[i]), err))
+			b.OnError(batch.SkipReport(m, i, err))
 		}
 		updates = append(updates, fetched[U]{u, raw, batch.IDs[i], err == nil})
 	}
