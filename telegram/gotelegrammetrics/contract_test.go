@@ -17,19 +17,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
-func TestContract(t *testing.T) {
-	adaptertest.Check(t, adaptertest.API[struct{}, gotelegrammetrics.Tracker, gotelegrammetrics.Poller, *models.Update, gotelegrammetrics.Option, gotelegrammetrics.PollerOption]{
-		New: func(_ struct{}, o ...gotelegrammetrics.Option) (*gotelegrammetrics.Tracker, error) {
-			return gotelegrammetrics.New(o...)
-		},
-		WithMetrics:        gotelegrammetrics.WithMetrics,
-		NewPoller:          gotelegrammetrics.NewPoller,
-		WithPollTimeout:    gotelegrammetrics.WithPollTimeout,
-		WithAllowedUpdates: gotelegrammetrics.WithAllowedUpdates,
-		ParseUpdate:        gotelegrammetrics.ParseUpdate,
-	})
-}
-
 // TestUpdates runs the shared traffic through a go-telegram/bot bot set up
 // as the package documentation shows: the default handler of
 // Tracker.WithDefaultHandler (nil: the updates no route takes are counted,

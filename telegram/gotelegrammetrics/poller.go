@@ -2,7 +2,6 @@ package gotelegrammetrics
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -19,6 +18,9 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
+// pkg names the package in the errors of NewPoller and its options.
+const pkg = "gotelegrammetrics"
+
 // Poller long-polls getUpdates and hands the updates to a bot's
 // ProcessUpdate, in place of b.Start (see docs/gotelegram.md for what
 // b.Start does wrong). It waits after each failure, with exponential
@@ -34,8 +36,7 @@ import (
 type Poller struct {
 	client  *http.Client
 	url     string
-	timeout time.Duration
-	allowed []string
+	opts    polling.Config // what WithPollTimeout and WithAllowedUpdates set
 	onError bot.ErrorsHandler
 
 	offset int64
@@ -47,31 +48,20 @@ type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
-// The default is 10 s. The client's own timeout must be longer.
+// The default is 10 s. The client's own timeout must be longer. A negative
+// d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) error {
-		if d < 0 {
-			return fmt.Errorf("gotelegrammetrics: WithPollTimeout(%v): want 0 or more", d)
-		}
-		p.timeout = max(d.Truncate(time.Second), time.Second)
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetTimeout(pkg, d) }
 }
 
-// WithAllowedUpdates sets the allowed_updates of getUpdates: the update
-// types to receive. The default, none, means those the Bot API sends by
-// default.
+// WithAllowedUpdates sets the allowed_updates of getUpdates, the update
+// types the Bot API sends. Without this option the field is left out and
+// the Bot API keeps the list it was given before (by an earlier getUpdates
+// or setWebhook); with no types it is [], the Bot API's default types (all
+// but chat_member, message_reaction and message_reaction_count); with
+// types, those. A type not in [telegram.UpdateTypes] is an error.
 func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
-	return func(p *Poller) error {
-		if err := telegram.CheckUpdateTypes(types...); err != nil {
-			return fmt.Errorf("gotelegrammetrics: WithAllowedUpdates: %w", err)
-		}
-		p.allowed = make([]string, len(types))
-		for i, typ := range types {
-			p.allowed[i] = string(typ)
-		}
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetAllowed(pkg, types) }
 }
 
 // WithErrorsHandler hands every failure of the Poller, a
@@ -121,16 +111,11 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 	p := &Poller{
 		client:  client,
 		url:     "https://api.telegram.org",
-		timeout: 10 * time.Second,
+		opts:    polling.Config{Timeout: polling.DefaultTimeout},
 		onError: func(err error) { log.Printf("[TGBOT] [ERROR] %v", err) },
 	}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("gotelegrammetrics: NewPoller: option %d of %d is nil", i+1, len(opts))
-		}
-		if err := o(p); err != nil {
-			return nil, err
-		}
+	if err := polling.Apply(pkg, p, opts); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -188,19 +173,19 @@ func (p *Poller) Ready() error { return p.state.Ready() }
 // the bot can take; the others are reported and skipped.
 func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker) ([]*models.Update, *telegram.PollError) {
 	offset := p.offset + 1
-	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: p.url + "/bot" + token + "/getUpdates", Offset: int(offset), Timeout: p.timeout, Allowed: p.allowed}, m)
+	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(p.url+"/bot"+token+"/getUpdates", int(offset)), m)
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil))
+	if f := batch.StaleReport(m, int(offset)); f != nil {
+		p.onError(f)
 	}
 	updates := make([]*models.Update, 0, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		p.offset = max(p.offset, int64(batch.IDs[i]))
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			p.onError(batch.SkipReport(m, i, err))
 			continue
 		}
 		updates = append(updates, u)
@@ -215,25 +200,20 @@ func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker
 // any handler, and panics on offsets outside the text, which the Bot API
 // never sends. The [Poller] parses updates with it; use it for webhook
 // requests too.
-func ParseUpdate(data []byte) (u *models.Update, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			u, err = nil, fmt.Errorf("gotelegrammetrics: go-telegram/bot cannot parse the update: it panicked: %v", r)
+func ParseUpdate(data []byte) (*models.Update, error) {
+	u, err := polling.Decode(pkg, "go-telegram/bot", data, func(u *models.Update) error {
+		if m := u.Message; m != nil {
+			if err := checkCommands(m.Text, m.Entities); err != nil {
+				return err
+			}
+			return checkCommands(m.Caption, m.CaptionEntities)
 		}
-	}()
-	u = new(models.Update)
-	if err := json.Unmarshal(data, u); err != nil {
-		return nil, fmt.Errorf("gotelegrammetrics: go-telegram/bot cannot parse the update: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if m := u.Message; m != nil {
-		if err := checkCommands(m.Text, m.Entities); err != nil {
-			return nil, err
-		}
-		if err := checkCommands(m.Caption, m.CaptionEntities); err != nil {
-			return nil, err
-		}
-	}
-	return u, nil
+	return &u, nil
 }
 
 // checkCommands returns an error when a bot_command entity does not cover

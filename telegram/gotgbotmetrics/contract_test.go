@@ -15,17 +15,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
-func TestContract(t *testing.T) {
-	adaptertest.Check(t, adaptertest.API[*ext.Dispatcher, gotgbotmetrics.Tracker, gotgbotmetrics.Poller, gotgbot.Update, gotgbotmetrics.Option, gotgbotmetrics.PollerOption]{
-		New:                gotgbotmetrics.New,
-		WithMetrics:        gotgbotmetrics.WithMetrics,
-		NewPoller:          gotgbotmetrics.NewPoller,
-		WithPollTimeout:    gotgbotmetrics.WithPollTimeout,
-		WithAllowedUpdates: gotgbotmetrics.WithAllowedUpdates,
-		ParseUpdate:        gotgbotmetrics.ParseUpdate,
-	})
-}
-
 func TestUpdates(t *testing.T) {
 	adaptertest.Updates(t, adaptertest.Bot{Start: func(t *testing.T, api *telegramtest.Server, m *metrics.Metrics) func() {
 		b, client := newBot(t, api.URL, api.Token, m)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log"
 	"net/http"
 	"time"
@@ -17,6 +16,9 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
+// pkg names the package in the errors of NewPoller and its options.
+const pkg = "gotgbotmetrics"
+
 // Poller long-polls getUpdates and hands the updates to a dispatcher, in
 // place of ext.Updater.StartPolling: it backs off after a failure, waits
 // the retry_after of a 429 and stops on 401 and 409 (the policy of
@@ -25,8 +27,7 @@ import (
 // a time; polling again goes on from the offset reached.
 type Poller struct {
 	client  *http.Client
-	timeout time.Duration
-	allowed []string
+	opts    polling.Config // what WithPollTimeout and WithAllowedUpdates set
 	onError ext.ErrorFunc
 
 	offset int // the next getUpdates'
@@ -36,32 +37,22 @@ type Poller struct {
 // PollerOption configures a [Poller].
 type PollerOption func(*Poller) error
 
-// WithPollTimeout sets how long a getUpdates waits for updates, in whole
-// seconds, at least 1 s; the default is 10 s. d < 0 is an error.
+// WithPollTimeout sets the long-poll timeout of getUpdates, in whole
+// seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
+// The default is 10 s. The client's own timeout must be longer. A negative
+// d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) error {
-		if d < 0 {
-			return fmt.Errorf("gotgbotmetrics: poll timeout %v: want 0 or more", d)
-		}
-		p.timeout = max(d.Truncate(time.Second), time.Second)
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetTimeout(pkg, d) }
 }
 
-// WithAllowedUpdates sets the allowed_updates of getUpdates; without it,
-// or with none, the Bot API sends its default types. An unknown type, or
-// [telegram.UpdateOther], is an error.
+// WithAllowedUpdates sets the allowed_updates of getUpdates, the update
+// types the Bot API sends. Without this option the field is left out and
+// the Bot API keeps the list it was given before (by an earlier getUpdates
+// or setWebhook); with no types it is [], the Bot API's default types (all
+// but chat_member, message_reaction and message_reaction_count); with
+// types, those. A type not in [telegram.UpdateTypes] is an error.
 func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
-	return func(p *Poller) error {
-		if err := telegram.CheckUpdateTypes(types...); err != nil {
-			return fmt.Errorf("gotgbotmetrics: WithAllowedUpdates: %w", err)
-		}
-		p.allowed = nil
-		for _, t := range types {
-			p.allowed = append(p.allowed, string(t))
-		}
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetAllowed(pkg, types) }
 }
 
 // WithErrorFunc hands every failure, a [*telegram.PollError], to f, as
@@ -85,11 +76,9 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 	if client == nil {
 		return nil, errors.New("gotgbotmetrics: NewPoller with a nil *http.Client: want the one the bot's BaseBotClient copies")
 	}
-	p := &Poller{client: client, timeout: 10 * time.Second, onError: func(err error) { log.Print(err) }}
-	for _, o := range opts {
-		if err := o(p); err != nil {
-			return nil, err
-		}
+	p := &Poller{client: client, opts: polling.Config{Timeout: polling.DefaultTimeout}, onError: func(err error) { log.Print(err) }}
+	if err := polling.Apply(pkg, p, opts); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -181,20 +170,20 @@ type fetched struct {
 
 // getUpdates sends one getUpdates to url and returns its updates.
 func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker) ([]fetched, *telegram.PollError) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout+10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout+10*time.Second)
 	defer cancel()
-	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: url, Offset: p.offset, Timeout: p.timeout, Allowed: p.allowed}, m)
+	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(url, p.offset), m)
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, p.offset), nil))
+	if f := batch.StaleReport(m, p.offset); f != nil {
+		p.onError(f)
 	}
 	updates := make([]fetched, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		updates[i].id = batch.IDs[i]
 		if _, err := ParseUpdate(raw); err != nil {
-			p.onError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			p.onError(batch.SkipReport(m, i, err))
 			continue
 		}
 		updates[i].raw = raw
@@ -208,21 +197,15 @@ func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker) 
 // Dispatcher.ProcessUpdate calls before its recover, panics on a
 // chat_boost or removed_chat_boost without a source. The [Poller] parses
 // every update with it; use it for webhook requests too.
-func ParseUpdate(data []byte) (u gotgbot.Update, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			u, err = gotgbot.Update{}, fmt.Errorf("gotgbotmetrics: gotgbot cannot handle the update: it panicked: %v", r)
+func ParseUpdate(data []byte) (gotgbot.Update, error) {
+	return polling.Decode(pkg, "gotgbot", data, func(u *gotgbot.Update) error {
+		if c := u.ChatBoost; c != nil && c.Boost.Source == nil {
+			return errors.New("gotgbotmetrics: the update's chat_boost has no boost.source: gotgbot's dispatcher panics on it, outside any handler")
 		}
-	}()
-	if err := json.Unmarshal(data, &u); err != nil {
-		return gotgbot.Update{}, fmt.Errorf("gotgbotmetrics: gotgbot cannot parse the update: %w", err)
-	}
-	if c := u.ChatBoost; c != nil && c.Boost.Source == nil {
-		return gotgbot.Update{}, errors.New("gotgbotmetrics: the update's chat_boost has no boost.source: gotgbot's dispatcher panics on it, outside any handler")
-	}
-	if c := u.RemovedChatBoost; c != nil && c.Source == nil {
-		return gotgbot.Update{}, errors.New("gotgbotmetrics: the update's removed_chat_boost has no source: gotgbot's dispatcher panics on it, outside any handler")
-	}
-	ext.NewContext(&gotgbot.Bot{}, &u, nil) // as the dispatcher does before its recover: a panic there ends the process
-	return u, nil
+		if c := u.RemovedChatBoost; c != nil && c.Source == nil {
+			return errors.New("gotgbotmetrics: the update's removed_chat_boost has no source: gotgbot's dispatcher panics on it, outside any handler")
+		}
+		ext.NewContext(&gotgbot.Bot{}, u, nil) // as the dispatcher does before its recover: a panic there ends the process
+		return nil
+	})
 }

@@ -1,7 +1,6 @@
 package telebotmetrics
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -10,6 +9,9 @@ import (
 	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
+
+// pkg names the package in the errors of NewPoller and its options.
+const pkg = "telebotmetrics"
 
 // Poller is a tele.Poller (getUpdates long polling) for a Bot API that
 // fails, where telebot's LongPoller retries at once and silently: it backs
@@ -27,35 +29,28 @@ type Poller struct {
 // PollerOption configures a [Poller].
 type PollerOption func(*Poller) error
 
-// WithPollTimeout sets the long-poll timeout of getUpdates, whole seconds,
-// at least 1 s (default 10 s); the client's own timeout must be longer.
+// WithPollTimeout sets the long-poll timeout of getUpdates, in whole
+// seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
+// The default is 10 s. The client's own timeout must be longer. A negative
+// d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) error { return p.core.SetTimeout("telebotmetrics", d) }
+	return func(p *Poller) error { return p.core.SetTimeout(pkg, d) }
 }
 
-// WithAllowedUpdates sets the allowed_updates of getUpdates; by default
-// the Bot API sends its default types.
+// WithAllowedUpdates sets the allowed_updates of getUpdates, the update
+// types the Bot API sends. Without this option the field is left out and
+// the Bot API keeps the list it was given before (by an earlier getUpdates
+// or setWebhook); with no types it is [], the Bot API's default types (all
+// but chat_member, message_reaction and message_reaction_count); with
+// types, those. A type not in [telegram.UpdateTypes] is an error.
 func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
-	return func(p *Poller) error { return p.core.SetAllowed("telebotmetrics", types) }
+	return func(p *Poller) error { return p.core.SetAllowed(pkg, types) }
 }
 
 // NewPoller returns a Poller that sends getUpdates with client, the bot's
-// tele.Settings.Client.
+// tele.Settings.Client. A nil client or option is an error.
 func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
-	core, err := telebotcore.NewPoller[tele.Update]("telebotmetrics", client)
-	if err != nil {
-		return nil, err
-	}
-	p := &Poller{core: core}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("telebotmetrics: NewPoller: option %d is nil", i)
-		}
-		if err := o(p); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
+	return telebotcore.NewPoller(pkg, client, func(core *telebotcore.Poller[tele.Update]) *Poller { return &Poller{core} }, opts)
 }
 
 // Err returns the *telegram.PollError polling stopped on by itself; nil
@@ -76,10 +71,7 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 }
 
 func (p *Poller) poll(b *tele.Bot, hand telebotcore.Hand[tele.Update], stop chan struct{}) {
-	p.core.Poll(telebotcore.Bot[tele.Update]{
-		URL: b.URL, Token: b.Token, Parse: ParseUpdate,
-		OnError: func(err error) { b.OnError(err, nil) },
-	}, hand, stop)
+	p.core.Poll(telebotcore.BotOf(b.URL, b.Token, b.OnError, ParseUpdate), hand, stop)
 }
 
 // ParseUpdate parses an update, from getUpdates or a webhook request, into
@@ -87,7 +79,7 @@ func (p *Poller) poll(b *tele.Bot, hand telebotcore.Hand[tele.Update], stop chan
 // json.Unmarshal, and a message without a chat, which the Bot API always
 // sends and on which ProcessUpdate and handlers panic.
 func ParseUpdate(data []byte) (tele.Update, error) {
-	return telebotcore.ParseUpdate("telebotmetrics", data, func(u *tele.Update) bool {
+	return telebotcore.ParseUpdate(pkg, data, func(u *tele.Update) bool {
 		for _, m := range []*tele.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
 			if m != nil && m.Chat == nil {
 				return true

@@ -16,17 +16,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
-func TestContract(t *testing.T) {
-	adaptertest.Check(t, adaptertest.API[telegometrics.Router, telegometrics.Tracker, telegometrics.Poller, telego.Update, telegometrics.Option, telegometrics.PollerOption]{
-		New:                telegometrics.New,
-		WithMetrics:        telegometrics.WithMetrics,
-		NewPoller:          telegometrics.NewPoller,
-		WithPollTimeout:    telegometrics.WithPollTimeout,
-		WithAllowedUpdates: telegometrics.WithAllowedUpdates,
-		ParseUpdate:        telegometrics.ParseUpdate,
-	})
-}
-
 // TestUpdates runs the shared traffic through a telego bot set up as the
 // package documentation shows: a th.BotHandler fed by a Poller, the
 // Tracker made on it before anything else, the routes registered through

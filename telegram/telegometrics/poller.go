@@ -2,7 +2,6 @@ package telegometrics
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +15,13 @@ import (
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
+// pkg names the package in the errors of NewPoller and its options.
+const pkg = "telegometrics"
+
+// defaultPollTimeout is the long-poll timeout of telego's own polling,
+// and of a Poller without WithPollTimeout.
+const defaultPollTimeout = 8 * time.Second
+
 // Poller long-polls getUpdates for a telego bot, in place of
 // UpdatesViaLongPolling (see docs/telego.md for what that one does wrong).
 // It waits after each failure, with exponential backoff and jitter
@@ -28,9 +34,8 @@ import (
 //
 // A Poller runs one Updates at a time.
 type Poller struct {
-	client  *http.Client
-	timeout time.Duration
-	allowed []string
+	client *http.Client
+	opts   polling.Config // what WithPollTimeout and WithAllowedUpdates set
 
 	state polling.State
 
@@ -45,31 +50,20 @@ type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
-// The default is 8 s, telego's. The client's own timeout must be longer.
+// The default is 8 s, telego's own. The client's own timeout must be
+// longer. A negative d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) error {
-		if d < 0 {
-			return fmt.Errorf("telegometrics: WithPollTimeout(%v): want 0 or more", d)
-		}
-		p.timeout = max(d.Truncate(time.Second), time.Second)
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetTimeout(pkg, d) }
 }
 
-// WithAllowedUpdates sets the allowed_updates of getUpdates: the update
-// types to receive. The default, none, means those the Bot API sends by
-// default.
+// WithAllowedUpdates sets the allowed_updates of getUpdates, the update
+// types the Bot API sends. Without this option the field is left out and
+// the Bot API keeps the list it was given before (by an earlier getUpdates
+// or setWebhook); with no types it is [], the Bot API's default types (all
+// but chat_member, message_reaction and message_reaction_count); with
+// types, those. A type not in [telegram.UpdateTypes] is an error.
 func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
-	return func(p *Poller) error {
-		if err := telegram.CheckUpdateTypes(types...); err != nil {
-			return fmt.Errorf("telegometrics: WithAllowedUpdates: %w", err)
-		}
-		p.allowed = make([]string, len(types))
-		for i, typ := range types {
-			p.allowed[i] = string(typ)
-		}
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetAllowed(pkg, types) }
 }
 
 // NewPoller returns a Poller that sends getUpdates with client, the one
@@ -79,14 +73,9 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 	if client == nil {
 		return nil, errors.New("telegometrics: NewPoller with a nil *http.Client: want the bot's, the one given to WithClient")
 	}
-	p := &Poller{client: client, timeout: 8 * time.Second}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("telegometrics: NewPoller: option %d of %d is nil", i+1, len(opts))
-		}
-		if err := o(p); err != nil {
-			return nil, err
-		}
+	p := &Poller{client: client, opts: polling.Config{Timeout: defaultPollTimeout}}
+	if err := polling.Apply(pkg, p, opts); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -160,18 +149,18 @@ type fetched struct {
 func (p *Poller) getUpdates(ctx context.Context, bot *telego.Bot) ([]fetched, *telegram.PollError) {
 	mask := bottoken.NewMasker(bot.Token())
 	offset := p.offset
-	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: forHTTPClient(methodURL(bot, "getUpdates")), Offset: offset, Timeout: p.timeout, Allowed: p.allowed}, mask)
+	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(forHTTPClient(methodURL(bot, "getUpdates")), offset), mask)
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		bot.Logger().Errorf("%s", polling.Fail(mask, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil))
+	if f := batch.StaleReport(mask, offset); f != nil {
+		bot.Logger().Errorf("%s", f)
 	}
 	updates := make([]fetched, 0, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			bot.Logger().Errorf("%s", polling.Fail(mask, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			bot.Logger().Errorf("%s", batch.SkipReport(mask, i, err))
 		}
 		u.UpdateID = batch.IDs[i]
 		updates = append(updates, fetched{u, err == nil})
@@ -185,19 +174,13 @@ func (p *Poller) getUpdates(ctx context.Context, bot *telego.Bot) ([]fetched, *t
 // for each route's predicates and panics when it cannot (a chat member
 // without a known status, say). The Poller parses updates with it; use it
 // for webhook requests too.
-func ParseUpdate(data []byte) (u telego.Update, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			u, err = telego.Update{}, fmt.Errorf("telegometrics: telego cannot parse the update: it panicked: %v", r)
+func ParseUpdate(data []byte) (telego.Update, error) {
+	return polling.Decode(pkg, "telego", data, func(u *telego.Update) error {
+		if _, err := u.CloneSafe(); err != nil {
+			return fmt.Errorf("telegometrics: telego cannot route the update: %w", err)
 		}
-	}()
-	if err := json.Unmarshal(data, &u); err != nil {
-		return telego.Update{}, fmt.Errorf("telegometrics: telego cannot parse the update: %w", err)
-	}
-	if _, err := u.CloneSafe(); err != nil {
-		return telego.Update{}, fmt.Errorf("telegometrics: telego cannot route the update: %w", err)
-	}
-	return u, nil
+		return nil
+	})
 }
 
 // methodURL is the URL telego calls method at for bot: telego does not

@@ -127,11 +127,3 @@ func TestPollerNilBot(t *testing.T) {
 		t.Errorf("Err() = %v, want a *telegram.PollError naming the nil bot", err)
 	}
 }
-
-// TestPollerOptions: a bad option is an error that names it, and no
-// Poller.
-func TestPollerOptions(t *testing.T) {
-	if p, err := telegometrics.NewPoller(http.DefaultClient, telegometrics.WithPollTimeout(time.Second), nil); p != nil || err == nil || !strings.Contains(err.Error(), "telegometrics: NewPoller: option 2 of 2 is nil") {
-		t.Errorf("NewPoller with a nil option = %v, %v", p, err)
-	}
-}

@@ -14,19 +14,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/tgbotapimetrics"
 )
 
-func TestContract(t *testing.T) {
-	adaptertest.Check(t, adaptertest.API[struct{}, tgbotapimetrics.Router, tgbotapimetrics.Poller, tgbotapi.Update, tgbotapimetrics.Option, tgbotapimetrics.PollerOption]{
-		New: func(_ struct{}, o ...tgbotapimetrics.Option) (*tgbotapimetrics.Router, error) {
-			return tgbotapimetrics.New(o...)
-		},
-		WithMetrics:        tgbotapimetrics.WithMetrics,
-		NewPoller:          tgbotapimetrics.NewPoller,
-		WithPollTimeout:    tgbotapimetrics.WithPollTimeout,
-		WithAllowedUpdates: tgbotapimetrics.WithAllowedUpdates,
-		ParseUpdate:        tgbotapimetrics.ParseUpdate,
-	})
-}
-
 func TestUpdates(t *testing.T) {
 	adaptertest.Updates(t, adaptertest.Bot{Start: func(t *testing.T, api *telegramtest.Server, m *metrics.Metrics) func() {
 		client := httpclient.NewTelegram(api.Token, httpclient.WithMetrics(m))

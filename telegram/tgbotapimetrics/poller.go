@@ -21,6 +21,9 @@ import (
 // defaultAPIURL is the Bot API server of tgbotapi.APIEndpoint.
 const defaultAPIURL = "https://api.telegram.org"
 
+// pkg names the package in the errors of NewPoller and its options.
+const pkg = "tgbotapimetrics"
+
 // Poller long-polls getUpdates for a [Router], in place of tgbotapi's
 // GetUpdatesChan: it backs off after a failure, waits the retry_after of a
 // 429 and stops on 401 and 409 (the policy of [telegram.MinBackoff]),
@@ -28,10 +31,9 @@ const defaultAPIURL = "https://api.telegram.org"
 // on at most once. [Router.Poll] runs it, one Poll at a time; polling
 // again goes on from the offset reached.
 type Poller struct {
-	client  *http.Client
-	url     string
-	timeout time.Duration
-	allowed []string
+	client *http.Client
+	url    string
+	opts   polling.Config // what WithPollTimeout and WithAllowedUpdates set
 
 	offset int // the next getUpdates'
 	state  polling.State
@@ -40,32 +42,22 @@ type Poller struct {
 // PollerOption configures a [Poller].
 type PollerOption func(*Poller) error
 
-// WithPollTimeout sets how long a getUpdates waits for updates, in whole
-// seconds, at least 1 s; the default is 10 s. d < 0 is an error.
+// WithPollTimeout sets the long-poll timeout of getUpdates, in whole
+// seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
+// The default is 10 s. The client's own timeout must be longer. A negative
+// d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
-	return func(p *Poller) error {
-		if d < 0 {
-			return fmt.Errorf("tgbotapimetrics: poll timeout %v: want 0 or more", d)
-		}
-		p.timeout = max(d.Truncate(time.Second), time.Second)
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetTimeout(pkg, d) }
 }
 
-// WithAllowedUpdates sets the allowed_updates of getUpdates; without it,
-// or with none, the Bot API sends its default types. An unknown type, or
-// [telegram.UpdateOther], is an error.
+// WithAllowedUpdates sets the allowed_updates of getUpdates, the update
+// types the Bot API sends. Without this option the field is left out and
+// the Bot API keeps the list it was given before (by an earlier getUpdates
+// or setWebhook); with no types it is [], the Bot API's default types (all
+// but chat_member, message_reaction and message_reaction_count); with
+// types, those. A type not in [telegram.UpdateTypes] is an error.
 func WithAllowedUpdates(types ...telegram.UpdateType) PollerOption {
-	return func(p *Poller) error {
-		if err := telegram.CheckUpdateTypes(types...); err != nil {
-			return fmt.Errorf("tgbotapimetrics: WithAllowedUpdates: %w", err)
-		}
-		p.allowed = nil
-		for _, t := range types {
-			p.allowed = append(p.allowed, string(t))
-		}
-		return nil
-	}
+	return func(p *Poller) error { return p.opts.SetAllowed(pkg, types) }
 }
 
 // WithAPIURL sets the Bot API server, "https://api.telegram.org" by
@@ -90,11 +82,9 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 	if client == nil {
 		return nil, errors.New("tgbotapimetrics: NewPoller with a nil *http.Client: want the one the BotAPI was given")
 	}
-	p := &Poller{client: client, url: defaultAPIURL, timeout: 10 * time.Second}
-	for _, o := range opts {
-		if err := o(p); err != nil {
-			return nil, err
-		}
+	p := &Poller{client: client, url: defaultAPIURL, opts: polling.Config{Timeout: polling.DefaultTimeout}}
+	if err := polling.Apply(pkg, p, opts); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -198,21 +188,21 @@ func (p *Poller) poll(ctx context.Context, token string, out chan<- fetched, log
 
 // getUpdates sends one getUpdates to url and returns its updates.
 func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker, report func(*telegram.PollError, ...any)) ([]fetched, *telegram.PollError) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout+10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout+10*time.Second)
 	defer cancel()
-	batch, f := polling.GetUpdates(ctx, p.client, polling.Request{URL: url, Offset: p.offset, Timeout: p.timeout, Allowed: p.allowed}, m)
+	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(url, p.offset), m)
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		report(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, p.offset), nil))
+	if f := batch.StaleReport(m, p.offset); f != nil {
+		report(f)
 	}
 	updates := make([]fetched, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		updates[i].id = batch.IDs[i]
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			report(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped", batch.IDs[i]), err))
+			report(batch.SkipReport(m, i, err))
 			continue
 		}
 		updates[i].u, updates[i].raw = u, raw
@@ -224,14 +214,6 @@ func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker, 
 // tgbotapi's type, and rejects what is no update: tgbotapi's own
 // GetUpdatesChan fails the whole answer on one, again and again. The
 // [Poller] parses every update with it; use it for webhook requests too.
-func ParseUpdate(data []byte) (u tgbotapi.Update, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			u, err = tgbotapi.Update{}, fmt.Errorf("tgbotapimetrics: tgbotapi cannot parse the update: it panicked: %v", r)
-		}
-	}()
-	if err := json.Unmarshal(data, &u); err != nil {
-		return tgbotapi.Update{}, fmt.Errorf("tgbotapimetrics: tgbotapi cannot parse the update: %w", err)
-	}
-	return u, nil
+func ParseUpdate(data []byte) (tgbotapi.Update, error) {
+	return polling.Decode[tgbotapi.Update](pkg, "tgbotapi", data, nil)
 }

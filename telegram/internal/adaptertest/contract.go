@@ -1,6 +1,7 @@
 package adaptertest
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +17,10 @@ import (
 // update type, O and PO its options. A call of [Check] with the adapter's
 // functions compiles only when they have these shapes.
 type API[L, T, P, U, O, PO any] struct {
+	// Package is the adapter's import path below telegram/, which starts
+	// its errors: "telebotmetrics/v4".
+	Package string
+
 	New                func(L, ...O) (*T, error)
 	WithMetrics        func(*metrics.Metrics) O
 	NewPoller          func(*http.Client, ...PO) (*P, error)
@@ -37,13 +42,25 @@ type PollerOf[P any] interface {
 }
 
 // Check asserts the behaviour the shared shape promises: bad arguments to
-// NewPoller are errors that name them, never a panic, a Poller that never
-// ran is not ready, and ParseUpdate
-// parses an update as the Bot API sends it and rejects what is not one.
+// NewPoller (a nil client, a negative poll timeout, an update type outside
+// telegram.UpdateTypes, a nil option) are errors that name them, in the
+// same words in every adapter, never a panic; a Poller that never ran is
+// not ready; and ParseUpdate parses an update as the Bot API sends it and
+// rejects what is not one.
 func Check[L, T, P, U, O, PO any, PP PollerOf[P]](t *testing.T, api API[L, T, P, U, O, PO]) {
 	t.Helper()
 	client := &http.Client{}
-	if p, err := api.NewPoller(client, api.WithPollTimeout(time.Second), api.WithAllowedUpdates(telegram.UpdateMessage, telegram.UpdateCallbackQuery)); err != nil || p == nil {
+	newPoller := func(what string, client *http.Client, opts ...PO) (p *P, err error) {
+		t.Helper()
+		defer func() {
+			if r := recover(); r != nil {
+				p, err = nil, fmt.Errorf("panicked: %v", r)
+				t.Errorf("NewPoller with %s panicked: %v", what, r)
+			}
+		}()
+		return api.NewPoller(client, opts...)
+	}
+	if p, err := newPoller("good options", client, api.WithPollTimeout(time.Second), api.WithAllowedUpdates(telegram.UpdateMessage, telegram.UpdateCallbackQuery), api.WithAllowedUpdates()); err != nil || p == nil {
 		t.Errorf("NewPoller with good options = %v, %v", p, err)
 	} else {
 		if err := PP(p).Err(); err != nil {
@@ -53,19 +70,24 @@ func Check[L, T, P, U, O, PO any, PP PollerOf[P]](t *testing.T, api API[L, T, P,
 			t.Errorf("Ready() of a Poller that never ran = %v, want an error saying polling has not started", err)
 		}
 	}
+	if p, err := newPoller("a nil client", nil); err == nil || p != nil || !strings.HasPrefix(err.Error(), api.Package+": NewPoller with a nil *http.Client: want ") {
+		t.Errorf("NewPoller with a nil client = %v, %v; want nil and an error naming the nil *http.Client", p, err)
+	}
+	var none PO
 	for _, tc := range []struct {
-		what   string
-		client *http.Client
-		opts   []PO
-		want   string
+		what string
+		opts []PO
+		want string // after "<Package>: "
 	}{
-		{"a nil client", nil, nil, "nil"},
-		{"an unknown update type", client, []PO{api.WithAllowedUpdates(telegram.UpdateMessage, "mesage")}, `"mesage"`},
-		{"the type other", client, []PO{api.WithAllowedUpdates(telegram.UpdateOther)}, `"other"`},
-		{"a negative poll timeout", client, []PO{api.WithPollTimeout(-time.Second)}, "-1s"},
+		{"an unknown update type", []PO{api.WithAllowedUpdates(telegram.UpdateMessage, "mesage")}, `WithAllowedUpdates: unknown update type "mesage": want one of the telegram.Update* constants, such as "message"`},
+		{"the type other", []PO{api.WithAllowedUpdates(telegram.UpdateOther)}, `WithAllowedUpdates: unknown update type "other": want one of the telegram.Update* constants, such as "message"`},
+		{"a negative poll timeout", []PO{api.WithPollTimeout(-1500 * time.Millisecond)}, "WithPollTimeout(-1.5s): want 0 or more (rounded down to whole seconds, at least 1 s)"},
+		{"a nil option", []PO{api.WithPollTimeout(time.Second), none, api.WithAllowedUpdates()}, "NewPoller: option 2 of 3 is nil"},
+		{"a nil option alone", []PO{none}, "NewPoller: option 1 of 1 is nil"},
 	} {
-		if p, err := api.NewPoller(tc.client, tc.opts...); err == nil || p != nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("NewPoller with %s = %v, %v; want nil and an error naming %s", tc.what, p, err, tc.want)
+		want := api.Package + ": " + tc.want
+		if p, err := newPoller(tc.what, client, tc.opts...); err == nil || p != nil || err.Error() != want {
+			t.Errorf("NewPoller with %s = %v, %v; want nil and the error %q", tc.what, p, err, want)
 		}
 	}
 	if _, err := api.ParseUpdate([]byte(`{"update_id":7,"message":{"message_id":1,"date":1700000000,"chat":{"id":100,"type":"private"},"from":{"id":100,"is_bot":false,"first_name":"U"},"text":"/start"}}`)); err != nil {

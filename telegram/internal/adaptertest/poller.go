@@ -73,8 +73,9 @@ type PollerRun struct {
 	// itself; Client is the client of the bot and of NewPoller.
 	URL, Token string
 	Client     *http.Client
-	// Timeout is for WithPollTimeout, Allowed for WithAllowedUpdates;
-	// neither option is given when they are zero.
+	// Timeout is for WithPollTimeout, not given when 0; Allowed for
+	// WithAllowedUpdates, not given when nil, given with no types when
+	// empty.
 	Timeout time.Duration
 	Allowed []telegram.UpdateType
 	// Delivered must be called with the update_id of each update the
@@ -111,8 +112,9 @@ const (
 // the updates not handed on yet are fetched again; Ready says the bot can
 // take updates while it polls, and not once [telegram.UnreadyAfter]
 // getUpdates in a row failed, nor from the moment polling is asked to stop;
-// getUpdates asks for the poll timeout, the allowed updates and the
-// offset, at the bot's URL; and the token is in no report. Request counts are of windows that begin at
+// getUpdates asks for the poll timeout, the allowed updates (left out
+// without WithAllowedUpdates, [] with it and no types) and the offset, at
+// the bot's URL; and the token is in no report. Request counts are of windows that begin at
 // the first request, read from when each came: a slow machine cannot
 // stretch them.
 func Poller[P, PO any, PP PollerOf[P]](t *testing.T, b PollerBot[P, PO]) {
@@ -123,7 +125,7 @@ func Poller[P, PO any, PP PollerOf[P]](t *testing.T, b PollerBot[P, PO]) {
 		if r.Timeout != 0 {
 			opts = append(opts, b.WithPollTimeout(r.Timeout))
 		}
-		if len(r.Allowed) > 0 {
+		if r.Allowed != nil {
 			opts = append(opts, b.WithAllowedUpdates(r.Allowed...))
 		}
 		if b.Options != nil {
@@ -560,6 +562,33 @@ func pollerRequest(t *testing.T, s suite) {
 			t.Errorf("getUpdates to %q, want /telegram/bot<token>/getUpdates", paths)
 		}
 	})
+	for _, tc := range []struct {
+		name    string
+		allowed []telegram.UpdateType
+		want    string // "": no allowed_updates
+	}{
+		{"allowed_updates left out", nil, ""},
+		{"allowed_updates none", []telegram.UpdateType{}, "[]"},
+		{"allowed_updates two", []telegram.UpdateType{telegram.UpdateChatMember, telegram.UpdateMessage}, `["chat_member","message"]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := telegramtest.NewServer(telegramtest.WithToken(token))
+			defer api.Close()
+			pr := start(t, s, PollerRun{URL: api.URL, Timeout: time.Hour, Allowed: tc.allowed})
+			for deadline := time.Now().Add(10 * time.Second); pollingtest.GetUpdatesCalls(api) == 0; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("no getUpdates within 10 s")
+				}
+			}
+			pr.end()
+			i := slices.IndexFunc(api.Calls(), func(c telegramtest.Call) bool { return c.Method == "getUpdates" })
+			params := api.Calls()[i].Params
+			if got, sent := params["allowed_updates"]; got != tc.want || sent != (tc.want != "") {
+				t.Errorf("getUpdates with %v, want allowed_updates %q (\"\": left out)", params, tc.want)
+			}
+		})
+	}
 	t.Run("parameters", func(t *testing.T) {
 		t.Parallel()
 		api := telegramtest.NewServer(telegramtest.WithToken(token))

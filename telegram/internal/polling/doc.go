@@ -1,4 +1,5 @@
-// Package polling is what the getUpdates pollers of telebotmetrics and tgbotapimetrics
-// share: when to wait, how long, and when to stop, and what a Poller tells of
-// its polling ([State]).
+// Package polling is what the getUpdates pollers of every adapter share:
+// their options ([Config], [Apply]), the request ([GetUpdates]), when to
+// wait, how long, and when to stop, and what a Poller tells of its polling
+// ([State]).
 package polling

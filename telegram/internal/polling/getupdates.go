@@ -42,13 +42,29 @@ type Batch struct {
 	Status int
 }
 
+// StaleReport is the failure to report when the answer held updates the
+// offset had confirmed already (Stale), nil when it held none. offset is
+// the getUpdates'; every text is masked by m.
+func (b Batch) StaleReport(m bottoken.Masker, offset int) *telegram.PollError {
+	if b.Stale == 0 {
+		return nil
+	}
+	return Fail(m, b.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", b.Stale, offset), nil)
+}
+
+// SkipReport is the failure to report for Raws[i], skipped because of err
+// (the library cannot take it); every text is masked by m.
+func (b Batch) SkipReport(m bottoken.Masker, i int, err error) *telegram.PollError {
+	return Fail(m, b.Status, fmt.Sprintf("update %d skipped", b.IDs[i]), err)
+}
+
 // Request is one getUpdates.
 type Request struct {
 	// URL is the method's, with the token: <server>/bot<token>/getUpdates.
 	URL     string
 	Offset  int
 	Timeout time.Duration // whole seconds, at least 1
-	Allowed []string      // allowed_updates; nil: the Bot API's default
+	Allowed []string      // allowed_updates; nil: left out (see [Config.Allowed])
 }
 
 // GetUpdates sends r with client and returns the updates the offset had

@@ -5,58 +5,34 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/telegram"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
-// DefaultPollTimeout is the long-poll timeout of a Poller without
-// WithPollTimeout.
-const DefaultPollTimeout = 10 * time.Second
-
 // Poller is the getUpdates long polling of the front ends' Pollers, for
 // updates of type U (one telebot version's Update). [NewPoller] makes one.
 type Poller[U any] struct {
-	Client  *http.Client
-	Timeout time.Duration
-	Allowed []string
+	polling.Config // what the front end's PollerOptions set
 
+	client       *http.Client
 	lastUpdateID int
 	state        polling.State
 }
 
-// NewPoller returns a Poller that sends getUpdates with client, with the
-// default timeout; pkg starts its errors.
-func NewPoller[U any](pkg string, client *http.Client) (*Poller[U], error) {
+// NewPoller returns the front end's Poller, which front makes around a
+// Poller that sends getUpdates with client, with the options opts set;
+// pkg starts its errors.
+func NewPoller[U, P any, O ~func(*P) error](pkg string, client *http.Client, front func(*Poller[U]) *P, opts []O) (*P, error) {
 	if client == nil {
 		return nil, fmt.Errorf("%s: NewPoller with a nil *http.Client: want the bot's (tele.Settings.Client), such as httpclient.NewTelegram's", pkg)
 	}
-	return &Poller[U]{Client: client, Timeout: DefaultPollTimeout}, nil
-}
-
-// SetTimeout sets the long-poll timeout to d in whole seconds, at least
-// 1 s; a negative d is an error.
-func (p *Poller[U]) SetTimeout(pkg string, d time.Duration) error {
-	if d < 0 {
-		return fmt.Errorf("%s: WithPollTimeout(%v): want 0 or more (rounded down to whole seconds, at least 1 s)", pkg, d)
+	p := front(&Poller[U]{Config: polling.Config{Timeout: polling.DefaultTimeout}, client: client})
+	if err := polling.Apply(pkg, p, opts); err != nil {
+		return nil, err
 	}
-	p.Timeout = max(d.Truncate(time.Second), time.Second)
-	return nil
-}
-
-// SetAllowed sets allowed_updates to types, none meaning the Bot API's
-// default; a type not in [telegram.UpdateTypes] is an error.
-func (p *Poller[U]) SetAllowed(pkg string, types []telegram.UpdateType) error {
-	if err := telegram.CheckUpdateTypes(types...); err != nil {
-		return fmt.Errorf("%s: WithAllowedUpdates: %w", pkg, err)
-	}
-	p.Allowed = nil
-	for _, t := range types {
-		p.Allowed = append(p.Allowed, string(t))
-	}
-	return nil
+	return p, nil
 }
 
 // Bot is what a Poller needs of the telebot bot it polls for: where the
@@ -65,6 +41,15 @@ type Bot[U any] struct {
 	URL, Token string
 	OnError    func(error)
 	Parse      func([]byte) (U, error)
+}
+
+// BotOf is the Bot of a telebot bot at url with token, whose OnError,
+// onError, takes a context C (tele.Context), given none.
+func BotOf[U, C any](url, token string, onError func(error, C), parse func([]byte) (U, error)) Bot[U] {
+	return Bot[U]{URL: url, Token: token, Parse: parse, OnError: func(err error) {
+		var none C
+		onError(err, none)
+	}}
 }
 
 // Hand takes an update a Poller fetched, and its JSON, unless done is
@@ -147,18 +132,18 @@ type fetched[U any] struct {
 func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]fetched[U], *telegram.PollError) {
 	m := bottoken.NewMasker(b.Token) // b.Token may be the real one
 	offset := p.lastUpdateID + 1
-	batch, f := polling.GetUpdates(ctx, p.Client, polling.Request{URL: b.URL + "/bot" + b.Token + "/getUpdates", Offset: offset, Timeout: p.Timeout, Allowed: p.Allowed}, m)
+	batch, f := polling.GetUpdates(ctx, p.client, p.Request(b.URL+"/bot"+b.Token+"/getUpdates", offset), m)
 	if f != nil {
 		return nil, f
 	}
-	if batch.Stale > 0 {
-		b.OnError(polling.Fail(m, batch.Status, fmt.Sprintf("%d updates skipped: confirmed already (update_id below the offset %d)", batch.Stale, offset), nil))
+	if f := batch.StaleReport(m, offset); f != nil {
+		b.OnError(f)
 	}
 	updates := make([]fetched[U], 0, len(batch.Raws))
 	for i, raw := range batch.Raws {
 		u, err := b.Parse(raw)
 		if err != nil {
-			b.OnError(polling.Fail(m, batch.Status, fmt.Sprintf("update %d skipped: telebot cannot parse it", batch.IDs[i]), err))
+			b.OnError(batch.SkipReport(m, i, err))
 		}
 		updates = append(updates, fetched[U]{u, raw, batch.IDs[i], err == nil})
 	}

@@ -14,17 +14,6 @@ import (
 	"github.com/genapp-go/genapp/telegram/telegramtest"
 )
 
-func TestContract(t *testing.T) {
-	adaptertest.Check(t, adaptertest.API[telebotmetrics.Endpoints, telebotmetrics.Tracker, telebotmetrics.Poller, tele.Update, telebotmetrics.Option, telebotmetrics.PollerOption]{
-		New:                telebotmetrics.New,
-		WithMetrics:        telebotmetrics.WithMetrics,
-		NewPoller:          telebotmetrics.NewPoller,
-		WithPollTimeout:    telebotmetrics.WithPollTimeout,
-		WithAllowedUpdates: telebotmetrics.WithAllowedUpdates,
-		ParseUpdate:        telebotmetrics.ParseUpdate,
-	})
-}
-
 // TestUpdates: the message with three new members is one update, with or
 // without an OnUserJoined route, which telebot v4 runs once per member.
 func TestUpdates(t *testing.T) {
