@@ -8,6 +8,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/genapp-go/genapp/telegram/gotelegrammetrics"
+	"github.com/genapp-go/genapp/telegram/internal/adaptertest"
 )
 
 // FuzzProcessUpdate feeds random updates, as the Bot API's JSON, to a
@@ -16,20 +17,6 @@ import (
 // then the tracker's naming) never panics, and every update is recorded as
 // one run. Updates ParseUpdate rejects are left out: the Poller skips them.
 func FuzzProcessUpdate(f *testing.F) {
-	for _, s := range []string{
-		`{"update_id":1,"message":{"text":"/start","entities":[{"type":"bot_command","offset":0,"length":99}]}}`,
-		`{"update_id":2,"message":{"text":"/x@","entities":[{"type":"bot_command","offset":0,"length":0}]}}`,
-		`{"update_id":3,"callback_query":{"id":"1","data":"menu:42"}}`,
-		`{"update_id":4,"callback_query":{"id":"1","game_short_name":"game"}}`,
-		`{"update_id":5,"message":{"text":"/"}}`,
-		`{"update_id":6,"message":{"photo":[{"file_id":"x"}],"caption":"/start@","caption_entities":[{"type":"bot_command","offset":-1,"length":2}]}}`,
-		`{"update_id":7,"edited_message":{"text":"/start"},"my_chat_member":{}}`,
-		`{"update_id":8,"message":{"text":"😀 /start","entities":[{"type":"bot_command","offset":3,"length":6}]}}`,
-		`{"update_id":9,"callback_query":{"id":"1","message":{"date":0}}}`,
-		`{"update_id":10,"message_reaction":{"new_reaction":[{"type":"emoji","emoji":"x"}]}}`,
-	} {
-		f.Add([]byte(s))
-	}
 	runs := 0
 	tr := newTracker(f, gotelegrammetrics.WithMetrics(nil))
 	count := func(context.Context, *bot.Bot, *models.Update) { runs++ }
@@ -40,15 +27,18 @@ func FuzzProcessUpdate(f *testing.F) {
 	tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryData, "menu:", bot.MatchTypePrefix, count)
 	tr.RegisterHandler(b, bot.HandlerTypeCallbackQueryGameShortName, "game", bot.MatchTypeExact, count)
 	tr.RegisterHandler(b, bot.HandlerTypeMessageText, "Help me", bot.MatchTypeContains, count)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		u, err := gotelegrammetrics.ParseUpdate(data)
-		if err != nil {
-			return
-		}
+	adaptertest.FuzzParseUpdate(f, gotelegrammetrics.ParseUpdate, func(t *testing.T, u *models.Update) {
 		runs = 0
 		b.ProcessUpdate(context.Background(), u)
 		if runs != 1 {
 			t.Fatalf("%d handler runs for one update", runs)
 		}
-	})
+	},
+		`{"update_id":3,"callback_query":{"id":"1","data":"menu:42"}}`,
+		`{"update_id":4,"callback_query":{"id":"1","game_short_name":"game"}}`,
+		`{"update_id":6,"message":{"photo":[{"file_id":"x"}],"caption":"/start@","caption_entities":[{"type":"bot_command","offset":-1,"length":2}]}}`,
+		`{"update_id":8,"message":{"text":"😀 /start","entities":[{"type":"bot_command","offset":3,"length":6}]}}`,
+		`{"update_id":9,"callback_query":{"id":"1","message":{"date":0}}}`,
+		`{"update_id":10,"message_reaction":{"new_reaction":[{"type":"emoji","emoji":"x"}]}}`,
+	)
 }

@@ -205,8 +205,7 @@ func defaultName(u *models.Update) string {
 	case u.CallbackQuery != nil:
 		return telegram.UnroutedCallback
 	}
-	typ, _ := updateInfo(u)
-	return kindNames[typ]
+	return kindNames[describe(u).Type]
 }
 
 // textName and kindNames are the names defaultName returns, made once:

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -56,9 +55,7 @@ func (t *Tracker) count(ctx context.Context, _ *bot.Bot, u *models.Update) {
 // sent it among the active users, and the bot's new status of a
 // my_chat_member.
 func (t *Tracker) startUpdate(u *models.Update) metrics.TelegramUpdate {
-	typ, date := updateInfo(u)
-	id, chatType, status := sender(u, typ)
-	return record.Update(t.metrics(), typ, date, id, chatType, status)
+	return record.Update(t.metrics(), describe(u))
 }
 
 // inFlight counts the tracked handlers running. Unlike a sync.WaitGroup it
@@ -108,113 +105,66 @@ func (f *inFlight) wait(ctx context.Context) error {
 	}
 }
 
-// updateInfo returns the type of u, the name of its Bot API field that is
-// set, and when Telegram stamped it: the date of a message (its edit_date
-// when edited), of a chat member change, join request or reaction; the
-// zero time for the types the Bot API gives no stamp.
-func updateInfo(u *models.Update) (telegram.UpdateType, time.Time) {
-	if u == nil {
-		return telegram.UpdateOther, time.Time{}
-	}
-	msg := func(typ telegram.UpdateType, m *models.Message, edited bool) (telegram.UpdateType, time.Time) {
-		d := m.Date
-		if edited {
-			d = m.EditDate
-		}
-		return typ, telegram.Date(int64(d))
-	}
+// describe returns what the update families record of u (see
+// [record.Info]): the Bot API field that is set, its stamp, the person in
+// its from (a poll answer's or reaction's user) and, for a my_chat_member,
+// the chat's type and the bot's new status (the Type of its new member,
+// which go-telegram/bot sets from the status it decodes). A nil u is
+// other.
+func describe(u *models.Update) record.Info {
 	switch {
+	case u == nil:
+		return record.Info{Type: telegram.UpdateOther}
 	case u.Message != nil:
-		return msg(telegram.UpdateMessage, u.Message, false)
+		return record.Info{Type: telegram.UpdateMessage, Date: int64(u.Message.Date), From: person(u.Message.From)}
 	case u.EditedMessage != nil:
-		return msg(telegram.UpdateEditedMessage, u.EditedMessage, true)
+		return record.Info{Type: telegram.UpdateEditedMessage, Date: int64(u.EditedMessage.EditDate), From: person(u.EditedMessage.From)}
 	case u.ChannelPost != nil:
-		return msg(telegram.UpdateChannelPost, u.ChannelPost, false)
+		return record.Info{Type: telegram.UpdateChannelPost, Date: int64(u.ChannelPost.Date)}
 	case u.EditedChannelPost != nil:
-		return msg(telegram.UpdateEditedChannelPost, u.EditedChannelPost, true)
+		return record.Info{Type: telegram.UpdateEditedChannelPost, Date: int64(u.EditedChannelPost.EditDate)}
 	case u.BusinessMessage != nil:
-		return msg(telegram.UpdateBusinessMessage, u.BusinessMessage, false)
+		return record.Info{Type: telegram.UpdateBusinessMessage, Date: int64(u.BusinessMessage.Date), From: person(u.BusinessMessage.From)}
 	case u.EditedBusinessMessage != nil:
-		return msg(telegram.UpdateEditedBusinessMessage, u.EditedBusinessMessage, true)
+		return record.Info{Type: telegram.UpdateEditedBusinessMessage, Date: int64(u.EditedBusinessMessage.EditDate), From: person(u.EditedBusinessMessage.From)}
 	case u.CallbackQuery != nil:
-		return telegram.UpdateCallbackQuery, time.Time{}
+		return record.Info{Type: telegram.UpdateCallbackQuery, From: person(&u.CallbackQuery.From)}
 	case u.InlineQuery != nil:
-		return telegram.UpdateInlineQuery, time.Time{}
+		return record.Info{Type: telegram.UpdateInlineQuery, From: person(u.InlineQuery.From)}
 	case u.ChosenInlineResult != nil:
-		return telegram.UpdateChosenInlineResult, time.Time{}
+		return record.Info{Type: telegram.UpdateChosenInlineResult, From: person(&u.ChosenInlineResult.From)}
 	case u.ShippingQuery != nil:
-		return telegram.UpdateShippingQuery, time.Time{}
+		return record.Info{Type: telegram.UpdateShippingQuery, From: person(u.ShippingQuery.From)}
 	case u.PreCheckoutQuery != nil:
-		return telegram.UpdatePreCheckoutQuery, time.Time{}
+		return record.Info{Type: telegram.UpdatePreCheckoutQuery, From: person(u.PreCheckoutQuery.From)}
 	case u.Poll != nil:
-		return telegram.UpdatePoll, time.Time{}
+		return record.Info{Type: telegram.UpdatePoll}
 	case u.PollAnswer != nil:
-		return telegram.UpdatePollAnswer, time.Time{}
+		return record.Info{Type: telegram.UpdatePollAnswer, From: person(u.PollAnswer.User)}
 	case u.MyChatMember != nil:
-		return telegram.UpdateMyChatMember, telegram.Date(int64(u.MyChatMember.Date))
-	case u.ChatMember != nil:
-		return telegram.UpdateChatMember, telegram.Date(int64(u.ChatMember.Date))
-	case u.ChatJoinRequest != nil:
-		return telegram.UpdateChatJoinRequest, telegram.Date(int64(u.ChatJoinRequest.Date))
-	case u.MessageReaction != nil:
-		return telegram.UpdateMessageReaction, telegram.Date(int64(u.MessageReaction.Date))
-	case u.MessageReactionCount != nil:
-		return telegram.UpdateMessageReactionCount, telegram.Date(int64(u.MessageReactionCount.Date))
-	case u.ChatBoost != nil:
-		return telegram.UpdateChatBoost, time.Time{}
-	case u.RemovedChatBoost != nil:
-		return telegram.UpdateRemovedChatBoost, time.Time{}
-	case u.PurchasedPaidMedia != nil:
-		return telegram.UpdatePurchasedPaidMedia, time.Time{}
-	case u.DeletedBusinessMessages != nil:
-		return telegram.UpdateDeletedBusinessMessages, time.Time{}
-	case u.BusinessConnection != nil:
-		return telegram.UpdateBusinessConnection, time.Time{}
-	}
-	return telegram.UpdateOther, time.Time{}
-}
-
-// sender returns who sent u, of type typ (updateInfo's): the id of the
-// person in its from (a poll answer's or reaction's user), 0 when it has
-// none or the sender is a bot; and for a my_chat_member, the chat's type
-// and the bot's new status.
-func sender(u *models.Update, typ telegram.UpdateType) (id int64, chatType, status string) {
-	switch typ {
-	case telegram.UpdateMessage:
-		return person(u.Message.From), "", ""
-	case telegram.UpdateEditedMessage:
-		return person(u.EditedMessage.From), "", ""
-	case telegram.UpdateBusinessMessage:
-		return person(u.BusinessMessage.From), "", ""
-	case telegram.UpdateEditedBusinessMessage:
-		return person(u.EditedBusinessMessage.From), "", ""
-	case telegram.UpdateCallbackQuery:
-		return person(&u.CallbackQuery.From), "", ""
-	case telegram.UpdateInlineQuery:
-		return person(u.InlineQuery.From), "", ""
-	case telegram.UpdateChosenInlineResult:
-		return person(&u.ChosenInlineResult.From), "", ""
-	case telegram.UpdateShippingQuery:
-		return person(u.ShippingQuery.From), "", ""
-	case telegram.UpdatePreCheckoutQuery:
-		return person(u.PreCheckoutQuery.From), "", ""
-	case telegram.UpdatePurchasedPaidMedia:
-		return person(&u.PurchasedPaidMedia.From), "", ""
-	case telegram.UpdatePollAnswer:
-		return person(u.PollAnswer.User), "", ""
-	case telegram.UpdateMessageReaction:
-		return person(u.MessageReaction.User), "", ""
-	case telegram.UpdateMyChatMember:
 		c := u.MyChatMember
-		// The status of a ChatMember is its Type, which go-telegram/bot
-		// sets from the status it decodes.
-		return person(&c.From), string(c.Chat.Type), string(c.NewChatMember.Type)
-	case telegram.UpdateChatMember:
-		return person(&u.ChatMember.From), "", ""
-	case telegram.UpdateChatJoinRequest:
-		return person(&u.ChatJoinRequest.From), "", ""
+		return record.Info{Type: telegram.UpdateMyChatMember, Date: int64(c.Date), From: person(&c.From),
+			ChatType: string(c.Chat.Type), Status: string(c.NewChatMember.Type)}
+	case u.ChatMember != nil:
+		return record.Info{Type: telegram.UpdateChatMember, Date: int64(u.ChatMember.Date), From: person(&u.ChatMember.From)}
+	case u.ChatJoinRequest != nil:
+		return record.Info{Type: telegram.UpdateChatJoinRequest, Date: int64(u.ChatJoinRequest.Date), From: person(&u.ChatJoinRequest.From)}
+	case u.MessageReaction != nil:
+		return record.Info{Type: telegram.UpdateMessageReaction, Date: int64(u.MessageReaction.Date), From: person(u.MessageReaction.User)}
+	case u.MessageReactionCount != nil:
+		return record.Info{Type: telegram.UpdateMessageReactionCount, Date: int64(u.MessageReactionCount.Date)}
+	case u.ChatBoost != nil:
+		return record.Info{Type: telegram.UpdateChatBoost}
+	case u.RemovedChatBoost != nil:
+		return record.Info{Type: telegram.UpdateRemovedChatBoost}
+	case u.PurchasedPaidMedia != nil:
+		return record.Info{Type: telegram.UpdatePurchasedPaidMedia, From: person(&u.PurchasedPaidMedia.From)}
+	case u.DeletedBusinessMessages != nil:
+		return record.Info{Type: telegram.UpdateDeletedBusinessMessages}
+	case u.BusinessConnection != nil:
+		return record.Info{Type: telegram.UpdateBusinessConnection}
 	}
-	return 0, "", ""
+	return record.Info{Type: telegram.UpdateOther}
 }
 
 // person returns the id of user, 0 for nil or a bot.

@@ -10,6 +10,7 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers/filters/message"
 
 	"github.com/genapp-go/genapp/telegram/gotgbotmetrics"
+	"github.com/genapp-go/genapp/telegram/internal/adaptertest"
 )
 
 // FuzzProcessUpdate feeds random updates, as the Bot API's JSON, to
@@ -18,22 +19,16 @@ import (
 // parsing, then the dispatcher's context and routing (gotgbot's, then the
 // tracker's) never panic, and nothing but a handler's own error comes out.
 func FuzzProcessUpdate(f *testing.F) {
-	for _, s := range []string{
-		`{"update_id":1,"message":{"text":"/start","entities":[{"type":"bot_command","offset":0,"length":99}]}}`,
-		`{"update_id":2,"message":{"text":"/x@","entities":[{"type":"bot_command","offset":0,"length":0}]}}`,
+	own := []string{
 		`{"update_id":3,"callback_query":{"id":"1","data":"menu:42","message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"}}}}`,
 		`{"update_id":4,"callback_query":{"id":"1","data":"","message":{"message_id":1,"date":0,"chat":{"id":1,"type":"channel"}}}}`,
-		`{"update_id":5,"message":{"text":"/"}}`,
 		`{"update_id":6,"message":{"photo":[],"caption":"/start@"}}`,
-		`{"update_id":7,"edited_message":{"text":"/start"},"my_chat_member":{}}`,
 		`{"update_id":8,"message":{"text":"/ \u00a0x","entities":[]}}`,
 		`{"update_id":9,"inline_query":{"id":"1","query":"q"}}`,
 		`{"update_id":10,"message_reaction":{"chat":{"id":1},"new_reaction":[{"type":"emoji","emoji":"x"}]}}`,
 		`{"update_id":11,"chat_boost":{"chat":{"id":1,"type":"channel"},"boost":{"boost_id":"b","add_date":1,"expiration_date":2}}}`,
 		`{"update_id":12,"removed_chat_boost":{"chat":{"id":1,"type":"channel"},"boost_id":"b","source":{"source":"premium","user":{"id":1}}}}`,
 		`{"update_id":13,"callback_query":{"id":"1","from":{"id":1},"message":{"chat":{"id":1},"date":0}}}`,
-	} {
-		f.Add([]byte(s))
 	}
 	d := ext.NewDispatcher(&ext.DispatcherOpts{Panic: func(_ *gotgbot.Bot, _ *ext.Context, r any) { panic(r) }})
 	tr := track(f, d, nil)
@@ -47,13 +42,9 @@ func FuzzProcessUpdate(f *testing.F) {
 	tr.AddHandlerToGroup(handlers.NewMessage(nil, ok), 1)
 	tr.AddHandlerToGroup(handlers.NewReaction(nil, ok), 1)
 	tr.AddHandlerToGroup(handlers.NewInlineQuery(nil, ok), 1)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		u, err := gotgbotmetrics.ParseUpdate(data)
-		if err != nil {
-			return
-		}
+	adaptertest.FuzzParseUpdate(f, gotgbotmetrics.ParseUpdate, func(t *testing.T, u gotgbot.Update) {
 		if err := d.ProcessUpdate(offlineBot, &u, nil); err != nil {
 			t.Fatalf("ProcessUpdate = %v", err)
 		}
-	})
+	}, own...)
 }

@@ -1,8 +1,6 @@
 package gotgbotmetrics
 
 import (
-	"time"
-
 	"github.com/PaulSonOfLars/gotgbot/v2"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
 
@@ -24,115 +22,73 @@ type processor struct {
 // who sent the update among the active users, and the bot's new status of
 // a my_chat_member.
 func (p processor) ProcessUpdate(d *ext.Dispatcher, b *gotgbot.Bot, ctx *ext.Context) error {
-	typ, date := updateInfo(ctx.Update)
-	id, chatType, status := sender(ctx.Update, typ)
-	defer record.Update(p.t.metrics(), typ, date, id, chatType, status).End()
+	defer record.Update(p.t.metrics(), describe(ctx.Update)).End()
 	return p.next.ProcessUpdate(d, b, ctx)
 }
 
-// updateInfo returns the type of u, the Bot API field that is set, and
-// when Telegram stamped it: a message's date (its edit_date when edited),
-// the date of member, join request and reaction updates, and the zero time
-// for the others, which carry no stamp (a callback query's message date is
-// when the bot sent the button). A stamp of 0 is none.
-func updateInfo(u *gotgbot.Update) (telegram.UpdateType, time.Time) {
+// describe returns what the update families record of u (see
+// [record.Info]): the Bot API field that is set, its stamp, the person in
+// its from (a poll answer's or reaction's user) and, for a my_chat_member,
+// the chat's type and the bot's new status ("" when gotgbot decoded no new
+// member: its ChatMember is an interface, one type per status). A nil u is
+// other.
+func describe(u *gotgbot.Update) record.Info {
 	switch {
 	case u == nil:
-		return telegram.UpdateOther, time.Time{}
+		return record.Info{Type: telegram.UpdateOther}
 	case u.Message != nil:
-		return telegram.UpdateMessage, telegram.Date(u.Message.Date)
+		return record.Info{Type: telegram.UpdateMessage, Date: u.Message.Date, From: person(u.Message.From)}
 	case u.EditedMessage != nil:
-		return telegram.UpdateEditedMessage, telegram.Date(u.EditedMessage.EditDate)
+		return record.Info{Type: telegram.UpdateEditedMessage, Date: u.EditedMessage.EditDate, From: person(u.EditedMessage.From)}
 	case u.ChannelPost != nil:
-		return telegram.UpdateChannelPost, telegram.Date(u.ChannelPost.Date)
+		return record.Info{Type: telegram.UpdateChannelPost, Date: u.ChannelPost.Date}
 	case u.EditedChannelPost != nil:
-		return telegram.UpdateEditedChannelPost, telegram.Date(u.EditedChannelPost.EditDate)
+		return record.Info{Type: telegram.UpdateEditedChannelPost, Date: u.EditedChannelPost.EditDate}
 	case u.BusinessMessage != nil:
-		return telegram.UpdateBusinessMessage, telegram.Date(u.BusinessMessage.Date)
+		return record.Info{Type: telegram.UpdateBusinessMessage, Date: u.BusinessMessage.Date, From: person(u.BusinessMessage.From)}
 	case u.EditedBusinessMessage != nil:
-		return telegram.UpdateEditedBusinessMessage, telegram.Date(u.EditedBusinessMessage.EditDate)
+		return record.Info{Type: telegram.UpdateEditedBusinessMessage, Date: u.EditedBusinessMessage.EditDate, From: person(u.EditedBusinessMessage.From)}
 	case u.MyChatMember != nil:
-		return telegram.UpdateMyChatMember, telegram.Date(u.MyChatMember.Date)
-	case u.ChatMember != nil:
-		return telegram.UpdateChatMember, telegram.Date(u.ChatMember.Date)
-	case u.ChatJoinRequest != nil:
-		return telegram.UpdateChatJoinRequest, telegram.Date(u.ChatJoinRequest.Date)
-	case u.MessageReaction != nil:
-		return telegram.UpdateMessageReaction, telegram.Date(u.MessageReaction.Date)
-	case u.MessageReactionCount != nil:
-		return telegram.UpdateMessageReactionCount, telegram.Date(u.MessageReactionCount.Date)
-	case u.CallbackQuery != nil:
-		return telegram.UpdateCallbackQuery, time.Time{}
-	case u.InlineQuery != nil:
-		return telegram.UpdateInlineQuery, time.Time{}
-	case u.ChosenInlineResult != nil:
-		return telegram.UpdateChosenInlineResult, time.Time{}
-	case u.ShippingQuery != nil:
-		return telegram.UpdateShippingQuery, time.Time{}
-	case u.PreCheckoutQuery != nil:
-		return telegram.UpdatePreCheckoutQuery, time.Time{}
-	case u.Poll != nil:
-		return telegram.UpdatePoll, time.Time{}
-	case u.PollAnswer != nil:
-		return telegram.UpdatePollAnswer, time.Time{}
-	case u.ChatBoost != nil:
-		return telegram.UpdateChatBoost, time.Time{}
-	case u.RemovedChatBoost != nil:
-		return telegram.UpdateRemovedChatBoost, time.Time{}
-	case u.PurchasedPaidMedia != nil:
-		return telegram.UpdatePurchasedPaidMedia, time.Time{}
-	case u.DeletedBusinessMessages != nil:
-		return telegram.UpdateDeletedBusinessMessages, time.Time{}
-	case u.BusinessConnection != nil:
-		return telegram.UpdateBusinessConnection, time.Time{}
-	}
-	return telegram.UpdateOther, time.Time{}
-}
-
-// sender returns who sent u, of type typ (updateInfo's): the id of the
-// person in its from (a poll answer's or reaction's user), 0 when it has
-// none or the sender is a bot; and for a my_chat_member, the chat's type
-// and the bot's new status ("" when gotgbot decoded no new member).
-func sender(u *gotgbot.Update, typ telegram.UpdateType) (id int64, chatType, status string) {
-	switch typ {
-	case telegram.UpdateMessage:
-		return person(u.Message.From), "", ""
-	case telegram.UpdateEditedMessage:
-		return person(u.EditedMessage.From), "", ""
-	case telegram.UpdateBusinessMessage:
-		return person(u.BusinessMessage.From), "", ""
-	case telegram.UpdateEditedBusinessMessage:
-		return person(u.EditedBusinessMessage.From), "", ""
-	case telegram.UpdateCallbackQuery:
-		return person(&u.CallbackQuery.From), "", ""
-	case telegram.UpdateInlineQuery:
-		return person(&u.InlineQuery.From), "", ""
-	case telegram.UpdateChosenInlineResult:
-		return person(&u.ChosenInlineResult.From), "", ""
-	case telegram.UpdateShippingQuery:
-		return person(&u.ShippingQuery.From), "", ""
-	case telegram.UpdatePreCheckoutQuery:
-		return person(&u.PreCheckoutQuery.From), "", ""
-	case telegram.UpdatePurchasedPaidMedia:
-		return person(&u.PurchasedPaidMedia.From), "", ""
-	case telegram.UpdatePollAnswer:
-		return person(u.PollAnswer.User), "", ""
-	case telegram.UpdateMessageReaction:
-		return person(u.MessageReaction.User), "", ""
-	case telegram.UpdateMyChatMember:
 		c := u.MyChatMember
-		// gotgbot's ChatMember is an interface, one type per status: nil
-		// when the update has no new_chat_member.
+		i := record.Info{Type: telegram.UpdateMyChatMember, Date: c.Date, From: person(&c.From), ChatType: c.Chat.Type}
 		if c.NewChatMember != nil {
-			status = c.NewChatMember.GetStatus()
+			i.Status = c.NewChatMember.GetStatus()
 		}
-		return person(&c.From), c.Chat.Type, status
-	case telegram.UpdateChatMember:
-		return person(&u.ChatMember.From), "", ""
-	case telegram.UpdateChatJoinRequest:
-		return person(&u.ChatJoinRequest.From), "", ""
+		return i
+	case u.ChatMember != nil:
+		return record.Info{Type: telegram.UpdateChatMember, Date: u.ChatMember.Date, From: person(&u.ChatMember.From)}
+	case u.ChatJoinRequest != nil:
+		return record.Info{Type: telegram.UpdateChatJoinRequest, Date: u.ChatJoinRequest.Date, From: person(&u.ChatJoinRequest.From)}
+	case u.MessageReaction != nil:
+		return record.Info{Type: telegram.UpdateMessageReaction, Date: u.MessageReaction.Date, From: person(u.MessageReaction.User)}
+	case u.MessageReactionCount != nil:
+		return record.Info{Type: telegram.UpdateMessageReactionCount, Date: u.MessageReactionCount.Date}
+	case u.CallbackQuery != nil:
+		return record.Info{Type: telegram.UpdateCallbackQuery, From: person(&u.CallbackQuery.From)}
+	case u.InlineQuery != nil:
+		return record.Info{Type: telegram.UpdateInlineQuery, From: person(&u.InlineQuery.From)}
+	case u.ChosenInlineResult != nil:
+		return record.Info{Type: telegram.UpdateChosenInlineResult, From: person(&u.ChosenInlineResult.From)}
+	case u.ShippingQuery != nil:
+		return record.Info{Type: telegram.UpdateShippingQuery, From: person(&u.ShippingQuery.From)}
+	case u.PreCheckoutQuery != nil:
+		return record.Info{Type: telegram.UpdatePreCheckoutQuery, From: person(&u.PreCheckoutQuery.From)}
+	case u.Poll != nil:
+		return record.Info{Type: telegram.UpdatePoll}
+	case u.PollAnswer != nil:
+		return record.Info{Type: telegram.UpdatePollAnswer, From: person(u.PollAnswer.User)}
+	case u.ChatBoost != nil:
+		return record.Info{Type: telegram.UpdateChatBoost}
+	case u.RemovedChatBoost != nil:
+		return record.Info{Type: telegram.UpdateRemovedChatBoost}
+	case u.PurchasedPaidMedia != nil:
+		return record.Info{Type: telegram.UpdatePurchasedPaidMedia, From: person(&u.PurchasedPaidMedia.From)}
+	case u.DeletedBusinessMessages != nil:
+		return record.Info{Type: telegram.UpdateDeletedBusinessMessages}
+	case u.BusinessConnection != nil:
+		return record.Info{Type: telegram.UpdateBusinessConnection}
 	}
-	return 0, "", ""
+	return record.Info{Type: telegram.UpdateOther}
 }
 
 // person returns the id of user, 0 for nil or a bot.

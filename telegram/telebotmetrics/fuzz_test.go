@@ -5,6 +5,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/genapp-go/genapp/telegram/internal/adaptertest"
 	"github.com/genapp-go/genapp/telegram/telebotmetrics"
 )
 
@@ -13,20 +14,6 @@ import (
 // routing (telebot's, then the tracker's) never panics. Updates telebot
 // cannot parse (ParseUpdate's errors) are left out: the Poller skips them.
 func FuzzProcessUpdate(f *testing.F) {
-	for _, s := range []string{
-		`{"update_id":1,"message":{"text":"/start","entities":[{"type":"bot_command","offset":0,"length":99}]}}`,
-		`{"update_id":2,"message":{"text":"/x@","entities":[{"type":"bot_command","offset":0,"length":0}]}}`,
-		`{"update_id":3,"callback_query":{"id":"1","data":"\fmenu|42"}}`,
-		`{"update_id":4,"callback_query":{"id":"1","data":"\f"}}`,
-		`{"update_id":5,"message":{"text":"/"}}`,
-		`{"update_id":6,"message":{"photo":[{"file_id":"x"}],"caption":"/start@"}}`,
-		`{"update_id":7,"edited_message":{"text":"/start"},"my_chat_member":{}}`,
-		`{"update_id":8,"message":{"new_chat_members":[{}],"left_chat_member":{}}}`,
-		`{"update_id":9,"message":{"migrate_to_chat_id":-100123}}`, // no chat: ProcessUpdate panicked
-		`{"update_id":10,"message":{"chat":{"id":1},"migrate_to_chat_id":-100123}}`,
-	} {
-		f.Add([]byte(s))
-	}
 	bot, err := tele.NewBot(tele.Settings{Offline: true, Synchronous: true, OnError: func(error, tele.Context) {}})
 	if err != nil {
 		f.Fatal(err)
@@ -37,9 +24,12 @@ func FuzzProcessUpdate(f *testing.F) {
 		tele.OnUserJoined, tele.OnUserLeft, tele.OnQuery, tele.OnChannelPost, tele.OnMedia, &tele.Btn{Unique: "menu"}} {
 		tr.Handle(e, ok)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if u, err := telebotmetrics.ParseUpdate(data); err == nil {
-			tr.ProcessUpdate(bot, u)
-		}
-	})
+	adaptertest.FuzzParseUpdate(f, telebotmetrics.ParseUpdate, func(_ *testing.T, u tele.Update) { tr.ProcessUpdate(bot, u) },
+		`{"update_id":3,"callback_query":{"id":"1","data":"\fmenu|42"}}`,
+		`{"update_id":4,"callback_query":{"id":"1","data":"\f"}}`,
+		`{"update_id":6,"message":{"photo":[{"file_id":"x"}],"caption":"/start@"}}`,
+		`{"update_id":8,"message":{"new_chat_members":[{}],"left_chat_member":{}}}`,
+		`{"update_id":9,"message":{"migrate_to_chat_id":-100123}}`, // no chat: ProcessUpdate panicked
+		`{"update_id":10,"message":{"chat":{"id":1},"migrate_to_chat_id":-100123}}`,
+	)
 }

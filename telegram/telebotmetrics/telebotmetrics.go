@@ -55,7 +55,7 @@ func New(e Endpoints, opts ...Option) (*Tracker, error) {
 			Pkg:     "telebotmetrics",
 			IsFlood: telebotcore.Is[tele.FloodError],
 		}),
-		updates: telebotcore.Updates[*tele.Bot, tele.Update]{Info: updateInfo, Sender: sender, RawInfo: rawInfo, Process: (*tele.Bot).ProcessUpdate},
+		updates: telebotcore.Updates[*tele.Bot, tele.Update]{Describe: describe, OlderAPI: true, Process: (*tele.Bot).ProcessUpdate},
 	}
 	for i, o := range opts {
 		if o == nil {

@@ -2,12 +2,11 @@ package telebotmetrics
 
 import (
 	"encoding/json"
-	"errors"
-	"time"
 
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/record"
 	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
 
@@ -49,155 +48,65 @@ func (t *Tracker) handle(b *tele.Bot, u *tele.Update, raw json.RawMessage) {
 	t.updates.Handle(t.core.Metrics(), b, u, raw)
 }
 
-// updateInfo returns the type of u, the field of it that is set, and the
-// date Telegram stamped it with: a message's date (edit_date when
-// edited), the date of member, join request and reaction updates, and the
-// zero time for the types the Bot API does not stamp (a callback's message
-// is dated when the bot sent the button, not when the user pressed it).
-func updateInfo(u tele.Update) (telegram.UpdateType, time.Time) {
+// describe returns what the update families record of u (see
+// [record.Info]): the field of it that is set, its stamp (see
+// [record.Info.Date]), the person who sent it and, for a my_chat_member,
+// the chat's type and the bot's new status. An update of a type telebot
+// v3 does not decode is other: [telebotcore.Updates] reads its JSON.
+func describe(u tele.Update) record.Info {
 	switch {
 	case u.Message != nil:
-		return telegram.UpdateMessage, telegram.Date(u.Message.Unixtime)
+		return record.Info{Type: telegram.UpdateMessage, Date: u.Message.Unixtime, From: person(u.Message.Sender)}
 	case u.EditedMessage != nil:
-		return telegram.UpdateEditedMessage, telegram.Date(u.EditedMessage.LastEdit)
+		return record.Info{Type: telegram.UpdateEditedMessage, Date: u.EditedMessage.LastEdit, From: person(u.EditedMessage.Sender)}
 	case u.ChannelPost != nil:
-		return telegram.UpdateChannelPost, telegram.Date(u.ChannelPost.Unixtime)
+		return record.Info{Type: telegram.UpdateChannelPost, Date: u.ChannelPost.Unixtime}
 	case u.EditedChannelPost != nil:
-		return telegram.UpdateEditedChannelPost, telegram.Date(u.EditedChannelPost.LastEdit)
+		return record.Info{Type: telegram.UpdateEditedChannelPost, Date: u.EditedChannelPost.LastEdit}
 	case u.MessageReaction != nil:
-		return telegram.UpdateMessageReaction, telegram.Date(u.MessageReaction.DateUnixtime)
+		return record.Info{Type: telegram.UpdateMessageReaction, Date: u.MessageReaction.DateUnixtime, From: person(u.MessageReaction.User)}
 	case u.MessageReactionCount != nil:
-		return telegram.UpdateMessageReactionCount, telegram.Date(u.MessageReactionCount.DateUnixtime)
+		return record.Info{Type: telegram.UpdateMessageReactionCount, Date: u.MessageReactionCount.DateUnixtime}
 	case u.MyChatMember != nil:
-		return telegram.UpdateMyChatMember, telegram.Date(u.MyChatMember.Unixtime)
+		c := u.MyChatMember
+		i := record.Info{Type: telegram.UpdateMyChatMember, Date: c.Unixtime, From: person(c.Sender)}
+		if c.Chat != nil {
+			i.ChatType = telebotcore.ChatType(c.Chat.Type)
+		}
+		if c.NewChatMember != nil {
+			i.Status = string(c.NewChatMember.Role)
+		}
+		return i
 	case u.ChatMember != nil:
-		return telegram.UpdateChatMember, telegram.Date(u.ChatMember.Unixtime)
+		return record.Info{Type: telegram.UpdateChatMember, Date: u.ChatMember.Unixtime, From: person(u.ChatMember.Sender)}
 	case u.ChatJoinRequest != nil:
-		return telegram.UpdateChatJoinRequest, telegram.Date(u.ChatJoinRequest.Unixtime)
+		return record.Info{Type: telegram.UpdateChatJoinRequest, Date: u.ChatJoinRequest.Unixtime, From: person(u.ChatJoinRequest.Sender)}
 	case u.Callback != nil:
-		return telegram.UpdateCallbackQuery, time.Time{}
+		return record.Info{Type: telegram.UpdateCallbackQuery, From: person(u.Callback.Sender)}
 	case u.Query != nil:
-		return telegram.UpdateInlineQuery, time.Time{}
+		return record.Info{Type: telegram.UpdateInlineQuery, From: person(u.Query.Sender)}
 	case u.InlineResult != nil:
-		return telegram.UpdateChosenInlineResult, time.Time{}
+		return record.Info{Type: telegram.UpdateChosenInlineResult, From: person(u.InlineResult.Sender)}
 	case u.ShippingQuery != nil:
-		return telegram.UpdateShippingQuery, time.Time{}
+		return record.Info{Type: telegram.UpdateShippingQuery, From: person(u.ShippingQuery.Sender)}
 	case u.PreCheckoutQuery != nil:
-		return telegram.UpdatePreCheckoutQuery, time.Time{}
+		return record.Info{Type: telegram.UpdatePreCheckoutQuery, From: person(u.PreCheckoutQuery.Sender)}
 	case u.Poll != nil:
-		return telegram.UpdatePoll, time.Time{}
+		return record.Info{Type: telegram.UpdatePoll}
 	case u.PollAnswer != nil:
-		return telegram.UpdatePollAnswer, time.Time{}
+		return record.Info{Type: telegram.UpdatePollAnswer, From: person(u.PollAnswer.Sender)}
 	case u.Boost != nil:
-		return telegram.UpdateChatBoost, time.Time{}
+		return record.Info{Type: telegram.UpdateChatBoost}
 	case u.BoostRemoved != nil:
-		return telegram.UpdateRemovedChatBoost, time.Time{}
+		return record.Info{Type: telegram.UpdateRemovedChatBoost}
 	}
-	return telegram.UpdateOther, time.Time{}
+	return record.Info{Type: telegram.UpdateOther}
 }
 
-// sender returns the id of the person who sent u, 0 for none (a channel
-// post, a poll, a boost, a bot's message...), and for a my_chat_member
-// update the chat's type and the bot's new status. It reads the field
-// updateInfo types u by.
-func sender(u tele.Update) (id int64, chatType, status string) {
-	var from *tele.User
-	switch {
-	case u.Message != nil:
-		from = u.Message.Sender
-	case u.EditedMessage != nil:
-		from = u.EditedMessage.Sender
-	case u.ChannelPost != nil, u.EditedChannelPost != nil:
-	case u.MessageReaction != nil:
-		from = u.MessageReaction.User
-	case u.MessageReactionCount != nil:
-	case u.MyChatMember != nil:
-		from = u.MyChatMember.Sender
-		if c := u.MyChatMember.Chat; c != nil {
-			chatType = telebotcore.ChatType(c.Type)
-		}
-		if m := u.MyChatMember.NewChatMember; m != nil {
-			status = string(m.Role)
-		}
-	case u.ChatMember != nil:
-		from = u.ChatMember.Sender
-	case u.ChatJoinRequest != nil:
-		from = u.ChatJoinRequest.Sender
-	case u.Callback != nil:
-		from = u.Callback.Sender
-	case u.Query != nil:
-		from = u.Query.Sender
-	case u.InlineResult != nil:
-		from = u.InlineResult.Sender
-	case u.ShippingQuery != nil:
-		from = u.ShippingQuery.Sender
-	case u.PreCheckoutQuery != nil:
-		from = u.PreCheckoutQuery.Sender
-	case u.PollAnswer != nil:
-		from = u.PollAnswer.Sender
-	}
-	if from == nil || from.IsBot {
-		return 0, chatType, status
-	}
-	return from.ID, chatType, status
-}
-
-// rawInfo types, from its JSON, an update of a type telebot v3 does not
-// decode, dated as telebot v4 dates them, and returns the id of the
-// person who sent it, as sender does.
-func rawInfo(raw json.RawMessage) (telegram.UpdateType, time.Time, int64) {
-	var u struct {
-		BusinessConnection      *struct{}   `json:"business_connection"`
-		BusinessMessage         *rawMessage `json:"business_message"`
-		EditedBusinessMessage   *rawMessage `json:"edited_business_message"`
-		DeletedBusinessMessages *struct{}   `json:"deleted_business_messages"`
-		PurchasedPaidMedia      *struct {
-			From rawUser `json:"from"`
-		} `json:"purchased_paid_media"`
-	}
-	if err := json.Unmarshal(raw, &u); err != nil && !isTypeError(err) {
-		return telegram.UpdateOther, time.Time{}, 0
-	}
-	switch {
-	case u.BusinessConnection != nil:
-		return telegram.UpdateBusinessConnection, time.Time{}, 0
-	case u.BusinessMessage != nil:
-		return telegram.UpdateBusinessMessage, telegram.Date(u.BusinessMessage.Date), u.BusinessMessage.From.person()
-	case u.EditedBusinessMessage != nil:
-		return telegram.UpdateEditedBusinessMessage, telegram.Date(u.EditedBusinessMessage.EditDate), u.EditedBusinessMessage.From.person()
-	case u.DeletedBusinessMessages != nil:
-		return telegram.UpdateDeletedBusinessMessages, time.Time{}, 0
-	case u.PurchasedPaidMedia != nil:
-		return telegram.UpdatePurchasedPaidMedia, time.Time{}, u.PurchasedPaidMedia.From.person()
-	}
-	return telegram.UpdateOther, time.Time{}, 0
-}
-
-// rawMessage is what rawInfo reads of a business message.
-type rawMessage struct {
-	Date     int64   `json:"date"`
-	EditDate int64   `json:"edit_date"`
-	From     rawUser `json:"from"`
-}
-
-// rawUser is what rawInfo reads of a from.
-type rawUser struct {
-	ID    int64 `json:"id"`
-	IsBot bool  `json:"is_bot"`
-}
-
-// person is the id of u, 0 when it is a bot or there is none.
-func (u rawUser) person() int64 {
-	if u.IsBot {
+// person returns the id of user, 0 for nil or a bot.
+func person(user *tele.User) int64 {
+	if user == nil || user.IsBot {
 		return 0
 	}
-	return u.ID
-}
-
-// isTypeError reports whether err is a field of the JSON whose type is
-// not the one expected: the others are read all the same, the field left
-// zero.
-func isTypeError(err error) bool {
-	var e *json.UnmarshalTypeError
-	return errors.As(err, &e)
+	return user.ID
 }

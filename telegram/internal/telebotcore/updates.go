@@ -3,7 +3,6 @@ package telebotcore
 import (
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
@@ -18,17 +17,13 @@ import (
 // OnReply besides the route that takes the message). B is one telebot
 // version's *Bot, U its Update.
 type Updates[B, U any] struct {
-	// Info returns the type of an update and the date Telegram stamped it
-	// with, the zero time for none.
-	Info func(U) (telegram.UpdateType, time.Time)
-	// Sender returns the Telegram id of the person who sent an update, 0
-	// for none (no from, or a bot's), and for a my_chat_member update the
-	// chat's type (see [ChatType]) and the bot's new status.
-	Sender func(U) (id int64, chatType, status string)
-	// RawInfo, when set, types from its JSON an update Info calls other,
-	// and reads the id of the person who sent it, as Sender does: telebot
-	// v3 does not decode the newer types.
-	RawInfo func(json.RawMessage) (telegram.UpdateType, time.Time, int64)
+	// Describe returns what the update families record of an update (see
+	// [record.Info]; a chat's type as [ChatType] gives it).
+	Describe func(U) record.Info
+	// OlderAPI is set for a telebot that does not decode the newer update
+	// types (v3): an update Describe calls other is described from its
+	// JSON (see [record.DescribeJSON]).
+	OlderAPI bool
 	// Process is the bot's ProcessUpdate.
 	Process func(B, U)
 }
@@ -39,12 +34,11 @@ type Updates[B, U any] struct {
 // have returned. raw is its JSON, nil when unknown.
 func (d *Updates[B, U]) Handle(m *metrics.Metrics, b B, u *U, raw json.RawMessage) {
 	// u is passed on by value: a pointer given to a func field escapes.
-	typ, date := d.Info(*u)
-	id, chatType, status := d.Sender(*u)
-	if typ == telegram.UpdateOther && raw != nil && d.RawInfo != nil {
-		typ, date, id = d.RawInfo(raw)
+	info := d.Describe(*u)
+	if info.Type == telegram.UpdateOther && raw != nil && d.OlderAPI {
+		info = record.DescribeJSON(raw)
 	}
-	defer record.Update(m, typ, date, id, chatType, status).End()
+	defer record.Update(m, info).End()
 	d.Process(b, *u)
 }
 

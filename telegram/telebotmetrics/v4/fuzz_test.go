@@ -5,6 +5,7 @@ import (
 
 	tele "gopkg.in/telebot.v4"
 
+	"github.com/genapp-go/genapp/telegram/internal/adaptertest"
 	"github.com/genapp-go/genapp/telegram/telebotmetrics/v4"
 )
 
@@ -14,7 +15,7 @@ import (
 // Tracker's ProcessUpdate: counting and routing (telebot's, then the
 // tracker's) never panic.
 func FuzzProcessUpdate(f *testing.F) {
-	for _, s := range []string{
+	own := []string{
 		`{"update_id":1,"message":{"chat":{"id":1},"text":"/start@x y","forward_origin":{"type":"user"}}}`,
 		`{"update_id":2,"message":{"chat":{"id":1},"text":"/nope","reply_to_message":{"chat":{"id":1}}}}`,
 		`{"update_id":3,"callback_query":{"id":"1","data":"\fmenu|42"}}`,
@@ -25,8 +26,6 @@ func FuzzProcessUpdate(f *testing.F) {
 		`{"update_id":8,"message":{"chat":{"id":1},"pinned_message":{}}}`,
 		`{"update_id":9,"message":{"migrate_to_chat_id":-100123}}`,
 		`{"update_id":10,"guest_message":{"chat":{"id":1},"text":"hi"}}`,
-	} {
-		f.Add([]byte(s))
 	}
 	bot, err := tele.NewBot(tele.Settings{Offline: true, Synchronous: true, OnError: func(error, tele.Context) {}})
 	if err != nil {
@@ -38,9 +37,5 @@ func FuzzProcessUpdate(f *testing.F) {
 		tele.OnPinned, tele.OnBusinessMessage, tele.OnGuestMessage, tele.OnMyChatMember, tele.OnQuery, &tele.Btn{Unique: "menu"}} {
 		tr.Handle(e, ok)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if u, err := telebotmetrics.ParseUpdate(data); err == nil {
-			tr.ProcessUpdate(bot, u)
-		}
-	})
+	adaptertest.FuzzParseUpdate(f, telebotmetrics.ParseUpdate, func(_ *testing.T, u tele.Update) { tr.ProcessUpdate(bot, u) }, own...)
 }

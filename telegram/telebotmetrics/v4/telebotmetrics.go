@@ -55,7 +55,7 @@ func New(e Endpoints, opts ...Option) (*Tracker, error) {
 			Pkg:     "telebotmetrics/v4",
 			IsFlood: telebotcore.Is[tele.FloodError],
 		}),
-		updates: telebotcore.Updates[*tele.Bot, tele.Update]{Info: updateInfo, Sender: sender, Process: (*tele.Bot).ProcessUpdate},
+		updates: telebotcore.Updates[*tele.Bot, tele.Update]{Describe: describe, Process: (*tele.Bot).ProcessUpdate},
 	}
 	for i, o := range opts {
 		if o == nil {

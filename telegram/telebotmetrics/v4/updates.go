@@ -2,11 +2,11 @@ package telebotmetrics
 
 import (
 	"encoding/json"
-	"time"
 
 	tele "gopkg.in/telebot.v4"
 
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/record"
 	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
 
@@ -46,117 +46,78 @@ func (t *Tracker) handle(b *tele.Bot, u *tele.Update, raw json.RawMessage) {
 	t.updates.Handle(t.core.Metrics(), b, u, raw)
 }
 
-// updateInfo returns the type of u, the field of it that is set, and the
-// date Telegram stamped it with: a message's date (edit_date when
-// edited; business messages like messages), the date of member, join
-// request and reaction updates, and the zero time for the types the Bot
-// API does not stamp (a callback's message is dated when the bot sent the
-// button, not when the user pressed it). A guest message, which the
-// module does not know, is other, dated like a message.
-func updateInfo(u tele.Update) (telegram.UpdateType, time.Time) {
-	for _, m := range [...]struct {
-		typ telegram.UpdateType
-		msg *tele.Message
-	}{
-		{telegram.UpdateMessage, u.Message}, {telegram.UpdateChannelPost, u.ChannelPost},
-		{telegram.UpdateBusinessMessage, u.BusinessMessage}, {telegram.UpdateOther, u.GuestMessage},
-	} {
-		if m.msg != nil {
-			return m.typ, telegram.Date(m.msg.Unixtime)
-		}
-	}
-	for _, m := range [...]struct {
-		typ telegram.UpdateType
-		msg *tele.Message
-	}{
-		{telegram.UpdateEditedMessage, u.EditedMessage}, {telegram.UpdateEditedChannelPost, u.EditedChannelPost},
-		{telegram.UpdateEditedBusinessMessage, u.EditedBusinessMessage},
-	} {
-		if m.msg != nil {
-			return m.typ, telegram.Date(m.msg.LastEdit)
-		}
-	}
-	switch {
-	case u.MessageReaction != nil:
-		return telegram.UpdateMessageReaction, telegram.Date(u.MessageReaction.DateUnixtime)
-	case u.MessageReactionCount != nil:
-		return telegram.UpdateMessageReactionCount, telegram.Date(u.MessageReactionCount.DateUnixtime)
-	case u.MyChatMember != nil:
-		return telegram.UpdateMyChatMember, telegram.Date(u.MyChatMember.Unixtime)
-	case u.ChatMember != nil:
-		return telegram.UpdateChatMember, telegram.Date(u.ChatMember.Unixtime)
-	case u.ChatJoinRequest != nil:
-		return telegram.UpdateChatJoinRequest, telegram.Date(u.ChatJoinRequest.Unixtime)
-	}
-	for _, k := range [...]struct {
-		typ telegram.UpdateType
-		set bool
-	}{
-		{telegram.UpdateCallbackQuery, u.Callback != nil}, {telegram.UpdateInlineQuery, u.Query != nil},
-		{telegram.UpdateChosenInlineResult, u.InlineResult != nil}, {telegram.UpdateShippingQuery, u.ShippingQuery != nil},
-		{telegram.UpdatePreCheckoutQuery, u.PreCheckoutQuery != nil}, {telegram.UpdatePoll, u.Poll != nil},
-		{telegram.UpdatePollAnswer, u.PollAnswer != nil}, {telegram.UpdateChatBoost, u.Boost != nil},
-		{telegram.UpdateRemovedChatBoost, u.BoostRemoved != nil}, {telegram.UpdateBusinessConnection, u.BusinessConnection != nil},
-		{telegram.UpdateDeletedBusinessMessages, u.DeletedBusinessMessages != nil}, {telegram.UpdatePurchasedPaidMedia, u.PurchasedPaidMedia != nil},
-	} {
-		if k.set {
-			return k.typ, time.Time{}
-		}
-	}
-	return telegram.UpdateOther, time.Time{}
-}
-
-// sender returns the id of the person who sent u, 0 for none (a channel
-// post, a poll, a boost, a business connection, a bot's message...), and
-// for a my_chat_member update the chat's type and the bot's new status.
-// It reads the field updateInfo types u by; a guest message, which is
-// other, counts no one.
-func sender(u tele.Update) (id int64, chatType, status string) {
-	var from *tele.User
+// describe returns what the update families record of u (see
+// [record.Info]): the field of it that is set, its stamp (see
+// [record.Info.Date]; business messages like messages), the person who
+// sent it and, for a my_chat_member, the chat's type and the bot's new
+// status. A guest message, which the module does not know, is other,
+// dated like a message, from no one.
+func describe(u tele.Update) record.Info {
 	switch {
 	case u.Message != nil:
-		from = u.Message.Sender
+		return record.Info{Type: telegram.UpdateMessage, Date: u.Message.Unixtime, From: person(u.Message.Sender)}
 	case u.ChannelPost != nil:
+		return record.Info{Type: telegram.UpdateChannelPost, Date: u.ChannelPost.Unixtime}
 	case u.BusinessMessage != nil:
-		from = u.BusinessMessage.Sender
+		return record.Info{Type: telegram.UpdateBusinessMessage, Date: u.BusinessMessage.Unixtime, From: person(u.BusinessMessage.Sender)}
 	case u.GuestMessage != nil:
+		return record.Info{Type: telegram.UpdateOther, Date: u.GuestMessage.Unixtime}
 	case u.EditedMessage != nil:
-		from = u.EditedMessage.Sender
+		return record.Info{Type: telegram.UpdateEditedMessage, Date: u.EditedMessage.LastEdit, From: person(u.EditedMessage.Sender)}
 	case u.EditedChannelPost != nil:
+		return record.Info{Type: telegram.UpdateEditedChannelPost, Date: u.EditedChannelPost.LastEdit}
 	case u.EditedBusinessMessage != nil:
-		from = u.EditedBusinessMessage.Sender
+		return record.Info{Type: telegram.UpdateEditedBusinessMessage, Date: u.EditedBusinessMessage.LastEdit, From: person(u.EditedBusinessMessage.Sender)}
 	case u.MessageReaction != nil:
-		from = u.MessageReaction.User
+		return record.Info{Type: telegram.UpdateMessageReaction, Date: u.MessageReaction.DateUnixtime, From: person(u.MessageReaction.User)}
 	case u.MessageReactionCount != nil:
+		return record.Info{Type: telegram.UpdateMessageReactionCount, Date: u.MessageReactionCount.DateUnixtime}
 	case u.MyChatMember != nil:
-		from = u.MyChatMember.Sender
-		if c := u.MyChatMember.Chat; c != nil {
-			chatType = telebotcore.ChatType(c.Type)
+		c := u.MyChatMember
+		i := record.Info{Type: telegram.UpdateMyChatMember, Date: c.Unixtime, From: person(c.Sender)}
+		if c.Chat != nil {
+			i.ChatType = telebotcore.ChatType(c.Chat.Type)
 		}
-		if m := u.MyChatMember.NewChatMember; m != nil {
-			status = string(m.Role)
+		if c.NewChatMember != nil {
+			i.Status = string(c.NewChatMember.Role)
 		}
+		return i
 	case u.ChatMember != nil:
-		from = u.ChatMember.Sender
+		return record.Info{Type: telegram.UpdateChatMember, Date: u.ChatMember.Unixtime, From: person(u.ChatMember.Sender)}
 	case u.ChatJoinRequest != nil:
-		from = u.ChatJoinRequest.Sender
+		return record.Info{Type: telegram.UpdateChatJoinRequest, Date: u.ChatJoinRequest.Unixtime, From: person(u.ChatJoinRequest.Sender)}
 	case u.Callback != nil:
-		from = u.Callback.Sender
+		return record.Info{Type: telegram.UpdateCallbackQuery, From: person(u.Callback.Sender)}
 	case u.Query != nil:
-		from = u.Query.Sender
+		return record.Info{Type: telegram.UpdateInlineQuery, From: person(u.Query.Sender)}
 	case u.InlineResult != nil:
-		from = u.InlineResult.Sender
+		return record.Info{Type: telegram.UpdateChosenInlineResult, From: person(u.InlineResult.Sender)}
 	case u.ShippingQuery != nil:
-		from = u.ShippingQuery.Sender
+		return record.Info{Type: telegram.UpdateShippingQuery, From: person(u.ShippingQuery.Sender)}
 	case u.PreCheckoutQuery != nil:
-		from = u.PreCheckoutQuery.Sender
+		return record.Info{Type: telegram.UpdatePreCheckoutQuery, From: person(u.PreCheckoutQuery.Sender)}
+	case u.Poll != nil:
+		return record.Info{Type: telegram.UpdatePoll}
 	case u.PollAnswer != nil:
-		from = u.PollAnswer.Sender
+		return record.Info{Type: telegram.UpdatePollAnswer, From: person(u.PollAnswer.Sender)}
+	case u.Boost != nil:
+		return record.Info{Type: telegram.UpdateChatBoost}
+	case u.BoostRemoved != nil:
+		return record.Info{Type: telegram.UpdateRemovedChatBoost}
+	case u.BusinessConnection != nil:
+		return record.Info{Type: telegram.UpdateBusinessConnection}
+	case u.DeletedBusinessMessages != nil:
+		return record.Info{Type: telegram.UpdateDeletedBusinessMessages}
 	case u.PurchasedPaidMedia != nil:
-		from = u.PurchasedPaidMedia.From
+		return record.Info{Type: telegram.UpdatePurchasedPaidMedia, From: person(u.PurchasedPaidMedia.From)}
 	}
-	if from == nil || from.IsBot {
-		return 0, chatType, status
+	return record.Info{Type: telegram.UpdateOther}
+}
+
+// person returns the id of user, 0 for nil or a bot.
+func person(user *tele.User) int64 {
+	if user == nil || user.IsBot {
+		return 0
 	}
-	return from.ID, chatType, status
+	return user.ID
 }
