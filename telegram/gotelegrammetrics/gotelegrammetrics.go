@@ -12,6 +12,7 @@ import (
 
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 )
 
 // Tracker registers go-telegram/bot handlers as tracked actions.
@@ -37,13 +38,8 @@ func WithMetrics(m *metrics.Metrics) Option {
 // registered before [metrics.Init].
 func New(opts ...Option) (*Tracker, error) {
 	t := &Tracker{metrics: metrics.Default}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("gotelegrammetrics: New: option %d of %d is nil", i+1, len(opts))
-		}
-		if err := o(t); err != nil {
-			return nil, err
-		}
+	if err := option.Apply("gotelegrammetrics: New", t, opts); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 )
 
 // Tracker registers gotgbot handlers on a dispatcher as tracked actions.
@@ -45,10 +46,8 @@ func New(d *ext.Dispatcher, opts ...Option) (*Tracker, error) {
 		return nil, errors.New("gotgbotmetrics: New with a nil *ext.Dispatcher: want one from ext.NewDispatcher")
 	}
 	t := &Tracker{d: d, metrics: metrics.Default}
-	for _, o := range opts {
-		if err := o(t); err != nil {
-			return nil, err
-		}
+	if err := option.Apply("gotgbotmetrics: New", t, opts); err != nil {
+		return nil, err
 	}
 	t.commands.Store(&map[string]bool{})
 	switch next := d.Processor.(type) {

@@ -2,11 +2,11 @@ package telebotmetrics
 
 import (
 	"errors"
-	"fmt"
 
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/genapp-go/genapp/metrics"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 	"github.com/genapp-go/genapp/telegram/internal/telebotcore"
 )
 
@@ -57,13 +57,8 @@ func New(e Endpoints, opts ...Option) (*Tracker, error) {
 		}),
 		updates: telebotcore.Updates[*tele.Bot, tele.Update]{Describe: describe, OlderAPI: true, Process: (*tele.Bot).ProcessUpdate},
 	}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("telebotmetrics: New: option %d is nil", i)
-		}
-		if err := o(t); err != nil {
-			return nil, err
-		}
+	if err := option.Apply(pkg+": New", t, opts); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

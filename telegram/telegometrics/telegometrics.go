@@ -12,6 +12,7 @@ import (
 
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 )
 
 // Router is what registers telego handlers: *th.BotHandler and
@@ -62,13 +63,8 @@ func New(r Router, opts ...Option) (*Tracker, error) {
 		}
 	}
 	t := &Tracker{r: r, metrics: metrics.Default}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("telegometrics: New: option %d of %d is nil", i+1, len(opts))
-		}
-		if err := o(t); err != nil {
-			return nil, err
-		}
+	if err := option.Apply("telegometrics: New", t, opts); err != nil {
+		return nil, err
 	}
 	r.Use(t.countUpdate)
 	return t, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 )
 
 // Handler handles one update. Its error is recorded as status "error".
@@ -85,10 +86,8 @@ func New(opts ...Option) (*Router, error) {
 		log:       slog.Default(),
 		grace:     DefaultShutdownTimeout,
 	}
-	for _, o := range opts {
-		if err := o(r); err != nil {
-			return nil, err
-		}
+	if err := option.Apply("tgbotapimetrics: New", r, opts); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

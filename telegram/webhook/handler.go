@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/genapp-go/genapp/telegram/internal/option"
 )
 
 // SecretHeader is the header that carries, in every update request Telegram
@@ -73,7 +75,7 @@ func WithMaxUpdateSize(n int64) Option {
 // [SecretHeader], the secret_token the bot gives setWebhook (see
 // [CheckSecret] and [NewSecret]), and hands each update to deliver with
 // the request's context. It returns an error when the secret is not one
-// Telegram accepts, deliver is nil or an option is invalid: a webhook
+// Telegram accepts, deliver is nil or an option is nil or invalid: a webhook
 // without a secret takes forged updates.
 func New(secret string, deliver func(ctx context.Context, update []byte) error, opts ...Option) (*Handler, error) {
 	if err := CheckSecret(secret); err != nil {
@@ -83,10 +85,8 @@ func New(secret string, deliver func(ctx context.Context, update []byte) error, 
 		return nil, errors.New("webhook: New with a nil deliver function: want one that hands the update to the bot")
 	}
 	h := &Handler{secret: []byte(secret), deliver: deliver, maxSize: DefaultMaxUpdateSize}
-	for _, o := range opts {
-		if err := o(h); err != nil {
-			return nil, err
-		}
+	if err := option.Apply("webhook: New", h, opts); err != nil {
+		return nil, err
 	}
 	return h, nil
 }

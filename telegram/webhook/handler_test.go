@@ -179,6 +179,7 @@ func TestNewRefuses(t *testing.T) {
 		{"ünicode", deliver, nil, "character 0 is not allowed"},
 		{secret, nil, nil, "nil deliver"},
 		{secret, deliver, []webhook.Option{webhook.WithMaxUpdateSize(0)}, "WithMaxUpdateSize(0): want a positive"},
+		{secret, deliver, []webhook.Option{webhook.WithMaxUpdateSize(1 << 20), nil}, "webhook: New: option 2 of 2 is nil"},
 	} {
 		h, err := webhook.New(tc.secret, tc.deliver, tc.opts...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || h != nil {

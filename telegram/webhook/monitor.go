@@ -16,6 +16,7 @@ import (
 	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/metrics"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
@@ -116,13 +117,8 @@ func NewMonitor(client *http.Client, opts ...MonitorOption) (*Monitor, error) {
 		return nil, errors.New("webhook: NewMonitor with a nil *http.Client: want the one of httpclient.NewTelegram")
 	}
 	mon := &Monitor{client: client, endpoint: endpoint(DefaultAPIURL), metrics: metrics.Default, interval: DefaultInterval}
-	for i, o := range opts {
-		if o == nil {
-			return nil, fmt.Errorf("webhook: NewMonitor: option %d of %d is nil", i+1, len(opts))
-		}
-		if err := o(mon); err != nil {
-			return nil, err
-		}
+	if err := option.Apply("webhook: NewMonitor", mon, opts); err != nil {
+		return nil, err
 	}
 	return mon, nil
 }

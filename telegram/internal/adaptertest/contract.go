@@ -20,6 +20,9 @@ type API[L, T, P, U, O, PO any] struct {
 	// Package is the adapter's import path below telegram/, which starts
 	// its errors: "telebotmetrics/v4".
 	Package string
+	// Target returns what New tracks, made offline: the library's bot,
+	// dispatcher or router (the zero L where New takes only options).
+	Target func(*testing.T) L
 
 	New                func(L, ...O) (*T, error)
 	WithMetrics        func(*metrics.Metrics) O
@@ -41,8 +44,8 @@ type PollerOf[P any] interface {
 	Ready() error
 }
 
-// Check asserts the behaviour the shared shape promises: bad arguments to
-// NewPoller (a nil client, a negative poll timeout, an update type outside
+// Check asserts the behaviour the shared shape promises: New takes
+// WithMetrics, and a nil option is an error; bad arguments to NewPoller (a nil client, a negative poll timeout, an update type outside
 // telegram.UpdateTypes, a nil option) are errors that name them, in the
 // same words in every adapter, never a panic; a Poller that never ran is
 // not ready; and ParseUpdate parses an update as the Bot API sends it and
@@ -90,6 +93,7 @@ func Check[L, T, P, U, O, PO any, PP PollerOf[P]](t *testing.T, api API[L, T, P,
 			t.Errorf("NewPoller with %s = %v, %v; want nil and the error %q", tc.what, p, err, want)
 		}
 	}
+	checkNew(t, api)
 	if _, err := api.ParseUpdate([]byte(`{"update_id":7,"message":{"message_id":1,"date":1700000000,"chat":{"id":100,"type":"private"},"from":{"id":100,"is_bot":false,"first_name":"U"},"text":"/start"}}`)); err != nil {
 		t.Errorf("ParseUpdate of a message: %v", err)
 	}
@@ -97,5 +101,29 @@ func Check[L, T, P, U, O, PO any, PP PollerOf[P]](t *testing.T, api API[L, T, P,
 		if _, err := api.ParseUpdate([]byte(bad)); err == nil {
 			t.Errorf("ParseUpdate(%q) = nil error, want one", bad)
 		}
+	}
+}
+
+// checkNew asserts that New takes WithMetrics, and that a nil option is an
+// error that says which, never a panic.
+func checkNew[L, T, P, U, O, PO any](t *testing.T, api API[L, T, P, U, O, PO]) {
+	t.Helper()
+	newTracker := func(what string, opts ...O) (tr *T, err error) {
+		t.Helper()
+		defer func() {
+			if r := recover(); r != nil {
+				tr, err = nil, fmt.Errorf("panicked: %v", r)
+				t.Errorf("New with %s panicked: %v", what, r)
+			}
+		}()
+		return api.New(api.Target(t), opts...)
+	}
+	if tr, err := newTracker("WithMetrics", api.WithMetrics(metrics.Default())); err != nil || tr == nil {
+		t.Errorf("New with WithMetrics = %v, %v", tr, err)
+	}
+	var none O
+	want := api.Package + ": New: option 2 of 2 is nil"
+	if tr, err := newTracker("a nil option", api.WithMetrics(nil), none); err == nil || tr != nil || err.Error() != want {
+		t.Errorf("New with a nil option = %v, %v; want nil and the error %q", tr, err, want)
 	}
 }

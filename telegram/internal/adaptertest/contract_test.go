@@ -1,6 +1,7 @@
 package adaptertest_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
@@ -8,6 +9,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/go-telegram/bot/models"
 	"github.com/mymmrac/telego"
+	th "github.com/mymmrac/telego/telegohandler"
 	tele "gopkg.in/telebot.v3"
 	tele4 "gopkg.in/telebot.v4"
 
@@ -31,6 +33,7 @@ func TestContract(t *testing.T) {
 		{"telebotmetrics", func(t *testing.T) {
 			adaptertest.Check(t, adaptertest.API[telebotmetrics.Endpoints, telebotmetrics.Tracker, telebotmetrics.Poller, tele.Update, telebotmetrics.Option, telebotmetrics.PollerOption]{
 				Package:            "telebotmetrics",
+				Target:             func(t *testing.T) telebotmetrics.Endpoints { return offlineTelebot(t) },
 				New:                telebotmetrics.New,
 				WithMetrics:        telebotmetrics.WithMetrics,
 				NewPoller:          telebotmetrics.NewPoller,
@@ -42,6 +45,7 @@ func TestContract(t *testing.T) {
 		{"telebotmetrics/v4", func(t *testing.T) {
 			adaptertest.Check(t, adaptertest.API[telebotmetrics4.Endpoints, telebotmetrics4.Tracker, telebotmetrics4.Poller, tele4.Update, telebotmetrics4.Option, telebotmetrics4.PollerOption]{
 				Package:            "telebotmetrics/v4",
+				Target:             func(t *testing.T) telebotmetrics4.Endpoints { return offlineTelebot4(t) },
 				New:                telebotmetrics4.New,
 				WithMetrics:        telebotmetrics4.WithMetrics,
 				NewPoller:          telebotmetrics4.NewPoller,
@@ -53,6 +57,7 @@ func TestContract(t *testing.T) {
 		{"tgbotapimetrics", func(t *testing.T) {
 			adaptertest.Check(t, adaptertest.API[struct{}, tgbotapimetrics.Router, tgbotapimetrics.Poller, tgbotapi.Update, tgbotapimetrics.Option, tgbotapimetrics.PollerOption]{
 				Package: "tgbotapimetrics",
+				Target:  func(*testing.T) struct{} { return struct{}{} },
 				New: func(_ struct{}, o ...tgbotapimetrics.Option) (*tgbotapimetrics.Router, error) {
 					return tgbotapimetrics.New(o...)
 				},
@@ -66,6 +71,7 @@ func TestContract(t *testing.T) {
 		{"gotelegrammetrics", func(t *testing.T) {
 			adaptertest.Check(t, adaptertest.API[struct{}, gotelegrammetrics.Tracker, gotelegrammetrics.Poller, *models.Update, gotelegrammetrics.Option, gotelegrammetrics.PollerOption]{
 				Package: "gotelegrammetrics",
+				Target:  func(*testing.T) struct{} { return struct{}{} },
 				New: func(_ struct{}, o ...gotelegrammetrics.Option) (*gotelegrammetrics.Tracker, error) {
 					return gotelegrammetrics.New(o...)
 				},
@@ -79,6 +85,7 @@ func TestContract(t *testing.T) {
 		{"telegometrics", func(t *testing.T) {
 			adaptertest.Check(t, adaptertest.API[telegometrics.Router, telegometrics.Tracker, telegometrics.Poller, telego.Update, telegometrics.Option, telegometrics.PollerOption]{
 				Package:            "telegometrics",
+				Target:             telegoHandler,
 				New:                telegometrics.New,
 				WithMetrics:        telegometrics.WithMetrics,
 				NewPoller:          telegometrics.NewPoller,
@@ -90,6 +97,7 @@ func TestContract(t *testing.T) {
 		{"gotgbotmetrics", func(t *testing.T) {
 			adaptertest.Check(t, adaptertest.API[*ext.Dispatcher, gotgbotmetrics.Tracker, gotgbotmetrics.Poller, gotgbot.Update, gotgbotmetrics.Option, gotgbotmetrics.PollerOption]{
 				Package:            "gotgbotmetrics",
+				Target:             func(*testing.T) *ext.Dispatcher { return ext.NewDispatcher(nil) },
 				New:                gotgbotmetrics.New,
 				WithMetrics:        gotgbotmetrics.WithMetrics,
 				NewPoller:          gotgbotmetrics.NewPoller,
@@ -101,4 +109,34 @@ func TestContract(t *testing.T) {
 	} {
 		t.Run(adapter.name, adapter.check)
 	}
+}
+
+func offlineTelebot(t *testing.T) *tele.Bot {
+	b, err := tele.NewBot(tele.Settings{Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func offlineTelebot4(t *testing.T) *tele4.Bot {
+	b, err := tele4.NewBot(tele4.Settings{Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// telegoHandler returns a telego BotHandler on an offline bot: telego
+// checks the token's shape, and calls nothing before Start.
+func telegoHandler(t *testing.T) telegometrics.Router {
+	bot, err := telego.NewBot("123456:"+strings.Repeat("A", 35), telego.WithDiscardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bh, err := th.NewBotHandler(bot, make(chan telego.Update))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bh
 }
