@@ -278,16 +278,17 @@ func (c *Config) current() *webSettings {
 	return s
 }
 
-// dropped returns why s, a new valid version, may not replace o, the one in
-// force: it drops basic auth or changes the client certificate check. A
-// file cut short while it is rewritten, whose first lines still configure
-// TLS, would otherwise open the server; an operator who means it restarts.
-func (o *webSettings) dropped(s *webSettings) error {
+// dropped returns why next, a new valid version, may not replace s, the
+// one in force: it drops basic auth or changes the client certificate
+// check. A file cut short while it is rewritten, whose first lines still
+// configure TLS, would otherwise open the server; an operator who means it
+// restarts.
+func (s *webSettings) dropped(next *webSettings) error {
 	switch {
-	case len(o.config.Users) > 0 && len(s.config.Users) == 0:
+	case len(s.config.Users) > 0 && len(next.config.Users) == 0:
 		return errors.New("turns basic auth off (no basic_auth_users), which takes a restart")
-	case o.config.TLSConfig.ClientAuth != "" && s.config.TLSConfig.ClientAuth != o.config.TLSConfig.ClientAuth:
-		return fmt.Errorf("changes client_auth_type from %s to %q, which takes a restart", o.config.TLSConfig.ClientAuth, s.config.TLSConfig.ClientAuth)
+	case s.config.TLSConfig.ClientAuth != "" && next.config.TLSConfig.ClientAuth != s.config.TLSConfig.ClientAuth:
+		return fmt.Errorf("changes client_auth_type from %s to %q, which takes a restart", s.config.TLSConfig.ClientAuth, next.config.TLSConfig.ClientAuth)
 	}
 	return nil
 }

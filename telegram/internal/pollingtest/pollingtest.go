@@ -73,8 +73,8 @@ func Serve(t testing.TB, status int, answers ...string) (*httptest.Server, *atom
 	return a.srv, &a.calls
 }
 
-// Hold, as an answer of [NewAPI], holds each request until its client gives
-// up or the test ends: a long poll that never ends.
+// Hold is an answer of [NewAPI] that holds each request until its client
+// gives up or the test ends: a long poll that never ends.
 const Hold = "\x00hold"
 
 // API is a hostile Bot API started by [NewAPI]. It records when each
