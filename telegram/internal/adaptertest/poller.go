@@ -35,7 +35,7 @@ type PollerBot[P, PO any] struct {
 	// receives what that method returned (nil where it returns nothing).
 	// poll may be called again once done received: p polls again for the
 	// same bot.
-	Poll func(t *testing.T, p *P, r PollerRun) (poll func() (stop func(), done <-chan error))
+	Poll func(t testing.TB, p *P, r PollerRun) (poll func() (stop func(), done <-chan error))
 	// ReturnsErr is set where the method that runs the Poller returns the
 	// error polling stopped on.
 	ReturnsErr bool
