@@ -2,6 +2,7 @@ package gotelegrammetrics
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -39,7 +40,7 @@ type Poller struct {
 	opts    polling.Config // what WithPollTimeout and WithAllowedUpdates set
 	onError bot.ErrorsHandler
 
-	offset int64
+	offset int // the next getUpdates'
 	state  polling.State
 }
 
@@ -135,27 +136,15 @@ func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
 	p.state.Start(ctx.Done())
 	defer p.state.End()
 	handlers := context.WithoutCancel(ctx)
-	mask := bottoken.NewMasker(b.Token())
-	for ctx.Err() == nil {
-		updates, err := p.getUpdates(ctx, b.Token(), mask)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			p.onError(err)
-			wait := p.state.Failed(err)
-			if err.Stopped {
-				return err
-			}
-			polling.Sleep(ctx.Done(), wait)
-			continue
-		}
-		p.state.Succeeded()
-		for _, u := range updates {
+	return polling.Run(ctx, polling.Loop[*models.Update]{
+		Client: p.client, URL: p.url + "/bot" + b.Token() + "/getUpdates", Masker: bottoken.NewMasker(b.Token()),
+		Config: p.opts, State: &p.state, Offset: &p.offset, Parse: ParseUpdate,
+		Hand: func(_ context.Context, u *models.Update, _ json.RawMessage) bool {
 			b.ProcessUpdate(handlers, u)
-		}
-	}
-	return nil
+			return true
+		},
+		Report: func(f *telegram.PollError, _ time.Duration) { p.onError(f) },
+	})
 }
 
 // Err returns the *telegram.PollError the last Run stopped on; nil while
@@ -168,30 +157,6 @@ func (p *Poller) Err() error { return p.state.Err() }
 // [telegram.UnreadyAfter] getUpdates in a row failed. It suits
 // metrics.WithReadiness; the error holds no bot token.
 func (p *Poller) Ready() error { return p.state.Ready() }
-
-// getUpdates sends one getUpdates and returns the updates it brought and
-// the bot can take; the others are reported and skipped.
-func (p *Poller) getUpdates(ctx context.Context, token string, m bottoken.Masker) ([]*models.Update, *telegram.PollError) {
-	offset := p.offset + 1
-	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(p.url+"/bot"+token+"/getUpdates", int(offset)), m)
-	if f != nil {
-		return nil, f
-	}
-	if f := batch.StaleReport(m, int(offset)); f != nil {
-		p.onError(f)
-	}
-	updates := make([]*models.Update, 0, len(batch.Raws))
-	for i, raw := range batch.Raws {
-		p.offset = max(p.offset, int64(batch.IDs[i]))
-		u, err := ParseUpdate(raw)
-		if err != nil {
-			p.onError(batch.SkipReport(m, i, err))
-			continue
-		}
-		updates = append(updates, u)
-	}
-	return updates, nil
-}
 
 // ParseUpdate parses an update, as the Bot API sends it to getUpdates and
 // to webhooks, into go-telegram/bot's type, and rejects one the bot would

@@ -24,7 +24,7 @@ import (
 // pollerBot is a go-telegram/bot bot of the Bot API at url holding token,
 // on client, that runs handlers on the caller's goroutine and hands every
 // update to handle.
-func pollerBot(t *testing.T, url, token string, client *http.Client, handle func(*models.Update)) *bot.Bot {
+func pollerBot(t testing.TB, url, token string, client *http.Client, handle func(*models.Update)) *bot.Bot {
 	t.Helper()
 	b, err := bot.New(token, bot.WithSkipGetMe(), bot.WithServerURL(url), bot.WithNotAsyncHandlers(),
 		bot.WithHTTPClient(time.Second, client), bot.WithErrorsHandler(func(error) {}),
@@ -35,28 +35,33 @@ func pollerBot(t *testing.T, url, token string, client *http.Client, handle func
 	return b
 }
 
-// TestPoller: the Poller, run by Run, whose failures go to its errors
+// poller is the Poller under test, run by Run, whose failures go to its errors
 // handler.
-func TestPoller(t *testing.T) {
-	adaptertest.Poller(t, adaptertest.PollerBot[gotelegrammetrics.Poller, gotelegrammetrics.PollerOption]{
-		NewPoller:          gotelegrammetrics.NewPoller,
-		WithPollTimeout:    gotelegrammetrics.WithPollTimeout,
-		WithAllowedUpdates: gotelegrammetrics.WithAllowedUpdates,
-		Options: func(r adaptertest.PollerRun) []gotelegrammetrics.PollerOption {
-			return []gotelegrammetrics.PollerOption{gotelegrammetrics.WithAPIURL(r.URL), gotelegrammetrics.WithErrorsHandler(r.Failed)}
-		},
-		Poll: func(t *testing.T, p *gotelegrammetrics.Poller, r adaptertest.PollerRun) func() (func(), <-chan error) {
-			b := pollerBot(t, r.URL, r.Token, r.Client, func(u *models.Update) { r.Delivered(u.ID) })
-			return adaptertest.Polling(func(ctx context.Context) error { return p.Run(ctx, b) })
-		},
-		ReturnsErr: true,
-		Poison: map[string]adaptertest.Poison{"bot_command outside the text": {
-			Update: map[string]any{"message": map[string]any{"message_id": 1, "date": 1, "chat": map[string]any{"id": 1, "type": "private"}, "text": "/s",
-				"entities": []any{map[string]any{"type": "bot_command", "offset": 0, "length": 9}}}},
-			Says: "bot_command",
-		}},
-	})
+var poller = adaptertest.PollerBot[gotelegrammetrics.Poller, gotelegrammetrics.PollerOption]{
+	NewPoller:          gotelegrammetrics.NewPoller,
+	WithPollTimeout:    gotelegrammetrics.WithPollTimeout,
+	WithAllowedUpdates: gotelegrammetrics.WithAllowedUpdates,
+	Options: func(r adaptertest.PollerRun) []gotelegrammetrics.PollerOption {
+		return []gotelegrammetrics.PollerOption{gotelegrammetrics.WithAPIURL(r.URL), gotelegrammetrics.WithErrorsHandler(r.Failed)}
+	},
+	Poll: func(t testing.TB, p *gotelegrammetrics.Poller, r adaptertest.PollerRun) func() (func(), <-chan error) {
+		b := pollerBot(t, r.URL, r.Token, r.Client, func(u *models.Update) { r.Delivered(u.ID) })
+		return adaptertest.Polling(func(ctx context.Context) error { return p.Run(ctx, b) })
+	},
+	ReturnsErr: true,
+	Poison: map[string]adaptertest.Poison{"bot_command outside the text": {
+		Update: map[string]any{"message": map[string]any{"message_id": 1, "date": 1, "chat": map[string]any{"id": 1, "type": "private"}, "text": "/s",
+			"entities": []any{map[string]any{"type": "bot_command", "offset": 0, "length": 9}}}},
+		Says: "bot_command",
+	}},
 }
+
+// TestPoller: the contract of every adapter's Poller.
+func TestPoller(t *testing.T) { adaptertest.Poller(t, poller) }
+
+// BenchmarkPoller: what the Poller costs each update it fetches and hands
+// on (see adaptertest.PollerBench).
+func BenchmarkPoller(b *testing.B) { adaptertest.PollerBench(b, poller) }
 
 // TestStartMisbehaves is the control: the bot's own loop, b.Start, keeps
 // polling on 401 and 409, ignores a 429's retry_after (4 getUpdates within

@@ -127,68 +127,16 @@ func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatche
 		close(updates)
 		<-started
 	}()
-	mask := bottoken.NewMasker(b.Token)
 	p.state.Start(ctx.Done())
 	defer p.state.End()
-	for ctx.Err() == nil {
-		fetched, f := p.getUpdates(ctx, url, mask)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if f != nil {
-			p.onError(f)
-			wait := p.state.Failed(f)
-			if f.Stopped {
-				return f
-			}
-			polling.Sleep(ctx.Done(), wait)
-			continue
-		}
-		p.state.Succeeded()
-		for _, u := range fetched {
-			if u.raw != nil {
-				select {
-				case updates <- u.raw:
-				case <-ctx.Done():
-					return nil
-				}
-			}
-			// Confirmed only once handed on: an update still held when
-			// ctx ends is fetched again by the next Poll.
-			p.offset = max(p.offset, u.id+1)
-		}
-	}
-	return nil
-}
-
-// fetched is an update of a getUpdates answer: raw is nil when
-// ParseUpdate rejected it, to be confirmed but not handed on.
-type fetched struct {
-	raw json.RawMessage
-	id  int
-}
-
-// getUpdates sends one getUpdates to url and returns its updates.
-func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker) ([]fetched, *telegram.PollError) {
-	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout+10*time.Second)
-	defer cancel()
-	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(url, p.offset), m)
-	if f != nil {
-		return nil, f
-	}
-	if f := batch.StaleReport(m, p.offset); f != nil {
-		p.onError(f)
-	}
-	updates := make([]fetched, len(batch.Raws))
-	for i, raw := range batch.Raws {
-		updates[i].id = batch.IDs[i]
-		if _, err := ParseUpdate(raw); err != nil {
-			p.onError(batch.SkipReport(m, i, err))
-			continue
-		}
-		updates[i].raw = raw
-	}
-	return updates, nil
+	return polling.Run(ctx, polling.Loop[gotgbot.Update]{
+		Client: p.client, URL: url, Masker: bottoken.NewMasker(b.Token),
+		Config: p.opts, Bounded: true, State: &p.state, Offset: &p.offset, Parse: ParseUpdate,
+		Hand: func(ctx context.Context, _ gotgbot.Update, raw json.RawMessage) bool {
+			return polling.Send(ctx, updates, raw)
+		},
+		Report: func(f *telegram.PollError, _ time.Duration) { p.onError(f) },
+	})
 }
 
 // ParseUpdate parses one update, as getUpdates and webhooks send it, into

@@ -51,24 +51,29 @@ func (d dispatcher) Start(_ *gotgbot.Bot, updates <-chan json.RawMessage) {
 
 func (d dispatcher) Stop() {}
 
-// TestPoller: the Poller, run by Poll, whose failures go to its error
+// poller is the Poller under test, run by Poll, whose failures go to its error
 // func.
-func TestPoller(t *testing.T) {
-	adaptertest.Poller(t, adaptertest.PollerBot[gotgbotmetrics.Poller, gotgbotmetrics.PollerOption]{
-		NewPoller:          gotgbotmetrics.NewPoller,
-		WithPollTimeout:    gotgbotmetrics.WithPollTimeout,
-		WithAllowedUpdates: gotgbotmetrics.WithAllowedUpdates,
-		Options: func(r adaptertest.PollerRun) []gotgbotmetrics.PollerOption {
-			return []gotgbotmetrics.PollerOption{gotgbotmetrics.WithErrorFunc(r.Failed)}
-		},
-		Poll: func(t *testing.T, p *gotgbotmetrics.Poller, r adaptertest.PollerRun) func() (func(), <-chan error) {
-			b := rawBot(r.URL, r.Token, r.Client)
-			return adaptertest.Polling(func(ctx context.Context) error { return p.Poll(ctx, b, dispatcher{ctx, r.Delivered}) })
-		},
-		ReturnsErr: true,
-		Poison:     map[string]adaptertest.Poison{"chat boost without a source": {Update: boost, Says: "gotgbotmetrics: the update's chat_boost has no boost.source"}},
-	})
+var poller = adaptertest.PollerBot[gotgbotmetrics.Poller, gotgbotmetrics.PollerOption]{
+	NewPoller:          gotgbotmetrics.NewPoller,
+	WithPollTimeout:    gotgbotmetrics.WithPollTimeout,
+	WithAllowedUpdates: gotgbotmetrics.WithAllowedUpdates,
+	Options: func(r adaptertest.PollerRun) []gotgbotmetrics.PollerOption {
+		return []gotgbotmetrics.PollerOption{gotgbotmetrics.WithErrorFunc(r.Failed)}
+	},
+	Poll: func(t testing.TB, p *gotgbotmetrics.Poller, r adaptertest.PollerRun) func() (func(), <-chan error) {
+		b := rawBot(r.URL, r.Token, r.Client)
+		return adaptertest.Polling(func(ctx context.Context) error { return p.Poll(ctx, b, dispatcher{ctx, r.Delivered}) })
+	},
+	ReturnsErr: true,
+	Poison:     map[string]adaptertest.Poison{"chat boost without a source": {Update: boost, Says: "gotgbotmetrics: the update's chat_boost has no boost.source"}},
 }
+
+// TestPoller: the contract of every adapter's Poller.
+func TestPoller(t *testing.T) { adaptertest.Poller(t, poller) }
+
+// BenchmarkPoller: what the Poller costs each update it fetches and hands
+// on (see adaptertest.PollerBench).
+func BenchmarkPoller(b *testing.B) { adaptertest.PollerBench(b, poller) }
 
 // boost is a chat boost without a source, which makes gotgbot's dispatcher
 // panic outside its recover.

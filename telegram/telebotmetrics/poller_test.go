@@ -27,3 +27,9 @@ func TestPoller(t *testing.T) {
 
 // TestLongPollerMisbehaves is the control: see telebottest.
 func TestLongPollerMisbehaves(t *testing.T) { telebottest.LongPollerMisbehaves(t, telebot) }
+
+// BenchmarkPoller: what the Poller costs each update it fetches and hands
+// on (see adaptertest.PollerBench).
+func BenchmarkPoller(b *testing.B) {
+	adaptertest.PollerBench(b, telebottest.PollerBot(telebot, telebotmetrics.NewPoller, telebotmetrics.WithPollTimeout, telebotmetrics.WithAllowedUpdates, (*telebotmetrics.Poller).Poll))
+}

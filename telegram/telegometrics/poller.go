@@ -2,6 +2,7 @@ package telegometrics
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -107,65 +108,16 @@ func (p *Poller) Updates(ctx context.Context, bot *telego.Bot) <-chan telego.Upd
 	go func() {
 		defer close(out)
 		defer p.state.End()
-		for ctx.Err() == nil {
-			updates, f := p.getUpdates(ctx, bot)
-			if ctx.Err() != nil {
-				return
-			}
-			if f != nil {
-				bot.Logger().Errorf("%s", f)
-				wait := p.state.Failed(f)
-				if f.Stopped {
-					return
-				}
-				polling.Sleep(ctx.Done(), wait)
-				continue
-			}
-			p.state.Succeeded()
-			for _, u := range updates {
-				if u.parsed {
-					select {
-					case out <- u.WithContext(ctx):
-					case <-ctx.Done():
-						return
-					}
-				}
-				p.offset = max(p.offset, u.UpdateID+1)
-			}
-		}
+		polling.Run(ctx, polling.Loop[telego.Update]{
+			Client: p.client, URL: forHTTPClient(methodURL(bot, "getUpdates")), Masker: bottoken.NewMasker(bot.Token()),
+			Config: p.opts, State: &p.state, Offset: &p.offset, Parse: ParseUpdate,
+			Hand: func(ctx context.Context, u telego.Update, _ json.RawMessage) bool {
+				return polling.Send(ctx, out, u.WithContext(ctx))
+			},
+			Report: func(f *telegram.PollError, _ time.Duration) { bot.Logger().Errorf("%s", f) },
+		})
 	}()
 	return out
-}
-
-// fetched is an update of a getUpdates answer, parsed unless telego
-// cannot parse it (then only its UpdateID is set).
-type fetched struct {
-	telego.Update
-	parsed bool
-}
-
-// getUpdates sends one getUpdates and returns the new updates, those
-// telego cannot parse logged.
-func (p *Poller) getUpdates(ctx context.Context, bot *telego.Bot) ([]fetched, *telegram.PollError) {
-	mask := bottoken.NewMasker(bot.Token())
-	offset := p.offset
-	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(forHTTPClient(methodURL(bot, "getUpdates")), offset), mask)
-	if f != nil {
-		return nil, f
-	}
-	if f := batch.StaleReport(mask, offset); f != nil {
-		bot.Logger().Errorf("%s", f)
-	}
-	updates := make([]fetched, 0, len(batch.Raws))
-	for i, raw := range batch.Raws {
-		u, err := ParseUpdate(raw)
-		if err != nil {
-			bot.Logger().Errorf("%s", batch.SkipReport(mask, i, err))
-		}
-		u.UpdateID = batch.IDs[i]
-		updates = append(updates, fetched{u, err == nil})
-	}
-	return updates, nil
 }
 
 // ParseUpdate parses an update, as the Bot API sends it to getUpdates and

@@ -36,33 +36,38 @@ func (f failures) Errorf(format string, args ...any) {
 	f(fmt.Errorf(format, args...))
 }
 
-// TestPoller: the Poller, whose updates the caller reads from Updates and
+// poller is the Poller under test, whose updates the caller reads from Updates and
 // whose failures go to the bot's logger.
-func TestPoller(t *testing.T) {
-	adaptertest.Poller(t, adaptertest.PollerBot[telegometrics.Poller, telegometrics.PollerOption]{
-		NewPoller:          telegometrics.NewPoller,
-		WithPollTimeout:    telegometrics.WithPollTimeout,
-		WithAllowedUpdates: telegometrics.WithAllowedUpdates,
-		Poll: func(t *testing.T, p *telegometrics.Poller, r adaptertest.PollerRun) func() (func(), <-chan error) {
-			bot, err := telego.NewBot(r.Token, telego.WithAPIServer(r.URL), telego.WithLogger(failures(r.Failed)))
-			if err != nil {
-				t.Fatal(err)
+var poller = adaptertest.PollerBot[telegometrics.Poller, telegometrics.PollerOption]{
+	NewPoller:          telegometrics.NewPoller,
+	WithPollTimeout:    telegometrics.WithPollTimeout,
+	WithAllowedUpdates: telegometrics.WithAllowedUpdates,
+	Poll: func(t testing.TB, p *telegometrics.Poller, r adaptertest.PollerRun) func() (func(), <-chan error) {
+		bot, err := telego.NewBot(r.Token, telego.WithAPIServer(r.URL), telego.WithLogger(failures(r.Failed)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return adaptertest.Polling(func(ctx context.Context) error {
+			for u := range p.Updates(ctx, bot) {
+				r.Delivered(int64(u.UpdateID))
 			}
-			return adaptertest.Polling(func(ctx context.Context) error {
-				for u := range p.Updates(ctx, bot) {
-					r.Delivered(int64(u.UpdateID))
-				}
-				return nil
-			})
-		},
-		Poison: map[string]adaptertest.Poison{"unknown member status": {
-			Update: map[string]any{"chat_member": map[string]any{"chat": map[string]any{"id": 1, "type": "group"}, "from": map[string]any{"id": 1}, "date": 1,
-				"old_chat_member": map[string]any{"status": "alien"}, "new_chat_member": map[string]any{"status": "member", "user": map[string]any{"id": 1}}}},
-			Says: "telegometrics: telego cannot",
-		}},
-		StrictToken: true,
-	})
+			return nil
+		})
+	},
+	Poison: map[string]adaptertest.Poison{"unknown member status": {
+		Update: map[string]any{"chat_member": map[string]any{"chat": map[string]any{"id": 1, "type": "group"}, "from": map[string]any{"id": 1}, "date": 1,
+			"old_chat_member": map[string]any{"status": "alien"}, "new_chat_member": map[string]any{"status": "member", "user": map[string]any{"id": 1}}}},
+		Says: "telegometrics: telego cannot",
+	}},
+	StrictToken: true,
 }
+
+// TestPoller: the contract of every adapter's Poller.
+func TestPoller(t *testing.T) { adaptertest.Poller(t, poller) }
+
+// BenchmarkPoller: what the Poller costs each update it fetches and hands
+// on (see adaptertest.PollerBench).
+func BenchmarkPoller(b *testing.B) { adaptertest.PollerBench(b, poller) }
 
 // TestLongPollingMisbehaves is the control: telego's UpdatesViaLongPolling
 // does not stop on a 401 (it retries every 8 s for ever), and against a

@@ -139,75 +139,29 @@ func (r *Router) Poll(ctx context.Context, api *tgbotapi.BotAPI, p *Poller, work
 	return errors.Join(p.Err(), err)
 }
 
-// fetched is an update of a getUpdates answer, with its JSON; raw is nil
-// when ParseUpdate rejected it, to be confirmed but not handed on.
+// fetched is an update of a getUpdates answer, with its JSON.
 type fetched struct {
 	u   tgbotapi.Update
 	raw json.RawMessage
-	id  int
 }
 
 // poll sends the updates of getUpdates to out until ctx ends or the Bot API
 // says to stop, logging every failure to log.
 func (p *Poller) poll(ctx context.Context, token string, out chan<- fetched, log *slog.Logger) {
-	url := p.url + "/bot" + token + "/getUpdates"
-	mask := bottoken.NewMasker(token)
-	report := func(f *telegram.PollError, args ...any) {
-		log.ErrorContext(ctx, "telegram polling failed", append([]any{"error", f}, args...)...)
-	}
-	for ctx.Err() == nil {
-		updates, f := p.getUpdates(ctx, url, mask, report)
-		if ctx.Err() != nil {
-			return
-		}
-		if f != nil {
-			wait := p.state.Failed(f)
-			if f.Stopped {
-				report(f)
-				return
+	polling.Run(ctx, polling.Loop[tgbotapi.Update]{
+		Client: p.client, URL: p.url + "/bot" + token + "/getUpdates", Masker: bottoken.NewMasker(token),
+		Config: p.opts, Bounded: true, State: &p.state, Offset: &p.offset, Parse: ParseUpdate,
+		Hand: func(ctx context.Context, u tgbotapi.Update, raw json.RawMessage) bool {
+			return polling.Send(ctx, out, fetched{u, raw})
+		},
+		Report: func(f *telegram.PollError, wait time.Duration) {
+			args := []any{"error", f}
+			if wait > 0 {
+				args = append(args, "retry_in", wait)
 			}
-			report(f, "retry_in", wait)
-			polling.Sleep(ctx.Done(), wait)
-			continue
-		}
-		p.state.Succeeded()
-		for _, u := range updates {
-			if u.raw != nil {
-				select {
-				case out <- u:
-				case <-ctx.Done():
-					return
-				}
-			}
-			// Confirmed only once a worker took it: an update still held
-			// when ctx ends is fetched again by the next Poll.
-			p.offset = max(p.offset, u.id+1)
-		}
-	}
-}
-
-// getUpdates sends one getUpdates to url and returns its updates.
-func (p *Poller) getUpdates(ctx context.Context, url string, m bottoken.Masker, report func(*telegram.PollError, ...any)) ([]fetched, *telegram.PollError) {
-	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout+10*time.Second)
-	defer cancel()
-	batch, f := polling.GetUpdates(ctx, p.client, p.opts.Request(url, p.offset), m)
-	if f != nil {
-		return nil, f
-	}
-	if f := batch.StaleReport(m, p.offset); f != nil {
-		report(f)
-	}
-	updates := make([]fetched, len(batch.Raws))
-	for i, raw := range batch.Raws {
-		updates[i].id = batch.IDs[i]
-		u, err := ParseUpdate(raw)
-		if err != nil {
-			report(batch.SkipReport(m, i, err))
-			continue
-		}
-		updates[i].u, updates[i].raw = u, raw
-	}
-	return updates, nil
+			log.ErrorContext(ctx, "telegram polling failed", args...)
+		},
+	})
 }
 
 // ParseUpdate parses one update, as getUpdates and webhooks send it, into

@@ -49,29 +49,34 @@ func (f failures) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// TestPoller: the Poller, run by Router.Poll with one worker, whose
+// poller is the Poller under test, run by Router.Poll with one worker, whose
 // failures go to the router's logger.
-func TestPoller(t *testing.T) {
-	adaptertest.Poller(t, adaptertest.PollerBot[tgbotapimetrics.Poller, tgbotapimetrics.PollerOption]{
-		NewPoller:          tgbotapimetrics.NewPoller,
-		WithPollTimeout:    tgbotapimetrics.WithPollTimeout,
-		WithAllowedUpdates: tgbotapimetrics.WithAllowedUpdates,
-		Options: func(r adaptertest.PollerRun) []tgbotapimetrics.PollerOption {
-			return []tgbotapimetrics.PollerOption{tgbotapimetrics.WithAPIURL(r.URL)}
-		},
-		Poll: func(t *testing.T, p *tgbotapimetrics.Poller, r adaptertest.PollerRun) func() (func(), <-chan error) {
-			router := newRouter(t, tgbotapimetrics.WithLogger(slog.New(failures(r.Failed))),
-				tgbotapimetrics.On(telegram.KindMessage, func(_ context.Context, u tgbotapi.Update) error { r.Delivered(int64(u.UpdateID)); return nil }))
-			api := newAPI(r.URL, r.Token, r.Client)
-			return adaptertest.Polling(func(ctx context.Context) error { return router.Poll(ctx, api, p, 1) })
-		},
-		ReturnsErr: true,
-		Poison: map[string]adaptertest.Poison{"text a number": {
-			Update: map[string]any{"message": map[string]any{"message_id": 1, "date": 0, "chat": map[string]any{"id": 1, "type": "private"}, "text": 5}},
-			Says:   "tgbotapimetrics: tgbotapi cannot parse the update: json: cannot unmarshal number",
-		}},
-	})
+var poller = adaptertest.PollerBot[tgbotapimetrics.Poller, tgbotapimetrics.PollerOption]{
+	NewPoller:          tgbotapimetrics.NewPoller,
+	WithPollTimeout:    tgbotapimetrics.WithPollTimeout,
+	WithAllowedUpdates: tgbotapimetrics.WithAllowedUpdates,
+	Options: func(r adaptertest.PollerRun) []tgbotapimetrics.PollerOption {
+		return []tgbotapimetrics.PollerOption{tgbotapimetrics.WithAPIURL(r.URL)}
+	},
+	Poll: func(t testing.TB, p *tgbotapimetrics.Poller, r adaptertest.PollerRun) func() (func(), <-chan error) {
+		router := newRouter(t, tgbotapimetrics.WithLogger(slog.New(failures(r.Failed))),
+			tgbotapimetrics.On(telegram.KindMessage, func(_ context.Context, u tgbotapi.Update) error { r.Delivered(int64(u.UpdateID)); return nil }))
+		api := newAPI(r.URL, r.Token, r.Client)
+		return adaptertest.Polling(func(ctx context.Context) error { return router.Poll(ctx, api, p, 1) })
+	},
+	ReturnsErr: true,
+	Poison: map[string]adaptertest.Poison{"text a number": {
+		Update: map[string]any{"message": map[string]any{"message_id": 1, "date": 0, "chat": map[string]any{"id": 1, "type": "private"}, "text": 5}},
+		Says:   "tgbotapimetrics: tgbotapi cannot parse the update: json: cannot unmarshal number",
+	}},
 }
+
+// TestPoller: the contract of every adapter's Poller.
+func TestPoller(t *testing.T) { adaptertest.Poller(t, poller) }
+
+// BenchmarkPoller: what the Poller costs each update it fetches and hands
+// on (see adaptertest.PollerBench).
+func BenchmarkPoller(b *testing.B) { adaptertest.PollerBench(b, poller) }
 
 // TestGetUpdatesPoisonUpdate is the control: tgbotapi's own getUpdates
 // fails the whole answer on an update it cannot parse.

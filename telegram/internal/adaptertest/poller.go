@@ -35,7 +35,7 @@ type PollerBot[P, PO any] struct {
 	// receives what that method returned (nil where it returns nothing).
 	// poll may be called again once done received: p polls again for the
 	// same bot.
-	Poll func(t *testing.T, p *P, r PollerRun) (poll func() (stop func(), done <-chan error))
+	Poll func(t testing.TB, p *P, r PollerRun) (poll func() (stop func(), done <-chan error))
 	// ReturnsErr is set where the method that runs the Poller returns the
 	// error polling stopped on.
 	ReturnsErr bool
@@ -101,22 +101,23 @@ const (
 	shortToken = "42:short-secret_x"
 )
 
-// Poller attacks the Poller of b with hostile Bot API answers, the same
-// for every adapter, and asserts what the contract promises: a 401 or a
-// 409 stops it with a *telegram.PollError that Err returns; it waits the
-// retry_after of a 429 (at least 1 s) and backs off after any other
-// failure or an answer that is no Bot API answer; it skips and reports the
-// updates the library cannot take and those confirmed already, and does
-// not poll in a busy loop when an answer comes back at once with none; the
-// end of polling cancels the long poll in flight and is no failure, and
-// the updates not handed on yet are fetched again; Ready says the bot can
-// take updates while it polls, and not once [telegram.UnreadyAfter]
-// getUpdates in a row failed, nor from the moment polling is asked to stop;
-// getUpdates asks for the poll timeout, the allowed updates (left out
-// without WithAllowedUpdates, [] with it and no types) and the offset, at
-// the bot's URL; and the token is in no report. Request counts are of windows that begin at
-// the first request, read from when each came: a slow machine cannot
-// stretch them.
+// Poller attacks the Poller of b with hostile Bot API answers, the same for
+// every adapter, and asserts what the contract promises: a 401 or a 409
+// stops it with a *telegram.PollError that Err returns (already when it is
+// reported); it waits the retry_after of a 429 (at least 1 s) and backs off
+// after any other failure or an answer that is no Bot API answer; it skips
+// and reports the updates the library cannot take (once, when polling
+// stopped before one too) and those confirmed already, and does not poll in
+// a busy loop when an answer comes back at once with none; the end of
+// polling cancels the long poll in flight and is no failure, and the
+// updates not handed on yet are fetched again; Ready says the bot can take
+// updates while it polls, and not once [telegram.UnreadyAfter] getUpdates
+// in a row failed, nor from the moment polling is asked to stop; getUpdates
+// asks for the poll timeout, the allowed updates (left out without
+// WithAllowedUpdates, [] with it and no types) and the offset, at the bot's
+// URL; and the token is in no report. Request counts are of windows that
+// begin at the first request, read from when each came: a slow machine
+// cannot stretch them.
 func Poller[P, PO any, PP PollerOf[P]](t *testing.T, b PollerBot[P, PO]) {
 	s := suite{returnsErr: b.ReturnsErr, poison: b.Poison, strictToken: b.StrictToken}
 	s.start = func(t *testing.T, r PollerRun) (state, func() (func(), <-chan error)) {
@@ -145,6 +146,7 @@ func Poller[P, PO any, PP PollerOf[P]](t *testing.T, b PollerBot[P, PO]) {
 		"poison":                     pollerPoison,
 		"stop cancels the long poll": pollerStopCancels,
 		"stop mid-answer":            pollerStopMidAnswer,
+		"stop before a poison":       pollerStopBeforePoison,
 		"request":                    pollerRequest,
 		"token":                      pollerToken,
 		"ready":                      pollerReady,
@@ -182,6 +184,7 @@ type run struct {
 	mu        sync.Mutex
 	delivered []int64
 	failures  []error
+	errs      []error       // what Err returned as each failure was reported
 	changed   chan struct{} // closed and replaced at each delivery or failure
 	hold      chan struct{} // if not nil, the first delivery waits for it to close
 }
@@ -216,7 +219,7 @@ func (pr *run) begin(s suite, r PollerRun) *run {
 	r.Failed = func(err error) {
 		pr.mu.Lock()
 		defer pr.mu.Unlock()
-		pr.failures = append(pr.failures, err)
+		pr.failures, pr.errs = append(pr.failures, err), append(pr.errs, pr.p.Err())
 		pr.notify()
 	}
 	pr.p, pr.poll = s.start(pr.t, r)
@@ -405,6 +408,12 @@ func pollerFails(t *testing.T, s suite) {
 			if pr.p.Err() != errs[0] || !strings.Contains(errs[0].Error(), "polling stopped") {
 				t.Errorf("Err() = %v, want the failure reported, saying polling stopped", pr.p.Err())
 			}
+			pr.mu.Lock()
+			reported := pr.errs[0]
+			pr.mu.Unlock()
+			if reported != errs[0] {
+				t.Errorf("Err() = %v as the failure was reported, want it already", reported)
+			}
 			if pr.p.Ready() != errs[0] {
 				t.Errorf("Ready() = %v, want the failure polling stopped on", pr.p.Ready())
 			}
@@ -546,6 +555,40 @@ func pollerStopMidAnswer(t *testing.T, s suite) {
 	pr.end()
 	if delivered, _ := pr.got(); !slices.Equal(delivered, []int64{1, 2}) {
 		t.Errorf("updates %v handed on over the two polls, want 1 then 2; getUpdates offsets %q", delivered, offsets())
+	}
+}
+
+// pollerStopBeforePoison: when polling stops while the bot is busy with
+// an update, and the next one waits, with an update the library cannot
+// take after it, no update is lost nor handed on twice, and the poison,
+// fetched by both polls, is reported once: each update is parsed when its
+// turn comes, not the whole answer at once.
+func pollerStopBeforePoison(t *testing.T, s suite) {
+	api := telegramtest.NewServer(telegramtest.WithToken(token))
+	defer api.Close()
+	first, second := int64(api.SendText(1, "busy")), int64(api.SendText(1, "waiting"))
+	poison := api.SendUpdate(map[string]any{"message": map[string]any{"message_id": 1, "date": "yesterday", "chat": map[string]any{"id": 1, "type": "private"}, "text": "poison"}})
+	last := int64(api.SendText(1, "after the poison"))
+	hold := make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	pr := &run{t: t, changed: make(chan struct{}), hold: hold}
+	pr.begin(s, PollerRun{URL: api.URL, Timeout: time.Second})
+	t.Cleanup(release)
+	pr.waitFor("the first update handed on", handOn, func(d []int64, _ []error) bool { return len(d) > 0 })
+	pr.stop()
+	release()
+	if _, err := pr.end(); err != nil {
+		t.Fatal(err)
+	}
+	pr.again()
+	pr.waitFor("the update after the poison handed on", handOn, func(d []int64, _ []error) bool { return slices.Contains(d, last) })
+	pr.end()
+	delivered, errs := pr.got()
+	if !slices.Equal(delivered, []int64{first, second, last}) {
+		t.Errorf("updates %v handed on over the two polls, want %d, %d, %d", delivered, first, second, last)
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), fmt.Sprintf("update %d skipped", poison)) {
+		t.Errorf("reported %v, want update %d reported as skipped, once", errs, poison)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/telegram"
@@ -16,9 +17,9 @@ import (
 type Poller[U any] struct {
 	polling.Config // what the front end's PollerOptions set
 
-	client       *http.Client
-	lastUpdateID int
-	state        polling.State
+	client *http.Client
+	offset int // the next getUpdates'
+	state  polling.State
 }
 
 // NewPoller returns the front end's Poller, which front makes around a
@@ -54,7 +55,7 @@ func BotOf[U, C any](url, token string, onError func(error, C), parse func([]byt
 
 // Hand takes an update a Poller fetched, and its JSON, unless done is
 // closed first: then it returns false and the update stays unconfirmed.
-// u points into the answer the update came in, which no one else uses.
+// u points to a copy of the update that no one else uses.
 type Hand[U any] func(done <-chan struct{}, u *U, raw json.RawMessage) bool
 
 // Send returns the Hand that sends updates to dest.
@@ -91,61 +92,17 @@ func (p *Poller[U]) Poll(b Bot[U], hand Hand[U], stop chan struct{}) {
 		case <-ctx.Done():
 		}
 	}()
-	for ctx.Err() == nil {
-		updates, f := p.getUpdates(ctx, b)
-		if ctx.Err() != nil {
-			return
-		}
-		if f != nil {
-			b.OnError(f)
-			wait := p.state.Failed(f)
-			if f.Stopped {
-				return
+	var slab []U // where the updates handed on live: one allocation for slabSize of them
+	polling.Run(ctx, polling.Loop[U]{
+		Client: p.client, URL: b.URL + "/bot" + b.Token + "/getUpdates", Masker: bottoken.NewMasker(b.Token), // b.Token may be the real one
+		Config: p.Config, State: &p.state, Offset: &p.offset, Parse: b.Parse,
+		Hand: func(ctx context.Context, u U, raw json.RawMessage) bool {
+			if len(slab) == cap(slab) {
+				slab = make([]U, 0, slabSize)
 			}
-			polling.Sleep(ctx.Done(), wait)
-			continue
-		}
-		p.state.Succeeded()
-		for i := range updates {
-			u := &updates[i]
-			if u.parsed && !hand(ctx.Done(), &u.U, u.raw) {
-				return
-			}
-			// Confirmed only once handed on: an update still held when
-			// stop comes is fetched again by the next Poll.
-			p.lastUpdateID = max(p.lastUpdateID, u.id)
-		}
-	}
-}
-
-// fetched is an update of a getUpdates answer, parsed unless telebot
-// cannot parse it.
-type fetched[U any] struct {
-	U      U
-	raw    json.RawMessage
-	id     int
-	parsed bool
-}
-
-// getUpdates sends one getUpdates and returns its updates, the ones that
-// cannot be parsed reported to b.OnError, to be confirmed but not handed on.
-func (p *Poller[U]) getUpdates(ctx context.Context, b Bot[U]) ([]fetched[U], *telegram.PollError) {
-	m := bottoken.NewMasker(b.Token) // b.Token may be the real one
-	offset := p.lastUpdateID + 1
-	batch, f := polling.GetUpdates(ctx, p.client, p.Request(b.URL+"/bot"+b.Token+"/getUpdates", offset), m)
-	if f != nil {
-		return nil, f
-	}
-	if f := batch.StaleReport(m, offset); f != nil {
-		b.OnError(f)
-	}
-	updates := make([]fetched[U], 0, len(batch.Raws))
-	for i, raw := range batch.Raws {
-		u, err := b.Parse(raw)
-		if err != nil {
-			b.OnError(batch.SkipReport(m, i, err))
-		}
-		updates = append(updates, fetched[U]{u, raw, batch.IDs[i], err == nil})
-	}
-	return updates, nil
+			slab = append(slab, u)
+			return hand(ctx.Done(), &slab[len(slab)-1], raw)
+		},
+		Report: func(f *telegram.PollError, _ time.Duration) { b.OnError(f) },
+	})
 }

@@ -29,7 +29,7 @@ type Telebot[B, U any] struct {
 }
 
 // bot is tb.Bot, failing t on an error.
-func (tb Telebot[B, U]) bot(t *testing.T, url, token string, onError func(error)) B {
+func (tb Telebot[B, U]) bot(t testing.TB, url, token string, onError func(error)) B {
 	t.Helper()
 	b, err := tb.Bot(url, token, onError)
 	if err != nil {
@@ -45,7 +45,7 @@ func PollerBot[P, PO, B, U any](tb Telebot[B, U], newPoller func(*http.Client, .
 	withAllowedUpdates func(...telegram.UpdateType) PO, poll func(p *P, b B, dest chan U, stop chan struct{})) adaptertest.PollerBot[P, PO] {
 	return adaptertest.PollerBot[P, PO]{
 		NewPoller: newPoller, WithPollTimeout: withPollTimeout, WithAllowedUpdates: withAllowedUpdates,
-		Poll: func(t *testing.T, p *P, r adaptertest.PollerRun) func() (func(), <-chan error) {
+		Poll: func(t testing.TB, p *P, r adaptertest.PollerRun) func() (func(), <-chan error) {
 			b := tb.bot(t, r.URL, r.Token, r.Failed)
 			return func() (func(), <-chan error) {
 				dest, stop, done, polled := make(chan U), make(chan struct{}), make(chan error, 1), make(chan struct{})
