@@ -16,6 +16,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
@@ -115,7 +116,7 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 		opts:    polling.Config{Timeout: polling.DefaultTimeout},
 		onError: func(err error) { log.Printf("[TGBOT] [ERROR] %v", err) },
 	}
-	if err := polling.Apply(pkg, p, opts); err != nil {
+	if err := option.Apply(pkg+": NewPoller", p, opts); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
@@ -77,7 +78,7 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 		return nil, errors.New("gotgbotmetrics: NewPoller with a nil *http.Client: want the one the bot's BaseBotClient copies")
 	}
 	p := &Poller{client: client, opts: polling.Config{Timeout: polling.DefaultTimeout}, onError: func(err error) { log.Print(err) }}
-	if err := polling.Apply(pkg, p, opts); err != nil {
+	if err := option.Apply(pkg+": NewPoller", p, opts); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
@@ -75,7 +76,7 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 		return nil, errors.New("telegometrics: NewPoller with a nil *http.Client: want the bot's, the one given to WithClient")
 	}
 	p := &Poller{client: client, opts: polling.Config{Timeout: defaultPollTimeout}}
-	if err := polling.Apply(pkg, p, opts); err != nil {
+	if err := option.Apply(pkg+": NewPoller", p, opts); err != nil {
 		return nil, err
 	}
 	return p, nil

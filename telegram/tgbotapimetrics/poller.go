@@ -15,6 +15,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
@@ -83,7 +84,7 @@ func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 		return nil, errors.New("tgbotapimetrics: NewPoller with a nil *http.Client: want the one the BotAPI was given")
 	}
 	p := &Poller{client: client, url: defaultAPIURL, opts: polling.Config{Timeout: polling.DefaultTimeout}}
-	if err := polling.Apply(pkg, p, opts); err != nil {
+	if err := option.Apply(pkg+": NewPoller", p, opts); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -51,18 +51,3 @@ func (c *Config) SetAllowed(pkg string, types []telegram.UpdateType) error {
 func (c *Config) Request(url string, offset int) Request {
 	return Request{URL: url, Offset: offset, Timeout: c.Timeout, Allowed: c.Allowed}
 }
-
-// Apply applies opts, an adapter's PollerOptions, to p in order and
-// returns the first error: one that an option returned, or one that pkg
-// starts and that says which option is nil.
-func Apply[P any, O ~func(*P) error](pkg string, p *P, opts []O) error {
-	for i, o := range opts {
-		if o == nil {
-			return fmt.Errorf("%s: NewPoller: option %d of %d is nil", pkg, i+1, len(opts))
-		}
-		if err := o(p); err != nil {
-			return err
-		}
-	}
-	return nil
-}

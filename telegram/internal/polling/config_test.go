@@ -1,8 +1,6 @@
 package polling
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -35,28 +33,5 @@ func TestConfig(t *testing.T) {
 	}
 	if err := c.SetAllowed("pkg", []telegram.UpdateType{telegram.UpdateOther}); err == nil || err.Error() != `pkg: WithAllowedUpdates: unknown update type "other": want one of the telegram.Update* constants, such as "message"` || len(c.Allowed) != 2 {
 		t.Errorf("SetAllowed(other): Allowed %q, error %v", c.Allowed, err)
-	}
-}
-
-// TestApply: options apply in order until one fails; a nil one is an
-// error that says which, and none after it applies.
-func TestApply(t *testing.T) {
-	type option func(*[]int) error
-	add := func(n int) option { return func(p *[]int) error { *p = append(*p, n); return nil } }
-	bad := errors.New("bad option")
-	for _, tc := range []struct {
-		opts []option
-		want []int
-		err  string // fmt.Sprint's
-	}{
-		{nil, nil, "<nil>"},
-		{[]option{add(1), add(2)}, []int{1, 2}, "<nil>"},
-		{[]option{add(1), func(*[]int) error { return bad }, add(3)}, []int{1}, "bad option"},
-		{[]option{add(1), nil, add(3)}, []int{1}, "pkg: NewPoller: option 2 of 3 is nil"},
-	} {
-		var got []int
-		if err := Apply("pkg", &got, tc.opts); fmt.Sprint(err) != tc.err || !slices.Equal(got, tc.want) {
-			t.Errorf("Apply of %d options: applied %v, error %v; want %v, %q", len(tc.opts), got, err, tc.want, tc.err)
-		}
 	}
 }

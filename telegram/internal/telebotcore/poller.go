@@ -9,6 +9,7 @@ import (
 
 	"github.com/genapp-go/genapp/internal/bottoken"
 	"github.com/genapp-go/genapp/telegram"
+	"github.com/genapp-go/genapp/telegram/internal/option"
 	"github.com/genapp-go/genapp/telegram/internal/polling"
 )
 
@@ -30,7 +31,7 @@ func NewPoller[U, P any, O ~func(*P) error](pkg string, client *http.Client, fro
 		return nil, fmt.Errorf("%s: NewPoller with a nil *http.Client: want the bot's (tele.Settings.Client), such as httpclient.NewTelegram's", pkg)
 	}
 	p := front(&Poller[U]{Config: polling.Config{Timeout: polling.DefaultTimeout}, client: client})
-	if err := polling.Apply(pkg, p, opts); err != nil {
+	if err := option.Apply(pkg+": NewPoller", p, opts); err != nil {
 		return nil, err
 	}
 	return p, nil
