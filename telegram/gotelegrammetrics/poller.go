@@ -50,8 +50,9 @@ type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
-// The default is 10 s. The client's own timeout must be longer. A negative
-// d is an error.
+// The default is 10 s. A getUpdates not answered 10 s after the poll
+// timeout fails; the client's own timeout, if any, must be longer than
+// both. A negative d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
 	return func(p *Poller) error { return p.opts.SetTimeout(pkg, d) }
 }
@@ -140,7 +141,10 @@ func (p *Poller) Run(ctx context.Context, b *bot.Bot) error {
 	return polling.Run(ctx, polling.Loop[*models.Update]{
 		Client: p.client, URL: p.url + "/bot" + b.Token() + "/getUpdates", Masker: bottoken.NewMasker(b.Token()),
 		Config: p.opts, State: &p.state, Offset: &p.offset, Parse: ParseUpdate,
-		Hand: func(_ context.Context, u *models.Update, _ json.RawMessage) bool {
+		Hand: func(ctx context.Context, u *models.Update, _ json.RawMessage) bool {
+			if ctx.Err() != nil { // left unconfirmed, as the rest of the answer
+				return false
+			}
 			b.ProcessUpdate(handlers, u)
 			return true
 		},

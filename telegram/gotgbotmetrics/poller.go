@@ -40,8 +40,9 @@ type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
-// The default is 10 s. The client's own timeout must be longer. A negative
-// d is an error.
+// The default is 10 s. A getUpdates not answered 10 s after the poll
+// timeout fails; the client's own timeout, if any, must be longer than
+// both. A negative d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
 	return func(p *Poller) error { return p.opts.SetTimeout(pkg, d) }
 }
@@ -71,8 +72,7 @@ func WithErrorFunc(f ext.ErrorFunc) PollerOption {
 // NewPoller returns a Poller that sends getUpdates with client: the
 // *http.Client whose copy the bot's BaseBotClient holds, so that
 // getUpdates goes through the same transport as the bot's own calls; the
-// URL and token are the bot's, at each Poll. Each getUpdates is bounded to
-// the poll timeout and 10 s more.
+// URL and token are the bot's, at each Poll.
 func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 	if client == nil {
 		return nil, errors.New("gotgbotmetrics: NewPoller with a nil *http.Client: want the one the bot's BaseBotClient copies")
@@ -132,7 +132,7 @@ func (p *Poller) Poll(ctx context.Context, b *gotgbot.Bot, d ext.UpdateDispatche
 	defer p.state.End()
 	return polling.Run(ctx, polling.Loop[gotgbot.Update]{
 		Client: p.client, URL: url, Masker: bottoken.NewMasker(b.Token),
-		Config: p.opts, Bounded: true, State: &p.state, Offset: &p.offset, Parse: ParseUpdate,
+		Config: p.opts, State: &p.state, Offset: &p.offset, Parse: ParseUpdate,
 		Hand: func(ctx context.Context, _ gotgbot.Update, raw json.RawMessage) bool {
 			return polling.Send(ctx, updates, raw)
 		},

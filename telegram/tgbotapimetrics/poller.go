@@ -45,8 +45,9 @@ type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
-// The default is 10 s. The client's own timeout must be longer. A negative
-// d is an error.
+// The default is 10 s. A getUpdates not answered 10 s after the poll
+// timeout fails; the client's own timeout, if any, must be longer than
+// both. A negative d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
 	return func(p *Poller) error { return p.opts.SetTimeout(pkg, d) }
 }
@@ -77,8 +78,7 @@ func WithAPIURL(apiURL string) PollerOption {
 
 // NewPoller returns a Poller that sends getUpdates with client, the one
 // the BotAPI was given (tgbotapi.NewBotAPIWithClient), with the BotAPI's
-// token, at each Poll. Each getUpdates is bounded to the poll timeout and
-// 10 s more.
+// token, at each Poll.
 func NewPoller(client *http.Client, opts ...PollerOption) (*Poller, error) {
 	if client == nil {
 		return nil, errors.New("tgbotapimetrics: NewPoller with a nil *http.Client: want the one the BotAPI was given")
@@ -151,7 +151,7 @@ type fetched struct {
 func (p *Poller) poll(ctx context.Context, token string, out chan<- fetched, log *slog.Logger) {
 	polling.Run(ctx, polling.Loop[tgbotapi.Update]{
 		Client: p.client, URL: p.url + "/bot" + token + "/getUpdates", Masker: bottoken.NewMasker(token),
-		Config: p.opts, Bounded: true, State: &p.state, Offset: &p.offset, Parse: ParseUpdate,
+		Config: p.opts, State: &p.state, Offset: &p.offset, Parse: ParseUpdate,
 		Hand: func(ctx context.Context, u tgbotapi.Update, raw json.RawMessage) bool {
 			return polling.Send(ctx, out, fetched{u, raw})
 		},

@@ -9,9 +9,12 @@ import (
 	"github.com/genapp-go/genapp/telegram"
 )
 
-// Bound is how long a getUpdates of a [Loop] that is Bounded may take
-// beyond its poll timeout.
+// Bound is how long a getUpdates of a [Loop] may take beyond its poll
+// timeout before it is cancelled, and fails.
 const Bound = 10 * time.Second
+
+// bound is Bound, shortened by a test.
+var bound = Bound
 
 // Loop is one run of an adapter's Poller, for [Run]: where and how it
 // sends getUpdates, what it keeps from one run to the next, and the parts
@@ -25,9 +28,6 @@ type Loop[U any] struct {
 	Masker bottoken.Masker
 	// Config is the poll timeout and the allowed updates.
 	Config Config
-	// Bounded cancels a getUpdates that has not answered [Bound] after its
-	// poll timeout, where the adapter's documentation promises it.
-	Bounded bool
 	// State is the Poller's, started: Run counts the failures in it.
 	State *State
 	// Offset is the offset of the next getUpdates, which Run moves past
@@ -91,11 +91,8 @@ func Run[U any](ctx context.Context, l Loop[U]) error {
 
 // getUpdates sends one getUpdates from offset.
 func (l *Loop[U]) getUpdates(ctx context.Context, offset int) (Batch, *telegram.PollError) {
-	if l.Bounded {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, l.Config.Timeout+Bound)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, l.Config.Timeout+bound)
+	defer cancel()
 	return GetUpdates(ctx, l.Client, l.Config.Request(l.URL, offset), l.Masker)
 }
 

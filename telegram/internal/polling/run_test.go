@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,6 +143,44 @@ func TestRunFails(t *testing.T) {
 	if rs := *reports; len(rs) != 2 || rs[0].wait < MinBackoff/2 || rs[0].wait > MinBackoff || rs[0].err != nil || rs[0].f.Stopped ||
 		rs[1].f != pe || rs[1].wait != 0 || rs[1].err != pe {
 		t.Errorf("reported %v; want the 502 with a wait of 0.5 to 1 s, then the 409 with none, Err returning it", rs)
+	}
+}
+
+// TestRunBound: a getUpdates the Bot API holds past the poll timeout and
+// the bound fails as an answer that never came, reported with the backoff's
+// wait, and the next one is sent.
+func TestRunBound(t *testing.T) {
+	bound = 200 * time.Millisecond
+	t.Cleanup(func() { bound = Bound })
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			io.Copy(io.Discard, r.Body) // then the server sees the client go
+			select {                    // held until the client gives up
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+			return
+		}
+		io.WriteString(w, `{"ok":false,"error_code":409,"description":"Conflict"}`)
+	}))
+	t.Cleanup(srv.Close)
+	l, _, reports := loop(srv.URL, func(int) bool { return true })
+	l.State.Start(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := Run(ctx, l)
+	took := time.Since(start)
+	var pe *telegram.PollError
+	if !errors.As(err, &pe) || pe.Code != http.StatusConflict || calls.Load() != 2 {
+		t.Fatalf("Run = %v after %d getUpdates; want the 409 of the second", err, calls.Load())
+	}
+	if rs := *reports; len(rs) != 2 || rs[0].f.Code != 0 || !errors.Is(rs[0].f, context.DeadlineExceeded) || rs[0].wait < MinBackoff/2 {
+		t.Errorf("reported %v; want first a failure with no answer, the deadline exceeded, and a backoff", rs)
+	}
+	if limit := l.Config.Timeout + bound; took < limit || took > limit+MinBackoff+2*time.Second {
+		t.Errorf("Run took %v; want the held getUpdates given up after %v, then the backoff", took, limit)
 	}
 }
 

@@ -31,8 +31,9 @@ type PollerOption func(*Poller) error
 
 // WithPollTimeout sets the long-poll timeout of getUpdates, in whole
 // seconds (the Bot API's unit), at least 1 s: a Poller does not short-poll.
-// The default is 10 s. The client's own timeout must be longer. A negative
-// d is an error.
+// The default is 10 s. A getUpdates not answered 10 s after the poll
+// timeout fails; the client's own timeout, if any, must be longer than
+// both. A negative d is an error.
 func WithPollTimeout(d time.Duration) PollerOption {
 	return func(p *Poller) error { return p.core.SetTimeout(pkg, d) }
 }
