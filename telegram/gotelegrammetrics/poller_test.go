@@ -154,3 +154,38 @@ func TestPollerOptions(t *testing.T) {
 		t.Errorf("Run = %v, to %q; want the 409 of /bot1:T/getUpdates", err, api.Paths())
 	}
 }
+
+// TestPollerStopsHandingOn: once Run's context ends, the updates left in
+// the answer are not handed to the bot: they stay unconfirmed, and the
+// next Run hands them on.
+func TestPollerStopsHandingOn(t *testing.T) {
+	srv, offsets := pollingtest.TwoUpdates(t)
+	p, err := gotelegrammetrics.NewPoller(srv.Client(), gotelegrammetrics.WithAPIURL(srv.URL), gotelegrammetrics.WithPollTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handed []int64
+	ctx, cancel := context.WithCancel(context.Background())
+	b := pollerBot(t, srv.URL, "1:T", srv.Client(), func(u *models.Update) {
+		handed = append(handed, u.ID)
+		cancel() // the bot is stopped while it handles update 1
+	})
+	if err := p.Run(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(handed, []int64{1}) {
+		t.Fatalf("handed on %v before the stop took effect, want [1]", handed)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b = pollerBot(t, srv.URL, "1:T", srv.Client(), func(u *models.Update) {
+		handed = append(handed, u.ID)
+		cancel()
+	})
+	if err := p.Run(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(handed, []int64{1, 2}) || !slices.Equal(offsets(), []string{"0", "2"}) {
+		t.Errorf("handed on %v with getUpdates from offsets %q, want 1 then 2, from 0 then 2", handed, offsets())
+	}
+}
