@@ -196,6 +196,18 @@ func start(t *testing.T, s suite, r PollerRun) *run {
 	return pr.begin(s, r)
 }
 
+// startBusy is start with a busy bot: every update handed on waits until
+// release (called at the latest when the test ends) before the bot takes
+// it.
+func startBusy(t *testing.T, s suite, r PollerRun) (pr *run, release func()) {
+	t.Helper()
+	hold := make(chan struct{})
+	release = sync.OnceFunc(func() { close(hold) })
+	pr = (&run{t: t, changed: make(chan struct{}), hold: hold}).begin(s, r)
+	t.Cleanup(release) // before the stop of begin's, should the test fail
+	return pr, release
+}
+
 // begin starts the Poller of s for pr as r says.
 func (pr *run) begin(s suite, r PollerRun) *run {
 	pr.t.Helper()
@@ -539,11 +551,7 @@ func pollerStopCancels(t *testing.T, s suite) {
 // update 1 is 2 here, not 3), and no update twice.
 func pollerStopMidAnswer(t *testing.T, s suite) {
 	srv, offsets := pollingtest.TwoUpdates(t)
-	hold := make(chan struct{})
-	release := sync.OnceFunc(func() { close(hold) })
-	pr := &run{t: t, changed: make(chan struct{}), hold: hold}
-	pr.begin(s, PollerRun{URL: srv.URL, Timeout: time.Second})
-	t.Cleanup(release) // before the stop of begin's, should the test fail
+	pr, release := startBusy(t, s, PollerRun{URL: srv.URL, Timeout: time.Second})
 	pr.waitFor("update 1 handed on", handOn, func(d []int64, _ []error) bool { return len(d) > 0 })
 	pr.stop() // update 2 waits for the bot, which takes no more
 	release()
@@ -569,11 +577,7 @@ func pollerStopBeforePoison(t *testing.T, s suite) {
 	first, second := int64(api.SendText(1, "busy")), int64(api.SendText(1, "waiting"))
 	poison := api.SendUpdate(map[string]any{"message": map[string]any{"message_id": 1, "date": "yesterday", "chat": map[string]any{"id": 1, "type": "private"}, "text": "poison"}})
 	last := int64(api.SendText(1, "after the poison"))
-	hold := make(chan struct{})
-	release := sync.OnceFunc(func() { close(hold) })
-	pr := &run{t: t, changed: make(chan struct{}), hold: hold}
-	pr.begin(s, PollerRun{URL: api.URL, Timeout: time.Second})
-	t.Cleanup(release)
+	pr, release := startBusy(t, s, PollerRun{URL: api.URL, Timeout: time.Second})
 	pr.waitFor("the first update handed on", handOn, func(d []int64, _ []error) bool { return len(d) > 0 })
 	pr.stop()
 	release()
@@ -714,11 +718,7 @@ func pollerReady(t *testing.T, s suite) {
 	const bad, update = `<html>502 Bad Gateway</html>`, `{"ok":true,"result":[{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":1,"type":"private"},"text":"hi"}}]}`
 	answers := append(slices.Repeat([]string{bad}, telegram.UnreadyAfter), update, pollingtest.Hold)
 	api := pollingtest.NewAPI(t, http.StatusOK, answers...)
-	hold := make(chan struct{})
-	release := sync.OnceFunc(func() { close(hold) })
-	pr := &run{t: t, changed: make(chan struct{}), hold: hold}
-	pr.begin(s, PollerRun{URL: api.URL, Timeout: time.Second})
-	t.Cleanup(release)
+	pr, release := startBusy(t, s, PollerRun{URL: api.URL, Timeout: time.Second})
 
 	pr.waitFor("a failure reported", handOn, func(_ []int64, f []error) bool { return len(f) > 0 })
 	if err := pr.p.Ready(); err != nil && api.Calls() < telegram.UnreadyAfter {
